@@ -1,0 +1,125 @@
+/*
+ * flags_parse.c - the flag-change parser shared by shim and tool.
+ * Runs inside the shim at start-up: no allocation, no stdio, no locale.
+ */
+#include "flags_parse.h"
+
+#include "heaptag_flags.h"
+
+struct flag_name {
+    char abbr[4];
+    uint32_t value;
+    const char *text;
+};
+
+static const struct flag_name flag_names[] = {
+#define HT_FLAG_NAME(abbr, value, text) { #abbr, value, text },
+    HT_FLAG_LIST(HT_FLAG_NAME)
+#undef HT_FLAG_NAME
+};
+
+#define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
+
+static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = lower(c);
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* A token is a hex number (optional 0x, at most 8 digits) or an abbreviation. */
+static int token_value(const char *t, size_t n, uint32_t *out)
+{
+    size_t i = 0;
+    uint32_t v = 0;
+    if (n == 3) {
+        for (size_t f = 0; f < N_FLAGS; f++)
+            if (lower(t[0]) == flag_names[f].abbr[0] && lower(t[1]) == flag_names[f].abbr[1] &&
+                lower(t[2]) == flag_names[f].abbr[2]) {
+                *out = flag_names[f].value;
+                return 0;
+            }
+    }
+    if (n > 2 && t[0] == '0' && lower(t[1]) == 'x')
+        i = 2;
+    if (i == n || n - i > 8)
+        return -1;
+    for (; i < n; i++) {
+        int d = hex_digit((unsigned char)t[i]);
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    if (v & ~(uint32_t)HT_FLAG_ALL)
+        return -1; /* bits no flag has */
+    *out = v;
+    return 0;
+}
+
+int ht_flags_parse(const char *s, size_t len, struct ht_flags_change *chg,
+                   const char **bad, size_t *bad_len)
+{
+    size_t i = 0;
+    int any = 0;
+    while (i < len) {
+        char sign = 0;
+        if (s[i] == '+' || s[i] == '-')
+            sign = s[i++];
+        size_t start = i;
+        while (i < len && s[i] != '+' && s[i] != '-')
+            i++;
+        uint32_t v;
+        if (i == start || token_value(s + start, i - start, &v) != 0) {
+            *bad = s + (sign ? start - 1 : start);
+            *bad_len = i - start + (sign ? 1 : 0);
+            if (*bad_len == 0)
+                *bad_len = len - (size_t)(*bad - s);
+            return -1;
+        }
+        int is_name = (i - start == 3 && token_value(s + start, 3, &v) == 0 &&
+                       hex_digit((unsigned char)s[start]) < 0);
+        if (sign == '-') {
+            chg->clear |= v;
+            chg->set &= ~v;
+        } else if (sign == '+' || is_name) {
+            chg->set |= v;
+            chg->clear &= ~v;
+        } else {
+            chg->replace = 1;
+            chg->value = v;
+            chg->set = chg->clear = 0;
+        }
+        any = 1;
+    }
+    if (!any) {
+        *bad = s;
+        *bad_len = len;
+        return -1;
+    }
+    return 0;
+}
+
+uint32_t ht_flags_apply(uint32_t old, const struct ht_flags_change *chg)
+{
+    uint32_t v = chg->replace ? chg->value : old;
+    return (v | chg->set) & ~chg->clear;
+}
+
+const char *ht_flag_abbr(uint32_t bit)
+{
+    for (size_t f = 0; f < N_FLAGS; f++)
+        if (flag_names[f].value == bit)
+            return flag_names[f].abbr;
+    return NULL;
+}
+
+const char *ht_flag_text(uint32_t bit)
+{
+    for (size_t f = 0; f < N_FLAGS; f++)
+        if (flag_names[f].value == bit)
+            return flag_names[f].text;
+    return NULL;
+}

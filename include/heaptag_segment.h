@@ -1,0 +1,163 @@
+/*
+ * heaptag_segment.h - the binary layout of a process's shared-memory segment.
+ *
+ * The shim writes it (with relaxed atomics) and the tool maps it read-only. It
+ * is the only contract between the two: fixed-width fields, no pointers, every
+ * table located by an offset from the segment start. A reader trusts nothing
+ * in it and validates magic, version, sizes and every offset and index.
+ */
+#ifndef HEAPTAG_SEGMENT_H
+#define HEAPTAG_SEGMENT_H
+
+#include <stdint.h>
+
+#define HT_SEG_MAGIC   0x3147415450414548ULL /* "HEAPTAG1" little-endian */
+#define HT_SEG_VERSION 1u
+
+#define HT_SEG_PREFIX  "heaptag." /* /dev/shm/heaptag.<pid>[.<n>] */
+#define HT_SHM_DIR     "/dev/shm"
+
+#define HT_TAG_MAX      16   /* 15 characters and a NUL */
+#define HT_SHARDS       4    /* per-row counter shards, one cache line each */
+#define HT_PATH_MAX     256
+#define HT_CMDLINE_MAX  1024
+#define HT_BUILD_ID_MAX 20
+#define HT_STACK_DEPTH_MAX 64
+
+/* Default table sizes; the shim may be told other sizes, the header says which. */
+#define HT_DEFAULT_ROWS    8192
+#define HT_DEFAULT_MODULES 512
+
+enum ht_seg_state {
+    HT_SEG_STARTING = 0,
+    HT_SEG_LIVE     = 1,
+    HT_SEG_EXITED   = 2,
+};
+
+enum ht_row_state {
+    HT_ROW_EMPTY     = 0,
+    HT_ROW_READY     = 2, /* key written, counters valid */
+    HT_ROW_DISCARDED = 3, /* lost an insert race; never counted */
+};
+
+enum ht_row_kind {
+    HT_KIND_SITE     = 0, /* keyed by call site only */
+    HT_KIND_TAG      = 1, /* explicit tag (and call site) */
+    HT_KIND_MODULE   = 2, /* htd: keyed by the module of the call site */
+    HT_KIND_OVERFLOW = 3, /* row 0: everything counted once the table is full */
+};
+
+/* Corruption and misuse reports, counted in the header (heap checking flags). */
+enum ht_corruption {
+    HT_CORRUPT_OVERRUN      = 0, /* htc: guard after a block overwritten */
+    HT_CORRUPT_DOUBLE_FREE  = 1, /* hfc */
+    HT_CORRUPT_INVALID_PTR  = 2, /* hpc: pointer the heap never gave out */
+    HT_CORRUPT_USE_AFTER_FREE = 3, /* hfc: poison of a freed block disturbed */
+    HT_CORRUPT_KINDS        = 8,
+};
+
+/* One counter shard: a thread adds to the shard it was assigned. Monotonic. */
+struct ht_shard {
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t bytes_alloc; /* sum of sizes asked for */
+    uint64_t bytes_freed;
+    uint64_t peak_live;   /* highest bytes_alloc - bytes_freed of this shard */
+    uint64_t reserved[3];
+};
+
+struct ht_row {
+    uint32_t state;        /* enum ht_row_state, release-stored last */
+    uint32_t kind;         /* enum ht_row_kind */
+    uint64_t site;         /* absolute code address, 0 when none */
+    char     tag[HT_TAG_MAX]; /* NUL-padded; empty for call-site rows */
+    uint32_t module;       /* index into the module table, UINT32_MAX unknown */
+    uint32_t reserved0;
+    uint64_t reserved[3];
+    struct ht_shard shard[HT_SHARDS];
+};
+
+struct ht_module {
+    uint64_t base;         /* load address (l_addr + lowest PT_LOAD vaddr) */
+    uint64_t size;         /* span of its PT_LOAD segments */
+    uint64_t bias;         /* l_addr: address = file vaddr + bias */
+    uint32_t state;        /* 0 empty, 1 loaded, 2 unloaded */
+    uint32_t build_id_len;
+    uint8_t  build_id[HT_BUILD_ID_MAX];
+    uint32_t reserved0;
+    uint64_t reserved1;
+    char     path[HT_PATH_MAX];
+};
+
+/* ust: one deduplicated allocation stack of a row, frames innermost first. */
+struct ht_stack {
+    uint32_t state;        /* enum ht_row_state */
+    uint32_t row;
+    uint32_t depth;
+    uint32_t hash;
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t bytes_alloc;
+    uint64_t bytes_freed;
+    uint64_t frames[];     /* stack_depth entries follow */
+};
+
+struct ht_seg_header {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t header_size;     /* sizeof(struct ht_seg_header) */
+    uint64_t segment_size;    /* bytes, equals the file size */
+
+    int32_t  pid;
+    int32_t  ppid;
+    uint64_t start_ticks;     /* /proc/PID/stat field 22, tells a reused pid apart */
+    uint64_t start_unix_ns;
+    uint32_t state;           /* enum ht_seg_state */
+    int32_t  exit_code;
+    uint64_t exit_unix_ns;
+
+    uint32_t flags;           /* flags in force now; the tool may store here (-p) */
+    uint32_t flags_at_start;
+    uint32_t keep;            /* segment kept after exit for post-mortem reading */
+    uint32_t reserved0;
+
+    uint32_t row_size;        /* sizeof(struct ht_row) */
+    uint32_t row_capacity;    /* rows at rows_offset; row 0 is the overflow row */
+    uint64_t rows_offset;
+    uint32_t rows_used;       /* rows handed out so far (high-water mark) */
+    uint32_t bucket_capacity; /* uint32 slots at buckets_offset, power of two */
+    uint64_t buckets_offset;  /* hash index: row index + 1, 0 empty */
+
+    uint32_t module_size;
+    uint32_t module_capacity;
+    uint64_t modules_offset;
+    uint32_t modules_used;
+    uint32_t modules_seq;     /* odd while the writer changes the module table */
+
+    uint32_t stack_size;      /* bytes per struct ht_stack entry incl. frames */
+    uint32_t stack_capacity;
+    uint32_t stack_depth;     /* frames per entry */
+    uint32_t stacks_used;
+    uint64_t stacks_offset;
+    uint64_t stacks_dropped;  /* ust: stacks not recorded because the table was full */
+
+    uint64_t untracked_frees;    /* frees of pointers the shim did not hand out */
+    uint64_t untracked_reallocs;
+    uint64_t corruptions[HT_CORRUPT_KINDS];
+
+    char     exe[HT_PATH_MAX];
+    char     cmdline[HT_CMDLINE_MAX]; /* arguments joined by spaces */
+    uint64_t reserved[33];
+};
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct ht_shard) == 64, "shard is one cache line");
+_Static_assert(sizeof(struct ht_row) == 64 + 64 * HT_SHARDS, "row layout");
+_Static_assert(sizeof(struct ht_module) == 320, "module layout");
+_Static_assert(sizeof(struct ht_stack) == 48, "stack entry layout");
+_Static_assert(sizeof(struct ht_seg_header) == 1792, "header layout");
+_Static_assert(__builtin_offsetof(struct ht_seg_header, flags) == 64, "flags offset");
+_Static_assert(__builtin_offsetof(struct ht_row, shard) == 64, "shards start on a line");
+#endif
+
+#endif /* HEAPTAG_SEGMENT_H */

@@ -1,0 +1,191 @@
+/*
+ * alloc.c - allocation, free and realloc with per-row accounting.
+ *
+ * Runs inside every malloc of the host program: no locks, no allocation of its
+ * own, no stdio. The common case (counting on, no checks) stays in the first
+ * branch; everything rare goes through alloc_general().
+ */
+#include "alloc.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "block.h"
+#include "rows.h"
+#include "state.h"
+
+__thread struct ht_thread ht_self __attribute__((tls_model("initial-exec")));
+
+/* Until ht_init() points ht_state.flags at the segment, flags read as PENDING. */
+static inline uint32_t flags_now(void)
+{
+    uint32_t *f = __atomic_load_n(&ht_state.flags, __ATOMIC_RELAXED);
+    return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
+}
+
+static inline int row_ok(uint32_t row)
+{
+    return row != HT_ROW_NONE && ht_state.seg && row < ht_state.seg->row_capacity;
+}
+
+static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
+
+/* Every allocation that is not the plain counted malloc. */
+static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, int zero,
+                                                     uint64_t site)
+{
+    uint32_t flags = flags_now();
+    if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
+        ht_init();
+        flags = flags_now();
+    }
+    if (align <= HT_BLOCK_HDR)
+        align = 0;
+    size_t extra = align ? align : HT_BLOCK_HDR;
+    if (unlikely(size > HT_SIZE_LIMIT - extra)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+
+    struct ht_thread *t = &ht_self;
+    uint32_t row = HT_ROW_NONE;
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0)
+        row = ht_rows_lookup(t, site);
+
+    char *base;
+    if (align)
+        base = ht_real_memalign(align, size + extra);
+    else if (zero)
+        base = ht_real_calloc(1, size + extra);
+    else
+        base = ht_real_malloc(size + extra);
+    if (unlikely(!base))
+        return NULL;
+    if (align && zero)
+        memset(base + extra, 0, size);
+
+    struct ht_block *b = (struct ht_block *)(base + extra) - 1;
+    uint16_t meta = (uint16_t)(t->shard | (align ? log2_of(align) << HT_META_ALIGN_SHIFT : 0));
+    ht_block_set(b, size, row, meta);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, t->shard, size);
+    return b + 1;
+}
+
+void *ht_alloc(size_t size, uint64_t site)
+{
+    struct ht_thread *t = &ht_self;
+    uint32_t flags = flags_now();
+    if (unlikely((flags & (HT_FLAGS_COLD | HT_FLAG_ptg)) != HT_FLAG_ptg || t->depth != 0 ||
+                 size > HT_SIZE_LIMIT))
+        return alloc_general(size, 0, 0, site);
+
+    uint32_t row = ht_rows_lookup(t, site);
+    struct ht_block *b = ht_real_malloc(size + HT_BLOCK_HDR);
+    if (unlikely(!b))
+        return NULL;
+    ht_block_set(b, size, row, (uint16_t)t->shard);
+    ht_count_alloc(row, t->shard, size);
+    return b + 1;
+}
+
+void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
+{
+    size_t total;
+    if (unlikely(__builtin_mul_overflow(count, size, &total))) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc_general(total, 0, 1, site);
+}
+
+void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
+{
+    return alloc_general(size, align, 0, site);
+}
+
+static __attribute__((noinline)) void free_foreign(void *p)
+{
+    if (ht_state.seg)
+        __atomic_fetch_add(&ht_state.seg->untracked_frees, 1, __ATOMIC_RELAXED);
+    ht_real_free(p);
+}
+
+void ht_free(void *p)
+{
+    if (unlikely(!p))
+        return;
+    struct ht_block *b = ht_block_of(p);
+    if (unlikely(!ht_block_valid(b))) {
+        free_foreign(p);
+        return;
+    }
+    if (row_ok(b->row))
+        ht_count_free(b->row, b->meta & HT_META_SHARD_MASK, b->size);
+    void *base = ht_block_base(b);
+    b->check = 0; /* a second free of this block must not look like ours */
+    ht_real_free(base);
+}
+
+/* realloc of a block that needs more than the real realloc: alignment kept
+ * by copying into a fresh block. */
+static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t site)
+{
+    void *q = alloc_general(size, 0, 0, site);
+    if (!q)
+        return NULL;
+    memcpy(q, p, b->size < size ? b->size : size);
+    ht_free(p);
+    return q;
+}
+
+void *ht_realloc(void *p, size_t size, uint64_t site)
+{
+    if (!p)
+        return ht_alloc(size, site);
+    struct ht_block *b = ht_block_of(p);
+    if (unlikely(!ht_block_valid(b))) {
+        if (ht_state.seg)
+            __atomic_fetch_add(&ht_state.seg->untracked_reallocs, 1, __ATOMIC_RELAXED);
+        return ht_real_realloc(p, size);
+    }
+    if (size == 0) { /* glibc: realloc(p, 0) frees p and returns NULL */
+        ht_free(p);
+        return NULL;
+    }
+    if (unlikely(size > HT_SIZE_LIMIT - HT_BLOCK_HDR)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED))
+        return realloc_by_copy(p, b, size, site);
+
+    uint32_t flags = flags_now();
+    if (unlikely(flags & (HT_FLAGS_COLD & ~HT_FLAG_INTERNAL_PENDING)))
+        return realloc_by_copy(p, b, size, site);
+    struct ht_block old = *b;
+    struct ht_thread *t = &ht_self;
+    uint32_t row = HT_ROW_NONE;
+    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg && t->depth == 0)
+        row = ht_rows_lookup(t, site);
+
+    struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
+    if (unlikely(!nb))
+        return NULL; /* the old block is untouched and still counted */
+    if (row_ok(old.row))
+        ht_count_free(old.row, old.meta & HT_META_SHARD_MASK, old.size);
+    ht_block_set(nb, size, row, (uint16_t)t->shard);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, t->shard, size);
+    return nb + 1;
+}
+
+size_t ht_usable_size(void *p)
+{
+    if (!p)
+        return 0;
+    struct ht_block *b = ht_block_of(p);
+    if (!ht_block_valid(b))
+        return ht_real_usable_size(p);
+    return b->size;
+}

@@ -1,0 +1,106 @@
+/*
+ * glue.c - raw I/O, time and environment helpers for the shim.
+ * May be called with the allocator half initialised: nothing here allocates.
+ */
+#include "glue.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+
+size_t ht_real_usable_size(void *p)
+{
+    static size_t (*real)(void *);
+    size_t (*fn)(void *) = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+    if (!fn) {
+        fn = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+        if (!fn)
+            return 0;
+        __atomic_store_n(&real, fn, __ATOMIC_RELEASE);
+    }
+    return fn(p);
+}
+
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+void ht_warn(const char *msg)
+{
+    int saved = errno;
+    write_all(2, "heaptag: ", 9);
+    write_all(2, msg, strlen(msg));
+    write_all(2, "\n", 1);
+    errno = saved;
+}
+
+void ht_warn2(const char *a, const char *b)
+{
+    int saved = errno;
+    write_all(2, "heaptag: ", 9);
+    write_all(2, a, strlen(a));
+    write_all(2, b, strlen(b));
+    write_all(2, "\n", 1);
+    errno = saved;
+}
+
+long ht_read_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    size_t len = 0;
+    if (fd < 0)
+        return -1;
+    while (len + 1 < cap) {
+        ssize_t r = read(fd, buf + len, cap - 1 - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    return (long)len;
+}
+
+char *ht_fmt_u64(char *dst, uint64_t v)
+{
+    char tmp[21];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *dst++ = tmp[--n];
+    *dst = '\0';
+    return dst;
+}
+
+uint64_t ht_now_unix_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *ht_getenv(const char *name)
+{
+    if (getauxval(AT_SECURE))
+        return NULL;
+    return getenv(name);
+}

@@ -1,0 +1,49 @@
+/*
+ * glue.h - every contact of the shim with the rest of libc, in one place.
+ *
+ * The real allocator is reached through glibc's exported __libc_* entry points,
+ * so bootstrapping needs no dlsym (whose own calloc would recurse). The I/O
+ * helpers use raw file descriptors: the shim never uses stdio.
+ */
+#ifndef HT_GLUE_H
+#define HT_GLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HT_HIDDEN __attribute__((visibility("hidden")))
+#define HT_EXPORT __attribute__((visibility("default")))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+extern void *__libc_malloc(size_t);
+extern void  __libc_free(void *);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+#define ht_real_malloc   __libc_malloc
+#define ht_real_free     __libc_free
+#define ht_real_calloc   __libc_calloc
+#define ht_real_realloc  __libc_realloc
+#define ht_real_memalign __libc_memalign
+
+/* libc's malloc_usable_size, for pointers the shim did not hand out. */
+HT_HIDDEN size_t ht_real_usable_size(void *p);
+
+/* Writes a message to stderr with write(2): async-signal-safe, no allocation. */
+HT_HIDDEN void ht_warn(const char *msg);
+HT_HIDDEN void ht_warn2(const char *a, const char *b);
+
+/* Reads at most cap-1 bytes of path into buf, NUL-terminated; -1 on error. */
+HT_HIDDEN long ht_read_file(const char *path, char *buf, size_t cap);
+
+/* Small formatting helpers that stdio would otherwise provide. */
+HT_HIDDEN char *ht_fmt_u64(char *dst, uint64_t v); /* returns the end, NUL written */
+HT_HIDDEN uint64_t ht_now_unix_ns(void);
+
+/* The environment as the shim may use it: NULL for everything in a setuid or
+ * setgid program (secure execution), where the caller must not be trusted. */
+HT_HIDDEN const char *ht_getenv(const char *name);
+
+#endif

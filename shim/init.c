@@ -1,0 +1,71 @@
+/*
+ * init.c - starting the shim, and keeping it right across fork and exit.
+ *
+ * Start-up happens on the first allocation that can afford it or in our
+ * constructor, whichever comes first; an allocation that arrives while another
+ * thread is starting is served uncounted rather than made to wait.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "segment.h"
+#include "state.h"
+
+enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
+static int init_state = INIT_NONE;
+
+extern char **environ;
+
+static void on_fork_prepare(void)
+{
+    ht_enter();
+    ht_segment_fork_prepare();
+    ht_leave();
+}
+
+static void on_fork_parent(void)
+{
+    ht_segment_fork_parent();
+}
+
+static void on_fork_child(void)
+{
+    ht_enter();
+    ht_segment_fork_child();
+    ht_leave();
+}
+
+static void on_exit_status(int status, void *arg)
+{
+    (void)arg;
+    ht_segment_exit(status);
+}
+
+void ht_init(void)
+{
+    /* Before libc has set up the environment we cannot read our settings:
+     * serve uncounted and try again at the next allocation. */
+    if (!environ || ht_self.depth)
+        return;
+    int expected = INIT_NONE;
+    if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;
+    ht_enter();
+    struct ht_config cfg;
+    ht_config_load(&cfg);
+    if (ht_segment_start(&cfg) == 0) {
+        pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
+        on_exit(on_exit_status, NULL);
+    }
+    ht_leave();
+    __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void ht_constructor(void)
+{
+    ht_init();
+}

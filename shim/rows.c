@@ -1,0 +1,98 @@
+/*
+ * rows.c - the row table's slow path: probe the shared hash index, insert new
+ * rows lock-free, fill the thread's cache.
+ * Runs inside malloc: no allocation, no locks, no libc calls.
+ */
+#include "rows.h"
+
+#include <string.h>
+
+static uint64_t key_hash(uint64_t site, uint64_t tag0, uint64_t tag1)
+{
+    uint64_t h = site * 0x9e3779b97f4a7c15ull;
+    h ^= (tag0 + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
+    h ^= (tag1 + 0x85ebca6bull) * 0x165667b19e3779f9ull;
+    return h ^ (h >> 31);
+}
+
+static int row_matches(const struct ht_row *r, uint64_t site, const uint64_t tag[2])
+{
+    uint64_t rt[2];
+    memcpy(rt, r->tag, sizeof rt);
+    return r->site == site && rt[0] == tag[0] && rt[1] == tag[1];
+}
+
+/* Claims the next unused row, or returns 0 (the overflow row) when full. */
+static uint32_t claim_row(void)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    uint32_t used = __atomic_load_n(&h->rows_used, __ATOMIC_RELAXED);
+    do {
+        if (used >= h->row_capacity)
+            return 0;
+    } while (!__atomic_compare_exchange_n(&h->rows_used, &used, used + 1, 1,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return used;
+}
+
+static uint32_t find_or_insert(uint64_t site, const uint64_t tag[2], uint32_t kind)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    uint32_t mask = h->bucket_capacity - 1;
+    uint64_t hash = key_hash(site, tag[0], tag[1]);
+    uint32_t fresh = 0; /* a row we claimed but have not published yet */
+
+    for (uint32_t i = 0; i <= mask; i++) {
+        uint32_t *slot = &ht_state.buckets[(hash + i) & mask];
+        uint32_t v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        if (v == 0) {
+            if (!fresh) {
+                fresh = claim_row();
+                if (fresh == 0)
+                    return 0;
+                struct ht_row *r = &ht_state.rows[fresh];
+                r->kind = kind;
+                r->site = site;
+                memcpy(r->tag, tag, HT_TAG_MAX);
+                r->module = UINT32_MAX;
+                __atomic_store_n(&r->state, HT_ROW_READY, __ATOMIC_RELEASE);
+            }
+            if (__atomic_compare_exchange_n(slot, &v, fresh + 1, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE))
+                return fresh;
+            /* Another thread filled the slot first: v is its row now. */
+        }
+        if (v - 1 < h->row_capacity && row_matches(&ht_state.rows[v - 1], site, tag)) {
+            if (fresh) /* we lost the race for the same key: drop our copy */
+                __atomic_store_n(&ht_state.rows[fresh].state, HT_ROW_DISCARDED,
+                                 __ATOMIC_RELEASE);
+            return v - 1;
+        }
+    }
+    if (fresh)
+        __atomic_store_n(&ht_state.rows[fresh].state, HT_ROW_DISCARDED, __ATOMIC_RELEASE);
+    return 0;
+}
+
+uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
+{
+    uint64_t tag[2] = { t->tag[0], t->tag[1] };
+    uint32_t row = find_or_insert(site, tag, kind);
+
+    if (unlikely(!t->shard_assigned)) {
+        /* first miss of this thread, before it counted anything: spread
+         * threads over the shards so they rarely share a cache line */
+        t->shard = __atomic_fetch_add(&ht_state.next_shard, 1, __ATOMIC_RELAXED) % HT_SHARDS;
+        t->shard_assigned = 1;
+    }
+    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, tag[0], tag[1])];
+    __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    e->tag0 = tag[0];
+    e->tag1 = tag[1];
+    e->row = row;
+    e->epoch = ht_state.epoch;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+    return row;
+}

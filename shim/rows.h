@@ -1,0 +1,51 @@
+/*
+ * rows.h - finding the row of an allocation: (explicit tag, call site) -> index.
+ *
+ * The fast path is a per-thread cache hit; a miss probes the segment's shared
+ * hash index and inserts with compare-and-swap. Never a lock, never an
+ * allocation. A full table sends everything new to the overflow row 0.
+ */
+#ifndef HT_ROWS_H
+#define HT_ROWS_H
+
+#include <stdint.h>
+
+#include "state.h"
+
+HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind);
+
+static inline uint32_t ht_cache_slot(uint64_t site, uint64_t tag0, uint64_t tag1)
+{
+    uint64_t h = (site ^ tag0 ^ (tag1 << 7)) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 58) & (HT_CACHE_SIZE - 1);
+}
+
+/* The row for this thread's current tag at site. */
+static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
+{
+    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, t->tag[0], t->tag[1])];
+    if (likely(e->site == site && e->tag0 == t->tag[0] && e->tag1 == t->tag[1] &&
+               e->epoch == ht_state.epoch))
+        return e->row;
+    return ht_rows_lookup_slow(t, site, t->tag[0] ? HT_KIND_TAG : HT_KIND_SITE);
+}
+
+/* Counting: relaxed atomics on the thread's own shard, rarely shared. */
+static inline void ht_count_alloc(uint32_t row, uint32_t shard, uint64_t size)
+{
+    struct ht_shard *s = &ht_state.rows[row].shard[shard];
+    __atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
+    uint64_t total = __atomic_add_fetch(&s->bytes_alloc, size, __ATOMIC_RELAXED);
+    uint64_t live = total - __atomic_load_n(&s->bytes_freed, __ATOMIC_RELAXED);
+    if (unlikely(live > __atomic_load_n(&s->peak_live, __ATOMIC_RELAXED)))
+        __atomic_store_n(&s->peak_live, live, __ATOMIC_RELAXED);
+}
+
+static inline void ht_count_free(uint32_t row, uint32_t shard, uint64_t size)
+{
+    struct ht_shard *s = &ht_state.rows[row].shard[shard];
+    __atomic_fetch_add(&s->frees, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->bytes_freed, size, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * segment.c - creating, filling and replacing /dev/shm/heaptag.<pid>.
+ *
+ * Created exclusively with mode 0600 and O_NOFOLLOW: a stale segment of our own
+ * (a dead process with our pid, or our image before exec) is replaced; a file
+ * of anyone else's is never followed, written or removed - we take another name.
+ * Runs at start, in a forked child and at exit: no stdio, no allocation.
+ */
+#include "segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "modules.h"
+
+#define PAGE 4096u
+
+struct ht_state ht_state;
+
+static uint64_t round_page(uint64_t v) { return (v + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
+
+static uint32_t pow2_at_least(uint32_t v)
+{
+    uint32_t p = 64;
+    while (p < v)
+        p <<= 1;
+    return p;
+}
+
+/* Lays out the tables for cfg into h; returns the total size. */
+static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg)
+{
+    uint64_t off = round_page(sizeof *h);
+    h->bucket_capacity = pow2_at_least(cfg->rows * 2);
+    h->buckets_offset = off;
+    off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));
+    h->row_size = sizeof(struct ht_row);
+    h->row_capacity = cfg->rows;
+    h->rows_offset = off;
+    off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
+    h->module_size = sizeof(struct ht_module);
+    h->module_capacity = HT_DEFAULT_MODULES;
+    h->modules_offset = off;
+    off = round_page(off + (uint64_t)h->module_capacity * h->module_size);
+    h->stack_depth = cfg->stack_depth;
+    h->stack_size = (uint32_t)(sizeof(struct ht_stack) + cfg->stack_depth * sizeof(uint64_t));
+    h->stack_capacity = cfg->stack_capacity;
+    h->stacks_offset = off;
+    off = round_page(off + (uint64_t)h->stack_capacity * h->stack_size);
+    return off;
+}
+
+/* Field 22 of /proc/self/stat: start time in clock ticks since boot. */
+static uint64_t read_start_ticks(void)
+{
+    char buf[1024];
+    if (ht_read_file("/proc/self/stat", buf, sizeof buf) <= 0)
+        return 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    int field = 2;
+    for (; *p && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    uint64_t v = 0;
+    while (*p >= '0' && *p <= '9')
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    return v;
+}
+
+static void fill_identity(struct ht_seg_header *h)
+{
+    h->pid = (int32_t)getpid();
+    h->ppid = (int32_t)getppid();
+    h->start_ticks = read_start_ticks();
+    h->start_unix_ns = ht_now_unix_ns();
+    ssize_t n = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
+    h->exe[n > 0 ? n : 0] = '\0';
+    long len = ht_read_file("/proc/self/cmdline", h->cmdline, sizeof h->cmdline);
+    for (long i = 0; i + 1 < len; i++)
+        if (h->cmdline[i] == '\0')
+            h->cmdline[i] = ' ';
+}
+
+/* Makes the path /dev/shm/heaptag.<pid>[.<n>] in dst. */
+static void make_path(char *dst, int pid, unsigned n)
+{
+    char *p = dst;
+    memcpy(p, HT_SHM_DIR "/" HT_SEG_PREFIX, sizeof(HT_SHM_DIR "/" HT_SEG_PREFIX) - 1);
+    p += sizeof(HT_SHM_DIR "/" HT_SEG_PREFIX) - 1;
+    p = ht_fmt_u64(p, (uint64_t)pid);
+    if (n) {
+        *p++ = '.';
+        ht_fmt_u64(p, n);
+    }
+}
+
+/* A file already there: remove it only if it is a regular file of ours. */
+static int remove_stale(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        return -1;
+    return unlink(path);
+}
+
+/* Opens a fresh segment file; fills ht_state.path. */
+static int create_file(uint64_t size)
+{
+    int pid = (int)getpid();
+    for (unsigned n = 0; n < 8; n++) {
+        make_path(ht_state.path, pid, n);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            int fd = open(ht_state.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                if (ftruncate(fd, (off_t)size) == 0)
+                    return fd;
+                close(fd);
+                unlink(ht_state.path);
+                return -1;
+            }
+            if (errno != EEXIST || remove_stale(ht_state.path) != 0)
+                break;
+        }
+    }
+    ht_state.path[0] = '\0';
+    return -1;
+}
+
+static void *map_segment(uint64_t size, int *shared)
+{
+    int fd = create_file(size);
+    void *m = MAP_FAILED;
+    if (fd >= 0) {
+        m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        if (m == MAP_FAILED)
+            unlink(ht_state.path);
+    }
+    *shared = m != MAP_FAILED;
+    if (m == MAP_FAILED) {
+        ht_warn("cannot create a segment in " HT_SHM_DIR "; counting privately");
+        ht_state.path[0] = '\0';
+        m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
+    return m == MAP_FAILED ? NULL : m;
+}
+
+static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
+{
+    ht_state.seg = h;
+    ht_state.map_size = size;
+    ht_state.shared = shared;
+    ht_state.buckets = (uint32_t *)((char *)h + h->buckets_offset);
+    ht_state.rows = (struct ht_row *)((char *)h + h->rows_offset);
+    __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
+}
+
+int ht_segment_start(const struct ht_config *cfg)
+{
+    struct ht_seg_header plan;
+    memset(&plan, 0, sizeof plan);
+    uint64_t size = plan_layout(&plan, cfg);
+    int shared;
+    struct ht_seg_header *h = map_segment(size, &shared);
+    if (!h)
+        return -1;
+
+    memcpy(h, &plan, sizeof plan);
+    h->version = HT_SEG_VERSION;
+    h->header_size = sizeof *h;
+    h->segment_size = size;
+    h->flags = cfg->flags;
+    h->flags_at_start = cfg->flags;
+    h->keep = (uint32_t)cfg->keep;
+    h->exit_code = -1;
+    fill_identity(h);
+
+    struct ht_row *overflow = (struct ht_row *)((char *)h + h->rows_offset);
+    overflow->kind = HT_KIND_OVERFLOW;
+    overflow->module = UINT32_MAX;
+    memcpy(overflow->tag, "Overflow", sizeof "Overflow");
+    overflow->state = HT_ROW_READY;
+    h->rows_used = 1;
+
+    ht_modules_scan(h);
+    h->state = HT_SEG_LIVE;
+    __atomic_store_n(&h->magic, HT_SEG_MAGIC, __ATOMIC_RELEASE); /* readers go by magic */
+    point_state_at(h, size, shared);
+    return 0;
+}
+
+/* Bytes of the old segment worth copying: everything up to the last used row,
+ * then the module and stack tables. */
+static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src)
+{
+    uint32_t rows_used = __atomic_load_n(&src->rows_used, __ATOMIC_RELAXED);
+    if (rows_used > src->row_capacity)
+        rows_used = src->row_capacity;
+    memcpy(dst, src, src->rows_offset);
+    memcpy((char *)dst + src->rows_offset, (const char *)src + src->rows_offset,
+           (size_t)rows_used * src->row_size);
+    memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
+           (size_t)src->modules_used * src->module_size);
+    uint32_t stacks_used = __atomic_load_n(&src->stacks_used, __ATOMIC_RELAXED);
+    if (stacks_used > src->stack_capacity)
+        stacks_used = src->stack_capacity;
+    memcpy((char *)dst + src->stacks_offset, (const char *)src + src->stacks_offset,
+           (size_t)stacks_used * src->stack_size);
+}
+
+/* The parent's counts at the moment of fork. Taken in the parent just before
+ * the fork, because after it the parent goes on counting into the segment the
+ * child still sees, and the child would inherit counts of blocks it never had. */
+static struct ht_seg_header *fork_snapshot;
+
+void ht_segment_fork_prepare(void)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h)
+        return;
+    void *m = mmap(NULL, ht_state.map_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return;
+    copy_used(m, h);
+    fork_snapshot = m;
+}
+
+void ht_segment_fork_parent(void)
+{
+    if (fork_snapshot)
+        munmap(fork_snapshot, ht_state.map_size);
+    fork_snapshot = NULL;
+}
+
+void ht_segment_fork_child(void)
+{
+    struct ht_seg_header *old = ht_state.seg;
+    struct ht_seg_header *snap = fork_snapshot;
+    uint64_t size = ht_state.map_size;
+    fork_snapshot = NULL;
+    if (!old)
+        return;
+    int shared;
+    struct ht_seg_header *h = snap ? map_segment(size, &shared) : NULL;
+    if (!h) {
+        /* Keep the program going, but never count into the parent's segment. */
+        ht_warn("fork: no segment for the child; counting off");
+        static uint32_t off_flags;
+        __atomic_store_n(&ht_state.flags, &off_flags, __ATOMIC_RELEASE);
+        if (snap)
+            munmap(snap, size);
+        return;
+    }
+    copy_used(h, snap);
+    munmap(snap, size);
+    h->magic = 0;
+    fill_identity(h);
+    h->state = HT_SEG_LIVE;
+    h->exit_code = -1;
+    h->exit_unix_ns = 0;
+    __atomic_store_n(&h->magic, HT_SEG_MAGIC, __ATOMIC_RELEASE);
+    point_state_at(h, size, shared);
+    munmap(old, size);
+}
+
+void ht_segment_exit(int status)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h || h->pid != (int32_t)getpid())
+        return;
+    h->exit_code = status;
+    h->exit_unix_ns = ht_now_unix_ns();
+    __atomic_store_n(&h->state, HT_SEG_EXITED, __ATOMIC_RELEASE);
+    if (ht_state.shared && !h->keep && ht_state.path[0])
+        unlink(ht_state.path);
+}
