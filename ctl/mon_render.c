@@ -9,9 +9,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fmt.h"
 #include "site_name.h"
+#include "trend_live.h"
 
 struct mon_view {
     const struct segread_row *row;
@@ -60,15 +62,17 @@ static struct mon_view *mon_views(const struct segread_snap *snap, enum mon_sort
     return v;
 }
 
-static void mon_table_row(FILE *out, const struct segread_snap *snap, const struct mon_view *v)
+static void mon_table_row(FILE *out, const struct segread_snap *snap, const struct mon_view *v,
+                          double now)
 {
     const struct segread_row *r = v->row;
-    char tag[MON_TAG_WIDTH + 1], site[128];
+    char tag[MON_TAG_WIDTH + 1], site[128], trend[TREND_LIVE_CELL];
     fmt_fit(tag, MON_TAG_WIDTH, v->label);
     site_format_full(site, sizeof site, snap, r->site);
+    trend_live_cell(trend, sizeof trend, (int)snap->pid, r->index, r->live, now);
     fprintf(out, "%-*s %-4s %12" PRIu64 " %12" PRIu64 " %12" PRId64 " %14" PRIu64 " %10" PRIu64
-            "  %s\n", MON_TAG_WIDTH, tag, site_kind_name(r->kind), r->allocs, r->frees,
-            v->diff, r->live, r->bytes_alloc / r->allocs, site);
+            "  %s  %s\n", MON_TAG_WIDTH, tag, site_kind_name(r->kind), r->allocs, r->frees,
+            v->diff, r->live, r->bytes_alloc / r->allocs, trend, site);
 }
 
 static void mon_csv_row(FILE *out, const struct segread_snap *snap, const struct mon_view *v,
@@ -91,15 +95,18 @@ void mon_render(FILE *out, const struct segread_snap *snap, enum mon_sort sort,
 {
     size_t n;
     struct mon_view *v = mon_views(snap, sort, &n);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     if (format == MON_FORMAT_TABLE) {
         fprintf(out, "# %s pid %d exe %s\n", timestamp, (int)snap->pid,
                 snap->exe[0] ? snap->exe : "?");
-        fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  %s\n", MON_TAG_WIDTH, "Tag", "Type",
-                "Allocs", "Frees", "Diff", "Bytes", "Per Alloc", "Site");
+        fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  %-*s  %s\n", MON_TAG_WIDTH, "Tag",
+                "Type", "Allocs", "Frees", "Diff", "Bytes", "Per Alloc", TREND_LIVE_WIDTH, "Trend",
+                "Site");
     }
     for (size_t i = 0; i < n; i++) {
         if (format == MON_FORMAT_TABLE)
-            mon_table_row(out, snap, &v[i]);
+            mon_table_row(out, snap, &v[i], (double)now.tv_sec + now.tv_nsec / 1e9);
         else
             mon_csv_row(out, snap, &v[i], timestamp);
     }

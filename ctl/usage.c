@@ -14,6 +14,8 @@ static const char usage_text[] =
     "  heaptag ls                                 list tagged processes, live and exited\n"
     "  heaptag mon [-p PID[,PID...]] [-n COUNT] [-i SECS] [--format table|csv]\n"
     "              [-b|-a|-f|-d|-t]               print the tag table (PoolMon)\n"
+    "  heaptag trend [--plot FILE.svg|.html] [--top N] [-v] LOG...\n"
+    "                                             rank the tags whose live bytes grow steadily\n"
     "  heaptag gc                                 remove segments of exited and dead processes\n"
     "  heaptag help                               show this text\n"
     "\n"

@@ -1,20 +1,28 @@
 #!/bin/sh
-# The main job: run examples/leaky under the shim and watch its table a few
-# times, seconds apart; the leaking row keeps growing while the others do not.
+# The main job: run examples/leaky under the shim while `heaptag mon` logs its
+# table every second, then let `heaptag trend` read the log and name the leak
+# (tag, process and function), with a picture of it in build/demo/.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build"
-seconds=${DEMO_SECONDS:-12}
+seconds=${DEMO_SECONDS:-20}
+out="$bin/demo"
+log="$out/poolmon.log"
+mkdir -p "$out"
+rm -f "$log"
 
-"$bin/heaptag" run -- "$bin/examples/leaky" "$seconds" 100 &
+"$bin/heaptag" run -- "$bin/examples/leaky" "$seconds" 100 >/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT INT TERM
-sleep 1
-echo "heaptag demo: examples/leaky runs as pid $pid for ${seconds}s; its table every 3 s:"
-"$bin/heaptag" mon -p "$pid" -b -i 3 -n 4
+sleep 0.5
+echo "heaptag demo: examples/leaky runs as pid $pid for ${seconds}s;"
+echo "heaptag demo: heaptag mon -p $pid -b -i 1 >> $log   (a snapshot a second)"
+"$bin/heaptag" mon -p "$pid" -b -i 1 -n $((seconds - 2)) >>"$log"
 wait "$pid" || true
 trap - EXIT
+echo "heaptag demo: the last snapshot in the log:"
+awk '/^# /{block=""} {block=block $0 "\n"} END{printf "%s", block}' "$log"
+echo "heaptag demo: heaptag trend $log --plot $out/trend.svg"
 echo
-echo "heaptag demo: after exit (the segment is kept for post-mortem reading):"
-"$bin/heaptag" mon -p "$pid" -b -n 1
+"$bin/heaptag" trend "$log" --plot "$out/trend.svg"
 "$bin/heaptag" gc >/dev/null

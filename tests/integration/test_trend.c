@@ -1,0 +1,364 @@
+/*
+ * test_trend.c - `heaptag trend` on logs written here with known shapes: two
+ * processes, real leaks at two rates among churn, trimmed caches, a cache
+ * that fills up, a one-off step and a cache trimmed once; in the table, CSV
+ * and JSON formats, appended runs, damaged copies; the plot checked in
+ * headless Chromium by counting pixels of the suspect's colour.
+ */
+#include <criterion/criterion.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define SNAPS 90
+#define T0 1764000000.0
+
+enum fmt { TABLE, CSV, JSON };
+
+struct shape {
+    int pid;
+    const char *tag;
+    const char *site;
+    double (*live)(double t, uint32_t *rng);
+};
+
+/* t mod p for the whole seconds the log uses (the harness links no libm) */
+static double mod(double t, long p) { return (double)((long long)t % p); }
+
+static double noise(uint32_t *r, double amp)
+{
+    *r = *r * 1103515245u + 12345u;
+    return amp * ((double)((*r >> 8) & 0xffff) / 32767.5 - 1);
+}
+
+/* t in seconds since the start; two hours of log */
+static double fast_leak(double t, uint32_t *r) { return 20000 + 6.0 * t + noise(r, 2000); }
+static double slow_leak(double t, uint32_t *r) { return 4096 + 0.9 * t + noise(r, 300); }
+static double churn(double t, uint32_t *r) { (void)t; return 30000 + noise(r, 25000); }
+static double sawtooth(double t, uint32_t *r) { return 20000 + mod(t, 1500) * 40 + noise(r, 500); }
+static double sawtooth2(double t, uint32_t *r) { (void)r; return 5000 + mod(t + 400, 2300) * 25; }
+static double fills_up(double t, uint32_t *r) { return t < 3000 ? t * 30 : 90000 + noise(r, 800); }
+static double step(double t, uint32_t *r) { return t < 3800 ? 50000 + noise(r, 300) : 250000 + noise(r, 300); }
+static double trim_once(double t, uint32_t *r) { (void)r; return t < 5500 ? 1000 + t * 25 : 30000 + (t - 5500) * 2; }
+static double flat(double t, uint32_t *r) { (void)t; (void)r; return 32768; }
+
+static const struct shape shapes[] = {
+    { 4001, "Leak", "0x5600001234 app+0x1234", fast_leak },
+    { 4001, "Strg", "0x5600002000 app+0x2000", churn },
+    { 4001, "Cach", "0x5600003000 app+0x3000", sawtooth },
+    { 4001, "Pool", "0x5600004000 app+0x4000", fills_up },
+    { 4001, "Boot", "0x5600005000 app+0x5000", step },
+    { 4002, "app2+0x77", "0x7f0000077 app2+0x77", slow_leak },
+    { 4002, "Cach", "0x7f0000300 app2+0x300", sawtooth2 },
+    { 4002, "Lru", "0x7f0000400 app2+0x400", trim_once },
+    { 4002, "Sess", "0x7f0000500 app2+0x500", flat },
+};
+#define N_SHAPES (sizeof shapes / sizeof shapes[0])
+
+static void stamp(char *buf, size_t n, double t)
+{
+    time_t tt = (time_t)t;
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+}
+
+/* Writes a log of the shapes in fmt; uneven intervals (30 s, then 10 s, then 2 min). */
+static double offset; /* seconds added to every timestamp */
+
+static void write_log(const char *path, enum fmt fmt, int leaks, const char *mode)
+{
+    FILE *f = fopen(path, mode);
+    cr_assert(f);
+    if (fmt == CSV)
+        fputs("timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,"
+              "bytes_freed,peak,site\n", f);
+    uint32_t rng = 99;
+    double peak[N_SHAPES] = { 0 };
+    double t = 0;
+    for (int k = 0; k < SNAPS; k++) {
+        t += k < 30 ? 30 : k < 60 ? 10 : 180;
+        char ts[32];
+        stamp(ts, sizeof ts, T0 + offset + t);
+        for (int pid = 4001; pid <= 4002; pid++) {
+            if (fmt == TABLE)
+                fprintf(f, "# %s pid %d exe /nonexistent/app\n%-24s %-4s %12s %12s %12s %14s "
+                        "%10s  %s\n", ts, pid, "Tag", "Type", "Allocs", "Frees", "Diff", "Bytes",
+                        "Per Alloc", "Site");
+            for (size_t i = 0; i < N_SHAPES; i++) {
+                const struct shape *s = &shapes[i];
+                if (s->pid != pid)
+                    continue;
+                int is_leak = s->live == fast_leak || s->live == slow_leak;
+                uint64_t live = (uint64_t)((is_leak && !leaks) ? flat(t, &rng) : s->live(t, &rng));
+                peak[i] = peak[i] > (double)live ? peak[i] : (double)live;
+                uint64_t allocs = 1000 + (uint64_t)k * 100, frees = allocs - 10;
+                if (fmt == TABLE)
+                    fprintf(f, "%-24s %-4s %12llu %12llu %12lld %14llu %10llu  %s\n", s->tag,
+                            s->site[0] == '0' && strchr(s->tag, '+') ? "Site" : "Tag",
+                            (unsigned long long)allocs, (unsigned long long)frees, 10LL,
+                            (unsigned long long)live, 64ULL, s->site);
+                else if (fmt == CSV)
+                    fprintf(f, "%s,%d,%s,Tag,%llu,%llu,10,%llu,64,1,1,%llu,%s\n", ts, pid,
+                            s->tag, (unsigned long long)allocs, (unsigned long long)frees,
+                            (unsigned long long)live, (unsigned long long)peak[i], s->site);
+                else
+                    fprintf(f, "{\"timestamp\":\"%s\",\"pid\":%d,\"tag\":\"%s\",\"type\":\"Tag\","
+                            "\"allocs\":%llu,\"frees\":%llu,\"diff\":10,\"bytes\":%llu,"
+                            "\"per_alloc\":64,\"peak\":%llu,\"site\":\"%s\"}\n", ts, pid, s->tag,
+                            (unsigned long long)allocs, (unsigned long long)frees,
+                            (unsigned long long)live, (unsigned long long)peak[i], s->site);
+            }
+            if (fmt == TABLE)
+                fputc('\n', f);
+        }
+    }
+    fclose(f);
+}
+
+static int exit_code(const struct run_result *r)
+{
+    return WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status);
+}
+
+static struct run_result trend(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    const char *argv[] = { build_path("heaptag"), "trend", a1, a2, a3, a4, NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    return r;
+}
+
+/* The ranking line of rank k ("   1 ..."), or NULL. */
+static const char *rank_line(const char *out, int k)
+{
+    char key[16];
+    snprintf(key, sizeof key, "\n%4d ", k);
+    const char *p = strstr(out, key);
+    return p ? p + 1 : NULL;
+}
+
+static int line_has(const char *line, const char *word)
+{
+    const char *end = strchr(line, '\n');
+    const char *p = strstr(line, word);
+    return p && (!end || p < end);
+}
+
+static void expect_two_leaks(const struct run_result *r)
+{
+    cr_assert_eq(exit_code(r), 0, "%s", r->err);
+    const char *one = rank_line(r->out, 1), *two = rank_line(r->out, 2);
+    cr_assert(one && line_has(one, "Leak") && line_has(one, "4001"), "%s", r->out);
+    cr_assert(line_has(one, "app+0x1234"), "%s", r->out);
+    /* 6 B/s = 21600 B/h = 21.1K/h (rounded up) */
+    cr_assert(line_has(one, "+22K/h") || line_has(one, "+21K/h"), "%s", r->out);
+    cr_assert(two && line_has(two, "app2+0x77") && line_has(two, "4002"), "%s", r->out);
+    cr_assert_null(rank_line(r->out, 3), "false suspect:\n%s", r->out);
+    cr_assert(strstr(r->out, "verdict: Leak leaks in pid 4001"), "%s", r->out);
+}
+
+static char dir[] = "/tmp/heaptag-trend-XXXXXX";
+
+static const char *tmp(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static void setup(void)
+{
+    cr_assert(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(trend, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(trend, ranks_real_leaks_in_every_format)
+{
+    const enum fmt fmts[] = { TABLE, CSV, JSON };
+    const char *names[] = { "t.log", "c.csv", "j.jsonl" };
+    for (int i = 0; i < 3; i++) {
+        write_log(tmp(names[i]), fmts[i], 1, "w");
+        struct run_result r = trend(tmp(names[i]), NULL, NULL, NULL);
+        expect_two_leaks(&r);
+        cr_assert_eq(r.err_len, 0, "%s", r.err);
+        run_free(&r);
+    }
+    /* all three at once: the same rows seen three times are still two suspects */
+    struct run_result r = trend(tmp("t.log"), tmp("c.csv"), tmp("j.jsonl"), NULL);
+    expect_two_leaks(&r);
+    run_free(&r);
+}
+
+Test(trend, nothing_grows_nothing_reported)
+{
+    write_log(tmp("quiet.csv"), CSV, 0, "w");
+    struct run_result r = trend(tmp("quiet.csv"), NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "no growing tags"), "%s", r.out);
+    cr_assert_null(rank_line(r.out, 1), "%s", r.out);
+    run_free(&r);
+}
+
+Test(trend, runs_appended_to_one_file_stay_apart)
+{
+    /* a quiet run, then a leaking run with the same pids three hours later:
+     * the counters restart, so the second is a run of its own */
+    write_log(tmp("runs.log"), TABLE, 0, "w");
+    offset = 3 * 3600;
+    write_log(tmp("runs.log"), TABLE, 1, "a");
+    struct run_result r = trend(tmp("runs.log"), NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    const char *one = rank_line(r.out, 1), *two = rank_line(r.out, 2);
+    cr_assert(one && line_has(one, "Leak") && line_has(one, "4001#2"), "%s", r.out);
+    cr_assert(two && line_has(two, "app2+0x77") && line_has(two, "4002#2"), "%s", r.out);
+    cr_assert_null(rank_line(r.out, 3), "%s", r.out);
+    cr_assert(strstr(r.out, "in 360 snapshots of 4 processes"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(trend, damaged_logs_are_read_as_far_as_possible)
+{
+    write_log(tmp("c.csv"), CSV, 1, "w");
+    FILE *in = fopen(tmp("c.csv"), "r"), *out = fopen(tmp("bad.csv"), "w");
+    cr_assert(in && out);
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, in)) {
+        n++;
+        if (n % 97 == 0) /* a line cut short, then another writer's line spliced in */
+            line[strlen(line) / 2] = '\0';
+        fputs(line, out);
+        if (n % 131 == 0)
+            fputs("\x01\x02garbage \xff\xfe\n{\"timestamp\":\"2026-11\nTag Type\n", out);
+        if (n == 300)
+            fputs("# 2026-11-25T22:40:39Z pid 12 exe /x\nOrph Tag 1 0 1 1 1 -\n", out);
+    }
+    fputs("2026-11-25T22:40:39Z,4001,Leak,Tag,1", out); /* truncated at the end */
+    fclose(in);
+    fclose(out);
+    struct run_result r = trend(tmp("bad.csv"), NULL, NULL, NULL);
+    expect_two_leaks(&r);
+    /* exactly one line about the file on stderr */
+    cr_assert(strstr(r.err, "bad.csv: skipped "), "%s", r.err);
+    cr_assert_eq(strchr(r.err, '\n'), r.err + r.err_len - 1, "%s", r.err);
+    run_free(&r);
+
+    /* foreign input: read, nothing usable, said so */
+    r = trend("/etc/passwd", NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 1);
+    cr_assert(strstr(r.err, "skipped"), "%s", r.err);
+    run_free(&r);
+    r = trend("/bin/sh", NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 1);
+    run_free(&r);
+}
+
+Test(trend, usage_errors)
+{
+    struct run_result r = trend(NULL, NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 2);
+    cr_assert(strstr(r.err, "usage"), "%s", r.err);
+    run_free(&r);
+    r = trend("--bogus", "x", NULL, NULL);
+    cr_assert_eq(exit_code(&r), 2);
+    run_free(&r);
+    r = trend("--top", "0", "x", NULL);
+    cr_assert_eq(exit_code(&r), 2);
+    run_free(&r);
+    r = trend(tmp("missing.log"), NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 1);
+    cr_assert(strstr(r.err, "missing.log"), "%s", r.err);
+    run_free(&r);
+}
+
+/* Renders page in headless Chromium and counts pixels near each colour. */
+static void chromium_counts(const char *page, const char *c1, const char *c2, long *n1, long *n2)
+{
+    char url[300], shot[300], profile[300];
+    snprintf(url, sizeof url, "file://%s", page);
+    snprintf(shot, sizeof shot, "--screenshot=%s", tmp("shot.png"));
+    snprintf(profile, sizeof profile, "--user-data-dir=%s", tmp("chromium-profile"));
+    const char *argv[] = { "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-background-networking", "--disable-component-update",
+                           "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                           "--window-size=1000,560", profile, shot, url, NULL };
+    struct run_result r;
+    unlink(tmp("shot.png"));
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0, "chromium could not be started");
+    cr_assert_eq(access(tmp("shot.png"), R_OK), 0, "no screenshot: %s", r.err);
+    run_free(&r);
+    const char *count[] = { "python3", build_path("../tests/tools/png_count.py"), tmp("shot.png"),
+                            c1, c2, NULL };
+    cr_assert_eq(run_cmd(count, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(sscanf(r.out, "%ld %ld", n1, n2), 2, "%s %s", r.out, r.err);
+    run_free(&r);
+}
+
+Test(trend, plot_shows_the_lines_in_chromium)
+{
+    long red, blue;
+    write_log(tmp("c.csv"), CSV, 1, "w");
+    struct run_result r = trend(tmp("c.csv"), "--plot", tmp("plot.svg"), NULL);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    run_free(&r);
+    chromium_counts(tmp("plot.svg"), "d62728", "1f77b4", &red, &blue);
+    /* the leak's thick line spans most of the 620 px wide plot; legend and mark add more */
+    cr_assert_gt(red, 1500, "suspect line: %ld pixels", red);
+    cr_assert_gt(blue, 500, "other line: %ld pixels", blue);
+
+    r = trend(tmp("c.csv"), "--plot", tmp("plot.html"), NULL);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    run_free(&r);
+    chromium_counts(tmp("plot.html"), "d62728", "1f77b4", &red, &blue);
+    cr_assert_gt(red, 1500, "suspect line in html: %ld pixels", red);
+
+    /* no leak: no suspect colour anywhere, the other lines still drawn */
+    write_log(tmp("quiet.csv"), CSV, 0, "w");
+    r = trend(tmp("quiet.csv"), "--plot", tmp("quiet.svg"), NULL);
+    run_free(&r);
+    chromium_counts(tmp("quiet.svg"), "d62728", "1f77b4", &red, &blue);
+    cr_assert_eq(red, 0, "suspect colour without a suspect: %ld", red);
+    cr_assert_gt(blue, 500);
+}
+
+Test(trend, demo_names_the_leaking_function, .timeout = 120)
+{
+    /* the main job end to end: leaky under the shim, mon logging, trend's verdict */
+    const char *argv[] = { "sh", build_path("../scripts/demo.sh"), NULL };
+    const char *env[] = { "DEMO_SECONDS=10", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, env, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s\n%s", r.out, r.err);
+    const char *one = rank_line(r.out, 1);
+    cr_assert(one && line_has(one, "leaky+0x") && line_has(one, "leak_session_names"),
+              "%s", r.out);
+    cr_assert_null(rank_line(r.out, 2), "false suspect:\n%s", r.out);
+    cr_assert(strstr(r.out, "verdict: allocated in function leak_session_names"), "%s", r.out);
+    run_free(&r);
+    /* mon's Trend column marked the leaking row as it grew, and only it */
+    const char *grep[] = { "grep", "-c", "\\^  0x", build_path("demo/poolmon.log"), NULL };
+    cr_assert_eq(run_cmd(grep, NULL, 0, NULL, &r), 0);
+    cr_assert_gt(atoi(r.out), 0, "no row marked as growing");
+    run_free(&r);
+    const char *wrong[] = { "sh", "-c", "grep '\\^  0x' \"$0\" | grep -vc '^leaky+0x'",
+                            build_path("demo/poolmon.log"), NULL };
+    cr_assert_eq(run_cmd(wrong, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(atoi(r.out), 0, "another row marked as growing");
+    run_free(&r);
+}

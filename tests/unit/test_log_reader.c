@@ -1,0 +1,190 @@
+/*
+ * test_log_reader.c - the log reader on mon's three formats, mixed, with
+ * several processes and runs, and on damaged input: every usable row kept
+ * with exact values, everything else counted as skipped, no crash.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log_reader.h"
+
+static void feed(struct log_data *d, const char *text, struct log_stats *st)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    cr_assert(f);
+    cr_assert_eq(log_read(d, f, st), 0);
+    fclose(f);
+}
+
+static const struct log_series *find(const struct log_series *s, size_t n, int pid,
+                                     unsigned run, const char *tag)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i].pid == pid && s[i].run == run && !strcmp(s[i].tag, tag))
+            return &s[i];
+    return NULL;
+}
+
+static const char table[] =
+    "# 2026-11-25T22:40:39Z pid 100 exe /opt/app/leaky\n"
+    "Tag                      Type       Allocs        Frees         Diff          Bytes  Per Alloc  Site\n"
+    "Cach                     Tag           376          200          176          45056        256  0x56 leaky+0x1606\n"
+    "leaky+0x11bd             Site           94            0           94           4512         48  0x55 leaky+0x11bd\n"
+    "my tag                   Tag             2            1            1             10         10  -\n"
+    "\n"
+    "# 2026-11-25T22:40:41Z pid 100 exe /opt/app/leaky\n"
+    "Tag                      Type       Allocs        Frees         Diff          Bytes  Per Alloc  Trend      Site\n"
+    "leaky+0x11bd             Site          194            0          194           9312         48     \xe2\x96\x81\xe2\x96\x88^  0x55 leaky+0x11bd\n"
+    "\n";
+
+Test(log_reader, table_with_and_without_trend_column)
+{
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, table, &st);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(st.rows, 4);
+    cr_assert_eq(st.damaged + st.foreign + st.orphan, 0);
+    const struct log_series *leak = find(s, n, 100, 0, "leaky+0x11bd");
+    cr_assert(leak);
+    cr_assert_eq(leak->n, 2);
+    cr_assert_eq(leak->pts[0].live, 4512);
+    cr_assert_eq(leak->pts[1].live, 9312);
+    cr_assert_eq(leak->pts[1].allocs, 194);
+    cr_assert_eq(leak->pts[1].t - leak->pts[0].t, 2);
+    cr_assert_str_eq(leak->site, "0x55 leaky+0x11bd");
+    cr_assert_str_eq(leak->exe, "/opt/app/leaky");
+    cr_assert_str_eq(leak->type, "Site");
+    const struct log_series *sp = find(s, n, 100, 0, "my tag");
+    cr_assert(sp);
+    cr_assert_str_eq(sp->site, "-");
+    cr_assert_eq(log_snapshots(d), 2);
+    log_free(d);
+}
+
+Test(log_reader, csv_and_json_lines_mixed_with_their_own_columns)
+{
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d,
+         "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,site\n"
+         "2026-11-25T22:40:39Z,7,Sess,Tag,95,31,64,32768,512,48640,15872,32768,0x5 leaky+0x1468\n"
+         "2026-11-25T22:40:40Z,7,\"a,b\",Tag,3,0,3,30,10,30,0,30,-\n"
+         "{\"timestamp\":\"2026-11-25T22:40:41.500Z\",\"pid\":7,\"tag\":\"Sess\",\"type\":\"Tag\","
+         "\"allocs\":96,\"frees\":31,\"diff\":65,\"bytes\":33280,\"peak\":33280,"
+         "\"site\":\"0x5 leaky+0x1468\",\"extra\":[1,{\"x\":\"}\"}]}\n",
+         &st);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(st.rows, 3, "%zu damaged %zu foreign", st.damaged, st.foreign);
+    cr_assert_eq(n, 2);
+    const struct log_series *sess = find(s, n, 7, 0, "Sess");
+    cr_assert(sess);
+    cr_assert_eq(sess->n, 2);
+    cr_assert_eq(sess->pts[0].peak, 32768);
+    cr_assert(sess->pts[0].has_peak);
+    cr_assert_eq(sess->pts[1].live, 33280);
+    cr_assert_eq(sess->pts[1].t - sess->pts[0].t, 2.5);
+    cr_assert(find(s, n, 7, 0, "a,b"));
+
+    /* a header with other columns in another order */
+    feed(d, "pid,bytes,tag,timestamp,allocs\n9,100,X,2026-11-25T22:40:39Z,1\n", &st);
+    s = log_series(d, &n);
+    const struct log_series *x = find(s, n, 9, 0, "X");
+    cr_assert(x);
+    cr_assert_eq(x->pts[0].live, 100);
+    cr_assert(!x->pts[0].has_peak);
+    log_free(d);
+}
+
+Test(log_reader, restarts_and_processes_are_separate)
+{
+    struct log_data *d = log_new();
+    feed(d,
+         "2026-11-25T10:00:00Z,5,A,Tag,10,0,10,100,10,100,0,100,-\n"
+         "2026-11-25T10:00:00Z,6,A,Tag,10,0,10,100,10,100,0,100,-\n"
+         "2026-11-25T10:01:00Z,5,A,Tag,20,0,20,200,10,200,0,200,-\n"
+         /* pid 5 again, counters back at the start: a new run */
+         "2026-11-25T11:00:00Z,5,A,Tag,3,0,3,30,10,30,0,30,-\n"
+         "2026-11-25T11:01:00Z,5,A,Tag,4,0,4,40,10,40,0,40,-\n",
+         NULL);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(find(s, n, 5, 0, "A")->n, 2);
+    cr_assert_eq(find(s, n, 5, 1, "A")->n, 2);
+    cr_assert_eq(find(s, n, 5, 1, "A")->pts[0].live, 30);
+    cr_assert_eq(find(s, n, 6, 0, "A")->n, 1);
+    log_free(d);
+}
+
+Test(log_reader, damaged_and_foreign_lines_are_counted_and_skipped)
+{
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d,
+         "Cach  Tag  1  0  1  10  10  - \n"                          /* 1 orphan */
+         "hello world\n"                                            /* 2 foreign */
+         "# 2026-11-25T22:40:39Z pid 100 exe /x\n"                  /* 3 */
+         "Cach  Tag  376  200  176  45056  256  -\n"                /* 4 ok */
+         "Cach  Tag  376  200  17\n"                                /* 5 truncated */
+         "Cach  Tag  376  200  999  45056  256  -\n"                /* 6 diff wrong */
+         "2026-11-25T22:40:39Z,7,Sess,Tag,95,31\n"                  /* 7 short CSV */
+         "2026-11-25T22:40:39Z,7,\"Sess,Tag,95,31,64,1,1,1,1,1,x\n"  /* 8 broken quote */
+         "{\"timestamp\":\"2026-11-25T22:40:41Z\",\"pid\":7,\"tag\":\"S\",\"bytes\":1\n" /* 9 cut */
+         "{\"timestamp\":\"2026-11-25T22:40:41Z\",\"pid\":-7,\"tag\":\"S\",\"bytes\":1,\"allocs\":1}\n"
+         "Cach  Tag  99999999999999999999  0  1  1  1  -\n"         /* 11 overflow */
+         "# not a snapshot line\n",                                 /* 12 foreign */
+         &st);
+    cr_assert_eq(st.lines, 12);
+    cr_assert_eq(st.rows, 1);
+    cr_assert_eq(st.orphan, 1);
+    cr_assert_eq(st.foreign, 2 + 1); /* 2, 12 and 11 (no number after the type) */
+    cr_assert_eq(st.damaged, 6, "%zu", st.damaged);
+    cr_assert_eq(st.first_skipped, 1);
+    char buf[256];
+    log_skip_summary(buf, sizeof buf, &st);
+    cr_assert_str_eq(buf, "skipped 10 of 12 lines (6 damaged, 3 foreign, 1 rows without a "
+                          "snapshot line), first at line 1");
+    log_free(d);
+}
+
+Test(log_reader, binary_garbage_never_crashes)
+{
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    uint32_t r = 7;
+    for (int k = 0; k < 2000; k++) {
+        char line[200];
+        size_t len = 1 + k % 199;
+        for (size_t i = 0; i < len; i++) {
+            r = r * 1664525u + 1013904223u;
+            line[i] = (char)(r >> 24);
+        }
+        if (k % 3 == 0) /* start like a real line, then garbage */
+            memcpy(line, k % 2 ? "{\"timestamp\":" : "2026-11-25T22:40:39Z,", len < 14 ? len : 14);
+        log_read_line(d, line, len, &st);
+    }
+    size_t n;
+    log_series(d, &n);
+    cr_assert_eq(st.lines, 2000);
+    cr_assert_eq(st.rows, 0);
+    log_free(d);
+}
+
+Test(log_reader, timestamps)
+{
+    double t;
+    cr_assert_eq(log_parse_time("1970-01-01T00:01:40Z", 20, &t), 0);
+    cr_assert_eq(t, 100);
+    cr_assert_eq(log_parse_time("1970-01-01T00:01:40.25Z", 23, &t), 0);
+    cr_assert_eq(t, 100.25);
+    cr_assert_eq(log_parse_time("1970-13-01T00:01:40Z", 20, &t), -1);
+    cr_assert_eq(log_parse_time("1970-01-01T00:01:40Zx", 21, &t), -1);
+    cr_assert_eq(log_parse_time("1970-01-01", 10, &t), -1);
+}
