@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "block.h"
+#include "heapcheck.h"
 #include "rows.h"
 #include "state.h"
 
@@ -49,8 +50,11 @@ static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, 
 
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0)
-        row = ht_rows_lookup(t, site);
+    int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
+    if ((flags & HT_FLAG_ptg) && started)
+        row = (flags & HT_FLAG_htd) ? ht_rows_lookup_module(t, site) : ht_rows_lookup(t, site);
+    if ((flags & HT_CHECK_FLAGS) && started)
+        return ht_check_alloc(size, align, zero, site, row, t->shard, flags);
 
     char *base;
     if (align)
@@ -106,6 +110,8 @@ void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
 
 static __attribute__((noinline)) void free_foreign(void *p)
 {
+    if (unlikely(flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_FREE))
+        return;
     if (ht_state.seg)
         __atomic_fetch_add(&ht_state.seg->untracked_frees, 1, __ATOMIC_RELAXED);
     ht_real_free(p);
@@ -118,6 +124,10 @@ void ht_free(void *p)
     struct ht_block *b = ht_block_of(p);
     if (unlikely(!ht_block_valid(b))) {
         free_foreign(p);
+        return;
+    }
+    if (unlikely(b->meta & HT_META_CHECKED)) {
+        ht_check_free(p, b, HT_OP_FREE);
         return;
     }
     if (row_ok(b->row))
@@ -135,7 +145,10 @@ static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t 
     if (!q)
         return NULL;
     memcpy(q, p, b->size < size ? b->size : size);
-    ht_free(p);
+    if (b->meta & HT_META_CHECKED)
+        ht_check_free(p, b, HT_OP_REALLOC); /* guards verified at realloc too */
+    else
+        ht_free(p);
     return q;
 }
 
@@ -145,9 +158,17 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
         return ht_alloc(size, site);
     struct ht_block *b = ht_block_of(p);
     if (unlikely(!ht_block_valid(b))) {
+        if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_REALLOC)) {
+            errno = EINVAL;
+            return NULL;
+        }
         if (ht_state.seg)
             __atomic_fetch_add(&ht_state.seg->untracked_reallocs, 1, __ATOMIC_RELAXED);
         return ht_real_realloc(p, size);
+    }
+    if (unlikely(b->meta & HT_META_CHECKED) && ht_check_usable(p, b, HT_OP_REALLOC) != 0) {
+        errno = EINVAL;
+        return NULL;
     }
     if (size == 0) { /* glibc: realloc(p, 0) frees p and returns NULL */
         ht_free(p);
@@ -185,7 +206,12 @@ size_t ht_usable_size(void *p)
     if (!p)
         return 0;
     struct ht_block *b = ht_block_of(p);
-    if (!ht_block_valid(b))
+    if (!ht_block_valid(b)) {
+        if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_SIZE))
+            return 0;
         return ht_real_usable_size(p);
+    }
+    if (unlikely(b->meta & HT_META_CHECKED) && ht_check_usable(p, b, HT_OP_SIZE) != 0)
+        return 0;
     return b->size;
 }

@@ -79,3 +79,19 @@ void ht_modules_scan(struct ht_seg_header *h)
     dl_iterate_phdr(on_object, &s);
     __atomic_fetch_add(&h->modules_seq, 1, __ATOMIC_ACQ_REL);
 }
+
+uint64_t ht_modules_find(const struct ht_seg_header *h, uint64_t addr, uint32_t *index)
+{
+    if (!h || !addr)
+        return 0;
+    const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
+    uint32_t used = __atomic_load_n(&h->modules_used, __ATOMIC_ACQUIRE);
+    if (used > h->module_capacity)
+        used = h->module_capacity;
+    for (uint32_t i = 0; i < used; i++)
+        if (t[i].state == 1 && addr >= t[i].base && addr - t[i].base < t[i].size) {
+            *index = i;
+            return t[i].base;
+        }
+    return 0;
+}

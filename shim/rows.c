@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "modules.h"
+
 static uint64_t key_hash(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
     uint64_t h = site * 0x9e3779b97f4a7c15ull;
@@ -94,5 +96,23 @@ uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
     e->epoch = ht_state.epoch;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+    return row;
+}
+
+uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site)
+{
+    uint32_t index;
+    uint64_t base = ht_modules_find(ht_state.seg, site, &index);
+    if (!base)
+        return ht_rows_lookup(t, site);
+    /* A module's base is its ELF header, never a call site: the key cannot
+     * collide with a site row, and the thread cache serves it as any key. */
+    struct ht_cache_entry *e = &t->cache[ht_cache_slot(base, t->tag[0], t->tag[1])];
+    if (e->site == base && e->tag0 == t->tag[0] && e->tag1 == t->tag[1] &&
+        e->epoch == ht_state.epoch)
+        return e->row;
+    uint32_t row = ht_rows_lookup_slow(t, base, HT_KIND_MODULE);
+    if (row != 0)
+        __atomic_store_n(&ht_state.rows[row].module, index, __ATOMIC_RELAXED);
     return row;
 }

@@ -14,6 +14,10 @@
 
 HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind);
 
+/* htd: the row of the module that holds site (key: the module's base), or the
+ * site's own row when no known module holds it. Cold path only. */
+HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
+
 static inline uint32_t ht_cache_slot(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
     uint64_t h = (site ^ tag0 ^ (tag1 << 7)) * 0x9e3779b97f4a7c15ull;
