@@ -16,6 +16,7 @@ static const struct command commands[] = {
     { "ls", cmd_ls },
     { "mon", cmd_mon },
     { "gc", cmd_gc },
+    { "flags", cmd_flags },
 };
 
 int main(int argc, char **argv)

@@ -14,6 +14,8 @@ static const char usage_text[] =
     "  heaptag ls                                 list tagged processes, live and exited\n"
     "  heaptag mon [-p PID[,PID...]] [-n COUNT] [-i SECS] [--format table|csv]\n"
     "              [-b|-a|-f|-d|-t]               print the tag table (PoolMon)\n"
+    "  heaptag flags [-r | -i IMAGE | -p PID] [+FLAGS -FLAGS ...] [--tracedb MB]\n"
+    "                                             show or change flags (GFlags)\n"
     "  heaptag gc                                 remove segments of exited and dead processes\n"
     "  heaptag help                               show this text\n"
     "\n"
@@ -21,6 +23,9 @@ static const char usage_text[] =
     "tag (-t); PoolMon's /b /a /f /d /t work too. -n 1 prints one snapshot.\n"
     "FLAGS: +ptg pool tagging, +ust stack traces, +htc tail checking,\n"
     "       +hfc free checking, +hpc parameter checking, +htd tagging by DLL.\n"
+    "flags scopes: -r persistent (/etc/heaptag/flags as root, else\n"
+    "       ~/.config/heaptag/flags), -i IMAGE one executable, -p PID (or -k PID)\n"
+    "       a running process; /r /i /p /k work too. Hex values: +0x1400, -20.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
 void ctl_usage(FILE *out)
