@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "flags_parse.h"
+
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 int ht_conf_next(const char *buf, size_t len, size_t *pos, struct ht_conf_line *line)
@@ -94,4 +96,28 @@ int ht_conf_image_matches(const char *name, size_t name_len, const char *exe)
     const char *base = strrchr(exe, '/');
     base = base ? base + 1 : exe;
     return strlen(base) == name_len && memcmp(base, name, name_len) == 0;
+}
+
+int ht_conf_parse_flags(const char *val, size_t len, struct ht_flags_change *into)
+{
+    struct ht_flags_change chg = { 0, 0, 0, 0 };
+    const char *bad;
+    size_t bad_len, i = 0;
+    int words = 0;
+    while (i < len) {
+        while (i < len && is_blank(val[i]))
+            i++;
+        size_t start = i;
+        while (i < len && !is_blank(val[i]))
+            i++;
+        if (i == start)
+            break;
+        if (ht_flags_parse(val + start, i - start, &chg, &bad, &bad_len) != 0)
+            return -1;
+        words++;
+    }
+    if (!words)
+        return -1;
+    *into = ht_flags_compose(into, &chg);
+    return 0;
 }

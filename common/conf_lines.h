@@ -28,6 +28,11 @@ struct ht_conf_line {
  * Returns 1 with *line filled and *pos advanced, 0 at the end. */
 int ht_conf_next(const char *buf, size_t len, size_t *pos, struct ht_conf_line *line);
 
+struct ht_flags_change;
+/* Parses a flags value: blank-separated changes ("+ptg -htc", "+ptg+ust"),
+ * composed into *into. Returns 0, or -1 leaving *into unchanged. */
+int ht_conf_parse_flags(const char *val, size_t len, struct ht_flags_change *into);
+
 /* 1 when buf looks like text a person wrote: no NUL, no control bytes
  * other than tab, CR and LF. */
 int ht_conf_is_text(const char *buf, size_t len);

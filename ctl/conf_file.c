@@ -72,13 +72,7 @@ static int read_text(const char *path, struct conf_file *f)
 
 static int parse_chg(const char *s, size_t n, struct ht_flags_change *into)
 {
-    struct ht_flags_change c = { 0 };
-    const char *bad;
-    size_t bad_len;
-    if (ht_flags_parse(s, n, &c, &bad, &bad_len) != 0)
-        return -1;
-    *into = ht_flags_compose(into, &c);
-    return 0;
+    return ht_conf_parse_flags(s, n, into);
 }
 
 static int load_line(struct conf_file *f, const struct ht_conf_line *l)

@@ -36,13 +36,7 @@ static long parse_count(const char *s, size_t n, long lo, long hi)
 
 static int parse_change(const char *s, size_t n, struct ht_flags_change *into)
 {
-    struct ht_flags_change chg = { 0, 0, 0, 0 };
-    const char *bad;
-    size_t bad_len;
-    if (ht_flags_parse(s, n, &chg, &bad, &bad_len) != 0)
-        return -1;
-    *into = ht_flags_compose(into, &chg);
-    return 0;
+    return ht_conf_parse_flags(s, n, into);
 }
 
 /* One line of a settings file; -1 when it is malformed. */
