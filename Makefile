@@ -87,7 +87,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(BUILD)/libheaptag.so $(DESTDIR)$(PREFIX)/lib/libheaptag.so
 	install -m 0755 $(BUILD)/heaptag $(DESTDIR)$(PREFIX)/bin/heaptag
-	install -m 0644 include/heaptag.h include/heaptag_segment.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/heaptag.h include/heaptag_segment.h include/heaptag_flags.h $(DESTDIR)$(PREFIX)/include/
 
 clean:
 	rm -rf $(BUILD)

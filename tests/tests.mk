@@ -1,1 +1,53 @@
-# tests: see below
+# Tests. Every tests/unit/test_*.c and tests/integration/test_*.c is a Criterion
+# binary; tests/progs/*.c and *.cpp are programs the integration tests run under
+# the shim. Unit tests link the shim's core (not its libc hooks, so the test
+# runner's own allocations stay untagged) and the tool's objects.
+
+TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(INCLUDES) -Ictl -Ishim -Itests/integration
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+INTEG_SRC   := $(wildcard tests/integration/test_*.c)
+HARNESS_SRC := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c))
+PROG_C      := $(wildcard tests/progs/*.c)
+PROG_CXX    := $(wildcard tests/progs/*.cpp)
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+INTEG_BIN   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+PROG_BIN    := $(PROG_C:tests/progs/%.c=$(BUILD)/tests/progs/%) \
+               $(PROG_CXX:tests/progs/%.cpp=$(BUILD)/tests/progs/%)
+SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks.o,$(SHIM_OBJ))
+# common/ is already in the shim's objects
+CTL_TEST_OBJ  := $(filter-out $(BUILD)/ctl/common_%,$(CTL_OBJ))
+TEST_LDLIBS := -lcriterion $(CTL_LDLIBS) $(SHIM_LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(TEST_LDLIBS)
+
+$(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(HARNESS_SRC) -lcriterion
+
+$(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -Iinclude -o $@ $< -lpthread
+
+$(BUILD)/tests/progs/%: tests/progs/%.cpp include/heaptag.h
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O1 -g -fno-omit-frame-pointer -Iinclude -o $@ $< -lpthread
+
+# The pattern program once more as a non-PIE executable: the header's run-time
+# lookup must find the shim there too.
+PROG_BIN += $(BUILD)/tests/progs/patterns_nopie
+$(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
+
+test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN)
+
+# Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
+# integration tests where the shim, the tool and the programs are.
+test: deps test-deps
+	@$(MAKE) --no-print-directory test-build
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+
+.PHONY: test-build
+

@@ -1,0 +1,43 @@
+/*
+ * harness.h - running programs under the shim from a test, and reading their
+ * counters back through `heaptag mon --format csv`, as a user would.
+ * The shim goes only into the child's environment: the test runner stays untagged.
+ */
+#ifndef HT_HARNESS_H
+#define HT_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct run_result {
+    int pid;
+    int status;     /* as from waitpid */
+    char *out;      /* stdout, NUL-terminated */
+    size_t out_len;
+    char *err;      /* stderr */
+    size_t err_len;
+};
+
+/* Path of a file in the build directory (HEAPTAG_BUILD, default ./build). */
+const char *build_path(const char *rel);
+
+/* Runs argv with extra environment entries ("NAME=value", NULL-terminated;
+ * NULL for none). preload: put the shim in LD_PRELOAD (and keep its segment).
+ * stdin_data may be NULL. Returns 0, or -1 if it could not be started. */
+int run_cmd(const char *const argv[], const char *const env[], int preload,
+            const char *stdin_data, struct run_result *r);
+void run_free(struct run_result *r);
+
+/* Sums of the rows of one tag in a process's segment, through the tool. */
+struct tag_counts {
+    uint64_t allocs, frees, bytes, rows;
+};
+int tag_counts(int pid, const char *tag, struct tag_counts *c);
+
+/* Removes a kept segment of pid. */
+void segment_remove(int pid);
+
+/* First "pid N" / "child N" number in text after the word. */
+int find_pid(const char *text, const char *word);
+
+#endif

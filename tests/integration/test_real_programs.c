@@ -1,0 +1,126 @@
+/*
+ * test_real_programs.c - programs nobody here wrote give byte-identical output
+ * and the same exit status with and without the shim.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* Runs argv plain and preloaded with flags; compares stdout, stderr and status. */
+static void same_with_and_without(const char *const argv[], const char *flags, const char *input)
+{
+    struct run_result plain, tagged;
+    char flagenv[128];
+    snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flags);
+    const char *env[] = { "PYTHONMALLOC=malloc", "LC_ALL=C", "HEAPTAG_KEEP=0", flagenv, NULL };
+    cr_assert_eq(run_cmd(argv, env, 0, input, &plain), 0);
+    cr_assert_eq(run_cmd(argv, env, 1, input, &tagged), 0);
+    cr_assert_eq(WIFEXITED(plain.status), 1, "%s did not exit: status %d", argv[0], plain.status);
+    cr_expect_eq(plain.status, tagged.status, "%s status %d vs %d", argv[0], plain.status,
+                 tagged.status);
+    cr_expect_eq(plain.out_len, tagged.out_len, "%s stdout length %zu vs %zu", argv[0],
+                 plain.out_len, tagged.out_len);
+    cr_expect(memcmp(plain.out, tagged.out, plain.out_len < tagged.out_len ? plain.out_len
+                                                                           : tagged.out_len) == 0,
+              "%s stdout differs", argv[0]);
+    cr_expect_str_eq(tagged.err, plain.err, "%s stderr differs", argv[0]);
+    cr_assert_gt(plain.out_len, 0, "%s printed nothing", argv[0]);
+    run_free(&plain);
+    run_free(&tagged);
+}
+
+static int have(const char *prog)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+    return system(cmd) == 0;
+}
+
+TestSuite(real, .timeout = 120);
+
+Test(real, python3)
+{
+    cr_assert(have("python3"));
+    const char *argv[] = {
+        "python3", "-c",
+        "import json, collections, re\n"
+        "d = {str(i): [i] * (i % 7) for i in range(20000)}\n"
+        "c = collections.Counter(re.findall(r'\\w+', json.dumps(d)))\n"
+        "print(len(d), sum(c.values()), c.most_common(3))\n",
+        NULL };
+    same_with_and_without(argv, "+ptg", NULL);
+}
+
+Test(real, sqlite3)
+{
+    cr_assert(have("sqlite3"));
+    const char *argv[] = { "sqlite3", ":memory:", NULL };
+    same_with_and_without(argv, "+ptg",
+                          "create table t(a integer, b text);\n"
+                          "with recursive n(i) as (select 1 union all select i+1 from n where i<20000)\n"
+                          "insert into t select i, printf('k%06d', (i * 7919) % 20011) from n;\n"
+                          "create index ti on t(b);\n"
+                          "select count(*), sum(a), max(b) from t;\n"
+                          "select b from t where a % 5000 = 0 order by b;\n");
+}
+
+Test(real, sort)
+{
+    char input[200000];
+    size_t n = 0;
+    for (int i = 0; i < 20000 && n + 16 < sizeof input; i++)
+        n += (size_t)snprintf(input + n, sizeof input - n, "%d\n", (i * 7919) % 10007);
+    const char *argv[] = { "sort", "-n", "--parallel=2", "-S", "1M", NULL };
+    same_with_and_without(argv, "+ptg", input);
+}
+
+Test(real, perl)
+{
+    const char *argv[] = { "perl", "-e",
+                           "my %h; $h{$_ % 1000} .= 'x' x ($_ % 13) for 1..50000;"
+                           "print join(',', map { length $h{$_} } sort { $a <=> $b } keys %h), \"\\n\";",
+                           NULL };
+    same_with_and_without(argv, "+ptg", NULL);
+}
+
+Test(real, git)
+{
+    cr_assert(have("git"));
+    char dir[] = "/tmp/heaptag-git-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char script[1024];
+    snprintf(script, sizeof script,
+             "set -e; cd %s; rm -rf r; git init -q r; cd r; "
+             "export GIT_COMMITTER_DATE=2000-01-01T00:00:00 GIT_AUTHOR_DATE=2000-01-01T00:00:00; "
+             "git -c user.name=t -c user.email=t@t commit -q --allow-empty -m one; "
+             "for i in 1 2 3; do echo $i > f$i; git add f$i; done; "
+             "git -c user.name=t -c user.email=t@t commit -q -m two; "
+             "git log --format='%%H %%s'; git ls-files; git cat-file -p HEAD^{tree}",
+             dir);
+    const char *argv[] = { "sh", "-c", script, NULL };
+    same_with_and_without(argv, "+ptg", NULL);
+    char rm[1100];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    cr_assert_eq(system(rm), 0);
+}
+
+Test(real, bash_pipeline_fork_exec)
+{
+    const char *argv[] = { "bash", "-c",
+                           "for i in $(seq 1 40); do echo $((i * i)); done | sort -n | "
+                           "(read a; echo first $a; cat) | tr 0-9 a-j | tail -n 5; "
+                           "x=$(echo sub | sed s/sub/shell/); echo $x; exit 7",
+                           NULL };
+    same_with_and_without(argv, "+ptg", NULL);
+}
+
+Test(real, cxx_program)
+{
+    const char *argv[] = { build_path("tests/progs/cxx_containers"), NULL };
+    same_with_and_without(argv, "+ptg", NULL);
+}

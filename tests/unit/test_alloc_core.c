@@ -1,0 +1,191 @@
+/*
+ * test_alloc_core.c - the shim's allocator core driven directly, without
+ * preloading: exact row counters after known patterns.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "block.h"
+#include "heaptag.h"
+#include "state.h"
+
+void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
+void heaptag_scope_leave(heaptag_scope_t *scope);
+
+struct sums {
+    uint64_t allocs, frees, live, peak;
+};
+
+static struct sums row_sums(uint32_t row)
+{
+    struct sums s = { 0, 0, 0, 0 };
+    const struct ht_row *r = &ht_state.rows[row];
+    for (int i = 0; i < HT_SHARDS; i++) {
+        s.allocs += r->shard[i].allocs;
+        s.frees += r->shard[i].frees;
+        s.live += r->shard[i].bytes_alloc - r->shard[i].bytes_freed;
+        s.peak += r->shard[i].peak_live;
+    }
+    return s;
+}
+
+static uint32_t row_of(void *p) { return ht_block_of(p)->row; }
+
+static void setup(void) { ht_init(); }
+
+TestSuite(alloc_core, .init = setup, .timeout = 30);
+
+Test(alloc_core, counts_by_site)
+{
+    void *p[5];
+    for (int i = 0; i < 5; i++)
+        p[i] = ht_alloc(100 + (size_t)i, 0x1000);
+    uint32_t row = row_of(p[0]);
+    cr_assert_neq(row, HT_ROW_NONE);
+    for (int i = 1; i < 5; i++)
+        cr_assert_eq(row_of(p[i]), row, "same site, same row");
+    ht_free(p[1]);
+    ht_free(p[3]);
+    struct sums s = row_sums(row);
+    cr_assert_eq(s.allocs, 5);
+    cr_assert_eq(s.frees, 2);
+    cr_assert_eq(s.live, 100 + 102 + 104);
+    cr_assert_eq(s.peak, 100 + 101 + 102 + 103 + 104);
+    cr_assert_eq(ht_state.rows[row].site, 0x1000);
+    cr_assert_eq(ht_state.rows[row].kind, HT_KIND_SITE);
+    void *q = ht_alloc(8, 0x2000);
+    cr_assert_neq(row_of(q), row, "another site, another row");
+}
+
+Test(alloc_core, explicit_tag_rows)
+{
+    heaptag_scope_t sc;
+    heaptag_scope_enter(&sc, "Strg");
+    void *a = ht_alloc(10, 0x3000);
+    heaptag_scope_leave(&sc);
+    void *b = ht_alloc(10, 0x3000);
+    cr_assert_neq(row_of(a), row_of(b), "tag is part of the key");
+    cr_assert_str_eq(ht_state.rows[row_of(a)].tag, "Strg");
+    cr_assert_eq(ht_state.rows[row_of(a)].kind, HT_KIND_TAG);
+    cr_assert_str_eq(ht_state.rows[row_of(b)].tag, "");
+    heaptag_scope_enter(&sc, "AVeryLongTagNameIndeed");
+    void *c = ht_alloc(1, 0x3000);
+    heaptag_scope_leave(&sc);
+    cr_assert_str_eq(ht_state.rows[row_of(c)].tag, "AVeryLongTagNam", "cut to 15 characters");
+}
+
+Test(alloc_core, realloc_moves_counts)
+{
+    char *p = ht_alloc(10, 0x4000);
+    uint32_t r1 = row_of(p);
+    memset(p, 7, 10);
+    p = ht_realloc(p, 5000, 0x5000);
+    uint32_t r2 = row_of(p);
+    cr_assert_eq(p[9], 7);
+    struct sums s1 = row_sums(r1), s2 = row_sums(r2);
+    cr_assert_eq(s1.allocs, 1);
+    cr_assert_eq(s1.frees, 1);
+    cr_assert_eq(s1.live, 0);
+    cr_assert_eq(s2.allocs, 1);
+    cr_assert_eq(s2.live, 5000);
+    cr_assert_null(ht_realloc(p, 0, 0x5000), "realloc to 0 frees");
+    s2 = row_sums(r2);
+    cr_assert_eq(s2.frees, 1);
+    cr_assert_eq(s2.live, 0);
+}
+
+Test(alloc_core, aligned_blocks)
+{
+    for (size_t align = 32; align <= 65536; align <<= 1) {
+        char *p = ht_alloc_aligned(align, 100, 0x6000);
+        cr_assert_eq((uintptr_t)p % align, 0);
+        cr_assert_eq(ht_usable_size(p), 100);
+        memset(p, 1, 100);
+        p = ht_realloc(p, 300, 0x6000);
+        cr_assert_eq(p[99], 1);
+        ht_free(p);
+    }
+    struct sums s = row_sums(row_of(ht_alloc(1, 0x6000)));
+    cr_assert_eq(s.allocs, 2 * 12 + 1);
+    cr_assert_eq(s.frees, 2 * 12);
+    cr_assert_eq(s.live, 1);
+}
+
+Test(alloc_core, failures_keep_libc_contracts)
+{
+    errno = 0;
+    cr_assert_null(ht_alloc_zeroed(SIZE_MAX / 2, 3, 0x7000));
+    cr_assert_eq(errno, ENOMEM);
+    errno = 0;
+    cr_assert_null(ht_alloc(SIZE_MAX - 4, 0x7000));
+    cr_assert_eq(errno, ENOMEM);
+    char *p = ht_alloc(10, 0x7000);
+    errno = 0;
+    cr_assert_null(ht_realloc(p, SIZE_MAX - 4, 0x7000));
+    cr_assert_eq(errno, ENOMEM);
+    cr_assert_eq(ht_usable_size(p), 10, "failed realloc leaves the block");
+    errno = 77;
+    ht_free(p);
+    ht_free(NULL);
+    cr_assert_eq(errno, 77);
+}
+
+Test(alloc_core, foreign_pointers_pass_through)
+{
+    extern void *__libc_malloc(size_t);
+    uint64_t before = ht_state.seg->untracked_frees;
+    void *f = __libc_malloc(64);
+    cr_assert_geq(ht_usable_size(f), 64);
+    f = ht_realloc(f, 128, 0x8000);
+    cr_assert_not_null(f);
+    ht_free(f);
+    cr_assert_eq(ht_state.seg->untracked_frees, before + 1);
+    cr_assert_eq(ht_state.seg->untracked_reallocs, 1);
+}
+
+Test(alloc_core, full_table_goes_to_overflow)
+{
+    uint32_t cap = ht_state.seg->row_capacity;
+    void *p = NULL;
+    for (uint32_t i = 0; i <= cap; i++) {
+        p = ht_alloc(3, 0x100000 + (uint64_t)i * 16);
+        if (i + 1 < cap - 16)
+            ht_free(p);
+    }
+    cr_assert_eq(ht_state.seg->rows_used, cap);
+    cr_assert_eq(row_of(p), 0, "the last one lands in the overflow row");
+    cr_assert_eq(ht_state.rows[0].kind, HT_KIND_OVERFLOW);
+    cr_assert_geq(row_sums(0).allocs, 1);
+}
+
+#define THREADS 8
+#define ROUNDS 50000
+static void *storm(void *arg)
+{
+    (void)arg;
+    void *keep[10];
+    for (int i = 0; i < ROUNDS; i++)
+        ht_free(ht_alloc((size_t)(i % 512), 0x9000));
+    for (int i = 0; i < 10; i++)
+        keep[i] = ht_alloc(64, 0x9000);
+    (void)keep;
+    return NULL;
+}
+
+Test(alloc_core, threads_exact)
+{
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, storm, NULL);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    void *probe = ht_alloc(0, 0x9000);
+    struct sums s = row_sums(row_of(probe));
+    cr_assert_eq(s.allocs, (uint64_t)THREADS * (ROUNDS + 10) + 1);
+    cr_assert_eq(s.frees, (uint64_t)THREADS * ROUNDS);
+    cr_assert_eq(s.live, (uint64_t)THREADS * 10 * 64);
+}
