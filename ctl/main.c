@@ -16,6 +16,8 @@ static const struct command commands[] = {
     { "ls", cmd_ls },
     { "mon", cmd_mon },
     { "gc", cmd_gc },
+    { "dump", cmd_dump },
+    { "diff", cmd_diff },
 };
 
 int main(int argc, char **argv)
