@@ -111,6 +111,7 @@ int cmd_diff(int argc, char **argv)
     diff_read(argv[1], &od);
     diff_read(argv[2], &nd);
     qsort(od.v, od.n, sizeof *od.v, by_id);
+    qsort(nd.v, nd.n, sizeof *nd.v, by_id);
 
     struct diff_change *ch = calloc(nd.n ? nd.n : 1, sizeof *ch);
     if (!ch)
@@ -128,7 +129,6 @@ int cmd_diff(int argc, char **argv)
             ch[n++] = (struct diff_change){ o, &nd.v[i], db, da };
     }
     /* stacks gone from NEW: everything they held was freed */
-    qsort(nd.v, nd.n, sizeof *nd.v, by_id);
     for (size_t i = 0; i < od.n; i++)
         if (!nd.n || !bsearch(&od.v[i], nd.v, nd.n, sizeof *nd.v, by_id)) {
             total_bytes -= (int64_t)od.v[i].live_bytes;
