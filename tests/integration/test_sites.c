@@ -74,8 +74,8 @@ static void check_wrapsites(const char *flags)
     cr_expect_null(row_at(d, "xmalloc"), "xmalloc is a wrapper:\n%s", d);
     cr_expect_null(row_at(d, "__strdup"), "strdup is a wrapper:\n%s", d);
     free(d);
-    run_free(&r);
     segment_remove(r.pid);
+    run_free(&r);
 }
 
 Test(sites, wrappers_charge_callers) { check_wrapsites("+ptg"); }
@@ -94,8 +94,8 @@ Test(sites, ust_stacks_reach_main)
     const char *f2 = strstr(st, "\n  #2 main ");
     cr_expect(f1 && f2 && f1 < f2, "%s", st);
     free(d);
-    run_free(&r);
     segment_remove(r.pid);
+    run_free(&r);
 }
 
 /* Starts prog preloaded with env, stdin and stdout on pipes. */
