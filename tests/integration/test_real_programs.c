@@ -129,3 +129,10 @@ Test(real, cxx_program)
     const char *argv[] = { build_path("tests/progs/cxx_containers"), NULL };
     same_with_and_without(argv, "+ptg", NULL);
 }
+
+Test(real, cxx_operator_new_edges)
+{
+    const char *argv[] = { build_path("tests/progs/cxx_newfail"), NULL };
+    same_with_and_without(argv, "+ptg", NULL);
+    same_with_and_without(argv, "+ptg+ust", NULL);
+}
