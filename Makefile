@@ -14,9 +14,9 @@ INCLUDES := -Iinclude -Icommon
 # TLS (lazy TLS can call malloc), no stack protector calls into libc.
 SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt
-SHIM_LDLIBS := -ldl -lpthread
+SHIM_LDLIBS := -lunwind -ldl -lpthread
 CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ictl
-CTL_LDLIBS  := -ldw -lelf -lncursesw -lm
+CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 
 # common/ holds pure code both sides use (the flags parser); each side builds
 # its own copy with its own flags.

@@ -17,6 +17,8 @@ static const struct command commands[] = {
     { "mon", cmd_mon },
     { "gc", cmd_gc },
     { "flags", cmd_flags },
+    { "dump", cmd_dump },
+    { "diff", cmd_diff },
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,8 @@ static const char usage_text[] =
     "  heaptag flags [-r | -i IMAGE | -p PID] [+FLAGS -FLAGS ...] [--tracedb MB]\n"
     "                                             show or change flags (GFlags)\n"
     "  heaptag gc                                 remove segments of exited and dead processes\n"
+    "  heaptag dump [-p PID] > SNAP               live rows and ust stacks, symbolised\n"
+    "  heaptag diff OLD NEW                       stacks whose live bytes grew (UMDH)\n"
     "  heaptag help                               show this text\n"
     "\n"
     "mon sorts by live bytes (-b, default), allocs (-a), frees (-f), diff (-d) or\n"

@@ -13,6 +13,9 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
+#include "sites.h"
+
+#define STACK_DEPTH_DEFAULT 32u
 
 /* What one settings file says about flags. */
 struct conf_scope {
@@ -124,7 +127,7 @@ static void config_defaults(struct ht_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->flags = HT_FLAGS_DEFAULT;
     cfg->rows = HT_DEFAULT_ROWS;
-    cfg->stack_depth = 32;
+    cfg->stack_depth = STACK_DEPTH_DEFAULT;
 }
 
 /* The stack table exists when ust is on at start or its size was set. */
@@ -132,9 +135,7 @@ static void config_size_stacks(struct ht_config *cfg)
 {
     if (!(cfg->flags & HT_FLAG_ust) && !cfg->tracedb_mb)
         return;
-    uint64_t mb = cfg->tracedb_mb ? cfg->tracedb_mb : HT_TRACEDB_DEFAULT_MB;
-    uint64_t entry = sizeof(struct ht_stack) + cfg->stack_depth * sizeof(uint64_t);
-    cfg->stack_capacity = (uint32_t)((mb << 20) / entry);
+    ht_config_set_tracedb(cfg, cfg->tracedb_mb ? cfg->tracedb_mb : HT_TRACEDB_DEFAULT_MB);
 }
 
 void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *src)
@@ -217,4 +218,32 @@ void ht_config_load(struct ht_config *cfg)
         else
             ht_warn2("ignoring HEAPTAG_ROWS (64 to 4194304): ", s);
     }
+    s = ht_getenv("HEAPTAG_STACK_DEPTH");
+    if (s && *s) {
+        long v = parse_count(s, strlen(s), 1, HT_STACK_DEPTH_MAX);
+        if (v > 0)
+            cfg->stack_depth = (uint32_t)v;
+        else
+            ht_warn2("ignoring HEAPTAG_STACK_DEPTH (1 to 64): ", s);
+    }
+    /* ust's trace database, sized again now that the depth is known: the
+     * stack table exists when ust is on at start or a size was given, so a
+     * later +ust has somewhere to record. */
+    config_size_stacks(cfg);
+    if (cfg->wrappers[0])
+        ht_config_wrappers(cfg->wrappers, strlen(cfg->wrappers));
+    s = ht_getenv("HEAPTAG_WRAPPERS");
+    if (s && *s)
+        ht_config_wrappers(s, strlen(s));
+}
+
+void ht_config_set_tracedb(struct ht_config *cfg, uint32_t mb)
+{
+    uint64_t entry = sizeof(struct ht_stack) + (uint64_t)cfg->stack_depth * sizeof(uint64_t);
+    cfg->stack_capacity = (uint32_t)(((uint64_t)mb << 20) / entry);
+}
+
+void ht_config_wrappers(const char *list, size_t len)
+{
+    ht_sites_add_wrappers(list, len);
 }

@@ -7,13 +7,14 @@
 #ifndef HT_CONFIG_H
 #define HT_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "glue.h"
 
 #define HT_SYSTEM_CONFIG "/etc/heaptag/flags"
-#define HT_WRAPPERS_MAX 256
-#define HT_TRACEDB_DEFAULT_MB 8
+#define HT_CONF_WRAPPERS_LEN 256 /* bytes of a "wrappers" setting */
+#define HT_TRACEDB_DEFAULT_MB 16
 #define HT_TRACEDB_MAX_MB 1024
 
 struct ht_config {
@@ -24,11 +25,12 @@ struct ht_config {
     uint32_t tracedb_mb;     /* "tracedb" setting, 0 when nobody set one */
     int      keep;           /* keep the segment after exit */
     int      abort_on_report; /* HEAPTAG_ABORT / "abort 1": heap check reports abort() */
-    char     wrappers[HT_WRAPPERS_MAX]; /* "wrappers" value, comma-separated names */
+    char     wrappers[HT_CONF_WRAPPERS_LEN]; /* "wrappers" value, comma-separated names */
 };
 
 /* Fills cfg from the settings files and the environment (HEAPTAG_FLAGS,
- * HEAPTAG_KEEP, HEAPTAG_ROWS, HEAPTAG_TRACEDB, HEAPTAG_ABORT). In a secure
+ * HEAPTAG_KEEP, HEAPTAG_ROWS, HEAPTAG_TRACEDB, HEAPTAG_ABORT,
+ * HEAPTAG_STACK_DEPTH, HEAPTAG_WRAPPERS). In a secure
  * (setuid/setgid) program only the system file counts. Bad settings give one
  * warning per source on stderr; what is sound is used. */
 HT_HIDDEN void ht_config_load(struct ht_config *cfg);
@@ -43,5 +45,13 @@ struct ht_config_sources {
     const char *env_tracedb;
 };
 HT_HIDDEN void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *src);
+
+/* ust's trace database of mb megabytes: sets stack_capacity for the
+ * stack_depth in cfg (0 MB: no table, every stack dropped). */
+HT_HIDDEN void ht_config_set_tracedb(struct ht_config *cfg, uint32_t mb);
+
+/* A "wrappers" setting (comma-separated function names) from any config
+ * source: allocations inside these functions are charged to their callers. */
+HT_HIDDEN void ht_config_wrappers(const char *list, size_t len);
 
 #endif

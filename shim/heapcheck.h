@@ -22,8 +22,6 @@
 #define HT_CHECK_FLAGS (HT_FLAG_htc | HT_FLAG_hfc | HT_FLAG_hpc)
 
 /* meta bits of checked blocks, in the range block.h leaves to the checks */
-#define HT_META_PARAM 0x2000u /* hpc: user address is in the live-block registry */
-#define HT_META_FREED 0x4000u /* hfc: freed, waiting in quarantine */
 
 #define HT_GUARD_BYTES   32     /* htc: guard after the block */
 #define HT_POISON_BYTE   0xfbu  /* hfc: freed bytes */

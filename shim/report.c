@@ -51,8 +51,8 @@ void ht_msg_hex(struct ht_msg *m, uint64_t v)
 /* " (name+0xoff)" for a site inside a module the segment knows. */
 static void msg_module(struct ht_msg *m, uint64_t site)
 {
-    uint32_t i;
-    if (!ht_modules_find(ht_state.seg, site, &i))
+    int i = ht_state.seg ? ht_modules_find(ht_state.seg, site) : -1;
+    if (i < 0)
         return;
     const struct ht_seg_header *h = ht_state.seg;
     const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset) + i;
