@@ -12,6 +12,8 @@ int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_mon(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints the whole usage text to out. */
 void ctl_usage(FILE *out);

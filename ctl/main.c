@@ -16,6 +16,8 @@ static const struct command commands[] = {
     { "ls", cmd_ls },
     { "mon", cmd_mon },
     { "gc", cmd_gc },
+    { "export", cmd_export },
+    { "serve", cmd_serve },
 };
 
 int main(int argc, char **argv)

@@ -15,12 +15,19 @@ static const char usage_text[] =
     "  heaptag mon [-p PID[,PID...]] [-n COUNT] [-i SECS] [--format table|csv]\n"
     "              [-b|-a|-f|-d|-t]               print the tag table (PoolMon)\n"
     "  heaptag gc                                 remove segments of exited and dead processes\n"
+    "  heaptag export --prometheus [-p PID[,PID...]] [--top N] [--by tag|site] [-o FILE]\n"
+    "                                             the counters as Prometheus metrics\n"
+    "  heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID[,PID...]]\n"
+    "                [--top N] [--by tag|site]    answer GET /metrics (default 127.0.0.1:9464)\n"
     "  heaptag help                               show this text\n"
     "\n"
     "mon sorts by live bytes (-b, default), allocs (-a), frees (-f), diff (-d) or\n"
     "tag (-t); PoolMon's /b /a /f /d /t work too. -n 1 prints one snapshot.\n"
     "FLAGS: +ptg pool tagging, +ust stack traces, +htc tail checking,\n"
     "       +hfc free checking, +hpc parameter checking, +htd tagging by DLL.\n"
+    "export and serve: --top N series per process by live bytes (default 100; the\n"
+    "rest are counted in heaptag_series_dropped_total); -o writes FILE atomically.\n"
+    "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
 void ctl_usage(FILE *out)
