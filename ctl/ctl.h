@@ -15,6 +15,8 @@ int cmd_gc(int argc, char **argv);
 int cmd_flags(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints the whole usage text to out. */
 void ctl_usage(FILE *out);

@@ -19,6 +19,8 @@ static const struct command commands[] = {
     { "flags", cmd_flags },
     { "dump", cmd_dump },
     { "diff", cmd_diff },
+    { "export", cmd_export },
+    { "serve", cmd_serve },
 };
 
 int main(int argc, char **argv)

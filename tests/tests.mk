@@ -41,7 +41,7 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
-test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN)
+test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
 # integration tests where the shim, the tool and the programs are.
