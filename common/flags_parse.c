@@ -123,3 +123,66 @@ const char *ht_flag_text(uint32_t bit)
             return flag_names[f].text;
     return NULL;
 }
+
+struct ht_flags_change ht_flags_compose(const struct ht_flags_change *first,
+                                        const struct ht_flags_change *second)
+{
+    struct ht_flags_change r = *first;
+    if (second->replace)
+        return *second;
+    if (r.replace) {
+        r.value = ht_flags_apply(r.value, second);
+        r.set = r.clear = 0;
+        return r;
+    }
+    r.set = (r.set | second->set) & ~second->clear;
+    r.clear = (r.clear | second->clear) & ~second->set;
+    return r;
+}
+
+static size_t put(char *buf, size_t cap, size_t at, const char *s)
+{
+    for (; *s; s++, at++)
+        if (at + 1 < cap)
+            buf[at] = *s;
+    return at;
+}
+
+static size_t put_hex(char *buf, size_t cap, size_t at, uint32_t v)
+{
+    char h[11] = "0x";
+    for (int i = 0; i < 8; i++)
+        h[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
+    h[10] = '\0';
+    return put(buf, cap, at, h);
+}
+
+/* "+abc" for each named bit of bits, then the unnamed rest as one hex value. */
+static size_t put_bits(char *buf, size_t cap, size_t at, const char *sign, uint32_t bits)
+{
+    for (size_t f = 0; f < N_FLAGS; f++)
+        if (bits & flag_names[f].value) {
+            at = put(buf, cap, at, sign);
+            at = put(buf, cap, at, flag_names[f].abbr);
+            bits &= ~flag_names[f].value;
+        }
+    if (bits) {
+        at = put(buf, cap, at, sign);
+        at = put_hex(buf, cap, at, bits);
+    }
+    return at;
+}
+
+size_t ht_flags_format(const struct ht_flags_change *chg, char *buf, size_t cap)
+{
+    size_t at = 0;
+    if (chg->replace)
+        at = put_hex(buf, cap, at, ht_flags_apply(0, chg));
+    else {
+        at = put_bits(buf, cap, at, "+", chg->set);
+        at = put_bits(buf, cap, at, "-", chg->clear);
+    }
+    if (cap)
+        buf[at < cap ? at : cap - 1] = '\0';
+    return at;
+}

@@ -26,6 +26,15 @@ int ht_flags_parse(const char *s, size_t len, struct ht_flags_change *chg,
 /* The word that results from applying chg to old. */
 uint32_t ht_flags_apply(uint32_t old, const struct ht_flags_change *chg);
 
+/* The change that does what applying first, then second does. */
+struct ht_flags_change ht_flags_compose(const struct ht_flags_change *first,
+                                        const struct ht_flags_change *second);
+
+/* Writes chg the way a settings file holds it: "0x00001400" for a whole word,
+ * else "+ptg+ust-htc" (bits without a name as hex), "" for no change.
+ * cap >= 96 always suffices. Returns the length. */
+size_t ht_flags_format(const struct ht_flags_change *chg, char *buf, size_t cap);
+
 /* The abbreviation and description of a single flag bit, NULL if unknown. */
 const char *ht_flag_abbr(uint32_t bit);
 const char *ht_flag_text(uint32_t bit);

@@ -12,6 +12,11 @@ int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_mon(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_flags(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 
 /* Prints the whole usage text to out. */

@@ -16,6 +16,11 @@ static const struct command commands[] = {
     { "ls", cmd_ls },
     { "mon", cmd_mon },
     { "gc", cmd_gc },
+    { "flags", cmd_flags },
+    { "dump", cmd_dump },
+    { "diff", cmd_diff },
+    { "export", cmd_export },
+    { "serve", cmd_serve },
     { "trend", cmd_trend },
 };
 

@@ -129,6 +129,8 @@ static void take_module(struct segread_snap *s, struct segread_module *dst,
         dst->size = 0; /* a span that wraps contains nothing */
         s->repairs++;
     }
+    dst->build_id_len = m->build_id_len <= HT_BUILD_ID_MAX ? m->build_id_len : 0;
+    memcpy(dst->build_id, m->build_id, dst->build_id_len);
     s->repairs += (uint32_t)copy_str(dst->path, sizeof dst->path, m->path, sizeof m->path);
 }
 
@@ -348,4 +350,94 @@ const char *segread_state_name(enum segread_state state)
     case SEGREAD_DEAD: return "dead";
     }
     return "?";
+}
+
+#define STACK_CHUNK_BYTES (1u << 20)
+
+static int take_stack(const struct ht_stack *e, uint32_t index, uint32_t table_depth,
+                      struct segread_stack *o)
+{
+    if (e->state != HT_ROW_READY || e->depth == 0 || e->depth > table_depth)
+        return 0;
+    memset(o, 0, sizeof *o);
+    o->index = index;
+    o->row = e->row;
+    o->depth = e->depth;
+    o->allocs = e->allocs;
+    o->frees = e->frees;
+    o->bytes_alloc = e->bytes_alloc;
+    o->bytes_freed = e->bytes_freed;
+    o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
+    memcpy(o->frames, e->frames, e->depth * sizeof e->frames[0]);
+    return 1;
+}
+
+static const char *read_stacks(int fd, const struct ht_seg_header *h, struct segread_stack **out,
+                               size_t *n)
+{
+    uint32_t cap = h->stack_capacity, esize = h->stack_size;
+    uint32_t per = STACK_CHUNK_BYTES / esize ? STACK_CHUNK_BYTES / esize : 1;
+    uint32_t used = h->stacks_used < cap ? h->stacks_used : cap;
+    char *chunk = malloc((size_t)per * esize);
+    struct segread_stack *v = calloc(used ? used : 1, sizeof *v);
+    size_t k = 0;
+    if (!chunk || !v) {
+        free(chunk);
+        free(v);
+        return "out of memory";
+    }
+    for (uint32_t i = 0; i < cap; i += per) {
+        uint32_t m = cap - i < per ? cap - i : per;
+        if (read_at(fd, chunk, (size_t)m * esize, h->stacks_offset + (uint64_t)i * esize) != 0) {
+            free(chunk);
+            free(v);
+            return "truncated";
+        }
+        for (uint32_t j = 0; j < m; j++) {
+            if (k == used) { /* more READY entries than the header said: grow */
+                size_t grow = used ? (size_t)used * 2 : 64;
+                struct segread_stack *nv = realloc(v, grow * sizeof *v);
+                if (!nv) {
+                    free(chunk);
+                    free(v);
+                    return "out of memory";
+                }
+                v = nv;
+                used = (uint32_t)(grow < cap ? grow : cap);
+            }
+            k += (size_t)take_stack((const struct ht_stack *)(chunk + (size_t)j * esize), i + j,
+                                    h->stack_depth, &v[k]);
+        }
+    }
+    free(chunk);
+    *out = v;
+    *n = k;
+    return NULL;
+}
+
+int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
+                   const char **why)
+{
+    struct ht_seg_header h;
+    struct stat st;
+    *out = NULL;
+    *n = 0;
+    int fd = open(snap->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return -1;
+    }
+    *why = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        *why = "not a regular file";
+    else if ((uint64_t)st.st_size < sizeof h || read_at(fd, &h, sizeof h, 0) != 0)
+        *why = "truncated";
+    else if ((*why = check_header(&h, (uint64_t)st.st_size, snap->pid)) != NULL)
+        ;
+    else if (st.st_ino != snap->ino || h.start_ticks != snap->start_ticks)
+        *why = "segment replaced since it was read";
+    else if (h.stack_capacity > 0)
+        *why = read_stacks(fd, &h, out, n);
+    close(fd);
+    return *why ? -1 : 0;
 }

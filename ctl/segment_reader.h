@@ -35,6 +35,8 @@ struct segread_module {
     uint64_t size;
     uint64_t bias;
     uint32_t state; /* 0 empty, 1 loaded, 2 unloaded */
+    uint32_t build_id_len; /* 0 when none; at most HT_BUILD_ID_MAX */
+    uint8_t  build_id[HT_BUILD_ID_MAX];
     char     path[HT_PATH_MAX];
 };
 
@@ -119,6 +121,25 @@ void segread_close(struct segread_snap *snap);
  * when there is no file for pid at all. */
 int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
                      const char **why);
+
+/* ust: one READY entry of the stack table. */
+struct segread_stack {
+    uint32_t index;        /* entry index in the segment */
+    uint32_t row;          /* row index in the segment (may name no READY row) */
+    uint32_t depth;        /* frames used, at most HT_STACK_DEPTH_MAX */
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t bytes_alloc;
+    uint64_t bytes_freed;
+    uint64_t live;         /* bytes_alloc - bytes_freed, 0 when a racy read says less */
+    uint64_t frames[HT_STACK_DEPTH_MAX]; /* return addresses, innermost first */
+};
+
+/* Reads the stack table of the segment snap was read from (reopening it and
+ * checking it is still the same process's). Returns 0 with a malloc'd array
+ * of READY entries (possibly none) the caller frees, or -1 with *why set. */
+int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
+                   const char **why);
 
 /* Sums over the snapshot, saturating instead of wrapping. */
 uint64_t segread_live_total(const struct segread_snap *snap);

@@ -1,56 +1,249 @@
 /*
- * config.c - the shim's start-up settings from the environment.
- * Bad configuration never stops the program: a warning, then defaults.
+ * config.c - the shim's start-up settings: system file, user file, image
+ * entries, environment. Files are read with open/read into a bounded stack
+ * buffer (never through stdio or our own malloc); a symlinked, huge, binary or
+ * malformed file costs one warning and never stops the program.
  */
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
+#include "conf_lines.h"
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
+#include "sites.h"
 
-/* Parses a decimal in [lo, hi]; -1 when it is not one. */
-static long parse_count(const char *s, long lo, long hi)
+#define STACK_DEPTH_DEFAULT 32u
+
+/* What one settings file says about flags. */
+struct conf_scope {
+    struct ht_flags_change flags; /* "flags" lines, composed */
+    struct ht_flags_change image; /* "image" lines matching this program */
+};
+
+/* Parses a decimal in [lo, hi] from n bytes of s; -1 when it is not one. */
+static long parse_count(const char *s, size_t n, long lo, long hi)
 {
     long v = 0;
-    if (!s || !*s)
+    if (!s || n == 0)
         return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > hi)
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > hi)
             return -1;
-        v = v * 10 + (*s - '0');
+        v = v * 10 + (s[i] - '0');
     }
     return (v < lo || v > hi) ? -1 : v;
 }
 
-void ht_config_load(struct ht_config *cfg)
+static int parse_change(const char *s, size_t n, struct ht_flags_change *into)
 {
-    const char *s;
+    return ht_conf_parse_flags(s, n, into);
+}
+
+/* One line of a settings file; -1 when it is malformed. */
+static int apply_line(const struct ht_conf_line *l, struct conf_scope *sc,
+                      struct ht_config *cfg, const char *exe)
+{
+    if (ht_conf_key_is(l, "flags"))
+        return parse_change(l->val, l->val_len, &sc->flags);
+    if (ht_conf_key_is(l, "image")) {
+        const char *name, *chg;
+        size_t name_len, chg_len;
+        if (ht_conf_split_last(l->val, l->val_len, &name, &name_len, &chg, &chg_len) != 0)
+            return -1;
+        struct ht_flags_change probe = { 0, 0, 0, 0 };
+        if (parse_change(chg, chg_len, &probe) != 0)
+            return -1; /* malformed even when it is not ours */
+        if (ht_conf_image_matches(name, name_len, exe))
+            sc->image = ht_flags_compose(&sc->image, &probe);
+        return 0;
+    }
+    if (ht_conf_key_is(l, "tracedb")) {
+        long mb = parse_count(l->val, l->val_len, 1, HT_TRACEDB_MAX_MB);
+        if (mb < 0)
+            return -1;
+        cfg->tracedb_mb = (uint32_t)mb;
+        return 0;
+    }
+    if (ht_conf_key_is(l, "wrappers")) {
+        if (l->val_len >= sizeof cfg->wrappers)
+            return -1;
+        memcpy(cfg->wrappers, l->val, l->val_len);
+        cfg->wrappers[l->val_len] = '\0';
+        return 0;
+    }
+    if (ht_conf_key_is(l, "abort")) {
+        long v = parse_count(l->val, l->val_len, 0, 1);
+        if (v < 0)
+            return -1;
+        cfg->abort_on_report = (int)v;
+        return 0;
+    }
+    return -1;
+}
+
+static void warn_file(const char *path, const char *why)
+{
+    char msg[HT_PATH_MAX + 64];
+    size_t n = strnlen(path, HT_PATH_MAX);
+    memcpy(msg, path, n);
+    msg[n] = '\0';
+    ht_warn2(msg, why);
+}
+
+static void load_file(const char *path, struct conf_scope *sc, struct ht_config *cfg,
+                      const char *exe)
+{
+    char buf[HT_CONF_MAX];
+    const char *why = NULL;
+    long len = ht_read_conf(path, buf, sizeof buf, &why);
+    if (len < 0) {
+        if (why)
+            warn_file(path, why);
+        return;
+    }
+    if (!ht_conf_is_text(buf, (size_t)len)) {
+        warn_file(path, ": not a text file; ignored");
+        return;
+    }
+    struct ht_conf_line l = { 0, 0, 0, 0, 0 };
+    size_t pos = 0;
+    unsigned bad_line = 0;
+    while (ht_conf_next(buf, (size_t)len, &pos, &l))
+        if (apply_line(&l, sc, cfg, exe) != 0 && !bad_line)
+            bad_line = l.lineno;
+    if (bad_line) {
+        char why_line[48] = ": malformed setting at line ";
+        ht_fmt_u64(why_line + strlen(why_line), bad_line);
+        memcpy(why_line + strlen(why_line), "; skipped", sizeof "; skipped");
+        warn_file(path, why_line);
+    }
+}
+
+static void config_defaults(struct ht_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
     cfg->flags = HT_FLAGS_DEFAULT;
     cfg->rows = HT_DEFAULT_ROWS;
-    cfg->stack_capacity = 0;
-    cfg->stack_depth = 32;
-    cfg->keep = 0;
+    cfg->stack_depth = STACK_DEPTH_DEFAULT;
+}
 
-    s = ht_getenv("HEAPTAG_FLAGS");
-    if (s && *s) {
+/* The stack table exists when ust is on at start or its size was set. */
+static void config_size_stacks(struct ht_config *cfg)
+{
+    if (!(cfg->flags & HT_FLAG_ust) && !cfg->tracedb_mb)
+        return;
+    ht_config_set_tracedb(cfg, cfg->tracedb_mb ? cfg->tracedb_mb : HT_TRACEDB_DEFAULT_MB);
+}
+
+void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *src)
+{
+    struct conf_scope sys = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }, user = sys;
+    config_defaults(cfg);
+    if (src->system_path)
+        load_file(src->system_path, &sys, cfg, src->exe);
+    if (src->user_path)
+        load_file(src->user_path, &user, cfg, src->exe);
+    uint32_t f = cfg->flags;
+    f = ht_flags_apply(f, &sys.flags);
+    f = ht_flags_apply(f, &user.flags);
+    f = ht_flags_apply(f, &sys.image);
+    f = ht_flags_apply(f, &user.image);
+    if (src->env_flags && *src->env_flags) {
         struct ht_flags_change chg = { 0, 0, 0, 0 };
-        const char *bad;
-        size_t bad_len;
-        if (ht_flags_parse(s, strlen(s), &chg, &bad, &bad_len) == 0)
-            cfg->flags = ht_flags_apply(cfg->flags, &chg);
+        if (parse_change(src->env_flags, strlen(src->env_flags), &chg) == 0)
+            f = ht_flags_apply(f, &chg);
         else
-            ht_warn2("ignoring malformed HEAPTAG_FLAGS: ", s);
+            ht_warn2("ignoring malformed HEAPTAG_FLAGS: ", src->env_flags);
     }
-    s = ht_getenv("HEAPTAG_KEEP");
+    cfg->flags = f;
+    if (src->env_tracedb && *src->env_tracedb) {
+        long mb = parse_count(src->env_tracedb, strlen(src->env_tracedb), 1, HT_TRACEDB_MAX_MB);
+        if (mb > 0)
+            cfg->tracedb_mb = (uint32_t)mb;
+        else
+            ht_warn2("ignoring HEAPTAG_TRACEDB (1 to 1024 MB): ", src->env_tracedb);
+    }
+    config_size_stacks(cfg);
+}
+
+/* $XDG_CONFIG_HOME/heaptag/flags, else $HOME/.config/heaptag/flags. */
+static const char *user_path(char *buf, size_t cap)
+{
+    const char *dir = ht_getenv("XDG_CONFIG_HOME"), *tail = "/heaptag/flags";
+    if (!dir || dir[0] != '/') { /* XDG: a relative value is ignored */
+        dir = ht_getenv("HOME");
+        tail = "/.config/heaptag/flags";
+    }
+    if (!dir || dir[0] != '/')
+        return NULL;
+    size_t a = strlen(dir), b = strlen(tail);
+    if (a + b + 1 > cap)
+        return NULL;
+    memcpy(buf, dir, a);
+    memcpy(buf + a, tail, b + 1);
+    return buf;
+}
+
+void ht_config_load(struct ht_config *cfg)
+{
+    char exe[HT_PATH_MAX], upath[512];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+
+    /* ht_getenv is NULL for everything in a secure program: no user file, no
+     * environment, no override of the system path. */
+    struct ht_config_sources src;
+    src.system_path = ht_getenv("HEAPTAG_SYSTEM_CONFIG");
+    if (!src.system_path || !*src.system_path)
+        src.system_path = HT_SYSTEM_CONFIG;
+    src.user_path = ht_secure() ? NULL : user_path(upath, sizeof upath);
+    src.exe = exe;
+    src.env_flags = ht_getenv("HEAPTAG_FLAGS");
+    src.env_tracedb = ht_getenv("HEAPTAG_TRACEDB");
+    ht_config_load_from(cfg, &src);
+
+    const char *s = ht_getenv("HEAPTAG_KEEP");
     cfg->keep = s && *s && strcmp(s, "0") != 0;
+    s = ht_getenv("HEAPTAG_ABORT");
+    if (s && *s)
+        cfg->abort_on_report = strcmp(s, "0") != 0;
     s = ht_getenv("HEAPTAG_ROWS");
     if (s && *s) {
-        long v = parse_count(s, 64, 1L << 22);
+        long v = parse_count(s, strlen(s), 64, 1L << 22);
         if (v > 0)
             cfg->rows = (uint32_t)v;
         else
             ht_warn2("ignoring HEAPTAG_ROWS (64 to 4194304): ", s);
     }
+    s = ht_getenv("HEAPTAG_STACK_DEPTH");
+    if (s && *s) {
+        long v = parse_count(s, strlen(s), 1, HT_STACK_DEPTH_MAX);
+        if (v > 0)
+            cfg->stack_depth = (uint32_t)v;
+        else
+            ht_warn2("ignoring HEAPTAG_STACK_DEPTH (1 to 64): ", s);
+    }
+    /* ust's trace database, sized again now that the depth is known: the
+     * stack table exists when ust is on at start or a size was given, so a
+     * later +ust has somewhere to record. */
+    config_size_stacks(cfg);
+    if (cfg->wrappers[0])
+        ht_config_wrappers(cfg->wrappers, strlen(cfg->wrappers));
+    s = ht_getenv("HEAPTAG_WRAPPERS");
+    if (s && *s)
+        ht_config_wrappers(s, strlen(s));
+}
+
+void ht_config_set_tracedb(struct ht_config *cfg, uint32_t mb)
+{
+    uint64_t entry = sizeof(struct ht_stack) + (uint64_t)cfg->stack_depth * sizeof(uint64_t);
+    cfg->stack_capacity = (uint32_t)(((uint64_t)mb << 20) / entry);
+}
+
+void ht_config_wrappers(const char *list, size_t len)
+{
+    ht_sites_add_wrappers(list, len);
 }

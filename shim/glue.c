@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,12 +59,10 @@ void ht_warn2(const char *a, const char *b)
     errno = saved;
 }
 
-long ht_read_file(const char *path, char *buf, size_t cap)
+/* Reads fd to its end or cap-1 bytes, NUL-terminated. */
+static long read_fd(int fd, char *buf, size_t cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     size_t len = 0;
-    if (fd < 0)
-        return -1;
     while (len + 1 < cap) {
         ssize_t r = read(fd, buf + len, cap - 1 - len);
         if (r < 0 && errno == EINTR)
@@ -72,9 +71,56 @@ long ht_read_file(const char *path, char *buf, size_t cap)
             break;
         len += (size_t)r;
     }
-    close(fd);
     buf[len] = '\0';
     return (long)len;
+}
+
+long ht_read_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    long len = read_fd(fd, buf, cap);
+    close(fd);
+    return len;
+}
+
+void ht_write_err(const char *s, size_t n)
+{
+    write_all(2, s, n);
+}
+
+long ht_read_conf(const char *path, char *buf, size_t cap, const char **why)
+{
+    *why = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            *why = ": is a symlink; ignored";
+        else if (errno != ENOENT && errno != ENOTDIR)
+            *why = ": cannot be read; ignored";
+        return -1;
+    }
+    struct stat st;
+    long len = -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        *why = ": not a regular file; ignored";
+    else if (st.st_size < 0 || (unsigned long long)st.st_size >= cap - 1)
+        *why = ": too large for a settings file; ignored";
+    else {
+        len = read_fd(fd, buf, cap);
+        if (len < 0 || (unsigned long long)len >= cap - 1)
+            *why = ": too large for a settings file; ignored"; /* grew while read */
+        if (*why)
+            len = -1;
+    }
+    close(fd);
+    return len;
+}
+
+int ht_secure(void)
+{
+    return getauxval(AT_SECURE) != 0;
 }
 
 char *ht_fmt_u64(char *dst, uint64_t v)

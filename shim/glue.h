@@ -38,6 +38,18 @@ HT_HIDDEN void ht_warn2(const char *a, const char *b);
 /* Reads at most cap-1 bytes of path into buf, NUL-terminated; -1 on error. */
 HT_HIDDEN long ht_read_file(const char *path, char *buf, size_t cap);
 
+/* Reads a settings file into buf (at most cap-1 bytes, NUL-terminated) with
+ * open/read: never follows a symlink, never blocks on a FIFO, refuses what is
+ * not a regular file or does not fit. Returns the length, or -1 with *why
+ * NULL when the file is simply absent, or a reason to warn about. */
+HT_HIDDEN long ht_read_conf(const char *path, char *buf, size_t cap, const char **why);
+
+/* Writes n bytes to stderr, all of them unless it fails. */
+HT_HIDDEN void ht_write_err(const char *s, size_t n);
+
+/* 1 in a setuid or setgid program (AT_SECURE). */
+HT_HIDDEN int ht_secure(void);
+
 /* Small formatting helpers that stdio would otherwise provide. */
 HT_HIDDEN char *ht_fmt_u64(char *dst, uint64_t v); /* returns the end, NUL written */
 HT_HIDDEN uint64_t ht_now_unix_ns(void);

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "report.h"
 #include "segment.h"
 #include "state.h"
 
@@ -62,6 +63,7 @@ void ht_init(void)
     ht_enter();
     struct ht_config cfg;
     ht_config_load(&cfg);
+    ht_report_set_abort(cfg.abort_on_report);
     if (ht_segment_start(&cfg) == 0) {
         pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
         on_exit(on_exit_status, NULL);

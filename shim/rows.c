@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+#include "modules.h"
+#include "sites.h"
+
 static uint64_t key_hash(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
     uint64_t h = site * 0x9e3779b97f4a7c15ull;
@@ -74,7 +77,9 @@ static uint32_t find_or_insert(uint64_t site, const uint64_t tag[2], uint32_t ki
     return 0;
 }
 
-uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
+/* Finds or inserts the row of key (site, this thread's tag) and, when
+ * cacheable, remembers it in the thread's cache under that key. */
+static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t kind, int cacheable)
 {
     uint64_t tag[2] = { t->tag[0], t->tag[1] };
     uint32_t row = find_or_insert(site, tag, kind);
@@ -85,6 +90,8 @@ uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
         t->shard = __atomic_fetch_add(&ht_state.next_shard, 1, __ATOMIC_RELAXED) % HT_SHARDS;
         t->shard_assigned = 1;
     }
+    if (!cacheable)
+        return row;
     struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, tag[0], tag[1])];
     __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -94,5 +101,40 @@ uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
     e->epoch = ht_state.epoch;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+    return row;
+}
+
+uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve)
+{
+    if (resolve && ht_sites_class(site) == HT_SITE_WRAPPER) {
+        /* a wrapper's return address never enters the cache: its next
+         * allocation must unwind again, its caller may differ */
+        uint64_t s = ht_sites_resolve(site);
+        if (s != site)
+            return ht_rows_lookup_at(t, s);
+        /* no caller found: charged to the wrapper this once */
+        return lookup_and_cache(t, site, t->tag[0] ? HT_KIND_TAG : HT_KIND_SITE, 0);
+    }
+    return lookup_and_cache(t, site, t->tag[0] ? HT_KIND_TAG : HT_KIND_SITE, 1);
+}
+
+uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site)
+{
+    if (ht_sites_class(site) == HT_SITE_WRAPPER)
+        site = ht_sites_resolve(site);
+    int index = ht_modules_find(ht_state.seg, site);
+    if (index < 0)
+        return ht_rows_lookup_at(t, site);
+    const struct ht_module *m =
+        (const struct ht_module *)((const char *)ht_state.seg + ht_state.seg->modules_offset);
+    uint64_t base = m[index].base;
+    /* A module's base is its ELF header, never a call site: the key cannot
+     * collide with a site row, and the thread cache serves it as any key. */
+    uint32_t row;
+    if (ht_rows_cached(t, base, &row))
+        return row;
+    row = lookup_and_cache(t, base, HT_KIND_MODULE, 1);
+    if (row != 0)
+        __atomic_store_n(&ht_state.rows[row].module, (uint32_t)index, __ATOMIC_RELAXED);
     return row;
 }

@@ -13,7 +13,7 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_BIN   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 PROG_BIN    := $(PROG_C:tests/progs/%.c=$(BUILD)/tests/progs/%) \
                $(PROG_CXX:tests/progs/%.cpp=$(BUILD)/tests/progs/%)
-SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks.o,$(SHIM_OBJ))
+SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks%.o,$(SHIM_OBJ))
 # common/ is already in the shim's objects
 CTL_TEST_OBJ  := $(filter-out $(BUILD)/ctl/common_%,$(CTL_OBJ))
 TEST_LDLIBS := -lcriterion $(CTL_LDLIBS) $(SHIM_LDLIBS)
@@ -41,7 +41,7 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
-test-build: all $(EXAMPLES) $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN)
+test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
 # integration tests where the shim, the tool and the programs are.

@@ -1,0 +1,316 @@
+/*
+ * heapcheck.c - htc guards, hfc poison and quarantine, hpc pointer checks.
+ * Runs inside malloc/free of a program that may already have damaged its heap:
+ * never allocates (reports go through report.c), never takes a lock, and
+ * reads no memory but the block it was handed, the bytes just before a
+ * pointer (as the fast path already does) and blocks the registry vouches for.
+ */
+#include "heapcheck.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "quarantine.h"
+#include "registry.h"
+#include "report.h"
+#include "rows.h"
+#include "state.h"
+
+#define HT_EXT_MAGIC 0x48744578u
+#define CHECK_PREFIX 64 /* ext + header, rounded to a power of two */
+#define INTERIOR_WALK 4096 /* 16-byte steps searched back for a containing block: 64 KiB */
+#define QUARANTINE_BUDGET ((uint64_t)64 << 20) /* bytes held before extra evictions */
+
+_Static_assert(sizeof(struct ht_check_ext) + HT_BLOCK_HDR <= CHECK_PREFIX, "prefix holds ext");
+
+/* meta and check as one word, so a free claims a block with one CAS. */
+typedef uint32_t __attribute__((may_alias)) meta_word_t;
+
+static uint64_t quarantined_bytes;
+
+static const char *op_name(enum ht_check_op op)
+{
+    return op == HT_OP_FREE ? "free" : op == HT_OP_REALLOC ? "realloc" : "malloc_usable_size";
+}
+
+static struct ht_check_ext *ext_of(void *user)
+{
+    return (struct ht_check_ext *)((char *)user - HT_BLOCK_HDR) - 1;
+}
+
+static uint32_t ext_magic(const void *user)
+{
+    return HT_EXT_MAGIC ^ (uint32_t)((uintptr_t)user >> 4);
+}
+
+static uint8_t guard_byte(size_t i) { return (uint8_t)(0xc5u + 7u * (unsigned)i); }
+
+static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
+
+static int row_ok(uint32_t row)
+{
+    return row != HT_ROW_NONE && ht_state.seg && row < ht_state.seg->row_capacity;
+}
+
+/* "block of N bytes at 0x.. (tag T, allocated at S (mod+off))" */
+static void msg_block(struct ht_msg *m, void *user, uint64_t size)
+{
+    const struct ht_check_ext *x = ext_of(user);
+    ht_msg_str(m, "a block of ");
+    ht_msg_u64(m, size);
+    ht_msg_str(m, " bytes at ");
+    ht_msg_hex(m, (uintptr_t)user);
+    ht_msg_str(m, " (");
+    if (x->magic == ext_magic(user))
+        ht_msg_origin(m, x->tag, x->site);
+    else
+        ht_msg_str(m, "origin unknown");
+    ht_msg_str(m, ")");
+}
+
+void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_t row,
+                     uint32_t shard, uint32_t flags)
+{
+    size_t prefix = align > CHECK_PREFIX ? align : CHECK_PREFIX;
+    size_t guard = (flags & HT_FLAG_htc) ? HT_GUARD_BYTES : 0;
+    if (unlikely(size > HT_SIZE_LIMIT - prefix - guard)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t total = prefix + size + guard;
+    char *base;
+    if (align > 16)
+        base = ht_real_memalign(align > CHECK_PREFIX ? align : CHECK_PREFIX, total);
+    else if (zero)
+        base = ht_real_calloc(1, total);
+    else
+        base = ht_real_malloc(total);
+    if (unlikely(!base))
+        return NULL;
+    char *user = base + prefix;
+    if (zero && align > 16)
+        memset(user, 0, size);
+
+    struct ht_check_ext *x = ext_of(user);
+    x->tag[0] = ht_self.tag[0];
+    x->tag[1] = ht_self.tag[1];
+    x->site = site;
+    x->flags = flags;
+    x->magic = ext_magic(user);
+    for (size_t i = 0; i < guard; i++)
+        user[size + i] = (char)guard_byte(i);
+
+    uint16_t meta = (uint16_t)(shard | log2_of(prefix) << HT_META_ALIGN_SHIFT | HT_META_CHECKED);
+    if (flags & HT_FLAG_htc)
+        meta |= HT_META_TAIL;
+    if (flags & HT_FLAG_hfc)
+        meta |= HT_META_FREE_CHECK;
+    if ((flags & HT_FLAG_hpc) && ht_registry_add((uintptr_t)user) == 0)
+        meta |= HT_META_PARAM;
+    ht_block_set(ht_block_of(user), size, row, meta);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, shard, size);
+    return user;
+}
+
+/* htc: the guard must be as written; report how far an overrun reached. */
+static void check_tail(void *user, uint64_t size, enum ht_check_op op)
+{
+    const uint8_t *g = (const uint8_t *)user + size;
+    size_t reach = 0;
+    for (size_t i = 0; i < HT_GUARD_BYTES; i++)
+        if (g[i] != guard_byte(i))
+            reach = i + 1;
+    if (!reach)
+        return;
+    struct ht_msg m = { .len = 0 };
+    ht_msg_str(&m, "heap overrun: ");
+    if (reach == HT_GUARD_BYTES)
+        ht_msg_str(&m, "at least ");
+    ht_msg_u64(&m, reach);
+    ht_msg_str(&m, reach == 1 ? " byte" : " bytes");
+    ht_msg_str(&m, " written past the end of ");
+    msg_block(&m, user, size);
+    ht_msg_str(&m, "; found by ");
+    ht_msg_str(&m, op_name(op));
+    ht_report(&m, HT_CORRUPT_OVERRUN);
+}
+
+static void report_freed(void *user, uint64_t size, enum ht_check_op op)
+{
+    struct ht_msg m = { .len = 0 };
+    if (op == HT_OP_FREE)
+        ht_msg_str(&m, "double free of ");
+    else {
+        ht_msg_str(&m, op_name(op));
+        ht_msg_str(&m, " of a freed block: ");
+    }
+    msg_block(&m, user, size);
+    ht_msg_str(&m, op == HT_OP_FREE ? "; second free skipped" : "; refused");
+    ht_report(&m, op == HT_OP_FREE ? HT_CORRUPT_DOUBLE_FREE : HT_CORRUPT_USE_AFTER_FREE);
+}
+
+static void report_invalid(void *p, const char *why, enum ht_check_op op)
+{
+    struct ht_msg m = { .len = 0 };
+    ht_msg_str(&m, "invalid ");
+    ht_msg_str(&m, op_name(op));
+    ht_msg_str(&m, " of ");
+    ht_msg_hex(&m, (uintptr_t)p);
+    ht_msg_str(&m, ": ");
+    ht_msg_str(&m, why);
+    ht_msg_str(&m, "; refused");
+    ht_report(&m, HT_CORRUPT_INVALID_PTR);
+}
+
+/* hfc: a block leaving quarantine must still hold its poison. */
+static void release_evicted(void *user)
+{
+    struct ht_block *b = ht_block_of(user);
+    uint64_t size = b->size;
+    size_t n = size < HT_POISON_MAX ? (size_t)size : HT_POISON_MAX;
+    const uint8_t *u = user;
+    for (size_t i = 0; i < n; i++)
+        if (u[i] != HT_POISON_BYTE) {
+            struct ht_msg m = { .len = 0 };
+            ht_msg_str(&m, "use after free: byte ");
+            ht_msg_u64(&m, i);
+            ht_msg_str(&m, " of ");
+            msg_block(&m, user, size);
+            ht_msg_str(&m, " was written after it was freed");
+            ht_report(&m, HT_CORRUPT_USE_AFTER_FREE);
+            break;
+        }
+    __atomic_sub_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
+    void *base = ht_block_base(b);
+    b->check = 0;
+    ht_real_free(base);
+}
+
+static void quarantine(void *user, uint64_t size)
+{
+    memset(user, HT_POISON_BYTE, size < HT_POISON_MAX ? (size_t)size : HT_POISON_MAX);
+    __atomic_add_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
+    void *out = ht_quarantine_push(user);
+    if (out)
+        release_evicted(out);
+    /* Over budget: push holes to evict the oldest few. */
+    for (int i = 0; i < 8 && __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) >
+                                 QUARANTINE_BUDGET; i++) {
+        out = ht_quarantine_push(NULL);
+        if (out)
+            release_evicted(out);
+    }
+}
+
+void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
+{
+    meta_word_t *w = (meta_word_t *)&b->meta;
+    uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    uint16_t meta = (uint16_t)old;
+    uint64_t size = b->size;
+    uint32_t row = b->row;
+    if ((uint16_t)(old >> 16) != ht_block_check(size, row, meta) || (meta & HT_META_FREED)) {
+        report_freed(p, size, op);
+        return;
+    }
+    if ((meta & HT_META_PARAM) && !ht_registry_has((uintptr_t)p)) {
+        report_invalid(p, "looks like a block but the heap never gave it out", op);
+        return;
+    }
+    /* Claim the block: of two frees racing, exactly one wins. */
+    uint16_t nmeta = (meta & HT_META_FREE_CHECK) ? (uint16_t)(meta | HT_META_FREED) : meta;
+    uint16_t ncheck = (meta & HT_META_FREE_CHECK) ? ht_block_check(size, row, nmeta) : 0;
+    if (!__atomic_compare_exchange_n(w, &old, (uint32_t)nmeta | (uint32_t)ncheck << 16, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        report_freed(p, size, op);
+        return;
+    }
+    if (meta & HT_META_PARAM)
+        ht_registry_remove((uintptr_t)p);
+    if (meta & HT_META_TAIL)
+        check_tail(p, size, op);
+    if (row_ok(row))
+        ht_count_free(row, meta & HT_META_SHARD_MASK, size);
+    if (meta & HT_META_FREE_CHECK)
+        quarantine(p, size);
+    else
+        ht_real_free(ht_block_base(b));
+}
+
+int ht_check_usable(void *p, struct ht_block *b, enum ht_check_op op)
+{
+    if (b->meta & HT_META_FREED) {
+        report_freed(p, b->size, op);
+        return -1;
+    }
+    if ((b->meta & HT_META_PARAM) && !ht_registry_has((uintptr_t)p)) {
+        report_invalid(p, "looks like a block but the heap never gave it out", op);
+        return -1;
+    }
+    return 0;
+}
+
+/* A registered block that contains a, searched back over at most 64 KiB. Reads
+ * only the registry and headers of blocks the registry holds as live. */
+static void *containing_block(uintptr_t a)
+{
+    uintptr_t u = a & ~(uintptr_t)15;
+    for (unsigned k = 0; k < INTERIOR_WALK && u >= 4096; k++, u -= 16) {
+        if (!ht_registry_has(u))
+            continue;
+        struct ht_block *b = ht_block_of((void *)u);
+        if (u == a || (ht_block_valid(b) && a - u < b->size + (b->size == 0)))
+            return (void *)u;
+    }
+    return NULL;
+}
+
+/* Could libc have handed out p? Its chunk header must be sane: a size that is
+ * a multiple of 16 and plausible, and for an mmapped chunk page-aligned ends. */
+static int libc_chunk_sane(uintptr_t a)
+{
+    const uint64_t *w = (const uint64_t *)a;
+    uint64_t word = w[-1], size = word & ~(uint64_t)7;
+    if (size < 32 || (size & 15) || size >= ((uint64_t)1 << 40))
+        return 0;
+    if (word & 2) { /* IS_MMAPPED: glibc's munmap_chunk checks */
+        uint64_t prev = w[-2];
+        if ((word & 4) || ((a - 16 - prev) & 4095) || ((prev + size) & 4095))
+            return 0;
+    }
+    return 1;
+}
+
+int ht_check_foreign(void *p, enum ht_check_op op)
+{
+    uintptr_t a = (uintptr_t)p;
+    void *in = containing_block(a);
+    if (in) {
+        struct ht_msg m = { .len = 0 };
+        ht_msg_str(&m, "invalid ");
+        ht_msg_str(&m, op_name(op));
+        ht_msg_str(&m, " of ");
+        ht_msg_hex(&m, a);
+        if (in == p)
+            ht_msg_str(&m, ": the header of ");
+        else {
+            ht_msg_str(&m, ": ");
+            ht_msg_u64(&m, a - (uintptr_t)in);
+            ht_msg_str(&m, " bytes into ");
+        }
+        msg_block(&m, in, ht_block_of(in)->size);
+        ht_msg_str(&m, in == p ? " was overwritten; refused" : "; refused");
+        ht_report(&m, HT_CORRUPT_INVALID_PTR);
+        return 0;
+    }
+    if (a & 15) {
+        report_invalid(p, "misaligned, not a block the heap gave out", op);
+        return 0;
+    }
+    if (!libc_chunk_sane(a)) {
+        report_invalid(p, "not a block the heap gave out (or one already freed)", op);
+        return 0;
+    }
+    return 1;
+}
