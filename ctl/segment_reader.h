@@ -35,6 +35,8 @@ struct segread_module {
     uint64_t size;
     uint64_t bias;
     uint32_t state; /* 0 empty, 1 loaded, 2 unloaded */
+    uint32_t build_id_len; /* 0 when none, at most HT_BUILD_ID_MAX */
+    uint8_t  build_id[HT_BUILD_ID_MAX];
     char     path[HT_PATH_MAX];
 };
 
