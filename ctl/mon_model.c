@@ -4,6 +4,7 @@
  * are reset, not freed, at each refresh; the ones no segment fed are dropped
  * at its end. Nothing here prints, exits on bad input or trusts a segment.
  */
+#define HASH_FUNCTION HASH_FNV /* measured faster than the default on our keys */
 #include "mon_model.h"
 
 #include <err.h>
@@ -11,6 +12,7 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,26 +151,35 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
     }
     k.kind = r->kind;
     model_names(m, s, r, &k, NULL, 0);
-    HASH_FIND(hh, m->map, &k, sizeof k, l);
+    /* only the used part of the key is hashed: most labels are short */
+    size_t klen = offsetof(struct mon_key, label) + strlen(k.label) + 1;
+    HASH_FIND(hh, m->map, &k, klen, l);
     if (!l) {
         l = calloc(1, sizeof *l);
         if (!l)
             err(1, "malloc");
         l->key = k;
+        l->det_index = UINT32_MAX;
         if (r->kind == HT_KIND_TAG && m->cfg.desc && m->cfg.by == MON_BY_TAG)
             l->desc = tag_desc_find(m->cfg.desc, k.label);
-        HASH_ADD(hh, m->map, key, sizeof l->key, l);
+        HASH_ADD_KEYPTR(hh, m->map, &l->key, klen, l);
     }
     if (l->gen != m->gen) {
         l->gen = m->gen;
         l->allocs = l->frees = l->bytes = l->bytes_alloc = l->bytes_freed = l->peak = 0;
         l->rows = 0;
         l->detail_bytes = 0;
-        l->detail[0] = '\0';
     }
+    /* The Site column comes from the row with the most live bytes; it is
+     * formatted again only when that row is another one than last time. */
     if (l->rows == 0 || r->live > l->detail_bytes) {
-        struct mon_key tmp = k;
-        model_names(m, s, r, &tmp, l->detail, 1);
+        if (l->det_pid != s->pid || l->det_seq != seq || l->det_index != r->index) {
+            struct mon_key tmp = k;
+            model_names(m, s, r, &tmp, l->detail, 1);
+            l->det_pid = s->pid;
+            l->det_seq = seq;
+            l->det_index = r->index;
+        }
         l->detail_bytes = r->live;
     }
     l->rows++;

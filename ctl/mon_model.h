@@ -32,6 +32,7 @@ enum mon_by { MON_BY_TAG, MON_BY_SITE, MON_BY_FUNC, MON_BY_MODULE };
 /* The Type filter p cycles through: every row, explicit tags, call sites. */
 enum mon_type { MON_TYPE_ALL, MON_TYPE_TAG, MON_TYPE_SITE, MON_TYPE_COUNT };
 
+/* Hashed up to the end of label's string: label must stay last. */
 struct mon_key {
     int32_t  pid;     /* 0 when summed over processes */
     uint32_t seq;     /* the <n> of heaptag.<pid>.<n> when split */
@@ -43,6 +44,8 @@ struct mon_line {
     struct mon_key key;
     char     detail[MON_DETAIL_MAX]; /* the Site column: site, function, file:line */
     uint64_t detail_bytes;           /* live bytes of the row detail came from */
+    pid_t    det_pid;                /* that row: segment and row index */
+    uint32_t det_seq, det_index;
     uint32_t rows;                   /* segment rows summed into this line */
     const char *desc;                /* from -g, or NULL */
     uint64_t allocs, frees, bytes, bytes_alloc, bytes_freed, peak;

@@ -38,6 +38,10 @@ struct sym_addr {
 struct sym_cache {
     struct sym_mod *mods;
     struct sym_addr *addrs;
+    /* the module of the previous look-up: rows of one segment come in runs */
+    const struct segread_module *last_m;
+    struct segread_module last_copy;
+    struct sym_mod *last;
 };
 
 static const Dwfl_Callbacks sym_callbacks = {
@@ -167,7 +171,15 @@ int sym_lookup(struct sym_cache *c, const struct segread_snap *snap, uint64_t ad
     sym_copy(out->module, sizeof out->module, site_module_name(snap, m));
     out->offset = addr - m->base;
     const char *path = m->path[0] ? m->path : snap->exe;
-    struct sym_mod *e = sym_module(c, path, m);
+    struct sym_mod *e;
+    if (c->last && m == c->last_m && !memcmp(m, &c->last_copy, sizeof *m)) {
+        e = c->last;
+    } else {
+        e = sym_module(c, path, m);
+        c->last_m = m;
+        c->last_copy = *m;
+        c->last = e;
+    }
 
     struct sym_addr_key key = { .mod = e, .file_addr = addr - m->bias };
     struct sym_addr *a;

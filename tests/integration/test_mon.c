@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,16 +85,21 @@ static int tmux(const char *args)
 }
 
 /* Starts "heaptag mon ARGS" in a 200x40 pane; its exit status goes to a file. */
-static void screen_start(const char *args)
+static void screen_start_env(const char *env, const char *args)
 {
     char cmd[2048];
     snprintf(tmux_sock, sizeof tmux_sock, "htmon%d", (int)getpid());
     snprintf(tmux_done, sizeof tmux_done, "/tmp/htmon-done.%d", (int)getpid());
     unlink(tmux_done);
     snprintf(cmd, sizeof cmd,
-             "new-session -d -x 200 -y 40 \"TERM=screen %s mon %s; echo exit=\\$? > %s; "
-             "sleep 30\"", build_path("heaptag"), args, tmux_done);
+             "new-session -d -x 200 -y 40 \"TERM=screen %s %s mon %s; echo exit=\\$? > %s; "
+             "sleep 30\"", env, build_path("heaptag"), args, tmux_done);
     cr_assert_eq(tmux(cmd), 0, "tmux starts");
+}
+
+static void screen_start(const char *args)
+{
+    screen_start_env("", args);
 }
 
 static void screen_stop(void)
@@ -572,5 +578,63 @@ Test(mon, closed_pipe_ends_the_logger_quietly)
     snprintf(full, sizeof full, "bash -c 'set -o pipefail; %s'", cmd);
     int st = system(full);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+    segment_remove(pid);
+}
+
+static void copy_file(const char *from, const char *to, size_t keep)
+{
+    static char buf[1 << 23];
+    FILE *f = fopen(from, "rb");
+    cr_assert_not_null(f, "%s", from);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (keep && keep < n)
+        n = keep;
+    f = fopen(to, "wb");
+    cr_assert_not_null(f, "%s", to);
+    cr_assert_eq(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
+{
+    int pid = run_exited("tests/progs/patterns", "basic", NULL);
+    char dir[64], from[64], good[128], bad[128], env[128];
+    snprintf(dir, sizeof dir, "/tmp/htmon-dir.%d", (int)getpid());
+    cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", pid);
+    snprintf(good, sizeof good, "%s/heaptag.%d", dir, pid);
+    snprintf(bad, sizeof bad, "%s/heaptag.2000000007", dir);
+    copy_file(from, good, 0);
+    copy_file(from, bad, 3000); /* the header, then nothing */
+    snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
+    screen_start_env(env, "-i 0.3 -e");
+    char *s = WAIT_FOR("Basc", "heaptag.2000000007 truncated");
+    free(s);
+    unlink(bad); /* gone between refreshes: no longer mentioned */
+    for (int waited = 0;; waited += 100) {
+        s = capture(0);
+        int gone = strstr(s, "2000000007") == NULL;
+        cr_assert(strstr(s, "Basc"), "%s", s);
+        free(s);
+        if (gone)
+            break;
+        cr_assert_lt(waited, WAIT_MS, "stale problem line");
+        nap_ms(100);
+    }
+    cr_assert_eq(tmux("resize-window -t 0 -x 220 -y 50"), 0);
+    nap_ms(700); /* a refresh or two at the new size */
+    s = WAIT_FOR("Basc", "Total");
+    /* redrawn for the new size: the totals line (-e) is on the last line */
+    int row = 0;
+    for (const char *p = s; p < strstr(s, "\nTotal "); p++)
+        row += *p == '\n';
+    cr_assert_eq(row + 1, 49, "totals on line 49 of 0..49:\n%s", s);
+    free(s);
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    unlink(good);
+    rmdir(dir);
     segment_remove(pid);
 }
