@@ -16,7 +16,7 @@ SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt
 SHIM_LDLIBS := -ldl -lpthread
 CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ictl
-CTL_LDLIBS  := -ldw -lelf -lncursesw -lm
+CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 
 # common/ holds pure code both sides use (the flags parser); each side builds
 # its own copy with its own flags.

@@ -6,10 +6,13 @@
  */
 #include "symbolize.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uthash.h>
 
 #include "site_name.h"
@@ -90,6 +93,10 @@ static int sym_build_id_ok(Dwfl_Module *mod, const struct segread_module *m)
 
 static void sym_open(struct sym_mod *e, const char *path, const struct segread_module *m)
 {
+    struct stat st;
+    /* the path comes from a segment: only a regular file (a FIFO would block) */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
     Dwfl *d = dwfl_begin(&sym_callbacks);
     if (!d)
         return;
@@ -141,6 +148,56 @@ static void sym_copy(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
+/* libstdc++'s demangler (the tool links it): C++ names as people read them. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+static void sym_func(char *dst, size_t n, const char *name)
+{
+    int status = -1;
+    char *plain = name && name[0] == '_' && name[1] == 'Z'
+        ? __cxa_demangle(name, NULL, NULL, &status) : NULL;
+    sym_copy(dst, n, status == 0 && plain ? plain : name);
+    free(plain);
+}
+
+/* The name of a function DIE, following abstract origins (inlined copies):
+ * the linkage name demangled when there is one (C++), else the plain name. */
+static int sym_die_name(Dwarf_Die *die, char *dst, size_t n)
+{
+    Dwarf_Attribute attr;
+    const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!name)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    if (!name)
+        name = dwarf_diename(die);
+    if (!name)
+        return -1;
+    sym_func(dst, n, name);
+    return 0;
+}
+
+/* The innermost function holding addr per the debug info, inlined ones
+ * included: a leak in a function inlined into its caller still names it. */
+static int sym_inline_name(Dwfl_Module *mod, GElf_Addr addr, char *dst, size_t n)
+{
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die *scopes = NULL;
+    int rc = -1;
+    if (!cu)
+        return -1;
+    int k = dwarf_getscopes(cu, addr - bias, &scopes);
+    for (int i = 0; i < k; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            rc = sym_die_name(&scopes[i], dst, n);
+            break;
+        }
+    }
+    free(scopes);
+    return rc;
+}
+
 static void sym_resolve(struct sym_addr *a)
 {
     const struct sym_mod *e = a->key.mod;
@@ -150,8 +207,9 @@ static void sym_resolve(struct sym_addr *a)
     GElf_Addr look = addr - 1; /* inside the call instruction, not after it */
     GElf_Off off;
     GElf_Sym sym;
-    sym_copy(a->func, sizeof a->func,
-             dwfl_module_addrinfo(e->mod, look, &off, &sym, NULL, NULL, NULL));
+    if (sym_inline_name(e->mod, look, a->func, sizeof a->func) != 0)
+        sym_func(a->func, sizeof a->func,
+                 dwfl_module_addrinfo(e->mod, look, &off, &sym, NULL, NULL, NULL));
     Dwfl_Line *line = dwfl_module_getsrc(e->mod, look);
     int lineno = 0;
     if (line) {

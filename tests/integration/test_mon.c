@@ -369,8 +369,8 @@ Test(mon, screen_on_a_threaded_program)
     prog_stop(&p);
 }
 
-/* The line of the LEAK-LINE marker in monprog.c. */
-static int leak_line(void)
+/* The line of a marker comment in monprog.c. */
+static int leak_line(const char *marker)
 {
     FILE *f = fopen(build_path("../tests/progs/monprog.c"), "r");
     cr_assert_not_null(f);
@@ -378,7 +378,7 @@ static int leak_line(void)
     int n = 0, found = 0;
     while (fgets(buf, sizeof buf, f)) {
         n++;
-        if (strstr(buf, "/* LEAK-LINE */")) {
+        if (strstr(buf, marker)) {
             found = n;
             break;
         }
@@ -418,7 +418,7 @@ Test(mon, by_func_names_the_leak_after_exit)
     int pid = run_exited("tests/progs/monprog", "leakexit", "7");
     char pidbuf[16], where[64];
     snprintf(pidbuf, sizeof pidbuf, "%d", pid);
-    snprintf(where, sizeof where, "monprog.c:%d", leak_line());
+    snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-LINE */"));
     struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1", "--by", "func");
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     const char *row = strstr(r.out, "\nmonprog_leak_here ");
@@ -434,11 +434,24 @@ Test(mon, by_func_names_the_leak_after_exit)
     const char *eol = strchr(row + 1, '\n');
     const char *at = strstr(row, where);
     cr_assert(at && at < eol, "%s on the row:\n%s", where, r.out);
+
+    /* the inlined leaker: two blocks of 1000 bytes */
+    snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-INLINE */"));
+    row = strstr(r.out, "\nmonprog_leak_inline ");
+    cr_assert_not_null(row, "%s", r.out);
+    cr_assert_eq(sscanf(row, " monprog_leak_inline Site %llu %llu %lld %llu %llu", &allocs,
+                        &frees, &diff, &bytes, &per), 5, "%s", r.out);
+    cr_assert_eq(allocs, 2);
+    cr_assert_eq(bytes, 2000);
+    eol = strchr(row + 1, '\n');
+    at = strstr(row, where);
+    cr_assert(at && at < eol, "%s on the row:\n%s", where, r.out);
     run_free(&r);
 
     r = TOOL("mon", "-p", pidbuf, "-n", "1", "--by", "site", "--format", "csv");
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     cr_assert(strstr(r.out, "monprog_leak_here "), "%s", r.out);
+    snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-LINE */"));
     cr_assert(strstr(r.out, where), "%s", r.out);
     run_free(&r);
     segment_remove(pid);

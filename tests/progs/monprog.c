@@ -1,7 +1,7 @@
 /*
  * monprog.c - programs for the mon tests: a slow leaker, a threaded churner,
- * and a short-lived leaker whose leaking line the tests look up by the
- * LEAK-LINE marker. Built with nothing but include/heaptag.h.
+ * and a short-lived leaker whose leaking lines the tests look up by the
+ * LEAK-LINE and LEAK-INLINE markers. Built with nothing but include/heaptag.h.
  * Usage: monprog leak | threads | leakexit N
  */
 #include <pthread.h>
@@ -26,6 +26,12 @@ static void nap_ms(long ms)
 __attribute__((noinline)) static void *monprog_leak_here(size_t n)
 {
     return do_malloc(n); /* LEAK-LINE */
+}
+
+/* Inlined into its caller: still named by the debug info. */
+__attribute__((always_inline)) static inline void *monprog_leak_inline(size_t n)
+{
+    return do_malloc(n); /* LEAK-INLINE */
 }
 
 /* Tags: Stbl (5 x 1000 bytes, steady), Leak (64 bytes more every 50 ms),
@@ -91,6 +97,8 @@ int main(int argc, char **argv)
         int n = atoi(argv[2]);
         for (int i = 0; i < n; i++)
             sink = monprog_leak_here(48);
+        for (int i = 0; i < 2; i++)
+            sink = monprog_leak_inline(1000);
         return 0;
     }
     fprintf(stderr, "usage: monprog leak | threads | leakexit N\n");

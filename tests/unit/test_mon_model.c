@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -22,6 +23,7 @@
 #define PID_B 1900000002
 
 static char dir[64];
+static char module_path[HT_PATH_MAX] = "/nonexistent/app";
 
 struct spec {
     const char *tag; /* NULL: a site row */
@@ -54,7 +56,7 @@ static void write_segment(int pid, const struct spec *rows, int n)
     m->base = 0x400000;
     m->size = 0x10000;
     m->state = 1;
-    strcpy(m->path, "/nonexistent/app");
+    strcpy(m->path, module_path);
     struct ht_row *r = (struct ht_row *)(img + h->rows_offset);
     for (int i = 0; i < n; i++) {
         struct ht_row *o = &r[i + 1];
@@ -266,4 +268,32 @@ Test(model, tag_descriptions_and_json_strings)
     fmt_json_string(mem, "a\"b\\c\n\x01\xc3\xa9\xff\xc0\xaf");
     fclose(mem);
     cr_assert_str_eq(buf, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9???\"");
+}
+
+Test(model, hostile_module_paths_do_not_symbolise, .timeout = 30)
+{
+    const char *paths[] = { "fifo", "/dev/zero", "/nonexistent/app", "relative/app" };
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        if (!strcmp(paths[i], "fifo")) {
+            snprintf(module_path, sizeof module_path, "%s/fifo", dir);
+            cr_assert_eq(mkfifo(module_path, 0600), 0);
+        } else {
+            snprintf(module_path, sizeof module_path, "%s", paths[i]);
+        }
+        write_segment(PID_A, a1, 3);
+        struct mon_cfg cfg = { .dir = dir, .by = MON_BY_FUNC };
+        struct mon_view_cfg v = { .sort = MON_SORT_TAG };
+        struct mon_model m;
+        mon_model_init(&m, &cfg);
+        mon_model_refresh(&m);
+        mon_model_view(&m, &v);
+        const char *base = strrchr(module_path, '/') ? strrchr(module_path, '/') + 1 : module_path;
+        char want[HT_PATH_MAX + 16];
+        snprintf(want, sizeof want, "%s+0x1000", base);
+        const struct mon_line *l = find(&m, want, 0);
+        cr_assert_not_null(l, "%s: no line %s", module_path, want);
+        cr_assert_str_eq(l->detail, "(no symbols)");
+        mon_model_fini(&m);
+    }
+    strcpy(module_path, "/nonexistent/app");
 }
