@@ -47,14 +47,78 @@ void mon_model_init(struct mon_model *m, const struct mon_cfg *cfg)
     m->sym = sym_cache_new();
 }
 
+/* What a row fed last refresh. A row's key fields never change once it is
+ * ready, so the same row feeds the same line: no label, no hash look-up.
+ * Checked anyway (kind, site, tag), and only trusted from the refresh just
+ * before, whose lines all survived it. */
+struct mon_row_memo {
+    struct mon_line *line;
+    unsigned gen;
+    uint32_t kind;
+    uint64_t site;
+    char     tag[HT_TAG_MAX];
+};
+
+struct mon_memo {
+    struct { int32_t pid; uint32_t seq; } key;
+    dev_t    dev;
+    ino_t    ino;
+    uint64_t start_ns;
+    unsigned gen;
+    size_t   cap;
+    struct mon_row_memo *rows;
+    UT_hash_handle hh;
+};
+
+static void model_memo_free(struct mon_model *m, struct mon_memo *e)
+{
+    HASH_DEL(m->memos, e);
+    free(e->rows);
+    free(e);
+}
+
 static void model_clear(struct mon_model *m)
 {
     struct mon_line *l, *tmp;
+    struct mon_memo *e, *etmp;
     HASH_ITER(hh, m->map, l, tmp) {
         HASH_DEL(m->map, l);
         free(l);
     }
+    HASH_ITER(hh, m->memos, e, etmp)
+        model_memo_free(m, e);
     m->n_view = 0;
+}
+
+/* The memo of snapshot s, emptied when the file is another one than before. */
+static struct mon_memo *model_memo(struct mon_model *m, const struct segread_snap *s,
+                                   unsigned seq)
+{
+    struct mon_memo *e;
+    struct { int32_t pid; uint32_t seq; } key = { s->pid, seq };
+    HASH_FIND(hh, m->memos, &key, sizeof key, e);
+    if (e && (e->dev != s->dev || e->ino != s->ino || e->start_ns != s->start_unix_ns)) {
+        model_memo_free(m, e);
+        e = NULL;
+    }
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        if (!e)
+            err(1, "malloc");
+        e->key.pid = key.pid;
+        e->key.seq = key.seq;
+        e->dev = s->dev;
+        e->ino = s->ino;
+        e->start_ns = s->start_unix_ns;
+        HASH_ADD(hh, m->memos, key, sizeof e->key, e);
+    }
+    if (s->rows_used > e->cap) {
+        e->rows = model_xalloc(e->rows, s->rows_used, sizeof *e->rows);
+        memset(e->rows + e->cap, 0, (s->rows_used - e->cap) * sizeof *e->rows);
+        e->cap = s->rows_used;
+    }
+    e->gen = m->gen;
+    return e;
 }
 
 void mon_model_fini(struct mon_model *m)
@@ -139,8 +203,8 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
     return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-static void model_add_row(struct mon_model *m, const struct segread_snap *s, unsigned seq,
-                          const struct segread_row *r)
+static struct mon_line *model_line(struct mon_model *m, const struct segread_snap *s,
+                                   unsigned seq, const struct segread_row *r)
 {
     struct mon_key k;
     struct mon_line *l;
@@ -164,6 +228,29 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
             l->desc = tag_desc_find(m->cfg.desc, k.label);
         HASH_ADD_KEYPTR(hh, m->map, &l->key, klen, l);
     }
+    return l;
+}
+
+static void model_add_row(struct mon_model *m, const struct segread_snap *s, unsigned seq,
+                          const struct segread_row *r, struct mon_memo *memo)
+{
+    struct mon_line *l;
+    struct mon_row_memo *rm = r->index < memo->cap ? &memo->rows[r->index] : NULL;
+    if (rm && rm->line && rm->gen + 1 == m->gen && rm->kind == r->kind && rm->site == r->site &&
+        !memcmp(rm->tag, r->tag, sizeof rm->tag)) {
+        l = rm->line;
+    } else {
+        l = model_line(m, s, seq, r);
+        if (rm) {
+            rm->kind = r->kind;
+            rm->site = r->site;
+            memcpy(rm->tag, r->tag, sizeof rm->tag);
+        }
+    }
+    if (rm) {
+        rm->line = l;
+        rm->gen = m->gen;
+    }
     if (l->gen != m->gen) {
         l->gen = m->gen;
         l->allocs = l->frees = l->bytes = l->bytes_alloc = l->bytes_freed = l->peak = 0;
@@ -174,7 +261,7 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
      * formatted again only when that row is another one than last time. */
     if (l->rows == 0 || r->live > l->detail_bytes) {
         if (l->det_pid != s->pid || l->det_seq != seq || l->det_index != r->index) {
-            struct mon_key tmp = k;
+            struct mon_key tmp; /* the label again, unused */
             model_names(m, s, r, &tmp, l->detail, 1);
             l->det_pid = s->pid;
             l->det_seq = seq;
@@ -197,13 +284,14 @@ static void model_take(struct mon_model *m, struct mon_proc *p, const struct seg
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)
         p->rss = p->rss_peak = 0;
+    struct mon_memo *memo = model_memo(m, s, p->seq);
     for (size_t i = 0; i < s->n_rows; i++) {
         const struct segread_row *r = &s->rows[i];
         if (r->allocs == 0)
             continue;
         p->rows++;
         p->bytes = sat_add(p->bytes, r->live);
-        model_add_row(m, s, p->seq, r);
+        model_add_row(m, s, p->seq, r, memo);
     }
     m->tagged_bytes = sat_add(m->tagged_bytes, p->bytes);
     m->tagged_rows += p->rows;
@@ -228,6 +316,10 @@ static void model_read(struct mon_model *m, struct mon_proc *p, int rc, struct s
 static void model_settle(struct mon_model *m)
 {
     struct mon_line *l, *tmp;
+    struct mon_memo *e, *etmp;
+    HASH_ITER(hh, m->memos, e, etmp)
+        if (e->gen != m->gen)
+            model_memo_free(m, e);
     HASH_ITER(hh, m->map, l, tmp) {
         if (l->gen != m->gen) {
             HASH_DEL(m->map, l);

@@ -19,6 +19,7 @@
 
 struct tag_desc;
 struct sym_cache;
+struct mon_memo;
 
 #define MON_LABEL_MAX 128
 #define MON_DETAIL_MAX 200
@@ -107,6 +108,7 @@ struct mon_model {
     struct mon_proc *procs;  /* this refresh's segments, good and bad */
     size_t   n_procs, cap_procs;
     struct sym_cache *sym;
+    struct mon_memo *memos;  /* per segment: which line each row fed last time */
     uint64_t tagged_bytes;   /* over every good segment, unfiltered */
     size_t   tagged_rows;
     struct mon_line **view;  /* after mon_model_view */

@@ -297,3 +297,29 @@ Test(model, hostile_module_paths_do_not_symbolise, .timeout = 30)
     }
     strcpy(module_path, "/nonexistent/app");
 }
+
+Test(model, a_row_that_changes_its_key_moves_to_its_new_line)
+{
+    write_segment(PID_A, a1, 3);
+    struct mon_cfg cfg = { .dir = dir };
+    struct mon_view_cfg v = { .sort = MON_SORT_TAG };
+    struct mon_model m;
+    mon_model_init(&m, &cfg);
+    mon_model_refresh(&m);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(find(&m, "Strg", 0)->allocs, 15);
+    struct spec changed[] = {
+        { "Chgd", 0x401000, 10, 4, 1000, 400 }, /* same row, another tag: not to be trusted */
+        { "Strg", 0x402000, 5, 0, 50, 0 },
+        { NULL, 0x405000, 3, 3, 30, 30 },        /* same row, another site */
+    };
+    write_segment(PID_A, changed, 3);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(find(&m, "Strg", 0)->allocs, 5);
+    cr_assert_eq(find(&m, "Chgd", 0)->allocs, 10);
+    cr_assert_eq(find(&m, "app+0x5000", 0)->allocs, 3);
+    cr_assert_null(find(&m, "app+0x3000", 0));
+    mon_model_fini(&m);
+}
