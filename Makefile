@@ -91,3 +91,12 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# mon at scale: synthetic segments, refresh timed (not a test: a measurement).
+$(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(BUILD)/ctl/common_flags_parse.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CTL_CFLAGS) -o $@ $^ $(CTL_LDLIBS)
+
+bench-mon: ctl $(BUILD)/bench/mon_bench
+	$(BUILD)/bench/mon_bench 50 100000 10
+.PHONY: bench-mon

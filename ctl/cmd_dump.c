@@ -22,13 +22,13 @@ static void dump_frame(FILE *out, struct sym_cache *sc, const struct segread_sna
                        uint64_t ret)
 {
     struct sym_info si;
-    /* sites and frames are return addresses: the call is the byte before */
-    if (sym_lookup(sc, snap, ret ? ret - 1 : 0, &si) != 0) {
+    /* sites and frames are return addresses: sym_lookup names the call */
+    if (sym_lookup(sc, snap, ret, &si) != 0) {
         fprintf(out, "?? ??:0 0x%" PRIx64 "\n", ret);
         return;
     }
-    fprintf(out, "%s %s:%d %s+0x%" PRIx64 "\n", si.function ? si.function : "??",
-            si.file ? si.file : "??", si.line, si.module, si.offset + 1);
+    fprintf(out, "%s %s:%d %s+0x%" PRIx64 "\n", si.func[0] ? si.func : "??",
+            si.file[0] ? si.file : "??", si.line, si.module, si.offset);
 }
 
 /* The name of a frame in a stack id: module+offset, or the raw address. */
@@ -47,7 +47,7 @@ static uint64_t stack_id(struct sym_cache *sc, const struct segread_snap *snap,
     for (uint32_t i = 0; i < st->depth; i++) {
         struct sym_info si;
         uint64_t a = st->frames[i];
-        if (sym_lookup(sc, snap, a ? a - 1 : 0, &si) == 0) {
+        if (sym_lookup(sc, snap, a, &si) == 0) {
             h = id_mix(h, si.module);
             snprintf(buf, sizeof buf, "+%" PRIx64, si.offset);
         } else {

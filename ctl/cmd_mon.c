@@ -1,143 +1,30 @@
 /*
- * cmd_mon.c - `heaptag mon`: the PoolMon table, printed as timestamped
- * snapshots every interval (the redrawing screen comes later). Parses the
- * options, picks the segments and paces the loop; mon_render.c draws.
+ * cmd_mon.c - `heaptag mon`: picks the live screen (stdout a terminal, no
+ * --format, no -n) or the logger (timestamped snapshots every interval, or
+ * one snapshot to a file with -N), and paces the logger's loop. The data
+ * comes from mon_model.c, the drawing from mon_render.c and mon_screen.c.
  */
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "fmt.h"
+#include "mon_model.h"
+#include "mon_opts.h"
 #include "mon_render.h"
+#include "mon_screen.h"
 #include "out.h"
-#include "segment_reader.h"
+#include "tag_desc.h"
 
-#define MON_MAX_PIDS 64
-#define MON_MAX_INTERVAL 31536000.0 /* a year */
 #define MON_MAX_WARNED 256
 
-struct mon_opts {
-    pid_t pids[MON_MAX_PIDS];
-    size_t n_pids;
-    unsigned long count;   /* 0: forever */
-    long long interval_ns;
-    enum mon_sort sort;
-    enum mon_format format;
-};
-
-static void mon_parse_pids(struct mon_opts *o, const char *arg)
-{
-    const char *p = arg;
-    for (;;) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (end == p || errno || v <= 0 || v > INT_MAX || (*end && *end != ','))
-            ctl_usage_error("mon: bad PID list '%s'", arg);
-        if (o->n_pids == MON_MAX_PIDS)
-            ctl_usage_error("mon: at most %d PIDs", MON_MAX_PIDS);
-        o->pids[o->n_pids++] = (pid_t)v;
-        if (!*end)
-            return;
-        p = end + 1;
-    }
-}
-
-static unsigned long mon_parse_count(const char *arg)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (arg[0] < '0' || arg[0] > '9' || *end || errno || v == 0)
-        ctl_usage_error("mon: bad count '%s' (a whole number, 1 or more)", arg);
-    return v;
-}
-
-static long long mon_parse_interval(const char *arg)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || errno || !isfinite(v) || v <= 0 || v > MON_MAX_INTERVAL ||
-        (long long)(v * 1e9) < 1000000)
-        ctl_usage_error("mon: bad interval '%s' (seconds, 0.001 or more)", arg);
-    return (long long)(v * 1e9);
-}
-
-/* Single-letter sorts, dashed or PoolMon's slash spelling; -1 if not one. */
-static int mon_sort_letter(const char *a)
-{
-    if ((a[0] != '-' && a[0] != '/') || !a[1] || a[2])
-        return -1;
-    switch (a[1]) {
-    case 'b': return MON_SORT_BYTES;
-    case 'a': return MON_SORT_ALLOCS;
-    case 'f': return MON_SORT_FREES;
-    case 'd': return MON_SORT_DIFF;
-    case 't': return MON_SORT_TAG;
-    }
-    return -1;
-}
-
-/* The value of option opt at argv[*i]: "-pVALUE", "--opt=VALUE" or the next arg. */
-static const char *mon_value(int argc, char **argv, int *i, const char *opt)
-{
-    size_t len = strlen(opt);
-    const char *a = argv[*i];
-    if (a[len] == '=' && opt[1] == '-')
-        return a + len + 1;
-    if (a[len] && opt[1] != '-')
-        return a + len;
-    if (*i + 1 >= argc)
-        ctl_usage_error("mon: %s needs a value", opt);
-    return argv[++*i];
-}
-
-static int mon_is_opt(const char *a, const char *opt)
-{
-    size_t len = strlen(opt);
-    if (strncmp(a, opt, len) != 0)
-        return 0;
-    return a[len] == '\0' || (opt[1] == '-' ? a[len] == '=' : 1);
-}
-
-static void mon_parse(struct mon_opts *o, int argc, char **argv)
-{
-    memset(o, 0, sizeof *o);
-    o->interval_ns = 1000000000LL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int s = mon_sort_letter(a);
-        if (s >= 0)
-            o->sort = (enum mon_sort)s;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            ctl_help();
-        else if (mon_is_opt(a, "-p"))
-            mon_parse_pids(o, mon_value(argc, argv, &i, "-p"));
-        else if (mon_is_opt(a, "-n"))
-            o->count = mon_parse_count(mon_value(argc, argv, &i, "-n"));
-        else if (mon_is_opt(a, "-i"))
-            o->interval_ns = mon_parse_interval(mon_value(argc, argv, &i, "-i"));
-        else if (mon_is_opt(a, "--format")) {
-            const char *f = mon_value(argc, argv, &i, "--format");
-            if (!strcmp(f, "table"))
-                o->format = MON_FORMAT_TABLE;
-            else if (!strcmp(f, "csv"))
-                o->format = MON_FORMAT_CSV;
-            else
-                ctl_usage_error("mon: unknown format '%s' (table or csv)", f);
-        } else
-            ctl_usage_error("mon: unknown option '%s'", a);
-    }
-}
-
-/* Damaged files are reported once per run, not once per snapshot. */
+/* Problems are reported once per run, not once per snapshot. */
 static int mon_first_warning(const char *name)
 {
     static char warned[MON_MAX_WARNED][NAME_MAX + 1];
@@ -150,65 +37,35 @@ static int mon_first_warning(const char *name)
     return 1;
 }
 
-/* The CSV header goes out once, just before the first record block. */
-static void mon_csv_header(const struct mon_opts *o)
+/* Says what went wrong with the segments of this round. With -p, a pid that
+ * cannot be read in the first round is an error; later it has vanished. */
+static size_t mon_problems(const struct mon_model *m, int with_pids, int first)
 {
-    static int done;
-    if (o->format == MON_FORMAT_CSV && !done)
-        fputs(MON_CSV_HEADER, stdout);
-    done = 1;
-}
-
-static void mon_fail_pid(pid_t pid, int rc, const struct segread_snap *s, const char *why)
-{
-    out_flush();
-    if (rc == SEGREAD_NOACCESS && !strcmp(why, "not tagged"))
-        errx(1, "Query heap tags failed: PID %d is not tagged; start it with heaptag run",
-             (int)pid);
-    errx(1, "Query heap tags failed: PID %d: %s: %s", (int)pid, s->path, why);
-}
-
-/* One round with -p: every pid must have a readable segment. */
-static void mon_round_pids(const struct mon_opts *o, const char *dir, const char *ts)
-{
-    static struct segread_snap snaps[MON_MAX_PIDS];
-    for (size_t i = 0; i < o->n_pids; i++) {
-        const char *why;
-        int rc = segread_open_pid(dir, o->pids[i], &snaps[i], &why);
-        if (rc != SEGREAD_OK)
-            mon_fail_pid(o->pids[i], rc, &snaps[i], why);
-    }
-    mon_csv_header(o);
-    for (size_t i = 0; i < o->n_pids; i++) {
-        mon_render(stdout, &snaps[i], o->sort, o->format, ts);
-        segread_close(&snaps[i]);
-    }
-}
-
-/* One round without -p: every segment we can read. Returns how many. */
-static size_t mon_round_all(const struct mon_opts *o, const char *dir, const char *ts)
-{
-    struct segread_entry *v;
-    size_t n, shown = 0;
-    if (segread_list(dir, &v, &n) != 0)
-        err(1, "%s", dir);
-    for (size_t i = 0; i < n; i++) {
-        struct segread_snap s;
-        const char *why;
-        int rc = segread_open(dir, v[i].name, &s, &why);
-        if (rc == SEGREAD_DAMAGED && mon_first_warning(v[i].name)) {
-            out_flush();
-            warnx("%s: skipped: %s", s.path, why);
-        }
-        if (rc != SEGREAD_OK)
+    size_t good = 0;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        const struct mon_proc *p = &m->procs[i];
+        if (p->status == MON_PROC_OK) {
+            good++;
             continue;
-        mon_csv_header(o);
-        mon_render(stdout, &s, o->sort, o->format, ts);
-        segread_close(&s);
-        shown++;
+        }
+        if (with_pids && first) {
+            out_flush();
+            if (p->status == MON_PROC_GONE && !strcmp(p->why, "not tagged"))
+                errx(1, "Query heap tags failed: PID %d is not tagged; start it with heaptag run",
+                     (int)p->pid);
+            errx(1, "Query heap tags failed: PID %d: %s: %s", (int)p->pid, p->name, p->why);
+        }
+        if (p->status == MON_PROC_GONE && !with_pids)
+            continue; /* went away between listing and reading: nothing to say */
+        if (mon_first_warning(p->name)) {
+            out_flush();
+            if (p->status == MON_PROC_DAMAGED)
+                warnx("%s/%s: skipped: %s", m->cfg.dir, p->name, p->why);
+            else
+                warnx("PID %d vanished: %s", (int)p->pid, p->why);
+        }
     }
-    free(v);
-    return shown;
+    return good;
 }
 
 static void mon_sleep_until(struct timespec *next, long long interval_ns)
@@ -229,28 +86,82 @@ static void mon_sleep_until(struct timespec *next, long long interval_ns)
         ;
 }
 
-int cmd_mon(int argc, char **argv)
+static void mon_no_segments(const struct mon_model *m)
 {
-    struct mon_opts o;
+    out_flush();
+    errx(1, "Query heap tags failed: no tagged process found in %s; start one with heaptag run",
+         m->cfg.dir);
+}
+
+/* -N FILE: one snapshot, written to the file. */
+static int mon_snapshot_file(struct mon_opts *o, struct mon_model *m)
+{
+    char ts[32];
+    mon_model_refresh(m);
+    if (mon_problems(m, o->n_pids > 0, 1) == 0 && !o->n_pids)
+        mon_no_segments(m);
+    mon_model_view(m, &o->view);
+    FILE *f = fopen(o->snap_file, "w");
+    if (!f)
+        err(1, "%s", o->snap_file);
+    fmt_timestamp(ts, sizeof ts, time(NULL));
+    mon_render_header(f, o->format, o->tag_file != NULL);
+    mon_render(f, m, o->format, ts, o->tag_file != NULL);
+    if (ferror(f) | fclose(f))
+        err(1, "%s", o->snap_file);
+    return 0;
+}
+
+static int mon_log(struct mon_opts *o, struct mon_model *m)
+{
     struct timespec next;
     char ts[32];
-    mon_parse(&o, argc, argv);
-    const char *dir = segread_dir();
-
     out_init();
     clock_gettime(CLOCK_MONOTONIC, &next);
-    for (unsigned long round = 0; o.count == 0 || round < o.count; round++) {
+    for (unsigned long round = 0; o->count == 0 || round < o->count; round++) {
         if (round > 0)
-            mon_sleep_until(&next, o.interval_ns);
+            mon_sleep_until(&next, o->interval_ns);
         fmt_timestamp(ts, sizeof ts, time(NULL));
-        if (o.n_pids) {
-            mon_round_pids(&o, dir, ts);
-        } else if (mon_round_all(&o, dir, ts) == 0 && round == 0) {
-            out_flush();
-            errx(1, "Query heap tags failed: no tagged process found in %s; "
-                    "start one with heaptag run", dir);
-        }
+        mon_model_refresh(m);
+        if (mon_problems(m, o->n_pids > 0, round == 0) == 0 && round == 0 && !o->n_pids)
+            mon_no_segments(m);
+        mon_model_view(m, &o->view);
+        if (round == 0)
+            mon_render_header(stdout, o->format, o->tag_file != NULL);
+        mon_render(stdout, m, o->format, ts, o->tag_file != NULL);
         out_flush();
     }
     return 0;
+}
+
+int cmd_mon(int argc, char **argv)
+{
+    struct mon_opts o;
+    struct mon_model m;
+    struct tag_desc *desc = NULL;
+    mon_opts_parse(&o, argc, argv);
+    if (o.tag_file && !(desc = tag_desc_load(o.tag_file)))
+        err(1, "%s", o.tag_file);
+
+    int screen = !o.snap_file && !o.format_set && !o.count && isatty(STDOUT_FILENO);
+    struct mon_cfg cfg = {
+        .dir = segread_dir(),
+        .pids = o.n_pids ? o.pids : NULL,
+        .n_pids = o.n_pids,
+        .by = o.by,
+        .split = screen ? o.split : 1, /* logs keep a block per process */
+        .desc = desc,
+    };
+    o.view.pid_first = !screen;
+    mon_model_init(&m, &cfg);
+    int rc;
+    if (o.snap_file)
+        rc = mon_snapshot_file(&o, &m);
+    else if (screen)
+        rc = mon_screen_run(&o, &m);
+    else
+        rc = mon_log(&o, &m);
+    mon_model_fini(&m);
+    tag_desc_free(desc);
+    return rc;
 }

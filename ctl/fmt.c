@@ -90,3 +90,57 @@ void fmt_fit(char *dst, size_t width, const char *src)
     dst[width - 1] = '~';
     dst[width] = '\0';
 }
+
+/* Length of the valid UTF-8 sequence at s, or 0 (overlongs and surrogates
+ * count as invalid). */
+static size_t fmt_utf8_len(const unsigned char *s)
+{
+    size_t n;
+    uint32_t cp;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xe0) == 0xc0) {
+        n = 2;
+        cp = s[0] & 0x1f;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        n = 3;
+        cp = s[0] & 0x0f;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+int fmt_json_string(FILE *out, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (putc('"', out) == EOF)
+        return EOF;
+    while (*s) {
+        size_t n = fmt_utf8_len(s);
+        if (n == 0) {
+            putc('?', out);
+            s++;
+        } else if (*s == '"' || *s == '\\') {
+            putc('\\', out);
+            putc(*s++, out);
+        } else if (*s < 0x20 || *s == 0x7f) {
+            fprintf(out, "\\u%04x", *s++);
+        } else {
+            fwrite(s, 1, n, out);
+            s += n;
+        }
+    }
+    return putc('"', out) == EOF ? EOF : 0;
+}

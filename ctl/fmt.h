@@ -21,6 +21,10 @@ char *fmt_timestamp(char *buf, size_t n, time_t t);
  * holds a comma, quote, CR or LF; as is otherwise. Returns fputs's result. */
 int fmt_csv_field(FILE *out, const char *s);
 
+/* Writes s as a JSON string: quoted, with quote, backslash and control
+ * bytes escaped, and bytes that are not valid UTF-8 replaced by '?'. */
+int fmt_json_string(FILE *out, const char *s);
+
 /* Copies src into dst fitted to width characters (dst holds width + 1). A
  * label "name+0xoff" keeps its "+0xoff" and loses the end of the name, marked
  * with '~'; anything else loses its end, marked with '~'. */

@@ -1,13 +1,12 @@
 /*
- * mon_render.c - the PoolMon table and its CSV twin for one snapshot. Sorts a
- * private array of views, never the snapshot; all numbers are printed as
- * integers so the output is byte-stable and easy to parse.
+ * mon_render.c - the PoolMon table, CSV and JSON Lines for one snapshot of
+ * the model's view. All numbers are printed as integers so the output is
+ * byte-stable and easy to parse; every string goes through an escaper. Reads
+ * the model, never changes it.
  */
 #include "mon_render.h"
 
-#include <err.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,102 +14,119 @@
 #include "site_name.h"
 #include "trend_live.h"
 
-struct mon_view {
-    const struct segread_row *row;
-    int64_t diff;
-    char label[64];
-};
-
-static int cmp_u64_desc(uint64_t a, uint64_t b) { return (a < b) - (a > b); }
-
-static int mon_cmp(const void *pa, const void *pb, void *arg)
+void mon_render_header(FILE *out, enum mon_format format, int with_desc)
 {
-    const struct mon_view *a = pa, *b = pb;
-    enum mon_sort sort = *(const enum mon_sort *)arg;
-    int c = 0;
-    switch (sort) {
-    case MON_SORT_BYTES: c = cmp_u64_desc(a->row->live, b->row->live); break;
-    case MON_SORT_ALLOCS: c = cmp_u64_desc(a->row->allocs, b->row->allocs); break;
-    case MON_SORT_FREES: c = cmp_u64_desc(a->row->frees, b->row->frees); break;
-    case MON_SORT_DIFF: c = (a->diff < b->diff) - (a->diff > b->diff); break;
-    case MON_SORT_TAG: break;
-    }
-    if (c == 0)
-        c = strcmp(a->label, b->label);
-    if (c == 0)
-        c = (a->row->index > b->row->index) - (a->row->index < b->row->index);
-    return c;
+    if (format == MON_FORMAT_CSV)
+        fprintf(out, "%s%s\n", MON_CSV_HEADER, with_desc ? ",description" : "");
 }
 
-/* The visible rows of snap, sorted; *n set. */
-static struct mon_view *mon_views(const struct segread_snap *snap, enum mon_sort sort, size_t *n)
+static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
 {
-    struct mon_view *v = calloc(snap->n_rows ? snap->n_rows : 1, sizeof *v);
-    *n = 0;
-    if (!v)
-        err(1, "malloc");
-    for (size_t i = 0; i < snap->n_rows; i++) {
-        const struct segread_row *r = &snap->rows[i];
-        if (r->allocs == 0)
-            continue;
-        struct mon_view *o = &v[(*n)++];
-        o->row = r;
-        o->diff = (int64_t)(r->allocs - r->frees);
-        site_row_label(o->label, sizeof o->label, snap, r);
-    }
-    qsort_r(v, *n, sizeof *v, mon_cmp, &sort);
-    return v;
+    fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
+    fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
+            "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
+    if (with_desc)
+        fprintf(out, "%-*s  ", MON_DESC_WIDTH, "Description");
+    fprintf(out, "%-*s  Site\n", TREND_LIVE_WIDTH, "Trend");
 }
 
-static void mon_table_row(FILE *out, const struct segread_snap *snap, const struct mon_view *v,
-                          double now)
+/* A line's identity for the Trend history: its process and its label. */
+static uint32_t line_id(const struct mon_line *l)
 {
-    const struct segread_row *r = v->row;
-    char tag[MON_TAG_WIDTH + 1], site[128], trend[TREND_LIVE_CELL];
-    fmt_fit(tag, MON_TAG_WIDTH, v->label);
-    site_format_full(site, sizeof site, snap, r->site);
-    trend_live_cell(trend, sizeof trend, (int)snap->pid, r->index, r->live, now);
+    uint32_t h = 2166136261u ^ l->key.kind;
+    for (const char *c = l->key.label; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h;
+}
+
+static void mon_table_row(FILE *out, const struct mon_line *l, int with_desc, double now)
+{
+    char trend[TREND_LIVE_CELL];
+    char tag[MON_TAG_WIDTH + 1], desc[MON_DESC_WIDTH + 1];
+    fmt_fit(tag, MON_TAG_WIDTH, l->key.label);
     fprintf(out, "%-*s %-4s %12" PRIu64 " %12" PRIu64 " %12" PRId64 " %14" PRIu64 " %10" PRIu64
-            "  %s  %s\n", MON_TAG_WIDTH, tag, site_kind_name(r->kind), r->allocs, r->frees,
-            v->diff, r->live, r->bytes_alloc / r->allocs, trend, site);
+            "  ", MON_TAG_WIDTH, tag, site_kind_name(l->key.kind), l->allocs, l->frees,
+            l->diff, l->bytes, mon_per_alloc(l));
+    if (with_desc) {
+        fmt_fit(desc, MON_DESC_WIDTH, l->desc ? l->desc : "-");
+        fprintf(out, "%-*s  ", MON_DESC_WIDTH, desc);
+    }
+    trend_live_cell(trend, sizeof trend, (int)l->key.pid, line_id(l), l->bytes, now);
+    fprintf(out, "%s  %s\n", trend, l->detail);
 }
 
-static void mon_csv_row(FILE *out, const struct segread_snap *snap, const struct mon_view *v,
-                        const char *timestamp)
+static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
 {
-    const struct segread_row *r = v->row;
-    char site[128];
-    site_format_full(site, sizeof site, snap, r->site);
-    fprintf(out, "%s,%d,", timestamp, (int)snap->pid);
-    fmt_csv_field(out, v->label);
+    fprintf(out, "%s,%d,", ts, (int)l->key.pid);
+    fmt_csv_field(out, l->key.label);
     fprintf(out, ",%s,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(r->kind), r->allocs, r->frees, v->diff,
-            r->live, r->bytes_alloc / r->allocs, r->bytes_alloc, r->bytes_freed, r->peak);
-    fmt_csv_field(out, site);
+            ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(l->key.kind), l->allocs, l->frees,
+            l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
+    fmt_csv_field(out, l->detail);
+    if (with_desc) {
+        fputc(',', out);
+        fmt_csv_field(out, l->desc ? l->desc : "");
+    }
     fputc('\n', out);
 }
 
-void mon_render(FILE *out, const struct segread_snap *snap, enum mon_sort sort,
-                enum mon_format format, const char *timestamp)
+static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
 {
-    size_t n;
-    struct mon_view *v = mon_views(snap, sort, &n);
+    fputs("{\"timestamp\":", out);
+    fmt_json_string(out, ts);
+    fprintf(out, ",\"pid\":%d,\"tag\":", (int)l->key.pid);
+    fmt_json_string(out, l->key.label);
+    fprintf(out, ",\"type\":\"%s\",\"allocs\":%" PRIu64 ",\"frees\":%" PRIu64 ",\"diff\":%"
+            PRId64 ",\"bytes\":%" PRIu64 ",\"per_alloc\":%" PRIu64 ",\"bytes_alloc\":%" PRIu64
+            ",\"bytes_freed\":%" PRIu64 ",\"peak\":%" PRIu64 ",\"site\":",
+            site_kind_name(l->key.kind), l->allocs, l->frees, l->diff, l->bytes,
+            mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
+    fmt_json_string(out, l->detail);
+    if (with_desc) {
+        fputs(",\"description\":", out);
+        fmt_json_string(out, l->desc ? l->desc : "");
+    }
+    fputs("}\n", out);
+}
+
+/* First index of the view at or after (pid, seq); the view is ordered by them. */
+static size_t mon_lower_bound(const struct mon_model *m, pid_t pid, unsigned seq)
+{
+    size_t lo = 0, hi = m->n_view;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct mon_key *k = &m->view[mid]->key;
+        if (k->pid < pid || (k->pid == pid && k->seq < seq))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
+                const char *ts, int with_desc)
+{
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    if (format == MON_FORMAT_TABLE) {
-        fprintf(out, "# %s pid %d exe %s\n", timestamp, (int)snap->pid,
-                snap->exe[0] ? snap->exe : "?");
-        fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  %-*s  %s\n", MON_TAG_WIDTH, "Tag",
-                "Type", "Allocs", "Frees", "Diff", "Bytes", "Per Alloc", TREND_LIVE_WIDTH, "Trend",
-                "Site");
-    }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m->n_procs; i++) {
+        const struct mon_proc *p = &m->procs[i];
+        if (p->status != MON_PROC_OK)
+            continue;
         if (format == MON_FORMAT_TABLE)
-            mon_table_row(out, snap, &v[i], (double)now.tv_sec + now.tv_nsec / 1e9);
-        else
-            mon_csv_row(out, snap, &v[i], timestamp);
+            mon_table_head(out, p, ts, with_desc);
+        for (size_t k = mon_lower_bound(m, p->pid, p->seq); k < m->n_view; k++) {
+            const struct mon_line *l = m->view[k];
+            if (l->key.pid != p->pid || l->key.seq != p->seq)
+                break;
+            if (format == MON_FORMAT_TABLE)
+                mon_table_row(out, l, with_desc, (double)now.tv_sec + now.tv_nsec / 1e9);
+            else if (format == MON_FORMAT_CSV)
+                mon_csv_row(out, l, ts, with_desc);
+            else
+                mon_json_row(out, l, ts, with_desc);
+        }
+        if (format == MON_FORMAT_TABLE)
+            fputc('\n', out);
     }
-    if (format == MON_FORMAT_TABLE)
-        fputc('\n', out);
-    free(v);
 }

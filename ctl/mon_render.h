@@ -1,28 +1,35 @@
 /*
- * mon_render.h - renders one snapshot as the PoolMon table or as CSV records:
- * one model of a row (label, type, counters, site), two renderers. Rows with
- * no allocations are hidden; the order is the chosen sort, ties by label.
+ * mon_render.h - writes a snapshot of the mon model as a log: the PoolMon
+ * table (one block per process), CSV or JSON Lines (one record per line of
+ * the table). These formats are read back by other tools: the timestamp
+ * line, the column headers and the field names must stay stable.
  */
 #ifndef HT_MON_RENDER_H
 #define HT_MON_RENDER_H
 
 #include <stdio.h>
 
-#include "segment_reader.h"
+#include "mon_model.h"
 
-enum mon_sort { MON_SORT_BYTES, MON_SORT_ALLOCS, MON_SORT_FREES, MON_SORT_DIFF, MON_SORT_TAG };
-enum mon_format { MON_FORMAT_TABLE, MON_FORMAT_CSV };
+enum mon_format { MON_FORMAT_TABLE, MON_FORMAT_CSV, MON_FORMAT_JSON };
 
 #define MON_CSV_HEADER \
-    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,site\n"
+    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,site"
 
 /* Width of the Tag column in the table; longer labels are fitted (fmt_fit). */
 #define MON_TAG_WIDTH 24
+/* Width of the Description column (-g) in the table. */
+#define MON_DESC_WIDTH 32
 
-/* Writes the block of one process: for the table a "# <timestamp> pid <pid>
- * exe <exe>" line, the column header, the rows and a blank line; for CSV one
- * record per row (the header is the caller's, once). */
-void mon_render(FILE *out, const struct segread_snap *snap, enum mon_sort sort,
-                enum mon_format format, const char *timestamp);
+/* The CSV header line (with ",description" when with_desc); nothing for the
+ * other formats. Written once per output, before the first record. */
+void mon_render_header(FILE *out, enum mon_format format, int with_desc);
+
+/* Writes every good process of the model's view (built with pid_first and a
+ * split model) in format, stamped with timestamp. For the table each process
+ * gets a "# <timestamp> pid <pid> exe <exe>" line, the column header, its
+ * rows and a blank line. */
+void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
+                const char *timestamp, int with_desc);
 
 #endif

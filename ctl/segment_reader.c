@@ -125,12 +125,16 @@ static void take_module(struct segread_snap *s, struct segread_module *dst,
         dst->state = 0;
         s->repairs++;
     }
+    dst->build_id_len = m->build_id_len;
+    if (m->build_id_len > HT_BUILD_ID_MAX) {
+        dst->build_id_len = 0; /* a length we cannot believe: no build id */
+        s->repairs++;
+    }
+    memcpy(dst->build_id, m->build_id, sizeof dst->build_id);
     if (__builtin_add_overflow(m->base, m->size, &end)) {
         dst->size = 0; /* a span that wraps contains nothing */
         s->repairs++;
     }
-    dst->build_id_len = m->build_id_len <= HT_BUILD_ID_MAX ? m->build_id_len : 0;
-    memcpy(dst->build_id, m->build_id, dst->build_id_len);
     s->repairs += (uint32_t)copy_str(dst->path, sizeof dst->path, m->path, sizeof m->path);
 }
 

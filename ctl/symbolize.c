@@ -1,160 +1,221 @@
 /*
- * symbolize.c - libdwfl, offline: one Dwfl per module file, reported at bias
- * 0 and asked for file addresses, so processes with different layouts share
- * it. Lookups are memoised in a hash table; everything is freed with the
- * cache. Never trusts the snapshot's paths beyond opening them read-only.
+ * symbolize.c - the symbol cache over elfutils' libdwfl, offline: each module
+ * file is reported on its own at bias 0, so a file address is the segment's
+ * address minus the recorded bias. Failures are cached like successes, so a
+ * missing file costs one open per run. Never reads the target's memory.
  */
 #include "symbolize.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <stdbool.h>
+#include <err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <uthash.h>
 
-/* From the C++ runtime: demangles Itanium ABI names. */
-extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+#include "site_name.h"
 
-#define SYM_BUCKETS 4096
-
-struct sym_file {
-    struct sym_file *next;
-    char *path;
-    uint8_t build_id[HT_BUILD_ID_MAX];
-    uint32_t build_id_len;
-    Dwfl *dwfl;       /* NULL when the file cannot be used */
+/* One module file, keyed by path and recorded build id. */
+struct sym_mod {
+    char key[HT_PATH_MAX + 2 * HT_BUILD_ID_MAX + 2];
+    Dwfl *dwfl;          /* NULL when the file could not be used */
     Dwfl_Module *mod;
+    UT_hash_handle hh;
 };
 
-struct sym_entry {
-    struct sym_entry *next;
-    const struct sym_file *file;
-    uint64_t offset;
-    char *function;
-    char *src;
+struct sym_addr_key {
+    const struct sym_mod *mod;
+    uint64_t file_addr;
+};
+
+struct sym_addr {
+    struct sym_addr_key key;
+    char func[256];
+    char file[512];
     int line;
-    const char *module;
+    UT_hash_handle hh;
 };
 
 struct sym_cache {
-    struct sym_file *files;
-    struct sym_entry *buckets[SYM_BUCKETS];
+    struct sym_mod *mods;
+    struct sym_addr *addrs;
+    /* the module of the previous look-up: rows of one segment come in runs */
+    const struct segread_module *last_m;
+    struct segread_module last_copy;
+    struct sym_mod *last;
 };
 
-static char *debuginfo_path;
-static const Dwfl_Callbacks offline_callbacks = {
+static const Dwfl_Callbacks sym_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &debuginfo_path,
 };
 
 struct sym_cache *sym_cache_new(void)
 {
-    return calloc(1, sizeof(struct sym_cache));
+    struct sym_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        err(1, "malloc");
+    return c;
 }
 
 void sym_cache_free(struct sym_cache *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < SYM_BUCKETS; i++)
-        for (struct sym_entry *e = c->buckets[i], *n; e; e = n) {
-            n = e->next;
-            free(e->function);
-            free(e->src);
-            free(e);
-        }
-    for (struct sym_file *f = c->files, *n; f; f = n) {
-        n = f->next;
-        if (f->dwfl)
-            dwfl_end(f->dwfl);
-        free(f->path);
-        free(f);
+    struct sym_mod *m, *mt;
+    struct sym_addr *a, *at;
+    HASH_ITER(hh, c->addrs, a, at) {
+        HASH_DEL(c->addrs, a);
+        free(a);
+    }
+    HASH_ITER(hh, c->mods, m, mt) {
+        HASH_DEL(c->mods, m);
+        if (m->dwfl)
+            dwfl_end(m->dwfl);
+        free(m);
     }
     free(c);
 }
 
-/* Opens path once; a file whose build id differs from the recorded one is
- * not the code that ran, and is not used. */
-static struct sym_file *file_for(struct sym_cache *c, const struct segread_module *m)
+/* The file is only believed when its build id is the one the process loaded. */
+static int sym_build_id_ok(Dwfl_Module *mod, const struct segread_module *m)
 {
-    for (struct sym_file *f = c->files; f; f = f->next)
-        if (strcmp(f->path, m->path) == 0 && f->build_id_len == m->build_id_len &&
-            memcmp(f->build_id, m->build_id, m->build_id_len) == 0)
-            return f;
-    struct sym_file *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
-    f->path = strdup(m->path);
-    if (!f->path) {
-        free(f);
-        return NULL;
-    }
-    memcpy(f->build_id, m->build_id, m->build_id_len);
-    f->build_id_len = m->build_id_len;
-    f->next = c->files;
-    c->files = f;
-    if (m->path[0] != '/')
-        return f;
-    f->dwfl = dwfl_begin(&offline_callbacks);
-    if (!f->dwfl)
-        return f;
-    dwfl_report_begin(f->dwfl);
-    f->mod = dwfl_report_elf(f->dwfl, m->path, m->path, -1, 0, false);
-    dwfl_report_end(f->dwfl, NULL, NULL);
     const unsigned char *bits;
     GElf_Addr vaddr;
-    int len = f->mod ? dwfl_module_build_id(f->mod, &bits, &vaddr) : -1;
-    if (!f->mod || (m->build_id_len &&
-                    (len != (int)m->build_id_len || memcmp(bits, m->build_id, (size_t)len) != 0))) {
-        dwfl_end(f->dwfl);
-        f->dwfl = NULL;
-        f->mod = NULL;
-    }
-    return f;
+    if (m->build_id_len == 0)
+        return 1;
+    int len = dwfl_module_build_id(mod, &bits, &vaddr);
+    return len == (int)m->build_id_len && memcmp(bits, m->build_id, (size_t)len) == 0;
 }
 
-static const struct segread_module *module_of(const struct segread_snap *snap, uint64_t addr)
+static void sym_open(struct sym_mod *e, const char *path, const struct segread_module *m)
 {
-    const struct segread_module *best = NULL;
-    for (size_t i = 0; i < snap->n_modules; i++) {
-        const struct segread_module *m = &snap->modules[i];
-        if (m->state != 0 && addr - m->base < m->size && (!best || m->state == 1))
-            best = m; /* a loaded module wins over an unloaded one at the same place */
+    struct stat st;
+    /* the path comes from a segment: only a regular file (a FIFO would block) */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    Dwfl *d = dwfl_begin(&sym_callbacks);
+    if (!d)
+        return;
+    Dwfl_Module *mod = dwfl_report_elf(d, path, path, -1, 0, false);
+    dwfl_report_end(d, NULL, NULL);
+    if (!mod || !sym_build_id_ok(mod, m)) {
+        dwfl_end(d);
+        return;
     }
-    return best;
+    e->dwfl = d;
+    e->mod = mod;
 }
 
-static const char *base_name(const char *path)
+static struct sym_mod *sym_module(struct sym_cache *c, const char *path,
+                                  const struct segread_module *m)
 {
-    const char *s = strrchr(path, '/');
-    return s && s[1] ? s + 1 : path;
+    struct sym_mod *e;
+    char key[sizeof e->key];
+    size_t n = strlen(path);
+    memset(key, 0, sizeof key);
+    memcpy(key, path, n < HT_PATH_MAX ? n : HT_PATH_MAX - 1);
+    char *p = key + strlen(key) + 1;
+    for (uint32_t i = 0; i < m->build_id_len && i < HT_BUILD_ID_MAX; i++, p += 2) {
+        static const char hex[] = "0123456789abcdef";
+        p[0] = hex[m->build_id[i] >> 4];
+        p[1] = hex[m->build_id[i] & 15];
+    }
+    HASH_FIND(hh, c->mods, key, sizeof key, e);
+    if (e)
+        return e;
+    e = calloc(1, sizeof *e);
+    if (!e)
+        err(1, "malloc");
+    memcpy(e->key, key, sizeof key);
+    if (path[0] == '/')
+        sym_open(e, path, m);
+    HASH_ADD(hh, c->mods, key, sizeof e->key, e);
+    return e;
 }
 
-static char *demangle(const char *name)
+static void sym_copy(char *dst, size_t n, const char *src)
+{
+    if (!src)
+        src = "";
+    size_t len = strlen(src);
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* libstdc++'s demangler (the tool links it): C++ names as people read them. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+static void sym_func(char *dst, size_t n, const char *name)
 {
     int status = -1;
-    char *d = NULL;
-    if (name[0] == '_' && name[1] == 'Z')
-        d = __cxa_demangle(name, NULL, NULL, &status);
-    return status == 0 && d ? d : strdup(name);
+    char *plain = name && name[0] == '_' && name[1] == 'Z'
+        ? __cxa_demangle(name, NULL, NULL, &status) : NULL;
+    sym_copy(dst, n, status == 0 && plain ? plain : name);
+    free(plain);
 }
 
-static void resolve(struct sym_entry *e, const struct sym_file *f)
+/* The name of a function DIE, following abstract origins (inlined copies):
+ * the linkage name demangled when there is one (C++), else the plain name. */
+static int sym_die_name(Dwarf_Die *die, char *dst, size_t n)
 {
-    if (!f->mod)
+    Dwarf_Attribute attr;
+    const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!name)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    if (!name)
+        name = dwarf_diename(die);
+    if (!name)
+        return -1;
+    sym_func(dst, n, name);
+    return 0;
+}
+
+/* The innermost function holding addr per the debug info, inlined ones
+ * included: a leak in a function inlined into its caller still names it. */
+static int sym_inline_name(Dwfl_Module *mod, GElf_Addr addr, char *dst, size_t n)
+{
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die *scopes = NULL;
+    int rc = -1;
+    if (!cu)
+        return -1;
+    int k = dwarf_getscopes(cu, addr - bias, &scopes);
+    for (int i = 0; i < k; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            rc = sym_die_name(&scopes[i], dst, n);
+            break;
+        }
+    }
+    free(scopes);
+    return rc;
+}
+
+static void sym_resolve(struct sym_addr *a)
+{
+    const struct sym_mod *e = a->key.mod;
+    GElf_Addr addr = (GElf_Addr)a->key.file_addr;
+    if (!e->mod || addr == 0)
         return;
-    /* offline modules are reported at their file addresses (bias 0) */
-    Dwarf_Addr a = (Dwarf_Addr)e->offset;
-    const char *name = dwfl_module_addrname(f->mod, a);
-    if (name)
-        e->function = demangle(name);
-    Dwfl_Line *l = dwfl_module_getsrc(f->mod, a);
-    int line = 0;
-    const char *src = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL) : NULL;
-    if (src) {
-        e->src = strdup(src);
-        e->line = line;
+    GElf_Addr look = addr - 1; /* inside the call instruction, not after it */
+    GElf_Off off;
+    GElf_Sym sym;
+    if (sym_inline_name(e->mod, look, a->func, sizeof a->func) != 0)
+        sym_func(a->func, sizeof a->func,
+                 dwfl_module_addrinfo(e->mod, look, &off, &sym, NULL, NULL, NULL));
+    Dwfl_Line *line = dwfl_module_getsrc(e->mod, look);
+    int lineno = 0;
+    if (line) {
+        const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+        sym_copy(a->file, sizeof a->file, file);
+        a->line = file ? lineno : 0;
     }
 }
 
@@ -162,40 +223,35 @@ int sym_lookup(struct sym_cache *c, const struct segread_snap *snap, uint64_t ad
                struct sym_info *out)
 {
     memset(out, 0, sizeof *out);
-    const struct segread_module *m = module_of(snap, addr);
+    const struct segread_module *m = addr ? site_module(snap, addr) : NULL;
     if (!m)
         return -1;
+    sym_copy(out->module, sizeof out->module, site_module_name(snap, m));
+    out->offset = addr - m->base;
     const char *path = m->path[0] ? m->path : snap->exe;
-    out->module = NULL;
-    out->offset = addr - m->bias;
-    struct segread_module copy = *m;
-    if (!m->path[0]) {
-        strncpy(copy.path, snap->exe, sizeof copy.path - 1);
-        copy.path[sizeof copy.path - 1] = '\0';
+    struct sym_mod *e;
+    if (c->last && m == c->last_m && !memcmp(m, &c->last_copy, sizeof *m)) {
+        e = c->last;
+    } else {
+        e = sym_module(c, path, m);
+        c->last_m = m;
+        c->last_copy = *m;
+        c->last = e;
     }
-    struct sym_file *f = file_for(c, &copy);
-    if (!f) {
-        out->module = base_name(path); /* out of memory: the snapshot's string */
-        return 0;
+
+    struct sym_addr_key key = { .mod = e, .file_addr = addr - m->bias };
+    struct sym_addr *a;
+    HASH_FIND(hh, c->addrs, &key, sizeof key, a);
+    if (!a) {
+        a = calloc(1, sizeof *a);
+        if (!a)
+            err(1, "malloc");
+        a->key = key;
+        sym_resolve(a);
+        HASH_ADD(hh, c->addrs, key, sizeof key, a);
     }
-    out->module = base_name(f->path);
-    uint64_t h = ((uintptr_t)f * 31 + out->offset) * 0x9e3779b97f4a7c15ull;
-    struct sym_entry **b = &c->buckets[(h >> 40) % SYM_BUCKETS];
-    struct sym_entry *e;
-    for (e = *b; e; e = e->next)
-        if (e->file == f && e->offset == out->offset)
-            break;
-    if (!e && (e = calloc(1, sizeof *e)) != NULL) {
-        e->file = f;
-        e->offset = out->offset;
-        resolve(e, f);
-        e->next = *b;
-        *b = e;
-    }
-    if (e) {
-        out->function = e->function;
-        out->file = e->src;
-        out->line = e->line;
-    }
+    memcpy(out->func, a->func, sizeof out->func);
+    memcpy(out->file, a->file, sizeof out->file);
+    out->line = a->line;
     return 0;
 }

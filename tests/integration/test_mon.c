@@ -1,0 +1,653 @@
+/*
+ * test_mon.c - heaptag mon as its users meet it: the live screen driven in
+ * tmux (sort keys, deltas, highlighting, filters, quitting) on a leaking and a
+ * threaded program, --by func naming the leaking function and line after the
+ * program exited, logs that parse back (table, CSV, JSON), the -g column, and
+ * a closed pipe. Waits poll for a condition with a generous deadline; no
+ * assertion depends on how fast anything runs.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 15000
+
+TestSuite(mon, .timeout = 120);
+
+static void nap_ms(long ms)
+{
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&t, NULL);
+}
+
+static int exit_code(const struct run_result *r)
+{
+    return WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status);
+}
+
+/* A monprog MODE running under the shim until killed. */
+struct prog {
+    pid_t pid;
+};
+
+static struct prog prog_start(const char *mode)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
+        setenv("HEAPTAG_KEEP", "1", 1);
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        const char *prog = build_path("tests/progs/monprog");
+        execl(prog, prog, mode, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[64] = "";
+    FILE *f = fdopen(fds[0], "r");
+    cr_assert(fgets(buf, sizeof buf, f), "monprog %s started", mode);
+    fclose(f);
+    int reported = 0;
+    cr_assert_eq(sscanf(buf, "ready %d", &reported), 1, "%s", buf);
+    cr_assert_eq(reported, pid);
+    return (struct prog){ pid };
+}
+
+static void prog_stop(struct prog *p)
+{
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, NULL, 0);
+    segment_remove(p->pid);
+}
+
+/* tmux on a private server: one session, one pane, a fixed size. */
+static char tmux_sock[64];
+static char tmux_done[128];
+
+static int tmux(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "tmux -L %s %s", tmux_sock, args);
+    return system(cmd);
+}
+
+/* Starts "heaptag mon ARGS" in a 200x40 pane; its exit status goes to a file. */
+static void screen_start_env(const char *env, const char *args)
+{
+    char cmd[2048];
+    snprintf(tmux_sock, sizeof tmux_sock, "htmon%d", (int)getpid());
+    snprintf(tmux_done, sizeof tmux_done, "/tmp/htmon-done.%d", (int)getpid());
+    unlink(tmux_done);
+    snprintf(cmd, sizeof cmd,
+             "new-session -d -x 200 -y 40 \"TERM=screen %s %s mon %s; echo exit=\\$? > %s; "
+             "sleep 30\"", env, build_path("heaptag"), args, tmux_done);
+    cr_assert_eq(tmux(cmd), 0, "tmux starts");
+}
+
+static void screen_start(const char *args)
+{
+    screen_start_env("", args);
+}
+
+static void screen_stop(void)
+{
+    tmux("kill-server 2>/dev/null");
+    unlink(tmux_done);
+}
+
+static void keys(const char *k)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "send-keys -t 0 %s", k);
+    cr_assert_eq(tmux(cmd), 0);
+}
+
+/* The pane's text; with escapes (-e) when esc. Caller frees. */
+static char *capture(int esc)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p %s -t 0", tmux_sock, esc ? "-e" : "");
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0)
+        len += n;
+    buf[len] = '\0';
+    pclose(f);
+    return buf;
+}
+
+/* Waits until the pane shows every one of the NULL-terminated strings. */
+static char *wait_screen(const char *const want[])
+{
+    for (int waited = 0;; waited += 100) {
+        char *s = capture(0);
+        int ok = 1;
+        for (int i = 0; want[i]; i++)
+            ok &= strstr(s, want[i]) != NULL;
+        if (ok)
+            return s;
+        if (waited > WAIT_MS)
+            cr_assert_fail("screen never showed '%s':\n%s", want[0], s);
+        free(s);
+        nap_ms(100);
+    }
+}
+
+#define WAIT_FOR(...) wait_screen((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Position of the line whose Tag column is tag, or -1. */
+static long row_pos(const char *screen, const char *tag)
+{
+    size_t n = strlen(tag);
+    for (const char *p = screen; (p = strstr(p, tag)) != NULL; p++)
+        if ((p == screen || p[-1] == '\n') && p[n] == ' ')
+            return p - screen;
+    return -1;
+}
+
+static void assert_above(const char *screen, const char *a, const char *b)
+{
+    long pa = row_pos(screen, a), pb = row_pos(screen, b);
+    cr_assert(pa >= 0 && pb >= 0 && pa < pb, "%s above %s:\n%s", a, b, screen);
+}
+
+/* Presses a sort key and waits until the header names the sort. */
+static char *sort_by(const char *key, const char *header)
+{
+    keys(key);
+    return WAIT_FOR(header);
+}
+
+/* Whether the row of tag is drawn in reverse video, following the SGR codes. */
+static int row_reversed(const char *esc_screen, const char *tag)
+{
+    int rev = 0;
+    size_t n = strlen(tag);
+    for (const char *p = esc_screen; *p; p++) {
+        if (p[0] == '\033' && p[1] == '[') {
+            const char *q = p + 2;
+            while (*q && *q != 'm') {
+                int v = (int)strtol(q, (char **)&q, 10);
+                if (v == 0)
+                    rev = 0;
+                else if (v == 7)
+                    rev = 1;
+                else if (v == 27)
+                    rev = 0;
+                if (*q == ';')
+                    q++;
+                else if (*q != 'm')
+                    break;
+            }
+            p = q;
+            continue;
+        }
+        if ((p == esc_screen || p[-1] == '\n' || p[-1] == 'm') && !strncmp(p, tag, n) &&
+            p[n] == ' ')
+            return rev;
+    }
+    cr_assert_fail("no row %s", tag);
+    return -1;
+}
+
+static void wait_exit_ok(void)
+{
+    for (int waited = 0;; waited += 100) {
+        FILE *f = fopen(tmux_done, "r");
+        if (f) {
+            char buf[32] = "";
+            cr_assert(fgets(buf, sizeof buf, f));
+            fclose(f);
+            if (strchr(buf, '\n')) {
+                cr_assert_str_eq(buf, "exit=0\n");
+                return;
+            }
+        }
+        cr_assert_lt(waited, WAIT_MS, "mon did not quit");
+        nap_ms(100);
+    }
+}
+
+Test(mon, screen_on_a_leaking_program)
+{
+    struct prog p = prog_start("leak");
+    char args[128];
+    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
+    screen_start(args);
+    char *s = WAIT_FOR("Leak", "Stbl", "Chrn", "Sort: bytes");
+    assert_above(s, "Stbl", "Chrn"); /* 5000 live bytes against 0 */
+    free(s);
+
+    /* deltas in parentheses: the leak grows by 64 bytes per allocation */
+    for (int tries = 0;; tries++) {
+        s = capture(0);
+        unsigned long long allocs, frees, bytes;
+        long long da, df, diff, db;
+        const char *row = s + row_pos(s, "Leak");
+        cr_assert_eq(sscanf(row, "Leak Tag %llu (%lld) %llu (%lld) %lld %llu (%lld)", &allocs,
+                            &da, &frees, &df, &diff, &bytes, &db), 7, "%s", s);
+        cr_assert_eq(frees, 0);
+        cr_assert_eq(bytes, 64 * allocs);
+        cr_assert_eq(diff, (long long)allocs);
+        if (da > 0) {
+            cr_assert_eq(db, 64 * da, "%s", s);
+            free(s);
+            break;
+        }
+        cr_assert_lt(tries, 100, "no delta ever:\n%s", s);
+        free(s);
+        nap_ms(100);
+    }
+    s = capture(1);
+    cr_assert(row_reversed(s, "Leak"), "the growing row is highlighted:\n%s", s);
+    cr_assert(!row_reversed(s, "Stbl"), "the steady row is not:\n%s", s);
+    free(s);
+
+    s = sort_by("a", "Sort: allocs");
+    assert_above(s, "Leak", "Stbl");
+    free(s);
+    s = sort_by("f", "Sort: frees");
+    assert_above(s, "Chrn", "Leak");
+    assert_above(s, "Chrn", "Stbl");
+    free(s);
+    s = sort_by("t", "Sort: tag ");
+    assert_above(s, "Chrn", "Leak");
+    assert_above(s, "Leak", "Stbl");
+    free(s);
+    s = sort_by("t", "Sort: tag (reversed)");
+    assert_above(s, "Stbl", "Leak");
+    assert_above(s, "Leak", "Chrn");
+    free(s);
+    s = sort_by("d", "Sort: diff");
+    assert_above(s, "Stbl", "Chrn");
+    free(s);
+    s = sort_by("m", "Sort: per alloc");
+    assert_above(s, "Stbl", "Leak"); /* 1000 > 64 > 10 bytes per allocation */
+    assert_above(s, "Leak", "Chrn");
+    free(s);
+    s = sort_by("b", "Sort: bytes ");
+    free(s);
+    s = sort_by("\\(", "Sort: bytes change");
+    free(s);
+    keys("\\)");
+    free(WAIT_FOR("Sort: bytes "));
+
+    /* p: Type filter Tag, then Site (no tags left), then all */
+    s = sort_by("p", "Type: Tag");
+    cr_assert(row_pos(s, "Leak") >= 0);
+    free(s);
+    s = sort_by("p", "Type: Site");
+    cr_assert(row_pos(s, "Leak") < 0 && row_pos(s, "Stbl") < 0, "%s", s);
+    free(s);
+    s = sort_by("p", "Type: all");
+    free(s);
+
+    keys("e");
+    free(WAIT_FOR("Total"));
+    keys("h");
+    free(WAIT_FOR("heaptag mon keys"));
+    keys("x");
+    free(WAIT_FOR("Sort: bytes"));
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    prog_stop(&p);
+}
+
+Test(mon, screen_filters_and_no_highlight)
+{
+    struct prog p = prog_start("leak");
+    char args[160];
+    snprintf(args, sizeof args, "-p %d -i 0.3 '/iLe*' '/iSt?l' -l", (int)p.pid);
+    screen_start(args);
+    char *s = WAIT_FOR("Leak", "Stbl", "Filtered");
+    cr_assert_lt(row_pos(s, "Chrn"), 0, "not included:\n%s", s);
+    free(s);
+    nap_ms(700); /* let a refresh with a delta go by */
+    s = capture(1);
+    cr_assert(!row_reversed(s, "Leak"), "-l: no highlight:\n%s", s);
+    free(s);
+    keys("Escape");
+    wait_exit_ok();
+    screen_stop();
+
+    snprintf(args, sizeof args, "-p %d -i 0.3 /xChrn /xlibc*", (int)p.pid);
+    screen_start(args);
+    s = WAIT_FOR("Leak", "Stbl");
+    cr_assert_lt(row_pos(s, "Chrn"), 0, "excluded:\n%s", s);
+    cr_assert_null(strstr(s, "libc"), "excluded:\n%s", s);
+    free(s);
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    prog_stop(&p);
+}
+
+Test(mon, screen_on_a_threaded_program)
+{
+    struct prog p = prog_start("threads");
+    char args[128];
+    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
+    screen_start(args);
+    free(WAIT_FOR("Thr0", "Thr1", "Thr2", "Thr3"));
+    char *s = sort_by("m", "Sort: per alloc");
+    /* bytes per allocation: (100 (N + 1) + 200) / (N + 2) = 150, 133, 125, 120 */
+    assert_above(s, "Thr0", "Thr1");
+    assert_above(s, "Thr1", "Thr2");
+    assert_above(s, "Thr2", "Thr3");
+    free(s);
+    s = sort_by("f", "Sort: frees");
+    assert_above(s, "Thr3", "Thr0"); /* four frees a round against one */
+    free(s);
+    s = sort_by("t", "Sort: tag ");
+    assert_above(s, "Thr0", "Thr3");
+    free(s);
+    s = sort_by("s", "per process");
+    char pid[16];
+    snprintf(pid, sizeof pid, " %d ", (int)p.pid);
+    cr_assert(strstr(s, pid), "a PID column:\n%s", s);
+    free(s);
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    prog_stop(&p);
+}
+
+/* The line of a marker comment in monprog.c. */
+static int leak_line(const char *marker)
+{
+    FILE *f = fopen(build_path("../tests/progs/monprog.c"), "r");
+    cr_assert_not_null(f);
+    char buf[256];
+    int n = 0, found = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        n++;
+        if (strstr(buf, marker)) {
+            found = n;
+            break;
+        }
+    }
+    fclose(f);
+    cr_assert_gt(found, 0);
+    return found;
+}
+
+static struct run_result tool(const char *const *args)
+{
+    const char *argv[16] = { build_path("heaptag") };
+    size_t n = 1;
+    while (*args && n < 15)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    return r;
+}
+
+#define TOOL(...) tool((const char *const[]){ __VA_ARGS__, NULL })
+
+static int run_exited(const char *prog, const char *a1, const char *a2)
+{
+    const char *argv[] = { build_path(prog), a1, a2, NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 1, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    int pid = r.pid;
+    run_free(&r);
+    return pid;
+}
+
+Test(mon, by_func_names_the_leak_after_exit)
+{
+    int pid = run_exited("tests/progs/monprog", "leakexit", "7");
+    char pidbuf[16], where[64];
+    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+    snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-LINE */"));
+    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1", "--by", "func");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    const char *row = strstr(r.out, "\nmonprog_leak_here ");
+    cr_assert_not_null(row, "%s", r.out);
+    unsigned long long allocs, frees, bytes, per;
+    long long diff;
+    cr_assert_eq(sscanf(row, " monprog_leak_here Site %llu %llu %lld %llu %llu", &allocs,
+                        &frees, &diff, &bytes, &per), 5, "%s", r.out);
+    cr_assert_eq(allocs, 7);
+    cr_assert_eq(frees, 0);
+    cr_assert_eq(bytes, 7 * 48);
+    cr_assert_eq(per, 48);
+    const char *eol = strchr(row + 1, '\n');
+    const char *at = strstr(row, where);
+    cr_assert(at && at < eol, "%s on the row:\n%s", where, r.out);
+
+    /* the inlined leaker: two blocks of 1000 bytes */
+    snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-INLINE */"));
+    row = strstr(r.out, "\nmonprog_leak_inline ");
+    cr_assert_not_null(row, "%s", r.out);
+    cr_assert_eq(sscanf(row, " monprog_leak_inline Site %llu %llu %lld %llu %llu", &allocs,
+                        &frees, &diff, &bytes, &per), 5, "%s", r.out);
+    cr_assert_eq(allocs, 2);
+    cr_assert_eq(bytes, 2000);
+    eol = strchr(row + 1, '\n');
+    at = strstr(row, where);
+    cr_assert(at && at < eol, "%s on the row:\n%s", where, r.out);
+    run_free(&r);
+
+    r = TOOL("mon", "-p", pidbuf, "-n", "1", "--by", "site", "--format", "csv");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "monprog_leak_here "), "%s", r.out);
+    snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-LINE */"));
+    cr_assert(strstr(r.out, where), "%s", r.out);
+    run_free(&r);
+    segment_remove(pid);
+}
+
+/* Runs python3 on a script with the text on stdin; returns its stdout. */
+static struct run_result python(const char *script, const char *input)
+{
+    const char *argv[] = { "python3", "-c", script, NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, input, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "python3: %s", r.err);
+    return r;
+}
+
+Test(mon, logs_parse_back)
+{
+    int pid = run_exited("tests/progs/patterns", "basic", NULL);
+    char pidbuf[16], expect[128];
+    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+
+    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "json");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    const char *json_py =
+        "import sys, json\n"
+        "recs = [json.loads(l) for l in sys.stdin if l.strip()]\n"
+        "b = [x for x in recs if x['tag'] == 'Basc']\n"
+        "ts = sorted(set(x['timestamp'] for x in recs))\n"
+        "assert all(len(t) == 20 and t.endswith('Z') for t in ts)\n"
+        "print(len(b), {(x['pid'], x['type'], x['allocs'], x['frees'], x['diff'], x['bytes'],"
+        " x['per_alloc']) for x in b})\n";
+    struct run_result py = python(json_py, r.out);
+    snprintf(expect, sizeof expect, "3 {(%d, 'Tag', 10, 4, 6, 600, 100)}\n", pid);
+    cr_assert_str_eq(py.out, expect);
+    run_free(&py);
+    const char *tool_argv[] = { "python3", "-m", "json.tool", "--json-lines", NULL };
+    struct run_result jt;
+    cr_assert_eq(run_cmd(tool_argv, NULL, 0, r.out, &jt), 0);
+    cr_assert_eq(exit_code(&jt), 0, "json.tool: %s", jt.err);
+    run_free(&jt);
+    run_free(&r);
+
+    r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "csv");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    const char *csv_py =
+        "import sys, csv\n"
+        "rows = list(csv.DictReader(sys.stdin))\n"
+        "b = [x for x in rows if x['tag'] == 'Basc']\n"
+        "print(len(b), {(x['pid'], x['type'], x['allocs'], x['frees'], x['diff'], x['bytes'])"
+        " for x in b})\n";
+    py = python(csv_py, r.out);
+    snprintf(expect, sizeof expect, "3 {('%d', 'Tag', '10', '4', '6', '600')}\n", pid);
+    cr_assert_str_eq(py.out, expect);
+    run_free(&py);
+    run_free(&r);
+
+    /* the table: "# <time> pid N exe X", the column header, fixed columns */
+    r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    const char *table_py =
+        "import sys, re\n"
+        "blocks, rows = 0, []\n"
+        "for l in sys.stdin.read().split('\\n'):\n"
+        "    m = re.match(r'# (\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ) pid (\\d+) exe (.*)$', l)\n"
+        "    if m: blocks += 1; pid = m.group(2); continue\n"
+        "    if not l or l.startswith('Tag '): continue\n"
+        "    f = l[25:].split()\n"
+        "    rows.append((pid, l[:24].strip(), f[0], int(f[1]), int(f[2]), int(f[3]), int(f[4])))\n"
+        "print(blocks, sorted(set(x for x in rows if x[1] == 'Basc')))\n";
+    py = python(table_py, r.out);
+    snprintf(expect, sizeof expect, "3 [('%d', 'Basc', 'Tag', 10, 4, 6, 600)]\n", pid);
+    cr_assert_str_eq(py.out, expect);
+    run_free(&py);
+    run_free(&r);
+
+    /* -N FILE: one snapshot to a file */
+    char file[64];
+    snprintf(file, sizeof file, "/tmp/htmon-snap.%d", (int)getpid());
+    r = TOOL("mon", "-p", pidbuf, "-N", file);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert_eq(r.out_len, 0);
+    run_free(&r);
+    FILE *f = fopen(file, "r");
+    cr_assert_not_null(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(file);
+    cr_assert(strncmp(buf, "# ", 2) == 0 && strstr(buf, "\nBasc "), "%s", buf);
+    segment_remove(pid);
+}
+
+Test(mon, tag_descriptions)
+{
+    int pid = run_exited("tests/progs/patterns", "basic", NULL);
+    char pidbuf[16], file[64];
+    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+    snprintf(file, sizeof file, "/tmp/htmon-tags.%d", (int)getpid());
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("# tag descriptions\n\nBasc  Basic pattern, ten blocks\r\nBasc  second entry loses\n"
+          "Othr\tnever seen\n", f);
+    fclose(f);
+    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "Description"), "%s", r.out);
+    const char *row = strstr(r.out, "\nBasc ");
+    cr_assert_not_null(row, "%s", r.out);
+    cr_assert(strstr(row, "Basic pattern, ten blocks") < strchr(row + 1, '\n') &&
+              strstr(row, "Basic pattern, ten blocks"), "%s", r.out);
+    run_free(&r);
+    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file, "--format", "csv");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result py = python(
+        "import sys, csv\n"
+        "print([x['description'] for x in csv.DictReader(sys.stdin) if x['tag'] == 'Basc'])\n",
+        r.out);
+    cr_assert_str_eq(py.out, "['Basic pattern, ten blocks']\n");
+    run_free(&py);
+    run_free(&r);
+    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", "/nonexistent/tags");
+    cr_assert_eq(exit_code(&r), 1);
+    run_free(&r);
+    unlink(file);
+    segment_remove(pid);
+}
+
+Test(mon, closed_pipe_ends_the_logger_quietly)
+{
+    int pid = run_exited("tests/progs/patterns", "basic", NULL);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s mon -p %d -i 0.01 | head -n 1 >/dev/null; "
+             "exit $(( $? ))", build_path("heaptag"), pid);
+    /* the status of the writer, not of head: run it under sh with pipefail */
+    char full[700];
+    snprintf(full, sizeof full, "bash -c 'set -o pipefail; %s'", cmd);
+    int st = system(full);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+    segment_remove(pid);
+}
+
+static void copy_file(const char *from, const char *to, size_t keep)
+{
+    static char buf[1 << 23];
+    FILE *f = fopen(from, "rb");
+    cr_assert_not_null(f, "%s", from);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (keep && keep < n)
+        n = keep;
+    f = fopen(to, "wb");
+    cr_assert_not_null(f, "%s", to);
+    cr_assert_eq(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
+{
+    int pid = run_exited("tests/progs/patterns", "basic", NULL);
+    char dir[64], from[64], good[128], bad[128], env[128];
+    snprintf(dir, sizeof dir, "/tmp/htmon-dir.%d", (int)getpid());
+    cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", pid);
+    snprintf(good, sizeof good, "%s/heaptag.%d", dir, pid);
+    snprintf(bad, sizeof bad, "%s/heaptag.2000000007", dir);
+    copy_file(from, good, 0);
+    copy_file(from, bad, 3000); /* the header, then nothing */
+    snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
+    screen_start_env(env, "-i 0.3 -e");
+    char *s = WAIT_FOR("Basc", "heaptag.2000000007 truncated");
+    free(s);
+    unlink(bad); /* gone between refreshes: no longer mentioned */
+    for (int waited = 0;; waited += 100) {
+        s = capture(0);
+        int gone = strstr(s, "2000000007") == NULL;
+        cr_assert(strstr(s, "Basc"), "%s", s);
+        free(s);
+        if (gone)
+            break;
+        cr_assert_lt(waited, WAIT_MS, "stale problem line");
+        nap_ms(100);
+    }
+    cr_assert_eq(tmux("resize-window -t 0 -x 220 -y 50"), 0);
+    nap_ms(700); /* a refresh or two at the new size */
+    s = WAIT_FOR("Basc", "Total");
+    /* redrawn for the new size: the totals line (-e) is on the last line */
+    int row = 0;
+    for (const char *p = s; p < strstr(s, "\nTotal "); p++)
+        row += *p == '\n';
+    cr_assert_eq(row + 1, 49, "totals on line 49 of 0..49:\n%s", s);
+    free(s);
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    unlink(good);
+    rmdir(dir);
+    segment_remove(pid);
+}

@@ -1,0 +1,325 @@
+/*
+ * test_mon_model.c - the data layer of mon against hand-built segments in a
+ * temporary directory: rows summed by tag across processes or split by
+ * process, deltas between refreshes, filters, sort orders, a damaged file
+ * skipped; and the tag description file and the JSON string writer.
+ */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "heaptag_segment.h"
+#include "mon_model.h"
+#include "tag_desc.h"
+
+#define NROWS 4
+#define PID_A 1900000001
+#define PID_B 1900000002
+
+static char dir[64];
+static char module_path[HT_PATH_MAX] = "/nonexistent/app";
+
+struct spec {
+    const char *tag; /* NULL: a site row */
+    uint64_t site, allocs, frees, bytes_alloc, bytes_freed;
+};
+
+/* Writes an exited process's segment with the rows given (row 0 stays empty). */
+static void write_segment(int pid, const struct spec *rows, int n)
+{
+    static unsigned char img[sizeof(struct ht_seg_header) + sizeof(struct ht_module) +
+                             (NROWS + 1) * sizeof(struct ht_row)];
+    memset(img, 0, sizeof img);
+    struct ht_seg_header *h = (struct ht_seg_header *)img;
+    h->magic = HT_SEG_MAGIC;
+    h->version = HT_SEG_VERSION;
+    h->header_size = sizeof *h;
+    h->segment_size = sizeof img;
+    h->pid = pid;
+    h->state = HT_SEG_EXITED;
+    h->row_size = sizeof(struct ht_row);
+    h->row_capacity = NROWS + 1;
+    h->rows_offset = sizeof *h + sizeof(struct ht_module);
+    h->rows_used = (uint32_t)n + 1;
+    h->module_size = sizeof(struct ht_module);
+    h->module_capacity = 1;
+    h->modules_offset = sizeof *h;
+    h->modules_used = 1;
+    strcpy(h->exe, "/usr/bin/app");
+    struct ht_module *m = (struct ht_module *)(img + sizeof *h);
+    m->base = 0x400000;
+    m->size = 0x10000;
+    m->state = 1;
+    strcpy(m->path, module_path);
+    struct ht_row *r = (struct ht_row *)(img + h->rows_offset);
+    for (int i = 0; i < n; i++) {
+        struct ht_row *o = &r[i + 1];
+        o->state = HT_ROW_READY;
+        o->kind = rows[i].tag ? HT_KIND_TAG : HT_KIND_SITE;
+        if (rows[i].tag)
+            strcpy(o->tag, rows[i].tag);
+        o->site = rows[i].site;
+        o->module = 0;
+        o->shard[1].allocs = rows[i].allocs;
+        o->shard[1].frees = rows[i].frees;
+        o->shard[1].bytes_alloc = rows[i].bytes_alloc;
+        o->shard[1].bytes_freed = rows[i].bytes_freed;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "%s/heaptag.%d", dir, pid);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, img, sizeof img), (ssize_t)sizeof img);
+    close(fd);
+}
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/htmodel.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(model, .init = setup, .fini = teardown);
+
+static const struct mon_line *find(const struct mon_model *m, const char *label, int pid)
+{
+    for (size_t i = 0; i < m->n_view; i++)
+        if (!strcmp(m->view[i]->key.label, label) && m->view[i]->key.pid == pid)
+            return m->view[i];
+    return NULL;
+}
+
+static const struct spec a1[] = {
+    { "Strg", 0x401000, 10, 4, 1000, 400 },
+    { "Strg", 0x402000, 5, 0, 50, 0 },
+    { NULL, 0x403000, 3, 3, 30, 30 },
+};
+static const struct spec b1[] = {
+    { "Strg", 0x401000, 1, 0, 7, 0 },
+    { "Pars", 0x404000, 2, 1, 20, 10 },
+};
+
+Test(model, sums_by_tag_and_splits_by_process)
+{
+    write_segment(PID_A, a1, 3);
+    write_segment(PID_B, b1, 2);
+    struct mon_cfg cfg = { .dir = dir };
+    struct mon_view_cfg v = { .sort = MON_SORT_BYTES };
+    struct mon_model m;
+    mon_model_init(&m, &cfg);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_procs, 2);
+    cr_assert_eq(m.n_view, 3);
+    const struct mon_line *l = find(&m, "Strg", 0);
+    cr_assert_not_null(l);
+    cr_assert_eq(l->allocs, 16);
+    cr_assert_eq(l->frees, 4);
+    cr_assert_eq(l->diff, 12);
+    cr_assert_eq(l->bytes, 657);
+    cr_assert_eq(l->rows, 3);
+    cr_assert_eq(mon_per_alloc(l), 1057 / 16);
+    cr_assert_eq(m.view[0], l, "most bytes first");
+    cr_assert_str_eq(l->detail, "app+0x1000", "the site with the most live bytes");
+    l = find(&m, "app+0x3000", 0);
+    cr_assert_not_null(l);
+    cr_assert_eq(l->key.kind, HT_KIND_SITE);
+    cr_assert_eq(m.tagged_bytes, 657 + 10);
+    cr_assert_eq(m.totals.bytes, 667);
+    cr_assert_eq(m.totals.allocs, 21);
+
+    mon_model_regroup(&m, MON_BY_TAG, 1);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 4);
+    cr_assert_eq(find(&m, "Strg", PID_A)->bytes, 650);
+    cr_assert_eq(find(&m, "Strg", PID_B)->bytes, 7);
+
+    mon_model_regroup(&m, MON_BY_MODULE, 0);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 2, "a Tag and a Site line for the one module");
+    mon_model_fini(&m);
+}
+
+Test(model, deltas_between_refreshes)
+{
+    write_segment(PID_A, a1, 3);
+    struct mon_cfg cfg = { .dir = dir };
+    struct mon_view_cfg v = { .sort = MON_SORT_BYTES };
+    struct mon_model m;
+    mon_model_init(&m, &cfg);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(find(&m, "Strg", 0)->d_allocs, 0, "no change on the first refresh");
+
+    struct spec a2[] = {
+        { "Strg", 0x401000, 13, 5, 1300, 500 },
+        { "Strg", 0x402000, 5, 0, 50, 0 },
+        { NULL, 0x403000, 3, 3, 30, 30 },
+        { "Newt", 0x404000, 2, 0, 64, 0 },
+    };
+    write_segment(PID_A, a2, 4);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    const struct mon_line *l = find(&m, "Strg", 0);
+    cr_assert_eq(l->d_allocs, 3);
+    cr_assert_eq(l->d_frees, 1);
+    cr_assert_eq(l->d_bytes, 200);
+    cr_assert_eq(l->d_diff, 2);
+    cr_assert_eq(find(&m, "app+0x3000", 0)->d_allocs, 0);
+    cr_assert_eq(find(&m, "Newt", 0)->d_bytes, 64, "a new line: all of it is new");
+
+    v.by_change = 1;
+    mon_model_view(&m, &v);
+    cr_assert_str_eq(m.view[0]->key.label, "Strg", "200 new bytes before 64");
+    v.sort = MON_SORT_ALLOCS;
+    mon_model_view(&m, &v);
+    cr_assert_str_eq(m.view[0]->key.label, "Strg");
+    cr_assert_str_eq(m.view[1]->key.label, "Newt");
+
+    /* the process's segment goes: its lines go with it */
+    char path[128];
+    snprintf(path, sizeof path, "%s/heaptag.%d", dir, PID_A);
+    unlink(path);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 0);
+    mon_model_fini(&m);
+}
+
+Test(model, filters_sorts_and_damaged_files)
+{
+    write_segment(PID_A, a1, 3);
+    write_segment(PID_B, b1, 2);
+    char path[128];
+    snprintf(path, sizeof path, "%s/heaptag.1900000003", dir);
+    FILE *f = fopen(path, "w");
+    fputs("not a segment", f);
+    fclose(f);
+    struct mon_cfg cfg = { .dir = dir };
+    struct mon_view_cfg v = { .sort = MON_SORT_TAG };
+    struct mon_model m;
+    mon_model_init(&m, &cfg);
+    mon_model_refresh(&m);
+    cr_assert_eq(m.n_procs, 3);
+    cr_assert_eq(m.procs[2].status, MON_PROC_DAMAGED);
+    cr_assert_str_eq(m.procs[2].why, "truncated");
+
+    mon_model_view(&m, &v);
+    cr_assert_str_eq(m.view[0]->key.label, "Pars");
+    cr_assert_str_eq(m.view[1]->key.label, "Strg");
+    cr_assert_str_eq(m.view[2]->key.label, "app+0x3000");
+    v.reverse = 1;
+    mon_model_view(&m, &v);
+    cr_assert_str_eq(m.view[0]->key.label, "app+0x3000");
+
+    v.type = MON_TYPE_TAG;
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 2);
+    v.type = MON_TYPE_SITE;
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 1);
+    v.type = MON_TYPE_ALL;
+
+    v.include[v.n_include++] = "S*";
+    v.include[v.n_include++] = "?ars";
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 2);
+    v.exclude[v.n_exclude++] = "Str?";
+    mon_model_view(&m, &v);
+    cr_assert_eq(m.n_view, 1);
+    cr_assert_str_eq(m.view[0]->key.label, "Pars");
+    mon_model_fini(&m);
+}
+
+Test(model, tag_descriptions_and_json_strings)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/tags.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("# comment\n\n  Strg   String buffers  \r\nStrg later\nPars\tParser\nLonely\n", f);
+    fclose(f);
+    struct tag_desc *t = tag_desc_load(path);
+    cr_assert_not_null(t);
+    cr_assert_str_eq(tag_desc_find(t, "Strg"), "String buffers");
+    cr_assert_str_eq(tag_desc_find(t, "Pars"), "Parser");
+    cr_assert_str_eq(tag_desc_find(t, "Lonely"), "");
+    cr_assert_null(tag_desc_find(t, "#"));
+    cr_assert_null(tag_desc_find(t, "Nope"));
+    tag_desc_free(t);
+    cr_assert_null(tag_desc_load("/nonexistent/tags"));
+
+    char buf[256] = "";
+    FILE *mem = fmemopen(buf, sizeof buf, "w");
+    fmt_json_string(mem, "a\"b\\c\n\x01\xc3\xa9\xff\xc0\xaf");
+    fclose(mem);
+    cr_assert_str_eq(buf, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9???\"");
+}
+
+Test(model, hostile_module_paths_do_not_symbolise, .timeout = 30)
+{
+    const char *paths[] = { "fifo", "/dev/zero", "/nonexistent/app", "relative/app" };
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        if (!strcmp(paths[i], "fifo")) {
+            snprintf(module_path, sizeof module_path, "%s/fifo", dir);
+            cr_assert_eq(mkfifo(module_path, 0600), 0);
+        } else {
+            snprintf(module_path, sizeof module_path, "%s", paths[i]);
+        }
+        write_segment(PID_A, a1, 3);
+        struct mon_cfg cfg = { .dir = dir, .by = MON_BY_FUNC };
+        struct mon_view_cfg v = { .sort = MON_SORT_TAG };
+        struct mon_model m;
+        mon_model_init(&m, &cfg);
+        mon_model_refresh(&m);
+        mon_model_view(&m, &v);
+        const char *base = strrchr(module_path, '/') ? strrchr(module_path, '/') + 1 : module_path;
+        char want[HT_PATH_MAX + 16];
+        snprintf(want, sizeof want, "%s+0x1000", base);
+        const struct mon_line *l = find(&m, want, 0);
+        cr_assert_not_null(l, "%s: no line %s", module_path, want);
+        cr_assert_str_eq(l->detail, "(no symbols)");
+        mon_model_fini(&m);
+    }
+    strcpy(module_path, "/nonexistent/app");
+}
+
+Test(model, a_row_that_changes_its_key_moves_to_its_new_line)
+{
+    write_segment(PID_A, a1, 3);
+    struct mon_cfg cfg = { .dir = dir };
+    struct mon_view_cfg v = { .sort = MON_SORT_TAG };
+    struct mon_model m;
+    mon_model_init(&m, &cfg);
+    mon_model_refresh(&m);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(find(&m, "Strg", 0)->allocs, 15);
+    struct spec changed[] = {
+        { "Chgd", 0x401000, 10, 4, 1000, 400 }, /* same row, another tag: not to be trusted */
+        { "Strg", 0x402000, 5, 0, 50, 0 },
+        { NULL, 0x405000, 3, 3, 30, 30 },        /* same row, another site */
+    };
+    write_segment(PID_A, changed, 3);
+    mon_model_refresh(&m);
+    mon_model_view(&m, &v);
+    cr_assert_eq(find(&m, "Strg", 0)->allocs, 5);
+    cr_assert_eq(find(&m, "Chgd", 0)->allocs, 10);
+    cr_assert_eq(find(&m, "app+0x5000", 0)->allocs, 3);
+    cr_assert_null(find(&m, "app+0x3000", 0));
+    mon_model_fini(&m);
+}
