@@ -14,9 +14,9 @@ INCLUDES := -Iinclude -Icommon
 # TLS (lazy TLS can call malloc), no stack protector calls into libc.
 SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt
-SHIM_LDLIBS := -ldl -lpthread
+SHIM_LDLIBS := -lunwind -ldl -lpthread
 CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ictl
-CTL_LDLIBS  := -ldw -lelf -lncursesw -lm
+CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 
 # common/ holds pure code both sides use (the flags parser); each side builds
 # its own copy with its own flags.
@@ -88,7 +88,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(BUILD)/libheaptag.so $(DESTDIR)$(PREFIX)/lib/libheaptag.so
 	install -m 0755 $(BUILD)/heaptag $(DESTDIR)$(PREFIX)/bin/heaptag
-	install -m 0644 include/heaptag.h include/heaptag_segment.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/heaptag.h include/heaptag_segment.h include/heaptag_flags.h $(DESTDIR)$(PREFIX)/include/
 
 clean:
 	rm -rf $(BUILD)

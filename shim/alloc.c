@@ -12,6 +12,8 @@
 
 #include "block.h"
 #include "rows.h"
+#include "sites.h"
+#include "stacks.h"
 #include "state.h"
 
 __thread struct ht_thread ht_self __attribute__((tls_model("initial-exec")));
@@ -30,6 +32,20 @@ static inline int row_ok(uint32_t row)
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
+/* ust: the allocation's stack, the row of its first frame outside wrappers,
+ * and the stack's index in the table (HT_STACK_NONE when not recorded). */
+static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
+{
+    uint64_t frames[HT_STACK_DEPTH_MAX];
+    uint32_t depth = ht_state.seg->stack_depth;
+    if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
+        depth = HT_STACK_DEPTH_MAX;
+    int n = ht_sites_backtrace(site, frames, (int)depth);
+    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(frames, n));
+    *stack = ht_stacks_intern(row, frames, (uint32_t)n);
+    return row;
+}
+
 /* Every allocation that is not the plain counted malloc. */
 static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, int zero,
                                                      uint64_t site)
@@ -41,31 +57,44 @@ static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, 
     }
     if (align <= HT_BLOCK_HDR)
         align = 0;
-    size_t extra = align ? align : HT_BLOCK_HDR;
-    if (unlikely(size > HT_SIZE_LIMIT - extra)) {
+
+    struct ht_thread *t = &ht_self;
+    uint32_t row = HT_ROW_NONE;
+    uint32_t stack = HT_STACK_NONE;
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0) {
+        if (flags & HT_FLAG_ust)
+            row = ust_lookup(t, site, &stack);
+        else
+            row = ht_rows_lookup(t, site);
+    }
+    /* pad: bytes in front of the user pointer, the header's among them */
+    size_t pad = align ? align : HT_BLOCK_HDR;
+    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD)
+        pad = HT_STACK_PAD; /* room for the stack index before the header */
+    if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
     }
 
-    struct ht_thread *t = &ht_self;
-    uint32_t row = HT_ROW_NONE;
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0)
-        row = ht_rows_lookup(t, site);
-
     char *base;
     if (align)
-        base = ht_real_memalign(align, size + extra);
+        base = ht_real_memalign(align, size + pad);
     else if (zero)
-        base = ht_real_calloc(1, size + extra);
+        base = ht_real_calloc(1, size + pad);
     else
-        base = ht_real_malloc(size + extra);
+        base = ht_real_malloc(size + pad);
     if (unlikely(!base))
         return NULL;
     if (align && zero)
-        memset(base + extra, 0, size);
+        memset(base + pad, 0, size);
 
-    struct ht_block *b = (struct ht_block *)(base + extra) - 1;
-    uint16_t meta = (uint16_t)(t->shard | (align ? log2_of(align) << HT_META_ALIGN_SHIFT : 0));
+    struct ht_block *b = (struct ht_block *)(base + pad) - 1;
+    uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? log2_of(pad) << HT_META_ALIGN_SHIFT : 0));
+    if (stack != HT_STACK_NONE) {
+        memcpy(base, &stack, sizeof stack);
+        meta |= HT_META_STACK;
+        ht_stacks_count_alloc(stack, size);
+    }
     ht_block_set(b, size, row, meta);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);
@@ -111,6 +140,13 @@ static __attribute__((noinline)) void free_foreign(void *p)
     ht_real_free(p);
 }
 
+static __attribute__((noinline)) void free_stack(const void *base, uint64_t size)
+{
+    uint32_t stack;
+    memcpy(&stack, base, sizeof stack);
+    ht_stacks_count_free(stack, size);
+}
+
 void ht_free(void *p)
 {
     if (unlikely(!p))
@@ -123,6 +159,8 @@ void ht_free(void *p)
     if (row_ok(b->row))
         ht_count_free(b->row, b->meta & HT_META_SHARD_MASK, b->size);
     void *base = ht_block_base(b);
+    if (unlikely(b->meta & HT_META_STACK))
+        free_stack(base, b->size);
     b->check = 0; /* a second free of this block must not look like ours */
     ht_real_free(base);
 }
@@ -157,7 +195,7 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    if (b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED))
+    if (b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED | HT_META_STACK))
         return realloc_by_copy(p, b, size, site);
 
     uint32_t flags = flags_now();

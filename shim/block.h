@@ -22,7 +22,14 @@
 #define HT_META_CHECKED    0x0400u /* allocated under a heap check flag (htc/hfc/hpc) */
 #define HT_META_TAIL       0x0800u /* htc: a guard follows the block */
 #define HT_META_FREE_CHECK 0x1000u /* hfc: poison on free, quarantine */
-#define HT_META_USER       0xe000u /* free for the heap checks */
+#define HT_META_STACK      0x2000u /* ust: a uint32 stack index at ht_block_base() */
+#define HT_META_USER       0xc000u /* free for the heap checks */
+
+/* ust blocks keep their stack index in front of the header: they are
+ * allocated with at least HT_STACK_PAD bytes before the user pointer (as if
+ * aligned to 32, so ht_block_base() finds the real start), and the index is
+ * the first word there. The 16-byte header itself stays as it is. */
+#define HT_STACK_PAD 32u
 
 struct ht_block {
     uint64_t size;   /* bytes the caller asked for */

@@ -9,6 +9,11 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
+#include "sites.h"
+
+#define TRACEDB_DEFAULT_MB 16u
+#define TRACEDB_MAX_MB     512
+#define STACK_DEPTH_DEFAULT 32u
 
 /* Parses a decimal in [lo, hi]; -1 when it is not one. */
 static long parse_count(const char *s, long lo, long hi)
@@ -30,7 +35,7 @@ void ht_config_load(struct ht_config *cfg)
     cfg->flags = HT_FLAGS_DEFAULT;
     cfg->rows = HT_DEFAULT_ROWS;
     cfg->stack_capacity = 0;
-    cfg->stack_depth = 32;
+    cfg->stack_depth = STACK_DEPTH_DEFAULT;
     cfg->keep = 0;
 
     s = ht_getenv("HEAPTAG_FLAGS");
@@ -53,4 +58,39 @@ void ht_config_load(struct ht_config *cfg)
         else
             ht_warn2("ignoring HEAPTAG_ROWS (64 to 4194304): ", s);
     }
+    s = ht_getenv("HEAPTAG_STACK_DEPTH");
+    if (s && *s) {
+        long v = parse_count(s, 1, HT_STACK_DEPTH_MAX);
+        if (v > 0)
+            cfg->stack_depth = (uint32_t)v;
+        else
+            ht_warn2("ignoring HEAPTAG_STACK_DEPTH (1 to 64): ", s);
+    }
+    /* ust's trace database: the stack table, sized in MB like GFlags'
+     * /tracedb. Reserved when ust is on at start or a size is given, so a
+     * later +ust has somewhere to record. */
+    uint32_t tracedb_mb = (cfg->flags & HT_FLAG_ust) ? TRACEDB_DEFAULT_MB : 0;
+    s = ht_getenv("HEAPTAG_TRACEDB");
+    if (s && *s) {
+        long v = parse_count(s, 0, TRACEDB_MAX_MB);
+        if (v >= 0)
+            tracedb_mb = (uint32_t)v;
+        else
+            ht_warn2("ignoring HEAPTAG_TRACEDB (0 to 512 MB): ", s);
+    }
+    ht_config_set_tracedb(cfg, tracedb_mb);
+    s = ht_getenv("HEAPTAG_WRAPPERS");
+    if (s && *s)
+        ht_config_wrappers(s, strlen(s));
+}
+
+void ht_config_set_tracedb(struct ht_config *cfg, uint32_t mb)
+{
+    uint64_t entry = sizeof(struct ht_stack) + (uint64_t)cfg->stack_depth * sizeof(uint64_t);
+    cfg->stack_capacity = (uint32_t)(((uint64_t)mb << 20) / entry);
+}
+
+void ht_config_wrappers(const char *list, size_t len)
+{
+    ht_sites_add_wrappers(list, len);
 }

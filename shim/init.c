@@ -38,6 +38,11 @@ static void on_fork_child(void)
     ht_leave();
 }
 
+void ht_note_exit(int status)
+{
+    ht_segment_exit(status);
+}
+
 static void on_exit_status(int status, void *arg)
 {
     (void)arg;

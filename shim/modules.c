@@ -1,7 +1,9 @@
 /*
  * modules.c - fills the segment's module table from dl_iterate_phdr.
- * Called at start (and again when objects come and go): no allocation, no stdio.
- * Writers bump modules_seq to odd while changing the table, even when done.
+ * Called at start and again when an address falls outside every known module
+ * (dlopen, dlclose): no allocation, no stdio. Writers bump modules_seq to odd
+ * while changing the table, even when done; one writer at a time (a try-lock,
+ * never a wait, so a rescan from inside malloc cannot deadlock).
  */
 #include "modules.h"
 
@@ -9,10 +11,19 @@
 #include <link.h>
 #include <string.h>
 
+#define MOD_LOADED   1u
+#define MOD_UNLOADED 2u
+
 struct scan {
     struct ht_seg_header *h;
     struct ht_module *table;
+    uint32_t mark;    /* this scan's mark, kept in reserved0 of modules seen */
+    int changed;
 };
+
+static int scan_busy;
+static uint32_t scan_mark;
+static uint32_t generation;
 
 static void copy_build_id(struct ht_module *m, const struct dl_phdr_info *info, const ElfW(Phdr) *ph)
 {
@@ -35,12 +46,22 @@ static void copy_build_id(struct ht_module *m, const struct dl_phdr_info *info, 
     }
 }
 
+/* The loaded entry with this base and path, or NULL. */
+static struct ht_module *known(struct scan *s, uint64_t base, const char *path, size_t len)
+{
+    for (uint32_t i = 0; i < s->h->modules_used; i++) {
+        struct ht_module *m = &s->table[i];
+        if (m->state == MOD_LOADED && m->base == base && strncmp(m->path, path, len) == 0 &&
+            m->path[len] == '\0')
+            return m;
+    }
+    return NULL;
+}
+
 static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct scan *s = arg;
     (void)size;
-    if (s->h->modules_used >= s->h->module_capacity)
-        return 1;
     uint64_t lo = UINT64_MAX, hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -53,29 +74,66 @@ static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
     }
     if (lo >= hi)
         return 0;
-    struct ht_module *m = &s->table[s->h->modules_used];
+    const char *name = info->dlpi_name;
+    if (!name || !*name)
+        name = s->h->exe; /* the main program */
+    size_t len = strnlen(name, HT_PATH_MAX - 1);
+    struct ht_module *m = known(s, info->dlpi_addr + lo, name, len);
+    if (m) {
+        m->reserved0 = s->mark;
+        return 0;
+    }
+    if (s->h->modules_used >= s->h->module_capacity)
+        return 0; /* full: the object stays unknown, its sites unsymbolised */
+    m = &s->table[s->h->modules_used];
     memset(m, 0, sizeof *m);
     m->bias = info->dlpi_addr;
     m->base = info->dlpi_addr + lo;
     m->size = hi - lo;
-    const char *name = info->dlpi_name;
-    if (!name || !*name)
-        name = s->h->exe; /* the main program */
-    size_t len = strnlen(name, sizeof m->path - 1);
     memcpy(m->path, name, len); /* m was zeroed: stays NUL-terminated */
     for (int i = 0; i < info->dlpi_phnum; i++)
         if (info->dlpi_phdr[i].p_type == PT_NOTE)
             copy_build_id(m, info, &info->dlpi_phdr[i]);
-    m->state = 1;
-    s->h->modules_used++;
+    m->state = MOD_LOADED;
+    m->reserved0 = s->mark;
+    __atomic_store_n(&s->h->modules_used, s->h->modules_used + 1, __ATOMIC_RELEASE);
+    s->changed = 1;
     return 0;
 }
 
-void ht_modules_scan(struct ht_seg_header *h)
+int ht_modules_scan(struct ht_seg_header *h)
 {
-    struct scan s = { h, (struct ht_module *)((char *)h + h->modules_offset) };
+    if (__atomic_exchange_n(&scan_busy, 1, __ATOMIC_ACQUIRE))
+        return -1;
+    struct scan s = { h, (struct ht_module *)((char *)h + h->modules_offset), ++scan_mark, 0 };
+    if (s.mark == 0)
+        s.mark = ++scan_mark;
     __atomic_fetch_add(&h->modules_seq, 1, __ATOMIC_ACQ_REL);
-    h->modules_used = 0;
     dl_iterate_phdr(on_object, &s);
+    for (uint32_t i = 0; i < h->modules_used; i++)
+        if (s.table[i].state == MOD_LOADED && s.table[i].reserved0 != s.mark) {
+            s.table[i].state = MOD_UNLOADED;
+            s.changed = 1;
+        }
     __atomic_fetch_add(&h->modules_seq, 1, __ATOMIC_ACQ_REL);
+    if (s.changed)
+        __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&scan_busy, 0, __ATOMIC_RELEASE);
+    return s.changed;
+}
+
+int ht_modules_find(const struct ht_seg_header *h, uint64_t addr)
+{
+    const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
+    uint32_t used = __atomic_load_n(&h->modules_used, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < used && i < h->module_capacity; i++)
+        if (__atomic_load_n(&t[i].state, __ATOMIC_RELAXED) == MOD_LOADED &&
+            addr - t[i].base < t[i].size)
+            return (int)i;
+    return -1;
+}
+
+uint32_t ht_modules_generation(void)
+{
+    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 }

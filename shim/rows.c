@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "sites.h"
+
 static uint64_t key_hash(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
     uint64_t h = site * 0x9e3779b97f4a7c15ull;
@@ -74,9 +76,19 @@ static uint32_t find_or_insert(uint64_t site, const uint64_t tag[2], uint32_t ki
     return 0;
 }
 
-uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
+uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve)
 {
+    int cacheable = 1;
+    if (resolve && ht_sites_class(site) == HT_SITE_WRAPPER) {
+        /* a wrapper's return address never enters the cache: its next
+         * allocation must unwind again, its caller may differ */
+        uint64_t s = ht_sites_resolve(site);
+        if (s != site)
+            return ht_rows_lookup_at(t, s);
+        cacheable = 0; /* no caller found: charged to the wrapper this once */
+    }
     uint64_t tag[2] = { t->tag[0], t->tag[1] };
+    uint32_t kind = tag[0] ? HT_KIND_TAG : HT_KIND_SITE;
     uint32_t row = find_or_insert(site, tag, kind);
 
     if (unlikely(!t->shard_assigned)) {
@@ -85,6 +97,8 @@ uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind)
         t->shard = __atomic_fetch_add(&ht_state.next_shard, 1, __ATOMIC_RELAXED) % HT_SHARDS;
         t->shard_assigned = 1;
     }
+    if (!cacheable)
+        return row;
     struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, tag[0], tag[1])];
     __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -12,7 +12,10 @@
 
 #include "state.h"
 
-HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, uint32_t kind);
+/* resolve: site is an immediate return address that may lie in an allocation
+ * wrapper (see sites.h); the cache then only ever holds it when it does not,
+ * so a wrapper's allocations miss and pay for the unwind that finds their site. */
+HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve);
 
 static inline uint32_t ht_cache_slot(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
@@ -20,14 +23,34 @@ static inline uint32_t ht_cache_slot(uint64_t site, uint64_t tag0, uint64_t tag1
     return (uint32_t)(h >> 58) & (HT_CACHE_SIZE - 1);
 }
 
-/* The row for this thread's current tag at site. */
-static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
+static inline int ht_rows_cached(struct ht_thread *t, uint64_t site, uint32_t *row)
 {
     struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, t->tag[0], t->tag[1])];
     if (likely(e->site == site && e->tag0 == t->tag[0] && e->tag1 == t->tag[1] &&
-               e->epoch == ht_state.epoch))
-        return e->row;
-    return ht_rows_lookup_slow(t, site, t->tag[0] ? HT_KIND_TAG : HT_KIND_SITE);
+               e->epoch == ht_state.epoch)) {
+        *row = e->row;
+        return 1;
+    }
+    return 0;
+}
+
+/* The row for this thread's current tag at the allocation's immediate return
+ * address, charged to the first caller outside the wrappers. */
+static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
+{
+    uint32_t row;
+    if (likely(ht_rows_cached(t, site, &row)))
+        return row;
+    return ht_rows_lookup_slow(t, site, 1);
+}
+
+/* The row at a site already resolved (ust found it in the stack). */
+static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
+{
+    uint32_t row;
+    if (likely(ht_rows_cached(t, site, &row)))
+        return row;
+    return ht_rows_lookup_slow(t, site, 0);
 }
 
 /* Counting: relaxed atomics on the thread's own shard, rarely shared. */

@@ -3,7 +3,10 @@
  * counters read back with `heaptag mon --format csv`: exact values.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,4 +135,50 @@ Test(patterns, header_program_runs_without_shim)
         cr_expect_neq(access(path, F_OK), 0, "no segment without the shim");
         run_free(&r);
     }
+}
+
+Test(patterns, exec_starts_afresh)
+{
+    struct run_result r;
+    int pid = run_pattern("exec", &r);
+    expect(pid, "Basc", 10, 4, 600);
+    expect(pid, "PreX", 0, 0, 0);
+    segment_remove(pid);
+    run_free(&r);
+}
+
+Test(patterns, killed_process_reads_as_dead)
+{
+    const char *argv[] = { build_path("tests/progs/patterns"), "sleep", NULL };
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
+        setenv("HEAPTAG_KEEP", "1", 1);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[64] = { 0 };
+    cr_assert_gt(read(fds[0], buf, sizeof buf - 1), 0, "the program reports its pid once tagged");
+    close(fds[0]);
+    expect(pid, "Slep", 3, 0, 192);
+    const char *ls[] = { build_path("heaptag"), "ls", NULL };
+    struct run_result l;
+    char want[64];
+    cr_assert_eq(run_cmd(ls, NULL, 0, NULL, &l), 0);
+    snprintf(want, sizeof want, "%d live", pid);
+    cr_assert(strstr(l.out, want), "live while running:\n%s", l.out);
+    run_free(&l);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    cr_assert_eq(run_cmd(ls, NULL, 0, NULL, &l), 0);
+    snprintf(want, sizeof want, "%d dead", pid);
+    cr_assert(strstr(l.out, want), "dead after SIGKILL:\n%s", l.out);
+    run_free(&l);
+    expect(pid, "Slep", 3, 0, 192); /* still readable post-mortem */
+    segment_remove(pid);
 }

@@ -54,6 +54,7 @@ Test(real, python3)
         "print(len(d), sum(c.values()), c.most_common(3))\n",
         NULL };
     same_with_and_without(argv, "+ptg", NULL);
+    same_with_and_without(argv, "+ptg+ust", NULL);
 }
 
 Test(real, sqlite3)
@@ -67,6 +68,9 @@ Test(real, sqlite3)
                           "create index ti on t(b);\n"
                           "select count(*), sum(a), max(b) from t;\n"
                           "select b from t where a % 5000 = 0 order by b;\n");
+    same_with_and_without(argv, "+ptg+ust", "select 1;\n"
+                          "with recursive n(i) as (select 1 union all select i+1 from n where i<5000)\n"
+                          "select count(*), sum(i), max(printf('k%06d', i)) from n;\n");
 }
 
 Test(real, sort)
@@ -77,6 +81,7 @@ Test(real, sort)
         n += (size_t)snprintf(input + n, sizeof input - n, "%d\n", (i * 7919) % 10007);
     const char *argv[] = { "sort", "-n", "--parallel=2", "-S", "1M", NULL };
     same_with_and_without(argv, "+ptg", input);
+    same_with_and_without(argv, "+ptg+ust", input);
 }
 
 Test(real, perl)

@@ -192,12 +192,37 @@ static void forks(void)
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit");
 }
 
+/* Tag "PreX": 5 blocks, then exec of "patterns basic": the segment of the
+ * new image starts afresh (no PreX). */
+static void execs(void)
+{
+    HEAPTAG_SCOPE("PreX") {
+        for (int i = 0; i < 5; i++)
+            keep[i] = malloc(100);
+    }
+    fflush(stdout);
+    execl("/proc/self/exe", "patterns", "basic", (char *)NULL);
+    exit(4);
+}
+
+/* Tag "Slep": 3 x 64 bytes, then a long sleep for the test to kill. */
+static void sleeps(void)
+{
+    HEAPTAG_SCOPE("Slep") {
+        for (int i = 0; i < 3; i++)
+            keep[i] = malloc(64);
+    }
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    sleep(60);
+}
+
 int main(int argc, char **argv)
 {
     static const struct { const char *name; void (*fn)(void); } modes[] = {
         { "basic", basic },       { "realloc", reallocs }, { "aligned", aligned },
         { "calloc", callocs },    { "libc", libc_calls },  { "threads", threads },
-        { "fork", forks },
+        { "fork", forks },        { "exec", execs },       { "sleep", sleeps },
     };
     if (argc != 2) {
         fprintf(stderr, "usage: patterns MODE\n");

@@ -1,0 +1,29 @@
+/*
+ * ctl.h - the subcommands of the heaptag tool and the usage text they share.
+ * Each cmd_* takes the arguments after its own name (argv[0] is the name) and
+ * returns the exit status; usage errors exit 2 from inside.
+ */
+#ifndef HT_CTL_H
+#define HT_CTL_H
+
+#include <stdio.h>
+
+int cmd_run(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_mon(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* Prints the whole usage text to out. */
+void ctl_usage(FILE *out);
+
+/* "heaptag: <message>" and the usage on stderr, then exit 2. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void ctl_usage_error(const char *fmt, ...);
+
+/* For a subcommand's -h/--help: usage on stdout, exit 0. */
+__attribute__((noreturn))
+void ctl_help(void);
+
+#endif

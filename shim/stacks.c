@@ -1,0 +1,111 @@
+/*
+ * stacks.c - the ust stack table: open addressing over the segment's
+ * stack_capacity entries, claimed with compare-and-swap (EMPTY -> BUSY ->
+ * READY). Runs inside malloc: no locks, no allocation, no libc calls. The
+ * table is kept at most 7/8 full so probes stay short.
+ */
+#include "stacks.h"
+
+#include <string.h>
+
+#include "heaptag_segment.h"
+#include "state.h"
+
+#define STACK_BUSY 1u
+#define BUSY_SPINS 4096
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#endif
+
+static struct ht_stack *entry(const struct ht_seg_header *h, uint32_t i)
+{
+    return (struct ht_stack *)((char *)h + h->stacks_offset + (uint64_t)i * h->stack_size);
+}
+
+static uint32_t stack_hash(uint32_t row, const uint64_t *frames, uint32_t depth)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull ^ row ^ ((uint64_t)depth << 32);
+    for (uint32_t i = 0; i < depth; i++) {
+        x ^= frames[i];
+        x *= 0xff51afd7ed558ccdull;
+        x ^= x >> 33;
+    }
+    return (uint32_t)(x ^ (x >> 32));
+}
+
+static int same(const struct ht_stack *s, uint32_t hash, uint32_t row, const uint64_t *frames,
+                uint32_t depth)
+{
+    return s->hash == hash && s->row == row && s->depth == depth &&
+           memcmp(s->frames, frames, depth * sizeof *frames) == 0;
+}
+
+static uint32_t dropped(struct ht_seg_header *h)
+{
+    __atomic_fetch_add(&h->stacks_dropped, 1, __ATOMIC_RELAXED);
+    return HT_STACK_NONE;
+}
+
+uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h)
+        return HT_STACK_NONE;
+    uint32_t cap = h->stack_capacity;
+    if (cap == 0)
+        return dropped(h);
+    if (depth > h->stack_depth)
+        depth = h->stack_depth;
+    uint32_t hash = stack_hash(row, frames, depth);
+    for (uint32_t i = 0; i < cap; i++) {
+        uint32_t idx = (uint32_t)(((uint64_t)hash + i) % cap);
+        struct ht_stack *s = entry(h, idx);
+        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == HT_ROW_EMPTY) {
+            if (__atomic_load_n(&h->stacks_used, __ATOMIC_RELAXED) >= cap - cap / 8)
+                return dropped(h);
+            if (__atomic_compare_exchange_n(&s->state, &st, STACK_BUSY, 0, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_ACQUIRE)) {
+                __atomic_fetch_add(&h->stacks_used, 1, __ATOMIC_RELAXED);
+                s->row = row;
+                s->depth = depth;
+                s->hash = hash;
+                memcpy(s->frames, frames, depth * sizeof *frames);
+                __atomic_store_n(&s->state, HT_ROW_READY, __ATOMIC_RELEASE);
+                return idx;
+            }
+        }
+        /* another thread is writing this entry: wait briefly for it, else
+         * probe on (at worst the same stack gets a second entry) */
+        for (int spin = 0; st == STACK_BUSY && spin < BUSY_SPINS; spin++) {
+            cpu_relax();
+            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        }
+        if (st == HT_ROW_READY && same(s, hash, row, frames, depth))
+            return idx;
+    }
+    return dropped(h);
+}
+
+void ht_stacks_count_alloc(uint32_t idx, uint64_t size)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h || idx >= h->stack_capacity)
+        return;
+    struct ht_stack *s = entry(h, idx);
+    __atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->bytes_alloc, size, __ATOMIC_RELAXED);
+}
+
+void ht_stacks_count_free(uint32_t idx, uint64_t size)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h || idx >= h->stack_capacity)
+        return;
+    struct ht_stack *s = entry(h, idx);
+    __atomic_fetch_add(&s->frees, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->bytes_freed, size, __ATOMIC_RELAXED);
+}

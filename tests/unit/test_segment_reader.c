@@ -1,0 +1,531 @@
+/*
+ * test_segment_reader.c - the tool's segment reader against hand-built segment
+ * images in a temporary directory (HEAPTAG_SHM_DIR): sums of shards, process
+ * state, and damaged files (truncated, bad magic, tables out of bounds,
+ * unterminated strings, random corruption) rejected with a reason, no crash.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "heaptag_segment.h"
+#include "proc_stat.h"
+#include "segment_reader.h"
+#include "site_name.h"
+
+#define ROWS    16
+#define MODULES 4
+#define BUCKETS 64
+#define OFF_BUCKETS 4096u
+#define OFF_ROWS    8192u
+#define OFF_MODULES (OFF_ROWS + ROWS * sizeof(struct ht_row))
+#define IMG_SIZE    (OFF_MODULES + MODULES * sizeof(struct ht_module))
+
+#define APP_BASE 0x555500000000ull
+
+static char dir[64];
+static unsigned char img[IMG_SIZE];
+
+static struct ht_seg_header *hdr(void) { return (struct ht_seg_header *)img; }
+static struct ht_row *row(unsigned i) { return (struct ht_row *)(img + OFF_ROWS) + i; }
+static struct ht_module *module(unsigned i) { return (struct ht_module *)(img + OFF_MODULES) + i; }
+
+static uint64_t own_start_ticks(void)
+{
+    uint64_t t = 0;
+    cr_assert_eq(procstat_start_ticks(getpid(), &t), 0);
+    return t;
+}
+
+/* A sound segment of this very process: three ready rows and two modules. */
+static void build_image(void)
+{
+    struct ht_seg_header *h = hdr();
+    memset(img, 0, sizeof img);
+    h->magic = HT_SEG_MAGIC;
+    h->version = HT_SEG_VERSION;
+    h->header_size = sizeof *h;
+    h->segment_size = IMG_SIZE;
+    h->pid = getpid();
+    h->ppid = getppid();
+    h->start_ticks = own_start_ticks();
+    h->state = HT_SEG_LIVE;
+    h->flags = h->flags_at_start = 0x400;
+    h->row_size = sizeof(struct ht_row);
+    h->row_capacity = ROWS;
+    h->rows_offset = OFF_ROWS;
+    h->rows_used = 5;
+    h->bucket_capacity = BUCKETS;
+    h->buckets_offset = OFF_BUCKETS;
+    h->module_size = sizeof(struct ht_module);
+    h->module_capacity = MODULES;
+    h->modules_offset = OFF_MODULES;
+    h->modules_used = 2;
+    h->corruptions[HT_CORRUPT_DOUBLE_FREE] = 2;
+    h->corruptions[HT_CORRUPT_OVERRUN] = 1;
+    strcpy(h->exe, "/usr/bin/app");
+    strcpy(h->cmdline, "app --leak");
+
+    *module(0) = (struct ht_module){ .base = APP_BASE, .size = 0x10000, .state = 1 };
+    strcpy(module(0)->path, "/usr/bin/app");
+    *module(1) = (struct ht_module){ .base = 0x7f0000000000ull, .size = 0x200000, .state = 1 };
+    strcpy(module(1)->path, "/lib/x86_64-linux-gnu/libc.so.6");
+
+    row(0)->state = HT_ROW_READY; /* overflow row, never used */
+    row(0)->kind = HT_KIND_OVERFLOW;
+    row(0)->module = UINT32_MAX;
+
+    struct ht_row *t = row(1); /* a tag spread over all shards */
+    t->state = HT_ROW_READY;
+    t->kind = HT_KIND_TAG;
+    t->site = APP_BASE + 0x1234;
+    t->module = 0;
+    strcpy(t->tag, "Strg");
+    for (int k = 0; k < HT_SHARDS; k++) {
+        t->shard[k].allocs = (uint64_t)k + 1;         /* 10 */
+        t->shard[k].frees = k;                        /* 6 */
+        t->shard[k].bytes_alloc = 100 * ((uint64_t)k + 1); /* 1000 */
+        t->shard[k].bytes_freed = 50 * (uint64_t)k;   /* 300 */
+        t->shard[k].peak_live = 10;                   /* 40 */
+    }
+
+    struct ht_row *s = row(2); /* a site row in libc, freed on another shard */
+    s->state = HT_ROW_READY;
+    s->kind = HT_KIND_SITE;
+    s->site = 0x7f0000000000ull + 0xabc;
+    s->module = 1;
+    s->shard[0].allocs = 3;
+    s->shard[0].bytes_alloc = 30;
+    s->shard[2].frees = 4;
+    s->shard[2].bytes_freed = 40; /* racy read: more freed than allocated */
+
+    row(3)->state = HT_ROW_EMPTY; /* skipped */
+    row(3)->shard[0].allocs = 99;
+    row(4)->state = HT_ROW_DISCARDED; /* skipped */
+    row(4)->shard[0].allocs = 99;
+}
+
+static char *seg_name(char *buf, size_t n)
+{
+    snprintf(buf, n, "heaptag.%d", (int)getpid());
+    return buf;
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert(fd >= 0, "open %s: %s", path, strerror(errno));
+    cr_assert_eq(write(fd, data, len), (ssize_t)len);
+    close(fd);
+}
+
+static void write_image(void)
+{
+    char name[64];
+    write_file(seg_name(name, sizeof name), img, sizeof img);
+}
+
+/* Reads our segment; returns the rc and sets *why. */
+static int read_back(struct segread_snap *s, const char **why)
+{
+    char name[64];
+    *why = NULL;
+    return segread_open(dir, seg_name(name, sizeof name), s, why);
+}
+
+static void expect_damaged(const char *reason)
+{
+    struct segread_snap s;
+    const char *why;
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_DAMAGED, "expected '%s'", reason);
+    cr_assert_str_eq(why, reason);
+}
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/heaptag-test.XXXXXX");
+    cr_assert(mkdtemp(dir));
+    setenv("HEAPTAG_SHM_DIR", dir, 1);
+    build_image();
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        cr_log_warn("could not remove %s", dir);
+}
+
+TestSuite(segread, .init = setup, .fini = teardown, .timeout = 20);
+
+Test(segread, dir_from_env)
+{
+    cr_assert_str_eq(segread_dir(), dir);
+    unsetenv("HEAPTAG_SHM_DIR");
+    cr_assert_str_eq(segread_dir(), "/dev/shm");
+}
+
+Test(segread, sums_shards_and_skips_unready_rows)
+{
+    struct segread_snap s;
+    const char *why;
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.pid, getpid());
+    cr_assert_str_eq(s.exe, "/usr/bin/app");
+    cr_assert_str_eq(s.cmdline, "app --leak");
+    cr_assert_eq(s.state, SEGREAD_LIVE);
+    cr_assert_eq(s.segment_size, IMG_SIZE);
+    cr_assert_eq(s.rows_used, 5);
+    cr_assert_eq(s.n_rows, 3);
+    cr_assert_eq(s.n_modules, 2);
+    cr_assert_eq(s.repairs, 0);
+    cr_assert_eq(segread_corrupt_total(&s), 3);
+
+    const struct segread_row *t = &s.rows[1];
+    cr_assert_eq(t->index, 1);
+    cr_assert_eq(t->kind, HT_KIND_TAG);
+    cr_assert_str_eq(t->tag, "Strg");
+    cr_assert_eq(t->allocs, 10);
+    cr_assert_eq(t->frees, 6);
+    cr_assert_eq(t->bytes_alloc, 1000);
+    cr_assert_eq(t->bytes_freed, 300);
+    cr_assert_eq(t->live, 700);
+    cr_assert_eq(t->peak, 40);
+
+    const struct segread_row *r = &s.rows[2];
+    cr_assert_eq(r->kind, HT_KIND_SITE);
+    cr_assert_eq(r->allocs, 3);
+    cr_assert_eq(r->frees, 4);
+    cr_assert_eq(r->live, 0, "negative live bytes clamp to 0");
+    cr_assert_eq(segread_live_total(&s), 700);
+    segread_close(&s);
+}
+
+Test(segread, site_names_are_module_relative)
+{
+    struct segread_snap s;
+    const char *why;
+    char buf[128];
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    site_row_label(buf, sizeof buf, &s, &s.rows[2]);
+    cr_assert_str_eq(buf, "libc.so.6+0xabc");
+    site_row_label(buf, sizeof buf, &s, &s.rows[1]);
+    cr_assert_str_eq(buf, "Strg");
+    site_row_label(buf, sizeof buf, &s, &s.rows[0]);
+    cr_assert_str_eq(buf, "(overflow)");
+    site_format_full(buf, sizeof buf, &s, APP_BASE + 0x1234);
+    cr_assert_str_eq(buf, "0x555500001234 app+0x1234");
+    site_format(buf, sizeof buf, &s, 0x1000);
+    cr_assert_str_eq(buf, "0x1000");
+    site_format(buf, sizeof buf, &s, 0);
+    cr_assert_str_eq(buf, "-");
+    segread_close(&s);
+}
+
+Test(segread, exited_and_dead)
+{
+    struct segread_snap s;
+    const char *why;
+    hdr()->state = HT_SEG_EXITED;
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK);
+    cr_assert_eq(s.state, SEGREAD_EXITED);
+    cr_assert_str_eq(segread_state_name(s.state), "exited");
+    segread_close(&s);
+
+    hdr()->state = HT_SEG_LIVE;
+    hdr()->start_ticks += 1; /* our pid, but another process's start: reused */
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK);
+    cr_assert_eq(s.state, SEGREAD_DEAD);
+    segread_close(&s);
+}
+
+Test(segread, truncated)
+{
+    struct segread_snap s;
+    const char *why;
+    char name[64];
+    seg_name(name, sizeof name);
+    write_file(name, img, IMG_SIZE / 2);
+    cr_assert_eq(segread_open(dir, name, &s, &why), SEGREAD_DAMAGED);
+    cr_assert_str_eq(why, "truncated");
+    write_file(name, img, 10); /* shorter than a header */
+    cr_assert_eq(segread_open(dir, name, &s, &why), SEGREAD_DAMAGED);
+    cr_assert_str_eq(why, "truncated");
+    write_file(name, img, 0);
+    cr_assert_eq(segread_open(dir, name, &s, &why), SEGREAD_DAMAGED);
+    cr_assert_str_eq(why, "truncated");
+}
+
+Test(segread, bad_magic) { hdr()->magic ^= 1; expect_damaged("bad magic"); }
+Test(segread, bad_version) { hdr()->version = 99; expect_damaged("unsupported version"); }
+Test(segread, bad_header_size) { hdr()->header_size = 16; expect_damaged("bad header size"); }
+Test(segread, bad_row_size) { hdr()->row_size = 64; expect_damaged("bad row size"); }
+Test(segread, bad_state) { hdr()->state = 7; expect_damaged("bad process state"); }
+Test(segread, pid_not_name) { hdr()->pid += 1; expect_damaged("pid does not match file name"); }
+
+Test(segread, size_mismatch)
+{
+    hdr()->segment_size = IMG_SIZE - 64;
+    expect_damaged("segment size does not match file size");
+    hdr()->segment_size = IMG_SIZE * 4;
+    expect_damaged("truncated");
+}
+
+Test(segread, rows_beyond_file)
+{
+    hdr()->rows_offset = IMG_SIZE; /* starts at the end */
+    expect_damaged("rows table out of bounds");
+    hdr()->rows_offset = UINT64_MAX - 100; /* offset + length wraps */
+    expect_damaged("rows table out of bounds");
+    hdr()->rows_offset = 0; /* over the header */
+    expect_damaged("rows table out of bounds");
+    hdr()->rows_offset = OFF_ROWS;
+    hdr()->row_capacity = UINT32_MAX; /* capacity * size far beyond */
+    expect_damaged("rows table out of bounds");
+}
+
+Test(segread, other_tables_beyond_file)
+{
+    hdr()->modules_offset = IMG_SIZE - 10;
+    expect_damaged("module table out of bounds");
+    build_image();
+    hdr()->buckets_offset = UINT64_MAX;
+    expect_damaged("bucket table out of bounds");
+    build_image();
+    hdr()->stack_capacity = 1;
+    hdr()->stack_depth = 8;
+    hdr()->stack_size = sizeof(struct ht_stack); /* no room for 8 frames */
+    hdr()->stacks_offset = OFF_BUCKETS;
+    expect_damaged("bad stack entry size");
+    hdr()->stack_size = sizeof(struct ht_stack) + 8 * 8;
+    hdr()->stack_capacity = 1u << 30;
+    expect_damaged("stack table out of bounds");
+}
+
+Test(segread, huge_rows_used_is_clamped)
+{
+    struct segread_snap s;
+    const char *why;
+    hdr()->rows_used = UINT32_MAX;
+    hdr()->modules_used = UINT32_MAX;
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.rows_used, ROWS);
+    cr_assert_eq(s.n_rows, 3);
+    cr_assert_eq(s.n_modules, MODULES);
+    cr_assert_gt(s.repairs, 0);
+    segread_close(&s);
+}
+
+Test(segread, unterminated_strings_are_bounded)
+{
+    struct segread_snap s;
+    const char *why;
+    memset(hdr()->exe, 'A', sizeof hdr()->exe);
+    memset(hdr()->cmdline, 'B', sizeof hdr()->cmdline);
+    memset(row(1)->tag, 'T', sizeof row(1)->tag);
+    memset(module(0)->path, 'P', sizeof module(0)->path);
+    hdr()->exe[3] = '\033'; /* a terminal escape must not reach the screen */
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(strlen(s.exe), HT_PATH_MAX - 1);
+    cr_assert_eq(s.exe[3], '?');
+    cr_assert_eq(strlen(s.cmdline), HT_CMDLINE_MAX - 1);
+    cr_assert_eq(strlen(s.rows[1].tag), HT_TAG_MAX - 1);
+    cr_assert_eq(strlen(s.modules[0].path), HT_PATH_MAX - 1);
+    cr_assert_geq(s.repairs, 4);
+    segread_close(&s);
+}
+
+Test(segread, bad_indexes_and_spans)
+{
+    struct segread_snap s;
+    const char *why;
+    char buf[128];
+    row(2)->module = 3; /* within capacity but beyond modules_used */
+    row(1)->module = 0x7fffffff;
+    row(1)->kind = 42; /* unknown kind: row dropped */
+    module(1)->base = UINT64_MAX - 5; /* span wraps: holds nothing */
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.n_rows, 2);
+    cr_assert_eq(s.rows[1].module, SEGREAD_NO_MODULE);
+    cr_assert_null(site_module(&s, UINT64_MAX - 1));
+    site_row_label(buf, sizeof buf, &s, &s.rows[1]);
+    cr_assert_str_eq(buf, "0x7f0000000abc");
+    segread_close(&s);
+}
+
+Test(segread, symlink_and_directory_are_not_segments)
+{
+    struct segread_snap s;
+    const char *why;
+    char target[256], link[256];
+    snprintf(target, sizeof target, "%s/real", dir);
+    write_file("real", img, sizeof img);
+    snprintf(link, sizeof link, "%s/heaptag.%d", dir, (int)getpid());
+    cr_assert_eq(symlink(target, link), 0);
+    snprintf(link, sizeof link, "%s/heaptag.77", dir);
+    cr_assert_eq(mkdir(link, 0700), 0);
+
+    struct segread_entry *v;
+    size_t n;
+    cr_assert_eq(segread_list(dir, &v, &n), 0);
+    cr_assert_eq(n, 0, "symlinks and directories are not listed");
+    free(v);
+    cr_assert_eq(read_back(&s, &why), SEGREAD_DAMAGED);
+    cr_assert_str_eq(why, "not a regular file");
+    cr_assert_eq(segread_open(dir, "heaptag.77", &s, &why), SEGREAD_DAMAGED);
+    cr_assert_str_eq(why, "not a regular file");
+}
+
+Test(segread, names)
+{
+    pid_t pid;
+    unsigned seq;
+    cr_assert_eq(segread_parse_name("heaptag.123", &pid, &seq), 0);
+    cr_assert(pid == 123 && seq == 0);
+    cr_assert_eq(segread_parse_name("heaptag.123.4", &pid, &seq), 0);
+    cr_assert(pid == 123 && seq == 4);
+    const char *bad[] = { "heaptag.", "heaptag.0", "heaptag.-1", "heaptag.12x", "heaptag.012",
+                          "heaptag.1.", "heaptag.1.2.3", "heaptag.99999999999", "xheaptag.1",
+                          "heaptag.1 ", "heaptag.+1" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(segread_parse_name(bad[i], &pid, &seq), -1, "%s", bad[i]);
+}
+
+Test(segread, list_sorted_and_open_pid)
+{
+    struct segread_entry *v;
+    size_t n;
+    struct segread_snap s;
+    const char *why;
+    char name[64];
+    write_file("heaptag.900", "x", 1);
+    write_file("heaptag.30.2", "x", 1);
+    write_file("heaptag.30", "x", 1);
+    write_file("notes.txt", "x", 1);
+    cr_assert_eq(segread_list(dir, &v, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(v[0].name, "heaptag.30");
+    cr_assert_str_eq(v[1].name, "heaptag.30.2");
+    cr_assert_str_eq(v[2].name, "heaptag.900");
+    free(v);
+
+    cr_assert_eq(segread_open_pid(dir, 31, &s, &why), SEGREAD_NOACCESS);
+    cr_assert_str_eq(why, "not tagged");
+    cr_assert_eq(segread_open_pid(dir, 900, &s, &why), SEGREAD_DAMAGED);
+    cr_assert_str_eq(why, "truncated");
+
+    /* Two segments of our pid: the exited one and the live one; live wins. */
+    write_image();
+    hdr()->state = HT_SEG_EXITED;
+    hdr()->start_unix_ns = 5;
+    snprintf(name, sizeof name, "heaptag.%d.1", (int)getpid());
+    write_file(name, img, sizeof img);
+    cr_assert_eq(segread_open_pid(dir, getpid(), &s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.state, SEGREAD_LIVE);
+    segread_close(&s);
+}
+
+/* Random damage anywhere in the header and the first rows: any answer but a crash. */
+Test(segread, random_corruption_never_crashes, .timeout = 60)
+{
+    char name[64];
+    seg_name(name, sizeof name);
+    srand(12345);
+    for (int iter = 0; iter < 3000; iter++) {
+        build_image();
+        int flips = 1 + rand() % 4;
+        for (int f = 0; f < flips; f++) {
+            size_t region = (rand() & 1) ? sizeof(struct ht_seg_header) : sizeof img;
+            img[(size_t)rand() % region] = (unsigned char)rand();
+        }
+        size_t len = (rand() % 8 == 0) ? (size_t)rand() % sizeof img : sizeof img;
+        write_file(name, img, len);
+        struct segread_snap s;
+        const char *why = NULL;
+        int rc = segread_open(dir, name, &s, &why);
+        if (rc == SEGREAD_OK) {
+            cr_assert_leq(s.n_rows, ROWS);
+            cr_assert_leq(s.n_modules, MODULES);
+            for (size_t i = 0; i < s.n_rows; i++) {
+                char buf[128];
+                cr_assert(s.rows[i].module == SEGREAD_NO_MODULE || s.rows[i].module < s.n_modules);
+                site_row_label(buf, sizeof buf, &s, &s.rows[i]);
+            }
+            segread_close(&s);
+        } else {
+            cr_assert_eq(rc, SEGREAD_DAMAGED);
+            cr_assert(why && *why);
+        }
+    }
+}
+
+static char *csv(const char *field)
+{
+    static char buf[256];
+    memset(buf, 0, sizeof buf);
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert(f);
+    fmt_csv_field(f, field);
+    fclose(f);
+    return buf;
+}
+
+Test(fmt, csv_quoting)
+{
+    cr_assert_str_eq(csv("Strg"), "Strg");
+    cr_assert_str_eq(csv("0x55 app+0x12"), "0x55 app+0x12");
+    cr_assert_str_eq(csv("a,b"), "\"a,b\"");
+    cr_assert_str_eq(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+    cr_assert_str_eq(csv("two\nlines"), "\"two\nlines\"");
+    cr_assert_str_eq(csv(""), "");
+}
+
+Test(fmt, human_size)
+{
+    char b[16];
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 0), "0");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 1023), "1023");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 1024), "1.0K");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 2725888), "2.6M");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 10 * 1024 * 1024), "10M");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 10 * 1024 * 1024 + 1), "11M");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, 1024 * 1024 - 1), "1.0M");
+    cr_assert_str_eq(fmt_human_size(b, sizeof b, UINT64_MAX), "16E");
+}
+
+Test(fmt, fit_keeps_offset)
+{
+    char b[32];
+    fmt_fit(b, 24, "short");
+    cr_assert_str_eq(b, "short");
+    fmt_fit(b, 24, "libverylongmodulename.so.6+0x1a2b3");
+    cr_assert_str_eq(b, "libverylongmodu~+0x1a2b3");
+    cr_assert_eq(strlen(b), 24);
+    fmt_fit(b, 10, "abcdefghijklmnop");
+    cr_assert_str_eq(b, "abcdefghi~");
+}
+
+Test(fmt, timestamp)
+{
+    char b[32];
+    cr_assert_str_eq(fmt_timestamp(b, sizeof b, 0), "1970-01-01T00:00:00Z");
+    cr_assert_str_eq(fmt_timestamp(b, sizeof b, 1795646401), "2026-11-25T22:40:01Z");
+}
