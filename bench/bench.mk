@@ -7,7 +7,7 @@ BENCH_PKGS := heaptrack valgrind sqlite3 python3 g++
 BENCH_PY   := /usr/bin/python3
 BENCH_DIR  := $(BUILD)/bench
 BENCH_BIN  := $(BENCH_DIR)/microbench $(BENCH_DIR)/microbench_tagged \
-              $(BENCH_DIR)/libpassthru.so
+              $(BENCH_DIR)/libpassthru.so $(BENCH_DIR)/sites
 # Built like an ordinary program: optimised, no heaptag anywhere but the header.
 BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -Iinclude
 
@@ -18,6 +18,11 @@ $(BENCH_DIR)/microbench: bench/microbench.c include/heaptag.h
 $(BENCH_DIR)/microbench_tagged: bench/microbench.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DBENCH_TAGGED -o $@ $< -lpthread
+
+# 2000 call sites in one function: -O1 keeps it quick to compile.
+$(BENCH_DIR)/sites: bench/sites.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -o $@ $<
 
 $(BENCH_DIR)/libpassthru.so: bench/passthru.c
 	@mkdir -p $(dir $@)
