@@ -78,6 +78,7 @@ $(BUILD)/examples/%: examples/%.cpp include/heaptag.h
 	g++ -std=c++17 $(WARN) -O1 -g -fno-omit-frame-pointer $(INCLUDES) -o $@ $< -lpthread
 
 include tests/tests.mk
+include bench/bench.mk
 
 # The main job: a program with a slow leak, watched until the leak shows.
 demo: all examples

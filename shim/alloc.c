@@ -26,9 +26,10 @@ static inline uint32_t flags_now(void)
     return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
 }
 
+/* A row the counters may go to (HT_ROW_NONE is above any capacity). */
 static inline int row_ok(uint32_t row)
 {
-    return row != HT_ROW_NONE && ht_state.seg && row < ht_state.seg->row_capacity;
+    return ht_state.seg && row < ht_state.seg->row_capacity;
 }
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
@@ -108,6 +109,37 @@ static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, 
     return b + 1;
 }
 
+/* ht_alloc() after a cache miss, kept out of line so that the hot path holds
+ * nothing but the size and the site across its one call. */
+static __attribute__((noinline)) void *alloc_count_slow(struct ht_block *b, size_t size,
+                                                        uint64_t site)
+{
+    struct ht_thread *t = &ht_self;
+    uint32_t row = ht_rows_lookup_slow(t, site, 1);
+    ht_block_set(b, size, row, (uint16_t)t->shard);
+    ht_count_alloc(row, t->shard, size);
+    return b + 1;
+}
+
+/* The second half of the hot path: row, header, counters. A function of its
+ * own, reached by a tail jump, so that only the size and the site have to
+ * live across the call to the real malloc (fewer registers saved and
+ * restored on every allocation). */
+static __attribute__((noinline)) void *alloc_count(struct ht_block *b, size_t size,
+                                                   uint64_t site)
+{
+    struct ht_thread *t = &ht_self;
+    uint32_t row;
+    if (unlikely(!ht_rows_cached(t, site, &row)))
+        return alloc_count_slow(b, size, site);
+    uint32_t shard = t->shard;
+    ht_block_set(b, size, row, (uint16_t)shard);
+    ht_count_alloc(row, shard, size);
+    return b + 1;
+}
+
+/* The hot path: the plain counted malloc. The row is looked up after the real
+ * malloc; a failed malloc counts nothing either way. */
 void *ht_alloc(size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
@@ -116,13 +148,10 @@ void *ht_alloc(size_t size, uint64_t site)
                  size > HT_SIZE_LIMIT))
         return alloc_general(size, 0, 0, site);
 
-    uint32_t row = ht_rows_lookup(t, site);
     struct ht_block *b = ht_real_malloc(size + HT_BLOCK_HDR);
     if (unlikely(!b))
         return NULL;
-    ht_block_set(b, size, row, (uint16_t)t->shard);
-    ht_count_alloc(row, t->shard, size);
-    return b + 1;
+    return alloc_count(b, size, site);
 }
 
 void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
@@ -169,11 +198,15 @@ void ht_free(void *p)
         ht_check_free(p, b, HT_OP_FREE);
         return;
     }
-    if (row_ok(b->row))
-        ht_count_free(b->row, b->meta & HT_META_SHARD_MASK, b->size);
-    void *base = ht_block_base(b);
-    if (unlikely(b->meta & HT_META_STACK))
-        free_stack(base, b->size);
+    /* read once: the counting atomics would make the compiler read again */
+    uint64_t size = b->size;
+    uint32_t row = b->row;
+    uint16_t meta = b->meta;
+    if (row_ok(row))
+        ht_count_free(row, meta & HT_META_SHARD_MASK, size);
+    void *base = (meta & HT_META_ALIGN_MASK) ? ht_block_base(b) : (void *)b;
+    if (unlikely(meta & HT_META_STACK))
+        free_stack(base, size);
     b->check = 0; /* a second free of this block must not look like ours */
     ht_real_free(base);
 }

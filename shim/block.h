@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HT_ROW_NONE UINT32_MAX /* allocated while counting was off */
 
@@ -40,16 +41,23 @@ struct ht_block {
 };
 
 _Static_assert(sizeof(struct ht_block) == 16, "block header keeps 16-byte alignment");
+_Static_assert(__builtin_offsetof(struct ht_block, row) == 8 &&
+               __builtin_offsetof(struct ht_block, meta) == 12 &&
+               __builtin_offsetof(struct ht_block, check) == 14 &&
+               __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "ht_block_valid() reads row, meta and check as one word");
 
 #define HT_BLOCK_HDR sizeof(struct ht_block)
 /* Largest size whose header and worst-case padding cannot overflow size_t. */
 #define HT_SIZE_LIMIT (SIZE_MAX / 2)
 
+/* One multiply over the block's first word and the row and meta bits, in the
+ * positions they have in the second word (shifted up 16: the check itself
+ * falls out), so ht_block_valid() can work on the two words as loaded. */
 static inline uint16_t ht_block_check(uint64_t size, uint32_t row, uint16_t meta)
 {
-    uint64_t h = (size * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)row * 0xc2b2ae3d27d4eb4full) ^
-                 ((uint64_t)meta << 29);
-    return (uint16_t)((h >> 48) | 0x8000u);
+    uint64_t w = ((uint64_t)row | (uint64_t)meta << 32) << 16;
+    return (uint16_t)(((size ^ w) * 0x9e3779b97f4a7c15ull) >> 48) | 0x8000u;
 }
 
 static inline struct ht_block *ht_block_of(void *user)
@@ -57,17 +65,23 @@ static inline struct ht_block *ht_block_of(void *user)
     return (struct ht_block *)user - 1;
 }
 
+/* ht_block_check() == b->check, on the header's two words: runs on every
+ * free, and every bit of the header takes part. */
 static inline int ht_block_valid(const struct ht_block *b)
 {
-    return b->check == ht_block_check(b->size, b->row, b->meta);
+    uint64_t w;
+    memcpy(&w, (const char *)b + 8, sizeof w); /* row, meta, check */
+    uint64_t h = (b->size ^ (w << 16)) * 0x9e3779b97f4a7c15ull;
+    return ((h | 1ull << 63) ^ w) >> 48 == 0;
 }
 
+/* Writes the header: the second word (row, meta, check) in one store. */
 static inline void ht_block_set(struct ht_block *b, uint64_t size, uint32_t row, uint16_t meta)
 {
+    uint64_t w = (uint64_t)row | (uint64_t)meta << 32;
+    w |= (uint64_t)ht_block_check(size, row, meta) << 48;
     b->size = size;
-    b->row = row;
-    b->meta = meta;
-    b->check = ht_block_check(size, row, meta);
+    memcpy((char *)b + 8, &w, sizeof w);
 }
 
 /* The pointer the real allocator returned for this block. */

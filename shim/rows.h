@@ -21,16 +21,21 @@ HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int r
  * site's own row when no known module holds it. Cold path only. */
 HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
 
+/* tag1 is zero for tags of up to 8 characters: a plain XOR mixes enough. */
 static inline uint32_t ht_cache_slot(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
-    uint64_t h = (site ^ tag0 ^ (tag1 << 7)) * 0x9e3779b97f4a7c15ull;
+    uint64_t h = (site ^ tag0 ^ tag1) * 0x9e3779b97f4a7c15ull;
     return (uint32_t)(h >> 58) & (HT_CACHE_SIZE - 1);
 }
 
+/* The cache alone: 1 and the row in *row on a hit, 0 on a miss. The tag is
+ * read once; the entry's address computed once. */
 static inline int ht_rows_cached(struct ht_thread *t, uint64_t site, uint32_t *row)
 {
-    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, t->tag[0], t->tag[1])];
-    if (likely(e->site == site && e->tag0 == t->tag[0] && e->tag1 == t->tag[1] &&
+    uint64_t tag0 = t->tag[0], tag1 = t->tag[1];
+    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, tag0, tag1)];
+    __asm__("" : "+r"(e)); /* one address for all four fields, not one per field */
+    if (likely(e->site == site && e->tag0 == tag0 && e->tag1 == tag1 &&
                e->epoch == ht_state.epoch)) {
         *row = e->row;
         return 1;
@@ -57,10 +62,20 @@ static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
     return ht_rows_lookup_slow(t, site, 0);
 }
 
+/* &ht_state.rows[row].shard[shard], as one multiply-add: a row is five
+ * cache lines, its header and then the shards. */
+static inline struct ht_shard *ht_shard_of(uint32_t row, uint32_t shard)
+{
+    _Static_assert(sizeof(struct ht_row) == 5 * sizeof(struct ht_shard) &&
+                       __builtin_offsetof(struct ht_row, shard) == sizeof(struct ht_shard),
+                   "row = header line + HT_SHARDS shard lines");
+    return (struct ht_shard *)ht_state.rows + ((size_t)row * 5 + 1 + shard);
+}
+
 /* Counting: relaxed atomics on the thread's own shard, rarely shared. */
 static inline void ht_count_alloc(uint32_t row, uint32_t shard, uint64_t size)
 {
-    struct ht_shard *s = &ht_state.rows[row].shard[shard];
+    struct ht_shard *s = ht_shard_of(row, shard);
     __atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
     uint64_t total = __atomic_add_fetch(&s->bytes_alloc, size, __ATOMIC_RELAXED);
     uint64_t live = total - __atomic_load_n(&s->bytes_freed, __ATOMIC_RELAXED);
@@ -70,7 +85,7 @@ static inline void ht_count_alloc(uint32_t row, uint32_t shard, uint64_t size)
 
 static inline void ht_count_free(uint32_t row, uint32_t shard, uint64_t size)
 {
-    struct ht_shard *s = &ht_state.rows[row].shard[shard];
+    struct ht_shard *s = ht_shard_of(row, shard);
     __atomic_fetch_add(&s->frees, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&s->bytes_freed, size, __ATOMIC_RELAXED);
 }

@@ -1,0 +1,110 @@
+"""common.py - what the benchmark scripts share: paths, the modes (how a
+command is run plain, under the pass-through preload, under heaptag, under
+heaptrack), one timed run with its rusage, tables and CSV files.
+
+It never changes the system: everything it writes goes under build/bench/ and
+bench/results/.
+"""
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+WORK = os.path.join(BUILD, "bench")          # generated inputs, scratch files
+RESULTS = os.path.join(ROOT, "bench", "results")
+SHIM = os.path.join(BUILD, "libheaptag.so")
+PASSTHRU = os.path.join(WORK, "libpassthru.so")
+MICRO = os.path.join(WORK, "microbench")
+MICRO_TAGGED = os.path.join(WORK, "microbench_tagged")
+TOOL = os.path.join(BUILD, "heaptag")
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+# mode name -> (description, extra environment, command prefix)
+MODES = {
+    "plain":    ("glibc malloc, nothing preloaded", {}, []),
+    "passthru": ("bare pass-through preload", {"LD_PRELOAD": PASSTHRU}, []),
+    "ptg-tag":  ("heaptag ptg, explicit tag (HEAPTAG_SCOPE)",
+                 {"LD_PRELOAD": SHIM, "HEAPTAG_FLAGS": "+ptg"}, []),
+    "ptg-site": ("heaptag ptg, by call site",
+                 {"LD_PRELOAD": SHIM, "HEAPTAG_FLAGS": "+ptg"}, []),
+    "ptg+ust":  ("heaptag ptg and ust (stack traces)",
+                 {"LD_PRELOAD": SHIM, "HEAPTAG_FLAGS": "+ptg+ust"}, []),
+    "heaptrack": ("heaptrack (Debian)", {},
+                  ["heaptrack", "-o", os.path.join(WORK, "heaptrack", "out")]),
+}
+
+
+def base_env():
+    """The environment of every run: ours, minus anything that would preload
+    or configure a tool behind the benchmark's back."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LD_PRELOAD", "HEAPTAG_FLAGS", "HEAPTAG_KEEP", "HEAPTAG_ROWS",
+                        "PYTHONMALLOC", "MALLOC_ARENA_MAX")}
+    env["LC_ALL"] = "C"
+    return env
+
+
+def command_for(mode, argv, extra_env):
+    """argv and environment of one workload run in one mode."""
+    _, mode_env, prefix = MODES[mode]
+    env = base_env()
+    env.update(extra_env)
+    env.update(mode_env)
+    return prefix + argv, env
+
+
+def run_timed(argv, env, stdin_path=None, cwd=None):
+    """Runs argv once; returns (wall seconds, cpu seconds, peak RSS KiB).
+    rusage comes from wait4: the child and the descendants it waited for."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    try:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, env=env, stdin=stdin, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, cwd=cwd)
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdin_path:
+            stdin.close()
+    if p.returncode != 0:
+        raise RuntimeError("%s exited with %d: %s" % (" ".join(argv), p.returncode,
+                                                      err.decode(errors="replace")[-2000:]))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def print_table(header, rows):
+    """A plain text table, columns padded to their widest cell."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
+    width = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for n, r in enumerate(cells):
+        print("  ".join(c.ljust(width[i]) if i == 0 or i == 1 else c.rjust(width[i])
+                        for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in width))
+
+
+def write_csv(name, header, rows):
+    os.makedirs(RESULTS, exist_ok=True)
+    path = os.path.join(RESULTS, name)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def fresh_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path

@@ -1,0 +1,191 @@
+"""times.py - wall time and peak RSS of each workload in each mode.
+
+Runs are interleaved (round r runs every mode of a workload once, the order
+rotated each round, so drift cancels); the table shows medians, the ratio to
+plain and each target. Writes bench/results/times.csv (medians) and
+bench/results/times_raw.csv (every run)."""
+import csv
+import glob
+import os
+import random
+import shlex
+import subprocess
+import sys
+
+from common import (MICRO, MICRO_TAGGED, MODES, QUICK, RESULTS, WORK, command_for, fresh_dir,
+                    median, print_table, run_timed, write_csv)
+
+ROUNDS = 3 if QUICK else 7
+
+
+def make_inputs():
+    """Deterministic inputs, generated once per build directory."""
+    rng = random.Random(7)
+    n = 100000 if QUICK else 600000
+    sort_in = os.path.join(WORK, "sort-%d.txt" % n)  # the size in the name: quick runs differ
+    if not os.path.exists(sort_in):
+        with open(sort_in, "w") as f:
+            for _ in range(n):
+                f.write("%08x %s %d\n" % (rng.getrandbits(32),
+                                          "".join(rng.choice("abcdefghij") for _ in range(12)),
+                                          rng.randrange(10 ** 6)))
+    n = 20000 if QUICK else 60000
+    sql = os.path.join(WORK, "sqlite-%d.sql" % n)
+    if not os.path.exists(sql):
+        with open(sql, "w") as f:
+            f.write("CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT, grp INT, v REAL);\n")
+            f.write("BEGIN;\n")
+            for i in range(n):
+                f.write("INSERT INTO item(name, grp, v) VALUES('name-%d-%s', %d, %f);\n"
+                        % (i, "x" * rng.randrange(1, 40), rng.randrange(500), rng.random()))
+            f.write("COMMIT;\nCREATE INDEX item_grp ON item(grp);\n")
+            for q in range(20 if QUICK else 60):
+                f.write("SELECT grp, count(*), sum(v), max(name) FROM item WHERE grp > %d "
+                        "GROUP BY grp ORDER BY 3 DESC LIMIT 5;\n" % q)
+                f.write("SELECT count(*) FROM item WHERE name LIKE 'name-%d%%';\n" % q)
+            f.write("SELECT group_concat(name) FROM (SELECT name FROM item ORDER BY v LIMIT 2000);\n")
+    return sort_in, sql
+
+
+def cc1plus_argv(src, out):
+    """The cc1plus command g++ would run: the compiler proper, one process, so
+    every mode (heaptrack included, which does not follow children) sees it."""
+    r = subprocess.run(["g++", "-###", "-O1", "-c", src, "-o", "/dev/null"],
+                       capture_output=True, text=True, check=True)
+    for line in r.stderr.splitlines():
+        args = shlex.split(line)
+        if args and args[0].endswith("cc1plus"):
+            o = args.index("-o")
+            args[o + 1] = out
+            return args
+    sys.exit("bench: cannot find cc1plus in g++ -###")
+
+
+def workloads():
+    """(name, argv, stdin, extra env, modes). ptg-tag needs the program's own
+    HEAPTAG_SCOPE, so only the microbenchmark has it."""
+    sort_in, sql = make_inputs()
+    here = os.path.dirname(os.path.abspath(__file__))
+    n = "300000" if QUICK else "2000000"
+    all_modes = list(MODES)
+    real = [m for m in all_modes if m != "ptg-tag"]
+    return [
+        ("micro 1 thread", [MICRO, "mix", "-t", "1", "-n", n], None, {}, all_modes),
+        ("micro 2 threads", [MICRO, "mix", "-t", "2", "-n", n], None, {}, all_modes),
+        ("python3", ["/usr/bin/python3", os.path.join(here, "work", "dicts.py"),
+                     "40000" if QUICK else "150000"], None, {"PYTHONMALLOC": "malloc"}, real),
+        ("sort", ["sort", sort_in], None, {}, real),
+        ("sqlite3", ["sqlite3", ":memory:"], sql, {}, real),
+        ("g++ (cc1plus)", cc1plus_argv(os.path.join(here, "work", "small.cpp"),
+                                       os.path.join(WORK, "small.s")), None, {}, real),
+    ]
+
+
+def argv_in_mode(mode, argv):
+    if mode == "ptg-tag" and argv[0] == MICRO:
+        return [MICRO_TAGGED] + argv[1:]
+    return argv
+
+
+def limit_note(what, ratio, limit):
+    return "%s %.2fx %s" % (what, ratio, "ok" if ratio <= limit
+                            else "MISSED by %.2fx" % (ratio - limit))
+
+
+def target_note(work, mode, med, plain, heaptrack):
+    """The issue's targets for this cell, judged on wall time and on CPU time
+    (user+sys: on a machine shared with other work, wall time also measures
+    the neighbours)."""
+    notes = []
+    micro = work.startswith("micro")
+    limit = None
+    if mode == "ptg-site":
+        limit = 1.15 if micro else 1.03
+    elif mode == "ptg+ust" and not micro:
+        limit = 1.30
+    if limit is not None:
+        notes.append("<=%.2fx: %s, %s" % (limit, limit_note("wall", med[0] / plain[0], limit),
+                                          limit_note("cpu", med[1] / plain[1], limit)))
+    if mode in ("ptg-site", "ptg-tag", "ptg+ust") and heaptrack is not None:
+        parts = []
+        for i, what in ((0, "wall"), (1, "cpu")):
+            added, ht_added = med[i] - plain[i], heaptrack[i] - plain[i]
+            if added <= 0:
+                parts.append("%s: adds nothing" % what)
+            else:
+                parts.append("%s %.0fx%s" % (what, ht_added / added,
+                                             "" if ht_added >= 10 * added or mode == "ptg+ust"
+                                             else " MISSED"))
+        notes.append("heaptrack adds more, " + ", ".join(parts))
+    return "; ".join(notes)
+
+
+def summarize(jobs, raw):
+    """jobs: (workload, modes); raw: (workload, mode, round, wall, cpu, rss)."""
+    header = ["workload", "mode", "runs", "wall_s", "ratio", "cpu_s", "cpu_ratio",
+              "peak_rss_mib", "rss_ratio", "target"]
+    rows = []
+    for name, modes in jobs:
+        med = {}
+        for mode in modes:
+            runs = [x for x in raw if x[0] == name and x[1] == mode]
+            med[mode] = (median([x[3] for x in runs]), median([x[4] for x in runs]),
+                         median([x[5] for x in runs]), len(runs))
+        plain = med["plain"]
+        ht = med.get("heaptrack")
+        for mode in modes:
+            wall, cpu, rss, n = med[mode]
+            rows.append([name, mode, n, "%.3f" % wall, "%.3f" % (wall / plain[0]),
+                         "%.3f" % cpu, "%.3f" % (cpu / plain[1]), "%.1f" % (rss / 1024.0),
+                         "%.2f" % (rss / plain[2]),
+                         target_note(name, mode, med[mode], plain, ht)])
+    print_table(header, rows)
+    print()
+    print("wrote", write_csv("times.csv", header, rows))
+
+
+def from_raw():
+    """--summarize: the table again from bench/results/times_raw.csv."""
+    with open(os.path.join(RESULTS, "times_raw.csv")) as f:
+        raw = [(a, b, int(c), float(d), float(e), int(g))
+               for a, b, c, d, e, g in list(csv.reader(f))[1:]]
+    jobs = []
+    for x in raw:
+        if x[0] not in [j[0] for j in jobs]:
+            jobs.append((x[0], []))
+        modes = [j for j in jobs if j[0] == x[0]][0][1]
+        if x[1] not in modes:
+            modes.append(x[1])
+    for _, modes in jobs:
+        modes.sort(key=list(MODES).index)
+    summarize(jobs, raw)
+
+
+def main():
+    fresh_dir(os.path.join(WORK, "heaptrack"))
+    jobs = workloads()
+    raw = []   # (workload, mode, round, wall, cpu, rss)
+    for name, argv, stdin, env, modes in jobs:
+        for mode in modes:  # warm-up: page cache, dynamic linker caches
+            a, e = command_for(mode, argv_in_mode(mode, argv), env)
+            run_timed(a, e, stdin)
+    for r in range(ROUNDS):
+        print("bench: round %d of %d" % (r + 1, ROUNDS), file=sys.stderr, flush=True)
+        for name, argv, stdin, env, modes in jobs:
+            order = modes[r % len(modes):] + modes[:r % len(modes)]
+            for mode in order:
+                a, e = command_for(mode, argv_in_mode(mode, argv), env)
+                wall, cpu, rss = run_timed(a, e, stdin)
+                raw.append((name, mode, r, wall, cpu, rss))
+        for f in glob.glob(os.path.join(WORK, "heaptrack", "*")):
+            os.unlink(f)
+    write_csv("times_raw.csv", ["workload", "mode", "round", "wall_s", "cpu_s", "peak_rss_kib"],
+              [(a, b, c, "%.4f" % d, "%.4f" % e, f) for a, b, c, d, e, f in raw])
+    summarize([(j[0], j[4]) for j in jobs], raw)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--summarize"]:
+        from_raw()
+    else:
+        main()
