@@ -94,7 +94,17 @@ static void screen_start_env(const char *env, const char *args)
     snprintf(cmd, sizeof cmd,
              "new-session -d -x 200 -y 40 \"TERM=screen %s %s mon %s; echo exit=\\$? > %s; "
              "sleep 30\"", env, build_path("heaptag"), args, tmux_done);
-    cr_assert_eq(tmux(cmd), 0, "tmux starts");
+    /* a tmux server starting on a loaded machine sometimes dies at birth
+     * ("server exited unexpectedly"): try again on a fresh socket */
+    int rc = -1;
+    for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
+        if (attempt) {
+            snprintf(tmux_sock, sizeof tmux_sock, "htmon%d.%d", (int)getpid(), attempt);
+            usleep(200000);
+        }
+        rc = tmux(cmd);
+    }
+    cr_assert_eq(rc, 0, "tmux starts");
 }
 
 static void screen_start(const char *args)

@@ -231,14 +231,6 @@ static const char *prom_query(int port, const char *query)
     return body && strstr(body, "\"status\":\"success\"") ? body + 4 : NULL;
 }
 
-static int count_results(const char *json)
-{
-    int n = 0;
-    for (const char *p = json; (p = strstr(p, "\"metric\":{")); p++)
-        n++;
-    return n;
-}
-
 /* The string value of "key":"..." in json (no escapes in our values). */
 static void json_str(const char *json, const char *key, char *dst, size_t cap)
 {
@@ -297,14 +289,20 @@ Test(prom, prometheus_scrapes_the_leak)
     for (int i = 0; i < 40; i++) {
         cr_assert(bg_alive(prom_pid), "prometheus exited; see its log (kept only on success)");
         json = prom_query(pport, leak_query);
-        if (json && count_results(json) > 0)
+        if (json && strstr(json, "\"tag\":\"leaky+0x"))
             break;
         sleep(1);
     }
     cr_assert_not_null(json, "prometheus never answered on port %d", pport);
-    cr_assert_eq(count_results(json), 1, "exactly the leak is flagged: %s", json);
+    /* The leak is flagged; the churn and the steady population never are. The
+     * trimmed cache is built to look like a leak over short windows, so on a
+     * loaded machine its refill may pass the seconds-long query too. */
+    const char *hit = strstr(json, "\"tag\":\"leaky+0x");
+    cr_assert_not_null(hit, "the untagged leaking site is flagged: %s", json);
+    cr_assert_null(strstr(json, "\"tag\":\"Strg\""), "churn is not flagged: %s", json);
+    cr_assert_null(strstr(json, "\"tag\":\"Sess\""), "steady sessions are not flagged: %s", json);
     char tag[64], got_pid[32];
-    json_str(json, "tag", tag, sizeof tag);
+    json_str(hit, "tag", tag, sizeof tag);
     json_str(json, "pid", got_pid, sizeof got_pid);
     cr_assert_str_eq(got_pid, pid);
     cr_assert_eq(strncmp(tag, "leaky+0x", 8), 0, "the untagged leaking site: %s", json);
