@@ -51,3 +51,10 @@ test: deps test-deps
 
 .PHONY: test-build
 
+
+# Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,
+# xz, g++, bash) byte-identical with and without the shim, under each flag set.
+test-real: deps test-deps all
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
+
+.PHONY: test-real
