@@ -9,13 +9,16 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=c11 -D_GNU_SOURCE
 OPT      ?= -O2 -g
 INCLUDES := -Iinclude -Icommon
+# Sanitizer builds (tests/sanitize.mk) set this for every object and link;
+# the preloadable shim itself is never built with it.
+SANITIZE ?=
 
 # The shim runs inside other programs: hidden symbols but the API, initial-exec
 # TLS (lazy TLS can call malloc), no stack protector calls into libc.
 SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fPIC -fvisibility=hidden \
-               -ftls-model=initial-exec -fno-plt
+               -ftls-model=initial-exec -fno-plt $(SANITIZE)
 SHIM_LDLIBS := -lunwind -ldl -lpthread
-CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ictl
+CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ictl $(SANITIZE)
 CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 
 # common/ holds pure code both sides use (the flags parser); each side builds
@@ -27,7 +30,8 @@ SHIM_OBJ := $(SHIM_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/shim/c
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
 
 # Debian packages the build needs; `make deps` installs them (as root).
-TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium
+TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium \
+             libpython3.11-testsuite clang libclang-rt-14-dev util-linux
 
 .PHONY: all deps test-deps shim ctl examples test test-unit test-integration \
         demo install clean bench
@@ -62,7 +66,7 @@ $(BUILD)/libheaptag.so: $(SHIM_OBJ)
 	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ $(SHIM_LDLIBS)
 
 $(BUILD)/heaptag: $(BUILD)/ctl/main.o $(CTL_OBJ)
-	$(CC) -o $@ $^ $(CTL_LDLIBS)
+	$(CC) $(SANITIZE) -o $@ $^ $(CTL_LDLIBS)
 
 # Examples: built with nothing but the public header.
 EXAMPLE_C   := $(wildcard examples/*.c)
@@ -91,7 +95,7 @@ install: all
 	install -m 0644 include/heaptag.h include/heaptag_segment.h include/heaptag_flags.h $(DESTDIR)$(PREFIX)/include/
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
 
 # mon at scale: synthetic segments, refresh timed (not a test: a measurement).
 $(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(BUILD)/ctl/common_flags_parse.o

@@ -64,7 +64,12 @@ static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, 
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
-    if ((flags & HT_FLAG_ptg) && started) {
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
+        /* Re-entered: a signal handler that interrupted our slow path, or the
+         * unwinder's own allocation. Counted at the immediate caller, with no
+         * unwind and no check, so nothing recurses and no handler goes uncounted. */
+        row = ht_rows_lookup_at(t, site);
+    } else if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
             row = ust_lookup(t, site, &stack);
         else if (flags & HT_FLAG_htd)
@@ -261,8 +266,8 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_block old = *b;
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
-    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg && t->depth == 0)
-        row = ht_rows_lookup(t, site);
+    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
+        row = t->depth == 0 ? ht_rows_lookup(t, site) : ht_rows_lookup_at(t, site);
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))

@@ -19,7 +19,14 @@ size_t ht_real_usable_size(void *p)
     static size_t (*real)(void *);
     size_t (*fn)(void *) = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
     if (!fn) {
-        fn = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+        /* glibc's own, to match the __libc_* calls that made the block:
+         * RTLD_NEXT could find another interposer's (or a sanitizer's) */
+        void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+        fn = libc ? (size_t (*)(void *))dlsym(libc, "malloc_usable_size") : NULL;
+        if (libc)
+            dlclose(libc);
+        if (!fn)
+            fn = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
         if (!fn)
             return 0;
         __atomic_store_n(&real, fn, __ATOMIC_RELEASE);

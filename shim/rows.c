@@ -90,8 +90,10 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
         t->shard = __atomic_fetch_add(&ht_state.next_shard, 1, __ATOMIC_RELAXED) % HT_SHARDS;
         t->shard_assigned = 1;
     }
-    if (!cacheable)
-        return row;
+    if (!cacheable || t->cache_writing)
+        return row; /* t->cache_writing: we interrupted our own cache write */
+    t->cache_writing = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, tag[0], tag[1])];
     __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -101,6 +103,8 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     e->epoch = ht_state.epoch;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->cache_writing = 0;
     return row;
 }
 

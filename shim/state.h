@@ -28,7 +28,7 @@ struct ht_thread {
     uint32_t shard;   /* counter shard of this thread */
     uint32_t depth;   /* > 0 while inside the shim's own slow paths */
     uint32_t shard_assigned;
-    uint32_t reserved;
+    uint32_t cache_writing; /* an entry is half written: a signal handler must not cache */
     struct ht_cache_entry cache[HT_CACHE_SIZE];
 };
 

@@ -3,7 +3,8 @@
 # the shim. Unit tests link the shim's core (not its libc hooks, so the test
 # runner's own allocations stay untagged) and the tool's objects.
 
-TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(INCLUDES) -Ictl -Ishim -Itests/integration
+TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(INCLUDES) -Ictl -Ishim -Itests/integration \
+               $(SANITIZE)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 INTEG_SRC   := $(wildcard tests/integration/test_*.c)
 HARNESS_SRC := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c))
@@ -41,6 +42,13 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# Linked against the shim rather than preloaded: the setuid test needs the
+# shim inside a program the dynamic loader will not preload into.
+$(BUILD)/tests/progs/linked_selfseg: tests/progs/linked_selfseg.c $(BUILD)/libheaptag.so
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -Iinclude -o $@ $< -L$(BUILD) -Wl,--no-as-needed -lheaptag \
+	    -Wl,-rpath,$(abspath $(BUILD))
+
 test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
@@ -48,6 +56,16 @@ test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
 test: deps test-deps
 	@$(MAKE) --no-print-directory test-build
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@$(MAKE) --no-print-directory test-asan test-tsan test-fuzz
 
 .PHONY: test-build
 
+
+# Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,
+# xz, g++, bash) byte-identical with and without the shim, under each flag set.
+test-real: deps test-deps all
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
+
+.PHONY: test-real
+
+include tests/sanitize.mk

@@ -160,6 +160,47 @@ static void field(const char *line, int idx, char *dst, size_t cap)
     dst[len] = '\0';
 }
 
+int csv_tag_counts(const char *csv, int pid, const char *tag, struct tag_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    int ct = column(csv, "tag"), ca = column(csv, "allocs"), cf = column(csv, "frees"),
+        cb = column(csv, "bytes"), cp = column(csv, "pid");
+    if (ct < 0 || ca < 0 || cf < 0 || cb < 0 || cp < 0)
+        return -1;
+    for (const char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line, '\n')) {
+        line++;
+        char f[256];
+        field(line, cp, f, sizeof f);
+        if (pid > 0 && atoi(f) != pid)
+            continue;
+        field(line, ct, f, sizeof f);
+        if (strcmp(f, tag) != 0)
+            continue;
+        field(line, ca, f, sizeof f);
+        c->allocs += strtoull(f, NULL, 10);
+        field(line, cf, f, sizeof f);
+        c->frees += strtoull(f, NULL, 10);
+        field(line, cb, f, sizeof f);
+        c->bytes += strtoull(f, NULL, 10);
+        c->rows++;
+    }
+    return 0;
+}
+
+char *mon_csv_all(void)
+{
+    const char *argv[] = { build_path("heaptag"), "mon", "-n", "1", "--format", "csv", NULL };
+    struct run_result r;
+    if (run_cmd(argv, NULL, 0, NULL, &r) != 0)
+        return NULL;
+    free(r.err);
+    if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+        free(r.out);
+        return NULL;
+    }
+    return r.out;
+}
+
 int tag_counts(int pid, const char *tag, struct tag_counts *c)
 {
     char pidbuf[32];
@@ -175,29 +216,9 @@ int tag_counts(int pid, const char *tag, struct tag_counts *c)
         run_free(&r);
         return -1;
     }
-    char *header = r.out;
-    int ct = column(header, "tag"), ca = column(header, "allocs"),
-        cf = column(header, "frees"), cb = column(header, "bytes");
-    if (ct < 0 || ca < 0 || cf < 0 || cb < 0) {
-        run_free(&r);
-        return -1;
-    }
-    for (char *line = strchr(header, '\n'); line && line[1]; line = strchr(line, '\n')) {
-        line++;
-        char f[256];
-        field(line, ct, f, sizeof f);
-        if (strcmp(f, tag) != 0)
-            continue;
-        field(line, ca, f, sizeof f);
-        c->allocs += strtoull(f, NULL, 10);
-        field(line, cf, f, sizeof f);
-        c->frees += strtoull(f, NULL, 10);
-        field(line, cb, f, sizeof f);
-        c->bytes += strtoull(f, NULL, 10);
-        c->rows++;
-    }
+    int rc = csv_tag_counts(r.out, pid, tag, c);
     run_free(&r);
-    return 0;
+    return rc;
 }
 
 void segment_remove(int pid)

@@ -34,6 +34,12 @@ struct tag_counts {
 };
 int tag_counts(int pid, const char *tag, struct tag_counts *c);
 
+/* The same sums from CSV text already read (pid 0: every process). */
+int csv_tag_counts(const char *csv, int pid, const char *tag, struct tag_counts *c);
+
+/* `heaptag mon -n 1 --format csv` over every readable segment (malloc'd), or NULL. */
+char *mon_csv_all(void);
+
 /* Removes a kept segment of pid. */
 void segment_remove(int pid);
 

@@ -87,7 +87,7 @@ Test(patterns, eight_thread_storm)
 {
     struct run_result r;
     int pid = run_pattern("threads", &r);
-    char tag[8];
+    char tag[16];
     for (int i = 0; i < 8; i++) {
         snprintf(tag, sizeof tag, "Th%02d", i);
         expect(pid, tag, 20100, 20000, 100 * 32);

@@ -37,6 +37,14 @@ static uint32_t row_of(void *p) { return ht_block_of(p)->row; }
 
 static void setup(void) { ht_init(); }
 
+/* AddressSanitizer intercepts __libc_memalign, so under it an aligned block
+ * of the core comes from ASan and goes back to glibc: not a shim question. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_UNDER_ASAN() cr_skip_test("__libc_memalign is ASan's in this build")
+#else
+#define SKIP_UNDER_ASAN() ((void)0)
+#endif
+
 TestSuite(alloc_core, .init = setup, .timeout = 30);
 
 Test(alloc_core, counts_by_site)
@@ -100,6 +108,7 @@ Test(alloc_core, realloc_moves_counts)
 
 Test(alloc_core, aligned_blocks)
 {
+    SKIP_UNDER_ASAN();
     for (size_t align = 32; align <= 65536; align <<= 1) {
         char *p = ht_alloc_aligned(align, 100, 0x6000);
         cr_assert_eq((uintptr_t)p % align, 0);

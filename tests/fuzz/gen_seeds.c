@@ -1,0 +1,117 @@
+/*
+ * gen_seeds.c - writes seed inputs for the fuzz targets into DIR/<target>/:
+ * a small sound segment (rows, modules, stacks) and a few variants of it, so
+ * the fuzzer starts from files the reader accepts. Built against the layout
+ * header, so the seeds follow it. Usage: gen_seeds DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "heaptag_segment.h"
+
+#define ROWS 6
+#define BUCKETS 16
+#define MODULES 3
+#define STACKS 2
+#define DEPTH 4
+
+static void put(const char *dir, const char *target, const char *name, const void *p, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, target);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/%s/%s", dir, target, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return 2;
+    const size_t stack_size = sizeof(struct ht_stack) + DEPTH * 8;
+    size_t off_b = sizeof(struct ht_seg_header), off_r = off_b + BUCKETS * 4;
+    size_t off_m = off_r + ROWS * sizeof(struct ht_row);
+    size_t off_s = off_m + MODULES * sizeof(struct ht_module);
+    size_t total = off_s + STACKS * stack_size;
+    unsigned char *img = calloc(1, total);
+    struct ht_seg_header *h = (struct ht_seg_header *)img;
+    h->magic = HT_SEG_MAGIC;
+    h->version = HT_SEG_VERSION;
+    h->header_size = sizeof *h;
+    h->segment_size = total;
+    h->pid = 1;
+    h->state = HT_SEG_EXITED;
+    h->flags = h->flags_at_start = 0x400;
+    h->row_size = sizeof(struct ht_row);
+    h->row_capacity = ROWS;
+    h->rows_offset = off_r;
+    h->rows_used = 4;
+    h->bucket_capacity = BUCKETS;
+    h->buckets_offset = off_b;
+    h->module_size = sizeof(struct ht_module);
+    h->module_capacity = MODULES;
+    h->modules_offset = off_m;
+    h->modules_used = 2;
+    h->stack_size = (uint32_t)stack_size;
+    h->stack_capacity = STACKS;
+    h->stack_depth = DEPTH;
+    h->stacks_used = 1;
+    h->stacks_offset = off_s;
+    strcpy(h->exe, "/usr/bin/example");
+    strcpy(h->cmdline, "example --flag");
+    struct ht_row *r = (struct ht_row *)(img + off_r);
+    const char *tags[] = { "Overflow", "", "Strg", "" };
+    for (int i = 0; i < 4; i++) {
+        r[i].state = HT_ROW_READY;
+        r[i].kind = i == 0 ? HT_KIND_OVERFLOW : tags[i][0] ? HT_KIND_TAG : HT_KIND_SITE;
+        r[i].site = i ? 0x400000 + (uint64_t)i * 0x10 : 0;
+        r[i].module = i ? 0 : UINT32_MAX;
+        strcpy(r[i].tag, tags[i]);
+        r[i].shard[i % HT_SHARDS].allocs = 10 * (uint64_t)i;
+        r[i].shard[i % HT_SHARDS].frees = 4 * (uint64_t)i;
+        r[i].shard[i % HT_SHARDS].bytes_alloc = 1000 * (uint64_t)i;
+        r[i].shard[i % HT_SHARDS].bytes_freed = 400 * (uint64_t)i;
+        r[i].shard[i % HT_SHARDS].peak_live = 700 * (uint64_t)i;
+    }
+    struct ht_module *m = (struct ht_module *)(img + off_m);
+    m[0].base = 0x400000;
+    m[0].size = 0x10000;
+    m[0].state = 1;
+    strcpy(m[0].path, "/usr/bin/example");
+    m[1].base = 0x7f0000000000;
+    m[1].size = 0x200000;
+    m[1].bias = 0x7f0000000000;
+    m[1].state = 1;
+    strcpy(m[1].path, "/lib/x86_64-linux-gnu/libc.so.6");
+    put(argv[1], "fuzz_segment_reader", "sound", img, total);
+    h->state = HT_SEG_LIVE;
+    h->rows_used = 0xffffffffu;
+    put(argv[1], "fuzz_segment_reader", "rows_used_lies", img, total);
+    h->rows_used = 4;
+    h->modules_used = 1000;
+    h->modules_seq = 3;
+    put(argv[1], "fuzz_segment_reader", "modules_lie", img, total);
+    put(argv[1], "fuzz_segment_reader", "header_only", img, sizeof *h);
+
+    const char *flags[] = { "+ptg+ust-htc", "0x1400", "-20", "ptg", "+hpc+htd", "+PTG",
+                            "+0x00001000", "+xyz", "" };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "seed%zu", i);
+        put(argv[1], "fuzz_flags_parse", name, flags[i], strlen(flags[i]));
+    }
+    const char cfg0[] = "+ptg+ust\0" "1\0" "4096";
+    const char cfg1[] = "garbage\0" "0\0" "99999999999";
+    const char cfg2[] = "-ptg\0" "\0" "64";
+    put(argv[1], "fuzz_config", "seed0", cfg0, sizeof cfg0 - 1);
+    put(argv[1], "fuzz_config", "seed1", cfg1, sizeof cfg1 - 1);
+    put(argv[1], "fuzz_config", "seed2", cfg2, sizeof cfg2 - 1);
+    free(img);
+    return 0;
+}
