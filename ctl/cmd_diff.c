@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xsort.h"
 #include "ctl.h"
 #include "dump_format.h"
 
@@ -110,8 +111,8 @@ int cmd_diff(int argc, char **argv)
     struct diff_dump od = { 0 }, nd = { 0 };
     diff_read(argv[1], &od);
     diff_read(argv[2], &nd);
-    qsort(od.v, od.n, sizeof *od.v, by_id);
-    qsort(nd.v, nd.n, sizeof *nd.v, by_id);
+    xsort(od.v, od.n, sizeof *od.v, by_id);
+    xsort(nd.v, nd.n, sizeof *nd.v, by_id);
 
     struct diff_change *ch = calloc(nd.n ? nd.n : 1, sizeof *ch);
     if (!ch)
@@ -134,7 +135,7 @@ int cmd_diff(int argc, char **argv)
             total_bytes -= (int64_t)od.v[i].live_bytes;
             total_allocs -= (int64_t)od.v[i].live_allocs;
         }
-    qsort(ch, n, sizeof *ch, by_growth);
+    xsort(ch, n, sizeof *ch, by_growth);
 
     printf("// heaptag diff: stacks whose live bytes grew from %s to %s, most first\n"
            "// +BYTES ( NEW - OLD ) +ALLOCS ( NEW - OLD ) stack ID, then its frames\n\n",

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xsort.h"
 #include "ctl.h"
 #include "dump_format.h"
 #include "segment_reader.h"
@@ -100,7 +101,7 @@ static void dump_write(FILE *out, struct segread_snap *snap, struct segread_stac
     fprintf(out, "totals rows=%zu stacks=%zu stacks_dropped=%" PRIu64 " live_allocs=%" PRIu64
             " live_bytes=%" PRIu64 "\n", snap->n_rows, n_stacks, snap->stacks_dropped, la, lb);
 
-    qsort(snap->rows, snap->n_rows, sizeof snap->rows[0], by_row_live);
+    xsort(snap->rows, snap->n_rows, sizeof snap->rows[0], by_row_live);
     for (size_t i = 0; i < snap->n_rows; i++) {
         const struct segread_row *r = &snap->rows[i];
         uint64_t n = live_allocs(r->allocs, r->frees);
@@ -116,7 +117,7 @@ static void dump_write(FILE *out, struct segread_snap *snap, struct segread_stac
             dump_frame(out, sc, snap, r->site);
         }
     }
-    qsort(stacks, n_stacks, sizeof stacks[0], by_stack_live);
+    xsort(stacks, n_stacks, sizeof stacks[0], by_stack_live);
     for (size_t i = 0; i < n_stacks; i++) {
         const struct segread_stack *st = &stacks[i];
         uint64_t n = live_allocs(st->allocs, st->frees);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xsort.h"
 #include "ctl.h"
 #include "fmt.h"
 #include "log_reader.h"
@@ -250,7 +251,7 @@ int cmd_trend(int argc, char **argv)
         procs += i == 0 || s[i].pid != s[i - 1].pid || s[i].run != s[i - 1].run;
         suspects += v[i].r.suspect;
     }
-    qsort(v, n, sizeof *v, cmp_verdict);
+    xsort(v, n, sizeof *v, cmp_verdict);
 
     char subtitle[160], a[32], b[32];
     fmt_timestamp(a, sizeof a, (time_t)t0);

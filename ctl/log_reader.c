@@ -5,6 +5,7 @@
  * line seen. Every number is range-checked and allocs - frees must equal diff,
  * which catches most spliced lines. Never aborts on input, only on ENOMEM.
  */
+#include "xsort.h"
 #include "log_reader.h"
 
 #include <ctype.h>
@@ -816,7 +817,9 @@ static const struct log_rec **last_find(struct last_map *m, const struct log_rec
  * some row's allocs went down, or where the table names another exe. */
 static void assign_runs(struct log_data *d)
 {
-    qsort(d->rec, d->n_rec, sizeof *d->rec, cmp_time);
+    if (d->n_rec == 0)
+        return; /* nothing read: no array to sort */
+    xsort(d->rec, d->n_rec, sizeof *d->rec, cmp_time);
     struct last_map m = { NULL, 16 };
     while (m.cap < d->n_rec * 2 + 16)
         m.cap *= 2;
@@ -863,7 +866,7 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
 {
     if (d->dirty || !d->series) {
         assign_runs(d);
-        qsort(d->rec, d->n_rec, sizeof *d->rec, cmp_series_key);
+        xsort(d->rec, d->n_rec, sizeof *d->rec, cmp_series_key);
         free(d->series);
         free(d->points);
         d->series = xrealloc(NULL, (d->n_rec ? d->n_rec : 1) * sizeof *d->series);
@@ -884,7 +887,7 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                 s->exe = r->exe;
             s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak };
         }
-        qsort(d->series, d->n_series, sizeof *d->series, cmp_series);
+        xsort(d->series, d->n_series, sizeof *d->series, cmp_series);
         d->dirty = 0;
     }
     *n = d->n_series;

@@ -22,6 +22,13 @@
 #include "symbolize.h"
 #include "tag_desc.h"
 
+/* Signed sums of counters a damaged segment may have made huge: wrap as the
+ * unsigned counters do, never the undefined signed overflow. */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 static void *model_xalloc(void *p, size_t n, size_t size)
 {
     void *q = reallocarray(p, n ? n : 1, size);
@@ -336,7 +343,7 @@ static void model_settle(struct mon_model *m)
         l->d_allocs = (int64_t)(l->allocs - l->prev_allocs);
         l->d_frees = (int64_t)(l->frees - l->prev_frees);
         l->d_bytes = (int64_t)(l->bytes - l->prev_bytes);
-        l->d_diff = l->diff - l->prev_diff;
+        l->d_diff = wrap_add(l->diff, (int64_t)(0 - (uint64_t)l->prev_diff));
         l->prev_allocs = l->allocs;
         l->prev_frees = l->frees;
         l->prev_bytes = l->bytes;
@@ -475,14 +482,15 @@ void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v)
         t->allocs = sat_add(t->allocs, l->allocs);
         t->frees = sat_add(t->frees, l->frees);
         t->bytes = sat_add(t->bytes, l->bytes);
-        t->diff += l->diff;
-        t->d_allocs += l->d_allocs;
-        t->d_frees += l->d_frees;
-        t->d_bytes += l->d_bytes;
-        t->d_diff += l->d_diff;
+        t->diff = wrap_add(t->diff, l->diff);
+        t->d_allocs = wrap_add(t->d_allocs, l->d_allocs);
+        t->d_frees = wrap_add(t->d_frees, l->d_frees);
+        t->d_bytes = wrap_add(t->d_bytes, l->d_bytes);
+        t->d_diff = wrap_add(t->d_diff, l->d_diff);
     }
     t->lines = m->n_view;
-    qsort_r(m->view, m->n_view, sizeof *m->view, model_cmp, (void *)v);
+    if (m->n_view > 1) /* an empty view may be NULL */
+        qsort_r(m->view, m->n_view, sizeof *m->view, model_cmp, (void *)v);
 }
 
 const char *mon_by_name(enum mon_by by)

@@ -4,6 +4,7 @@
  * process ever share a label set; only the top N by live bytes are written and
  * the rest are counted. Sorts private arrays, never the snapshots.
  */
+#include "xsort.h"
 #include "prom_format.h"
 
 #include <errno.h>
@@ -121,7 +122,7 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o)
         e->live = r->live;
         e->peak = r->peak;
     }
-    qsort(v, n, sizeof *v, series_key_cmp);
+    xsort(v, n, sizeof *v, series_key_cmp);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (m > 0 && series_key_cmp(&v[m - 1], &v[i]) == 0) {
@@ -134,7 +135,7 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o)
             v[m++] = v[i];
         }
     }
-    qsort(v, m, sizeof *v, series_live_cmp);
+    xsort(v, m, sizeof *v, series_live_cmp);
     p->series = v;
     p->n = m < o->top ? m : o->top;
     p->dropped = m - p->n;

@@ -3,6 +3,7 @@
  * and picks the segment of one pid. Lists without opening anything but the
  * directory, and never follows a symbolic link.
  */
+#include "xsort.h"
 #include "segment_reader.h"
 
 #include <dirent.h>
@@ -105,7 +106,7 @@ int segread_list(const char *dir, struct segread_entry **out, size_t *n)
         return -1;
     }
     if (len)
-        qsort(v, len, sizeof *v, entry_cmp);
+        xsort(v, len, sizeof *v, entry_cmp);
     *out = v;
     *n = len;
     return 0;

@@ -6,6 +6,7 @@
  * trimmed caches); and, where the log has peaks, a new high above the peak
  * the row had already reached before the window (rejects a cache refilling).
  */
+#include "xsort.h"
 #include "trend_analysis.h"
 
 #include <err.h>
@@ -21,7 +22,7 @@ static int cmp_double(const void *pa, const void *pb)
 
 static double median(double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
+    xsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -44,7 +45,7 @@ static double mann_kendall(const double *x, size_t n, double *scratch)
         for (size_t j = i + 1; j < n; j++)
             s += (x[j] > x[i]) - (x[j] < x[i]);
     memcpy(scratch, x, n * sizeof *x);
-    qsort(scratch, n, sizeof *scratch, cmp_double);
+    xsort(scratch, n, sizeof *scratch, cmp_double);
     double dn = (double)n;
     double var = dn * (dn - 1) * (2 * dn + 5);
     for (size_t i = 0; i < n;) {

@@ -48,11 +48,12 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=
 # What each target links (add a line with each new parser's target).
 FUZZ_OBJ_fuzz_segment_reader = $(CTL_OBJ)
 FUZZ_OBJ_fuzz_flags_parse    = $(BUILD)/ctl/common_flags_parse.o
-FUZZ_OBJ_fuzz_config         = $(BUILD)/shim/config.o $(BUILD)/shim/glue.o \
-                               $(BUILD)/shim/common_flags_parse.o
-FUZZ_LIBS := $(CTL_LDLIBS) -ldl
+FUZZ_OBJ_fuzz_config         = $(SHIM_CORE_OBJ)
+FUZZ_OBJ_fuzz_log_reader     = $(CTL_OBJ)
+FUZZ_LIBS := $(CTL_LDLIBS) $(SHIM_LDLIBS)
 # libFuzzer options per target: the shim warns on stderr about bad config.
 FUZZ_OPTS_fuzz_config := -close_fd_mask=2
+FUZZ_OPTS_fuzz_log_reader := -close_fd_mask=2
 
 test-fuzz:
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SANITIZE="$(FUZZ_FLAGS)" \

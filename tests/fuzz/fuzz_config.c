@@ -1,42 +1,53 @@
 /*
- * fuzz_config.c - libFuzzer target: the shim's start-up configuration from
- * the environment. The input is split at NUL bytes into HEAPTAG_FLAGS,
- * HEAPTAG_KEEP and HEAPTAG_ROWS; whatever they say, the result is sane.
- * Run with -close_fd_mask=2: the shim's warnings on bad values go to stderr.
+ * fuzz_config.c - libFuzzer target: the shim's start-up configuration. The
+ * input is a settings file (flags, image, tracedb, wrappers, abort lines) and,
+ * after its first NUL byte, a HEAPTAG_FLAGS value; whatever they say, the
+ * result is sane. Run with -close_fd_mask=2: the shim warns on stderr.
  */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "heaptag_flags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const names[] = { "HEAPTAG_FLAGS", "HEAPTAG_KEEP", "HEAPTAG_ROWS" };
-    char *copy = malloc(size + 1);
-    if (!copy)
+    static char path[64];
+    if (!path[0])
+        snprintf(path, sizeof path, "/tmp/heaptag-fuzz-config.%d", (int)getpid());
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t file_len = nul ? (size_t)(nul - data) : size;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
         return 0;
-    memcpy(copy, data, size);
-    copy[size] = '\0';
-    char *p = copy;
-    for (int i = 0; i < 3; i++) {
-        if (p < copy + size + 1 && (p != copy + size || i == 0)) {
-            setenv(names[i], p, 1);
-            p += strlen(p) + 1;
-        } else {
-            unsetenv(names[i]);
-        }
+    if (write(fd, data, file_len) != (ssize_t)file_len) {
+        close(fd);
+        return 0;
     }
-    free(copy);
+    close(fd);
+    char env[256] = "";
+    if (nul) {
+        size_t n = size - file_len - 1;
+        if (n >= sizeof env)
+            n = sizeof env - 1;
+        memcpy(env, nul + 1, n);
+        env[n] = '\0';
+    }
+    struct ht_config_sources src = { path, NULL, "/usr/bin/fuzzed", env, NULL };
     struct ht_config cfg;
-    ht_config_load(&cfg);
+    ht_config_load_from(&cfg, &src);
     if (cfg.flags & ~(uint32_t)HT_FLAG_ALL)
         abort();
     if (cfg.rows < 64 || cfg.rows > (1u << 22))
         abort();
-    if (cfg.keep != 0 && cfg.keep != 1)
+    if (cfg.stack_depth == 0 || cfg.stack_depth > 64)
+        abort();
+    if (memchr(cfg.wrappers, 0, sizeof cfg.wrappers) == NULL)
         abort();
     return 0;
 }

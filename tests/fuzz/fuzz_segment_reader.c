@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "heaptag_segment.h"
+#include "mon_model.h"
 #include "mon_render.h"
 #include "segment_reader.h"
 
@@ -50,9 +51,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (segread_open(dir, name, &snap, &why) == SEGREAD_OK) {
         (void)segread_live_total(&snap);
         (void)segread_corrupt_total(&snap);
-        mon_render(sink, &snap, MON_SORT_BYTES, MON_FORMAT_TABLE, "ts");
-        mon_render(sink, &snap, MON_SORT_TAG, MON_FORMAT_CSV, "ts");
         segread_close(&snap);
+        /* the same file through mon's model and every log renderer */
+        pid_t pids[1] = { (pid_t)pid };
+        struct mon_cfg cfg = { dir, pids, 1, MON_BY_TAG, 1, NULL };
+        struct mon_model m;
+        mon_model_init(&m, &cfg);
+        mon_model_refresh(&m);
+        struct mon_view_cfg v;
+        memset(&v, 0, sizeof v);
+        v.sort = MON_SORT_BYTES;
+        v.pid_first = 1;
+        mon_model_view(&m, &v);
+        mon_render(sink, &m, MON_FORMAT_TABLE, "ts", 0);
+        mon_render(sink, &m, MON_FORMAT_CSV, "ts", 0);
+        mon_render(sink, &m, MON_FORMAT_JSON, "ts", 0);
+        mon_model_fini(&m);
     }
     struct segread_entry *v;
     size_t n;
