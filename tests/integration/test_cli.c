@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -100,6 +102,7 @@ Test(cli, damaged_segments_are_skipped)
     write_file("/dev/shm/heaptag.2000000003", "garbage garbage", 15);   /* not a segment */
     memset(img + 80, 0xff, 40);                                         /* lying sizes */
     write_file("/dev/shm/heaptag.2000000004", img, n);
+    unlink("/dev/shm/heaptag.2000000005"); /* left by an earlier run that failed */
     cr_assert_eq(symlink("/etc/passwd", "/dev/shm/heaptag.2000000005"), 0);
 
     r = tool("ls", NULL, NULL, NULL);
@@ -121,4 +124,29 @@ Test(cli, damaged_segments_are_skipped)
         unlink(path);
     }
     segment_remove(pid);
+}
+
+Test(cli, gc_removes_abandoned_incomplete_segments)
+{
+    /* a pid that is surely gone: a child that has been reaped */
+    pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    waitpid(gone, NULL, 0);
+    char old_path[64], live_path[64];
+    snprintf(old_path, sizeof old_path, "/dev/shm/heaptag.%d", (int)gone);
+    snprintf(live_path, sizeof live_path, "/dev/shm/heaptag.%d.7", (int)getpid());
+    static char zeros[8192];
+    write_file(old_path, zeros, sizeof zeros); /* magic never written: its creator died */
+    write_file(live_path, zeros, sizeof zeros);
+    struct timespec past[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
+    cr_assert_eq(utimensat(AT_FDCWD, old_path, past, 0), 0);
+    cr_assert_eq(utimensat(AT_FDCWD, live_path, past, 0), 0);
+    struct run_result r = tool("gc", NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_expect_neq(access(old_path, F_OK), 0, "abandoned and damaged: removed\n%s", r.out);
+    cr_expect_eq(access(live_path, F_OK), 0, "damaged but its process runs: kept");
+    run_free(&r);
+    unlink(old_path);
+    unlink(live_path);
 }
