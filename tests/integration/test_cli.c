@@ -128,25 +128,33 @@ Test(cli, damaged_segments_are_skipped)
 
 Test(cli, gc_removes_abandoned_incomplete_segments)
 {
+    /* in a directory of its own: gc in /dev/shm would take other tests' kept segments */
+    char dir[] = "/tmp/heaptag-gc-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
     /* a pid that is surely gone: a child that has been reaped */
     pid_t gone = fork();
     if (gone == 0)
         _exit(0);
     waitpid(gone, NULL, 0);
-    char old_path[64], live_path[64];
-    snprintf(old_path, sizeof old_path, "/dev/shm/heaptag.%d", (int)gone);
-    snprintf(live_path, sizeof live_path, "/dev/shm/heaptag.%d.7", (int)getpid());
+    char old_path[96], live_path[96], env[128];
+    snprintf(old_path, sizeof old_path, "%s/heaptag.%d", dir, (int)gone);
+    snprintf(live_path, sizeof live_path, "%s/heaptag.%d.7", dir, (int)getpid());
     static char zeros[8192];
     write_file(old_path, zeros, sizeof zeros); /* magic never written: its creator died */
     write_file(live_path, zeros, sizeof zeros);
     struct timespec past[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
     cr_assert_eq(utimensat(AT_FDCWD, old_path, past, 0), 0);
     cr_assert_eq(utimensat(AT_FDCWD, live_path, past, 0), 0);
-    struct run_result r = tool("gc", NULL, NULL, NULL);
+    snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
+    const char *envs[] = { env, NULL };
+    const char *argv[] = { build_path("heaptag"), "gc", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, envs, 0, NULL, &r), 0);
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     cr_expect_neq(access(old_path, F_OK), 0, "abandoned and damaged: removed\n%s", r.out);
     cr_expect_eq(access(live_path, F_OK), 0, "damaged but its process runs: kept");
     run_free(&r);
     unlink(old_path);
     unlink(live_path);
+    rmdir(dir);
 }
