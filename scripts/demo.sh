@@ -11,7 +11,8 @@ log="$out/poolmon.log"
 mkdir -p "$out"
 rm -f "$log"
 
-"$bin/heaptag" run -- "$bin/examples/leaky" "$seconds" 100 >/dev/null &
+# HEAPTAG_KEEP=0: the log is what the demo reads, so leaky's segment goes at exit
+HEAPTAG_KEEP=0 "$bin/heaptag" run -- "$bin/examples/leaky" "$seconds" 100 >/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT INT TERM
 sleep 0.5
@@ -25,4 +26,3 @@ awk '/^# /{block=""} {block=block $0 "\n"} END{printf "%s", block}' "$log"
 echo "heaptag demo: heaptag trend $log --plot $out/trend.svg"
 echo
 "$bin/heaptag" trend "$log" --plot "$out/trend.svg"
-"$bin/heaptag" gc >/dev/null
