@@ -51,13 +51,24 @@ _Static_assert(__builtin_offsetof(struct ht_block, row) == 8 &&
 /* Largest size whose header and worst-case padding cannot overflow size_t. */
 #define HT_SIZE_LIMIT (SIZE_MAX / 2)
 
+/* The header's second word before its check: row | meta << 32, and the
+ * check's top bit already set. */
+static inline uint64_t ht_block_word(uint32_t row, uint16_t meta)
+{
+    return (uint64_t)row | (uint64_t)meta << 32 | 1ull << 63;
+}
+
 /* One multiply over the block's first word and the row and meta bits, in the
  * positions they have in the second word (shifted up 16: the check itself
  * falls out), so ht_block_valid() can work on the two words as loaded. */
+static inline uint16_t ht_block_check_word(uint64_t size, uint64_t word)
+{
+    return (uint16_t)(((size ^ (word << 16)) * 0x9e3779b97f4a7c15ull) >> 48) | 0x8000u;
+}
+
 static inline uint16_t ht_block_check(uint64_t size, uint32_t row, uint16_t meta)
 {
-    uint64_t w = ((uint64_t)row | (uint64_t)meta << 32) << 16;
-    return (uint16_t)(((size ^ w) * 0x9e3779b97f4a7c15ull) >> 48) | 0x8000u;
+    return ht_block_check_word(size, ht_block_word(row, meta));
 }
 
 static inline struct ht_block *ht_block_of(void *user)
@@ -75,13 +86,19 @@ static inline int ht_block_valid(const struct ht_block *b)
     return ((h | 1ull << 63) ^ w) >> 48 == 0;
 }
 
-/* Writes the header: the second word (row, meta, check) in one store. */
+/* Writes the header from its second word (ht_block_word(), top bit set):
+ * the check is or-ed in and the word goes out in one store. */
+static inline void ht_block_set_word(struct ht_block *b, uint64_t size, uint64_t word)
+{
+    uint64_t h = (size ^ (word << 16)) * 0x9e3779b97f4a7c15ull;
+    word |= h >> 48 << 48;
+    b->size = size;
+    memcpy((char *)b + 8, &word, sizeof word);
+}
+
 static inline void ht_block_set(struct ht_block *b, uint64_t size, uint32_t row, uint16_t meta)
 {
-    uint64_t w = (uint64_t)row | (uint64_t)meta << 32;
-    w |= (uint64_t)ht_block_check(size, row, meta) << 48;
-    b->size = size;
-    memcpy((char *)b + 8, &w, sizeof w);
+    ht_block_set_word(b, size, ht_block_word(row, meta));
 }
 
 /* The pointer the real allocator returned for this block. */

@@ -49,7 +49,7 @@ static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
 static int row_ok(uint32_t row)
 {
-    return row != HT_ROW_NONE && ht_state.seg && row < ht_state.seg->row_capacity;
+    return row < ht_state.row_limit; /* HT_ROW_NONE is above any */
 }
 
 /* "block of N bytes at 0x.. (tag T, allocated at S (mod+off))" */
