@@ -27,10 +27,10 @@ static inline uint32_t flags_now(void)
     return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
 }
 
-/* A row the counters may go to (HT_ROW_NONE is above any capacity). */
-static inline int row_ok(uint32_t row)
+/* A block's counter line free may count on (HT_ROW_NONE is above any). */
+static inline int line_ok(uint32_t line)
 {
-    return row < ht_state.row_limit;
+    return line < ht_state.line_limit;
 }
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
@@ -180,10 +180,10 @@ __attribute__((noinline)) void ht_free_cold(void *p)
     }
     /* read once: the counting atomics would make the compiler read again */
     uint64_t size = b->size;
-    uint32_t row = b->row;
+    uint32_t line = b->line;
     uint16_t meta = b->meta;
-    if (row_ok(row))
-        ht_count_free(row, meta & HT_META_SHARD_MASK, size);
+    if (line_ok(line))
+        ht_count_free_at(ht_shard_of_line(line), size);
     void *base = ht_block_base(b);
     if (meta & HT_META_STACK)
         free_stack(base, size);
@@ -252,8 +252,8 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
         return NULL; /* the old block is untouched and still counted */
-    if (row_ok(old.row))
-        ht_count_free(old.row, old.meta & HT_META_SHARD_MASK, old.size);
+    if (line_ok(old.line))
+        ht_count_free_at(ht_shard_of_line(old.line), old.size);
     ht_block_set(nb, size, row, (uint16_t)t->shard);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);

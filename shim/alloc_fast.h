@@ -61,11 +61,13 @@ static inline __attribute__((always_inline)) void ht_free_fast(void *p)
     uint64_t size = b->size;
     uint64_t word;
     memcpy(&word, (const char *)b + 8, sizeof word);
-    /* a valid check and a row below the capacity: a row of this segment
+    /* a valid check and a line below the limit: a shard of this segment
      * (HT_ROW_NONE, counted nowhere, is above any) */
-    if (likely((uint32_t)word < ht_state.row_limit))
+    if (likely((uint32_t)word < ht_state.line_limit))
         ht_count_free_at(ht_shard_of_word(word), size);
-    b->check = 0; /* a second free of this block must not look like ours */
+    /* a second free of this block must not look like ours: the whole second
+     * word cleared, one store */
+    memset((char *)b + 8, 0, 8);
     ht_real_free(b);
 }
 

@@ -101,7 +101,7 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     e->key = key;
-    e->word = ht_block_word(row, (uint16_t)t->shard);
+    e->word = ht_block_word(ht_line_of(row, t->shard), (uint16_t)t->shard);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -38,7 +38,7 @@ static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
 
 _Static_assert(HT_CACHE_SIZE == 64, "ht_cache_slot() yields six bits");
 
-/* The cache alone: 1 and the entry's word (row | shard << 32) in *word on a
+/* The cache alone: 1 and the entry's word (ht_block_word()) in *word on a
  * hit, 0 on a miss. The word is one load: whole, from one entry. */
 static inline int ht_rows_cached_word(struct ht_thread *t, uint64_t site, uint64_t *word)
 {
@@ -56,7 +56,7 @@ static inline int ht_rows_cached(struct ht_thread *t, uint64_t site, uint32_t *r
     uint64_t word;
     if (!ht_rows_cached_word(t, site, &word))
         return 0;
-    *row = (uint32_t)word;
+    *row = ht_line_row((uint32_t)word);
     return 1;
 }
 
@@ -79,21 +79,24 @@ static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
     return ht_rows_lookup_slow(t, site, 0);
 }
 
-/* &ht_state.rows[row].shard[shard], as one multiply-add: a row is five
- * cache lines, its header and then the shards. */
-static inline struct ht_shard *ht_shard_of(uint32_t row, uint32_t shard)
+/* &ht_state.rows[row].shard[shard] from its line (ht_line_of()). */
+static inline struct ht_shard *ht_shard_of_line(uint32_t line)
 {
-    _Static_assert(sizeof(struct ht_row) == 5 * sizeof(struct ht_shard) &&
+    _Static_assert(sizeof(struct ht_row) == HT_ROW_LINES * sizeof(struct ht_shard) &&
                        __builtin_offsetof(struct ht_row, shard) == sizeof(struct ht_shard),
                    "row = header line + HT_SHARDS shard lines");
-    return (struct ht_shard *)ht_state.rows + ((size_t)row * 5 + 1 + shard);
+    return (struct ht_shard *)ht_state.rows + line;
 }
 
-/* The same from a header's second word (row | meta << 32; the shard is the
- * meta's low bits, the check above them is ignored). */
+static inline struct ht_shard *ht_shard_of(uint32_t row, uint32_t shard)
+{
+    return ht_shard_of_line(ht_line_of(row, shard));
+}
+
+/* The same from a header's (or cache entry's) second word. */
 static inline struct ht_shard *ht_shard_of_word(uint64_t word)
 {
-    return ht_shard_of((uint32_t)word, (uint32_t)(word >> 32) & HT_META_SHARD_MASK);
+    return ht_shard_of_line((uint32_t)word);
 }
 
 /* Counting: relaxed atomics on the thread's own shard, rarely shared. */

@@ -8,6 +8,8 @@
  */
 #include "segment.h"
 
+#include "block.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -162,7 +164,7 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.shared = shared;
     ht_state.buckets = (uint32_t *)((char *)h + h->buckets_offset);
     ht_state.rows = (struct ht_row *)((char *)h + h->rows_offset);
-    ht_state.row_limit = h->row_capacity;
+    ht_state.line_limit = h->row_capacity * HT_ROW_LINES;
     /* rows moved (a fork child's fresh segment): no cached row may stand */
     __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
@@ -261,7 +263,7 @@ void ht_segment_fork_child(void)
         ht_warn("fork: no segment for the child; counting off");
         static uint32_t off_flags;
         __atomic_store_n(&ht_state.flags, &off_flags, __ATOMIC_RELEASE);
-        ht_state.row_limit = 0; /* nor free into it */
+        ht_state.line_limit = 0; /* nor free into it */
         if (snap)
             munmap(snap, size);
         return;

@@ -17,13 +17,13 @@
 #define HT_CACHE_SIZE 64 /* power of two */
 
 /* One key -> row. Hit: site and key both match; the row comes with the
- * shard in the header's word layout (ht_block_word()), read in one load so
+ * shard as the header's second word (ht_block_word()), read in one load so
  * that a signal handler rewriting the entry cannot pair one key's row with
  * another's shard. */
 struct ht_cache_entry {
     uint64_t site; /* 0: empty; written last so a signal handler never sees half an entry */
     uint64_t key;  /* ht_thread.key ^ ht_state.epoch at the time of filling */
-    uint64_t word; /* row | shard << 32 */
+    uint64_t word; /* ht_block_word(line of row and shard, shard) */
     uint64_t unused;
 };
 
@@ -45,7 +45,8 @@ struct ht_state {
     uint64_t epoch;            /* bumped when rows must no longer come from caches
                                 * (module changes, the segment remapped); < 2^63 */
     struct ht_row *rows;
-    uint32_t row_limit;        /* rows counters may go to: seg->row_capacity, 0 if none */
+    uint32_t line_limit;       /* counter lines free may count on: row_capacity *
+                                * HT_ROW_LINES, 0 without a segment */
     uint32_t next_shard;
     struct ht_seg_header *seg; /* the segment, or a private fallback mapping */
     uint32_t *buckets;
