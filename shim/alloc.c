@@ -3,9 +3,10 @@
  *
  * Runs inside every malloc of the host program: no locks, no allocation of its
  * own, no stdio. The common case (counting on, no checks) stays in the first
- * branch; everything rare goes through alloc_general().
+ * branch; everything rare goes through ht_alloc_general().
  */
 #include "alloc.h"
+#include "alloc_fast.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,10 +27,10 @@ static inline uint32_t flags_now(void)
     return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
 }
 
-/* A row the counters may go to (HT_ROW_NONE is above any capacity). */
-static inline int row_ok(uint32_t row)
+/* A block's counter line free may count on (HT_ROW_NONE is above any). */
+static inline int line_ok(uint32_t line)
 {
-    return ht_state.seg && row < ht_state.seg->row_capacity;
+    return line < ht_state.line_limit;
 }
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
@@ -49,8 +50,8 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
 }
 
 /* Every allocation that is not the plain counted malloc. */
-static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, int zero,
-                                                     uint64_t site)
+__attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int zero,
+                                                 uint64_t site)
 {
     uint32_t flags = flags_now();
     if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
@@ -114,49 +115,23 @@ static __attribute__((noinline)) void *alloc_general(size_t size, size_t align, 
     return b + 1;
 }
 
-/* ht_alloc() after a cache miss, kept out of line so that the hot path holds
- * nothing but the size and the site across its one call. */
-static __attribute__((noinline)) void *alloc_count_slow(struct ht_block *b, size_t size,
-                                                        uint64_t site)
+/* The fast path after a cache miss. Re-entered (a signal handler in our slow
+ * path, the unwinder's own allocation): counted at the immediate caller, with
+ * no unwind, as ht_alloc_general() would. */
+__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    uint32_t row = ht_rows_lookup_slow(t, site, 1);
+    uint32_t row = ht_rows_lookup_slow(t, site, t->depth == 0);
     ht_block_set(b, size, row, (uint16_t)t->shard);
     ht_count_alloc(row, t->shard, size);
     return b + 1;
 }
 
-/* The second half of the hot path: row, header, counters. A function of its
- * own, reached by a tail jump, so that only the size and the site have to
- * live across the call to the real malloc (fewer registers saved and
- * restored on every allocation). */
-static __attribute__((noinline)) void *alloc_count(struct ht_block *b, size_t size,
-                                                   uint64_t site)
-{
-    struct ht_thread *t = &ht_self;
-    uint32_t row;
-    if (unlikely(!ht_rows_cached(t, site, &row)))
-        return alloc_count_slow(b, size, site);
-    uint32_t shard = t->shard;
-    ht_block_set(b, size, row, (uint16_t)shard);
-    ht_count_alloc(row, shard, size);
-    return b + 1;
-}
-
-/* The hot path: the plain counted malloc. The row is looked up after the real
- * malloc; a failed malloc counts nothing either way. */
+/* The hot path (alloc_fast.h): the plain counted malloc. The row is looked up
+ * after the real malloc; a failed malloc counts nothing either way. */
 void *ht_alloc(size_t size, uint64_t site)
 {
-    struct ht_thread *t = &ht_self;
-    uint32_t flags = flags_now();
-    if (unlikely((flags & (HT_FLAGS_COLD | HT_FLAG_ptg)) != HT_FLAG_ptg || t->depth != 0 ||
-                 size > HT_SIZE_LIMIT))
-        return alloc_general(size, 0, 0, site);
-
-    struct ht_block *b = ht_real_malloc(size + HT_BLOCK_HDR);
-    if (unlikely(!b))
-        return NULL;
-    return alloc_count(b, size, site);
+    HT_ALLOC_FAST_RETURN(size, site);
 }
 
 void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
@@ -166,12 +141,12 @@ void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    return alloc_general(total, 0, 1, site);
+    return ht_alloc_general(total, 0, 1, site);
 }
 
 void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
 {
-    return alloc_general(size, align, 0, site);
+    return ht_alloc_general(size, align, 0, site);
 }
 
 static __attribute__((noinline)) void free_foreign(void *p)
@@ -190,37 +165,42 @@ static __attribute__((noinline)) void free_stack(const void *base, uint64_t size
     ht_stacks_count_free(stack, size);
 }
 
-void ht_free(void *p)
+/* Every free but the plain counted block's: foreign pointers, checked,
+ * aligned and ust blocks. */
+__attribute__((noinline)) void ht_free_cold(void *p)
 {
-    if (unlikely(!p))
-        return;
     struct ht_block *b = ht_block_of(p);
-    if (unlikely(!ht_block_valid(b))) {
+    if (!ht_block_valid(b)) {
         free_foreign(p);
         return;
     }
-    if (unlikely(b->meta & HT_META_CHECKED)) {
+    if (b->meta & HT_META_CHECKED) {
         ht_check_free(p, b, HT_OP_FREE);
         return;
     }
     /* read once: the counting atomics would make the compiler read again */
     uint64_t size = b->size;
-    uint32_t row = b->row;
+    uint32_t line = b->line;
     uint16_t meta = b->meta;
-    if (row_ok(row))
-        ht_count_free(row, meta & HT_META_SHARD_MASK, size);
-    void *base = (meta & HT_META_ALIGN_MASK) ? ht_block_base(b) : (void *)b;
-    if (unlikely(meta & HT_META_STACK))
+    if (line_ok(line))
+        ht_count_free_at(ht_shard_of_line(line), size);
+    void *base = ht_block_base(b);
+    if (meta & HT_META_STACK)
         free_stack(base, size);
     b->check = 0; /* a second free of this block must not look like ours */
     ht_real_free(base);
+}
+
+void ht_free(void *p)
+{
+    ht_free_fast(p);
 }
 
 /* realloc of a block that needs more than the real realloc: alignment kept
  * by copying into a fresh block. */
 static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t site)
 {
-    void *q = alloc_general(size, 0, 0, site);
+    void *q = ht_alloc_general(size, 0, 0, site);
     if (!q)
         return NULL;
     memcpy(q, p, b->size < size ? b->size : size);
@@ -272,8 +252,8 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
         return NULL; /* the old block is untouched and still counted */
-    if (row_ok(old.row))
-        ht_count_free(old.row, old.meta & HT_META_SHARD_MASK, old.size);
+    if (line_ok(old.line))
+        ht_count_free_at(ht_shard_of_line(old.line), old.size);
     ht_block_set(nb, size, row, (uint16_t)t->shard);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);

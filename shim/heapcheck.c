@@ -47,9 +47,9 @@ static uint8_t guard_byte(size_t i) { return (uint8_t)(0xc5u + 7u * (unsigned)i)
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
-static int row_ok(uint32_t row)
+static int line_ok(uint32_t line)
 {
-    return row != HT_ROW_NONE && ht_state.seg && row < ht_state.seg->row_capacity;
+    return line < ht_state.line_limit; /* HT_ROW_NONE is above any */
 }
 
 /* "block of N bytes at 0x.. (tag T, allocated at S (mod+off))" */
@@ -209,8 +209,8 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
     uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
     uint16_t meta = (uint16_t)old;
     uint64_t size = b->size;
-    uint32_t row = b->row;
-    if ((uint16_t)(old >> 16) != ht_block_check(size, row, meta) || (meta & HT_META_FREED)) {
+    uint32_t line = b->line;
+    if ((uint16_t)(old >> 16) != ht_block_check(size, line, meta) || (meta & HT_META_FREED)) {
         report_freed(p, size, op);
         return;
     }
@@ -220,7 +220,7 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
     }
     /* Claim the block: of two frees racing, exactly one wins. */
     uint16_t nmeta = (meta & HT_META_FREE_CHECK) ? (uint16_t)(meta | HT_META_FREED) : meta;
-    uint16_t ncheck = (meta & HT_META_FREE_CHECK) ? ht_block_check(size, row, nmeta) : 0;
+    uint16_t ncheck = (meta & HT_META_FREE_CHECK) ? ht_block_check(size, line, nmeta) : 0;
     if (!__atomic_compare_exchange_n(w, &old, (uint32_t)nmeta | (uint32_t)ncheck << 16, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         report_freed(p, size, op);
@@ -230,8 +230,8 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
         ht_registry_remove((uintptr_t)p);
     if (meta & HT_META_TAIL)
         check_tail(p, size, op);
-    if (row_ok(row))
-        ht_count_free(row, meta & HT_META_SHARD_MASK, size);
+    if (line_ok(line))
+        ht_count_free_at(ht_shard_of_line(line), size);
     if (meta & HT_META_FREE_CHECK)
         quarantine(p, size);
     else

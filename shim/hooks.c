@@ -10,14 +10,16 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "alloc_fast.h"
 
 #define CALLER() ((uint64_t)__builtin_return_address(0))
 
 static int is_pow2(size_t v) { return v && !(v & (v - 1)); }
 
-HT_EXPORT void *malloc(size_t size) { return ht_alloc(size, CALLER()); }
+/* malloc and free inline their fast paths: no call but the real allocator's. */
+HT_EXPORT void *malloc(size_t size) { HT_ALLOC_FAST_RETURN(size, CALLER()); }
 
-HT_EXPORT void free(void *p) { ht_free(p); }
+HT_EXPORT void free(void *p) { ht_free_fast(p); }
 
 HT_EXPORT void *calloc(size_t count, size_t size)
 {

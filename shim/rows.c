@@ -94,13 +94,14 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
         return row; /* t->cache_writing: we interrupted our own cache write */
     t->cache_writing = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, tag[0], tag[1])];
+    /* filed under the key of the bytes looked up, whatever t->key holds
+     * while a scope is being entered */
+    uint64_t key = ht_tag_key(tag[0], tag[1]) ^ __atomic_load_n(&ht_state.epoch, __ATOMIC_RELAXED);
+    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, key)];
     __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    e->tag0 = tag[0];
-    e->tag1 = tag[1];
-    e->row = row;
-    e->epoch = ht_state.epoch;
+    e->key = key;
+    e->word = ht_block_word(ht_line_of(row, t->shard), (uint16_t)t->shard);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -8,6 +8,8 @@
  */
 #include "segment.h"
 
+#include "block.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -19,7 +21,9 @@
 
 #define PAGE 4096u
 
-struct ht_state ht_state;
+/* Flags read as PENDING until ht_init() points them at the segment. */
+static uint32_t pending_flags = HT_FLAG_INTERNAL_PENDING;
+struct ht_state ht_state = { .flags = &pending_flags };
 
 static uint64_t round_page(uint64_t v) { return (v + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
 
@@ -160,6 +164,9 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.shared = shared;
     ht_state.buckets = (uint32_t *)((char *)h + h->buckets_offset);
     ht_state.rows = (struct ht_row *)((char *)h + h->rows_offset);
+    ht_state.line_limit = h->row_capacity * HT_ROW_LINES;
+    /* rows moved (a fork child's fresh segment): no cached row may stand */
+    __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
 }
 
@@ -256,6 +263,7 @@ void ht_segment_fork_child(void)
         ht_warn("fork: no segment for the child; counting off");
         static uint32_t off_flags;
         __atomic_store_n(&ht_state.flags, &off_flags, __ATOMIC_RELEASE);
+        ht_state.line_limit = 0; /* nor free into it */
         if (snap)
             munmap(snap, size);
         return;

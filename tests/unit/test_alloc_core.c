@@ -33,7 +33,7 @@ static struct sums row_sums(uint32_t row)
     return s;
 }
 
-static uint32_t row_of(void *p) { return ht_block_of(p)->row; }
+static uint32_t row_of(void *p) { return ht_block_row(ht_block_of(p)); }
 
 static void setup(void) { ht_init(); }
 
