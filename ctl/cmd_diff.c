@@ -89,6 +89,24 @@ static int by_id(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Sorts d by ID and adds up entries that share one (the same source-level
+ * stack recorded at several return addresses); the first keeps its frames. */
+static void diff_merge(struct diff_dump *d)
+{
+    xsort(d->v, d->n, sizeof *d->v, by_id);
+    size_t out = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (out && d->v[out - 1].id == d->v[i].id) {
+            d->v[out - 1].live_allocs += d->v[i].live_allocs;
+            d->v[out - 1].live_bytes += d->v[i].live_bytes;
+            free(d->v[i].frames);
+            continue;
+        }
+        d->v[out++] = d->v[i];
+    }
+    d->n = out;
+}
+
 struct diff_change {
     const struct diff_stack *old, *new;
     int64_t bytes, allocs;
@@ -111,8 +129,8 @@ int cmd_diff(int argc, char **argv)
     struct diff_dump od = { 0 }, nd = { 0 };
     diff_read(argv[1], &od);
     diff_read(argv[2], &nd);
-    xsort(od.v, od.n, sizeof *od.v, by_id);
-    xsort(nd.v, nd.n, sizeof *nd.v, by_id);
+    diff_merge(&od);
+    diff_merge(&nd);
 
     struct diff_change *ch = calloc(nd.n ? nd.n : 1, sizeof *ch);
     if (!ch)

@@ -40,15 +40,25 @@ static uint64_t id_mix(uint64_t h, const char *s)
     return (h ^ 0xff) * 0x100000001b3ull;
 }
 
+/* A stack's ID names it at source level: the row's explicit tag (call-site
+ * rows have none: their site is the first frame anyway) and each frame as
+ * function and file:line where the symbols say, module+offset otherwise. So
+ * the copies of one call that inlining or unrolling made share an ID, and so
+ * do the same stacks of two runs; diff adds up entries with the same ID. */
 static uint64_t stack_id(struct sym_cache *sc, const struct segread_snap *snap,
-                         const char *label, const struct segread_stack *st)
+                         const struct segread_row *r, const uint64_t *frames, uint32_t depth)
 {
-    uint64_t h = id_mix(0xcbf29ce484222325ull, label);
+    uint64_t h = id_mix(0xcbf29ce484222325ull, r && r->kind == HT_KIND_TAG ? r->tag : "");
     char buf[64];
-    for (uint32_t i = 0; i < st->depth; i++) {
+    for (uint32_t i = 0; i < depth; i++) {
         struct sym_info si;
-        uint64_t a = st->frames[i];
-        if (sym_lookup(sc, snap, a, &si) == 0) {
+        uint64_t a = frames[i];
+        int known = sym_lookup(sc, snap, a, &si) == 0;
+        if (known && si.func[0]) {
+            h = id_mix(h, si.func);
+            h = id_mix(h, si.file);
+            snprintf(buf, sizeof buf, ":%d", si.line);
+        } else if (known) {
             h = id_mix(h, si.module);
             snprintf(buf, sizeof buf, "+%" PRIx64, si.offset);
         } else {
@@ -57,6 +67,12 @@ static uint64_t stack_id(struct sym_cache *sc, const struct segread_snap *snap,
         h = id_mix(h, buf);
     }
     return h;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
 static int by_row_live(const void *a, const void *b)
@@ -118,23 +134,41 @@ static void dump_write(FILE *out, struct segread_snap *snap, struct segread_stac
         }
     }
     xsort(stacks, n_stacks, sizeof stacks[0], by_stack_live);
+    uint32_t *with_stacks = calloc(n_stacks ? n_stacks : 1, sizeof *with_stacks);
+    if (!with_stacks)
+        errx(1, "out of memory");
     for (size_t i = 0; i < n_stacks; i++) {
         const struct segread_stack *st = &stacks[i];
+        with_stacks[i] = st->row;
         uint64_t n = live_allocs(st->allocs, st->frees);
         if (!n && !st->live)
             continue;
-        char label[128] = "?";
         const struct segread_row *r = row_by_index(snap, st->row);
-        if (r)
-            site_row_label(label, sizeof label, snap, r);
         fprintf(out, "stack %016" PRIx64 " row=%u allocs=%" PRIu64 " frees=%" PRIu64
                 " live_allocs=%" PRIu64 " live_bytes=%" PRIu64 "\n",
-                stack_id(sc, snap, label, st), st->row, st->allocs, st->frees, n, st->live);
+                stack_id(sc, snap, r, st->frames, st->depth), st->row, st->allocs, st->frees, n,
+                st->live);
         for (uint32_t k = 0; k < st->depth; k++) {
             fprintf(out, "  #%u ", k);
             dump_frame(out, sc, snap, st->frames[k]);
         }
     }
+    /* Rows with no stack of their own (ust off, or its table full) stand as
+     * one-frame stacks at their site, so diff compares them all the same. */
+    xsort(with_stacks, n_stacks, sizeof *with_stacks, by_u32);
+    for (size_t i = 0; i < snap->n_rows; i++) {
+        const struct segread_row *r = &snap->rows[i];
+        uint64_t n = live_allocs(r->allocs, r->frees);
+        if ((!n && !r->live) || !r->site ||
+            (n_stacks && bsearch(&r->index, with_stacks, n_stacks, sizeof *with_stacks, by_u32)))
+            continue;
+        fprintf(out, "stack %016" PRIx64 " row=%u allocs=%" PRIu64 " frees=%" PRIu64
+                " live_allocs=%" PRIu64 " live_bytes=%" PRIu64 "\n",
+                stack_id(sc, snap, r, &r->site, 1), r->index, r->allocs, r->frees, n, r->live);
+        fputs("  #0 ", out);
+        dump_frame(out, sc, snap, r->site);
+    }
+    free(with_stacks);
     fputs("end\n", out);
     sym_cache_free(sc);
 }

@@ -13,8 +13,13 @@
  *   end
  *
  * Unknown parts read "??" (function, file; line 0) or "0xADDR" (no module).
- * ID is 16 hex digits naming the stack by its row label and frames. Rows and
- * stacks with nothing live are left out; both are sorted by live bytes.
+ * ID is 16 hex digits naming the stack at source level: the row's explicit
+ * tag and each frame's function and file:line (module+offset where the
+ * symbols are missing), so copies of one call made by inlining or unrolling,
+ * and the same stack in another run, share it; diff adds such entries up.
+ * A row without stacks of its own (ust off) is written as a one-frame stack
+ * at its site. Rows and stacks with nothing live are left out; both are
+ * sorted by live bytes.
  */
 #ifndef HT_DUMP_FORMAT_H
 #define HT_DUMP_FORMAT_H

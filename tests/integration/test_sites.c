@@ -146,10 +146,12 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-Test(sites, diff_ranks_faster_leak_first)
+/* twoleaks under flags: dump, 10 rounds, dump, diff. With ust the stacks run
+ * from xmalloc down to main; without it each row stands as a one-frame stack
+ * at its site (the wrapper's caller). */
+static void diff_two_leaks(const char *flags, int with_ust)
 {
-    const char *env[] = { "HEAPTAG_FLAGS=+ptg+ust", "HEAPTAG_WRAPPERS=xmalloc",
-                          "HEAPTAG_KEEP=0", NULL };
+    const char *env[] = { flags, "HEAPTAG_WRAPPERS=xmalloc", "HEAPTAG_KEEP=0", NULL };
     int to;
     FILE *from;
     pid_t pid = start(build_path("tests/progs/twoleaks"), env, &to, &from);
@@ -182,13 +184,20 @@ Test(sites, diff_ranks_faster_leak_first)
     const char *f_end = strstr(fast, "\n\n");
     const char *s_end = strstr(slow, "\n\n");
     cr_assert(f_end && s_end);
-    const char *a = strstr(fast, "  #0 xmalloc "), *b = strstr(fast, "  #1 leak_fast "),
-               *c = strstr(fast, "  #3 main ");
-    cr_expect(a && b && c && c < f_end, "fast stack:\n%s", fast);
-    a = strstr(slow, "  #0 xmalloc ");
-    b = strstr(slow, "  #1 leak_slow ");
-    c = strstr(slow, "  #3 main ");
-    cr_expect(a && b && c && c < s_end, "slow stack:\n%s", slow);
+    if (with_ust) {
+        const char *a = strstr(fast, "  #0 xmalloc "), *b = strstr(fast, "  #1 leak_fast "),
+                   *c = strstr(fast, "  #3 main ");
+        cr_expect(a && b && c && c < f_end, "fast stack:\n%s", fast);
+        a = strstr(slow, "  #0 xmalloc ");
+        b = strstr(slow, "  #1 leak_slow ");
+        c = strstr(slow, "  #3 main ");
+        cr_expect(a && b && c && c < s_end, "slow stack:\n%s", slow);
+    } else {
+        const char *b = strstr(fast, "  #0 leak_fast ");
+        cr_expect(b && b < f_end, "fast row at its caller:\n%s", fast);
+        b = strstr(slow, "  #0 leak_slow ");
+        cr_expect(b && b < s_end, "slow row at its caller:\n%s", slow);
+    }
     cr_expect(strstr(r.out, "Total change == +4000 bytes, +40 allocations (2 stacks grew)"),
               "%s", r.out);
     free(d1);
@@ -198,6 +207,16 @@ Test(sites, diff_ranks_faster_leak_first)
     unlink(new);
     fclose(from);
     close(to);
+}
+
+Test(sites, diff_ranks_faster_leak_first)
+{
+    diff_two_leaks("HEAPTAG_FLAGS=+ptg+ust", 1);
+}
+
+Test(sites, diff_without_stacks_compares_rows)
+{
+    diff_two_leaks("HEAPTAG_FLAGS=+ptg", 0);
 }
 
 Test(sites, diff_rejects_non_dump)
