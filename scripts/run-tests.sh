@@ -21,4 +21,6 @@ for t in "$@"; do
 done
 [ -n "$bad_bins" ] && echo "failing test binaries:$bad_bins"
 echo "tests: $passed passed, $failed failed"
+# HEAPTAG_COUNTS: a file that collects the counts of every run for one summary
+[ -n "${HEAPTAG_COUNTS:-}" ] && echo "$passed $failed" >>"$HEAPTAG_COUNTS"
 [ -z "$bad_bins" ] && [ "$failed" -eq 0 ]

@@ -69,21 +69,24 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* What each module is, from its name: recomputed after a rescan. */
+/* What each module is, from its name: recomputed after a rescan. Threads
+ * may refresh at once; they write the same values, each store atomic. */
 static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
 {
     const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
     uint32_t used = __atomic_load_n(&h->modules_used, __ATOMIC_ACQUIRE);
-    if (!self_base) {
+    uint64_t self = __atomic_load_n(&self_base, __ATOMIC_RELAXED);
+    if (!self) {
         Dl_info di;
         if (dladdr((void *)ht_sites_class, &di) && di.dli_fbase)
-            self_base = (uint64_t)di.dli_fbase;
+            self = (uint64_t)di.dli_fbase;
+        __atomic_store_n(&self_base, self, __ATOMIC_RELAXED);
     }
     int cxx = 0;
     for (uint32_t i = 0; i < used && i < h->module_capacity && i < HT_DEFAULT_MODULES; i++) {
         const char *b = base_name(t[i].path);
         uint8_t r = ROLE_APP;
-        if (self_base && self_base >= t[i].base && self_base - t[i].base < t[i].size)
+        if (self && self >= t[i].base && self - t[i].base < t[i].size)
             r = ROLE_SELF;
         else if (starts(b, "libunwind"))
             r = ROLE_SELF;
@@ -93,9 +96,9 @@ static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
             r = ROLE_CXX;
         if (r == ROLE_CXX && t[i].state == 1)
             cxx = 1;
-        roles[i] = r;
+        __atomic_store_n(&roles[i], r, __ATOMIC_RELAXED);
     }
-    cxx_loaded = cxx;
+    __atomic_store_n(&cxx_loaded, cxx, __ATOMIC_RELAXED);
     __atomic_store_n(&roles_gen, gen, __ATOMIC_RELEASE);
 }
 
@@ -155,7 +158,7 @@ static int classify(uint64_t addr)
         roles_refresh(h, gen);
     if (m < 0 || m >= HT_DEFAULT_MODULES)
         return HT_SITE_DIRECT; /* JIT or unknown code: its own site */
-    switch (roles[m]) {
+    switch (__atomic_load_n(&roles[m], __ATOMIC_RELAXED)) {
     case ROLE_SELF:
         return HT_SITE_SELF;
     case ROLE_WRAPPER:
@@ -163,7 +166,7 @@ static int classify(uint64_t addr)
     case ROLE_CXX:
         break;
     default:
-        if (!n_user_wrappers && !cxx_loaded)
+        if (!n_user_wrappers && !__atomic_load_n(&cxx_loaded, __ATOMIC_RELAXED))
             return HT_SITE_DIRECT;
     }
     char name[256];

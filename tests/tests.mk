@@ -53,10 +53,17 @@ test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
 # integration tests where the shim, the tool and the programs are.
+# The last line sums every Criterion run (plain and ASan); the TSan program and
+# the fuzz targets count one each. Reaching it means nothing failed.
 test: deps test-deps
 	@$(MAKE) --no-print-directory test-build
-	@HEAPTAG_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
-	@$(MAKE) --no-print-directory test-asan test-tsan test-fuzz
+	@rm -f $(BUILD)/test-counts
+	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts HEAPTAG_BUILD=$(abspath $(BUILD)) \
+	    scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts \
+	    $(MAKE) --no-print-directory test-asan test-tsan test-fuzz
+	@awk -v extra=$(words $(TSAN_BIN) $(FUZZ_NAMES)) '{ p += $$1; f += $$2 } \
+	    END { printf "tests: %d passed, %d failed\n", p + extra, f }' $(BUILD)/test-counts
 
 .PHONY: test-build
 
