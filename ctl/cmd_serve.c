@@ -103,6 +103,8 @@ int cmd_serve(int argc, char **argv)
     char bound[96];
     const char *why;
     int fd = http_listen(listen_on, allow_remote, bound, sizeof bound, &why);
+    if (fd == -2)
+        ctl_usage_error("serve: bad --listen '%s': %s", listen_on, why);
     if (fd < 0)
         errx(1, "serve: cannot listen on %s: %s", listen_on, why);
     printf("heaptag: serving http://%s/metrics (segments in %s)\n", bound, ctx.dir);

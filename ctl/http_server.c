@@ -380,13 +380,13 @@ int http_listen(const char *spec, int allow_remote, char *bound, size_t bn, cons
 
     if (split_spec(spec, host, sizeof host, port, sizeof port) != 0) {
         *why = "expected HOST:PORT or [IPV6]:PORT with a numeric host";
-        return -1;
+        return -2;
     }
     if (!strcmp(host, "localhost"))
         strcpy(host, "127.0.0.1");
     if (getaddrinfo(host, port, &hints, &ai) != 0) {
         *why = "expected HOST:PORT or [IPV6]:PORT with a numeric host";
-        return -1;
+        return -2;
     }
     if (!allow_remote && !http_is_loopback(ai->ai_addr)) {
         freeaddrinfo(ai);

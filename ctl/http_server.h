@@ -43,8 +43,9 @@ int http_is_loopback(const struct sockaddr *sa);
 
 /* Binds and listens on "HOST:PORT" or "[V6]:PORT" (numeric host, or
  * "localhost" meaning 127.0.0.1; port 0 picks a free one). A host that is not
- * loopback is refused unless allow_remote. Returns the socket, or -1 with *why
- * set (a static string, or errno's text). bound gets "HOST:PORT" as bound. */
+ * loopback is refused unless allow_remote. Returns the socket; -2 when spec is
+ * not an address of that form, -1 when it cannot be served; *why says why (a
+ * static string, or errno's text). bound gets "HOST:PORT" as bound. */
 int http_listen(const char *spec, int allow_remote, char *bound, size_t bn, const char **why);
 
 /* Serves on the listening socket fd until poll fails for good (returns -1). */

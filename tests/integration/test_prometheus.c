@@ -175,8 +175,9 @@ Test(prom, export_usage_and_missing_pids)
     const char *bad_top[] = { build_path("heaptag"), "export", "--prometheus", "--top", "0", NULL };
     const char *bad_by[] = { build_path("heaptag"), "export", "--prometheus", "--by", "x", NULL };
     const char *no_val[] = { build_path("heaptag"), "export", "--prometheus", "-p", NULL };
+    const char *bad_addr[] = { build_path("heaptag"), "serve", "--listen", "nowhere", NULL };
     const char *remote[] = { build_path("heaptag"), "serve", "--listen", "0.0.0.0:0", NULL };
-    const char *const *usage[] = { no_format, bad_top, bad_by, no_val };
+    const char *const *usage[] = { no_format, bad_top, bad_by, no_val, bad_addr };
     struct run_result r;
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         cr_assert_eq(run_cmd(usage[i], NULL, 0, NULL, &r), 0);
