@@ -207,13 +207,18 @@ static void trend_write_plot(const struct trend_opts *o, const struct verdict *v
                              const char *subtitle)
 {
     struct plot_line lines[PLOT_MAX_LINES];
+    static char funcs[PLOT_MAX_LINES][256];
     size_t k = 0, want = o->top < PLOT_MAX_LINES ? o->top : PLOT_MAX_LINES;
     if (want < 2)
         want = 2;
     /* suspects first (v is sorted so), then the biggest of the rest */
     for (size_t i = 0; i < n && k < want; i++)
-        if (v[i].s->n)
-            lines[k++] = (struct plot_line){ v[i].s, v[i].r.suspect, v[i].r.rate_bph };
+        if (v[i].s->n) {
+            int named = v[i].r.suspect && trend_function(v[i].s, funcs[k], sizeof funcs[k]) == 0;
+            lines[k] = (struct plot_line){ v[i].s, v[i].r.suspect, v[i].r.rate_bph,
+                                           named ? funcs[k] : NULL };
+            k++;
+        }
     size_t len = strlen(o->plot);
     int html = len > 5 && (!strcmp(o->plot + len - 5, ".html") || !strcmp(o->plot + len - 4, ".htm"));
     FILE *f = fopen(o->plot, "we");

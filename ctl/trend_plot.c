@@ -187,6 +187,12 @@ int trend_plot(FILE *out, const struct plot_line *lines, size_t n, int html, con
             ly += 16;
             fprintf(out, "<text x='%d' y='%d' fill='%s'>LEAK: +%s per hour</text>\n",
                     W - RIGHT + 46, ly + 4, color, rate);
+            if (lines[i].func && lines[i].func[0]) {
+                ly += 16;
+                fprintf(out, "<text x='%d' y='%d' fill='%s'>in ", W - RIGHT + 46, ly + 4, color);
+                xml_text(out, lines[i].func);
+                fputs("</text>\n", out);
+            }
         }
         ly += 20;
     }

@@ -18,6 +18,7 @@ struct plot_line {
     const struct log_series *s;
     int suspect;
     double rate_bph; /* shown for suspects */
+    const char *func; /* the function allocating, NULL when unknown */
 };
 
 /* Writes the picture; html wraps it in a page. Returns 0, or -1 on a write error. */
