@@ -120,9 +120,4 @@ static inline void ht_count_alloc(uint32_t row, uint32_t shard, uint64_t size)
     ht_count_alloc_at(ht_shard_of(row, shard), size);
 }
 
-static inline void ht_count_free(uint32_t row, uint32_t shard, uint64_t size)
-{
-    ht_count_free_at(ht_shard_of(row, shard), size);
-}
-
 #endif
