@@ -15,17 +15,19 @@ SANITIZE ?=
 
 # The shim runs inside other programs: hidden symbols but the API, initial-exec
 # TLS (lazy TLS can call malloc), no stack protector calls into libc.
-SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fPIC -fvisibility=hidden \
+# Every object also writes its header dependencies (-MMD -MP, read below).
+DEPFLAGS := -MMD -MP
+SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt $(SANITIZE)
 SHIM_LDLIBS := -lunwind -ldl -lpthread
-CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ictl $(SANITIZE)
+CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -Ictl $(SANITIZE)
 CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 
 # common/ holds pure code both sides use (the flags parser); each side builds
 # its own copy with its own flags.
 COMMON_SRC := $(wildcard common/*.c)
 SHIM_SRC := $(wildcard shim/*.c)
-CTL_SRC  := $(filter-out ctl/main.c,$(wildcard ctl/*.c))
+CTL_SRC  := $(filter-out ctl/main.c,$(wildcard ctl/*.c ctl/*/*.c))
 SHIM_OBJ := $(SHIM_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/shim/common_%.o)
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
 
@@ -46,19 +48,19 @@ test-deps:
 shim: deps $(BUILD)/libheaptag.so
 ctl: deps $(BUILD)/heaptag
 
-$(BUILD)/shim/%.o: shim/%.c $(wildcard shim/*.h) $(wildcard include/*.h)
+$(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/shim/common_%.o: common/%.c $(wildcard common/*.h) $(wildcard include/*.h)
+$(BUILD)/shim/common_%.o: common/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
-$(BUILD)/ctl/common_%.o: common/%.c $(wildcard common/*.h) $(wildcard include/*.h)
+$(BUILD)/ctl/common_%.o: common/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CTL_CFLAGS) -c $< -o $@
 
-$(BUILD)/ctl/%.o: ctl/%.c $(wildcard ctl/*.h) $(wildcard include/*.h)
+$(BUILD)/ctl/%.o: ctl/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CTL_CFLAGS) -c $< -o $@
 
@@ -80,6 +82,9 @@ $(BUILD)/examples/%: examples/%.c include/heaptag.h
 $(BUILD)/examples/%: examples/%.cpp include/heaptag.h
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 $(WARN) -O1 -g -fno-omit-frame-pointer $(INCLUDES) -o $@ $< -lpthread
+
+# The header dependencies the compiler wrote (-MMD -MP).
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 include tests/tests.mk
 include bench/bench.mk

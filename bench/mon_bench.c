@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "heaptag_segment.h"
-#include "mon_model.h"
+#include "mon/model.h"
 
 #define BENCH_PID0 1900000000
 

@@ -3,7 +3,7 @@
 # the shim. Unit tests link the shim's core (not its libc hooks, so the test
 # runner's own allocations stay untagged) and the tool's objects.
 
-TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(INCLUDES) -Ictl -Ishim -Itests/integration \
+TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(DEPFLAGS) $(INCLUDES) -Ictl -Ishim -Itests/integration \
                $(SANITIZE)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 INTEG_SRC   := $(wildcard tests/integration/test_*.c)
@@ -66,6 +66,13 @@ test: deps test-deps
 	    END { printf "tests: %d passed, %d failed\n", p + extra, f }' $(BUILD)/test-counts
 
 .PHONY: test-build
+
+# The fast loop: unit and integration tests, no sanitizer builds, no fuzzing.
+check: deps test-deps
+	@$(MAKE) --no-print-directory test-build
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+
+.PHONY: check
 
 
 # Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,

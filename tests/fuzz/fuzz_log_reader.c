@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "log_reader.h"
-#include "trend_analysis.h"
+#include "trend/log_reader.h"
+#include "trend/analysis.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

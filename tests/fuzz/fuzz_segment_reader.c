@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "heaptag_segment.h"
-#include "mon_model.h"
-#include "mon_render.h"
-#include "segment_reader.h"
+#include "mon/model.h"
+#include "mon/render.h"
+#include "segment/reader.h"
 
 static char dir[64];
 static FILE *sink;

@@ -11,7 +11,7 @@
 
 #include "alloc.h"
 #include "block.h"
-#include "conf_file.h"
+#include "flags/conf_file.h"
 #include "conf_lines.h"
 #include "config.h"
 #include "flags_parse.h"

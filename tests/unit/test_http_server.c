@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http_server.h"
+#include "prom/http_server.h"
 
 static int parse(const char *req, char *path, int *head)
 {

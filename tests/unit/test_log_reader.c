@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log_reader.h"
+#include "trend/log_reader.h"
 
 static void feed(struct log_data *d, const char *text, struct log_stats *st)
 {

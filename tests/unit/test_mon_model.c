@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fmt.h"
+#include "util/fmt.h"
 #include "heaptag_segment.h"
-#include "mon_model.h"
-#include "tag_desc.h"
+#include "mon/model.h"
+#include "mon/tag_desc.h"
 
 #define NROWS 4
 #define PID_A 1900000001

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "heaptag_segment.h"
-#include "prom_format.h"
-#include "segment_reader.h"
+#include "prom/format.h"
+#include "segment/reader.h"
 
 #define APP_BASE 0x555500000000ull
 

@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fmt.h"
+#include "util/fmt.h"
 #include "heaptag_segment.h"
-#include "proc_stat.h"
-#include "segment_reader.h"
-#include "site_name.h"
+#include "segment/proc_stat.h"
+#include "segment/reader.h"
+#include "sym/site_name.h"
 
 #define ROWS    16
 #define MODULES 4

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "trend_analysis.h"
+#include "trend/analysis.h"
 
 #define N 120
 

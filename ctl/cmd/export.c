@@ -1,0 +1,162 @@
+/*
+ * cmd/export.c - `heaptag export --prometheus [-p PID...] [--top N] [--by tag|site]
+ * [-o FILE]`: one Prometheus exposition of the tagged processes, on stdout or
+ * written atomically to FILE for node_exporter's textfile collector (temporary
+ * file in the same directory, fsync, rename), so a reader never sees half a file.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "util/out.h"
+#include "prom/collect.h"
+#include "prom/format.h"
+
+static int export_missing; /* a PID asked for gave nothing: exit 1 after writing */
+
+static void export_report(pid_t pid, const char *path, const char *why)
+{
+    if (!strcmp(why, "not tagged"))
+        warnx("PID %d is not tagged; start it with heaptag run", (int)pid);
+    else
+        warnx("%s: skipped: %s", path[0] ? path : "?", why);
+    export_missing = 1;
+}
+
+static void export_report_all(pid_t pid, const char *path, const char *why)
+{
+    (void)pid;
+    warnx("%s: skipped: %s", path, why);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The directory part of path ("." when none), in buf. */
+static void export_dir_of(char *buf, size_t n, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == path)
+        snprintf(buf, n, "/");
+    else
+        snprintf(buf, n, "%.*s", (int)(slash - path), path);
+}
+
+/* Temp file beside path, data, fsync, rename over path, fsync the directory.
+ * The temp name starts with '.' and does not end in .prom, so the textfile
+ * collector never reads it. */
+static void export_atomic(const char *path, const char *data, size_t len)
+{
+    char dir[4096], tmp[4200];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!*base)
+        errx(1, "%s: not a file name", path);
+    export_dir_of(dir, sizeof dir, path);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= sizeof tmp)
+        errx(1, "%s: path too long", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        err(1, "%s", tmp);
+    mode_t mask = umask(0);
+    umask(mask);
+    /* mkstemp makes 0600; a scraper runs as another user, so use the usual mode */
+    if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        err(1, "%s", tmp);
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        err(1, "%s", path);
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { /* the rename itself survives a crash only once the directory is synced */
+        if (fsync(dfd) != 0 && errno != EINVAL)
+            warn("%s", dir);
+        close(dfd);
+    }
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "prometheus", no_argument, NULL, 'P' },
+        { "top", required_argument, NULL, 'T' },
+        { "by", required_argument, NULL, 'B' },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    pid_t pids[PROM_MAX_PIDS];
+    size_t n_pids = 0;
+    struct prom_opts o = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG };
+    const char *file = NULL;
+    int prometheus = 0, c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:p:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'P': prometheus = 1; break;
+        case 'p': prom_parse_pids("export", optarg, pids, &n_pids); break;
+        case 'T': o.top = prom_parse_top("export", optarg); break;
+        case 'B': o.by = prom_parse_by("export", optarg); break;
+        case 'o': file = optarg; break;
+        case 'h': ctl_help();
+        case ':': ctl_usage_error("export: %s needs a value", argv[optind - 1]);
+        default: ctl_usage_error("export: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        ctl_usage_error("export: unexpected argument '%s'", argv[optind]);
+    if (!prometheus)
+        ctl_usage_error("export: choose a format (--prometheus)");
+    if (file && !*file)
+        ctl_usage_error("export: -o needs a file name");
+
+    struct prom_set set;
+    const char *dir = segread_dir();
+    if (prom_collect(dir, pids, n_pids, &set, n_pids ? export_report : export_report_all) != 0)
+        err(1, "%s", dir);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem || prom_write(mem, set.snaps, set.n, &o, set.skipped) != 0 || fclose(mem) != 0)
+        err(1, "export");
+    prom_set_free(&set);
+
+    if (file) {
+        export_atomic(file, buf, len);
+    } else {
+        out_init();
+        fwrite(buf, 1, len, stdout);
+        out_flush();
+    }
+    free(buf);
+    return export_missing ? 1 : 0;
+}

@@ -1,0 +1,167 @@
+/*
+ * cmd/mon.c - `heaptag mon`: picks the live screen (stdout a terminal, no
+ * --format, no -n) or the logger (timestamped snapshots every interval, or
+ * one snapshot to a file with -N), and paces the logger's loop. The data
+ * comes from mon_model.c, the drawing from mon_render.c and mon_screen.c.
+ */
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "util/fmt.h"
+#include "mon/model.h"
+#include "mon/opts.h"
+#include "mon/render.h"
+#include "mon/screen.h"
+#include "util/out.h"
+#include "mon/tag_desc.h"
+
+#define MON_MAX_WARNED 256
+
+/* Problems are reported once per run, not once per snapshot. */
+static int mon_first_warning(const char *name)
+{
+    static char warned[MON_MAX_WARNED][NAME_MAX + 1];
+    static size_t n;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(warned[i], name))
+            return 0;
+    if (n < MON_MAX_WARNED)
+        strcpy(warned[n++], name);
+    return 1;
+}
+
+/* Says what went wrong with the segments of this round. With -p, a pid that
+ * cannot be read in the first round is an error; later it has vanished. */
+static size_t mon_problems(const struct mon_model *m, int with_pids, int first)
+{
+    size_t good = 0;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        const struct mon_proc *p = &m->procs[i];
+        if (p->status == MON_PROC_OK) {
+            good++;
+            continue;
+        }
+        if (with_pids && first) {
+            out_flush();
+            if (p->status == MON_PROC_GONE && !strcmp(p->why, "not tagged"))
+                errx(1, "Query heap tags failed: PID %d is not tagged; start it with heaptag run",
+                     (int)p->pid);
+            errx(1, "Query heap tags failed: PID %d: %s: %s", (int)p->pid, p->name, p->why);
+        }
+        if (p->status == MON_PROC_GONE && !with_pids)
+            continue; /* went away between listing and reading: nothing to say */
+        if (mon_first_warning(p->name)) {
+            out_flush();
+            if (p->status == MON_PROC_DAMAGED)
+                warnx("%s/%s: skipped: %s", m->cfg.dir, p->name, p->why);
+            else
+                warnx("PID %d vanished: %s", (int)p->pid, p->why);
+        }
+    }
+    return good;
+}
+
+static void mon_sleep_until(struct timespec *next, long long interval_ns)
+{
+    struct timespec now;
+    next->tv_sec += (time_t)(interval_ns / 1000000000LL);
+    next->tv_nsec += (long)(interval_ns % 1000000000LL);
+    if (next->tv_nsec >= 1000000000L) {
+        next->tv_sec++;
+        next->tv_nsec -= 1000000000L;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec)) {
+        *next = now; /* fell behind (stopped, slow disk): start afresh, no burst */
+        return;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+        ;
+}
+
+static void mon_no_segments(const struct mon_model *m)
+{
+    out_flush();
+    errx(1, "Query heap tags failed: no tagged process found in %s; start one with heaptag run",
+         m->cfg.dir);
+}
+
+/* -N FILE: one snapshot, written to the file. */
+static int mon_snapshot_file(struct mon_opts *o, struct mon_model *m)
+{
+    char ts[32];
+    mon_model_refresh(m);
+    if (mon_problems(m, o->n_pids > 0, 1) == 0 && !o->n_pids)
+        mon_no_segments(m);
+    mon_model_view(m, &o->view);
+    FILE *f = fopen(o->snap_file, "w");
+    if (!f)
+        err(1, "%s", o->snap_file);
+    fmt_timestamp(ts, sizeof ts, time(NULL));
+    mon_render_header(f, o->format, o->tag_file != NULL);
+    mon_render(f, m, o->format, ts, o->tag_file != NULL);
+    if (ferror(f) | fclose(f))
+        err(1, "%s", o->snap_file);
+    return 0;
+}
+
+static int mon_log(struct mon_opts *o, struct mon_model *m)
+{
+    struct timespec next;
+    char ts[32];
+    out_init();
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (unsigned long round = 0; o->count == 0 || round < o->count; round++) {
+        if (round > 0)
+            mon_sleep_until(&next, o->interval_ns);
+        fmt_timestamp(ts, sizeof ts, time(NULL));
+        mon_model_refresh(m);
+        if (mon_problems(m, o->n_pids > 0, round == 0) == 0 && round == 0 && !o->n_pids)
+            mon_no_segments(m);
+        mon_model_view(m, &o->view);
+        if (round == 0)
+            mon_render_header(stdout, o->format, o->tag_file != NULL);
+        mon_render(stdout, m, o->format, ts, o->tag_file != NULL);
+        out_flush();
+    }
+    return 0;
+}
+
+int cmd_mon(int argc, char **argv)
+{
+    struct mon_opts o;
+    struct mon_model m;
+    struct tag_desc *desc = NULL;
+    mon_opts_parse(&o, argc, argv);
+    if (o.tag_file && !(desc = tag_desc_load(o.tag_file)))
+        err(1, "%s", o.tag_file);
+
+    int screen = !o.snap_file && !o.format_set && !o.count && isatty(STDOUT_FILENO);
+    struct mon_cfg cfg = {
+        .dir = segread_dir(),
+        .pids = o.n_pids ? o.pids : NULL,
+        .n_pids = o.n_pids,
+        .by = o.by,
+        .split = screen ? o.split : 1, /* logs keep a block per process */
+        .desc = desc,
+    };
+    o.view.pid_first = !screen;
+    mon_model_init(&m, &cfg);
+    int rc;
+    if (o.snap_file)
+        rc = mon_snapshot_file(&o, &m);
+    else if (screen)
+        rc = mon_screen_run(&o, &m);
+    else
+        rc = mon_log(&o, &m);
+    mon_model_fini(&m);
+    tag_desc_free(desc);
+    return rc;
+}

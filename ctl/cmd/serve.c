@@ -1,0 +1,115 @@
+/*
+ * cmd/serve.c - `heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID...]
+ * [--top N] [--by tag|site]`: answers GET /metrics with the exposition of
+ * `heaptag export --prometheus`, read afresh for every scrape. Binds to
+ * loopback unless told otherwise; shows only segments its user may read.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "prom/http_server.h"
+#include "prom/collect.h"
+#include "prom/format.h"
+
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:9464"
+
+struct serve_ctx {
+    pid_t pids[PROM_MAX_PIDS];
+    size_t n_pids;
+    struct prom_opts opts;
+    const char *dir;
+};
+
+static const char serve_index[] =
+    "<html><head><title>heaptag</title></head><body>"
+    "<p>heaptag heap metrics: <a href=\"/metrics\">/metrics</a></p></body></html>\n";
+
+static void serve_metrics(const struct serve_ctx *ctx, struct http_response *res)
+{
+    struct prom_set set;
+    char *buf = NULL;
+    size_t len = 0;
+    res->status = 500;
+    /* a pid that went away is just absent from this scrape: nothing to report */
+    if (prom_collect(ctx->dir, ctx->pids, ctx->n_pids, &set, NULL) != 0)
+        return;
+    FILE *mem = open_memstream(&buf, &len);
+    int ok = mem && prom_write(mem, set.snaps, set.n, &ctx->opts, set.skipped) == 0;
+    if (mem && fclose(mem) != 0)
+        ok = 0;
+    prom_set_free(&set);
+    if (!ok) {
+        free(buf);
+        return;
+    }
+    res->status = 200;
+    res->content_type = PROM_CONTENT_TYPE;
+    res->body = buf;
+    res->len = len;
+}
+
+static void serve_handle(void *arg, const char *path, struct http_response *res)
+{
+    const struct serve_ctx *ctx = arg;
+    if (!strcmp(path, "/metrics")) {
+        serve_metrics(ctx, res);
+    } else if (!strcmp(path, "/")) {
+        res->body = strdup(serve_index);
+        res->len = sizeof serve_index - 1;
+        res->content_type = "text/html; charset=utf-8";
+        res->status = res->body ? 200 : 500;
+    } else {
+        res->status = 404;
+    }
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "listen", required_argument, NULL, 'l' },
+        { "allow-remote", no_argument, NULL, 'R' },
+        { "top", required_argument, NULL, 'T' },
+        { "by", required_argument, NULL, 'B' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static struct serve_ctx ctx = { .opts = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG } };
+    const char *listen_on = SERVE_DEFAULT_LISTEN;
+    int allow_remote = 0, c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:p:l:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l': listen_on = optarg; break;
+        case 'R': allow_remote = 1; break;
+        case 'p': prom_parse_pids("serve", optarg, ctx.pids, &ctx.n_pids); break;
+        case 'T': ctx.opts.top = prom_parse_top("serve", optarg); break;
+        case 'B': ctx.opts.by = prom_parse_by("serve", optarg); break;
+        case 'h': ctl_help();
+        case ':': ctl_usage_error("serve: %s needs a value", argv[optind - 1]);
+        default: ctl_usage_error("serve: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        ctl_usage_error("serve: unexpected argument '%s'", argv[optind]);
+    ctx.dir = segread_dir();
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout or a client gone must not end us */
+
+    char bound[96];
+    const char *why;
+    int fd = http_listen(listen_on, allow_remote, bound, sizeof bound, &why);
+    if (fd == -2)
+        ctl_usage_error("serve: bad --listen '%s': %s", listen_on, why);
+    if (fd < 0)
+        errx(1, "serve: cannot listen on %s: %s", listen_on, why);
+    printf("heaptag: serving http://%s/metrics (segments in %s)\n", bound, ctx.dir);
+    fflush(stdout);
+    if (http_serve(fd, serve_handle, &ctx) != 0)
+        err(1, "serve: poll");
+    return 1;
+}

@@ -1,0 +1,29 @@
+/*
+ * dump/format.h - the text format of `heaptag dump`, read back by `heaptag
+ * diff`. Line-oriented, one record per line, frames indented under their
+ * stack; stable names (module+offset) so dumps of different runs compare:
+ *
+ *   heaptag-dump 1
+ *   process pid=PID state=live|exited|dead flags=0xHEX exe=PATH
+ *   totals rows=N stacks=N stacks_dropped=N live_allocs=N live_bytes=N
+ *   row INDEX KIND allocs=N frees=N live_allocs=N live_bytes=N label=LABEL
+ *     at FUNCTION FILE:LINE MODULE+0xOFFSET
+ *   stack ID row=INDEX allocs=N frees=N live_allocs=N live_bytes=N
+ *     #K FUNCTION FILE:LINE MODULE+0xOFFSET
+ *   end
+ *
+ * Unknown parts read "??" (function, file; line 0) or "0xADDR" (no module).
+ * ID is 16 hex digits naming the stack at source level: the row's explicit
+ * tag and each frame's function and file:line (module+offset where the
+ * symbols are missing), so copies of one call made by inlining or unrolling,
+ * and the same stack in another run, share it; diff adds such entries up.
+ * A row without stacks of its own (ust off) is written as a one-frame stack
+ * at its site. Rows and stacks with nothing live are left out; both are
+ * sorted by live bytes.
+ */
+#ifndef HT_DUMP_FORMAT_H
+#define HT_DUMP_FORMAT_H
+
+#define DUMP_MAGIC_LINE "heaptag-dump 1"
+
+#endif

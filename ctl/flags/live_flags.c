@@ -1,0 +1,62 @@
+/*
+ * flags/live_flags.c - changing a running process's flags word in place. The
+ * segment is found and validated by the reader first; then the same file
+ * (same device and inode, opened without following links) is mapped for one
+ * page and the word is changed with a compare-and-swap, so a concurrent
+ * change is never lost and nothing but the word is ever written.
+ */
+#include "flags/live_flags.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "heaptag_flags.h"
+#include "segment/reader.h"
+
+int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
+{
+    struct segread_snap snap;
+    const char *why;
+    int rc = segread_open_pid(segread_dir(), pid, &snap, &why);
+    if (rc != SEGREAD_OK)
+        errx(1, "process %d: %s (start it with `heaptag run`)", (int)pid, why);
+    segread_close(&snap);
+    if (snap.state != SEGREAD_LIVE)
+        errx(1, "process %d: %s, its flags can no longer change", (int)pid,
+             segread_state_name(snap.state));
+    if (!chg) {
+        *now = snap.flags & HT_FLAG_ALL;
+        return 0;
+    }
+
+    int fd = open(snap.path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        err(1, "%s", snap.path);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_dev != snap.dev || st.st_ino != snap.ino ||
+        (uint64_t)st.st_size < sizeof(struct ht_seg_header))
+        errx(1, "%s: changed while being read", snap.path);
+    struct ht_seg_header *h = mmap(NULL, sizeof *h, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (h == MAP_FAILED)
+        err(1, "%s: mmap", snap.path);
+    if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != HT_SEG_MAGIC ||
+        h->version != HT_SEG_VERSION || h->pid != (int32_t)pid ||
+        __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != HT_SEG_LIVE) {
+        munmap(h, sizeof *h);
+        errx(1, "%s: no longer the live segment of process %d", snap.path, (int)pid);
+    }
+    uint32_t old = __atomic_load_n(&h->flags, __ATOMIC_RELAXED), want;
+    do {
+        /* keep bits that are not ours to change (none today) */
+        want = (ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ALL) | (old & ~HT_FLAG_ALL);
+    } while (!__atomic_compare_exchange_n(&h->flags, &old, want, 0, __ATOMIC_RELEASE,
+                                          __ATOMIC_RELAXED));
+    *now = want & HT_FLAG_ALL;
+    munmap(h, sizeof *h);
+    return 0;
+}

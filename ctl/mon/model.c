@@ -1,0 +1,524 @@
+/*
+ * mon/model.c - reads segments, groups rows into lines in a uthash table that
+ * lives across refreshes (for the deltas), and builds the sorted view. Lines
+ * are reset, not freed, at each refresh; the ones no segment fed are dropped
+ * at its end. Nothing here prints, exits on bad input or trusts a segment.
+ */
+#define HASH_FUNCTION HASH_FNV /* measured faster than the default on our keys */
+#include "mon/model.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "segment/proc_mem.h"
+#include "sym/site_name.h"
+#include "sym/symbolize.h"
+#include "mon/tag_desc.h"
+
+/* Signed sums of counters a damaged segment may have made huge: wrap as the
+ * unsigned counters do, never the undefined signed overflow. */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static void *model_xalloc(void *p, size_t n, size_t size)
+{
+    void *q = reallocarray(p, n ? n : 1, size);
+    if (!q)
+        err(1, "malloc");
+    return q;
+}
+
+/* snprintf that may cut the text short on purpose (names fitted to a column). */
+__attribute__((format(printf, 3, 4)))
+static void model_fmt(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
+
+void mon_model_init(struct mon_model *m, const struct mon_cfg *cfg)
+{
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    m->sym = sym_cache_new();
+}
+
+/* What a row fed last refresh. A row's key fields never change once it is
+ * ready, so the same row feeds the same line: no label, no hash look-up.
+ * Checked anyway (kind, site, tag), and only trusted from the refresh just
+ * before, whose lines all survived it. */
+struct mon_row_memo {
+    struct mon_line *line;
+    unsigned gen;
+    uint32_t kind;
+    uint64_t site;
+    char     tag[HT_TAG_MAX];
+};
+
+struct mon_memo {
+    struct { int32_t pid; uint32_t seq; } key;
+    dev_t    dev;
+    ino_t    ino;
+    uint64_t start_ns;
+    unsigned gen;
+    size_t   cap;
+    struct mon_row_memo *rows;
+    UT_hash_handle hh;
+};
+
+static void model_memo_free(struct mon_model *m, struct mon_memo *e)
+{
+    HASH_DEL(m->memos, e);
+    free(e->rows);
+    free(e);
+}
+
+static void model_clear(struct mon_model *m)
+{
+    struct mon_line *l, *tmp;
+    struct mon_memo *e, *etmp;
+    HASH_ITER(hh, m->map, l, tmp) {
+        HASH_DEL(m->map, l);
+        free(l);
+    }
+    HASH_ITER(hh, m->memos, e, etmp)
+        model_memo_free(m, e);
+    m->n_view = 0;
+}
+
+/* The memo of snapshot s, emptied when the file is another one than before. */
+static struct mon_memo *model_memo(struct mon_model *m, const struct segread_snap *s,
+                                   unsigned seq)
+{
+    struct mon_memo *e;
+    struct { int32_t pid; uint32_t seq; } key = { s->pid, seq };
+    HASH_FIND(hh, m->memos, &key, sizeof key, e);
+    if (e && (e->dev != s->dev || e->ino != s->ino || e->start_ns != s->start_unix_ns)) {
+        model_memo_free(m, e);
+        e = NULL;
+    }
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        if (!e)
+            err(1, "malloc");
+        e->key.pid = key.pid;
+        e->key.seq = key.seq;
+        e->dev = s->dev;
+        e->ino = s->ino;
+        e->start_ns = s->start_unix_ns;
+        HASH_ADD(hh, m->memos, key, sizeof e->key, e);
+    }
+    if (s->rows_used > e->cap) {
+        e->rows = model_xalloc(e->rows, s->rows_used, sizeof *e->rows);
+        memset(e->rows + e->cap, 0, (s->rows_used - e->cap) * sizeof *e->rows);
+        e->cap = s->rows_used;
+    }
+    e->gen = m->gen;
+    return e;
+}
+
+void mon_model_fini(struct mon_model *m)
+{
+    model_clear(m);
+    sym_cache_free(m->sym);
+    free(m->procs);
+    free(m->view);
+    memset(m, 0, sizeof *m);
+}
+
+void mon_model_regroup(struct mon_model *m, enum mon_by by, int split)
+{
+    model_clear(m);
+    m->cfg.by = by;
+    m->cfg.split = split;
+    m->refreshes = 0;
+}
+
+static struct mon_proc *model_proc(struct mon_model *m, pid_t pid, const char *name)
+{
+    if (m->n_procs == m->cap_procs) {
+        m->cap_procs = m->cap_procs ? 2 * m->cap_procs : 16;
+        m->procs = model_xalloc(m->procs, m->cap_procs, sizeof *m->procs);
+    }
+    struct mon_proc *p = &m->procs[m->n_procs++];
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    return p;
+}
+
+/* Tag column and Site column of a row under the current grouping. */
+static void model_names(struct mon_model *m, const struct segread_snap *s,
+                        const struct segread_row *r, struct mon_key *k, char *detail,
+                        int want_detail)
+{
+    struct sym_info si;
+    enum mon_by by = r->kind == HT_KIND_OVERFLOW ? MON_BY_TAG : m->cfg.by;
+    switch (by) {
+    case MON_BY_TAG:
+        site_row_label(k->label, sizeof k->label, s, r);
+        if (want_detail) {
+            if (m->cfg.split)
+                site_format_full(detail, MON_DETAIL_MAX, s, r->site);
+            else
+                site_format(detail, MON_DETAIL_MAX, s, r->site);
+        }
+        return;
+    case MON_BY_MODULE: {
+        const struct segread_module *mod =
+            r->module != SEGREAD_NO_MODULE ? &s->modules[r->module] : site_module(s, r->site);
+        model_fmt(k->label, sizeof k->label, "%s", mod ? site_module_name(s, mod) : "?");
+        if (want_detail)
+            model_fmt(detail, MON_DETAIL_MAX, "%s", mod && mod->path[0] ? mod->path
+                                                   : mod ? s->exe : "-");
+        return;
+    }
+    case MON_BY_SITE:
+    case MON_BY_FUNC:
+        break;
+    }
+    int known = sym_lookup(m->sym, s, r->site, &si) == 0;
+    if (by == MON_BY_SITE || !si.func[0])
+        site_format(k->label, sizeof k->label, s, r->site);
+    else
+        model_fmt(k->label, sizeof k->label, "%s", si.func);
+    if (!want_detail)
+        return;
+    if (!known || (!si.func[0] && !si.file[0]))
+        model_fmt(detail, MON_DETAIL_MAX, "%s", known ? "(no symbols)" : "-");
+    else if (by == MON_BY_FUNC)
+        model_fmt(detail, MON_DETAIL_MAX, "%s:%d", si.file[0] ? si.file : "?", si.line);
+    else
+        model_fmt(detail, MON_DETAIL_MAX, "%s %s:%d", si.func[0] ? si.func : "?",
+                 si.file[0] ? si.file : "?", si.line);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static struct mon_line *model_line(struct mon_model *m, const struct segread_snap *s,
+                                   unsigned seq, const struct segread_row *r)
+{
+    struct mon_key k;
+    struct mon_line *l;
+    memset(&k, 0, sizeof k);
+    if (m->cfg.split) {
+        k.pid = s->pid;
+        k.seq = seq;
+    }
+    k.kind = r->kind;
+    model_names(m, s, r, &k, NULL, 0);
+    /* only the used part of the key is hashed: most labels are short */
+    size_t klen = offsetof(struct mon_key, label) + strlen(k.label) + 1;
+    HASH_FIND(hh, m->map, &k, klen, l);
+    if (!l) {
+        l = calloc(1, sizeof *l);
+        if (!l)
+            err(1, "malloc");
+        l->key = k;
+        l->det_index = UINT32_MAX;
+        if (r->kind == HT_KIND_TAG && m->cfg.desc && m->cfg.by == MON_BY_TAG)
+            l->desc = tag_desc_find(m->cfg.desc, k.label);
+        HASH_ADD_KEYPTR(hh, m->map, &l->key, klen, l);
+    }
+    return l;
+}
+
+static void model_add_row(struct mon_model *m, const struct segread_snap *s, unsigned seq,
+                          const struct segread_row *r, struct mon_memo *memo)
+{
+    struct mon_line *l;
+    struct mon_row_memo *rm = r->index < memo->cap ? &memo->rows[r->index] : NULL;
+    if (rm && rm->line && rm->gen + 1 == m->gen && rm->kind == r->kind && rm->site == r->site &&
+        !memcmp(rm->tag, r->tag, sizeof rm->tag)) {
+        l = rm->line;
+    } else {
+        l = model_line(m, s, seq, r);
+        if (rm) {
+            rm->kind = r->kind;
+            rm->site = r->site;
+            memcpy(rm->tag, r->tag, sizeof rm->tag);
+        }
+    }
+    if (rm) {
+        rm->line = l;
+        rm->gen = m->gen;
+    }
+    if (l->gen != m->gen) {
+        l->gen = m->gen;
+        l->allocs = l->frees = l->bytes = l->bytes_alloc = l->bytes_freed = l->peak = 0;
+        l->rows = 0;
+        l->detail_bytes = 0;
+    }
+    /* The Site column comes from the row with the most live bytes; it is
+     * formatted again only when that row is another one than last time. */
+    if (l->rows == 0 || r->live > l->detail_bytes) {
+        if (l->det_pid != s->pid || l->det_seq != seq || l->det_index != r->index) {
+            struct mon_key tmp; /* the label again, unused */
+            model_names(m, s, r, &tmp, l->detail, 1);
+            l->det_pid = s->pid;
+            l->det_seq = seq;
+            l->det_index = r->index;
+        }
+        l->detail_bytes = r->live;
+    }
+    l->rows++;
+    l->allocs = sat_add(l->allocs, r->allocs);
+    l->frees = sat_add(l->frees, r->frees);
+    l->bytes = sat_add(l->bytes, r->live);
+    l->bytes_alloc = sat_add(l->bytes_alloc, r->bytes_alloc);
+    l->bytes_freed = sat_add(l->bytes_freed, r->bytes_freed);
+    l->peak = sat_add(l->peak, r->peak);
+}
+
+static void model_take(struct mon_model *m, struct mon_proc *p, const struct segread_snap *s)
+{
+    p->state = s->state;
+    snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
+    if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)
+        p->rss = p->rss_peak = 0;
+    struct mon_memo *memo = model_memo(m, s, p->seq);
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const struct segread_row *r = &s->rows[i];
+        if (r->allocs == 0)
+            continue;
+        p->rows++;
+        p->bytes = sat_add(p->bytes, r->live);
+        model_add_row(m, s, p->seq, r, memo);
+    }
+    m->tagged_bytes = sat_add(m->tagged_bytes, p->bytes);
+    m->tagged_rows += p->rows;
+}
+
+static void model_read(struct mon_model *m, struct mon_proc *p, int rc, struct segread_snap *s,
+                       const char *why)
+{
+    pid_t pid;
+    if (rc == SEGREAD_OK) {
+        if (segread_parse_name(s->name, &pid, &p->seq) != 0)
+            p->seq = 0;
+        model_take(m, p, s);
+        segread_close(s);
+        return;
+    }
+    p->status = rc == SEGREAD_DAMAGED ? MON_PROC_DAMAGED : MON_PROC_GONE;
+    p->why = why;
+}
+
+/* Lines nothing fed this time are gone (their process and segment went away). */
+static void model_settle(struct mon_model *m)
+{
+    struct mon_line *l, *tmp;
+    struct mon_memo *e, *etmp;
+    HASH_ITER(hh, m->memos, e, etmp)
+        if (e->gen != m->gen)
+            model_memo_free(m, e);
+    HASH_ITER(hh, m->map, l, tmp) {
+        if (l->gen != m->gen) {
+            HASH_DEL(m->map, l);
+            free(l);
+            continue;
+        }
+        l->diff = (int64_t)(l->allocs - l->frees);
+        if (m->refreshes == 0) {
+            l->prev_allocs = l->allocs;
+            l->prev_frees = l->frees;
+            l->prev_bytes = l->bytes;
+            l->prev_diff = l->diff;
+        }
+        l->d_allocs = (int64_t)(l->allocs - l->prev_allocs);
+        l->d_frees = (int64_t)(l->frees - l->prev_frees);
+        l->d_bytes = (int64_t)(l->bytes - l->prev_bytes);
+        l->d_diff = wrap_add(l->diff, (int64_t)(0 - (uint64_t)l->prev_diff));
+        l->prev_allocs = l->allocs;
+        l->prev_frees = l->frees;
+        l->prev_bytes = l->bytes;
+        l->prev_diff = l->diff;
+    }
+}
+
+void mon_model_refresh(struct mon_model *m)
+{
+    struct segread_snap s;
+    const char *why;
+    m->gen++;
+    m->n_procs = 0;
+    m->tagged_bytes = 0;
+    m->tagged_rows = 0;
+    m->n_view = 0; /* the view points into lines that may go */
+    if (m->cfg.pids) {
+        for (size_t i = 0; i < m->cfg.n_pids; i++) {
+            char name[NAME_MAX + 1];
+            snprintf(name, sizeof name, "heaptag.%d", (int)m->cfg.pids[i]);
+            struct mon_proc *p = model_proc(m, m->cfg.pids[i], name);
+            int rc = segread_open_pid(m->cfg.dir, m->cfg.pids[i], &s, &why);
+            if (rc == SEGREAD_OK)
+                snprintf(p->name, sizeof p->name, "%s", s.name);
+            model_read(m, p, rc, &s, why);
+        }
+    } else {
+        struct segread_entry *v;
+        size_t n;
+        if (segread_list(m->cfg.dir, &v, &n) != 0) {
+            n = 0;
+            v = NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            struct mon_proc *p = model_proc(m, v[i].pid, v[i].name);
+            int rc = segread_open(m->cfg.dir, v[i].name, &s, &why);
+            model_read(m, p, rc, &s, why);
+        }
+        free(v);
+    }
+    model_settle(m);
+    m->refreshes++;
+}
+
+uint64_t mon_per_alloc(const struct mon_line *l)
+{
+    return l->allocs ? l->bytes_alloc / l->allocs : 0;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
+static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
+
+/* Ascending comparison of the sort field; the caller makes numbers descend. */
+static int model_field_cmp(const struct mon_line *a, const struct mon_line *b,
+                           const struct mon_view_cfg *v)
+{
+    switch (v->sort) {
+    case MON_SORT_BYTES:
+        return v->by_change ? cmp_i64(a->d_bytes, b->d_bytes) : cmp_u64(a->bytes, b->bytes);
+    case MON_SORT_ALLOCS:
+        return v->by_change ? cmp_i64(a->d_allocs, b->d_allocs) : cmp_u64(a->allocs, b->allocs);
+    case MON_SORT_FREES:
+        return v->by_change ? cmp_i64(a->d_frees, b->d_frees) : cmp_u64(a->frees, b->frees);
+    case MON_SORT_DIFF:
+        return v->by_change ? cmp_i64(a->d_diff, b->d_diff) : cmp_i64(a->diff, b->diff);
+    case MON_SORT_PER_ALLOC:
+        return cmp_u64(mon_per_alloc(a), mon_per_alloc(b));
+    case MON_SORT_TAG:
+        return 0;
+    }
+    return 0;
+}
+
+static int model_cmp(const void *pa, const void *pb, void *arg)
+{
+    const struct mon_line *a = *(struct mon_line *const *)pa, *b = *(struct mon_line *const *)pb;
+    const struct mon_view_cfg *v = arg;
+    int c;
+    if (v->pid_first) {
+        c = cmp_i64(a->key.pid, b->key.pid);
+        if (c == 0)
+            c = cmp_u64(a->key.seq, b->key.seq);
+        if (c)
+            return c;
+    }
+    c = -model_field_cmp(a, b, v); /* numbers: largest first */
+    if (c == 0)
+        c = strcmp(a->key.label, b->key.label);
+    if (v->reverse)
+        c = -c;
+    if (c == 0)
+        c = cmp_u64(a->key.kind, b->key.kind);
+    if (c == 0)
+        c = cmp_i64(a->key.pid, b->key.pid);
+    if (c == 0)
+        c = cmp_u64(a->key.seq, b->key.seq);
+    return c;
+}
+
+static int model_matches(const char *const *pats, size_t n, const char *label)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fnmatch(pats[i], label, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static int model_shown(const struct mon_line *l, const struct mon_view_cfg *v)
+{
+    if (l->allocs == 0)
+        return 0;
+    if (v->type == MON_TYPE_TAG && l->key.kind != HT_KIND_TAG)
+        return 0;
+    if (v->type == MON_TYPE_SITE && l->key.kind == HT_KIND_TAG)
+        return 0;
+    if (v->n_include && !model_matches(v->include, v->n_include, l->key.label))
+        return 0;
+    return !model_matches(v->exclude, v->n_exclude, l->key.label);
+}
+
+void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v)
+{
+    size_t n = HASH_COUNT(m->map);
+    struct mon_line *l, *tmp;
+    struct mon_totals *t = &m->totals;
+    if (n > m->cap_view) {
+        m->cap_view = n;
+        m->view = model_xalloc(m->view, n, sizeof *m->view);
+    }
+    m->n_view = 0;
+    memset(t, 0, sizeof *t);
+    HASH_ITER(hh, m->map, l, tmp) {
+        if (!model_shown(l, v))
+            continue;
+        m->view[m->n_view++] = l;
+        t->allocs = sat_add(t->allocs, l->allocs);
+        t->frees = sat_add(t->frees, l->frees);
+        t->bytes = sat_add(t->bytes, l->bytes);
+        t->diff = wrap_add(t->diff, l->diff);
+        t->d_allocs = wrap_add(t->d_allocs, l->d_allocs);
+        t->d_frees = wrap_add(t->d_frees, l->d_frees);
+        t->d_bytes = wrap_add(t->d_bytes, l->d_bytes);
+        t->d_diff = wrap_add(t->d_diff, l->d_diff);
+    }
+    t->lines = m->n_view;
+    if (m->n_view > 1) /* an empty view may be NULL */
+        qsort_r(m->view, m->n_view, sizeof *m->view, model_cmp, (void *)v);
+}
+
+const char *mon_by_name(enum mon_by by)
+{
+    switch (by) {
+    case MON_BY_TAG: return "tag";
+    case MON_BY_SITE: return "site";
+    case MON_BY_FUNC: return "func";
+    case MON_BY_MODULE: return "module";
+    }
+    return "?";
+}
+
+int mon_by_parse(const char *s)
+{
+    for (int b = MON_BY_TAG; b <= MON_BY_MODULE; b++)
+        if (!strcmp(s, mon_by_name((enum mon_by)b)))
+            return b;
+    return -1;
+}
+
+const char *mon_type_name(enum mon_type t)
+{
+    switch (t) {
+    case MON_TYPE_ALL: return "all";
+    case MON_TYPE_TAG: return "Tag";
+    case MON_TYPE_SITE: return "Site";
+    case MON_TYPE_COUNT: break;
+    }
+    return "?";
+}

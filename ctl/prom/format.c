@@ -1,0 +1,302 @@
+/*
+ * prom/format.c - snapshots as Prometheus text. Rows are grouped into series
+ * by a key string (label, or label and site) and summed, so no two series of a
+ * process ever share a label set; only the top N by live bytes are written and
+ * the rest are counted. Sorts private arrays, never the snapshots.
+ */
+#include "util/xsort.h"
+#include "prom/format.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sym/site_name.h"
+
+#define PROM_LABEL_MAX 128
+
+struct prom_series {
+    char tag[PROM_LABEL_MAX];
+    char site[PROM_LABEL_MAX]; /* by site only; "" otherwise */
+    uint64_t allocs, frees, live, peak;
+};
+
+/* One process, ready to print: its kept series, most live bytes first. */
+struct prom_proc {
+    const struct segread_snap *snap;
+    struct prom_series *series;
+    size_t n;
+    uint64_t dropped;
+};
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), 0 if p starts no valid one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0) lo = 0xa0;      /* overlong */
+        if (c == 0xed) hi = 0x9f;      /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0) lo = 0x90;      /* overlong */
+        if (c == 0xf4) hi = 0x8f;      /* above U+10FFFF */
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+void prom_label_value(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            fputc('?', out);
+            p++;
+        } else if (*p == '\\' || *p == '"') {
+            fputc('\\', out);
+            fputc(*p++, out);
+        } else if (*p == '\n') {
+            fputs("\\n", out);
+            p++;
+        } else {
+            fwrite(p, 1, n, out);
+            p += n;
+        }
+    }
+}
+
+static int series_key_cmp(const void *pa, const void *pb)
+{
+    const struct prom_series *a = pa, *b = pb;
+    int c = strcmp(a->tag, b->tag);
+    return c ? c : strcmp(a->site, b->site);
+}
+
+static int series_live_cmp(const void *pa, const void *pb)
+{
+    const struct prom_series *a = pa, *b = pb;
+    if (a->live != b->live)
+        return a->live < b->live ? 1 : -1;
+    return series_key_cmp(pa, pb);
+}
+
+/* Groups the rows of p->snap that ever allocated, sums equal keys, keeps the
+ * top o->top by live bytes. Returns 0 or -1 (ENOMEM). */
+static int prom_group(struct prom_proc *p, const struct prom_opts *o)
+{
+    const struct segread_snap *s = p->snap;
+    struct prom_series *v = calloc(s->n_rows ? s->n_rows : 1, sizeof *v);
+    size_t n = 0;
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const struct segread_row *r = &s->rows[i];
+        if (r->allocs == 0)
+            continue;
+        struct prom_series *e = &v[n++];
+        site_row_label(e->tag, sizeof e->tag, s, r);
+        if (o->by == PROM_BY_SITE)
+            site_format(e->site, sizeof e->site, s, r->site);
+        e->allocs = r->allocs;
+        e->frees = r->frees;
+        e->live = r->live;
+        e->peak = r->peak;
+    }
+    xsort(v, n, sizeof *v, series_key_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && series_key_cmp(&v[m - 1], &v[i]) == 0) {
+            struct prom_series *d = &v[m - 1];
+            d->allocs = sat_add(d->allocs, v[i].allocs);
+            d->frees = sat_add(d->frees, v[i].frees);
+            d->live = sat_add(d->live, v[i].live);
+            d->peak = sat_add(d->peak, v[i].peak); /* an upper bound, as the shard sums */
+        } else {
+            v[m++] = v[i];
+        }
+    }
+    xsort(v, m, sizeof *v, series_live_cmp);
+    p->series = v;
+    p->n = m < o->top ? m : o->top;
+    p->dropped = m - p->n;
+    return 0;
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{pid="..",exe=".." (no closing brace: the caller may add labels) */
+static void proc_labels(FILE *out, const char *name, const struct segread_snap *s)
+{
+    fprintf(out, "%s{pid=\"%d\",exe=\"", name, (int)s->pid);
+    prom_label_value(out, s->exe);
+    fputc('"', out);
+}
+
+static void proc_u64(FILE *out, const char *name, const struct segread_snap *s, uint64_t v)
+{
+    proc_labels(out, name, s);
+    fprintf(out, "} %" PRIu64 "\n", v);
+}
+
+enum series_field { F_ALLOCS, F_FREES, F_LIVE, F_PEAK };
+
+static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
+                          const struct prom_opts *o, const char *name, enum series_field f)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct prom_proc *p = &procs[i];
+        for (size_t k = 0; k < p->n; k++) {
+            const struct prom_series *e = &p->series[k];
+            uint64_t v = f == F_ALLOCS ? e->allocs : f == F_FREES ? e->frees
+                       : f == F_LIVE ? e->live : e->peak;
+            proc_labels(out, name, p->snap);
+            fputs(",tag=\"", out);
+            prom_label_value(out, e->tag);
+            if (o->by == PROM_BY_SITE) {
+                fputs("\",site=\"", out);
+                prom_label_value(out, e->site);
+            }
+            fprintf(out, "\"} %" PRIu64 "\n", v);
+        }
+    }
+}
+
+static const char *const corrupt_names[] = {
+    [HT_CORRUPT_OVERRUN] = "overrun",
+    [HT_CORRUPT_DOUBLE_FREE] = "double_free",
+    [HT_CORRUPT_INVALID_PTR] = "invalid_pointer",
+    [HT_CORRUPT_USE_AFTER_FREE] = "use_after_free",
+};
+#define CORRUPT_NAMED (sizeof corrupt_names / sizeof corrupt_names[0])
+
+static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
+{
+    static const enum segread_state states[] = { SEGREAD_LIVE, SEGREAD_EXITED, SEGREAD_DEAD };
+
+    family(out, "heaptag_series_dropped_total", "counter",
+           "Row groups of the process left out by the per-process series cap (--top).");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_series_dropped_total", procs[i].snap, procs[i].dropped);
+
+    family(out, "heaptag_process_live_bytes", "gauge",
+           "Live heap bytes of the process over all rows, dropped ones included.");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_process_live_bytes", procs[i].snap,
+                 segread_live_total(procs[i].snap));
+
+    family(out, "heaptag_segment_state", "gauge",
+           "1 for the state of the process's segment (live, exited, dead), 0 for the others.");
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
+            proc_labels(out, "heaptag_segment_state", procs[i].snap);
+            fprintf(out, ",state=\"%s\"} %d\n", segread_state_name(states[k]),
+                    procs[i].snap->state == states[k]);
+        }
+
+    family(out, "heaptag_process_start_time_seconds", "gauge",
+           "Start time of the process since the Unix epoch in seconds.");
+    for (size_t i = 0; i < n; i++) {
+        const struct segread_snap *s = procs[i].snap;
+        proc_labels(out, "heaptag_process_start_time_seconds", s);
+        fprintf(out, "} %" PRIu64 ".%03" PRIu64 "\n", s->start_unix_ns / 1000000000u,
+                s->start_unix_ns % 1000000000u / 1000000u);
+    }
+
+    family(out, "heaptag_untracked_frees_total", "counter",
+           "Frees of pointers the shim did not hand out (allocated before it started).");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_untracked_frees_total", procs[i].snap,
+                 procs[i].snap->untracked_frees);
+
+    family(out, "heaptag_untracked_reallocs_total", "counter",
+           "Reallocs of pointers the shim did not hand out.");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_untracked_reallocs_total", procs[i].snap,
+                 procs[i].snap->untracked_reallocs);
+
+    family(out, "heaptag_corruptions_total", "counter",
+           "Heap corruptions and misuse caught by the checking flags, by kind.");
+    for (size_t i = 0; i < n; i++) {
+        const struct segread_snap *s = procs[i].snap;
+        uint64_t other = 0;
+        for (size_t k = CORRUPT_NAMED; k < HT_CORRUPT_KINDS; k++)
+            other = sat_add(other, s->corruptions[k]);
+        for (size_t k = 0; k <= CORRUPT_NAMED; k++) {
+            proc_labels(out, "heaptag_corruptions_total", s);
+            fprintf(out, ",kind=\"%s\"} %" PRIu64 "\n",
+                    k < CORRUPT_NAMED ? corrupt_names[k] : "other",
+                    k < CORRUPT_NAMED ? s->corruptions[k] : other);
+        }
+    }
+
+    family(out, "heaptag_rows_used", "gauge",
+           "Rows of the segment's row table in use; at capacity, new sites share the overflow row.");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_rows_used", procs[i].snap, procs[i].snap->rows_used);
+
+    family(out, "heaptag_rows_capacity", "gauge", "Size of the segment's row table.");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_rows_capacity", procs[i].snap, procs[i].snap->row_capacity);
+}
+
+int prom_write(FILE *out, const struct segread_snap *snaps, size_t n,
+               const struct prom_opts *o, size_t skipped)
+{
+    struct prom_proc *procs = calloc(n ? n : 1, sizeof *procs);
+    int rc = 0;
+    if (!procs)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        procs[i].snap = &snaps[i];
+        if (prom_group(&procs[i], o) != 0) {
+            rc = -1;
+            goto done;
+        }
+    }
+    family(out, "heaptag_allocations_total", "counter",
+           "Allocations counted in the row group since the process started.");
+    series_family(out, procs, n, o, "heaptag_allocations_total", F_ALLOCS);
+    family(out, "heaptag_frees_total", "counter",
+           "Frees of blocks of the row group since the process started.");
+    series_family(out, procs, n, o, "heaptag_frees_total", F_FREES);
+    family(out, "heaptag_live_bytes", "gauge",
+           "Bytes allocated and not yet freed in the row group (sizes asked for).");
+    series_family(out, procs, n, o, "heaptag_live_bytes", F_LIVE);
+    family(out, "heaptag_peak_bytes", "gauge",
+           "Highest live bytes of the row group, summed over per-thread shards (an upper bound).");
+    series_family(out, procs, n, o, "heaptag_peak_bytes", F_PEAK);
+    process_families(out, procs, n);
+    family(out, "heaptag_segments_skipped", "gauge",
+           "Files named like segments that could not be read as one at this scrape.");
+    fprintf(out, "heaptag_segments_skipped %zu\n", skipped);
+done:
+    for (size_t i = 0; i < n; i++)
+        free(procs[i].series);
+    free(procs);
+    if (rc)
+        errno = ENOMEM;
+    return rc;
+}

@@ -1,0 +1,162 @@
+/*
+ * segment/find.c - finds segment files: parses their names, lists a directory
+ * and picks the segment of one pid. Lists without opening anything but the
+ * directory, and never follows a symbolic link.
+ */
+#include "util/xsort.h"
+#include "segment/reader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *segread_dir(void)
+{
+    const char *d = getenv("HEAPTAG_SHM_DIR");
+    return d && *d ? d : HT_SHM_DIR;
+}
+
+/* A decimal number without sign or leading zeros, at most max; returns the
+ * end of it or NULL. */
+static const char *parse_dec(const char *p, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+    const char *start = p;
+    if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+        return NULL;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > max)
+            return NULL;
+    }
+    if (p == start)
+        return NULL;
+    *out = v;
+    return p;
+}
+
+int segread_parse_name(const char *name, pid_t *pid, unsigned *seq)
+{
+    const size_t plen = sizeof(HT_SEG_PREFIX) - 1;
+    unsigned long p, n = 0;
+    if (strncmp(name, HT_SEG_PREFIX, plen) != 0)
+        return -1;
+    const char *s = parse_dec(name + plen, INT_MAX, &p);
+    if (!s || p == 0)
+        return -1;
+    if (*s == '.') {
+        s = parse_dec(s + 1, 999999, &n);
+        if (!s)
+            return -1;
+    }
+    if (*s != '\0')
+        return -1;
+    *pid = (pid_t)p;
+    *seq = (unsigned)n;
+    return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct segread_entry *x = a, *y = b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int segread_list(const char *dir, struct segread_entry **out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    struct segread_entry *v = NULL;
+    size_t len = 0, cap = 0;
+    struct dirent *de;
+
+    if (!d)
+        return -1;
+    while ((errno = 0, de = readdir(d)) != NULL) {
+        struct segread_entry e;
+        struct stat st;
+        if (segread_parse_name(de->d_name, &e.pid, &e.seq) != 0)
+            continue;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct segread_entry *nv = realloc(v, ncap * sizeof *v);
+            if (!nv) {
+                free(v);
+                closedir(d);
+                errno = ENOMEM;
+                return -1;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        strcpy(e.name, de->d_name); /* d_name fits NAME_MAX + 1 */
+        v[len++] = e;
+    }
+    int saved = errno;
+    closedir(d);
+    if (saved) {
+        free(v);
+        errno = saved;
+        return -1;
+    }
+    if (len)
+        xsort(v, len, sizeof *v, entry_cmp);
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+/* Is a better than b as "the" segment of a pid? Live first, then latest start. */
+static int better(const struct segread_snap *a, const struct segread_snap *b)
+{
+    if ((a->state == SEGREAD_LIVE) != (b->state == SEGREAD_LIVE))
+        return a->state == SEGREAD_LIVE;
+    return a->start_unix_ns > b->start_unix_ns;
+}
+
+int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
+                     const char **why)
+{
+    struct segread_entry *v;
+    size_t n;
+    int best = SEGREAD_NOACCESS;
+    struct segread_snap cand;
+
+    memset(snap, 0, sizeof *snap);
+    *why = "not tagged";
+    if (segread_list(dir, &v, &n) != 0) {
+        *why = strerror(errno);
+        return SEGREAD_NOACCESS;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *w;
+        if (v[i].pid != pid)
+            continue;
+        int rc = segread_open(dir, v[i].name, &cand, &w);
+        if (rc != SEGREAD_OK) {
+            if (best != SEGREAD_OK && (rc == SEGREAD_DAMAGED || best == SEGREAD_NOACCESS)) {
+                best = rc;
+                *why = w;
+                strcpy(snap->path, cand.path); /* for the caller's message */
+            }
+            continue;
+        }
+        if (best == SEGREAD_OK && !better(&cand, snap)) {
+            segread_close(&cand);
+            continue;
+        }
+        if (best == SEGREAD_OK)
+            segread_close(snap);
+        *snap = cand;
+        best = SEGREAD_OK;
+        *why = NULL;
+    }
+    free(v);
+    return best;
+}

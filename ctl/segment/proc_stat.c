@@ -1,0 +1,46 @@
+/*
+ * segment/proc_stat.c - reads the start time of a process from /proc/<pid>/stat.
+ * The command name (field 2) may hold spaces and parentheses: fields are
+ * counted from the last ')'.
+ */
+#include "segment/proc_stat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int procstat_start_ticks(pid_t pid, uint64_t *ticks)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int saved = errno;
+    close(fd);
+    if (n < 0)
+        return saved == ESRCH ? -ENOENT : -saved;
+    buf[n] = '\0';
+
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -EINVAL;
+    /* After ')' come " <state> <ppid> ...": field 3 starts after one space. */
+    int field = 2;
+    for (; *p && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    if (*p < '0' || *p > '9')
+        return -EINVAL;
+    uint64_t v = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -EINVAL;
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    }
+    *ticks = v;
+    return 0;
+}

@@ -1,0 +1,447 @@
+/*
+ * segment/reader.c - reads one segment file into a validated snapshot.
+ * Uses pread only (a file truncated under us gives a short read, not SIGBUS),
+ * checks the header before touching any table, and copies every string with a
+ * bound. A damaged file yields a short reason; nothing here exits or prints.
+ */
+#include "segment/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "segment/proc_stat.h"
+
+#define ROW_CHUNK 256 /* rows read per pread */
+#define MODULE_TRIES 4 /* attempts to read the module table between writer updates */
+
+/* Reads exactly len bytes at off; -1 on error or end of file. */
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* A table of cap entries of esize bytes at off must lie after the header and
+ * inside the segment. Empty tables are fine wherever they point. */
+static int table_ok(uint64_t off, uint64_t cap, uint64_t esize, uint64_t hdr, uint64_t seg)
+{
+    uint64_t len, end;
+    if (cap == 0)
+        return 1;
+    if (__builtin_mul_overflow(cap, esize, &len) || __builtin_add_overflow(off, len, &end))
+        return 0;
+    return off >= hdr && end <= seg;
+}
+
+/* Copies a fixed-size field into dst (same capacity or more), always
+ * terminated, control bytes replaced by '?'. Returns 1 if src had no NUL. */
+static int copy_str(char *dst, size_t dcap, const char *src, size_t scap)
+{
+    size_t n = scap < dcap - 1 ? scap : dcap - 1;
+    size_t i;
+    for (i = 0; i < n && src[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    dst[i] = '\0';
+    return memchr(src, '\0', scap) == NULL;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/* Everything in the header that could make a later read go wrong. */
+static const char *check_header(const struct ht_seg_header *h, uint64_t file_size, pid_t pid)
+{
+    const uint64_t hs = sizeof(struct ht_seg_header);
+    if (h->magic != HT_SEG_MAGIC)
+        return "bad magic";
+    if (h->version != HT_SEG_VERSION)
+        return "unsupported version";
+    if (h->header_size != hs)
+        return "bad header size";
+    if (h->segment_size > file_size)
+        return "truncated";
+    if (h->segment_size != file_size)
+        return "segment size does not match file size";
+    if (h->segment_size > SEGREAD_MAX_SIZE)
+        return "segment too large";
+    if (h->pid <= 0)
+        return "bad pid";
+    if (h->pid != pid)
+        return "pid does not match file name";
+    if (h->state > HT_SEG_EXITED)
+        return "bad process state";
+    if (h->row_size != sizeof(struct ht_row))
+        return "bad row size";
+    if (!table_ok(h->rows_offset, h->row_capacity, h->row_size, hs, h->segment_size))
+        return "rows table out of bounds";
+    if (!table_ok(h->buckets_offset, h->bucket_capacity, sizeof(uint32_t), hs, h->segment_size))
+        return "bucket table out of bounds";
+    if (h->module_size != sizeof(struct ht_module))
+        return "bad module size";
+    if (!table_ok(h->modules_offset, h->module_capacity, h->module_size, hs, h->segment_size))
+        return "module table out of bounds";
+    if (h->stack_capacity > 0) {
+        if (h->stack_depth > HT_STACK_DEPTH_MAX)
+            return "bad stack depth";
+        if (h->stack_size < sizeof(struct ht_stack) + (uint64_t)h->stack_depth * sizeof(uint64_t))
+            return "bad stack entry size";
+        if (!table_ok(h->stacks_offset, h->stack_capacity, h->stack_size, hs, h->segment_size))
+            return "stack table out of bounds";
+    }
+    return NULL;
+}
+
+static void take_module(struct segread_snap *s, struct segread_module *dst,
+                        const struct ht_module *m)
+{
+    uint64_t end;
+    dst->base = m->base;
+    dst->size = m->size;
+    dst->bias = m->bias;
+    dst->state = m->state;
+    if (m->state > 2) {
+        dst->state = 0;
+        s->repairs++;
+    }
+    dst->build_id_len = m->build_id_len;
+    if (m->build_id_len > HT_BUILD_ID_MAX) {
+        dst->build_id_len = 0; /* a length we cannot believe: no build id */
+        s->repairs++;
+    }
+    memcpy(dst->build_id, m->build_id, sizeof dst->build_id);
+    if (__builtin_add_overflow(m->base, m->size, &end)) {
+        dst->size = 0; /* a span that wraps contains nothing */
+        s->repairs++;
+    }
+    s->repairs += (uint32_t)copy_str(dst->path, sizeof dst->path, m->path, sizeof m->path);
+}
+
+/* Reads the module table; retries while the writer is changing it (odd or
+ * moving sequence), then keeps the last read, which is still validated. */
+static const char *read_modules(int fd, const struct ht_seg_header *h, struct segread_snap *s)
+{
+    const uint64_t used_off = offsetof(struct ht_seg_header, modules_used);
+    uint32_t cap = h->module_capacity;
+    struct ht_module m;
+
+    s->modules = calloc(cap ? cap : 1, sizeof *s->modules);
+    if (!s->modules)
+        return "out of memory";
+    for (int attempt = 0; attempt < MODULE_TRIES; attempt++) {
+        uint32_t before[2], after[2]; /* modules_used, modules_seq */
+        if (read_at(fd, before, sizeof before, used_off) != 0)
+            return "truncated";
+        if (before[1] & 1) {
+            sched_yield();
+            continue;
+        }
+        uint32_t used = before[0] < cap ? before[0] : cap;
+        s->n_modules = used;
+        for (uint32_t i = 0; i < used; i++) {
+            if (read_at(fd, &m, sizeof m, h->modules_offset + (uint64_t)i * h->module_size) != 0)
+                return "truncated";
+            take_module(s, &s->modules[i], &m);
+        }
+        if (read_at(fd, after, sizeof after, used_off) != 0)
+            return "truncated";
+        if (after[1] == before[1]) {
+            if (before[0] > cap)
+                s->repairs++;
+            return NULL;
+        }
+    }
+    s->repairs++; /* never saw a quiet moment: keep what we have */
+    return NULL;
+}
+
+static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t index)
+{
+    if (r->state != HT_ROW_READY)
+        return;
+    if (r->kind > HT_KIND_OVERFLOW) {
+        s->repairs++;
+        return;
+    }
+    struct segread_row *o = &s->rows[s->n_rows++];
+    memset(o, 0, sizeof *o);
+    o->index = index;
+    o->kind = r->kind;
+    o->site = r->site;
+    o->module = r->module < s->n_modules ? r->module : SEGREAD_NO_MODULE;
+    s->repairs += (uint32_t)copy_str(o->tag, sizeof o->tag, r->tag, sizeof r->tag);
+    for (int k = 0; k < HT_SHARDS; k++) {
+        const struct ht_shard *sh = &r->shard[k];
+        o->allocs = sat_add(o->allocs, sh->allocs);
+        o->frees = sat_add(o->frees, sh->frees);
+        o->bytes_alloc = sat_add(o->bytes_alloc, sh->bytes_alloc);
+        o->bytes_freed = sat_add(o->bytes_freed, sh->bytes_freed);
+        o->peak = sat_add(o->peak, sh->peak_live);
+    }
+    o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
+}
+
+static const char *read_rows(int fd, const struct ht_seg_header *h, struct segread_snap *s)
+{
+    static struct ht_row chunk[ROW_CHUNK];
+    uint32_t used = h->rows_used;
+    if (used > h->row_capacity) {
+        used = h->row_capacity;
+        s->repairs++;
+    }
+    s->rows_used = used;
+    s->rows = calloc(used ? used : 1, sizeof *s->rows);
+    if (!s->rows)
+        return "out of memory";
+    for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
+        uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
+        if (read_at(fd, chunk, (size_t)n * sizeof chunk[0],
+                    h->rows_offset + (uint64_t)i * h->row_size) != 0)
+            return "truncated";
+        for (uint32_t k = 0; k < n; k++)
+            take_row(s, &chunk[k], i + k);
+    }
+    return NULL;
+}
+
+/* live: the pid still runs and is the process that wrote the segment. A
+ * process still starting counts as live, so gc never removes it. When /proc
+ * will not say (hidepid), assume live: wrongly keeping a file is harmless. */
+static enum segread_state process_state(const struct ht_seg_header *h)
+{
+    uint64_t ticks;
+    if (h->state == HT_SEG_EXITED)
+        return SEGREAD_EXITED;
+    int rc = procstat_start_ticks(h->pid, &ticks);
+    if (rc == -ENOENT)
+        return SEGREAD_DEAD;
+    if (rc != 0)
+        return SEGREAD_LIVE;
+    return ticks == h->start_ticks ? SEGREAD_LIVE : SEGREAD_DEAD;
+}
+
+static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
+{
+    s->pid = h->pid;
+    s->ppid = h->ppid;
+    s->repairs += (uint32_t)copy_str(s->exe, sizeof s->exe, h->exe, sizeof h->exe);
+    s->repairs += (uint32_t)copy_str(s->cmdline, sizeof s->cmdline, h->cmdline, sizeof h->cmdline);
+    s->exit_code = h->exit_code;
+    s->start_ticks = h->start_ticks;
+    s->start_unix_ns = h->start_unix_ns;
+    s->exit_unix_ns = h->exit_unix_ns;
+    s->flags = h->flags;
+    s->flags_at_start = h->flags_at_start;
+    s->segment_size = h->segment_size;
+    s->row_capacity = h->row_capacity;
+    s->untracked_frees = h->untracked_frees;
+    s->untracked_reallocs = h->untracked_reallocs;
+    s->stacks_dropped = h->stacks_dropped;
+    memcpy(s->corruptions, h->corruptions, sizeof s->corruptions);
+    s->state = process_state(h);
+}
+
+static const char *read_fd(int fd, struct segread_snap *s, pid_t pid)
+{
+    struct stat st;
+    struct ht_seg_header h;
+    const char *why;
+
+    if (fstat(fd, &st) != 0)
+        return "cannot stat";
+    if (!S_ISREG(st.st_mode))
+        return "not a regular file";
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    s->uid = st.st_uid;
+    if ((uint64_t)st.st_size < sizeof h || read_at(fd, &h, sizeof h, 0) != 0)
+        return "truncated";
+    if ((why = check_header(&h, (uint64_t)st.st_size, pid)) != NULL)
+        return why;
+    take_header(s, &h);
+    if ((why = read_modules(fd, &h, s)) != NULL)
+        return why;
+    return read_rows(fd, &h, s);
+}
+
+int segread_open(const char *dir, const char *name, struct segread_snap *snap,
+                 const char **why)
+{
+    pid_t pid;
+    unsigned seq;
+
+    memset(snap, 0, sizeof *snap);
+    if (strlen(name) >= sizeof snap->name ||
+        (size_t)snprintf(snap->path, sizeof snap->path, "%s/%s", dir, name) >= sizeof snap->path) {
+        *why = "path too long";
+        return SEGREAD_NOACCESS;
+    }
+    strcpy(snap->name, name);
+    if (segread_parse_name(name, &pid, &seq) != 0) {
+        *why = "not a segment name";
+        return SEGREAD_DAMAGED;
+    }
+    int fd = open(snap->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP) {
+            *why = "not a regular file";
+            return SEGREAD_DAMAGED;
+        }
+        *why = strerror(errno);
+        return SEGREAD_NOACCESS;
+    }
+    const char *bad = read_fd(fd, snap, pid);
+    close(fd);
+    if (bad) {
+        segread_close(snap);
+        *why = bad;
+        return SEGREAD_DAMAGED;
+    }
+    return SEGREAD_OK;
+}
+
+void segread_close(struct segread_snap *snap)
+{
+    free(snap->modules);
+    free(snap->rows);
+    snap->modules = NULL;
+    snap->rows = NULL;
+    snap->n_modules = snap->n_rows = 0;
+}
+
+uint64_t segread_live_total(const struct segread_snap *snap)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < snap->n_rows; i++)
+        sum = sat_add(sum, snap->rows[i].live);
+    return sum;
+}
+
+uint64_t segread_corrupt_total(const struct segread_snap *snap)
+{
+    uint64_t sum = 0;
+    for (int k = 0; k < HT_CORRUPT_KINDS; k++)
+        sum = sat_add(sum, snap->corruptions[k]);
+    return sum;
+}
+
+const char *segread_state_name(enum segread_state state)
+{
+    switch (state) {
+    case SEGREAD_LIVE: return "live";
+    case SEGREAD_EXITED: return "exited";
+    case SEGREAD_DEAD: return "dead";
+    }
+    return "?";
+}
+
+#define STACK_CHUNK_BYTES (1u << 20)
+
+static int take_stack(const struct ht_stack *e, uint32_t index, uint32_t table_depth,
+                      struct segread_stack *o)
+{
+    if (e->state != HT_ROW_READY || e->depth == 0 || e->depth > table_depth)
+        return 0;
+    memset(o, 0, sizeof *o);
+    o->index = index;
+    o->row = e->row;
+    o->depth = e->depth;
+    o->allocs = e->allocs;
+    o->frees = e->frees;
+    o->bytes_alloc = e->bytes_alloc;
+    o->bytes_freed = e->bytes_freed;
+    o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
+    memcpy(o->frames, e->frames, e->depth * sizeof e->frames[0]);
+    return 1;
+}
+
+static const char *read_stacks(int fd, const struct ht_seg_header *h, struct segread_stack **out,
+                               size_t *n)
+{
+    uint32_t cap = h->stack_capacity, esize = h->stack_size;
+    uint32_t per = STACK_CHUNK_BYTES / esize ? STACK_CHUNK_BYTES / esize : 1;
+    uint32_t used = h->stacks_used < cap ? h->stacks_used : cap;
+    char *chunk = malloc((size_t)per * esize);
+    struct segread_stack *v = calloc(used ? used : 1, sizeof *v);
+    size_t k = 0;
+    if (!chunk || !v) {
+        free(chunk);
+        free(v);
+        return "out of memory";
+    }
+    for (uint32_t i = 0; i < cap; i += per) {
+        uint32_t m = cap - i < per ? cap - i : per;
+        if (read_at(fd, chunk, (size_t)m * esize, h->stacks_offset + (uint64_t)i * esize) != 0) {
+            free(chunk);
+            free(v);
+            return "truncated";
+        }
+        for (uint32_t j = 0; j < m; j++) {
+            if (k == used) { /* more READY entries than the header said: grow */
+                size_t grow = used ? (size_t)used * 2 : 64;
+                struct segread_stack *nv = realloc(v, grow * sizeof *v);
+                if (!nv) {
+                    free(chunk);
+                    free(v);
+                    return "out of memory";
+                }
+                v = nv;
+                used = (uint32_t)(grow < cap ? grow : cap);
+            }
+            k += (size_t)take_stack((const struct ht_stack *)(chunk + (size_t)j * esize), i + j,
+                                    h->stack_depth, &v[k]);
+        }
+    }
+    free(chunk);
+    *out = v;
+    *n = k;
+    return NULL;
+}
+
+int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
+                   const char **why)
+{
+    struct ht_seg_header h;
+    struct stat st;
+    *out = NULL;
+    *n = 0;
+    int fd = open(snap->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return -1;
+    }
+    *why = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        *why = "not a regular file";
+    else if ((uint64_t)st.st_size < sizeof h || read_at(fd, &h, sizeof h, 0) != 0)
+        *why = "truncated";
+    else if ((*why = check_header(&h, (uint64_t)st.st_size, snap->pid)) != NULL)
+        ;
+    else if (st.st_ino != snap->ino || h.start_ticks != snap->start_ticks)
+        *why = "segment replaced since it was read";
+    else if (h.stack_capacity > 0)
+        *why = read_stacks(fd, &h, out, n);
+    close(fd);
+    return *why ? -1 : 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * segment/reader.h - find heaptag segments and read each into a private,
+ * validated snapshot. The tool never maps a segment: it reads it with pread, so
+ * a file truncated under us is an error message, never a SIGBUS. Nothing in a
+ * segment is trusted: every size, offset, index and string is checked.
+ */
+#ifndef HT_SEGMENT_READER_H
+#define HT_SEGMENT_READER_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "heaptag_segment.h"
+
+/* Segments larger than this are refused rather than read ("segment too large"). */
+#define SEGREAD_MAX_SIZE ((uint64_t)1 << 30)
+
+#define SEGREAD_NO_MODULE UINT32_MAX
+
+/* Return codes of segread_open. */
+#define SEGREAD_OK       0
+#define SEGREAD_DAMAGED  (-1) /* the file is not a sound segment: warn, go on */
+#define SEGREAD_NOACCESS (-2) /* gone, or not ours to read: usually skip quietly */
+
+enum segread_state {
+    SEGREAD_LIVE,   /* running (or still starting) and the pid is the same process */
+    SEGREAD_EXITED, /* the shim marked it exited */
+    SEGREAD_DEAD,   /* killed without a word (SIGKILL), or its pid now belongs to another */
+};
+
+struct segread_module {
+    uint64_t base;  /* load address; base + size does not overflow */
+    uint64_t size;
+    uint64_t bias;
+    uint32_t state; /* 0 empty, 1 loaded, 2 unloaded */
+    uint32_t build_id_len; /* 0 when none; at most HT_BUILD_ID_MAX */
+    uint8_t  build_id[HT_BUILD_ID_MAX];
+    char     path[HT_PATH_MAX];
+};
+
+/* One READY row with its shards summed. */
+struct segread_row {
+    uint32_t index;        /* row index in the segment */
+    uint32_t kind;         /* enum ht_row_kind, known values only */
+    uint64_t site;
+    uint32_t module;       /* index into modules[], or SEGREAD_NO_MODULE */
+    char     tag[HT_TAG_MAX];
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t bytes_alloc;
+    uint64_t bytes_freed;
+    uint64_t live;         /* bytes_alloc - bytes_freed, 0 when a racy read says less */
+    uint64_t peak;         /* sum of the shard peaks */
+};
+
+struct segread_snap {
+    char     name[NAME_MAX + 1]; /* file name in the directory */
+    char     path[PATH_MAX];     /* directory + name, for messages */
+    dev_t    dev;
+    ino_t    ino;
+    uid_t    uid;                /* owner of the file */
+
+    pid_t    pid;
+    pid_t    ppid;
+    char     exe[HT_PATH_MAX];        /* NUL-terminated, control bytes shown as '?' */
+    char     cmdline[HT_CMDLINE_MAX];
+    enum segread_state state;
+    int32_t  exit_code;
+    uint64_t start_ticks;
+    uint64_t start_unix_ns;
+    uint64_t exit_unix_ns;
+    uint32_t flags;
+    uint32_t flags_at_start;
+    uint64_t segment_size;
+    uint32_t row_capacity;
+    uint32_t rows_used;               /* clamped to row_capacity */
+    uint64_t untracked_frees;
+    uint64_t untracked_reallocs;
+    uint64_t stacks_dropped;
+    uint64_t corruptions[HT_CORRUPT_KINDS];
+    uint32_t repairs;                 /* oddities smoothed over: clamps, unterminated strings */
+
+    size_t   n_modules;
+    struct segread_module *modules;   /* indexed as in the segment */
+    size_t   n_rows;
+    struct segread_row *rows;         /* READY rows only, in segment order */
+};
+
+/* A candidate segment file found in a directory. */
+struct segread_entry {
+    char     name[NAME_MAX + 1];
+    pid_t    pid;
+    unsigned seq; /* the <n> of heaptag.<pid>.<n>, 0 for heaptag.<pid> */
+};
+
+/* The directory segments live in: $HEAPTAG_SHM_DIR if set and non-empty, else /dev/shm. */
+const char *segread_dir(void);
+
+/* Parses "heaptag.<pid>" or "heaptag.<pid>.<n>" (decimal, no sign, no leading
+ * zeros, pid > 0). Returns 0 and fills *pid and *seq, or -1. */
+int segread_parse_name(const char *name, pid_t *pid, unsigned *seq);
+
+/* Lists the regular files of dir named like segments (symlinks and other
+ * types are left out), sorted by pid then seq. Returns 0 with a malloc'd array
+ * the caller frees, or -1 with errno set (dir unreadable). */
+int segread_list(const char *dir, struct segread_entry **out, size_t *n);
+
+/* Reads dir/name into *snap. Returns SEGREAD_OK; or SEGREAD_DAMAGED /
+ * SEGREAD_NOACCESS with *why naming the problem ("bad magic", "truncated", ...;
+ * a static string). On failure *snap holds nothing to free. */
+int segread_open(const char *dir, const char *name, struct segread_snap *snap,
+                 const char **why);
+
+/* Frees what segread_open allocated; *snap may then be reused. */
+void segread_close(struct segread_snap *snap);
+
+/* Finds the segment of pid in dir: the live one if any, else the latest
+ * started. Returns as segread_open; SEGREAD_NOACCESS with why "not tagged"
+ * when there is no file for pid at all. */
+int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
+                     const char **why);
+
+/* ust: one READY entry of the stack table. */
+struct segread_stack {
+    uint32_t index;        /* entry index in the segment */
+    uint32_t row;          /* row index in the segment (may name no READY row) */
+    uint32_t depth;        /* frames used, at most HT_STACK_DEPTH_MAX */
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t bytes_alloc;
+    uint64_t bytes_freed;
+    uint64_t live;         /* bytes_alloc - bytes_freed, 0 when a racy read says less */
+    uint64_t frames[HT_STACK_DEPTH_MAX]; /* return addresses, innermost first */
+};
+
+/* Reads the stack table of the segment snap was read from (reopening it and
+ * checking it is still the same process's). Returns 0 with a malloc'd array
+ * of READY entries (possibly none) the caller frees, or -1 with *why set. */
+int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
+                   const char **why);
+
+/* Sums over the snapshot, saturating instead of wrapping. */
+uint64_t segread_live_total(const struct segread_snap *snap);
+uint64_t segread_corrupt_total(const struct segread_snap *snap);
+
+/* "live", "exited" or "dead". */
+const char *segread_state_name(enum segread_state state);
+
+#endif
