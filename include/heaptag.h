@@ -71,8 +71,10 @@ static inline void heaptag_scope_end_(heaptag_scope_t *scope)
         leave(scope);
 }
 
-/* n bytes counted under tag; free them with free(). */
-static inline void *heaptag_alloc(const char *tag, size_t size)
+/* n bytes counted under tag; free them with free(). Always inlined, so the
+ * allocation is charged to the function that calls heaptag_alloc, each
+ * caller its own row, never to one shared copy of this function. */
+__attribute__((always_inline)) static inline void *heaptag_alloc(const char *tag, size_t size)
 {
     static void *cache;
     heaptag_tagged_malloc_fn fn =

@@ -69,7 +69,7 @@ static void diff_read(const char *path, struct diff_dump *d)
             }
             d->v[d->n] = s;
             cur = &d->v[d->n++];
-        } else if (cur && strncmp(line, "  #", 3) == 0) {
+        } else if (cur && (strncmp(line, "  #", 3) == 0 || strncmp(line, "    inline ", 11) == 0)) {
             add_frame(cur, line, (size_t)len);
         } else {
             cur = NULL;

@@ -18,7 +18,8 @@
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
 
-/* One frame as dump prints it: "FUNCTION FILE:LINE MODULE+0xOFF". */
+/* One frame as dump prints it: "FUNCTION FILE:LINE MODULE+0xOFF", the
+ * function the program's own innermost one; then its inline chain. */
 static void dump_frame(FILE *out, struct sym_cache *sc, const struct segread_snap *snap,
                        uint64_t ret)
 {
@@ -30,6 +31,10 @@ static void dump_frame(FILE *out, struct sym_cache *sc, const struct segread_sna
     }
     fprintf(out, "%s %s:%d %s+0x%" PRIx64 "\n", si.func[0] ? si.func : "??",
             si.file[0] ? si.file : "??", si.line, si.module, si.offset);
+    /* code inlined there: the whole chain, innermost first */
+    for (size_t i = 0; si.depth > 1 && i < si.depth; i++)
+        fprintf(out, "    inline %s %s:%d\n", si.chain[i].func[0] ? si.chain[i].func : "??",
+                si.chain[i].file[0] ? si.chain[i].file : "??", si.chain[i].line);
 }
 
 /* The name of a frame in a stack id: module+offset, or the raw address. */

@@ -18,6 +18,7 @@
 #include "trend/log_reader.h"
 #include "util/out.h"
 #include "sym/lookup.h"
+#include "sym/symbolize.h"
 #include "trend/analysis.h"
 #include "trend/plot.h"
 
@@ -128,22 +129,67 @@ static void rate_text(char *buf, size_t n, double bph)
     snprintf(buf, n, "+%s/h", h);
 }
 
-/* The function of a series' site: from the site text, else from the module. */
-static int trend_function(const struct log_series *s, char *buf, size_t n)
+/* Splits "function file:line" as a table log's Site column ends: the last
+ * word is the place when it reads FILE:NUMBER. */
+static void trend_split_where(const char *text, char *func, size_t fn, char *where, size_t wn)
+{
+    size_t len = strlen(text);
+    const char *sp = strrchr(text, ' ');
+    const char *colon = sp ? strrchr(sp, ':') : NULL;
+    where[0] = '\0';
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        snprintf(where, wn, "%s", sp + 1);
+        len = (size_t)(sp - text);
+    }
+    snprintf(func, fn, "%.*s", (int)len, text);
+}
+
+/* The function of a series' site and its file:line ("" when unknown): what
+ * the log says first; else the module's file, when it is still the one the
+ * process ran (same build id, where the log recorded one). */
+static int trend_function(struct sym_cache *sc, const struct log_series *s, char *buf, size_t n,
+                          char *where, size_t wn)
 {
     char module[256], path[PATH_MAX];
     uint64_t off;
     const char *func;
+    where[0] = '\0';
+    if (s->func[0]) {
+        snprintf(buf, n, "%s", s->func);
+        if (s->file[0])
+            snprintf(where, wn, "%s:%d", s->file, s->line);
+        return 0;
+    }
     if (sym_parse_site(s->site, module, sizeof module, &off, &func) != 0 &&
         sym_parse_site(s->tag, module, sizeof module, &off, &func) != 0)
         return -1;
     if (func) {
-        snprintf(buf, n, "%s", func);
+        trend_split_where(func, buf, n, where, wn);
         return 0;
     }
     if (sym_find_module(module, s->exe, s->pid, path, sizeof path) != 0)
         return -1;
-    return sym_function(path, off, buf, n);
+    /* the exe is checked against the build id the log recorded */
+    uint8_t id[64];
+    size_t id_len = 0;
+    const char *slash = strrchr(s->exe, '/');
+    if (!strcmp(slash ? slash + 1 : s->exe, module))
+        id_len = sym_build_id_parse(s->build_id, id, sizeof id);
+    if (s->build_id[0] && !strcmp(slash ? slash + 1 : s->exe, module) && id_len == 0)
+        return -1;
+    struct sym_info si;
+    if (sym_lookup_file(sc, path, id, id_len, off, &si) != 0 || !si.func[0])
+        return -1;
+    snprintf(buf, n, "%s", si.func);
+    sym_where(where, wn, &si);
+    return 0;
+}
+
+/* "function file:line" (the file's last component) or the function alone. */
+static void trend_name(char *buf, size_t n, const char *func, const char *where)
+{
+    const char *slash = strrchr(where, '/');
+    snprintf(buf, n, "%s%s%s", func, *where ? " " : "", slash ? slash + 1 : where);
 }
 
 /* "leaky+0x11bd" out of "0x55d1c0a011bd leaky+0x11bd"; the whole text otherwise. */
@@ -153,39 +199,42 @@ static const char *short_site(const char *site)
     return site[0] == '0' && site[1] == 'x' && sp ? sp + 1 : site;
 }
 
-static void trend_table(const struct verdict *v, size_t n)
+static void trend_table(struct sym_cache *sc, const struct verdict *v, size_t n)
 {
     printf("%4s %11s %5s %-9s %-24s %9s  %-20s  %-20s  %s\n", "Rank", "Growth", "Conf", "PID",
            "Tag", "Live", "First seen", "Last seen", "Site / function");
     for (size_t i = 0; i < n; i++) {
         const struct log_series *s = v[i].s;
         char rate[40], pid[32], live[32], first[32], last[32], func[256], tag[25];
+        char where[600], name[900];
         rate_text(rate, sizeof rate, v[i].r.rate_bph);
         pid_text(pid, sizeof pid, s);
         fmt_human_size(live, sizeof live, s->pts[s->n - 1].live);
         fmt_timestamp(first, sizeof first, (time_t)s->pts[0].t);
         fmt_timestamp(last, sizeof last, (time_t)s->pts[s->n - 1].t);
         fmt_fit(tag, 24, s->tag);
-        int have_func = trend_function(s, func, sizeof func) == 0;
+        int have_func = trend_function(sc, s, func, sizeof func, where, sizeof where) == 0;
+        if (have_func)
+            trend_name(name, sizeof name, func, where);
         printf("%4zu %11s %4.0f%% %-9s %-24s %9s  %-20s  %-20s  %s%s%s\n", i + 1, rate,
                floor(v[i].r.confidence * 100), pid, tag, live, first, last,
-               *s->site ? short_site(s->site) : "-", have_func ? " " : "", have_func ? func : "");
+               *s->site ? short_site(s->site) : "-", have_func ? " " : "", have_func ? name : "");
     }
 }
 
-static void trend_verdict(const struct verdict *v)
+static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
 {
     const struct log_series *s = v->s;
-    char rate[40], func[256], pid[32];
+    char rate[40], func[256], pid[32], where[600];
     rate_text(rate, sizeof rate, v->r.rate_bph);
     pid_text(pid, sizeof pid, s);
     double hours = (s->pts[s->n - 1].t - s->pts[0].t) / 3600;
     printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s, steadily over %zu snapshots "
            "(%.2g h), confidence %.0f%%\n", s->tag, pid, *s->exe ? " " : "", s->exe, rate, s->n,
            hours, floor(v->r.confidence * 100));
-    if (trend_function(s, func, sizeof func) == 0)
-        printf("verdict: allocated in function %s (site %s)\n", func,
-               *s->site ? short_site(s->site) : s->tag);
+    if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0)
+        printf("verdict: allocated in function %s%s%s (site %s)\n", func, *where ? " at " : "",
+               where, *s->site ? short_site(s->site) : s->tag);
     else if (*s->site)
         printf("verdict: allocated at site %s\n", short_site(s->site));
 }
@@ -203,18 +252,22 @@ static void trend_verbose(const struct verdict *v, size_t n)
     }
 }
 
-static void trend_write_plot(const struct trend_opts *o, const struct verdict *v, size_t n,
-                             const char *subtitle)
+static void trend_write_plot(struct sym_cache *sc, const struct trend_opts *o,
+                             const struct verdict *v, size_t n, const char *subtitle)
 {
     struct plot_line lines[PLOT_MAX_LINES];
-    static char funcs[PLOT_MAX_LINES][256];
+    static char funcs[PLOT_MAX_LINES][900];
+    char func[256], where[600];
     size_t k = 0, want = o->top < PLOT_MAX_LINES ? o->top : PLOT_MAX_LINES;
     if (want < 2)
         want = 2;
     /* suspects first (v is sorted so), then the biggest of the rest */
     for (size_t i = 0; i < n && k < want; i++)
         if (v[i].s->n) {
-            int named = v[i].r.suspect && trend_function(v[i].s, funcs[k], sizeof funcs[k]) == 0;
+            int named = v[i].r.suspect &&
+                        trend_function(sc, v[i].s, func, sizeof func, where, sizeof where) == 0;
+            if (named)
+                trend_name(funcs[k], sizeof funcs[k], func, where);
             lines[k] = (struct plot_line){ v[i].s, v[i].r.suspect, v[i].r.rate_bph,
                                            named ? funcs[k] : NULL };
             k++;
@@ -241,6 +294,7 @@ int cmd_trend(int argc, char **argv)
     const struct log_series *s = log_series(d, &n);
     if (n == 0)
         errx(1, "trend: no snapshots of heaptag mon in the input");
+    struct sym_cache *sc = sym_cache_new();
     struct verdict *v = calloc(n ? n : 1, sizeof *v);
     if (!v)
         err(1, "malloc");
@@ -267,14 +321,15 @@ int cmd_trend(int argc, char **argv)
     if (suspects == 0) {
         printf("no growing tags\n");
     } else {
-        trend_table(v, suspects < o.top ? suspects : o.top);
-        trend_verdict(&v[0]);
+        trend_table(sc, v, suspects < o.top ? suspects : o.top);
+        trend_verdict(sc, &v[0]);
     }
     if (o.verbose)
         trend_verbose(v, n);
     if (o.plot)
-        trend_write_plot(&o, v, n, subtitle);
+        trend_write_plot(sc, &o, v, n, subtitle);
     out_flush();
+    sym_cache_free(sc);
     free(v);
     log_free(d);
     free(o.files);

@@ -8,9 +8,17 @@
  *   totals rows=N stacks=N stacks_dropped=N live_allocs=N live_bytes=N
  *   row INDEX KIND allocs=N frees=N live_allocs=N live_bytes=N label=LABEL
  *     at FUNCTION FILE:LINE MODULE+0xOFFSET
+ *       inline FUNCTION FILE:LINE
  *   stack ID row=INDEX allocs=N frees=N live_allocs=N live_bytes=N
  *     #K FUNCTION FILE:LINE MODULE+0xOFFSET
+ *       inline FUNCTION FILE:LINE
  *   end
+ *
+ * FUNCTION FILE:LINE is the innermost frame of the inline chain at that
+ * address that is the program's own code (see sym/symbolize.h), at the line
+ * of the call within it. Where code was inlined there, the "inline" lines
+ * that follow list the whole chain, innermost first, the last one being the
+ * function the code lives in.
  *
  * Unknown parts read "??" (function, file; line 0) or "0xADDR" (no module).
  * ID is 16 hex digits naming the stack at source level: the row's explicit

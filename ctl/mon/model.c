@@ -158,23 +158,42 @@ static struct mon_proc *model_proc(struct mon_model *m, pid_t pid, const char *n
     return p;
 }
 
-/* Tag column and Site column of a row under the current grouping. */
+/* Tag column and Site column of a row under the current grouping; with
+ * want_detail, *si names the row's site (func "" when unknown). */
 static void model_names(struct mon_model *m, const struct segread_snap *s,
                         const struct segread_row *r, struct mon_key *k, char *detail,
-                        int want_detail)
+                        struct sym_info *si)
 {
-    struct sym_info si;
+    struct sym_info tmp;
+    int want_detail = si != NULL;
+    if (!si)
+        si = &tmp;
     enum mon_by by = r->kind == HT_KIND_OVERFLOW ? MON_BY_TAG : m->cfg.by;
+    int known = 0;
+    si->func = si->file = "";
+    si->line = 0;
+    if (by == MON_BY_SITE || by == MON_BY_FUNC || (want_detail && by == MON_BY_TAG))
+        known = sym_lookup(m->sym, s, r->site, si) == 0;
     switch (by) {
-    case MON_BY_TAG:
+    case MON_BY_TAG: {
         site_row_label(k->label, sizeof k->label, s, r);
-        if (want_detail) {
-            if (m->cfg.split)
-                site_format_full(detail, MON_DETAIL_MAX, s, r->site);
-            else
-                site_format(detail, MON_DETAIL_MAX, s, r->site);
-        }
+        if (!want_detail)
+            return;
+        char where[MON_DETAIL_MAX];
+        if (m->cfg.split)
+            site_format_full(where, sizeof where, s, r->site);
+        else
+            site_format(where, sizeof where, s, r->site);
+        if (si->func[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s %s%s%s:%d", where, si->func,
+                      si->file[0] ? " " : "", si->file, si->line);
+        else
+            model_fmt(detail, MON_DETAIL_MAX, "%s", where);
+        /* no file without a function: "file:0" would read as a function */
+        if (!si->func[0])
+            si->file = "";
         return;
+    }
     case MON_BY_MODULE: {
         const struct segread_module *mod =
             r->module != SEGREAD_NO_MODULE ? &s->modules[r->module] : site_module(s, r->site);
@@ -188,20 +207,19 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
     case MON_BY_FUNC:
         break;
     }
-    int known = sym_lookup(m->sym, s, r->site, &si) == 0;
-    if (by == MON_BY_SITE || !si.func[0])
+    if (by == MON_BY_SITE || !si->func[0])
         site_format(k->label, sizeof k->label, s, r->site);
     else
-        model_fmt(k->label, sizeof k->label, "%s", si.func);
+        model_fmt(k->label, sizeof k->label, "%s", si->func);
     if (!want_detail)
         return;
-    if (!known || (!si.func[0] && !si.file[0]))
+    if (!known || (!si->func[0] && !si->file[0]))
         model_fmt(detail, MON_DETAIL_MAX, "%s", known ? "(no symbols)" : "-");
     else if (by == MON_BY_FUNC)
-        model_fmt(detail, MON_DETAIL_MAX, "%s:%d", si.file[0] ? si.file : "?", si.line);
+        model_fmt(detail, MON_DETAIL_MAX, "%s:%d", si->file[0] ? si->file : "?", si->line);
     else
-        model_fmt(detail, MON_DETAIL_MAX, "%s %s:%d", si.func[0] ? si.func : "?",
-                 si.file[0] ? si.file : "?", si.line);
+        model_fmt(detail, MON_DETAIL_MAX, "%s %s:%d", si->func[0] ? si->func : "?",
+                 si->file[0] ? si->file : "?", si->line);
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
@@ -221,7 +239,7 @@ static struct mon_line *model_line(struct mon_model *m, const struct segread_sna
         k.seq = seq;
     }
     k.kind = r->kind;
-    model_names(m, s, r, &k, NULL, 0);
+    model_names(m, s, r, &k, NULL, NULL);
     /* only the used part of the key is hashed: most labels are short */
     size_t klen = offsetof(struct mon_key, label) + strlen(k.label) + 1;
     HASH_FIND(hh, m->map, &k, klen, l);
@@ -231,6 +249,7 @@ static struct mon_line *model_line(struct mon_model *m, const struct segread_sna
             err(1, "malloc");
         l->key = k;
         l->det_index = UINT32_MAX;
+        l->func = l->file = "";
         if (r->kind == HT_KIND_TAG && m->cfg.desc && m->cfg.by == MON_BY_TAG)
             l->desc = tag_desc_find(m->cfg.desc, k.label);
         HASH_ADD_KEYPTR(hh, m->map, &l->key, klen, l);
@@ -269,7 +288,11 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
     if (l->rows == 0 || r->live > l->detail_bytes) {
         if (l->det_pid != s->pid || l->det_seq != seq || l->det_index != r->index) {
             struct mon_key tmp; /* the label again, unused */
-            model_names(m, s, r, &tmp, l->detail, 1);
+            struct sym_info si;
+            model_names(m, s, r, &tmp, l->detail, &si);
+            l->func = si.func;
+            l->file = si.file;
+            l->line = si.line;
             l->det_pid = s->pid;
             l->det_seq = seq;
             l->det_index = r->index;
@@ -285,10 +308,25 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
     l->peak = sat_add(l->peak, r->peak);
 }
 
+/* The build id of the main program: the module the exe's path names. */
+static void model_exe_build_id(struct mon_proc *p, const struct segread_snap *s)
+{
+    p->build_id[0] = '\0';
+    for (size_t i = 0; i < s->n_modules; i++) {
+        const struct segread_module *mod = &s->modules[i];
+        if (mod->state == 1 && (!mod->path[0] || !strcmp(mod->path, s->exe))) {
+            sym_build_id_hex(p->build_id, sizeof p->build_id, mod->build_id,
+                             mod->build_id_len);
+            return;
+        }
+    }
+}
+
 static void model_take(struct mon_model *m, struct mon_proc *p, const struct segread_snap *s)
 {
     p->state = s->state;
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
+    model_exe_build_id(p, s);
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)
         p->rss = p->rss_peak = 0;
     struct mon_memo *memo = model_memo(m, s, p->seq);

@@ -44,6 +44,10 @@ struct mon_key {
 struct mon_line {
     struct mon_key key;
     char     detail[MON_DETAIL_MAX]; /* the Site column: site, function, file:line */
+    /* the name of the row detail came from (sym/symbolize.h): "" and 0 when
+     * unknown; owned by the model's symbol cache */
+    const char *func, *file;
+    int      line;
     uint64_t detail_bytes;           /* live bytes of the row detail came from */
     pid_t    det_pid;                /* that row: segment and row index */
     uint32_t det_seq, det_index;
@@ -65,6 +69,7 @@ struct mon_proc {
     unsigned seq;
     char     name[NAME_MAX + 1];
     char     exe[HT_PATH_MAX];
+    char     build_id[2 * HT_BUILD_ID_MAX + 1]; /* the exe's, hex; "" when unknown */
     enum segread_state state;
     enum mon_proc_status status;
     const char *why;                 /* static string, for DAMAGED and GONE */

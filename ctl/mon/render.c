@@ -22,7 +22,11 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
 
 static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
 {
-    fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
+    /* the build id before the exe: the exe runs to the end of the line */
+    if (p->build_id[0])
+        fprintf(out, "# %s pid %d build-id %s exe %s\n", ts, (int)p->pid, p->build_id, p->exe);
+    else
+        fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
     fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
             "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
     if (with_desc)
@@ -55,7 +59,8 @@ static void mon_table_row(FILE *out, const struct mon_line *l, int with_desc, do
     fprintf(out, "%s  %s\n", trend, l->detail);
 }
 
-static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
+static void mon_csv_row(FILE *out, const struct mon_proc *p, const struct mon_line *l,
+                        const char *ts, int with_desc)
 {
     fprintf(out, "%s,%d,", ts, (int)l->key.pid);
     fmt_csv_field(out, l->key.label);
@@ -63,6 +68,13 @@ static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int
             ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(l->key.kind), l->allocs, l->frees,
             l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
     fmt_csv_field(out, l->detail);
+    fputc(',', out);
+    fmt_csv_field(out, l->func);
+    fputc(',', out);
+    fmt_csv_field(out, l->file);
+    fprintf(out, ",%d,", l->line);
+    fmt_csv_field(out, p->exe);
+    fprintf(out, ",%s", p->build_id);
     if (with_desc) {
         fputc(',', out);
         fmt_csv_field(out, l->desc ? l->desc : "");
@@ -70,7 +82,8 @@ static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int
     fputc('\n', out);
 }
 
-static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
+static void mon_json_row(FILE *out, const struct mon_proc *p, const struct mon_line *l,
+                         const char *ts, int with_desc)
 {
     fputs("{\"timestamp\":", out);
     fmt_json_string(out, ts);
@@ -82,6 +95,13 @@ static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, in
             site_kind_name(l->key.kind), l->allocs, l->frees, l->diff, l->bytes,
             mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
     fmt_json_string(out, l->detail);
+    fputs(",\"function\":", out);
+    fmt_json_string(out, l->func);
+    fputs(",\"file\":", out);
+    fmt_json_string(out, l->file);
+    fprintf(out, ",\"line\":%d,\"exe\":", l->line);
+    fmt_json_string(out, p->exe);
+    fprintf(out, ",\"build_id\":\"%s\"", p->build_id);
     if (with_desc) {
         fputs(",\"description\":", out);
         fmt_json_string(out, l->desc ? l->desc : "");
@@ -122,9 +142,9 @@ void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
             if (format == MON_FORMAT_TABLE)
                 mon_table_row(out, l, with_desc, (double)now.tv_sec + now.tv_nsec / 1e9);
             else if (format == MON_FORMAT_CSV)
-                mon_csv_row(out, l, ts, with_desc);
+                mon_csv_row(out, p, l, ts, with_desc);
             else
-                mon_json_row(out, l, ts, with_desc);
+                mon_json_row(out, p, l, ts, with_desc);
         }
         if (format == MON_FORMAT_TABLE)
             fputc('\n', out);

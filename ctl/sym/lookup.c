@@ -1,79 +1,14 @@
 /*
- * sym/lookup.c - minimal symbolisation for trend's verdict: libelf over the
- * module file, .symtab first (unstripped), .dynsym otherwise. Every index and
- * size from the file is checked by libelf's accessors; failures are quiet.
+ * sym/lookup.c - from a site as a log wrote it ("module+0xoff") back to the
+ * module's file: parsing the site text and finding the file by name. Naming
+ * the code is symbolize.c's; this never opens an ELF file itself.
  */
 #include "sym/lookup.h"
 
-#include <fcntl.h>
-#include <gelf.h>
-#include <inttypes.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int sym_in_section(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t vaddr, char *buf,
-                          size_t n)
-{
-    Elf_Data *data = elf_getdata(scn, NULL);
-    if (!data || sh->sh_entsize == 0)
-        return -1;
-    size_t count = sh->sh_size / sh->sh_entsize;
-    for (size_t i = 0; i < count; i++) {
-        GElf_Sym sym;
-        if (!gelf_getsym(data, (int)i, &sym))
-            break;
-        if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0 || sym.st_size == 0)
-            continue;
-        if (vaddr < sym.st_value || vaddr - sym.st_value >= sym.st_size)
-            continue;
-        const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
-        if (!name || !*name)
-            continue;
-        snprintf(buf, n, "%s", name);
-        return 0;
-    }
-    return -1;
-}
-
-int sym_function(const char *path, uint64_t offset, char *buf, size_t n)
-{
-    if (offset == 0 || elf_version(EV_CURRENT) == EV_NONE)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = -1;
-    Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-    size_t phnum;
-    if (!e || elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &phnum) != 0)
-        goto out;
-    uint64_t lo = UINT64_MAX;
-    for (size_t i = 0; i < phnum; i++) {
-        GElf_Phdr ph;
-        if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_vaddr < lo)
-            lo = ph.p_vaddr;
-    }
-    if (lo == UINT64_MAX)
-        goto out;
-    uint64_t vaddr = lo + offset - 1; /* a return address: the call is just before */
-    for (int pass = 0; pass < 2 && rc != 0; pass++) {
-        Elf_Scn *scn = NULL;
-        while (rc != 0 && (scn = elf_nextscn(e, scn))) {
-            GElf_Shdr sh;
-            if (gelf_getshdr(scn, &sh) &&
-                sh.sh_type == (pass == 0 ? SHT_SYMTAB : SHT_DYNSYM))
-                rc = sym_in_section(e, scn, &sh, vaddr, buf, n);
-        }
-    }
-out:
-    if (e)
-        elf_end(e);
-    close(fd);
-    return rc;
-}
 
 int sym_parse_site(const char *site, char *module, size_t module_n, uint64_t *offset,
                    const char **func)

@@ -1,18 +1,14 @@
 /*
- * sym/lookup.h - the function that holds a call site given as "module+0xoff"
- * (offsets from the module's lowest loaded address, as the segment records
- * them), read from the module's ELF symbol tables. Read-only, never trusts
- * the file: a missing, stripped or foreign file just yields no name.
+ * sym/lookup.h - a call site as a log recorded it ("module+0xoff", offsets
+ * from the module's lowest loaded address) back to its module's file, for
+ * symbolize.h's sym_lookup_file. Never trusts the text: a site it cannot
+ * parse or a module it cannot find just yields no file.
  */
 #ifndef HT_SYM_LOOKUP_H
 #define HT_SYM_LOOKUP_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* The name of the function in the ELF file at path that holds the return
- * address path+offset (the call just before it). Returns 0 and fills buf, or -1. */
-int sym_function(const char *path, uint64_t offset, char *buf, size_t n);
 
 /* Splits a site text ("0x55d1c0a01234 app+0x1234 [function]" or "app+0x1234")
  * into module name and offset; *func gets a function name the text already

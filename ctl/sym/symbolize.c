@@ -1,8 +1,10 @@
 /*
- * sym/symbolize.c - the symbol cache over elfutils' libdwfl, offline: each module
- * file is reported on its own at bias 0, so a file address is the segment's
- * address minus the recorded bias. Failures are cached like successes, so a
- * missing file costs one open per run. Never reads the target's memory.
+ * sym/symbolize.c - the symbol cache over elfutils' libdwfl and libdw,
+ * offline: each module file is reported on its own at bias 0, so a file
+ * address is the segment's address minus the recorded bias (or the module's
+ * lowest loaded address plus the logged offset). Failures are cached like
+ * successes, so a missing file costs one open per run. Never reads the
+ * target's memory, never keeps a name with a control byte in it.
  */
 #include "sym/symbolize.h"
 
@@ -10,6 +12,9 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <err.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,11 +22,16 @@
 
 #include "sym/site_name.h"
 
-/* One module file, keyed by path and recorded build id. */
+#define SYM_MAX_CHAIN 32 /* inline levels kept; deeper ones are cut at the inside */
+
+/* One module file, keyed by path and expected build id. */
 struct sym_mod {
     char key[HT_PATH_MAX + 2 * HT_BUILD_ID_MAX + 2];
     Dwfl *dwfl;          /* NULL when the file could not be used */
     Dwfl_Module *mod;
+    uint64_t lo;         /* lowest PT_LOAD address: "module+0x0" */
+    int library;         /* libc, libstdc++, the loader: none of it the program's own */
+    char name[256];      /* last path component */
     UT_hash_handle hh;
 };
 
@@ -32,9 +42,9 @@ struct sym_addr_key {
 
 struct sym_addr {
     struct sym_addr_key key;
-    char func[256];
-    char file[512];
-    int line;
+    struct sym_frame *chain;
+    size_t depth;
+    size_t naming;       /* index of the naming frame in chain */
     UT_hash_handle hh;
 };
 
@@ -53,12 +63,41 @@ static const Dwfl_Callbacks sym_callbacks = {
     .section_address = dwfl_offline_section_address,
 };
 
+static void *sym_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        err(1, "malloc");
+    return p;
+}
+
+/* A copy of src (NULL: "") with control bytes shown as '?'. */
+static char *sym_strdup(const char *src)
+{
+    if (!src)
+        src = "";
+    size_t n = strlen(src);
+    char *s = sym_xcalloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        s[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    return s;
+}
+
 struct sym_cache *sym_cache_new(void)
 {
-    struct sym_cache *c = calloc(1, sizeof *c);
-    if (!c)
-        err(1, "malloc");
-    return c;
+    return sym_xcalloc(1, sizeof(struct sym_cache));
+}
+
+static void sym_addr_free(struct sym_addr *a)
+{
+    for (size_t i = 0; i < a->depth; i++) {
+        free((char *)a->chain[i].func);
+        free((char *)a->chain[i].file);
+    }
+    free(a->chain);
+    free(a);
 }
 
 void sym_cache_free(struct sym_cache *c)
@@ -69,7 +108,7 @@ void sym_cache_free(struct sym_cache *c)
     struct sym_addr *a, *at;
     HASH_ITER(hh, c->addrs, a, at) {
         HASH_DEL(c->addrs, a);
-        free(a);
+        sym_addr_free(a);
     }
     HASH_ITER(hh, c->mods, m, mt) {
         HASH_DEL(c->mods, m);
@@ -80,178 +119,334 @@ void sym_cache_free(struct sym_cache *c)
     free(c);
 }
 
+static const char *sym_base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Modules whose code is never the program's own, whatever their debug info says. */
+static int sym_library_module(const char *name)
+{
+    static const char *const libs[] = { "libc.so", "libc-", "libstdc++", "ld-linux", "ld64.so",
+                                        "libm.so", "libpthread", "libgcc_s", "libheaptag" };
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+        if (!strncmp(name, libs[i], strlen(libs[i])))
+            return 1;
+    return 0;
+}
+
+/* Source files that are the compiler's, libc's or heaptag's, not the program's. */
+static int sym_library_file(const char *file)
+{
+    static const char *const dirs[] = { "/usr/include/", "/usr/lib/gcc/", "/usr/lib/gcc-cross/",
+                                        "/usr/lib/clang/", "/usr/lib/llvm-" };
+    static const char *const parts[] = { "/libstdc++-v3/", "/glibc-", "/gcc/include/",
+                                         "/c++/v1/" };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (!strncmp(file, dirs[i], strlen(dirs[i])))
+            return 1;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (strstr(file, parts[i]))
+            return 1;
+    return !strcmp(sym_base_name(file), "heaptag.h");
+}
+
 /* The file is only believed when its build id is the one the process loaded. */
-static int sym_build_id_ok(Dwfl_Module *mod, const struct segread_module *m)
+static int sym_build_id_ok(Dwfl_Module *mod, const uint8_t *id, size_t len)
 {
     const unsigned char *bits;
     GElf_Addr vaddr;
-    if (m->build_id_len == 0)
+    if (len == 0)
         return 1;
-    int len = dwfl_module_build_id(mod, &bits, &vaddr);
-    return len == (int)m->build_id_len && memcmp(bits, m->build_id, (size_t)len) == 0;
+    int got = dwfl_module_build_id(mod, &bits, &vaddr);
+    return got == (int)len && memcmp(bits, id, len) == 0;
 }
 
-static void sym_open(struct sym_mod *e, const char *path, const struct segread_module *m)
+static uint64_t sym_lowest_load(Dwfl_Module *mod)
+{
+    GElf_Addr bias;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    size_t phnum;
+    uint64_t lo = UINT64_MAX;
+    if (!elf || elf_getphdrnum(elf, &phnum) != 0)
+        return 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_vaddr < lo)
+            lo = ph.p_vaddr;
+    }
+    return lo == UINT64_MAX ? 0 : lo;
+}
+
+static void sym_open(struct sym_mod *e, const char *path, const uint8_t *id, size_t id_len)
 {
     struct stat st;
-    /* the path comes from a segment: only a regular file (a FIFO would block) */
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    /* the path comes from a segment or a log: only a regular file (a FIFO would block) */
+    if (path[0] != '/' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return;
     Dwfl *d = dwfl_begin(&sym_callbacks);
     if (!d)
         return;
     Dwfl_Module *mod = dwfl_report_elf(d, path, path, -1, 0, false);
     dwfl_report_end(d, NULL, NULL);
-    if (!mod || !sym_build_id_ok(mod, m)) {
+    if (!mod || !sym_build_id_ok(mod, id, id_len)) {
         dwfl_end(d);
         return;
     }
     e->dwfl = d;
     e->mod = mod;
+    e->lo = sym_lowest_load(mod);
 }
 
-static struct sym_mod *sym_module(struct sym_cache *c, const char *path,
-                                  const struct segread_module *m)
+static struct sym_mod *sym_module(struct sym_cache *c, const char *path, const uint8_t *id,
+                                  size_t id_len, const char *name)
 {
     struct sym_mod *e;
     char key[sizeof e->key];
     size_t n = strlen(path);
     memset(key, 0, sizeof key);
     memcpy(key, path, n < HT_PATH_MAX ? n : HT_PATH_MAX - 1);
-    char *p = key + strlen(key) + 1;
-    for (uint32_t i = 0; i < m->build_id_len && i < HT_BUILD_ID_MAX; i++, p += 2) {
-        static const char hex[] = "0123456789abcdef";
-        p[0] = hex[m->build_id[i] >> 4];
-        p[1] = hex[m->build_id[i] & 15];
-    }
+    sym_build_id_hex(key + strlen(key) + 1, 2 * HT_BUILD_ID_MAX + 1, id,
+                     id_len < HT_BUILD_ID_MAX ? id_len : HT_BUILD_ID_MAX);
     HASH_FIND(hh, c->mods, key, sizeof key, e);
     if (e)
         return e;
-    e = calloc(1, sizeof *e);
-    if (!e)
-        err(1, "malloc");
+    e = sym_xcalloc(1, sizeof *e);
     memcpy(e->key, key, sizeof key);
-    if (path[0] == '/')
-        sym_open(e, path, m);
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->library = sym_library_module(e->name);
+    sym_open(e, path, id, id_len);
     HASH_ADD(hh, c->mods, key, sizeof e->key, e);
     return e;
-}
-
-static void sym_copy(char *dst, size_t n, const char *src)
-{
-    if (!src)
-        src = "";
-    size_t len = strlen(src);
-    if (len >= n)
-        len = n - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
 }
 
 /* libstdc++'s demangler (the tool links it): C++ names as people read them. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
-static void sym_func(char *dst, size_t n, const char *name)
+static char *sym_demangled(const char *name)
 {
     int status = -1;
     char *plain = name && name[0] == '_' && name[1] == 'Z'
         ? __cxa_demangle(name, NULL, NULL, &status) : NULL;
-    sym_copy(dst, n, status == 0 && plain ? plain : name);
+    char *out = sym_strdup(status == 0 && plain ? plain : name);
     free(plain);
+    return out;
 }
 
-/* The name of a function DIE, following abstract origins (inlined copies):
- * the linkage name demangled when there is one (C++), else the plain name. */
-static int sym_die_name(Dwarf_Die *die, char *dst, size_t n)
+/* The name of a function DIE, following abstract origins (inlined copies)
+ * and specifications: the linkage name demangled when there is one (C++),
+ * else the plain name; NULL when it has none. */
+static char *sym_die_name(Dwarf_Die *die)
 {
     Dwarf_Attribute attr;
     const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
     if (!name)
         name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
     if (!name)
-        name = dwarf_diename(die);
-    if (!name)
-        return -1;
-    sym_func(dst, n, name);
-    return 0;
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+    return name ? sym_demangled(name) : NULL;
 }
 
-/* The innermost function holding addr per the debug info, inlined ones
- * included: a leak in a function inlined into its caller still names it. */
-static int sym_inline_name(Dwfl_Module *mod, GElf_Addr addr, char *dst, size_t n)
+/* The file a DW_AT_call_file index names in the unit cu, or NULL. */
+static const char *sym_call_file(Dwarf_Die *cu, Dwarf_Die *scope)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word idx;
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr), &idx) != 0 ||
+        dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || idx >= nfiles)
+        return NULL;
+    return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+static int sym_call_line(Dwarf_Die *scope)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word line;
+    if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr), &line) != 0 ||
+        line > INT32_MAX)
+        return 0;
+    return (int)line;
+}
+
+/* The inline chain at look from the debug info, innermost first: each
+ * inlined copy at the line the line table (innermost) or the inlined call
+ * below it (the others) gives. Returns its depth, 0 without debug info. */
+static size_t sym_chain(Dwfl_Module *mod, GElf_Addr look, struct sym_frame *out)
 {
     Dwarf_Addr bias;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, look, &bias);
     Dwarf_Die *scopes = NULL;
-    int rc = -1;
+    size_t depth = 0;
     if (!cu)
-        return -1;
-    int k = dwarf_getscopes(cu, addr - bias, &scopes);
-    for (int i = 0; i < k; i++) {
+        return 0;
+    int k = dwarf_getscopes(cu, look - bias, &scopes);
+    const char *file = NULL;
+    int line = 0;
+    Dwfl_Line *l = dwfl_module_getsrc(mod, look);
+    if (l)
+        file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+    for (int i = 0; i < k && depth < SYM_MAX_CHAIN; i++) {
         int tag = dwarf_tag(&scopes[i]);
-        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
-            rc = sym_die_name(&scopes[i], dst, n);
-            break;
-        }
+        if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+            continue;
+        char *name = sym_die_name(&scopes[i]);
+        out[depth].func = name ? name : sym_strdup("");
+        out[depth].file = sym_strdup(file);
+        out[depth].line = file ? line : 0;
+        depth++;
+        if (tag == DW_TAG_subprogram)
+            break; /* the function the code lives in: the chain ends */
+        /* the next level out runs at the call that inlined this one */
+        file = sym_call_file(cu, &scopes[i]);
+        line = sym_call_line(&scopes[i]);
     }
     free(scopes);
-    return rc;
+    return depth;
 }
 
 static void sym_resolve(struct sym_addr *a)
 {
     const struct sym_mod *e = a->key.mod;
     GElf_Addr addr = (GElf_Addr)a->key.file_addr;
-    if (!e->mod || addr == 0)
-        return;
-    GElf_Addr look = addr - 1; /* inside the call instruction, not after it */
-    GElf_Off off;
-    GElf_Sym sym;
-    if (sym_inline_name(e->mod, look, a->func, sizeof a->func) != 0)
-        sym_func(a->func, sizeof a->func,
-                 dwfl_module_addrinfo(e->mod, look, &off, &sym, NULL, NULL, NULL));
-    Dwfl_Line *line = dwfl_module_getsrc(e->mod, look);
-    int lineno = 0;
-    if (line) {
-        const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
-        sym_copy(a->file, sizeof a->file, file);
-        a->line = file ? lineno : 0;
+    struct sym_frame chain[SYM_MAX_CHAIN];
+    size_t depth = 0;
+    if (e->mod && addr != 0) {
+        GElf_Addr look = addr - 1; /* inside the call instruction, not after it */
+        depth = sym_chain(e->mod, look, chain);
+        if (depth == 0) {
+            /* no debug info for it: the symbol table and whatever lines there are */
+            GElf_Off off;
+            GElf_Sym sym;
+            const char *file = NULL;
+            int line = 0;
+            Dwfl_Line *l = dwfl_module_getsrc(e->mod, look);
+            if (l)
+                file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+            chain[0].func = sym_demangled(
+                dwfl_module_addrinfo(e->mod, look, &off, &sym, NULL, NULL, NULL));
+            chain[0].file = sym_strdup(file);
+            chain[0].line = file ? line : 0;
+            depth = 1;
+        }
     }
+    /* the innermost frame of the program's own; none: the function the code is in */
+    a->naming = depth ? depth - 1 : 0;
+    for (size_t i = depth; i-- > 0;) {
+        chain[i].own = !e->library && !sym_library_file(chain[i].file);
+        if (chain[i].own)
+            a->naming = i;
+    }
+    if (depth) {
+        a->chain = sym_xcalloc(depth, sizeof *a->chain);
+        memcpy(a->chain, chain, depth * sizeof *chain);
+    }
+    a->depth = depth;
+}
+
+static void sym_fill(struct sym_cache *c, struct sym_mod *e, uint64_t file_addr,
+                     struct sym_info *out)
+{
+    struct sym_addr_key key = { .mod = e, .file_addr = file_addr };
+    struct sym_addr *a;
+    HASH_FIND(hh, c->addrs, &key, sizeof key, a);
+    if (!a) {
+        a = sym_xcalloc(1, sizeof *a);
+        a->key = key;
+        sym_resolve(a);
+        HASH_ADD(hh, c->addrs, key, sizeof key, a);
+    }
+    out->chain = a->chain;
+    out->depth = a->depth;
+    if (a->depth) {
+        out->func = a->chain[a->naming].func;
+        out->file = a->chain[a->naming].file;
+        out->line = a->chain[a->naming].line;
+    }
+}
+
+static void sym_clear(struct sym_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->func = "";
+    out->file = "";
 }
 
 int sym_lookup(struct sym_cache *c, const struct segread_snap *snap, uint64_t addr,
                struct sym_info *out)
 {
-    memset(out, 0, sizeof *out);
+    sym_clear(out);
     const struct segread_module *m = addr ? site_module(snap, addr) : NULL;
     if (!m)
         return -1;
-    sym_copy(out->module, sizeof out->module, site_module_name(snap, m));
+    snprintf(out->module, sizeof out->module, "%s", site_module_name(snap, m));
     out->offset = addr - m->base;
     const char *path = m->path[0] ? m->path : snap->exe;
     struct sym_mod *e;
     if (c->last && m == c->last_m && !memcmp(m, &c->last_copy, sizeof *m)) {
         e = c->last;
     } else {
-        e = sym_module(c, path, m);
+        e = sym_module(c, path, m->build_id, m->build_id_len, out->module);
         c->last_m = m;
         c->last_copy = *m;
         c->last = e;
     }
-
-    struct sym_addr_key key = { .mod = e, .file_addr = addr - m->bias };
-    struct sym_addr *a;
-    HASH_FIND(hh, c->addrs, &key, sizeof key, a);
-    if (!a) {
-        a = calloc(1, sizeof *a);
-        if (!a)
-            err(1, "malloc");
-        a->key = key;
-        sym_resolve(a);
-        HASH_ADD(hh, c->addrs, key, sizeof key, a);
-    }
-    memcpy(out->func, a->func, sizeof out->func);
-    memcpy(out->file, a->file, sizeof out->file);
-    out->line = a->line;
+    sym_fill(c, e, addr - m->bias, out);
     return 0;
+}
+
+int sym_lookup_file(struct sym_cache *c, const char *path, const uint8_t *build_id,
+                    size_t build_id_len, uint64_t offset, struct sym_info *out)
+{
+    sym_clear(out);
+    snprintf(out->module, sizeof out->module, "%s", sym_base_name(path));
+    out->offset = offset;
+    struct sym_mod *e = sym_module(c, path, build_id, build_id_len, out->module);
+    if (!e->mod)
+        return -1;
+    sym_fill(c, e, e->lo + offset, out);
+    return 0;
+}
+
+void sym_where(char *buf, size_t n, const struct sym_info *si)
+{
+    if (si->file[0])
+        snprintf(buf, n, "%s:%d", si->file, si->line);
+    else if (n)
+        buf[0] = '\0';
+}
+
+size_t sym_build_id_parse(const char *hex, uint8_t *out, size_t max)
+{
+    size_t len = strlen(hex);
+    if (len == 0 || len % 2 || len / 2 > max)
+        return 0;
+    for (size_t i = 0; i < len / 2; i++) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            char ch = hex[2 * i + (size_t)k];
+            unsigned d = ch >= '0' && ch <= '9' ? (unsigned)(ch - '0')
+                         : ch >= 'a' && ch <= 'f' ? (unsigned)(ch - 'a' + 10)
+                         : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10) : 16u;
+            if (d > 15)
+                return 0;
+            v = v * 16 + d;
+        }
+        out[i] = (uint8_t)v;
+    }
+    return len / 2;
+}
+
+void sym_build_id_hex(char *buf, size_t n, const uint8_t *id, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        buf[o++] = hex[id[i] >> 4];
+        buf[o++] = hex[id[i] & 15];
+    }
+    if (n)
+        buf[o] = '\0';
 }

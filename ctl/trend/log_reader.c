@@ -24,6 +24,8 @@ struct log_rec {
     int pid;
     unsigned run;
     const char *exe, *tag, *type, *site;
+    const char *func, *file, *build_id;
+    int line;
     uint64_t allocs, live, peak;
     int has_peak;
     size_t order;
@@ -36,6 +38,7 @@ struct intern {
 
 struct csv_map {
     int ts, pid, tag, type, allocs, frees, diff, bytes, peak, site;
+    int func, file, line, exe, build_id;
     int need; /* fields a record must have */
 };
 
@@ -48,6 +51,7 @@ struct log_data {
     double ctx_t;
     int ctx_pid;
     const char *ctx_exe;
+    const char *ctx_build_id;
     struct csv_map csv;
     /* the grouped view */
     struct log_series *series;
@@ -100,7 +104,9 @@ static const char *intern(struct intern *in, const char *s, size_t n)
         j = (j + 1) & (in->cap - 1);
     }
     char *c = xrealloc(NULL, n + 1);
-    memcpy(c, s, n);
+    /* the tool prints these: no control byte from a log gets through */
+    for (size_t i = 0; i < n; i++)
+        c[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
     c[n] = '\0';
     in->slot[j] = c;
     in->used++;
@@ -109,7 +115,7 @@ static const char *intern(struct intern *in, const char *s, size_t n)
 
 static void csv_default(struct csv_map *m)
 {
-    *m = (struct csv_map){ 0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13 };
+    *m = (struct csv_map){ 0, 1, 2, 3, 4, 5, 6, 7, 11, 12, -1, -1, -1, -1, -1, 13 };
 }
 
 struct log_data *log_new(void)
@@ -224,9 +230,12 @@ int log_parse_time(const char *s, size_t len, double *t)
 struct row {
     double t;
     int pid;
-    const char *exe;
+    const char *exe, *build_id; /* interned already, or NULL */
     const char *tag, *type, *site;
     size_t tag_len, type_len, site_len;
+    const char *func, *file;    /* NULL when absent */
+    size_t func_len, file_len;
+    int line;
     uint64_t allocs, live, peak;
     int has_peak;
 };
@@ -245,6 +254,10 @@ static void add_row(struct log_data *d, const struct row *r, struct log_stats *s
     o->tag = intern(&d->strings, r->tag, r->tag_len);
     o->type = intern(&d->strings, r->type, r->type_len);
     o->site = intern(&d->strings, r->site, r->site_len);
+    o->func = intern(&d->strings, r->func ? r->func : "", r->func ? r->func_len : 0);
+    o->file = intern(&d->strings, r->file ? r->file : "", r->file ? r->file_len : 0);
+    o->line = r->line;
+    o->build_id = r->build_id ? r->build_id : intern(&d->strings, "", 0);
     o->allocs = r->allocs;
     o->live = r->live;
     o->peak = r->peak;
@@ -288,20 +301,39 @@ static size_t tokenize(const char *s, size_t len, struct tok *t, size_t max)
     return n;
 }
 
-/* "# 2026-11-25T22:40:39Z pid 13862 exe /path/to/exe" */
+/* A build id as the logs write it: hex, at most 2 * 64 digits; interned
+ * lower-case, or NULL when it is not one. */
+static const char *build_id_of(struct log_data *d, const char *s, size_t n)
+{
+    char hex[129];
+    if (n == 0 || n % 2 || n >= sizeof hex)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)s[i]))
+            return NULL;
+        hex[i] = (char)tolower((unsigned char)s[i]);
+    }
+    return intern(&d->strings, hex, n);
+}
+
+/* "# 2026-11-25T22:40:39Z pid 13862 [build-id HEX] exe /path/to/exe" */
 static int table_snapshot_line(struct log_data *d, const char *s, size_t len)
 {
-    struct tok t[5];
-    size_t n = tokenize(s, len, t, 5);
+    struct tok t[7];
+    size_t n = tokenize(s, len, t, 7);
     double when;
     int pid;
     if (n < 4 || t[0].n != 1 || log_parse_time(t[1].s, t[1].n, &when) != 0 ||
         t[2].n != 3 || memcmp(t[2].s, "pid", 3) || parse_pid(t[3].s, t[3].n, &pid) != 0)
         return -1;
-    const char *exe = "";
-    size_t exe_len = 0;
-    if (n == 5 && t[4].n == 3 && !memcmp(t[4].s, "exe", 3)) {
-        exe = t[4].s + 3;
+    const char *exe = "", *build_id = NULL;
+    size_t exe_len = 0, k = 4;
+    if (n >= 6 && t[4].n == 8 && !memcmp(t[4].s, "build-id", 8)) {
+        build_id = build_id_of(d, t[5].s, t[5].n);
+        k = 6;
+    }
+    if (n > k && t[k].n == 3 && !memcmp(t[k].s, "exe", 3)) {
+        exe = t[k].s + 3;
         while (*exe == ' ' || *exe == '\t')
             exe++;
         exe_len = (size_t)(s + len - exe);
@@ -312,6 +344,7 @@ static int table_snapshot_line(struct log_data *d, const char *s, size_t len)
     d->ctx_t = when;
     d->ctx_pid = pid;
     d->ctx_exe = intern(&d->strings, exe, exe_len);
+    d->ctx_build_id = build_id;
     return 0;
 }
 
@@ -362,6 +395,7 @@ static int table_row(struct log_data *d, const char *s, size_t len, struct log_s
     if (k < n && is_mark_token(&t[k]))
         k++;
     struct row r = { .t = d->ctx_t, .pid = d->ctx_pid, .exe = d->ctx_exe,
+                     .build_id = d->ctx_build_id,
                      .tag = t[0].s, .tag_len = (size_t)(t[ty - 1].s + t[ty - 1].n - t[0].s),
                      .type = t[ty].s, .type_len = t[ty].n,
                      .site = k < n ? t[k].s : "", .site_len = k < n ? (size_t)(s + len - t[k].s) : 0,
@@ -420,11 +454,12 @@ static int csv_header(struct log_data *d, const char *s, size_t len)
     struct tok f[LOG_MAX_FIELDS];
     char *buf = xrealloc(NULL, len + 1);
     int n = csv_split(s, len, buf, f, LOG_MAX_FIELDS);
-    struct csv_map m = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 };
+    struct csv_map m = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 };
     static const char *const names[] = { "timestamp", "pid", "tag", "type", "allocs",
-                                         "frees", "diff", "bytes", "peak", "site" };
+                                         "frees", "diff", "bytes", "peak", "site",
+                                         "function", "file", "line", "exe", "build_id" };
     int *slot[] = { &m.ts, &m.pid, &m.tag, &m.type, &m.allocs, &m.frees, &m.diff, &m.bytes,
-                    &m.peak, &m.site };
+                    &m.peak, &m.site, &m.func, &m.file, &m.line, &m.exe, &m.build_id };
     for (int i = 0; i < n; i++)
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             if (strlen(names[k]) == f[i].n && !memcmp(names[k], f[i].s, f[i].n) && *slot[k] < 0)
@@ -436,6 +471,32 @@ static int csv_header(struct log_data *d, const char *s, size_t len)
         if (*slot[k] + 1 > m.need)
             m.need = *slot[k] + 1;
     d->csv = m;
+    return 0;
+}
+
+/* The naming fields of a CSV or JSON record, each optional (NULL): function,
+ * file, line (a number, 0 unknown), exe, build id (hex or empty). Returns -1
+ * when one is there but malformed. */
+static int names_of(struct log_data *d, struct row *r, const struct tok *func,
+                    const struct tok *file, const struct tok *line, const struct tok *exe,
+                    const struct tok *build_id)
+{
+    uint64_t v = 0;
+    if (line && line->n && (parse_u64(line->s, line->n, &v) != 0 || v > INT32_MAX))
+        return -1;
+    if (build_id && build_id->n && !(r->build_id = build_id_of(d, build_id->s, build_id->n)))
+        return -1;
+    r->line = (int)v;
+    if (func) {
+        r->func = func->s;
+        r->func_len = func->n;
+    }
+    if (file) {
+        r->file = file->s;
+        r->file_len = file->n;
+    }
+    if (exe && exe->n && !(exe->n == 1 && exe->s[0] == '?'))
+        r->exe = intern(&d->strings, exe->s, exe->n);
     return 0;
 }
 
@@ -477,6 +538,10 @@ static int csv_row(struct log_data *d, const char *s, size_t len, struct log_sta
     r.type_len = m->type >= 0 ? f[m->type].n : 0;
     r.site = m->site >= 0 ? f[m->site].s : "";
     r.site_len = m->site >= 0 ? f[m->site].n : 0;
+    if (names_of(d, &r, m->func >= 0 ? &f[m->func] : NULL, m->file >= 0 ? &f[m->file] : NULL,
+                 m->line >= 0 ? &f[m->line] : NULL, m->exe >= 0 ? &f[m->exe] : NULL,
+                 m->build_id >= 0 ? &f[m->build_id] : NULL) != 0)
+        goto out;
     add_row(d, &r, st);
     rc = ROW_OK;
 out:
@@ -616,6 +681,22 @@ static int json_u64(const struct jfield *f, uint64_t *v)
     return f && !f->is_str ? parse_u64(f->val.s, f->val.n, v) : -1;
 }
 
+/* function, file, line, exe, build_id: strings but line, each optional. */
+static int json_names(struct log_data *d, struct row *r, const struct jfield *f, int n)
+{
+    static const char *const keys[] = { "function", "file", "line", "exe", "build_id" };
+    const struct tok *v[5] = { NULL };
+    for (int i = 0; i < 5; i++) {
+        const struct jfield *j = json_get(f, n, keys[i]);
+        if (!j)
+            continue;
+        if (j->is_str != (i != 2))
+            return -1;
+        v[i] = &j->val;
+    }
+    return names_of(d, r, v[0], v[1], v[2], v[3], v[4]);
+}
+
 static int json_row(struct log_data *d, const char *s, size_t len, struct log_stats *st)
 {
     struct jfield f[LOG_MAX_FIELDS];
@@ -651,6 +732,8 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
     r.type_len = type && type->is_str ? type->val.n : 0;
     r.site = site && site->is_str ? site->val.s : "";
     r.site_len = site && site->is_str ? site->val.n : 0;
+    if (json_names(d, &r, f, n) != 0)
+        goto out;
     add_row(d, &r, st);
     rc = ROW_OK;
 out:
@@ -831,7 +914,7 @@ static void assign_runs(struct log_data *d)
     while (i < d->n_rec) {
         int pid = d->rec[i].pid;
         unsigned run = 0;
-        const char *exe = "";
+        const char *exe = "", *build_id = "";
         memset(m.slot, 0, m.cap * sizeof *m.slot);
         while (i < d->n_rec && d->rec[i].pid == pid) {
             size_t g = i;
@@ -844,6 +927,8 @@ static void assign_runs(struct log_data *d)
                     restart = 1;
                 if (d->rec[k].exe[0] && exe[0] && d->rec[k].exe != exe)
                     restart = 1;
+                if (d->rec[k].build_id[0] && build_id[0] && d->rec[k].build_id != build_id)
+                    restart = 1;
             }
             if (restart) {
                 run++;
@@ -854,6 +939,8 @@ static void assign_runs(struct log_data *d)
                 *last_find(&m, &d->rec[k]) = &d->rec[k];
                 if (d->rec[k].exe[0])
                     exe = d->rec[k].exe;
+                if (d->rec[k].build_id[0])
+                    build_id = d->rec[k].build_id;
             }
             d->n_snapshots++;
             i = g;
@@ -881,10 +968,19 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                 s = &d->series[d->n_series++];
                 *s = (struct log_series){ .pid = r->pid, .run = r->run, .exe = r->exe,
                                           .tag = r->tag, .type = r->type, .site = r->site,
-                                          .pts = &d->points[i] };
+                                          .func = r->func, .file = r->file, .line = r->line,
+                                          .build_id = r->build_id, .pts = &d->points[i] };
             }
+            /* the latest snapshot that says wins */
             if (r->exe[0])
                 s->exe = r->exe;
+            if (r->build_id[0])
+                s->build_id = r->build_id;
+            if (r->func[0]) {
+                s->func = r->func;
+                s->file = r->file;
+                s->line = r->line;
+            }
             s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak };
         }
         xsort(d->series, d->n_series, sizeof *d->series, cmp_series);

@@ -24,10 +24,16 @@ struct log_point {
 struct log_series {
     int pid;
     unsigned run;
-    const char *exe;   /* "" when the log does not say (CSV, JSON) */
+    const char *exe;   /* "" when the log does not say (old CSV and JSON logs) */
     const char *tag;   /* the Tag column */
     const char *type;  /* Tag, Site, Mod, Ovfl */
     const char *site;  /* the Site column, "" when absent */
+    /* what the log says names the site (the latest snapshot's): "" and 0
+     * when it does not (old logs, the table, unknown) */
+    const char *func;
+    const char *file;
+    int line;
+    const char *build_id; /* the exe's, lower-case hex; "" when the log does not say */
     struct log_point *pts;
     size_t n;
 };
