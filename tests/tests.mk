@@ -83,3 +83,17 @@ test-real: deps test-deps all
 .PHONY: test-real
 
 include tests/sanitize.mk
+
+# Programs whose names the tests check, built at -O2 as users build them, so
+# library code is inlined into their functions.
+$(BUILD)/tests/progs/names_c: tests/progs/names_c.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $<
+
+$(BUILD)/tests/progs/names_cxx: tests/progs/names_cxx.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<
+
+$(BUILD)/tests/progs/leak_cxx: tests/progs/leak_cxx.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<

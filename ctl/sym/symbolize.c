@@ -273,26 +273,36 @@ static int sym_call_line(Dwarf_Die *scope)
 
 /* The inline chain at look from the debug info, innermost first: each
  * inlined copy at the line the line table (innermost) or the inlined call
- * below it (the others) gives. Returns its depth, 0 without debug info. */
+ * below it (the others) gives. dwarf_getscopes finds the innermost function
+ * scope; its parents in the concrete tree (dwarf_getscopes_die) are the
+ * functions it was inlined into, as eu-addr2line -i walks them. Returns the
+ * depth, 0 without debug info. */
 static size_t sym_chain(Dwfl_Module *mod, GElf_Addr look, struct sym_frame *out)
 {
     Dwarf_Addr bias;
     Dwarf_Die *cu = dwfl_module_addrdie(mod, look, &bias);
-    Dwarf_Die *scopes = NULL;
+    Dwarf_Die *scopes = NULL, *chain = NULL;
     size_t depth = 0;
     if (!cu)
         return 0;
     int k = dwarf_getscopes(cu, look - bias, &scopes);
+    int i0 = -1;
+    for (int i = 0; i < k && i0 < 0; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
+            i0 = i;
+    }
+    int nc = i0 >= 0 ? dwarf_getscopes_die(&scopes[i0], &chain) : 0;
     const char *file = NULL;
     int line = 0;
     Dwfl_Line *l = dwfl_module_getsrc(mod, look);
     if (l)
         file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
-    for (int i = 0; i < k && depth < SYM_MAX_CHAIN; i++) {
-        int tag = dwarf_tag(&scopes[i]);
+    for (int i = 0; i < nc && depth < SYM_MAX_CHAIN; i++) {
+        int tag = dwarf_tag(&chain[i]);
         if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
             continue;
-        char *name = sym_die_name(&scopes[i]);
+        char *name = sym_die_name(&chain[i]);
         out[depth].func = name ? name : sym_strdup("");
         out[depth].file = sym_strdup(file);
         out[depth].line = file ? line : 0;
@@ -300,9 +310,10 @@ static size_t sym_chain(Dwfl_Module *mod, GElf_Addr look, struct sym_frame *out)
         if (tag == DW_TAG_subprogram)
             break; /* the function the code lives in: the chain ends */
         /* the next level out runs at the call that inlined this one */
-        file = sym_call_file(cu, &scopes[i]);
-        line = sym_call_line(&scopes[i]);
+        file = sym_call_file(cu, &chain[i]);
+        line = sym_call_line(&chain[i]);
     }
+    free(chain);
     free(scopes);
     return depth;
 }
