@@ -5,6 +5,7 @@
  * per file, never the run.
  */
 #include <err.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -192,11 +193,18 @@ static void trend_name(char *buf, size_t n, const char *func, const char *where)
     snprintf(buf, n, "%s%s%s", func, *where ? " " : "", slash ? slash + 1 : where);
 }
 
-/* "leaky+0x11bd" out of "0x55d1c0a011bd leaky+0x11bd"; the whole text otherwise. */
+/* "leaky+0x11bd" out of "0x55d1c0a011bd leaky+0x11bd function file:line"; the
+ * whole text when it holds no module+offset. */
 static const char *short_site(const char *site)
 {
-    const char *sp = strchr(site, ' ');
-    return site[0] == '0' && site[1] == 'x' && sp ? sp + 1 : site;
+    static char buf[300];
+    char module[256];
+    uint64_t off;
+    const char *func;
+    if (sym_parse_site(site, module, sizeof module, &off, &func) != 0)
+        return site;
+    snprintf(buf, sizeof buf, "%s+0x%" PRIx64, module, off);
+    return buf;
 }
 
 static void trend_table(struct sym_cache *sc, const struct verdict *v, size_t n)

@@ -184,9 +184,11 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
             site_format_full(where, sizeof where, s, r->site);
         else
             site_format(where, sizeof where, s, r->site);
-        if (si->func[0])
-            model_fmt(detail, MON_DETAIL_MAX, "%s %s%s%s:%d", where, si->func,
-                      si->file[0] ? " " : "", si->file, si->line);
+        if (si->func[0] && si->file[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s %s %s:%d", where, si->func, si->file,
+                      si->line);
+        else if (si->func[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s %s", where, si->func);
         else
             model_fmt(detail, MON_DETAIL_MAX, "%s", where);
         /* no file without a function: "file:0" would read as a function */

@@ -22,11 +22,9 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
 
 static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
 {
-    /* the build id before the exe: the exe runs to the end of the line */
-    if (p->build_id[0])
-        fprintf(out, "# %s pid %d build-id %s exe %s\n", ts, (int)p->pid, p->build_id, p->exe);
-    else
-        fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
+    /* the build id last, so "pid N exe PATH" reads as it always did */
+    fprintf(out, "# %s pid %d exe %s%s%s\n", ts, (int)p->pid, p->exe,
+            p->build_id[0] ? " build-id " : "", p->build_id);
     fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
             "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
     if (with_desc)
@@ -67,14 +65,13 @@ static void mon_csv_row(FILE *out, const struct mon_proc *p, const struct mon_li
     fprintf(out, ",%s,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
             ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(l->key.kind), l->allocs, l->frees,
             l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
-    fmt_csv_field(out, l->detail);
-    fputc(',', out);
     fmt_csv_field(out, l->func);
     fputc(',', out);
     fmt_csv_field(out, l->file);
     fprintf(out, ",%d,", l->line);
     fmt_csv_field(out, p->exe);
-    fprintf(out, ",%s", p->build_id);
+    fprintf(out, ",%s,", p->build_id);
+    fmt_csv_field(out, l->detail);
     if (with_desc) {
         fputc(',', out);
         fmt_csv_field(out, l->desc ? l->desc : "");
@@ -91,17 +88,16 @@ static void mon_json_row(FILE *out, const struct mon_proc *p, const struct mon_l
     fmt_json_string(out, l->key.label);
     fprintf(out, ",\"type\":\"%s\",\"allocs\":%" PRIu64 ",\"frees\":%" PRIu64 ",\"diff\":%"
             PRId64 ",\"bytes\":%" PRIu64 ",\"per_alloc\":%" PRIu64 ",\"bytes_alloc\":%" PRIu64
-            ",\"bytes_freed\":%" PRIu64 ",\"peak\":%" PRIu64 ",\"site\":",
+            ",\"bytes_freed\":%" PRIu64 ",\"peak\":%" PRIu64 ",\"function\":",
             site_kind_name(l->key.kind), l->allocs, l->frees, l->diff, l->bytes,
             mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
-    fmt_json_string(out, l->detail);
-    fputs(",\"function\":", out);
     fmt_json_string(out, l->func);
     fputs(",\"file\":", out);
     fmt_json_string(out, l->file);
     fprintf(out, ",\"line\":%d,\"exe\":", l->line);
     fmt_json_string(out, p->exe);
-    fprintf(out, ",\"build_id\":\"%s\"", p->build_id);
+    fprintf(out, ",\"build_id\":\"%s\",\"site\":", p->build_id);
+    fmt_json_string(out, l->detail);
     if (with_desc) {
         fputs(",\"description\":", out);
         fmt_json_string(out, l->desc ? l->desc : "");

@@ -14,10 +14,11 @@
 enum mon_format { MON_FORMAT_TABLE, MON_FORMAT_CSV, MON_FORMAT_JSON };
 
 /* function, file and line name the site (empty and 0 when unknown); exe and
- * build_id are the process's, so a log names its code on its own. */
+ * build_id are the process's, so a log names its code on its own. The site
+ * stays the last field (before description), as older logs had it. */
 #define MON_CSV_HEADER \
-    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,site," \
-    "function,file,line,exe,build_id"
+    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak," \
+    "function,file,line,exe,build_id,site"
 
 /* Width of the Tag column in the table; longer labels are fitted (fmt_fit). */
 #define MON_TAG_WIDTH 24
@@ -30,7 +31,7 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc);
 
 /* Writes every good process of the model's view (built with pid_first and a
  * split model) in format, stamped with timestamp. For the table each process
- * gets a "# <timestamp> pid <pid> [build-id <hex>] exe <exe>" line, the column
+ * gets a "# <timestamp> pid <pid> exe <exe>[ build-id <hex>]" line, the column
  * header, its rows and a blank line. */
 void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
                 const char *timestamp, int with_desc);

@@ -316,27 +316,30 @@ static const char *build_id_of(struct log_data *d, const char *s, size_t n)
     return intern(&d->strings, hex, n);
 }
 
-/* "# 2026-11-25T22:40:39Z pid 13862 [build-id HEX] exe /path/to/exe" */
+/* "# 2026-11-25T22:40:39Z pid 13862 exe /path/to/exe[ build-id HEX]" */
 static int table_snapshot_line(struct log_data *d, const char *s, size_t len)
 {
-    struct tok t[7];
-    size_t n = tokenize(s, len, t, 7);
+    struct tok t[5];
+    size_t n = tokenize(s, len, t, 5);
     double when;
     int pid;
     if (n < 4 || t[0].n != 1 || log_parse_time(t[1].s, t[1].n, &when) != 0 ||
         t[2].n != 3 || memcmp(t[2].s, "pid", 3) || parse_pid(t[3].s, t[3].n, &pid) != 0)
         return -1;
     const char *exe = "", *build_id = NULL;
-    size_t exe_len = 0, k = 4;
-    if (n >= 6 && t[4].n == 8 && !memcmp(t[4].s, "build-id", 8)) {
-        build_id = build_id_of(d, t[5].s, t[5].n);
-        k = 6;
-    }
-    if (n > k && t[k].n == 3 && !memcmp(t[k].s, "exe", 3)) {
-        exe = t[k].s + 3;
+    size_t exe_len = 0;
+    if (n == 5 && t[4].n == 3 && !memcmp(t[4].s, "exe", 3)) {
+        exe = t[4].s + 3;
         while (*exe == ' ' || *exe == '\t')
             exe++;
         exe_len = (size_t)(s + len - exe);
+        /* the exe runs to the end of the line, but for a build id after it */
+        const char *mark = NULL;
+        for (const char *p = exe; (p = memmem(p, (size_t)(exe + exe_len - p), " build-id ", 10));
+             p++)
+            mark = p;
+        if (mark && (build_id = build_id_of(d, mark + 10, (size_t)(exe + exe_len - mark - 10))))
+            exe_len = (size_t)(mark - exe);
         if (exe_len == 1 && exe[0] == '?')
             exe_len = 0;
     }

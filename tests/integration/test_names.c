@@ -319,9 +319,10 @@ static void strip_names(const char *in, const char *out)
     cr_assert(f && o);
     char line[8192];
     while (fgets(line, sizeof line, f)) {
-        char *site = strstr(line, "\"site\":\"");
+        char *func = strstr(line, "\"function\":");
         char *exe = strstr(line, ",\"exe\":");
-        if (!site || !exe) {
+        char *site = strstr(line, "\"site\":\"");
+        if (!func || !exe || !site || !(func < exe && exe < site)) {
             fputs(line, o);
             continue;
         }
@@ -329,8 +330,8 @@ static void strip_names(const char *in, const char *out)
         w += strcspn(w, " \"");
         if (*w == ' ')
             w += 1 + strcspn(w + 1, " \"");
-        fprintf(o, "%.*s\",\"function\":\"\",\"file\":\"\",\"line\":0%s", (int)(w - line), line,
-                exe);
+        fprintf(o, "%.*s\"function\":\"\",\"file\":\"\",\"line\":0%.*s\"}\n",
+                (int)(func - line), line, (int)(w - exe), exe);
     }
     fclose(f);
     fclose(o);
