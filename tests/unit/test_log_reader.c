@@ -188,3 +188,113 @@ Test(log_reader, timestamps)
     cr_assert_eq(log_parse_time("1970-01-01T00:01:40Zx", 21, &t), -1);
     cr_assert_eq(log_parse_time("1970-01-01", 10, &t), -1);
 }
+
+/* What a log says names its code: function, file:line, exe and build id, in
+ * each format; old logs without them still read, with "" and 0. */
+static const char named_csv[] =
+    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,"
+    "function,file,line,exe,build_id,site\n"
+    "2026-11-25T22:40:01Z,300,Leak,Tag,41,0,41,2624,64,2624,0,2624,"
+    "\"foo(int, char)\",/src/doc.cc,15,/usr/bin/my app,01CD5c1b,0x55 app+0x164c\n"
+    "2026-11-25T22:40:02Z,300,Leak,Tag,42,0,42,2688,64,2688,0,2688,"
+    "\"foo(int, char)\",/src/doc.cc,16,/usr/bin/my app,01cd5c1b,0x55 app+0x164c\n"
+    "2026-11-25T22:40:03Z,300,Other,Tag,1,0,1,8,8,8,0,8,,,0,/usr/bin/my app,,0x55 app+0x2000\n";
+
+static const char named_json[] =
+    "{\"timestamp\":\"2026-11-25T22:40:01Z\",\"pid\":301,\"tag\":\"Leak\",\"type\":\"Tag\","
+    "\"allocs\":41,\"frees\":0,\"diff\":41,\"bytes\":2624,\"peak\":2624,"
+    "\"function\":\"index_document(unsigned long)\",\"file\":\"doc.cc\",\"line\":15,"
+    "\"exe\":\"/usr/bin/app\",\"build_id\":\"abcdef01\",\"site\":\"0x55 app+0x164c\"}\n";
+
+static const char named_table[] =
+    "# 2026-11-25T22:40:39Z pid 302 exe /opt/my app build-id 0011aabb\n"
+    "Tag                      Type       Allocs        Frees         Diff          Bytes  Per Alloc  Site\n"
+    "Cach                     Tag           376          200          176          45056        256  0x56 leaky+0x1606\n"
+    "\n"
+    "# 2026-11-25T22:40:40Z pid 303 exe /opt/build-id xyz\n"
+    "Cach                     Tag           376          200          176          45056        256  0x56 leaky+0x1606\n";
+
+Test(log_reader, names_exe_and_build_id_from_each_format)
+{
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, named_csv, &st);
+    feed(d, named_json, &st);
+    feed(d, named_table, &st);
+    cr_assert_eq(st.damaged + st.foreign + st.orphan, 0, "skipped %zu/%zu/%zu", st.damaged,
+                 st.foreign, st.orphan);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    const struct log_series *c = find(s, n, 300, 0, "Leak");
+    cr_assert(c);
+    cr_assert_eq(c->n, 2);
+    cr_assert_str_eq(c->func, "foo(int, char)");
+    cr_assert_str_eq(c->file, "/src/doc.cc");
+    cr_assert_eq(c->line, 16, "the latest snapshot's line");
+    cr_assert_str_eq(c->exe, "/usr/bin/my app");
+    cr_assert_str_eq(c->build_id, "01cd5c1b", "lower case");
+    c = find(s, n, 300, 0, "Other");
+    cr_assert(c);
+    cr_assert_str_eq(c->func, "");
+    cr_assert_str_eq(c->file, "");
+    cr_assert_eq(c->line, 0);
+    cr_assert_str_eq(c->build_id, "");
+    const struct log_series *j = find(s, n, 301, 0, "Leak");
+    cr_assert(j);
+    cr_assert_str_eq(j->func, "index_document(unsigned long)");
+    cr_assert_str_eq(j->file, "doc.cc");
+    cr_assert_eq(j->line, 15);
+    cr_assert_str_eq(j->exe, "/usr/bin/app");
+    cr_assert_str_eq(j->build_id, "abcdef01");
+    const struct log_series *t = find(s, n, 302, 0, "Cach");
+    cr_assert(t);
+    cr_assert_str_eq(t->exe, "/opt/my app");
+    cr_assert_str_eq(t->build_id, "0011aabb");
+    /* "build-id" followed by no hex is part of the path */
+    t = find(s, n, 303, 0, "Cach");
+    cr_assert(t);
+    cr_assert_str_eq(t->exe, "/opt/build-id xyz");
+    cr_assert_str_eq(t->build_id, "");
+    log_free(d);
+}
+
+Test(log_reader, malformed_names_are_damaged_rows)
+{
+    static const char bad[] =
+        "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,"
+        "function,file,line,exe,build_id,site\n"
+        "2026-11-25T22:40:01Z,300,Leak,Tag,41,0,41,2624,64,2624,0,2624,f,x.c,-3,/a,ab,s\n"
+        "2026-11-25T22:40:01Z,300,Leak,Tag,41,0,41,2624,64,2624,0,2624,f,x.c,3,/a,xyz1,s\n"
+        "{\"timestamp\":\"2026-11-25T22:40:01Z\",\"pid\":301,\"tag\":\"L\",\"bytes\":1,"
+        "\"allocs\":1,\"line\":\"15\"}\n"
+        "{\"timestamp\":\"2026-11-25T22:40:01Z\",\"pid\":301,\"tag\":\"L\",\"bytes\":1,"
+        "\"allocs\":1,\"function\":7}\n"
+        "2026-11-25T22:40:01Z,300,Leak,Tag,41,0,41,2624,64,2624,0,2624,\"f\x01g\",x.c,3,/a,ab,s\n";
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, bad, &st);
+    cr_assert_eq(st.damaged, 4);
+    cr_assert_eq(st.rows, 1);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(s[0].func, "f?g", "no control byte gets through");
+    log_free(d);
+}
+
+Test(log_reader, a_new_build_id_starts_a_new_run)
+{
+    static const char two[] =
+        "# 2026-11-25T22:40:39Z pid 310 exe /opt/app build-id 0011aabb\n"
+        "Cach                     Tag             2            0            2             20         10  s\n"
+        "\n"
+        "# 2026-11-25T22:40:40Z pid 310 exe /opt/app build-id 0011aacc\n"
+        "Cach                     Tag             3            0            3             30         10  s\n";
+    struct log_data *d = log_new();
+    feed(d, two, NULL);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(n, 2, "the binary changed under the same pid: two runs");
+    cr_assert(find(s, n, 310, 1, "Cach"));
+    log_free(d);
+}
