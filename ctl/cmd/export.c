@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "util/out.h"
 #include "prom/collect.h"
+#include "sym/symbolize.h"
 #include "prom/format.h"
 
 static int export_missing; /* a PID asked for gave nothing: exit 1 after writing */
@@ -145,9 +146,12 @@ int cmd_export(int argc, char **argv)
 
     char *buf = NULL;
     size_t len = 0;
+    if (o.by == PROM_BY_SITE)
+        o.sym = sym_cache_new();
     FILE *mem = open_memstream(&buf, &len);
     if (!mem || prom_write(mem, set.snaps, set.n, &o, set.skipped) != 0 || fclose(mem) != 0)
         err(1, "export");
+    sym_cache_free(o.sym);
     prom_set_free(&set);
 
     if (file) {

@@ -13,12 +13,14 @@
 #include <string.h>
 
 #include "sym/site_name.h"
+#include "sym/symbolize.h"
 
 #define PROM_LABEL_MAX 128
 
 struct prom_series {
     char tag[PROM_LABEL_MAX];
     char site[PROM_LABEL_MAX]; /* by site only; "" otherwise */
+    const char *func;          /* by site with a symbol cache: the site's function, or "" */
     uint64_t allocs, frees, live, peak;
 };
 
@@ -115,8 +117,13 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o)
             continue;
         struct prom_series *e = &v[n++];
         site_row_label(e->tag, sizeof e->tag, s, r);
-        if (o->by == PROM_BY_SITE)
+        e->func = "";
+        if (o->by == PROM_BY_SITE) {
             site_format(e->site, sizeof e->site, s, r->site);
+            struct sym_info si;
+            if (o->sym && sym_lookup(o->sym, s, r->site, &si) == 0)
+                e->func = si.func; /* the same site, the same function: not part of the key */
+        }
         e->allocs = r->allocs;
         e->frees = r->frees;
         e->live = r->live;
@@ -178,6 +185,10 @@ static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
             if (o->by == PROM_BY_SITE) {
                 fputs("\",site=\"", out);
                 prom_label_value(out, e->site);
+                if (e->func[0]) {
+                    fputs("\",function=\"", out);
+                    prom_label_value(out, e->func);
+                }
             }
             fprintf(out, "\"} %" PRIu64 "\n", v);
         }

@@ -1,6 +1,6 @@
 /*
  * prom/format.h - the Prometheus text exposition (format 0.0.4) of a set of
- * snapshots: per process and tag (or tag and site) allocation and free
+ * snapshots: per process and tag (or tag, site and its function) allocation and free
  * counters and live and peak byte gauges, capped per process, plus the health
  * of each process's segment. Writes to a FILE only: never exits, never reads.
  */
@@ -23,9 +23,14 @@ enum prom_by {
     PROM_BY_SITE, /* one series per (label, call site) */
 };
 
+struct sym_cache;
+
 struct prom_opts {
     size_t top;       /* series per process, most live bytes first; 1..PROM_TOP_MAX */
     enum prom_by by;
+    /* by site: names each site's function in a "function" label (the
+     * program's own, sym/symbolize.h); NULL: no such label */
+    struct sym_cache *sym;
 };
 
 /* Writes the whole exposition for snaps[0..n) (distinct pids; the caller

@@ -251,6 +251,22 @@ Test(names, c_program_names_its_functions)
     cr_expect(!strcmp(same->func, "tag_from_b") && same->line == 61, "%s", js);
     free(js);
 
+    /* Prometheus by site: the site label stays module+offset, the function beside it */
+    char pidbuf[16];
+    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+    const char *exp[] = { build_path("heaptag"), "export", "--prometheus", "-p", pidbuf, "--by",
+                          "site", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(exp, NULL, 0, NULL, &r), 0);
+    cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s", r.err);
+    cr_expect(strstr(r.out, ",tag=\"Same\",site=\"names_c+0x") &&
+              strstr(r.out, "\",function=\"tag_from_a\"} 3\n") &&
+              strstr(r.out, "\",function=\"tag_from_b\"} 4\n") &&
+              strstr(r.out, "\",function=\"read_lines\"} 7\n"), "%s", r.out);
+    cr_expect_null(strstr(r.out, "function=\"getline"), "%s", r.out);
+    cr_expect_null(strstr(r.out, "function=\"heaptag_alloc"), "%s", r.out);
+    run_free(&r);
+
     char *d = tool(pid, "dump", NULL, NULL);
     expect_dump_chain(d, "read_lines", "names_c.c:36", "getline ");
     expect_dump_chain(d, "tag_from_a", "names_c.c:55", "heaptag_alloc ");
