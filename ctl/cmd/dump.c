@@ -24,13 +24,11 @@ static void dump_frame(FILE *out, struct sym_cache *sc, const struct segread_sna
                        uint64_t ret)
 {
     struct sym_info si;
+    char text[1024];
     /* sites and frames are return addresses: sym_lookup names the call */
-    if (sym_lookup(sc, snap, ret, &si) != 0) {
-        fprintf(out, "?? ??:0 0x%" PRIx64 "\n", ret);
-        return;
-    }
-    fprintf(out, "%s %s:%d %s+0x%" PRIx64 "\n", si.func[0] ? si.func : "??",
-            si.file[0] ? si.file : "??", si.line, si.module, si.offset);
+    int known = sym_lookup(sc, snap, ret, &si) == 0;
+    sym_describe(text, sizeof text, &si, known, ret);
+    fprintf(out, "%s\n", text);
     /* code inlined there: the whole chain, innermost first */
     for (size_t i = 0; si.depth > 1 && i < si.depth; i++)
         fprintf(out, "    inline %s %s:%d\n", si.chain[i].func[0] ? si.chain[i].func : "??",

@@ -429,6 +429,15 @@ void sym_where(char *buf, size_t n, const struct sym_info *si)
         buf[0] = '\0';
 }
 
+void sym_describe(char *buf, size_t n, const struct sym_info *si, int known, uint64_t addr)
+{
+    if (!known)
+        snprintf(buf, n, "?? ??:0 0x%" PRIx64, addr);
+    else
+        snprintf(buf, n, "%s %s:%d %s+0x%" PRIx64, si->func[0] ? si->func : "??",
+                 si->file[0] ? si->file : "??", si->line, si->module, si->offset);
+}
+
 size_t sym_build_id_parse(const char *hex, uint8_t *out, size_t max)
 {
     size_t len = strlen(hex);

@@ -67,6 +67,11 @@ int sym_lookup_file(struct sym_cache *cache, const char *path, const uint8_t *bu
  * file is unknown. */
 void sym_where(char *buf, size_t n, const struct sym_info *si);
 
+/* A resolved address as dump and reports print it: "FUNCTION FILE:LINE
+ * MODULE+0xOFF", "??" for an unknown function or file; "?? ??:0 0xADDR" when
+ * no module holds it (known 0, addr the raw address). */
+void sym_describe(char *buf, size_t n, const struct sym_info *si, int known, uint64_t addr);
+
 /* Reads a build id from its hex text ("" or bad: 0). Returns its length. */
 size_t sym_build_id_parse(const char *hex, uint8_t *out, size_t max);
 
