@@ -96,6 +96,16 @@ $(BUILD)/tests/progs/names_cxx: tests/progs/names_cxx.cpp
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<
 
+# The same built by clang, which names sources and ranges its own way.
+test-build: $(BUILD)/tests/progs/names_c_clang $(BUILD)/tests/progs/names_cxx_clang
+$(BUILD)/tests/progs/names_c_clang: tests/progs/names_c.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $<
+
+$(BUILD)/tests/progs/names_cxx_clang: tests/progs/names_cxx.cpp
+	@mkdir -p $(dir $@)
+	clang++ -std=c++17 $(WARN) -O2 -g -o $@ $<
+
 $(BUILD)/tests/progs/leak_cxx: tests/progs/leak_cxx.cpp
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<

@@ -170,13 +170,13 @@ static int trend_function(struct sym_cache *sc, const struct log_series *s, char
     }
     if (sym_find_module(module, s->exe, s->pid, path, sizeof path) != 0)
         return -1;
-    /* the exe is checked against the build id the log recorded */
+    /* the exe is used only while it is the file that ran, when the log says
+     * which one that was (libraries' build ids are not logged) */
     uint8_t id[64];
     size_t id_len = 0;
     const char *slash = strrchr(s->exe, '/');
-    if (!strcmp(slash ? slash + 1 : s->exe, module))
-        id_len = sym_build_id_parse(s->build_id, id, sizeof id);
-    if (s->build_id[0] && !strcmp(slash ? slash + 1 : s->exe, module) && id_len == 0)
+    if (s->build_id[0] && !strcmp(slash ? slash + 1 : s->exe, module) &&
+        (id_len = sym_build_id_parse(s->build_id, id, sizeof id)) == 0)
         return -1;
     struct sym_info si;
     if (sym_lookup_file(sc, path, id, id_len, off, &si) != 0 || !si.func[0])

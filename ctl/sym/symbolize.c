@@ -85,6 +85,43 @@ static char *sym_strdup(const char *src)
     return s;
 }
 
+/* A source path with "." and ".." resolved by its text (clang writes
+ * "/usr/bin/../lib/gcc/.../../../../include/c++/12/..."), so it reads, and
+ * classifies, as the file it is. Relative paths keep leading "..". */
+static char *sym_path_dup(const char *src)
+{
+    char *s = sym_strdup(src);
+    char *out = s, *p = s;
+    int absolute = *p == '/';
+    size_t keep = absolute; /* bytes of out that ".." may not remove */
+    size_t o = absolute;
+    if (absolute)
+        p++;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || n == 0) {
+            /* skip "." and empty parts */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.' && o > keep) {
+            while (o > keep && out[o - 1] != '/')
+                o--;
+            if (o > keep)
+                o--; /* the slash before the removed part */
+        } else {
+            if (o > (size_t)absolute)
+                out[o++] = '/';
+            memmove(out + o, p, n);
+            o += n;
+            if (n == 2 && p[0] == '.' && p[1] == '.')
+                keep = o; /* a leading ".." of a relative path stays */
+        }
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    out[o] = '\0';
+    return s;
+}
+
 struct sym_cache *sym_cache_new(void)
 {
     return sym_xcalloc(1, sizeof(struct sym_cache));
@@ -271,6 +308,33 @@ static int sym_call_line(Dwarf_Die *scope)
     return (int)line;
 }
 
+/* The unit holding addr. libdw finds it through .debug_aranges, which clang
+ * does not write by default: without them, every unit's ranges are asked. */
+static Dwarf_Die *sym_unit(Dwfl_Module *mod, GElf_Addr addr, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+    while (!cu && (cu = dwfl_module_nextcu(mod, cu, bias)))
+        if (dwarf_haspc(cu, addr - *bias) > 0)
+            return cu;
+    return cu;
+}
+
+/* The line table's file and line for addr, from unit cu when there is one
+ * (the fallback above), else libdwfl's own look-up. */
+static const char *sym_line(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, GElf_Addr addr,
+                            int *line)
+{
+    *line = 0;
+    Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+    if (l)
+        return dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
+    Dwarf_Line *dl = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+    const char *file = dl ? dwarf_linesrc(dl, NULL, NULL) : NULL;
+    if (file && dwarf_lineno(dl, line) != 0)
+        *line = 0;
+    return file;
+}
+
 /* The inline chain at look from the debug info, innermost first: each
  * inlined copy at the line the line table (innermost) or the inlined call
  * below it (the others) gives. dwarf_getscopes finds the innermost function
@@ -280,7 +344,7 @@ static int sym_call_line(Dwarf_Die *scope)
 static size_t sym_chain(Dwfl_Module *mod, GElf_Addr look, struct sym_frame *out)
 {
     Dwarf_Addr bias;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, look, &bias);
+    Dwarf_Die *cu = sym_unit(mod, look, &bias);
     Dwarf_Die *scopes = NULL, *chain = NULL;
     size_t depth = 0;
     if (!cu)
@@ -293,18 +357,15 @@ static size_t sym_chain(Dwfl_Module *mod, GElf_Addr look, struct sym_frame *out)
             i0 = i;
     }
     int nc = i0 >= 0 ? dwarf_getscopes_die(&scopes[i0], &chain) : 0;
-    const char *file = NULL;
-    int line = 0;
-    Dwfl_Line *l = dwfl_module_getsrc(mod, look);
-    if (l)
-        file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+    int line;
+    const char *file = sym_line(mod, cu, bias, look, &line);
     for (int i = 0; i < nc && depth < SYM_MAX_CHAIN; i++) {
         int tag = dwarf_tag(&chain[i]);
         if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
             continue;
         char *name = sym_die_name(&chain[i]);
         out[depth].func = name ? name : sym_strdup("");
-        out[depth].file = sym_strdup(file);
+        out[depth].file = sym_path_dup(file);
         out[depth].line = file ? line : 0;
         depth++;
         if (tag == DW_TAG_subprogram)
@@ -331,14 +392,12 @@ static void sym_resolve(struct sym_addr *a)
             /* no debug info for it: the symbol table and whatever lines there are */
             GElf_Off off;
             GElf_Sym sym;
-            const char *file = NULL;
-            int line = 0;
-            Dwfl_Line *l = dwfl_module_getsrc(e->mod, look);
-            if (l)
-                file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+            Dwarf_Addr bias;
+            int line;
+            const char *file = sym_line(e->mod, sym_unit(e->mod, look, &bias), bias, look, &line);
             chain[0].func = sym_demangled(
                 dwfl_module_addrinfo(e->mod, look, &off, &sym, NULL, NULL, NULL));
-            chain[0].file = sym_strdup(file);
+            chain[0].file = sym_path_dup(file);
             chain[0].line = file ? line : 0;
             depth = 1;
         }

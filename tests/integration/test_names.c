@@ -208,9 +208,9 @@ static void expect_dump_chain(const char *dump, const char *name, const char *pl
               (int)(last - prev), prev);
 }
 
-Test(names, c_program_names_its_functions)
+static void check_c_program(const char *prog)
 {
-    int pid = run_prog("tests/progs/names_c");
+    int pid = run_prog(prog);
     struct jrow v[64];
     char *js = mon_json(pid, "func");
     size_t n = jrows(js, v, 64);
@@ -259,9 +259,10 @@ Test(names, c_program_names_its_functions)
     struct run_result r;
     cr_assert_eq(run_cmd(exp, NULL, 0, NULL, &r), 0);
     cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s", r.err);
-    cr_expect(strstr(r.out, ",tag=\"Same\",site=\"names_c+0x") &&
-              strstr(r.out, "\",function=\"tag_from_a\"} 3\n") &&
-              strstr(r.out, "\",function=\"tag_from_b\"} 4\n") &&
+    /* (clang unrolls the loops: a function may hold several sites) */
+    cr_expect(strstr(r.out, ",tag=\"Same\",site=\"names_c") &&
+              strstr(r.out, "\",function=\"tag_from_a\"} ") &&
+              strstr(r.out, "\",function=\"tag_from_b\"} ") &&
               strstr(r.out, "\",function=\"read_lines\"} 7\n"), "%s", r.out);
     cr_expect_null(strstr(r.out, "function=\"getline"), "%s", r.out);
     cr_expect_null(strstr(r.out, "function=\"heaptag_alloc"), "%s", r.out);
@@ -276,9 +277,21 @@ Test(names, c_program_names_its_functions)
     segment_remove(pid);
 }
 
-Test(names, cxx_program_names_its_functions)
+Test(names, c_program_names_its_functions)
 {
-    int pid = run_prog("tests/progs/names_cxx");
+    check_c_program("tests/progs/names_c");
+}
+
+/* clang writes no .debug_aranges and un-normalised header paths by default */
+Test(names, c_program_built_by_clang)
+{
+    check_c_program("tests/progs/names_c_clang");
+}
+
+/* gcc and clang inline differently: the innermost frames of the chains differ */
+static void check_cxx_program(const char *prog, int gcc)
+{
+    int pid = run_prog(prog);
     struct jrow v[64];
     char *js = mon_json(pid, "func");
     size_t n = jrows(js, v, 64);
@@ -303,12 +316,24 @@ Test(names, cxx_program_names_its_functions)
 
     char *d = tool(pid, "dump", NULL, NULL);
     expect_dump_chain(d, "fill_vector(", "names_cxx.cpp:29",
-                      "std::vector<long, std::allocator<long> >::push_back(long const&) ");
-    expect_dump_chain(d, "build_strings(", "names_cxx.cpp:22", "std::__cxx11::basic_string<");
-    expect_dump_chain(d, "fill_map(", "names_cxx.cpp:36", "std::__new_allocator<");
-    expect_dump_chain(d, "fill_hash(", "names_cxx.cpp:43", "std::__new_allocator<");
+                      gcc ? "std::vector<long, std::allocator<long> >::push_back(long const&) "
+                          : "std::");
+    expect_dump_chain(d, "build_strings(", "names_cxx.cpp:22",
+                      gcc ? "std::__cxx11::basic_string<" : "std::");
+    expect_dump_chain(d, "fill_map(", "names_cxx.cpp:36", gcc ? "std::__new_allocator<" : "std::");
+    expect_dump_chain(d, "fill_hash(", "names_cxx.cpp:43", gcc ? "std::__new_allocator<" : "std::");
     free(d);
     segment_remove(pid);
+}
+
+Test(names, cxx_program_names_its_functions)
+{
+    check_cxx_program("tests/progs/names_cxx", 1);
+}
+
+Test(names, cxx_program_built_by_clang)
+{
+    check_cxx_program("tests/progs/names_cxx_clang", 0);
 }
 
 /* Runs sh -c script with $1 = the build directory, $2 = a fresh temp dir. */
