@@ -172,7 +172,8 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
     int known = 0;
     si->func = si->file = "";
     si->line = 0;
-    if (by == MON_BY_SITE || by == MON_BY_FUNC || (want_detail && by == MON_BY_TAG))
+    if (by == MON_BY_SITE || by == MON_BY_FUNC ||
+        (want_detail && by == MON_BY_TAG && m->cfg.name_sites))
         known = sym_lookup(m->sym, s, r->site, si) == 0;
     switch (by) {
     case MON_BY_TAG: {

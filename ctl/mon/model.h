@@ -85,6 +85,9 @@ struct mon_cfg {
     enum mon_by by;
     int      split;      /* one line per process instead of sums */
     const struct tag_desc *desc;
+    int      name_sites; /* by tag too, name each line's site (logs: they must
+                          * name their code on their own); costs a symbol
+                          * look-up per line, so the screen leaves it */
 };
 
 struct mon_view_cfg {
