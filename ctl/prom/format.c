@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sym/site_name.h"
+#include "util/text_safe.h"
 
 #define PROM_LABEL_MAX 128
 
@@ -66,7 +67,8 @@ static size_t utf8_len(const unsigned char *p)
 
 void prom_label_value(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    /* printable first (no control byte of any kind), then the format's escapes */
+    const unsigned char *p = (const unsigned char *)text_safe_str(s);
     while (*p) {
         size_t n = utf8_len(p);
         if (n == 0) {
