@@ -230,22 +230,28 @@ Test(tool_safety, fifo_as_debug_file_or_tag_file_never_blocks, .timeout = 60)
     char p[16];
     snprintf(p, sizeof p, "%d", pid);
     const char *h = build_path("heaptag");
-    static char out[1 << 16];
     /* the control: the debug file beside it names the source file */
     const char *func[] = { h, "mon", "-p", p, "-n", "1", "--by", "func", "--format", "csv", NULL };
-    check_tool(func, out, sizeof out);
-    cr_expect_not_null(strstr(out, "evil\\x1b]0;pwned"), "debuglink not followed: %s", out);
+    struct run_result r;
+    run_tool(func, &r);
+    cr_expect_not_null(strstr(r.out, "pwned"), "debuglink not followed: %s", r.out);
+    run_free(&r);
 
     cr_assert_eq(unlink(dbg), 0);
     cr_assert_eq(mkfifo(dbg, 0600), 0);
     cr_assert_eq(mkfifo(tags, 0600), 0);
-    check_tool(func, out, sizeof out);
-    cr_expect_not_null(strstr(out, "evil_alloc"), "the symbol table is still used: %s", out);
-    cr_expect_null(strstr(out, "pwned"), "a FIFO was read as a debug file: %s", out);
+    run_tool(func, &r);
+    cr_expect_eq(WEXITSTATUS(r.status), 0, "mon: %s", r.err);
+    cr_expect_not_null(strstr(r.out, "evil_alloc"), "the symbol table is still used: %s", r.out);
+    cr_expect_null(strstr(r.out, "pwned"), "a FIFO was read as a debug file: %s", r.out);
+    run_free(&r);
     const char *dump[] = { h, "dump", "-p", p, NULL };
-    check_tool(dump, NULL, 0);
+    run_tool(dump, &r);
+    cr_expect_eq(WEXITSTATUS(r.status), 0, "dump: %s", r.err);
+    run_free(&r);
     const char *g[] = { h, "mon", "-p", p, "-n", "1", "-g", tags, NULL };
-    check_tool(g, NULL, 0);
+    run_tool(g, &r);
+    run_free(&r);
     segment_remove(pid);
     unlink(dbg);
     unlink(tags);
