@@ -348,6 +348,32 @@ int segread_open(const char *dir, const char *name, struct segread_snap *snap,
     return SEGREAD_OK;
 }
 
+int segread_peek(const char *dir, const char *name, enum segread_state *state,
+                 uint64_t *exit_unix_ns)
+{
+    char path[PATH_MAX];
+    pid_t pid;
+    unsigned seq;
+    struct stat st;
+    struct ht_seg_header h;
+    if (segread_parse_name(name, &pid, &seq) != 0)
+        return SEGREAD_DAMAGED;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return SEGREAD_NOACCESS;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ELOOP ? SEGREAD_DAMAGED : SEGREAD_NOACCESS;
+    int rc = SEGREAD_DAMAGED;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sizeof h &&
+        read_at(fd, &h, sizeof h, 0) == 0 && !check_header(&h, (uint64_t)st.st_size, pid)) {
+        *state = process_state(&h);
+        *exit_unix_ns = *state == SEGREAD_EXITED ? h.exit_unix_ns : 0;
+        rc = SEGREAD_OK;
+    }
+    close(fd);
+    return rc;
+}
+
 void segread_close(struct segread_snap *snap)
 {
     free(snap->modules);

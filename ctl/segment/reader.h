@@ -129,6 +129,13 @@ int segread_list(const char *dir, struct segread_entry **out, size_t *n);
 int segread_open(const char *dir, const char *name, struct segread_snap *snap,
                  const char **why);
 
+/* Reads only the header of dir/name, checked as segread_open checks it, for
+ * choosing what to read in full: the process's state and, once exited, when
+ * it exited (0 when unknown). Returns SEGREAD_OK or SEGREAD_DAMAGED /
+ * SEGREAD_NOACCESS; ownership is left to segread_open. */
+int segread_peek(const char *dir, const char *name, enum segread_state *state,
+                 uint64_t *exit_unix_ns);
+
 /* Frees what segread_open allocated; *snap may then be reused. */
 void segread_close(struct segread_snap *snap);
 
