@@ -30,53 +30,20 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
     return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 if p starts no valid one. */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    unsigned char lo = 0x80, hi = 0xbf;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;      /* overlong */
-        if (c == 0xed) hi = 0x9f;      /* surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;      /* overlong */
-        if (c == 0xf4) hi = 0x8f;      /* above U+10FFFF */
-    } else
-        return 0;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
 
 void prom_label_value(FILE *out, const char *s)
 {
-    /* printable first (no control byte of any kind), then the format's escapes */
-    const unsigned char *p = (const unsigned char *)text_safe_str(s);
-    while (*p) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            fputc('?', out);
-            p++;
-        } else if (*p == '\\' || *p == '"') {
-            fputc('\\', out);
-            fputc(*p++, out);
-        } else if (*p == '\n') {
-            fputs("\\n", out);
-            p++;
-        } else {
-            fwrite(p, 1, n, out);
-            p += n;
-        }
+    /* printable and valid UTF-8 first (no control byte of any kind, no
+     * newline), then the format's escapes, written in spans between them */
+    const char *p = text_safe_str(s);
+    for (;;) {
+        size_t span = strcspn(p, "\\\"");
+        fwrite(p, 1, span, out);
+        p += span;
+        if (!*p)
+            return;
+        fputc('\\', out);
+        fputc(*p++, out);
     }
 }
 
