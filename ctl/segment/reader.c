@@ -271,7 +271,11 @@ static int owner_trusted(struct segread_snap *s, const struct ht_seg_header *h)
     int rc = procstat_start_ticks(h->pid, &before);
     if (rc == -ENOENT || (rc == 0 && before != h->start_ticks))
         return 1; /* its process is gone: the segment is history, never written */
-    if (rc != 0 || procstat_uids(h->pid, uids) != 0)
+    if (rc == 0)
+        rc = procstat_uids(h->pid, uids);
+    if (rc == -ENOENT)
+        return 1; /* exited while we looked: gone as above */
+    if (rc != 0)
         return s->uid == 0 || s->uid == geteuid(); /* /proc will not say (hidepid) */
     if (procstat_start_ticks(h->pid, &after) != 0 || after != before)
         return 1; /* exited while we looked: gone as above */
