@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "util/fmt.h"
+#include "util/text_safe.h"
 #include "sym/site_name.h"
 #include "trend/live.h"
 
@@ -23,7 +24,7 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
 static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
 {
     /* the build id last, so "pid N exe PATH" reads as it always did */
-    fprintf(out, "# %s pid %d exe %s%s%s\n", ts, (int)p->pid, p->exe,
+    fprintf(out, "# %s pid %d exe %s%s%s\n", ts, (int)p->pid, text_safe_str(p->exe),
             p->build_id[0] ? " build-id " : "", p->build_id);
     fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
             "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
@@ -54,7 +55,7 @@ static void mon_table_row(FILE *out, const struct mon_line *l, int with_desc, do
         fprintf(out, "%-*s  ", MON_DESC_WIDTH, desc);
     }
     trend_live_cell(trend, sizeof trend, (int)l->key.pid, line_id(l), l->bytes, now);
-    fprintf(out, "%s  %s\n", trend, l->detail);
+    fprintf(out, "%s  %s\n", trend, text_safe_str(l->detail));
 }
 
 static void mon_csv_row(FILE *out, const struct mon_proc *p, const struct mon_line *l,
@@ -69,7 +70,7 @@ static void mon_csv_row(FILE *out, const struct mon_proc *p, const struct mon_li
     fputc(',', out);
     fmt_csv_field(out, l->file);
     fprintf(out, ",%d,", l->line);
-    fmt_csv_field(out, p->exe);
+    fmt_csv_field(out, text_safe_str(p->exe));
     fprintf(out, ",%s,", p->build_id);
     fmt_csv_field(out, l->detail);
     if (with_desc) {
@@ -95,7 +96,7 @@ static void mon_json_row(FILE *out, const struct mon_proc *p, const struct mon_l
     fputs(",\"file\":", out);
     fmt_json_string(out, l->file);
     fprintf(out, ",\"line\":%d,\"exe\":", l->line);
-    fmt_json_string(out, p->exe);
+    fmt_json_string(out, text_safe_str(p->exe));
     fprintf(out, ",\"build_id\":\"%s\",\"site\":", p->build_id);
     fmt_json_string(out, l->detail);
     if (with_desc) {

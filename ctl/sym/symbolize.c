@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <limits.h>
+#include <unistd.h>
 #include <uthash.h>
 
 #include "sym/site_name.h"
+#include "util/open_regular.h"
+#include "util/text_safe.h"
 
 #define SYM_MAX_CHAIN 32 /* inline levels kept; deeper ones are cut at the inside */
 
@@ -57,9 +60,60 @@ struct sym_cache {
     struct sym_mod *last;
 };
 
+/* libdwfl's standard search opens each candidate with a plain open(): a FIFO
+ * named like a debug file would block the tool. The same places (build id
+ * under /usr/lib/debug, then the debuglink beside the file, in .debug/, and
+ * under /usr/lib/debug), each through open_regular. libdwfl checks that the
+ * file found has the module's build id. */
+static int sym_try_debug(const char *path, char **found)
+{
+    int fd = open_regular(path);
+    if (fd < 0)
+        return -1;
+    if (!(*found = strdup(path))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                              Dwarf_Addr base, const char *file_name, const char *debuglink,
+                              GElf_Word crc, char **found)
+{
+    (void)userdata, (void)base, (void)file_name, (void)crc;
+    char path[PATH_MAX];
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int fd, len = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (len > 1 && len <= HT_BUILD_ID_MAX) {
+        int o = snprintf(path, sizeof path, "/usr/lib/debug/.build-id/%02x/", bits[0]);
+        for (int i = 1; i < len; i++)
+            o += snprintf(path + o, sizeof path - (size_t)o, "%02x", bits[i]);
+        snprintf(path + o, sizeof path - (size_t)o, ".debug");
+        if ((fd = sym_try_debug(path, found)) >= 0)
+            return fd;
+    }
+    /* modname is the module's real path (file_name is /proc/self/fd/N) */
+    const char *slash = modname ? strrchr(modname, '/') : NULL;
+    if (!debuglink || !*debuglink || strchr(debuglink, '/') || !slash)
+        return -1;
+    int dlen = (int)(slash - modname);
+    static const char *const forms[] = { "%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if ((size_t)snprintf(path, sizeof path, forms[i], dlen, modname, debuglink) >= sizeof path)
+            continue;
+        if (!strcmp(path, modname))
+            continue; /* the file itself */
+        if ((fd = sym_try_debug(path, found)) >= 0)
+            return fd;
+    }
+    return -1;
+}
+
 static const Dwfl_Callbacks sym_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = sym_find_debuginfo,
     .section_address = dwfl_offline_section_address,
 };
 
@@ -71,17 +125,16 @@ static void *sym_xcalloc(size_t n, size_t size)
     return p;
 }
 
-/* A copy of src (NULL: "") with control bytes shown as '?'. */
+/* A copy of src (NULL: "") made printable. Every name from a file (debug
+ * info, symbol tables) enters here, since a #line directive can put escape
+ * sequences in a file name. */
 static char *sym_strdup(const char *src)
 {
     if (!src)
         src = "";
-    size_t n = strlen(src);
-    char *s = sym_xcalloc(n + 1, 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        s[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
+    size_t cap = 4 * strlen(src) + 1; /* each byte at most "\xNN" */
+    char *s = sym_xcalloc(cap, 1);
+    text_safe(s, cap, src);
     return s;
 }
 
@@ -218,15 +271,22 @@ static uint64_t sym_lowest_load(Dwfl_Module *mod)
 
 static void sym_open(struct sym_mod *e, const char *path, const uint8_t *id, size_t id_len)
 {
-    struct stat st;
-    /* the path comes from a segment or a log: only a regular file (a FIFO would block) */
-    if (path[0] != '/' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    /* the path comes from a segment or a log: only a regular file (a FIFO
+     * would block). libdwfl opens the very file we checked, by its
+     * descriptor's name. */
+    char byfd[64];
+    int fd = path[0] == '/' ? open_regular(path) : -1;
+    if (fd < 0)
         return;
+    snprintf(byfd, sizeof byfd, "/proc/self/fd/%d", fd);
     Dwfl *d = dwfl_begin(&sym_callbacks);
-    if (!d)
+    if (!d) {
+        close(fd);
         return;
-    Dwfl_Module *mod = dwfl_report_elf(d, path, path, -1, 0, false);
+    }
+    Dwfl_Module *mod = dwfl_report_elf(d, path, byfd, -1, 0, false);
     dwfl_report_end(d, NULL, NULL);
+    close(fd);
     if (!mod || !sym_build_id_ok(mod, id, id_len)) {
         dwfl_end(d);
         return;
