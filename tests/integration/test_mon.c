@@ -633,7 +633,7 @@ Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
     copy_file(from, good, 0);
     copy_file(from, bad, 3000); /* the header, then nothing */
     snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
-    screen_start_env(env, "-i 0.3 -e");
+    screen_start_env(env, "-i 0.3 -e --all"); /* an exited process: --all */
     char *s = WAIT_FOR("Basc", "heaptag.2000000007 truncated");
     free(s);
     unlink(bad); /* gone between refreshes: no longer mentioned */
