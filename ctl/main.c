@@ -29,12 +29,15 @@ int main(int argc, char **argv)
     if (argc < 2)
         ctl_usage_error("no command given");
     const char *name = argv[1];
-    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help") ||
+        !strcmp(name, "/?") || !strcmp(name, "/h"))
         ctl_help();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(name, commands[i].name))
+        if (!strcmp(name, commands[i].name)) {
+            ctl_cmd = commands[i].name;
             return commands[i].fn(argc - 1, argv + 1);
-    if (name[0] == '-')
-        ctl_usage_error("unknown option '%s'", name);
+        }
+    if (name[0] == '-' || name[0] == '/')
+        ctl_usage_error("unknown option %s", name);
     ctl_usage_error("unknown command '%s'", name);
 }

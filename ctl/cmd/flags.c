@@ -81,7 +81,7 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
     memset(fa, 0, sizeof *fa);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "/?"))
+        if (ctl_is_help(a))
             ctl_help();
         else if (opt_is(a, "r"))
             set_scope(fa, SCOPE_PERSISTENT, a);

@@ -20,6 +20,7 @@
 #include "mon/render.h"
 #include "mon/screen.h"
 #include "util/out.h"
+#include "util/preload.h"
 #include "mon/tag_desc.h"
 
 #define MON_MAX_WARNED 256
@@ -50,9 +51,12 @@ static size_t mon_problems(const struct mon_model *m, int with_pids, int first)
         }
         if (with_pids && first) {
             out_flush();
-            if (p->status == MON_PROC_GONE && !strcmp(p->why, "not tagged"))
-                errx(1, "Query heap tags failed: PID %d is not tagged; start it with heaptag run",
-                     (int)p->pid);
+            if (p->status == MON_PROC_GONE && !strcmp(p->why, "not tagged")) {
+                char why[PATH_MAX + 256];
+                preload_why_no_segment(p->pid, m->cfg.dir, why, sizeof why);
+                errx(1, "Query heap tags failed: PID %d has no segment in %s: %s", (int)p->pid,
+                     m->cfg.dir, why);
+            }
             errx(1, "Query heap tags failed: PID %d: %s: %s", (int)p->pid, p->name, p->why);
         }
         if (p->status == MON_PROC_GONE && !with_pids)

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char usage_text[] =
     "usage: heaptag COMMAND [ARGS]\n"
@@ -53,6 +54,9 @@ void ctl_usage(FILE *out)
     fputs(usage_text, out);
 }
 
+const char *ctl_cmd;
+
+/* One line: the problem and where to read more, never the whole help. */
 void ctl_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -60,9 +64,17 @@ void ctl_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\n", stderr);
-    ctl_usage(stderr);
+    if (ctl_cmd)
+        fprintf(stderr, "; see heaptag %s --help\n", ctl_cmd);
+    else
+        fputs("; see heaptag --help\n", stderr);
     exit(2);
+}
+
+int ctl_is_help(const char *a)
+{
+    return !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "/?") || !strcmp(a, "/h") ||
+           !strcmp(a, "/H");
 }
 
 void ctl_help(void)

@@ -130,7 +130,7 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
         const char *a = argv[i];
         if (mon_letter(o, a))
             continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "/?") || !strcmp(a, "/h"))
+        if (ctl_is_help(a))
             ctl_help();
         else if (!strncmp(a, "/i", 2))
             mon_pattern(o->view.include, &o->view.n_include, a + 2, "include");
