@@ -45,9 +45,13 @@ struct scr_col {
     int vw, dw; /* numbers: value and (change) widths; dw 0: no change shown */
 };
 
+/* The screen's own state: it starts from the options and never writes them. */
 struct scr {
-    struct mon_opts *o;
+    const struct mon_opts *o;
     struct mon_model *m;
+    struct mon_view_cfg view; /* sort, filters: changed by keys */
+    int totals;          /* e */
+    int no_highlight;    /* l */
     size_t top;          /* first view line shown */
     int help;
     struct proc_sys sys, sys_prev;
@@ -166,10 +170,10 @@ static void scr_header(struct scr *s)
                  : "   All processes (x: live only)");
     scr_put(1, line, A_NORMAL);
     snprintf(line, sizeof line, " Sort: %s%s%s   By: %s%s   Type: %s%s%s",
-             scr_sort_name(&s->o->view), s->o->view.by_change ? " change" : "",
-             s->o->view.reverse ? " (reversed)" : "", mon_by_name(m->cfg.by),
-             m->cfg.split ? ", per process" : "", mon_type_name(s->o->view.type),
-             s->o->view.n_include || s->o->view.n_exclude ? "   Filtered" : "",
+             scr_sort_name(&s->view), s->view.by_change ? " change" : "",
+             s->view.reverse ? " (reversed)" : "", mon_by_name(m->cfg.by),
+             m->cfg.split ? ", per process" : "", mon_type_name(s->view.type),
+             s->view.n_include || s->view.n_exclude ? "   Filtered" : "",
              s->hcol || s->hsite ? "   (scrolled: Left)" : "");
     scr_put(2, line, A_NORMAL);
 }
@@ -264,7 +268,7 @@ static void scr_row(struct scr *s, int y, const struct mon_line *l)
     char line[SCR_LINE_MAX];
     scr_compose(line, sizeof line, s, l, 0, 0);
     int changed = l->d_allocs || l->d_frees || l->d_bytes;
-    scr_put(y, line, changed && !s->o->no_highlight ? A_REVERSE : A_NORMAL);
+    scr_put(y, line, changed && !s->no_highlight ? A_REVERSE : A_NORMAL);
 }
 
 static void scr_totals(struct scr *s, int y)
@@ -334,13 +338,13 @@ static void scr_draw(struct scr *s)
     scr_problems(s);
     scr_compose(line, sizeof line, s, NULL, 1, 0);
     scr_put(SCR_HEAD_LINES - 1, line, A_BOLD | A_UNDERLINE);
-    int rows = scr_page() - (s->o->totals ? 1 : 0);
+    int rows = scr_page() - (s->totals ? 1 : 0);
     size_t n = s->m->n_view;
     if (s->top + (size_t)rows > n)
         s->top = n > (size_t)rows ? n - (size_t)rows : 0;
     for (int i = 0; i < rows && s->top + (size_t)i < n; i++)
         scr_row(s, SCR_HEAD_LINES + i, s->m->view[s->top + (size_t)i]);
-    if (s->o->totals)
+    if (s->totals)
         scr_totals(s, LINES - 1);
     refresh();
 }
@@ -351,12 +355,12 @@ static void scr_refresh_data(struct scr *s)
     s->have_prev_sys = s->m->refreshes > 0;
     procmem_sys(&s->sys);
     mon_model_refresh(s->m);
-    mon_model_view(s->m, &s->o->view);
+    mon_model_view(s->m, &s->view);
 }
 
 static void scr_sort_key(struct scr *s, enum mon_sort sort)
 {
-    struct mon_view_cfg *v = &s->o->view;
+    struct mon_view_cfg *v = &s->view;
     if (v->sort == sort)
         v->reverse = !v->reverse;
     else {
@@ -382,7 +386,7 @@ static void scr_hscroll(struct scr *s, int right)
 /* Acts on one key; returns 1 to quit, 2 when the data must be read again. */
 static int scr_key(struct scr *s, int ch)
 {
-    struct mon_view_cfg *v = &s->o->view;
+    struct mon_view_cfg *v = &s->view;
     if (s->help) {
         s->help = 0;
         return 0;
@@ -399,8 +403,8 @@ static int scr_key(struct scr *s, int ch)
     case 'q': case 27: return 1;
     case '(': case ')': v->by_change = !v->by_change; break;
     case 'p': v->type = (enum mon_type)((v->type + 1) % MON_TYPE_COUNT); s->top = 0; break;
-    case 'e': s->o->totals = !s->o->totals; break;
-    case 'l': s->o->no_highlight = !s->o->no_highlight; break;
+    case 'e': s->totals = !s->totals; break;
+    case 'l': s->no_highlight = !s->no_highlight; break;
     case 'h': case '?': s->help = 1; break;
     case 's':
         mon_model_regroup(s->m, s->m->cfg.by, !s->m->cfg.split);
@@ -413,7 +417,6 @@ static int scr_key(struct scr *s, int ch)
         if (s->m->cfg.pids)
             return 0; /* the named processes are shown whatever their state */
         s->m->cfg.live_only = !s->m->cfg.live_only;
-        s->o->all = !s->m->cfg.live_only;
         mon_model_regroup(s->m, s->m->cfg.by, s->m->cfg.split);
         s->top = 0;
         return 2;
@@ -441,9 +444,10 @@ static void scr_resize(void)
     clear();
 }
 
-int mon_screen_run(struct mon_opts *o, struct mon_model *m)
+int mon_screen_run(const struct mon_opts *o, struct mon_model *m)
 {
-    struct scr s = { .o = o, .m = m };
+    struct scr s = { .o = o, .m = m, .view = o->view, .totals = o->totals,
+                     .no_highlight = o->no_highlight };
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = scr_on_winch; /* no SA_RESTART: poll() must wake up */
