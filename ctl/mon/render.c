@@ -86,21 +86,27 @@ static void csv_header(const struct mon_render_ctx *c)
     fputc('\n', c->out);
 }
 
-static void csv_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
+/* One record field: numbers as integers, text through the format's escaper. */
+static void record_value(const struct mon_render_ctx *c, const struct mon_col *col,
+                         const struct mon_cell *cell, int (*text_out)(FILE *, const char *))
 {
     char buf[MON_DETAIL_MAX + 64];
+    if (col->val == MON_VAL_I64) {
+        fprintf(c->out, "%" PRId64, (int64_t)col->num(cell->l));
+    } else if (col->val == MON_VAL_U64) {
+        fprintf(c->out, "%" PRIu64, col->num(cell->l));
+    } else {
+        const char *s = col->text(cell, buf, sizeof buf);
+        text_out(c->out, s ? s : "");
+    }
+}
+
+static void csv_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
+{
     for (size_t i = 0; i < c->n_rec; i++) {
-        const struct mon_col *col = &mon_cols[c->rec[i]];
         if (i)
             fputc(',', c->out);
-        if (col->val == MON_VAL_I64)
-            fprintf(c->out, "%" PRId64, (int64_t)col->num(cell->l));
-        else if (col->val == MON_VAL_U64)
-            fprintf(c->out, "%" PRIu64, col->num(cell->l));
-        else {
-            const char *s = col->text(cell, buf, sizeof buf);
-            fmt_csv_field(c->out, s ? s : "");
-        }
+        record_value(c, &mon_cols[c->rec[i]], cell, fmt_csv_field);
     }
     fputc('\n', c->out);
 }
@@ -109,18 +115,9 @@ static void csv_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
 
 static void json_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
 {
-    char buf[MON_DETAIL_MAX + 64];
     for (size_t i = 0; i < c->n_rec; i++) {
-        const struct mon_col *col = &mon_cols[c->rec[i]];
-        fprintf(c->out, "%s\"%s\":", i ? "," : "{", col->name);
-        if (col->val == MON_VAL_I64)
-            fprintf(c->out, "%" PRId64, (int64_t)col->num(cell->l));
-        else if (col->val == MON_VAL_U64)
-            fprintf(c->out, "%" PRIu64, col->num(cell->l));
-        else {
-            const char *s = col->text(cell, buf, sizeof buf);
-            fmt_json_string(c->out, s ? s : "");
-        }
+        fprintf(c->out, "%s\"%s\":", i ? "," : "{", mon_cols[c->rec[i]].name);
+        record_value(c, &mon_cols[c->rec[i]], cell, fmt_json_string);
     }
     fputs("}\n", c->out);
 }

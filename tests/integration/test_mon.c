@@ -714,13 +714,32 @@ static int col_of(const char *line, const char *word)
     return -1;
 }
 
+/* monprog MODE under the shim, and mon -p on it in an x by y pane (extra
+ * arguments after -p PID -i 0.3). */
+static struct prog screen_on(const char *mode, int x, int y, const char *extra)
+{
+    struct prog p = prog_start(mode);
+    char args[160];
+    snprintf(args, sizeof args, "-p %d -i 0.3 %s", (int)p.pid, extra);
+    pane_x = x, pane_y = y;
+    screen_start(args);
+    return p;
+}
+
+/* q, a clean exit, and everything screen_on started stopped. */
+static void screen_off(struct prog *p)
+{
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    pane_x = 200, pane_y = 40;
+    prog_stop(p);
+}
+
 Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
 {
-    struct prog p = prog_start("leak");
-    char args[128], line[512];
-    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
-    pane_x = 80, pane_y = 24;
-    screen_start(args);
+    char line[512];
+    struct prog p = screen_on("leak", 80, 24, "");
     char *s = WAIT_FOR("Leak", "Stbl", "Per Alloc");
     /* every column PoolMon shows fits: Tag to Per Alloc, in 80 columns */
     cr_assert(screen_line(s, "Tag ", line, sizeof line), "%s", s);
@@ -753,20 +772,13 @@ Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
     s = WAIT_FOR("Allocs", "Per Alloc");
     cr_assert_null(strstr(s, "scrolled"), "%s", s);
     free(s);
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
-    pane_x = 200, pane_y = 40;
-    prog_stop(&p);
+    screen_off(&p);
 }
 
 Test(mon, screen_200x50_adds_trend_and_site)
 {
-    struct prog p = prog_start("leak");
-    char args[128], line[512];
-    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
-    pane_x = 200, pane_y = 50;
-    screen_start(args);
+    char line[512];
+    struct prog p = screen_on("leak", 200, 50, "");
     char *s = WAIT_FOR("Leak", "Trend", "Site");
     cr_assert(screen_line(s, "Tag ", line, sizeof line), "%s", s);
     int trend = col_of(line, "Trend"), site = col_of(line, "Site");
@@ -783,19 +795,12 @@ Test(mon, screen_200x50_adds_trend_and_site)
         free(s);
         nap_ms(100);
     }
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
-    pane_x = 200, pane_y = 40;
-    prog_stop(&p);
+    screen_off(&p);
 }
 
 Test(mon, screen_keys_in_either_case)
 {
-    struct prog p = prog_start("leak");
-    char args[128];
-    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
-    screen_start(args);
+    struct prog p = screen_on("leak", 200, 40, "");
     free(WAIT_FOR("Leak", "Stbl", "Sort: bytes"));
     char *s = sort_by("A", "Sort: allocs");
     assert_above(s, "Leak", "Stbl");
@@ -815,7 +820,7 @@ Test(mon, screen_keys_in_either_case)
     free(WAIT_FOR("heaptag mon keys", "either case"));
     keys("x");
     free(WAIT_FOR("Sort: bytes"));
-    keys("Q");
+    keys("Q"); /* q in upper case quits too */
     wait_exit_ok();
     screen_stop();
     prog_stop(&p);
@@ -910,11 +915,9 @@ Test(mon, utf8_tags_align_by_display_width)
                   line);
     }
     run_free(&r);
+    prog_stop(&p);
     /* the screen, split so the Tag column is narrow at 80: columns stay put */
-    char args[64];
-    snprintf(args, sizeof args, "-p %d -i 0.3 --split", (int)p.pid);
-    pane_x = 80, pane_y = 24;
-    screen_start(args);
+    p = screen_on("names", 80, 24, "--split");
     char *s = WAIT_FOR("Plain", "Gr\u00f6\u00dfe", "\u65e5\u672c\u8a9e", "averyvery");
     int want = -1;
     const char *rows[] = { "Gr\u00f6\u00dfe ", "\u65e5\u672c\u8a9e ", "Plain ", "averyvery" };
@@ -929,9 +932,5 @@ Test(mon, utf8_tags_align_by_display_width)
     cr_assert(strstr(s, "averyvery") && strstr(strstr(s, "averyvery"), "~ Tag"),
               "a long tag is cut and marked:\n%s", s);
     free(s);
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
-    pane_x = 200, pane_y = 40;
-    prog_stop(&p);
+    screen_off(&p);
 }
