@@ -163,8 +163,13 @@ int cmd_mon(int argc, char **argv)
     int rc;
     if (o.snap_file)
         rc = mon_snapshot_file(&o, &m);
-    else if (screen)
+    else if (screen) {
+        if (o.n_pids) { /* a pid without a segment: say why before the screen starts */
+            mon_model_refresh(&m);
+            mon_problems(&m, 1, 1);
+        }
         rc = mon_screen_run(&o, &m);
+    }
     else
         rc = mon_log(&o, &m);
     mon_model_fini(&m);
