@@ -21,6 +21,7 @@
 #include "mon/screen.h"
 #include "util/out.h"
 #include "util/preload.h"
+#include "util/text_safe.h"
 #include "mon/tag_desc.h"
 
 #define MON_MAX_WARNED 256
@@ -55,7 +56,7 @@ static size_t mon_problems(const struct mon_model *m, int with_pids, int first)
                 char why[PATH_MAX + 256];
                 preload_why_no_segment(p->pid, m->cfg.dir, why, sizeof why);
                 errx(1, "Query heap tags failed: PID %d has no segment in %s: %s", (int)p->pid,
-                     m->cfg.dir, why);
+                     m->cfg.dir, text_safe_str(why)); /* may name its exe */
             }
             errx(1, "Query heap tags failed: PID %d: %s: %s", (int)p->pid, p->name, p->why);
         }
@@ -144,8 +145,11 @@ int cmd_mon(int argc, char **argv)
     struct mon_model m;
     struct tag_desc *desc = NULL;
     mon_opts_parse(&o, argc, argv);
-    if (o.tag_file && !(desc = tag_desc_load(o.tag_file)))
+    if (o.tag_file && !(desc = tag_desc_load(o.tag_file))) {
+        if (errno == EINVAL)
+            errx(1, "%s: not a regular file", o.tag_file);
         err(1, "%s", o.tag_file);
+    }
 
     int screen = !o.snap_file && !o.format_set && !o.count && isatty(STDOUT_FILENO);
     struct mon_cfg cfg = {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/fmt.h"
+#include "util/text_safe.h"
 #include "util/width.h"
 
 static void render_ctx(struct mon_render_ctx *c, FILE *out, int with_desc)
@@ -29,7 +30,7 @@ static int table_has(const struct mon_col *col, int with_desc)
 
 static void table_block(const struct mon_render_ctx *c, const struct mon_proc *p, const char *ts)
 {
-    fprintf(c->out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
+    fprintf(c->out, "# %s pid %d exe %s\n", ts, (int)p->pid, text_safe_str(p->exe));
     for (size_t i = 0; i < MON_COL_COUNT; i++) {
         const struct mon_col *col = &mon_cols[i];
         if (!table_has(col, c->with_desc))
@@ -60,8 +61,7 @@ static void table_row(const struct mon_render_ctx *c, const struct mon_cell *cel
             continue;
         }
         const char *s = col->text(cell, buf, sizeof buf);
-        if (!s)
-            s = "-";
+        s = s ? text_safe_str(s) : "-"; /* a name a tagged program chose: printable only */
         if (!col->width) {
             fputs(s, c->out);
             continue;

@@ -25,6 +25,7 @@
 #include "mon/columns.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
+#include "util/text_safe.h"
 
 #define SCR_HEAD_LINES 5 /* two figure lines, the view line, the problem line, the header */
 #define SCR_LINE_MAX 2048
@@ -76,7 +77,8 @@ static void scr_put(int y, const char *text, attr_t attr)
     if (y >= LINES)
         return;
     attrset(attr);
-    mvaddnstr(y, 0, text, (int)fmt_prefix_cols(text, COLS > 0 ? (size_t)COLS : 0));
+    const char *safe = text_safe_str(text); /* every line: printable only */
+    mvaddnstr(y, 0, safe, (int)fmt_prefix_cols(safe, COLS > 0 ? (size_t)COLS : 0));
     clrtoeol();
     attrset(A_NORMAL);
 }
