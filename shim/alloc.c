@@ -49,12 +49,39 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
     return row;
 }
 
+/* Before the shim has started: while the next allocator is being looked up
+ * (from the bootstrap arena), or when the program's malloc is not ours
+ * (straight from the next allocator, no header, nothing counted). NULL with
+ * errno 0 when neither applies. */
+static __attribute__((noinline)) void *alloc_unstarted(size_t size, size_t align, int zero,
+                                                       int *done)
+{
+    *done = 1;
+    void *p;
+    if (ht_next_resolve() != 0)
+        p = ht_boot_alloc(size, align);
+    else if (ht_next_passive())
+        p = align ? ht_real_memalign(align, size)
+            : zero ? ht_real_calloc(1, size) : ht_real_malloc(size);
+    else {
+        *done = 0;
+        return NULL;
+    }
+    if (!p)
+        errno = ENOMEM;
+    return p;
+}
+
 /* Every allocation that is not the plain counted malloc. */
 __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int zero,
                                                  uint64_t site)
 {
     uint32_t flags = flags_now();
     if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
+        int done;
+        void *p = alloc_unstarted(size, align, zero, &done);
+        if (done)
+            return p;
         ht_init();
         flags = flags_now();
     }
@@ -151,6 +178,8 @@ void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
 
 static __attribute__((noinline)) void free_foreign(void *p)
 {
+    if (ht_boot_owns(p) || ht_next_resolve() != 0)
+        return; /* the arena's blocks are never given back */
     if (unlikely(flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_FREE))
         return;
     if (ht_state.seg)
@@ -211,12 +240,30 @@ static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t 
     return q;
 }
 
+/* realloc of a block from the bootstrap arena: into a real block. */
+static __attribute__((noinline)) void *realloc_boot(void *p, size_t size, uint64_t site)
+{
+    size_t old = ht_boot_size(p);
+    void *q = ht_alloc_general(size, 0, 0, site);
+    if (q)
+        memcpy(q, p, old < size ? old : size);
+    return q;
+}
+
 void *ht_realloc(void *p, size_t size, uint64_t site)
 {
     if (!p)
         return ht_alloc(size, site);
+    if (unlikely(ht_boot_owns(p)))
+        return realloc_boot(p, size, site);
+    if (ht_next_passive())
+        return ht_real_realloc(p, size);
     struct ht_block *b = ht_block_of(p);
     if (unlikely(!ht_block_valid(b))) {
+        if (ht_next_resolve() != 0) {
+            errno = ENOMEM;
+            return NULL;
+        }
         if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_REALLOC)) {
             errno = EINVAL;
             return NULL;
@@ -264,6 +311,12 @@ size_t ht_usable_size(void *p)
 {
     if (!p)
         return 0;
+    if (unlikely(ht_boot_owns(p)))
+        return ht_boot_size(p);
+    if (ht_next_resolve() != 0)
+        return 0;
+    if (ht_next_passive())
+        return ht_real_usable_size(p);
     struct ht_block *b = ht_block_of(p);
     if (!ht_block_valid(b)) {
         if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_SIZE))

@@ -54,7 +54,7 @@ void ht_init(void)
 {
     /* Before libc has set up the environment we cannot read our settings:
      * serve uncounted and try again at the next allocation. */
-    if (!environ || ht_self.depth)
+    if (!environ || ht_self.depth || ht_next_resolve() != 0)
         return;
     int expected = INIT_NONE;
     if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, 0,
