@@ -250,6 +250,100 @@ static __attribute__((noinline)) void *realloc_boot(void *p, size_t size, uint64
     return q;
 }
 
+/* The row (and under ust the stack) an allocation at site is charged to, as
+ * ht_alloc_general() chooses it. */
+static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, uint32_t *stack)
+{
+    *stack = HT_STACK_NONE;
+    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) != HT_FLAG_ptg)
+        return HT_ROW_NONE;
+    if (t->depth != 0)
+        return ht_rows_lookup_at(t, site);
+    if (flags & HT_FLAG_ust)
+        return ust_lookup(t, site, stack);
+    if (flags & HT_FLAG_htd)
+        return ht_rows_lookup_module(t, site);
+    return ht_rows_lookup(t, site);
+}
+
+/* hfc: a checked block that must move is copied into a block with half as
+ * much again of room, so growing it step by step copies O(log n) times. */
+static void *realloc_checked_copy(void *p, struct ht_block *b, size_t size, uint64_t site,
+                                  uint32_t row, uint32_t flags)
+{
+    void *q = ht_check_alloc_room(size, size / 2, 0, 0, site, row, ht_self.shard, flags);
+    if (!q)
+        return NULL;
+    memcpy(q, p, b->size < size ? b->size : size);
+    ht_check_free(p, b, HT_OP_REALLOC);
+    return q;
+}
+
+/* realloc of a block with a prefix (aligned, ust, checked) or under a flag
+ * off the fast path (ust, htd, the checks): grown through the next
+ * allocator's realloc, in place where it can, the prefix moving with the
+ * block, so growth stays amortised as it is without the shim. Copies only
+ * when the block's layout must change (the flags changed since it was
+ * allocated) or hfc must keep the old block to quarantine it. */
+static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b, size_t size,
+                                                    uint64_t site, uint32_t flags)
+{
+    struct ht_thread *t = &ht_self;
+    if (flags & HT_FLAG_INTERNAL_PENDING)
+        return realloc_by_copy(p, b, size, site);
+    if (b->meta & HT_META_CHECKED) {
+        if ((b->meta & HT_META_FREE_CHECK) && !(flags & HT_FLAG_hfc))
+            return realloc_by_copy(p, b, size, site);
+        uint32_t stack;
+        uint32_t row = realloc_row(t, flags, site, &stack); /* checked: no stack kept */
+        void *q = ht_check_realloc(p, b, size, site, row, t->shard, flags);
+        if (q != HT_CHECK_COPY)
+            return q;
+        if ((flags & HT_CHECK_FLAGS) && (b->meta & HT_META_FREE_CHECK))
+            return realloc_checked_copy(p, b, size, site, row, flags);
+        return realloc_by_copy(p, b, size, site);
+    }
+    if (flags & HT_CHECK_FLAGS)
+        return realloc_by_copy(p, b, size, site); /* becomes a checked block */
+
+    unsigned lg = (b->meta & HT_META_ALIGN_MASK) >> HT_META_ALIGN_SHIFT;
+    size_t pad = lg ? (size_t)1 << lg : HT_BLOCK_HDR;
+    uint32_t stack;
+    uint32_t row = realloc_row(t, flags, site, &stack);
+    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD) {
+        /* no room for the stack index: a block of the ust layout (its
+         * stack was interned above; the copy unwinds once more) */
+        return realloc_by_copy(p, b, size, site);
+    }
+    if (unlikely(size > HT_SIZE_LIMIT - pad)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct ht_block old = *b;
+    uint32_t old_stack = HT_STACK_NONE;
+    char *base = ht_block_base(b);
+    if (old.meta & HT_META_STACK)
+        memcpy(&old_stack, base, sizeof old_stack);
+    char *nbase = ht_real_realloc(base, pad + size);
+    if (unlikely(!nbase))
+        return NULL; /* the old block is untouched and still counted */
+    if (line_ok(old.line))
+        ht_count_free_at(ht_shard_of_line(old.line), old.size);
+    if (old.meta & HT_META_STACK)
+        ht_stacks_count_free(old_stack, old.size);
+    uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0));
+    if (stack != HT_STACK_NONE) {
+        memcpy(nbase, &stack, sizeof stack);
+        meta |= HT_META_STACK;
+        ht_stacks_count_alloc(stack, size);
+    }
+    struct ht_block *nb = (struct ht_block *)(nbase + pad) - 1;
+    ht_block_set(nb, size, row, meta);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, t->shard, size);
+    return nb + 1;
+}
+
 void *ht_realloc(void *p, size_t size, uint64_t site)
 {
     if (!p)
@@ -284,12 +378,10 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    if (b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED | HT_META_STACK))
-        return realloc_by_copy(p, b, size, site);
-
     uint32_t flags = flags_now();
-    if (unlikely(flags & (HT_FLAGS_COLD & ~HT_FLAG_INTERNAL_PENDING)))
-        return realloc_by_copy(p, b, size, site);
+    if (unlikely((b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED | HT_META_STACK)) ||
+                 (flags & (HT_FLAGS_COLD & ~HT_FLAG_INTERNAL_PENDING))))
+        return realloc_cold(p, b, size, site, flags);
     struct ht_block old = *b;
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;

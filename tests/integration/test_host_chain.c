@@ -31,7 +31,9 @@ static struct run_result run_with(const char *prog, const char *preload)
 {
     char env_pre[1024];
     snprintf(env_pre, sizeof env_pre, "LD_PRELOAD=%s", preload ? preload : "");
-    const char *argv[] = { build_path(prog), NULL };
+    char path[4096]; /* build_path() reuses its buffers */
+    snprintf(path, sizeof path, "%s", build_path(prog));
+    const char *argv[] = { path, NULL };
     const char *env[] = { env_pre, "HEAPTAG_KEEP=1", NULL };
     struct run_result r;
     cr_assert_eq(run_cmd(argv, env, 0, NULL, &r), 0);
