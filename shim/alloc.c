@@ -13,6 +13,7 @@
 
 #include "block.h"
 #include "heapcheck.h"
+#include "own_code.h"
 #include "rows.h"
 #include "sites.h"
 #include "stacks.h"
@@ -92,7 +93,10 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0 &&
+        ht_own_code(site)) {
+        /* the unwinder's own allocation: the shim's, not the program's */
+    } else if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
         /* Re-entered: a signal handler that interrupted our slow path, or the
          * unwinder's own allocation. Counted at the immediate caller, with no
          * unwind and no check, so nothing recurses and no handler goes uncounted. */
@@ -148,9 +152,12 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    uint32_t row = ht_rows_lookup_slow(t, site, t->depth == 0);
+    /* the unwinder's own allocation (not a signal handler's): not the program's */
+    uint32_t row = t->depth != 0 && ht_own_code(site) ? HT_ROW_NONE
+                                                      : ht_rows_lookup_slow(t, site, t->depth == 0);
     ht_block_set(b, size, row, (uint16_t)t->shard);
-    ht_count_alloc(row, t->shard, size);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, t->shard, size);
     return b + 1;
 }
 

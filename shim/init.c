@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "own_code.h"
 #include "report.h"
 #include "segment.h"
 #include "state.h"
@@ -61,6 +62,7 @@ void ht_init(void)
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;
     ht_enter();
+    ht_own_code_init();
     struct ht_config cfg;
     ht_config_load(&cfg);
     ht_report_set_abort(cfg.abort_on_report);

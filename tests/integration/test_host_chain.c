@@ -27,13 +27,20 @@ static const char *const allocators[] = {
 TestSuite(chain, .timeout = 120);
 
 /* Runs prog with LD_PRELOAD=preload (NULL: none) and the segment kept. */
+static struct run_result run_with2(const char *prog, const char *arg, const char *preload);
+
 static struct run_result run_with(const char *prog, const char *preload)
+{
+    return run_with2(prog, NULL, preload);
+}
+
+static struct run_result run_with2(const char *prog, const char *arg, const char *preload)
 {
     char env_pre[1024];
     snprintf(env_pre, sizeof env_pre, "LD_PRELOAD=%s", preload ? preload : "");
     char path[4096]; /* build_path() reuses its buffers */
     snprintf(path, sizeof path, "%s", build_path(prog));
-    const char *argv[] = { path, NULL };
+    const char *argv[] = { path, arg, NULL };
     const char *env[] = { env_pre, "HEAPTAG_KEEP=1", NULL };
     struct run_result r;
     cr_assert_eq(run_cmd(argv, env, 0, NULL, &r), 0);
@@ -96,6 +103,36 @@ Test(chain, shim_first_counts_exactly_as_over_glibc)
     }
     free(want);
     run_free(&base);
+}
+
+/* The pattern program's modes: every tag row the same over each allocator
+ * as over glibc (the unwinder's own allocations are never counted). */
+Test(chain, patterns_count_the_same_over_every_allocator)
+{
+    static const char *const modes[] = { "basic", "realloc", "aligned", "calloc", "libc" };
+    char pre[1024];
+    for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) {
+        snprintf(pre, sizeof pre, "%s", build_path("libheaptag.so"));
+        struct run_result base = run_with2("tests/progs/patterns", modes[m], pre);
+        cr_assert_eq(base.status, 0, "%s", base.err);
+        char *want = tag_rows(base.pid);
+        cr_assert_neq(want[0], '\0', "%s: no tag rows", modes[m]);
+        segment_remove(base.pid);
+        for (size_t i = 0; i < sizeof allocators / sizeof *allocators; i++) {
+            if (access(allocators[i], R_OK) != 0)
+                continue;
+            snprintf(pre, sizeof pre, "%s:%s", build_path("libheaptag.so"), allocators[i]);
+            struct run_result r = run_with2("tests/progs/patterns", modes[m], pre);
+            cr_expect_eq(r.status, 0, "%s over %s: %s", modes[m], allocators[i], r.err);
+            char *got = tag_rows(r.pid);
+            cr_expect_str_eq(got, want, "%s over %s", modes[m], allocators[i]);
+            free(got);
+            segment_remove(r.pid);
+            run_free(&r);
+        }
+        free(want);
+        run_free(&base);
+    }
 }
 
 Test(chain, allocator_first_runs_as_without_the_shim)
