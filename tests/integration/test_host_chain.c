@@ -180,12 +180,17 @@ Test(chain, ls_says_nothing_is_counted)
         cr_skip_test("no jemalloc");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "LD_PRELOAD=%s:%s sleep 3 & sleep 1; %s ls 2>/dev/null | grep \" $! \"; wait",
-             allocators[0], build_path("libheaptag.so"), build_path("heaptag"));
+             "LD_PRELOAD=%s:%s sleep 3 & sleep 1; %s ls 2>/dev/null | grep \" $! \"; "
+             "%s flags -p $! +ust 2>&1; wait",
+             allocators[0], build_path("libheaptag.so"), build_path("heaptag"),
+             build_path("heaptag"));
     FILE *f = popen(cmd, "r");
     char line[512] = "";
     cr_assert_not_null(f);
+    char flags[512] = "";
     cr_expect_not_null(fgets(line, sizeof line, f));
+    cr_expect_not_null(fgets(flags, sizeof flags, f));
     pclose(f);
     cr_expect(strstr(line, " passive "), "ls: %s", line);
+    cr_expect(strstr(flags, "not counting"), "flags -p: %s", flags);
 }
