@@ -277,6 +277,10 @@ static int owner_trusted(struct segread_snap *s, const struct ht_seg_header *h)
     uint64_t before, after;
     uid_t uids[4];
     s->proc_uid = (uid_t)-1;
+    /* another PID namespace's pid is not ours to look up: as when /proc
+     * will not say */
+    if (segread_other_pidns(h->pid_ns))
+        return s->uid == 0 || s->uid == geteuid();
     int rc = procstat_start_ticks(h->pid, &before);
     if (rc == -ENOENT || (rc == 0 && before != h->start_ticks))
         return 1; /* its process is gone: the segment is history, never written */
