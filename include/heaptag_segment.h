@@ -12,13 +12,15 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC   0x3147415450414548ULL /* "HEAPTAG1" little-endian */
-#define HT_SEG_VERSION 1u
+#define HT_SEG_VERSION 2u
 
 #define HT_SEG_PREFIX  "heaptag." /* /dev/shm/heaptag.<pid>[.<n>] */
 #define HT_SHM_DIR     "/dev/shm"
 
 #define HT_TAG_MAX      16   /* 15 characters and a NUL */
-#define HT_SHARDS       4    /* per-row counter shards, one cache line each */
+#define HT_SHARDS       4    /* shared counter sets for threads without a slot of their own */
+#define HT_DEFAULT_SLOTS 12  /* per-thread counter sets */
+#define HT_SLOTS_MAX    256
 #define HT_PATH_MAX     256
 #define HT_CMDLINE_MAX  1024
 #define HT_BUILD_ID_MAX 20
@@ -56,14 +58,19 @@ enum ht_corruption {
     HT_CORRUPT_KINDS        = 8,
 };
 
-/* One counter shard: a thread adds to the shard it was assigned. Monotonic. */
-struct ht_shard {
+/* One row's counters in one counter set. Monotonic. A row's counts are the
+ * sums over every set: an allocation is counted in the set of the thread that
+ * made it, a free in the set of the thread that freed (live bytes are
+ * sum(bytes_alloc) - sum(bytes_freed), never per set). The first
+ * counter_slots sets each belong to one thread at a time, which adds without
+ * a lock; the other HT_SHARDS sets are shared, with atomic adds, by threads
+ * that found no slot free. A slot is handed to a new thread when its thread
+ * exits, its counts kept. */
+struct ht_counters {
     uint64_t allocs;
     uint64_t frees;
     uint64_t bytes_alloc; /* sum of sizes asked for */
     uint64_t bytes_freed;
-    uint64_t peak_live;   /* highest bytes_alloc - bytes_freed of this shard */
-    uint64_t reserved[3];
 };
 
 struct ht_row {
@@ -73,9 +80,14 @@ struct ht_row {
     char     tag[HT_TAG_MAX]; /* NUL-padded; empty for call-site rows */
     uint32_t module;       /* index into the module table, UINT32_MAX unknown */
     uint32_t reserved0;
-    uint64_t reserved[3];
-    struct ht_shard shard[HT_SHARDS];
+    uint64_t peak_live;    /* highest live bytes a sample saw (a lower bound):
+                            * the shim samples a row on its slow paths only, at
+                            * a thread's cache miss and every HT_PEAK_EVERY
+                            * bytes a thread counts off the fast path */
+    uint64_t reserved[2];
 };
+
+#define HT_PEAK_EVERY (256u * 1024u)
 
 struct ht_module {
     uint64_t base;         /* load address (l_addr + lowest PT_LOAD vaddr) */
@@ -141,23 +153,27 @@ struct ht_seg_header {
     uint64_t stacks_offset;
     uint64_t stacks_dropped;  /* ust: stacks not recorded because the table was full */
 
+    uint32_t counter_sets;    /* counter tables at counters_offset: slots, then shards */
+    uint32_t counter_slots;   /* how many of them are per-thread slots */
+    uint64_t counters_offset;
+    uint64_t counter_stride;  /* bytes from one set to the next, >= row_capacity * 32 */
+
     uint64_t untracked_frees;    /* frees of pointers the shim did not hand out */
     uint64_t untracked_reallocs;
     uint64_t corruptions[HT_CORRUPT_KINDS];
 
     char     exe[HT_PATH_MAX];
     char     cmdline[HT_CMDLINE_MAX]; /* arguments joined by spaces */
-    uint64_t reserved[33];
+    uint64_t reserved[30];
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-_Static_assert(sizeof(struct ht_shard) == 64, "shard is one cache line");
-_Static_assert(sizeof(struct ht_row) == 64 + 64 * HT_SHARDS, "row layout");
+_Static_assert(sizeof(struct ht_counters) == 32, "counters layout");
+_Static_assert(sizeof(struct ht_row) == 64, "row layout");
 _Static_assert(sizeof(struct ht_module) == 320, "module layout");
 _Static_assert(sizeof(struct ht_stack) == 48, "stack entry layout");
 _Static_assert(sizeof(struct ht_seg_header) == 1792, "header layout");
 _Static_assert(__builtin_offsetof(struct ht_seg_header, flags) == 64, "flags offset");
-_Static_assert(__builtin_offsetof(struct ht_row, shard) == 64, "shards start on a line");
 #endif
 
 #endif /* HEAPTAG_SEGMENT_H */

@@ -27,12 +27,6 @@ static inline uint32_t flags_now(void)
     return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
 }
 
-/* A block's counter line free may count on (HT_ROW_NONE is above any). */
-static inline int line_ok(uint32_t line)
-{
-    return line < ht_state.line_limit;
-}
-
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
 /* ust: the allocation's stack, the row of its first frame outside wrappers,
@@ -80,7 +74,7 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     }
     /* Checked blocks have a layout of their own; their stacks go unrecorded. */
     if ((flags & HT_CHECK_FLAGS) && started)
-        return ht_check_alloc(size, align, zero, site, row, t->shard, flags);
+        return ht_check_alloc(size, align, zero, site, row, flags);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
     if (stack != HT_STACK_NONE && pad < HT_STACK_PAD)
@@ -103,35 +97,37 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
         memset(base + pad, 0, size);
 
     struct ht_block *b = (struct ht_block *)(base + pad) - 1;
-    uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? log2_of(pad) << HT_META_ALIGN_SHIFT : 0));
+    uint16_t meta = (uint16_t)(pad > HT_BLOCK_HDR ? log2_of(pad) << HT_META_ALIGN_SHIFT : 0);
     if (stack != HT_STACK_NONE) {
         memcpy(base, &stack, sizeof stack);
         meta |= HT_META_STACK;
         ht_stacks_count_alloc(stack, size);
     }
     ht_block_set(b, size, row, meta);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, t->shard, size);
+    ht_count_alloc_off(t, ht_row_off(row), size);
     return b + 1;
 }
 
-/* The fast path after a cache miss. Re-entered (a signal handler in our slow
- * path, the unwinder's own allocation): counted at the immediate caller, with
- * no unwind, as ht_alloc_general() would. */
+/* The fast path after a cache miss, or for a thread without a counter slot.
+ * Re-entered (a signal handler in our slow path, the unwinder's own
+ * allocation): counted at the immediate caller, with no unwind, as
+ * ht_alloc_general() would. */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    uint32_t row = ht_rows_lookup_slow(t, site, t->depth == 0);
-    ht_block_set(b, size, row, (uint16_t)t->shard);
-    ht_count_alloc(row, t->shard, size);
-    return b + 1;
+    uint32_t row;
+    if (!ht_rows_cached(t, site, &row))
+        row = ht_rows_lookup_slow(t, site, t->depth == 0);
+    ht_block_set(b, size, row, 0);
+    ht_count_alloc_off(t, ht_row_off(row), size);
+    return ht_peak_sample(t, ht_row_off(row), b + 1);
 }
 
 /* The hot path (alloc_fast.h): the plain counted malloc. The row is looked up
  * after the real malloc; a failed malloc counts nothing either way. */
 void *ht_alloc(size_t size, uint64_t site)
 {
-    HT_ALLOC_FAST_RETURN(size, site);
+    HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, site);
 }
 
 void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
@@ -141,7 +137,7 @@ void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    return ht_alloc_general(total, 0, 1, site);
+    HT_ALLOC_FAST_RETURN(total, 1, HT_REAL_CALLOC, site);
 }
 
 void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
@@ -165,8 +161,9 @@ static __attribute__((noinline)) void free_stack(const void *base, uint64_t size
     ht_stacks_count_free(stack, size);
 }
 
-/* Every free but the plain counted block's: foreign pointers, checked,
- * aligned and ust blocks. */
+/* Every free but the plain counted block's by a thread with a slot: foreign
+ * pointers, checked, aligned and ust blocks, rows counted nowhere, threads
+ * counting on a shared shard. */
 __attribute__((noinline)) void ht_free_cold(void *p)
 {
     struct ht_block *b = ht_block_of(p);
@@ -178,12 +175,14 @@ __attribute__((noinline)) void ht_free_cold(void *p)
         ht_check_free(p, b, HT_OP_FREE);
         return;
     }
+    struct ht_thread *t = &ht_self;
+    if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0)
+        ht_slots_attach(t); /* a thread whose first call is a free */
     /* read once: the counting atomics would make the compiler read again */
     uint64_t size = b->size;
-    uint32_t line = b->line;
+    uint32_t off = b->off;
     uint16_t meta = b->meta;
-    if (line_ok(line))
-        ht_count_free_at(ht_shard_of_line(line), size);
+    ht_count_free_off(t, off, size);
     void *base = ht_block_base(b);
     if (meta & HT_META_STACK)
         free_stack(base, size);
@@ -211,7 +210,8 @@ static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t 
     return q;
 }
 
-void *ht_realloc(void *p, size_t size, uint64_t site)
+/* Every realloc the fast path (alloc_fast.h) does not take. */
+__attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_t site)
 {
     if (!p)
         return ht_alloc(size, site);
@@ -252,12 +252,15 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
         return NULL; /* the old block is untouched and still counted */
-    if (line_ok(old.line))
-        ht_count_free_at(ht_shard_of_line(old.line), old.size);
-    ht_block_set(nb, size, row, (uint16_t)t->shard);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, t->shard, size);
+    ht_count_free_off(t, old.off, old.size);
+    ht_block_set(nb, size, row, 0);
+    ht_count_alloc_off(t, ht_row_off(row), size);
     return nb + 1;
+}
+
+void *ht_realloc(void *p, size_t size, uint64_t site)
+{
+    return ht_realloc_fast(p, size, site);
 }
 
 size_t ht_usable_size(void *p)

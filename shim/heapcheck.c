@@ -47,11 +47,6 @@ static uint8_t guard_byte(size_t i) { return (uint8_t)(0xc5u + 7u * (unsigned)i)
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
-static int line_ok(uint32_t line)
-{
-    return line < ht_state.line_limit; /* HT_ROW_NONE is above any */
-}
-
 /* "block of N bytes at 0x.. (tag T, allocated at S (mod+off))" */
 static void msg_block(struct ht_msg *m, void *user, uint64_t size)
 {
@@ -69,7 +64,7 @@ static void msg_block(struct ht_msg *m, void *user, uint64_t size)
 }
 
 void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_t row,
-                     uint32_t shard, uint32_t flags)
+                     uint32_t flags)
 {
     size_t prefix = align > CHECK_PREFIX ? align : CHECK_PREFIX;
     size_t guard = (flags & HT_FLAG_htc) ? HT_GUARD_BYTES : 0;
@@ -100,7 +95,7 @@ void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_
     for (size_t i = 0; i < guard; i++)
         user[size + i] = (char)guard_byte(i);
 
-    uint16_t meta = (uint16_t)(shard | log2_of(prefix) << HT_META_ALIGN_SHIFT | HT_META_CHECKED);
+    uint16_t meta = (uint16_t)(log2_of(prefix) << HT_META_ALIGN_SHIFT | HT_META_CHECKED);
     if (flags & HT_FLAG_htc)
         meta |= HT_META_TAIL;
     if (flags & HT_FLAG_hfc)
@@ -108,8 +103,7 @@ void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_
     if ((flags & HT_FLAG_hpc) && ht_registry_add((uintptr_t)user) == 0)
         meta |= HT_META_PARAM;
     ht_block_set(ht_block_of(user), size, row, meta);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, shard, size);
+    ht_count_alloc(row, size);
     return user;
 }
 
@@ -209,7 +203,7 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
     uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
     uint16_t meta = (uint16_t)old;
     uint64_t size = b->size;
-    uint32_t line = b->line;
+    uint32_t line = b->off;
     if ((uint16_t)(old >> 16) != ht_block_check(size, line, meta) || (meta & HT_META_FREED)) {
         report_freed(p, size, op);
         return;
@@ -230,8 +224,7 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
         ht_registry_remove((uintptr_t)p);
     if (meta & HT_META_TAIL)
         check_tail(p, size, op);
-    if (line_ok(line))
-        ht_count_free_at(ht_shard_of_line(line), size);
+    ht_count_free_off(&ht_self, line, size);
     if (meta & HT_META_FREE_CHECK)
         quarantine(p, size);
     else

@@ -38,9 +38,9 @@ struct ht_check_ext {
 enum ht_check_op { HT_OP_FREE, HT_OP_REALLOC, HT_OP_SIZE };
 
 /* Allocates a checked block for the checks in flags; counts it in row (if not
- * HT_ROW_NONE) on shard. NULL with errno set like malloc. */
+ * HT_ROW_NONE). NULL with errno set like malloc. */
 HT_HIDDEN void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site,
-                               uint32_t row, uint32_t shard, uint32_t flags);
+                               uint32_t row, uint32_t flags);
 
 /* free() or realloc()'s release of a block whose header is valid and CHECKED:
  * catches double frees and forged headers (reported and skipped), verifies the

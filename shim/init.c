@@ -13,6 +13,7 @@
 #include "config.h"
 #include "report.h"
 #include "segment.h"
+#include "slots.h"
 #include "state.h"
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
@@ -36,6 +37,7 @@ static void on_fork_child(void)
 {
     ht_enter();
     ht_segment_fork_child();
+    ht_slots_fork_child();
     ht_leave();
 }
 
@@ -65,6 +67,7 @@ void ht_init(void)
     ht_config_load(&cfg);
     ht_report_set_abort(cfg.abort_on_report);
     if (ht_segment_start(&cfg) == 0) {
+        ht_slots_init();
         pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
         on_exit(on_exit_status, NULL);
     }

@@ -46,6 +46,13 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->row_capacity = cfg->rows;
     h->rows_offset = off;
     off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
+    /* counter sets: HT_DEFAULT_SLOTS per-thread slots, then HT_SHARDS shared
+     * shards, each a table of row_capacity counters on pages of its own */
+    h->counter_slots = HT_DEFAULT_SLOTS;
+    h->counter_sets = HT_DEFAULT_SLOTS + HT_SHARDS;
+    h->counter_stride = round_page((uint64_t)h->row_capacity * sizeof(struct ht_counters));
+    h->counters_offset = off;
+    off += (uint64_t)h->counter_sets * h->counter_stride;
     h->module_size = sizeof(struct ht_module);
     h->module_capacity = HT_DEFAULT_MODULES;
     h->modules_offset = off;
@@ -164,7 +171,10 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.shared = shared;
     ht_state.buckets = (uint32_t *)((char *)h + h->buckets_offset);
     ht_state.rows = (struct ht_row *)((char *)h + h->rows_offset);
-    ht_state.line_limit = h->row_capacity * HT_ROW_LINES;
+    ht_state.counters = (struct ht_counters *)((char *)h + h->counters_offset);
+    ht_state.counter_stride = h->counter_stride / sizeof(struct ht_counters);
+    ht_state.counter_slots = h->counter_slots;
+    ht_state.off_limit = h->row_capacity * (uint32_t)sizeof(struct ht_counters);
     /* rows moved (a fork child's fresh segment): no cached row may stand */
     __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
@@ -214,6 +224,10 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
     memcpy(dst, src, src->rows_offset);
     memcpy((char *)dst + src->rows_offset, (const char *)src + src->rows_offset,
            (size_t)rows_used * src->row_size);
+    for (uint32_t k = 0; k < src->counter_sets; k++)
+        memcpy((char *)dst + src->counters_offset + k * src->counter_stride,
+               (const char *)src + src->counters_offset + k * src->counter_stride,
+               (size_t)rows_used * sizeof(struct ht_counters));
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
     uint32_t stacks_used = __atomic_load_n(&src->stacks_used, __ATOMIC_RELAXED);
@@ -263,7 +277,7 @@ void ht_segment_fork_child(void)
         ht_warn("fork: no segment for the child; counting off");
         static uint32_t off_flags;
         __atomic_store_n(&ht_state.flags, &off_flags, __ATOMIC_RELEASE);
-        ht_state.line_limit = 0; /* nor free into it */
+        ht_state.off_limit = 0; /* nor free into it */
         if (snap)
             munmap(snap, size);
         return;

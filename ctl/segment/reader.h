@@ -40,7 +40,7 @@ struct segread_module {
     char     path[HT_PATH_MAX];
 };
 
-/* One READY row with its shards summed. */
+/* One READY row with its counters summed over every counter set. */
 struct segread_row {
     uint32_t index;        /* row index in the segment */
     uint32_t kind;         /* enum ht_row_kind, known values only */
@@ -52,7 +52,7 @@ struct segread_row {
     uint64_t bytes_alloc;
     uint64_t bytes_freed;
     uint64_t live;         /* bytes_alloc - bytes_freed, 0 when a racy read says less */
-    uint64_t peak;         /* sum of the shard peaks */
+    uint64_t peak;         /* highest live bytes sampled by the shim, at least live */
 };
 
 struct segread_snap {
