@@ -38,7 +38,8 @@ int main(int argc, char **argv)
     size_t off_b = sizeof(struct ht_seg_header), off_r = off_b + BUCKETS * 4;
     size_t off_m = off_r + ROWS * sizeof(struct ht_row);
     size_t off_s = off_m + MODULES * sizeof(struct ht_module);
-    size_t total = off_s + STACKS * stack_size;
+    size_t off_c = off_s + STACKS * stack_size; /* two counter sets: a slot, a shard */
+    size_t total = off_c + 2 * ROWS * sizeof(struct ht_counters);
     unsigned char *img = calloc(1, total);
     struct ht_seg_header *h = (struct ht_seg_header *)img;
     h->magic = HT_SEG_MAGIC;
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
     h->stack_depth = DEPTH;
     h->stacks_used = 1;
     h->stacks_offset = off_s;
+    h->counter_sets = 2;
+    h->counter_slots = 1;
+    h->counters_offset = off_c;
+    h->counter_stride = ROWS * sizeof(struct ht_counters);
     strcpy(h->exe, "/usr/bin/example");
     strcpy(h->cmdline, "example --flag");
     struct ht_row *r = (struct ht_row *)(img + off_r);
@@ -73,11 +78,12 @@ int main(int argc, char **argv)
         r[i].site = i ? 0x400000 + (uint64_t)i * 0x10 : 0;
         r[i].module = i ? 0 : UINT32_MAX;
         strcpy(r[i].tag, tags[i]);
-        r[i].shard[i % HT_SHARDS].allocs = 10 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].frees = 4 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].bytes_alloc = 1000 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].bytes_freed = 400 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].peak_live = 700 * (uint64_t)i;
+        struct ht_counters *c = (struct ht_counters *)(img + off_c) + (i % 2) * ROWS + i;
+        c->allocs = 10 * (uint64_t)i;
+        c->frees = 4 * (uint64_t)i;
+        c->bytes_alloc = 1000 * (uint64_t)i;
+        c->bytes_freed = 400 * (uint64_t)i;
+        r[i].peak_live = 700 * (uint64_t)i;
     }
     struct ht_module *m = (struct ht_module *)(img + off_m);
     m[0].base = 0x400000;

@@ -1,6 +1,6 @@
 /*
  * test_segment_reader.c - the tool's segment reader against hand-built segment
- * images in a temporary directory (HEAPTAG_SHM_DIR): sums of shards, process
+ * images in a temporary directory (HEAPTAG_SHM_DIR): sums of counter sets, process
  * state, and damaged files (truncated, bad magic, tables out of bounds,
  * unterminated strings, random corruption) rejected with a reason, no crash.
  */
@@ -26,7 +26,10 @@
 #define OFF_BUCKETS 4096u
 #define OFF_ROWS    8192u
 #define OFF_MODULES (OFF_ROWS + ROWS * sizeof(struct ht_row))
-#define IMG_SIZE    (OFF_MODULES + MODULES * sizeof(struct ht_module))
+#define SETS    4 /* two per-thread slots, two shared shards */
+#define OFF_COUNTERS (OFF_MODULES + MODULES * sizeof(struct ht_module))
+#define STRIDE  (ROWS * sizeof(struct ht_counters))
+#define IMG_SIZE    (OFF_COUNTERS + SETS * STRIDE)
 
 #define APP_BASE 0x555500000000ull
 
@@ -36,6 +39,10 @@ static unsigned char img[IMG_SIZE];
 static struct ht_seg_header *hdr(void) { return (struct ht_seg_header *)img; }
 static struct ht_row *row(unsigned i) { return (struct ht_row *)(img + OFF_ROWS) + i; }
 static struct ht_module *module(unsigned i) { return (struct ht_module *)(img + OFF_MODULES) + i; }
+static struct ht_counters *ctr(unsigned set, unsigned i)
+{
+    return (struct ht_counters *)(img + OFF_COUNTERS + set * STRIDE) + i;
+}
 
 static uint64_t own_start_ticks(void)
 {
@@ -68,6 +75,10 @@ static void build_image(void)
     h->module_capacity = MODULES;
     h->modules_offset = OFF_MODULES;
     h->modules_used = 2;
+    h->counter_sets = SETS;
+    h->counter_slots = 2;
+    h->counters_offset = OFF_COUNTERS;
+    h->counter_stride = STRIDE;
     h->corruptions[HT_CORRUPT_DOUBLE_FREE] = 2;
     h->corruptions[HT_CORRUPT_OVERRUN] = 1;
     strcpy(h->exe, "/usr/bin/app");
@@ -82,34 +93,34 @@ static void build_image(void)
     row(0)->kind = HT_KIND_OVERFLOW;
     row(0)->module = UINT32_MAX;
 
-    struct ht_row *t = row(1); /* a tag spread over all shards */
+    struct ht_row *t = row(1); /* a tag spread over all sets */
     t->state = HT_ROW_READY;
     t->kind = HT_KIND_TAG;
     t->site = APP_BASE + 0x1234;
     t->module = 0;
     strcpy(t->tag, "Strg");
-    for (int k = 0; k < HT_SHARDS; k++) {
-        t->shard[k].allocs = (uint64_t)k + 1;         /* 10 */
-        t->shard[k].frees = k;                        /* 6 */
-        t->shard[k].bytes_alloc = 100 * ((uint64_t)k + 1); /* 1000 */
-        t->shard[k].bytes_freed = 50 * (uint64_t)k;   /* 300 */
-        t->shard[k].peak_live = 10;                   /* 40 */
+    for (unsigned k = 0; k < SETS; k++) {
+        ctr(k, 1)->allocs = k + 1;                    /* 10 */
+        ctr(k, 1)->frees = k;                         /* 6 */
+        ctr(k, 1)->bytes_alloc = 100 * ((uint64_t)k + 1); /* 1000 */
+        ctr(k, 1)->bytes_freed = 50 * (uint64_t)k;    /* 300 */
     }
+    t->peak_live = 900; /* sampled: above the live 700 */
 
     struct ht_row *s = row(2); /* a site row in libc, freed on another shard */
     s->state = HT_ROW_READY;
     s->kind = HT_KIND_SITE;
     s->site = 0x7f0000000000ull + 0xabc;
     s->module = 1;
-    s->shard[0].allocs = 3;
-    s->shard[0].bytes_alloc = 30;
-    s->shard[2].frees = 4;
-    s->shard[2].bytes_freed = 40; /* racy read: more freed than allocated */
+    ctr(0, 2)->allocs = 3;
+    ctr(0, 2)->bytes_alloc = 30;
+    ctr(2, 2)->frees = 4;
+    ctr(2, 2)->bytes_freed = 40; /* racy read: more freed than allocated */
 
     row(3)->state = HT_ROW_EMPTY; /* skipped */
-    row(3)->shard[0].allocs = 99;
+    ctr(0, 3)->allocs = 99;
     row(4)->state = HT_ROW_DISCARDED; /* skipped */
-    row(4)->shard[0].allocs = 99;
+    ctr(3, 4)->allocs = 99;
 }
 
 static char *seg_name(char *buf, size_t n)
@@ -176,7 +187,7 @@ Test(segread, dir_from_env)
     cr_assert_str_eq(segread_dir(), "/dev/shm");
 }
 
-Test(segread, sums_shards_and_skips_unready_rows)
+Test(segread, sums_counter_sets_and_skips_unready_rows)
 {
     struct segread_snap s;
     const char *why;
@@ -202,13 +213,14 @@ Test(segread, sums_shards_and_skips_unready_rows)
     cr_assert_eq(t->bytes_alloc, 1000);
     cr_assert_eq(t->bytes_freed, 300);
     cr_assert_eq(t->live, 700);
-    cr_assert_eq(t->peak, 40);
+    cr_assert_eq(t->peak, 900, "the sampled peak");
 
     const struct segread_row *r = &s.rows[2];
     cr_assert_eq(r->kind, HT_KIND_SITE);
     cr_assert_eq(r->allocs, 3);
     cr_assert_eq(r->frees, 4);
     cr_assert_eq(r->live, 0, "negative live bytes clamp to 0");
+    cr_assert_eq(r->peak, 0);
     cr_assert_eq(segread_live_total(&s), 700);
     segread_close(&s);
 }
@@ -274,7 +286,15 @@ Test(segread, truncated)
 Test(segread, bad_magic) { hdr()->magic ^= 1; expect_damaged("bad magic"); }
 Test(segread, bad_version) { hdr()->version = 99; expect_damaged("unsupported version"); }
 Test(segread, bad_header_size) { hdr()->header_size = 16; expect_damaged("bad header size"); }
-Test(segread, bad_row_size) { hdr()->row_size = 64; expect_damaged("bad row size"); }
+Test(segread, bad_row_size) { hdr()->row_size = 320; expect_damaged("bad row size"); }
+Test(segread, bad_counter_sets) { hdr()->counter_sets = 0; expect_damaged("bad counter sets"); }
+Test(segread, more_slots_than_sets) { hdr()->counter_slots = SETS + 1; expect_damaged("bad counter sets"); }
+Test(segread, short_counter_stride) { hdr()->counter_stride = STRIDE - 32; expect_damaged("bad counter stride"); }
+Test(segread, counters_out_of_bounds)
+{
+    hdr()->counters_offset = IMG_SIZE - STRIDE;
+    expect_damaged("counter tables out of bounds");
+}
 Test(segread, bad_state) { hdr()->state = 7; expect_damaged("bad process state"); }
 Test(segread, pid_not_name) { hdr()->pid += 1; expect_damaged("pid does not match file name"); }
 
