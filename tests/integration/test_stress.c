@@ -129,6 +129,24 @@ Test(stress, threads_come_and_go)
     run_free(&r);
 }
 
+/* 20 workers at once, more threads than the shim's 12 counter slots: those
+ * beyond count on shared shards, short threads reuse the slots of the ones
+ * that exited, and blocks are freed by other threads than their makers. */
+Test(stress, more_threads_than_counter_slots)
+{
+    const long w = 20, iters = 20000, s = 300, d = 60;
+    const char *args[] = { "threads", "20", "20000", "300", "60", NULL };
+    struct run_result r;
+    run_stress(args, &r);
+    expect_tag(r.pid, "Work", (uint64_t)(w * (iters + 100)), (uint64_t)(w * iters),
+               (uint64_t)(w * 100 * 40));
+    expect_tag(r.pid, "Thrd", (uint64_t)(50 * s), (uint64_t)(49 * s), (uint64_t)(32 * s));
+    expect_tag(r.pid, "Detc", (uint64_t)(50 * d), (uint64_t)(49 * d), (uint64_t)(32 * d));
+    expect_tag(r.pid, "Hand", (uint64_t)(s + d), (uint64_t)(s + d), 0);
+    segment_remove(r.pid);
+    run_free(&r);
+}
+
 /* 200 processes: every one of them has its own segment, exact, marked exited. */
 Test(stress, fork_exec_storm_200)
 {
