@@ -32,7 +32,7 @@ SHIM_OBJ := $(SHIM_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/shim/c
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
 
 # Debian packages the build needs; `make deps` installs them (as root).
-TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium \
+TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium libjemalloc2 \
              libpython3.11-testsuite clang libclang-rt-14-dev util-linux
 
 .PHONY: all deps test-deps shim ctl examples test test-unit test-integration \

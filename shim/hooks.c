@@ -99,6 +99,34 @@ HT_EXPORT void *pvalloc(size_t size)
 
 HT_EXPORT size_t malloc_usable_size(void *p) { return ht_usable_size(p); }
 
+/* operator delete in every variant (sized, array, nothrow, aligned): blocks
+ * of the shim's operator new (hooks_wrappers.c) must come back to the shim,
+ * even when a later preload exports a delete of its own (jemalloc does). */
+HT_EXPORT void _ZdlPv(void *p) { ht_free_fast(p); }
+HT_EXPORT void _ZdaPv(void *p) { ht_free_fast(p); }
+HT_EXPORT void _ZdlPvm(void *p, size_t n) { (void)n, ht_free_fast(p); }
+HT_EXPORT void _ZdaPvm(void *p, size_t n) { (void)n, ht_free_fast(p); }
+HT_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, const void *nt) { (void)nt, ht_free_fast(p); }
+HT_EXPORT void _ZdaPvRKSt9nothrow_t(void *p, const void *nt) { (void)nt, ht_free_fast(p); }
+HT_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t a) { (void)a, ht_free_fast(p); }
+HT_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t a) { (void)a, ht_free_fast(p); }
+HT_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a)
+{
+    (void)n, (void)a, ht_free_fast(p);
+}
+HT_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a)
+{
+    (void)n, (void)a, ht_free_fast(p);
+}
+HT_EXPORT void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *nt)
+{
+    (void)a, (void)nt, ht_free_fast(p);
+}
+HT_EXPORT void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *nt)
+{
+    (void)a, (void)nt, ht_free_fast(p);
+}
+
 /* Programs that leave through _exit (dash, forked children) skip exit
  * handlers: mark the segment exited here so it does not read as killed. */
 HT_EXPORT void _exit(int status)
