@@ -1,7 +1,7 @@
 """times.py - wall time and peak RSS of each workload in each mode.
 
 Runs are interleaved (round r runs every mode of a workload once, the order
-rotated each round, so drift cancels); the table shows medians, the ratio to
+rotated each round, so drift cancels; a full run starts with a warm-up round); the table shows medians, the ratio to
 plain and each target. Writes bench/results/times.csv (medians) and
 bench/results/times_raw.csv (every run)."""
 import csv
@@ -66,7 +66,7 @@ def workloads():
     HEAPTAG_SCOPE, so only the microbenchmark has it."""
     sort_in, sql = make_inputs()
     here = os.path.dirname(os.path.abspath(__file__))
-    n = "300000" if QUICK else "2000000"
+    n = "1000000" if QUICK else "2000000"
     all_modes = list(MODES)
     real = [m for m in all_modes if m != "ptg-tag"]
     return [
@@ -172,7 +172,7 @@ def main():
     jobs = workloads()
     raw = []   # (workload, mode, round, wall, cpu, rss)
     for name, argv, stdin, env, modes in jobs:
-        for mode in modes:  # warm-up: page cache, dynamic linker caches
+        for mode in modes if not QUICK else ():  # warm-up: page cache, linker caches
             a, e = command_for(mode, argv_in_mode(mode, argv), env)
             run_timed(a, e, stdin)
     for r in range(ROUNDS):
