@@ -116,11 +116,13 @@ __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, u
 {
     struct ht_thread *t = &ht_self;
     uint32_t row;
-    if (!ht_rows_cached(t, site, &row))
+    int cached = ht_rows_cached(t, site, &row); /* a thread without a slot */
+    if (!cached)
         row = ht_rows_lookup_slow(t, site, t->depth == 0);
     ht_block_set(b, size, row, 0);
     ht_count_alloc_off(t, ht_row_off(row), size);
-    return ht_peak_sample(t, ht_row_off(row), b + 1);
+    /* a real miss samples the row's peak; shared counting samples by budget */
+    return cached ? b + 1 : ht_peak_sample(t, ht_row_off(row), b + 1);
 }
 
 /* The hot path (alloc_fast.h): the plain counted malloc. The row is looked up
