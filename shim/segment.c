@@ -131,7 +131,9 @@ static int create_file(uint64_t size)
         for (int attempt = 0; attempt < 2; attempt++) {
             int fd = open(ht_state.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (fd >= 0) {
-                if (ftruncate(fd, (off_t)size) == 0)
+                /* every page reserved now: a /dev/shm that fills up later
+                 * must not turn a first touch of the mapping into SIGBUS */
+                if (ftruncate(fd, (off_t)size) == 0 && posix_fallocate(fd, 0, (off_t)size) == 0)
                     return fd;
                 close(fd);
                 unlink(ht_state.path);
