@@ -2,7 +2,9 @@
  * hooks.c - the libc names the shim exports, each a thin forward to alloc.c.
  *
  * The call site charged is the caller of the libc entry point. Nothing else
- * belongs here: keep every hook one line of logic.
+ * belongs here: keep every hook one line of logic. When the shim is passive
+ * (next.h: the program's malloc is not ours) each hook forwards to the next
+ * definition of its own name, as if the shim were not there.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,11 +16,29 @@
 
 #define CALLER() ((uint64_t)__builtin_return_address(0))
 
+/* Passive: returns what the next `name` returns (fail when there is none). */
+#define PASSIVE_FORWARD(type, name, fail, ...)                                 \
+    do {                                                                       \
+        if (ht_next_resolve() == 0 && ht_next_passive()) {                     \
+            static void *slot_;                                                \
+            __typeof__(type) fn_ = (type)ht_next_sym(&slot_, name);                        \
+            return fn_ ? fn_(__VA_ARGS__) : (fail);                            \
+        }                                                                      \
+    } while (0)
+
 static int is_pow2(size_t v) { return v && !(v & (v - 1)); }
 
 /* malloc, calloc, realloc and free inline their fast paths: no call but the
- * real allocator's. */
+ * real allocator's. Before start-up and when passive, they leave through
+ * alloc.c's general paths. */
 HT_EXPORT void *malloc(size_t size) { HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, CALLER()); }
+
+/* Our malloc as our own code sees it, for next.c's passive test (an alias
+ * needs none of malloc's attributes: only its address is taken). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
+extern HT_HIDDEN void *ht_hook_malloc(size_t) __attribute__((alias("malloc")));
 
 HT_EXPORT void free(void *p) { ht_free_fast(p); }
 
@@ -36,6 +56,7 @@ HT_EXPORT void *realloc(void *p, size_t size) { return ht_realloc_fast(p, size, 
 
 HT_EXPORT void *reallocarray(void *p, size_t count, size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(void *, size_t, size_t), "reallocarray", NULL, p, count, size);
     size_t total;
     if (__builtin_mul_overflow(count, size, &total)) {
         errno = ENOMEM;
@@ -60,16 +81,23 @@ static void *memalign_at(size_t align, size_t size, uint64_t site)
     return ht_alloc_aligned(align, size, site);
 }
 
-HT_EXPORT void *memalign(size_t align, size_t size) { return memalign_at(align, size, CALLER()); }
+HT_EXPORT void *memalign(size_t align, size_t size)
+{
+    PASSIVE_FORWARD(void *(*)(size_t, size_t), "memalign", NULL, align, size);
+    return memalign_at(align, size, CALLER());
+}
 
 /* glibc 2.36's aligned_alloc is memalign. */
 HT_EXPORT void *aligned_alloc(size_t align, size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(size_t, size_t), "aligned_alloc", NULL, align, size);
     return memalign_at(align, size, CALLER());
 }
 
 HT_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 {
+    PASSIVE_FORWARD(int (*)(void **, size_t, size_t), "posix_memalign", ENOMEM, out, align,
+                    size);
     if (align % sizeof(void *) != 0 || !is_pow2(align))
         return EINVAL;
     int saved = errno;
@@ -83,11 +111,13 @@ HT_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 
 HT_EXPORT void *valloc(size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(size_t), "valloc", NULL, size);
     return ht_alloc_aligned((size_t)sysconf(_SC_PAGESIZE), size, CALLER());
 }
 
 HT_EXPORT void *pvalloc(size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(size_t), "pvalloc", NULL, size);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t rounded = (size + page - 1) & ~(page - 1);
     if (rounded < size) {
@@ -98,34 +128,6 @@ HT_EXPORT void *pvalloc(size_t size)
 }
 
 HT_EXPORT size_t malloc_usable_size(void *p) { return ht_usable_size(p); }
-
-/* operator delete in every variant (sized, array, nothrow, aligned): blocks
- * of the shim's operator new (hooks_wrappers.c) must come back to the shim,
- * even when a later preload exports a delete of its own (jemalloc does). */
-HT_EXPORT void _ZdlPv(void *p) { ht_free_fast(p); }
-HT_EXPORT void _ZdaPv(void *p) { ht_free_fast(p); }
-HT_EXPORT void _ZdlPvm(void *p, size_t n) { (void)n, ht_free_fast(p); }
-HT_EXPORT void _ZdaPvm(void *p, size_t n) { (void)n, ht_free_fast(p); }
-HT_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, const void *nt) { (void)nt, ht_free_fast(p); }
-HT_EXPORT void _ZdaPvRKSt9nothrow_t(void *p, const void *nt) { (void)nt, ht_free_fast(p); }
-HT_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t a) { (void)a, ht_free_fast(p); }
-HT_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t a) { (void)a, ht_free_fast(p); }
-HT_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a)
-{
-    (void)n, (void)a, ht_free_fast(p);
-}
-HT_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a)
-{
-    (void)n, (void)a, ht_free_fast(p);
-}
-HT_EXPORT void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *nt)
-{
-    (void)a, (void)nt, ht_free_fast(p);
-}
-HT_EXPORT void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *nt)
-{
-    (void)a, (void)nt, ht_free_fast(p);
-}
 
 /* Programs that leave through _exit (dash, forked children) skip exit
  * handlers: mark the segment exited here so it does not read as killed. */
