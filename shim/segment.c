@@ -431,7 +431,12 @@ static void give_back_unused(const struct ht_seg_header *h)
     if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == ht_state.map_size) {
         uint32_t rows = h->rows_used < h->row_capacity ? h->rows_used : h->row_capacity;
         uint32_t mods = h->modules_used < h->module_capacity ? h->modules_used : h->module_capacity;
-        punch(fd, h->rows_offset + (uint64_t)rows * h->row_size, h->modules_offset);
+        punch(fd, h->rows_offset + (uint64_t)rows * h->row_size, h->counters_offset);
+        for (uint32_t k = 0; k < h->counter_sets; k++) /* each set past its used rows */
+            punch(fd, h->counters_offset + k * h->counter_stride +
+                          (uint64_t)rows * sizeof(struct ht_counters),
+                  h->counters_offset + (k + 1) * h->counter_stride);
+        punch(fd, h->counters_offset + h->counter_sets * h->counter_stride, h->modules_offset);
         punch(fd, h->modules_offset + (uint64_t)mods * h->module_size, h->stacks_offset);
         /* the stack table is hashed: used entries sit anywhere in it */
     }
