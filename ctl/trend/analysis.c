@@ -69,15 +69,48 @@ static double theil_sen(const double *t, const double *x, size_t n, double *scra
     return k ? median(scratch, k) : 0;
 }
 
-/* Student t with df degrees of freedom to the normal scale (Wallace's
- * approximation; good to a few percent in the tail, which is all we need). */
-static double t_to_z(double t, double df)
+/* The continued fraction of the regularized incomplete beta function
+ * (Lentz's method), for the Student t tail below. */
+static double beta_cf(double a, double b, double x)
 {
-    if (df < 1)
-        df = 1;
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    d = 1 / (fabs(d) < tiny ? tiny : d);
+    double h = d;
+    for (int m = 1; m <= 300; m++) {
+        double m2 = 2.0 * m;
+        double num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+        d = 1 + num * d;
+        c = 1 + num / c;
+        d = 1 / (fabs(d) < tiny ? tiny : d);
+        c = fabs(c) < tiny ? tiny : c;
+        h *= d * c;
+        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+        d = 1 + num * d;
+        c = 1 + num / c;
+        d = 1 / (fabs(d) < tiny ? tiny : d);
+        c = fabs(c) < tiny ? tiny : c;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-12)
+            break;
+    }
+    return h;
+}
+
+/* P(T > t) for Student's t with df degrees of freedom. */
+static double t_upper(double t, double df)
+{
     if (isinf(t))
-        return (t > 0 ? 1 : -1) * (1 - 1 / (4 * df)) * sqrt(2 * df);
-    return t * (1 - 1 / (4 * df)) / sqrt(1 + t * t / (2 * df));
+        return t > 0 ? 0 : 1;
+    double x = df / (df + t * t);
+    double a = df / 2, b = 0.5;
+    double lbeta = lgamma(a + b) - lgamma(a) - lgamma(b);
+    double front = exp(lbeta + a * log(x) + b * log1p(-x));
+    double ib = x < (a + 1) / (a + b + 2) ? front * beta_cf(a, b, x) / a
+                                          : 1 - front * beta_cf(b, a, 1 - x) / b;
+    double tail = 0.5 * ib;
+    return t > 0 ? tail : 1 - tail;
 }
 
 static double upper_p(double z)
@@ -261,8 +294,10 @@ static double candidate_z(struct work *w, size_t k, struct noise *nz, double *sl
     double var = weighted_var(w->t, w->c, w->n, *nz);
     if (!(var > 0)) /* no noise at all: the line is the whole story */
         return *slope > 0 ? INFINITY : *slope < 0 ? -INFINITY : 0;
-    /* the noise is estimated from the series itself: few degrees of freedom */
-    return t_to_z(*slope / sqrt(var), ((double)w->n - 3) / 3);
+    /* the noise is estimated from the series itself: few degrees of freedom,
+     * and fewer than the points, as neighbouring residuals are not independent */
+    double df = fmax(1, ((double)w->n - 3) / 3);
+    return z_for_p(t_upper(*slope / sqrt(var), df));
 }
 
 /* The shape tests of a significant candidate; NULL when it looks like a leak. */
@@ -277,13 +312,17 @@ static const char *candidate_shape(struct work *w, size_t k, struct noise nz, do
     if (slope <= 0 || span <= 0)
         return "not growing";
 
-    /* one block realloc'd to other sizes: the count of live blocks never moves */
+    /* one block (or a few) realloc'd to other sizes: the count of live blocks
+     * never moves and the bytes go down as well as up. A buffer that only
+     * ever grows stays a suspect. */
     int flat_blocks = 1;
+    size_t ups = 0;
     for (size_t i = 0; i < m && flat_blocks; i++) {
         const struct log_point *q = &w->p[w->src[k + i]];
-        flat_blocks = q->has_blocks && q->blocks == w->p[w->src[k]].blocks;
+        flat_blocks = q->has_blocks && q->blocks == w->p[w->src[k]].blocks && q->blocks <= 4;
+        ups += i > 0 && x[i] >= x[i - 1];
     }
-    if (flat_blocks)
+    if (flat_blocks && (double)ups < 0.9 * (double)(m - 1))
         return "one block whose size wanders (Diff flat)";
 
     /* a trim: a drop below an earlier high, large beside the rise and the

@@ -1022,6 +1022,10 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
             }
             if (r->exe[0])
                 s->exe = r->exe;
+            /* one point per time: the same snapshot read twice (several
+             * copies of a log) is one observation, not two */
+            if (s->n && s->pts[s->n - 1].t == r->t)
+                s->n--;
             s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
                                                  r->blocks, r->has_blocks, r->state };
         }

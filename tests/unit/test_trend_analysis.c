@@ -296,7 +296,7 @@ Test(trend_analysis, random_walks_are_not_leaks)
 {
     seed(6);
     size_t n = 90;
-    int rows = 40;
+    int rows = 20;
     for (int row = 0; row < rows; row++) {
         double v = 200000, blocks = 300;
         int single = row % 4 == 3; /* one block realloc'd to a random size */
