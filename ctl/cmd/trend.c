@@ -268,7 +268,8 @@ static void trend_table(const struct verdict *v, size_t n)
         fmt_timestamp(first, sizeof first, (time_t)v[i].r.onset_t);
         fmt_timestamp(last, sizeof last, (time_t)v[i].pts[v[i].n - 1].t);
         fmt_fit(tag, 24, s->tag);
-        int have_func = trend_function(s, func, sizeof func) == 0;
+        /* the site text may name the function already (logs by site or func) */
+        int have_func = trend_function(s, func, sizeof func) == 0 && !strstr(s->site, func);
         printf("%4zu %11s %4.0f%% %-9s %-24s %9s  %-20s  %-20s  %s%s%s\n", i + 1, rate,
                floor(v[i].r.confidence * 100), pid, tag, live, first, last,
                *s->site ? short_site(s->site) : "-", have_func ? " " : "", have_func ? func : "");

@@ -288,6 +288,7 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
 static void model_take(struct mon_model *m, struct mon_proc *p, const struct segread_snap *s)
 {
     p->state = s->state;
+    p->exit_code = s->state == SEGREAD_EXITED ? s->exit_code : -1;
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)
         p->rss = p->rss_peak = 0;

@@ -7,6 +7,7 @@
 #include "mon/render.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,9 +21,41 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
         fprintf(out, "%s%s\n", MON_CSV_HEADER, with_desc ? ",description" : "");
 }
 
+void mon_state_text(char *buf, size_t n, const struct mon_proc *p)
+{
+    if (p->state == SEGREAD_EXITED && p->exit_code >= 0)
+        snprintf(buf, n, "exited(%d)", (int)p->exit_code);
+    else
+        snprintf(buf, n, "%s", segread_state_name(p->state));
+}
+
+void mon_render_end(FILE *out, enum mon_format format, const char *ts, int pid,
+                    const char *state, int with_desc)
+{
+    if (format == MON_FORMAT_TABLE) {
+        int code;
+        const char *why = !strncmp(state, "exited(", 7) && sscanf(state, "exited(%d)", &code) == 1
+                              ? "the process exited"
+                          : !strcmp(state, "killed") ? "the process was killed"
+                                                     : "the process is gone";
+        fprintf(out, "# %s pid %d ended %s: %s", ts, pid, state, why);
+        if (!strncmp(state, "exited(", 7) && sscanf(state, "exited(%d)", &code) == 1)
+            fprintf(out, " with code %d", code);
+        fputs("\n", out);
+    } else if (format == MON_FORMAT_CSV) {
+        fprintf(out, "%s,%d,,End,0,0,0,0,0,0,0,0,,%s%s\n", ts, pid, state, with_desc ? "," : "");
+    } else {
+        fputs("{\"timestamp\":", out);
+        fmt_json_string(out, ts);
+        fprintf(out, ",\"pid\":%d,\"type\":\"End\",\"state\":\"%s\"}\n", pid, state);
+    }
+}
+
 static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
 {
-    fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
+    char state[32];
+    mon_state_text(state, sizeof state, p);
+    fprintf(out, "# %s pid %d state %s exe %s\n", ts, (int)p->pid, state, p->exe);
     fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
             "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
     if (with_desc)
@@ -55,7 +88,8 @@ static void mon_table_row(FILE *out, const struct mon_line *l, int with_desc, do
     fprintf(out, "%s  %s\n", trend, l->detail);
 }
 
-static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
+static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc,
+                        const char *state)
 {
     fprintf(out, "%s,%d,", ts, (int)l->key.pid);
     fmt_csv_field(out, l->key.label);
@@ -63,6 +97,7 @@ static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int
             ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(l->key.kind), l->allocs, l->frees,
             l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
     fmt_csv_field(out, l->detail);
+    fprintf(out, ",%s", state);
     if (with_desc) {
         fputc(',', out);
         fmt_csv_field(out, l->desc ? l->desc : "");
@@ -70,7 +105,8 @@ static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int
     fputc('\n', out);
 }
 
-static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
+static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc,
+                         const char *state)
 {
     fputs("{\"timestamp\":", out);
     fmt_json_string(out, ts);
@@ -82,6 +118,7 @@ static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, in
             site_kind_name(l->key.kind), l->allocs, l->frees, l->diff, l->bytes,
             mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
     fmt_json_string(out, l->detail);
+    fprintf(out, ",\"state\":\"%s\"", state);
     if (with_desc) {
         fputs(",\"description\":", out);
         fmt_json_string(out, l->desc ? l->desc : "");
@@ -113,6 +150,8 @@ void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
         const struct mon_proc *p = &m->procs[i];
         if (p->status != MON_PROC_OK)
             continue;
+        char state[32];
+        mon_state_text(state, sizeof state, p);
         if (format == MON_FORMAT_TABLE)
             mon_table_head(out, p, ts, with_desc);
         for (size_t k = mon_lower_bound(m, p->pid, p->seq); k < m->n_view; k++) {
@@ -122,9 +161,9 @@ void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
             if (format == MON_FORMAT_TABLE)
                 mon_table_row(out, l, with_desc, (double)now.tv_sec + now.tv_nsec / 1e9);
             else if (format == MON_FORMAT_CSV)
-                mon_csv_row(out, l, ts, with_desc);
+                mon_csv_row(out, l, ts, with_desc, state);
             else
-                mon_json_row(out, l, ts, with_desc);
+                mon_json_row(out, l, ts, with_desc, state);
         }
         if (format == MON_FORMAT_TABLE)
             fputc('\n', out);

@@ -1024,7 +1024,8 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                 s->exe = r->exe;
             /* one point per time: the same snapshot read twice (several
              * copies of a log) is one observation, not two */
-            if (s->n && s->pts[s->n - 1].t == r->t)
+            if (s->n && s->pts[s->n - 1].t == r->t && s->pts[s->n - 1].live == r->live &&
+                s->pts[s->n - 1].allocs == r->allocs)
                 s->n--;
             s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
                                                  r->blocks, r->has_blocks, r->state };
