@@ -122,7 +122,7 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
             o->top = n;
         } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : "";
-            if (!strcmp(v, "table"))
+            if (!strcmp(v, "table") || !strcmp(v, "text"))
                 o->format = TREND_TABLE;
             else if (!strcmp(v, "csv"))
                 o->format = TREND_CSV;
