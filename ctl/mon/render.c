@@ -43,7 +43,7 @@ void mon_render_end(FILE *out, enum mon_format format, const char *ts, int pid,
             fprintf(out, " with code %d", code);
         fputs("\n", out);
     } else if (format == MON_FORMAT_CSV) {
-        fprintf(out, "%s,%d,,End,0,0,0,0,0,0,0,0,,%s%s\n", ts, pid, state, with_desc ? "," : "");
+        fprintf(out, "%s,%d,,End,0,0,0,0,0,0,0,0,%s,%s\n", ts, pid, state, with_desc ? "," : "");
     } else {
         fputs("{\"timestamp\":", out);
         fmt_json_string(out, ts);
@@ -94,10 +94,9 @@ static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int
     fprintf(out, "%s,%d,", ts, (int)l->key.pid);
     fmt_csv_field(out, l->key.label);
     fprintf(out, ",%s,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(l->key.kind), l->allocs, l->frees,
-            l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
+            ",%" PRIu64 ",%" PRIu64 ",%s,", site_kind_name(l->key.kind), l->allocs, l->frees,
+            l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak, state);
     fmt_csv_field(out, l->detail);
-    fprintf(out, ",%s", state);
     if (with_desc) {
         fputc(',', out);
         fmt_csv_field(out, l->desc ? l->desc : "");

@@ -14,8 +14,8 @@
 enum mon_format { MON_FORMAT_TABLE, MON_FORMAT_CSV, MON_FORMAT_JSON };
 
 #define MON_CSV_HEADER \
-    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,site," \
-    "state"
+    "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak," \
+    "state,site"
 
 /* Width of the Tag column in the table; longer labels are fitted (fmt_fit). */
 #define MON_TAG_WIDTH 24

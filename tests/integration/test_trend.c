@@ -347,7 +347,8 @@ Test(trend, demo_names_the_leaking_function, .timeout = 120)
 {
     /* the main job end to end: leaky under the shim, mon logging, trend's verdict */
     const char *argv[] = { "sh", build_path("../scripts/demo.sh"), NULL };
-    const char *env[] = { "DEMO_SECONDS=10", NULL };
+    /* 14 snapshots or more: fewer cannot outweigh a random walk at 1% over 4 rows */
+    const char *env[] = { "DEMO_SECONDS=16", NULL };
     struct run_result r;
     cr_assert_eq(run_cmd(argv, env, 0, NULL, &r), 0);
     cr_assert_eq(exit_code(&r), 0, "%s\n%s", r.out, r.err);
