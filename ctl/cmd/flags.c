@@ -17,6 +17,7 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "flags/live_flags.h"
+#include "util/text_safe.h"
 
 enum scope { SCOPE_NONE, SCOPE_PERSISTENT, SCOPE_IMAGE, SCOPE_PID };
 
@@ -119,7 +120,7 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
 
 static void print_block(const char *title, uint32_t word, uint32_t tracedb)
 {
-    printf("%s: %08x\n", title, word);
+    printf("%s: %08x\n", text_safe_str(title), word); /* may name an image or exe */
     for (size_t i = 0; i < sizeof all_bits / sizeof all_bits[0]; i++)
         if (word & all_bits[i])
             printf("    %s - %s\n", ht_flag_abbr(all_bits[i]), ht_flag_text(all_bits[i]));

@@ -26,10 +26,11 @@ static const char usage_text[] =
     "  heaptag dump [-p PID] > SNAP               live rows and ust stacks, symbolised\n"
     "  heaptag diff OLD NEW [NEWER ...]           stacks whose live bytes grew (UMDH);\n"
     "                                             with more dumps, ranked by steady growth\n"
-    "  heaptag export --prometheus [-p PID[,PID...]] [--top N] [--by tag|site] [-o FILE]\n"
-    "                                             the counters as Prometheus metrics\n"
+    "  heaptag export --prometheus [-p PID[,PID...]] [--top N] [--by tag|site] [--all]\n"
+    "                 [-o FILE]                   the counters as Prometheus metrics\n"
     "  heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID[,PID...]]\n"
-    "                [--top N] [--by tag|site]    answer GET /metrics (default 127.0.0.1:9464)\n"
+    "                [--top N] [--by tag|site] [--all]\n"
+    "                                             answer GET /metrics (default 127.0.0.1:9464)\n"
     "  heaptag help                               show this text\n"
     "\n"
     "mon on a terminal redraws every -i SECS (default 1); keys: t a f d b m sort by\n"
@@ -48,6 +49,8 @@ static const char usage_text[] =
     "       a running process; /r /i /p /k work too. Hex values: +0x1400, -20.\n"
     "export and serve: --top N series per process by live bytes (default 100; the\n"
     "rest are counted in heaptag_series_dropped_total); -o writes FILE atomically.\n"
+    "Without -p they show live processes and those that exited in the last 5\n"
+    "minutes; --all shows every segment.\n"
     "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
