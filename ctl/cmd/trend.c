@@ -25,6 +25,7 @@
 #include "trend/analysis.h"
 #include "trend/plot.h"
 #include "trend/rows.h"
+#include "util/text_safe.h"
 
 #define TREND_DEFAULT_TOP 10
 
@@ -267,12 +268,13 @@ static void trend_table(const struct verdict *v, size_t n)
         fmt_human_size(live, sizeof live, v[i].pts[v[i].n - 1].live);
         fmt_timestamp(first, sizeof first, (time_t)v[i].r.onset_t);
         fmt_timestamp(last, sizeof last, (time_t)v[i].pts[v[i].n - 1].t);
-        fmt_fit(tag, 24, s->tag);
+        fmt_fit(tag, 24, text_safe_str(s->tag));
         /* the site text may name the function already (logs by site or func) */
         int have_func = trend_function(s, func, sizeof func) == 0 && !strstr(s->site, func);
         printf("%4zu %11s %4.0f%% %-9s %-24s %9s  %-20s  %-20s  %s%s%s\n", i + 1, rate,
                floor(v[i].r.confidence * 100), pid, tag, live, first, last,
-               *s->site ? short_site(s->site) : "-", have_func ? " " : "", have_func ? func : "");
+               *s->site ? text_safe_str(short_site(s->site)) : "-", have_func ? " " : "",
+               have_func ? text_safe_str(func) : "");
     }
 }
 
@@ -286,19 +288,20 @@ static void trend_verdict(const struct verdict *v)
     if (v->r.onset > 0) {
         fmt_timestamp(since, sizeof since, (time_t)v->r.onset_t);
         printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s since %s, steadily over "
-               "the last %zu snapshots (%.2g h), confidence %.0f%%\n", s->tag, pid,
-               *s->exe ? " " : "", s->exe, rate, since, v->r.tail, hours,
+               "the last %zu snapshots (%.2g h), confidence %.0f%%\n", text_safe_str(s->tag), pid,
+               *s->exe ? " " : "", text_safe_str(s->exe), rate, since, v->r.tail, hours,
                floor(v->r.confidence * 100));
     } else {
         printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s, steadily over %zu "
-               "snapshots (%.2g h), confidence %.0f%%\n", s->tag, pid, *s->exe ? " " : "",
-               s->exe, rate, v->n, hours, floor(v->r.confidence * 100));
+               "snapshots (%.2g h), confidence %.0f%%\n", text_safe_str(s->tag), pid,
+               *s->exe ? " " : "", text_safe_str(s->exe), rate, v->n, hours,
+               floor(v->r.confidence * 100));
     }
     if (trend_function(s, func, sizeof func) == 0)
-        printf("verdict: allocated in function %s (site %s)\n", func,
-               *s->site ? short_site(s->site) : s->tag);
+        printf("verdict: allocated in function %s (site %s)\n", text_safe_str(func),
+               text_safe_str(*s->site ? short_site(s->site) : s->tag));
     else if (*s->site)
-        printf("verdict: allocated at site %s\n", short_site(s->site));
+        printf("verdict: allocated at site %s\n", text_safe_str(short_site(s->site)));
 }
 
 /* One record per suspect: rank, pid, run, exe, tag, function, file:line,
@@ -318,7 +321,8 @@ static void trend_records(const struct verdict *v, size_t n, enum trend_format f
         double rate = floor(v[i].r.rate_bph + 0.5), conf = v[i].r.confidence;
         if (format == TREND_CSV) {
             printf("%zu,%d,%u,", i + 1, s->pid, s->run + 1);
-            const char *text[] = { s->exe, s->tag, func, fl, site };
+            const char *text[] = { text_safe_str(s->exe), text_safe_str(s->tag),
+                                   text_safe_str(func), text_safe_str(fl), text_safe_str(site) };
             for (size_t k = 0; k < sizeof text / sizeof text[0]; k++) {
                 fmt_csv_field(stdout, text[k]);
                 putchar(',');
@@ -326,15 +330,15 @@ static void trend_records(const struct verdict *v, size_t n, enum trend_format f
             printf("%.0f,%s,%.4f\n", rate, onset, conf);
         } else {
             printf("{\"rank\":%zu,\"pid\":%d,\"run\":%u,\"exe\":", i + 1, s->pid, s->run + 1);
-            fmt_json_string(stdout, s->exe);
+            fmt_json_string(stdout, text_safe_str(s->exe));
             fputs(",\"tag\":", stdout);
-            fmt_json_string(stdout, s->tag);
+            fmt_json_string(stdout, text_safe_str(s->tag));
             fputs(",\"function\":", stdout);
-            fmt_json_string(stdout, func);
+            fmt_json_string(stdout, text_safe_str(func));
             fputs(",\"file_line\":", stdout);
-            fmt_json_string(stdout, fl);
+            fmt_json_string(stdout, text_safe_str(fl));
             fputs(",\"site\":", stdout);
-            fmt_json_string(stdout, site);
+            fmt_json_string(stdout, text_safe_str(site));
             printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f}\n", rate, onset,
                    conf);
         }
@@ -348,7 +352,8 @@ static void trend_verbose(const struct verdict *v, size_t n)
         char pid[32], rate[32];
         pid_text(pid, sizeof pid, v[i].s);
         snprintf(rate, sizeof rate, "%+.0f B/h", v[i].r.rate_bph);
-        printf("  %-9s %-24s %5zu pts %14s  z=%.2f p=%.2g up=%.2f  %s\n", pid, v[i].s->tag,
+        printf("  %-9s %-24s %5zu pts %14s  z=%.2f p=%.2g up=%.2f  %s\n", pid,
+               text_safe_str(v[i].s->tag),
                v[i].n, rate, v[i].r.z, v[i].r.p_row, v[i].r.frac_up,
                v[i].r.suspect ? "SUSPECT" : v[i].r.reason);
     }
