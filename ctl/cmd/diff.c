@@ -328,7 +328,7 @@ static void diff_many(char **names, const struct diff_dump *d, size_t nd)
 
 int cmd_diff(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+    if (argc == 2 && ctl_is_help(argv[1]))
         ctl_help();
     if (argc < 3)
         ctl_usage_error("diff: needs two dump files or more, OLD NEW [NEWER ...]");

@@ -28,7 +28,7 @@ static void ls_print(const struct segread_snap *s)
 int cmd_ls(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        if (ctl_is_help(argv[i]))
             ctl_help();
         ctl_usage_error("ls: unexpected argument '%s'", argv[i]);
     }
