@@ -34,7 +34,8 @@ CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/com
 # Debian packages the build needs; `make deps` installs them (as root).
 TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium \
              libpython3.11-testsuite clang libclang-rt-14-dev util-linux \
-             mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion
+             mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion \
+             libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 
 .PHONY: all deps test-deps shim ctl examples test test-unit test-integration \
         demo install clean bench

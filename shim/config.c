@@ -224,6 +224,15 @@ void ht_config_load(struct ht_config *cfg)
 
     const char *s = ht_getenv("HEAPTAG_KEEP");
     cfg->keep = s && *s && strcmp(s, "0") != 0;
+    cfg->keep_max_mb = HT_KEEP_MAX_MB_DEFAULT;
+    s = ht_getenv("HEAPTAG_KEEP_MAX_MB");
+    if (s && *s) {
+        long v = parse_count(s, strlen(s), 1, 1L << 20);
+        if (v > 0)
+            cfg->keep_max_mb = (uint32_t)v;
+        else
+            ht_warn2("ignoring HEAPTAG_KEEP_MAX_MB (1 to 1048576): ", s);
+    }
     s = ht_getenv("HEAPTAG_ABORT");
     if (s && *s)
         cfg->abort_on_report = strcmp(s, "0") != 0;

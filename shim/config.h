@@ -24,12 +24,15 @@ struct ht_config {
     uint32_t stack_depth;    /* ust: frames per stack */
     uint32_t tracedb_mb;     /* "tracedb" setting, 0 when nobody set one */
     int      keep;           /* keep the segment after exit */
+    uint32_t keep_max_mb;    /* kept segments of exited processes may use this much */
     int      abort_on_report; /* HEAPTAG_ABORT / "abort 1": heap check reports abort() */
     char     wrappers[HT_CONF_WRAPPERS_LEN]; /* "wrappers" value, comma-separated names */
 };
 
+#define HT_KEEP_MAX_MB_DEFAULT 256
+
 /* Fills cfg from the settings files and the environment (HEAPTAG_FLAGS,
- * HEAPTAG_KEEP, HEAPTAG_ROWS, HEAPTAG_TRACEDB, HEAPTAG_ABORT,
+ * HEAPTAG_KEEP, HEAPTAG_KEEP_MAX_MB, HEAPTAG_ROWS, HEAPTAG_TRACEDB, HEAPTAG_ABORT,
  * HEAPTAG_STACK_DEPTH, HEAPTAG_WRAPPERS). In a secure
  * (setuid/setgid) program only the system file counts. Bad settings give one
  * warning per source on stderr; what is sound is used. */

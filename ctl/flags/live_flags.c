@@ -37,6 +37,9 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
         *now = snap.flags & HT_FLAG_ALL;
         return 0;
     }
+    if (snap.passive)
+        errx(1, "process %d: not counting (its malloc is not the shim's), no flag takes effect",
+             (int)pid);
 
     int fd = open(snap.path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)

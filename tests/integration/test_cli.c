@@ -89,8 +89,8 @@ Test(cli, damaged_segments_are_skipped)
     cr_assert_eq(run_cmd(argv, NULL, 1, NULL, &r), 0);
     int pid = r.pid;
     run_free(&r);
-    char path[64];
-    snprintf(path, sizeof path, "/dev/shm/heaptag.%d", pid);
+    char path[96];
+    segment_path(path, sizeof path, pid);
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f);
     static char img[1 << 23];

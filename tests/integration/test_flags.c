@@ -293,6 +293,30 @@ Test(flags, bad_settings_files_never_stop_a_program)
     run_free(&r);
 }
 
+/* A settings file that cannot be read (its directory closed to the user, as
+ * with an unreadable HOME) or is missing is silent; one that is there and
+ * damaged still warns (bad_settings_files_never_stop_a_program). */
+Test(flags, unreadable_settings_are_silent)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to act as another user");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/xdg/heaptag' && printf 'flags +ptg\\n' > '%s' && chmod 700 '%s/xdg' && "
+             "chmod 755 '%s'",
+             dir, user_path, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    char pre[4200];
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", build_path("libheaptag.so"));
+    const char *argv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           "env", pre, xdg_env, "HOME=/root", "true", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_expect_eq(exit_code(&r), 0);
+    cr_expect_str_eq(r.err, "", "an unreadable settings file spoke: %s", r.err);
+    run_free(&r);
+}
+
 /* Runs heapbugs MODE with every check on and returns its stderr checked. */
 static struct run_result bug(const char *mode, const char *tag)
 {

@@ -638,10 +638,10 @@ static void copy_file(const char *from, const char *to, size_t keep)
 Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
 {
     int pid = run_exited("tests/progs/patterns", "basic", NULL);
-    char dir[64], from[64], good[128], bad[128], env[128];
+    char dir[64], from[96], good[128], bad[128], env[128];
     snprintf(dir, sizeof dir, "/tmp/htmon-dir.%d", (int)getpid());
     cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
-    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", pid);
+    segment_path(from, sizeof from, pid);
     snprintf(good, sizeof good, "%s/heaptag.%d", dir, pid);
     snprintf(bad, sizeof bad, "%s/heaptag.2000000007", dir);
     copy_file(from, good, 0);
