@@ -14,6 +14,8 @@
 
 #include "ctl.h"
 #include "flags_parse.h"
+#include "heaptag_flags.h"
+#include "settings.h"
 
 #define SHIM_NAME "libheaptag.so"
 
@@ -105,8 +107,8 @@ int cmd_run(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
             ctl_help();
         if (ht_flags_parse(argv[i], strlen(argv[i]), &chg, &bad, &bad_len) != 0)
-            errx(2, "run: unknown flag '%.*s' in '%s' (known: ptg ust htc hfc hpc htd)",
-                 (int)bad_len, bad, argv[i]);
+            errx(2, "run: unknown flag '%.*s' in '%s' (known: %s)", (int)bad_len, bad, argv[i],
+                 HT_FLAG_NAMES);
         joined_len += strlen(argv[i]);
     }
     int nflags = i - 1;
@@ -127,7 +129,8 @@ int cmd_run(int argc, char **argv)
         strcpy(flags, "+ptg");
 
     char *shim = run_find_shim();
-    if (setenv("HEAPTAG_FLAGS", flags, 1) != 0 || setenv("HEAPTAG_KEEP", "1", 0) != 0)
+    if (setenv(ht_setting(HT_SET_flags)->env, flags, 1) != 0 ||
+        setenv(ht_setting(HT_SET_keep)->env, "1", 0) != 0)
         err(1, "setenv");
     run_set_preload(shim);
     free(flags);

@@ -6,6 +6,9 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "heaptag_flags.h"
 
 static const char usage_text[] =
     "usage: heaptag COMMAND [ARGS]\n"
@@ -37,9 +40,10 @@ static const char usage_text[] =
     "-N FILE (/n: poolsnap.log) writes one snapshot to FILE. /iTAG and /xTAG (or\n"
     "--include, --exclude) keep or drop tags matching * and ? patterns. -e totals,\n"
     "-l no highlighting, -g FILE adds descriptions from \"Tag  description\" lines.\n"
-    "The PoolMon spellings /b /a /f /d /t /m /( /e /l /p /g work too.\n"
-    "FLAGS: +ptg pool tagging, +ust stack traces, +htc tail checking,\n"
-    "       +hfc free checking, +hpc parameter checking, +htd tagging by DLL.\n"
+    "The PoolMon spellings /b /a /f /d /t /m /( /e /l /p /g work too.\n";
+
+/* After the FLAGS lines, which come from the flag list. */
+static const char usage_tail[] =
     "flags scopes: -r persistent (/etc/heaptag/flags as root, else\n"
     "       ~/.config/heaptag/flags), -i IMAGE one executable, -p PID (or -k PID)\n"
     "       a running process; /r /i /p /k work too. Hex values: +0x1400, -20.\n"
@@ -48,9 +52,29 @@ static const char usage_text[] =
     "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
+/* "FLAGS: +ptg pool tagging, +ust stack traces, ..." wrapped before column 80. */
+static void usage_flags(FILE *out)
+{
+    static const char *const items[][2] = {
+#define USAGE_FLAG(abbr, value, text, help) { #abbr, help },
+        HT_FLAG_LIST(USAGE_FLAG)
+#undef USAGE_FLAG
+    };
+    size_t n = sizeof items / sizeof items[0], col = (size_t)fprintf(out, "FLAGS:");
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 1 + 1 + strlen(items[i][0]) + 1 + strlen(items[i][1]) + 1;
+        if (col + len > 80)
+            col = (size_t)fprintf(out, "\n      ") - 1;
+        col += (size_t)fprintf(out, " +%s %s%s", items[i][0], items[i][1], i + 1 < n ? "," : ".");
+    }
+    fputs("\n", out);
+}
+
 void ctl_usage(FILE *out)
 {
     fputs(usage_text, out);
+    usage_flags(out);
+    fputs(usage_tail, out);
 }
 
 void ctl_usage_error(const char *fmt, ...)
