@@ -65,16 +65,15 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
-        /* Re-entered: a signal handler that interrupted our slow path, or the
-         * unwinder's own allocation. Counted at the immediate caller, with no
-         * unwind and no check, so nothing recurses and no handler goes uncounted. */
-        row = ht_rows_lookup_at(t, site);
-    } else if ((flags & HT_FLAG_ptg) && started) {
+    /* Re-entered (t->depth > 0: the unwinder's own allocation, or a signal
+     * handler that interrupted our slow path): the shim's own work, served
+     * untracked, with no unwind and no check, so nothing recurses and nothing
+     * the shim does for itself lands in a program's row. */
+    if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
             row = ust_lookup(t, site, &stack);
-        else if (flags & HT_FLAG_htd)
-            row = ht_rows_lookup_module(t, site);
+        else if ((flags & HT_FLAG_htd) && !t->tag[0])
+            row = ht_rows_lookup_module(t, site); /* htd groups what no tag claims */
         else
             row = ht_rows_lookup(t, site);
     }
@@ -115,13 +114,17 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     return b + 1;
 }
 
-/* The fast path after a cache miss. Re-entered (a signal handler in our slow
- * path, the unwinder's own allocation): counted at the immediate caller, with
- * no unwind, as ht_alloc_general() would. */
+/* The fast path after a cache miss. Re-entered (the unwinder's own
+ * allocation, a signal handler in our slow path): untracked, as
+ * ht_alloc_general() serves it. */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    uint32_t row = ht_rows_lookup_slow(t, site, t->depth == 0);
+    if (unlikely(t->depth != 0)) {
+        ht_block_set(b, size, HT_ROW_NONE, (uint16_t)t->shard);
+        return b + 1;
+    }
+    uint32_t row = ht_rows_lookup_slow(t, site, 1);
     ht_block_set(b, size, row, (uint16_t)t->shard);
     ht_count_alloc(row, t->shard, size);
     return b + 1;
@@ -246,8 +249,8 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_block old = *b;
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
-    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
-        row = t->depth == 0 ? ht_rows_lookup(t, site) : ht_rows_lookup_at(t, site);
+    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg && t->depth == 0)
+        row = ht_rows_lookup(t, site); /* inside the shim: untracked */
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))

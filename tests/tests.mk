@@ -42,6 +42,15 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# Programs whose tests need what the compiler does at -O2 (inlining, no frame
+# pointers), as users build them.
+$(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -Iinclude -o $@ $< -lpthread
+$(BUILD)/tests/progs/htdtags: tests/progs/htdtags.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -ldl
+
 # Linked against the shim rather than preloaded: the setuid test needs the
 # shim inside a program the dynamic loader will not preload into.
 $(BUILD)/tests/progs/linked_selfseg: tests/progs/linked_selfseg.c $(BUILD)/libheaptag.so
