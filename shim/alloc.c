@@ -13,6 +13,7 @@
 
 #include "block.h"
 #include "heapcheck.h"
+#include "modules.h"
 #include "rows.h"
 #include "sites.h"
 #include "stacks.h"
@@ -49,6 +50,20 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
     return row;
 }
 
+/* The row of an allocation made while the shim is inside itself (t->depth >
+ * 0). From a module the shim runs for its own work (the unwinder loading
+ * unwind information, say): the shim's, untracked (HT_ROW_NONE: served by the
+ * next allocator, freed without a count). From anywhere else it is a signal
+ * handler that interrupted our slow path: counted at its immediate caller,
+ * with no unwind and no check, so nothing recurses and no handler goes
+ * uncounted. */
+static uint32_t reentered_row(struct ht_thread *t, uint64_t site)
+{
+    if (!ht_state.seg || ht_modules_is_own(ht_state.seg, site))
+        return HT_ROW_NONE;
+    return ht_rows_lookup_at(t, site);
+}
+
 /* Every allocation that is not the plain counted malloc. */
 __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int zero,
                                                  uint64_t site)
@@ -65,11 +80,9 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
-    /* Re-entered (t->depth > 0: the unwinder's own allocation, or a signal
-     * handler that interrupted our slow path): the shim's own work, served
-     * untracked, with no unwind and no check, so nothing recurses and nothing
-     * the shim does for itself lands in a program's row. */
-    if ((flags & HT_FLAG_ptg) && started) {
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
+        row = reentered_row(t, site);
+    } else if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
             row = ust_lookup(t, site, &stack);
         else if ((flags & HT_FLAG_htd) && !t->tag[0])
@@ -114,19 +127,15 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     return b + 1;
 }
 
-/* The fast path after a cache miss. Re-entered (the unwinder's own
- * allocation, a signal handler in our slow path): untracked, as
- * ht_alloc_general() serves it. */
+/* The fast path after a cache miss; re-entered, as ht_alloc_general()
+ * serves it (reentered_row()). */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    if (unlikely(t->depth != 0)) {
-        ht_block_set(b, size, HT_ROW_NONE, (uint16_t)t->shard);
-        return b + 1;
-    }
-    uint32_t row = ht_rows_lookup_slow(t, site, 1);
+    uint32_t row = t->depth == 0 ? ht_rows_lookup_slow(t, site, 1) : reentered_row(t, site);
     ht_block_set(b, size, row, (uint16_t)t->shard);
-    ht_count_alloc(row, t->shard, size);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, t->shard, size);
     return b + 1;
 }
 
@@ -249,8 +258,8 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_block old = *b;
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
-    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg && t->depth == 0)
-        row = ht_rows_lookup(t, site); /* inside the shim: untracked */
+    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
+        row = t->depth == 0 ? ht_rows_lookup(t, site) : reentered_row(t, site);
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))

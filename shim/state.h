@@ -80,11 +80,11 @@ static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
  * under the tag's own key). */
 #define HT_KEY_INSIDE (1ull << 62)
 
-/* Recursion guard for slow paths that may call into libc. While it is held,
- * whatever the shim's own work allocates (the unwinder loading unwind
- * information, say) is the shim's, never the program's: the cache cannot hit,
- * and every path that looks up a row finds depth > 0 and leaves the block
- * untracked (HT_ROW_NONE): served by the next allocator, freed without a count. */
+/* Recursion guard for slow paths that may call into libc. While it is held
+ * the cache cannot hit, so every allocation reaches a path that sees depth >
+ * 0: what the shim's own work allocates (the unwinder loading unwind
+ * information, say) is left untracked there, never counted in the program's
+ * rows (alloc.c, reentered_row()). */
 static inline void ht_enter(void)
 {
     if (ht_self.depth++ == 0)
