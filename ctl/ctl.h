@@ -18,6 +18,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 
 /* Prints the whole usage text to out. */
 void ctl_usage(FILE *out);

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     { "export", cmd_export },
     { "serve", cmd_serve },
     { "trend", cmd_trend },
+    { "reports", cmd_reports },
 };
 
 int main(int argc, char **argv)

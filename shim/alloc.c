@@ -90,9 +90,9 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
         else
             row = ht_rows_lookup(t, site);
     }
-    /* Checked blocks have a layout of their own; their stacks go unrecorded. */
+    /* Checked blocks have a layout of their own: their stack is in it. */
     if ((flags & HT_CHECK_FLAGS) && started)
-        return ht_check_alloc(size, align, zero, site, row, t->shard, flags);
+        return ht_check_alloc(size, align, zero, site, row, t->shard, flags, stack);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
     if (stack != HT_STACK_NONE && pad < HT_STACK_PAD)

@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  heaptag gc                                 remove segments of exited and dead processes\n"
     "  heaptag dump [-p PID] > SNAP               live rows and ust stacks, symbolised\n"
     "  heaptag diff OLD NEW                       stacks whose live bytes grew (UMDH)\n"
+    "  heaptag reports [-p PID]                   heap check reports, symbolised\n"
     "  heaptag export --prometheus [-p PID[,PID...]] [--top N] [--by tag|site] [-o FILE]\n"
     "                                             the counters as Prometheus metrics\n"
     "  heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID[,PID...]]\n"
