@@ -150,6 +150,7 @@ int cmd_mon(int argc, char **argv)
         .n_pids = o.n_pids,
         .by = o.by,
         .split = screen ? o.split : 1, /* logs keep a block per process */
+        .children = o.children,
         .desc = desc,
     };
     o.view.pid_first = !screen;
