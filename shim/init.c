@@ -71,8 +71,3 @@ void ht_init(void)
     ht_leave();
     __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
 }
-
-__attribute__((constructor)) static void ht_constructor(void)
-{
-    ht_init();
-}

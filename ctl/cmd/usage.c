@@ -57,29 +57,47 @@ static const char usage_tail[] =
     "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
-/* "FLAGS: +ptg pool tagging, +ust stack traces, ..." wrapped before column 80. */
-static void usage_flags(FILE *out)
+/* "FLAGS: +ptg pool tagging, +ust stack traces, ..." wrapped before column
+ * 80, appended to buf (cap bytes, NUL-terminated). */
+static void usage_flags(char *buf, size_t cap)
 {
     static const char *const items[][2] = {
 #define USAGE_FLAG(abbr, value, text, help) { #abbr, help },
         HT_FLAG_LIST(USAGE_FLAG)
 #undef USAGE_FLAG
     };
-    size_t n = sizeof items / sizeof items[0], col = (size_t)fprintf(out, "FLAGS:");
-    for (size_t i = 0; i < n; i++) {
+    size_t n = sizeof items / sizeof items[0], at = strlen(buf), col;
+    at += (size_t)snprintf(buf + at, cap - at, "FLAGS:");
+    col = strlen("FLAGS:");
+    for (size_t i = 0; i < n && at < cap; i++) {
         size_t len = 1 + 1 + strlen(items[i][0]) + 1 + strlen(items[i][1]) + 1;
-        if (col + len > 80)
-            col = (size_t)fprintf(out, "\n      ") - 1;
-        col += (size_t)fprintf(out, " +%s %s%s", items[i][0], items[i][1], i + 1 < n ? "," : ".");
+        if (col + len > 80) {
+            at += (size_t)snprintf(buf + at, cap - at, "\n      ");
+            col = 6;
+        }
+        int w = snprintf(buf + at, cap - at, " +%s %s%s", items[i][0], items[i][1],
+                         i + 1 < n ? "," : ".");
+        at += (size_t)w;
+        col += (size_t)w;
     }
-    fputs("\n", out);
+    if (at < cap)
+        snprintf(buf + at, cap - at, "\n");
+}
+
+const char *ctl_usage_text(void)
+{
+    static char text[sizeof usage_text + sizeof usage_tail + 512];
+    if (!text[0]) {
+        memcpy(text, usage_text, sizeof usage_text);
+        usage_flags(text, sizeof text - sizeof usage_tail);
+        strcat(text, usage_tail);
+    }
+    return text;
 }
 
 void ctl_usage(FILE *out)
 {
-    fputs(usage_text, out);
-    usage_flags(out);
-    fputs(usage_tail, out);
+    fputs(ctl_usage_text(), out);
 }
 
 void ctl_usage_error(const char *fmt, ...)
