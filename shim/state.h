@@ -81,10 +81,9 @@ static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
 #define HT_KEY_INSIDE (1ull << 62)
 
 /* Recursion guard for slow paths that may call into libc. While it is held
- * the cache cannot hit, so every allocation reaches a path that sees depth >
- * 0: what the shim's own work allocates (the unwinder loading unwind
- * information, say) is left untracked there, never counted in the program's
- * rows (alloc.c, reentered_row()). */
+ * no cache entry of the program's tags can hit, so every allocation of the
+ * shim's own work reaches a path that sees depth > 0 and leaves it untracked,
+ * never counted in the program's rows (alloc.c, reentered_row()). */
 static inline void ht_enter(void)
 {
     if (ht_self.depth++ == 0)
