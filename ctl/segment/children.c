@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,12 @@
 
 #include "segment/reader.h"
 
-/* One parent link: child's parent is parent. */
+/* One parent link: child's parent is parent. From a segment, start is when
+ * the child's segment began (a pid reused since by an unrelated process must
+ * not adopt it); 0 for a live process's link. */
 struct link {
     pid_t child, parent;
+    uint64_t start;
 };
 
 struct links {
@@ -25,7 +29,7 @@ struct links {
     size_t n, cap;
 };
 
-static int links_add(struct links *l, pid_t child, pid_t parent)
+static int links_add(struct links *l, pid_t child, pid_t parent, uint64_t start)
 {
     if (child <= 0 || parent <= 0 || child == parent)
         return 0;
@@ -37,7 +41,7 @@ static int links_add(struct links *l, pid_t child, pid_t parent)
         l->v = v;
         l->cap = cap;
     }
-    l->v[l->n++] = (struct link){ child, parent };
+    l->v[l->n++] = (struct link){ child, parent, start };
     return 0;
 }
 
@@ -76,10 +80,21 @@ static int proc_links(struct links *l)
             continue;
         pid_t ppid = proc_ppid((pid_t)pid);
         if (ppid > 0)
-            rc = links_add(l, (pid_t)pid, ppid);
+            rc = links_add(l, (pid_t)pid, ppid, 0);
     }
     closedir(d);
     return rc;
+}
+
+/* When pid's latest segment began, 0 when it has none: its children's
+ * segments cannot be older. */
+static uint64_t start_of(const struct links *l, pid_t pid)
+{
+    uint64_t start = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].child == pid && l->v[i].start > start)
+            start = l->v[i].start;
+    return start;
 }
 
 static int has_pid(const pid_t *v, size_t n, pid_t pid)
@@ -109,7 +124,7 @@ int segread_add_children(const char *dir, pid_t **pids, size_t *n)
         const char *why;
         if (segread_open(dir, segs[i].name, &s, &why) != SEGREAD_OK)
             continue;
-        rc = links_add(&l, s.pid, s.ppid);
+        rc = links_add(&l, s.pid, s.ppid, s.start_unix_ns ? s.start_unix_ns : 1);
         segread_close(&s);
     }
     /* every descendant, breadth first: the list grows while it is walked */
@@ -119,10 +134,13 @@ int segread_add_children(const char *dir, pid_t **pids, size_t *n)
         rc = -1;
     else
         memcpy(tree, *pids, roots * sizeof *tree);
-    for (size_t k = 0; rc == 0 && k < all; k++)
+    for (size_t k = 0; rc == 0 && k < all; k++) {
+        uint64_t born = start_of(&l, tree[k]);
         for (size_t i = 0; i < l.n && all < cap; i++)
-            if (l.v[i].parent == tree[k] && !has_pid(tree, all, l.v[i].child))
+            if (l.v[i].parent == tree[k] && (!l.v[i].start || l.v[i].start >= born) &&
+                !has_pid(tree, all, l.v[i].child))
                 tree[all++] = l.v[i].child;
+    }
     /* of those, the ones with a segment */
     size_t added = 0;
     pid_t *out = rc == 0 ? realloc(*pids, (roots + all) * sizeof *out) : NULL;
