@@ -91,8 +91,8 @@ static void ring_put(struct ht_seg_header *h, const struct ht_report_info *info)
     uint64_t n = __atomic_add_fetch(&h->reports_seq, 1, __ATOMIC_RELAXED);
     struct ht_report *e =
         (struct ht_report *)((char *)h + h->reports_offset) + (n - 1) % h->report_capacity;
-    __atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    /* an exchange with acquire: the fields below cannot be seen before the 0 */
+    (void)__atomic_exchange_n(&e->seq, 0, __ATOMIC_ACQUIRE);
     e->kind = info->kind;
     e->op = info->op;
     e->addr = info->addr;
