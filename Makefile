@@ -161,7 +161,7 @@ clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz
 
 # mon at scale: synthetic segments, refresh timed (not a test: a measurement).
-$(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(BUILD)/ctl/common_flags_parse.o
+$(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(filter $(BUILD)/ctl/common_%,$(CTL_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) $(CTL_CFLAGS) -o $@ $^ $(CTL_LDLIBS)
 
