@@ -30,7 +30,7 @@ enum ht_flag {
 
 /* "ptg ust htc hfc hpc htd": the abbreviations, for messages. */
 #define HT_FLAG_WORD(abbr, value, text, help) " " #abbr
-#define HT_FLAG_NAMES (HT_FLAG_LIST(HT_FLAG_WORD) + 1)
+#define HT_FLAG_NAMES (&(HT_FLAG_LIST(HT_FLAG_WORD))[1])
 
 #define HT_FLAGS_DEFAULT HT_FLAG_ptg
 
