@@ -79,8 +79,8 @@ struct mon_cfg {
     size_t   n_pids;
     enum mon_by by;
     int      split;      /* one line per process instead of sums */
-    int      children;   /* pids' descendants with the shim too, found at each refresh */
     const struct tag_desc *desc;
+    int      children;   /* pids' descendants with the shim too, found at each refresh */
 };
 
 struct mon_view_cfg {
