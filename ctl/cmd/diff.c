@@ -14,6 +14,7 @@
 #include "util/xsort.h"
 #include "ctl.h"
 #include "dump/format.h"
+#include "util/text_safe.h"
 
 struct diff_stack {
     uint64_t id;
@@ -70,7 +71,11 @@ static void diff_read(const char *path, struct diff_dump *d)
             d->v[d->n] = s;
             cur = &d->v[d->n++];
         } else if (cur && strncmp(line, "  #", 3) == 0) {
-            add_frame(cur, line, (size_t)len);
+            /* a dump is outside input: its frames are shown printable */
+            line[strcspn(line, "\n")] = '\0';
+            const char *safe = text_safe_str(line);
+            add_frame(cur, safe, strlen(safe));
+            add_frame(cur, "\n", 1);
         } else {
             cur = NULL;
         }

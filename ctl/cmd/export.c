@@ -111,6 +111,7 @@ int cmd_export(int argc, char **argv)
         { "by", required_argument, NULL, 'B' },
         { "output", required_argument, NULL, 'o' },
         { "children", no_argument, NULL, 'C' },
+        { "all", no_argument, NULL, 'A' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -119,6 +120,7 @@ int cmd_export(int argc, char **argv)
     struct prom_opts o = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG };
     const char *file = NULL;
     int prometheus = 0, children = 0, c;
+    unsigned flags = 0;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:p:o:h", longopts, NULL)) != -1) {
@@ -129,6 +131,7 @@ int cmd_export(int argc, char **argv)
         case 'B': o.by = prom_parse_by("export", optarg); break;
         case 'o': file = optarg; break;
         case 'C': children = 1; break;
+        case 'A': flags |= PROM_ALL; break;
         case 'h': ctl_help();
         case ':': ctl_usage_error("export: %s needs a value", argv[optind - 1]);
         default: ctl_usage_error("export: unknown option '%s'", argv[optind - 1]);
@@ -152,14 +155,18 @@ int cmd_export(int argc, char **argv)
     memcpy(watch, pids, n_pids * sizeof *watch);
     if (children && segread_add_children(dir, &watch, &n_watch) != 0)
         err(1, "%s", dir);
-    if (prom_collect(dir, watch, n_watch, &set, n_watch ? export_report : export_report_all) != 0)
+    if (prom_collect(dir, watch, n_watch, flags, &o, &set,
+                     n_watch ? export_report : export_report_all) != 0)
         err(1, "%s", dir);
     free(watch);
 
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
-    if (!mem || prom_write(mem, set.snaps, set.n, &o, set.skipped) != 0 || fclose(mem) != 0)
+    if (!mem)
+        err(1, "export");
+    prom_write_procs(mem, set.procs, set.n, &o, set.skipped);
+    if (fclose(mem) != 0)
         err(1, "export");
     prom_set_free(&set);
 

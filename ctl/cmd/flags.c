@@ -18,6 +18,7 @@
 #include "heaptag_flags.h"
 #include "flags/live_flags.h"
 #include "settings.h"
+#include "util/text_safe.h"
 
 enum scope { SCOPE_NONE, SCOPE_PERSISTENT, SCOPE_IMAGE, SCOPE_PID };
 
@@ -114,7 +115,7 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
 
 static void print_block(const char *title, uint32_t word, uint32_t tracedb)
 {
-    printf("%s: %08x\n", title, word);
+    printf("%s: %08x\n", text_safe_str(title), word); /* may name an image or exe */
     for (uint32_t bit = 1; bit; bit <<= 1) /* by value, as GFlags lists them */
         if ((word & bit) && ht_flag_abbr(bit))
             printf("    %s - %s\n", ht_flag_abbr(bit), ht_flag_text(bit));

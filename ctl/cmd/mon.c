@@ -140,8 +140,11 @@ int cmd_mon(int argc, char **argv)
     struct mon_model m;
     struct tag_desc *desc = NULL;
     mon_opts_parse(&o, argc, argv);
-    if (o.tag_file && !(desc = tag_desc_load(o.tag_file)))
+    if (o.tag_file && !(desc = tag_desc_load(o.tag_file))) {
+        if (errno == EINVAL)
+            errx(1, "%s: not a regular file", o.tag_file);
         err(1, "%s", o.tag_file);
+    }
 
     int screen = !o.snap_file && !o.format_set && !o.count && isatty(STDOUT_FILENO);
     struct mon_cfg cfg = {

@@ -18,12 +18,12 @@
 #include "ctl.h"
 #include "segment/reader.h"
 #include "sym/symbolize.h"
+#include "util/text_safe.h"
 
-/* s with control bytes shown as '?'. */
+/* s as the tool prints what a program chose (util/text_safe.h). */
 static void put_safe(FILE *out, const char *s)
 {
-    for (; *s; s++)
-        putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+    fputs(text_safe_str(s), out);
 }
 
 /* A site as "FUNCTION FILE:LINE MODULE+0xOFF" (the symboliser's names),

@@ -64,7 +64,7 @@ struct mon_row_memo {
     unsigned gen;
     uint32_t kind;
     uint64_t site;
-    char     tag[HT_TAG_MAX];
+    char     tag[SEGREAD_TAG_MAX];
 };
 
 struct mon_memo {
@@ -316,7 +316,7 @@ static void model_read(struct mon_model *m, struct mon_proc *p, int rc, struct s
         segread_close(s);
         return;
     }
-    p->status = rc == SEGREAD_DAMAGED ? MON_PROC_DAMAGED : MON_PROC_GONE;
+    p->status = rc == SEGREAD_DAMAGED || rc == SEGREAD_FORGED ? MON_PROC_DAMAGED : MON_PROC_GONE;
     p->why = why;
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "util/fmt.h"
+#include "util/text_safe.h"
 #include "sym/site_name.h"
 #include "trend/live.h"
 
@@ -22,7 +23,7 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
 
 static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
 {
-    fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
+    fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, text_safe_str(p->exe));
     fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
             "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
     if (with_desc)
@@ -52,7 +53,7 @@ static void mon_table_row(FILE *out, const struct mon_line *l, int with_desc, do
         fprintf(out, "%-*s  ", MON_DESC_WIDTH, desc);
     }
     trend_live_cell(trend, sizeof trend, (int)l->key.pid, line_id(l), l->bytes, now);
-    fprintf(out, "%s  %s\n", trend, l->detail);
+    fprintf(out, "%s  %s\n", trend, text_safe_str(l->detail));
 }
 
 static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)

@@ -20,6 +20,7 @@
 #include "util/fmt.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
+#include "util/text_safe.h"
 
 #define SCR_HEAD_LINES 4 /* two figure lines, the problem line, the column header */
 #define SCR_LINE_MAX 1024
@@ -53,7 +54,7 @@ static void scr_put(int y, const char *text, attr_t attr)
     if (y >= LINES)
         return;
     attrset(attr);
-    mvaddnstr(y, 0, text, COLS);
+    mvaddnstr(y, 0, text_safe_str(text), COLS); /* every line: printable only */
     clrtoeol();
     attrset(A_NORMAL);
 }

@@ -7,6 +7,7 @@
  */
 #include "util/xsort.h"
 #include "trend/log_reader.h"
+#include "util/text_safe.h"
 
 #include <ctype.h>
 #include <err.h>
@@ -73,8 +74,26 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
-/* One stable copy per distinct string: equal strings, equal pointers. */
+static const char *intern_safe(struct intern *in, const char *s, size_t n);
+
+/* One stable copy per distinct string: equal strings, equal pointers. Every
+ * string of a log is kept in its printable form (util/text_safe.h): a tag,
+ * site or exe a tagged program chose never reaches the terminal raw. */
 static const char *intern(struct intern *in, const char *s, size_t n)
+{
+    char raw[TEXT_SAFE_MAX], safe[TEXT_SAFE_MAX];
+    if (n >= sizeof raw)
+        n = sizeof raw - 1;
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    if (memchr(s, '\0', n) || !text_is_safe(raw)) {
+        text_safe(safe, sizeof safe, raw);
+        return intern_safe(in, safe, strlen(safe));
+    }
+    return intern_safe(in, s, n);
+}
+
+static const char *intern_safe(struct intern *in, const char *s, size_t n)
 {
     if (in->used * 2 >= in->cap) {
         size_t cap = in->cap ? in->cap * 2 : 256;
