@@ -72,7 +72,7 @@ struct segread_report {
     uint64_t site;         /* 0 unknown */
     uint64_t detail;
     uint64_t time_unix_ns;
-    char     tag[HT_TAG_MAX]; /* terminated, control bytes as '?' */
+    char     tag[SEGREAD_TAG_MAX]; /* printable: unsafe bytes as \xNN */
     uint32_t stack;        /* ust stack index, UINT32_MAX none */
 };
 

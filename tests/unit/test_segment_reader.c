@@ -361,7 +361,7 @@ Test(segread, report_ring_whole_entries_oldest_first)
         cr_assert_eq(s.reports[i].size, 10 * want[i]);
         cr_assert_eq(s.reports[i].site, APP_BASE + want[i]);
     }
-    cr_assert_str_eq(s.reports[2].tag, "?9");
+    cr_assert_str_eq(s.reports[2].tag, "\\x1b9");
     cr_assert_str_eq(s.reports[4].tag, "R11");
     cr_assert_eq(s.repairs, 2, "the unknown kind and the wrong number");
     segread_close(&s);
