@@ -34,7 +34,8 @@ CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/com
 # Debian packages the build needs; `make deps` installs them (as root).
 TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium \
              libpython3.11-testsuite clang libclang-rt-14-dev util-linux \
-             mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion
+             mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion \
+             libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 
 .PHONY: all deps test-deps shim ctl examples test test-unit test-integration \
         demo install clean bench
@@ -161,9 +162,9 @@ clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz
 
 # mon at scale: synthetic segments, refresh timed (not a test: a measurement).
-$(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(filter $(BUILD)/ctl/common_%,$(CTL_OBJ))
+$(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(CTL_CFLAGS) -o $@ $^ $(CTL_LDLIBS)
+	$(CC) $(CTL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(CTL_LDLIBS)
 
 bench-mon: ctl $(BUILD)/bench/mon_bench
 	$(BUILD)/bench/mon_bench 50 100000 10

@@ -166,9 +166,11 @@ static int cmd_mem(long blocks)
         asked += size;
     }
     size_t held = heap_in_use() - before;
-    char path[64];
+    char path[96];
     struct stat st;
-    snprintf(path, sizeof path, "/dev/shm/heaptag.%d", (int)getpid());
+    snprintf(path, sizeof path, "/dev/shm/heaptag.%llu.%d",
+             stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0ull,
+             (int)getpid());
     long long seg = stat(path, &st) == 0 ? (long long)st.st_size : 0;
     printf("mem blocks=%ld asked=%zu held=%zu per_block=%.2f segment=%lld\n", blocks, asked,
            held, (double)(held - asked) / (double)blocks, seg);

@@ -47,6 +47,8 @@ enum ht_setting_type {
       "stack trace database size (ust)")                                                 \
     X(keep, NULL, "HEAPTAG_KEEP", HT_SETTING_BOOL, 0, 1, 0, NULL, "0|1",                 \
       "keep the segment after the program exits")                                        \
+    X(keep_max_mb, NULL, "HEAPTAG_KEEP_MAX_MB", HT_SETTING_COUNT, 1, 1L << 20, 256, NULL,   \
+      "MB", "room in MB the kept segments of exited processes may use")                  \
     X(abort, "abort", "HEAPTAG_ABORT", HT_SETTING_BOOL, 0, 1, 0, NULL, "0|1",            \
       "heap check reports end in abort()")                                               \
     X(rows, NULL, "HEAPTAG_ROWS", HT_SETTING_COUNT, 64, 4194304, HT_DEFAULT_ROWS, NULL,  \

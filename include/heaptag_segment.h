@@ -12,9 +12,14 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC   0x3147415450414548ULL /* "HEAPTAG1" little-endian */
-#define HT_SEG_VERSION 2u /* 2: the heap check report ring */
+#define HT_SEG_VERSION 3u /* 2: pid namespace in the name; 3: the report ring */
 
-#define HT_SEG_PREFIX  "heaptag." /* /dev/shm/heaptag.<pid>[.<n>] */
+/* /dev/shm/heaptag.<pidns>.<pid>[.<n>]: <pidns> is the inode of the creator's
+ * /proc/self/ns/pid (always above any pid: PID_MAX_LIMIT is 4194304), so
+ * processes of different PID namespaces sharing /dev/shm never collide.
+ * Without /proc the name is heaptag.<pid>[.<n>]. */
+#define HT_SEG_PREFIX  "heaptag."
+#define HT_PID_MAX_LIMIT 4194304u
 #define HT_SHM_DIR     "/dev/shm"
 
 #define HT_TAG_MAX      16   /* 15 characters and a NUL */
@@ -34,6 +39,13 @@ enum ht_seg_state {
     HT_SEG_STARTING = 0,
     HT_SEG_LIVE     = 1,
     HT_SEG_EXITED   = 2,
+};
+
+/* What the shim does in this process (the header's mode). */
+enum ht_seg_mode {
+    HT_SEG_COUNTING = 0,
+    HT_SEG_PASSIVE  = 1, /* the program's malloc is not the shim's (an allocator
+                          * preloaded before it, or its own): nothing counted */
 };
 
 enum ht_row_state {
@@ -149,7 +161,7 @@ struct ht_seg_header {
     uint32_t flags;           /* flags in force now; the tool may store here (-p) */
     uint32_t flags_at_start;
     uint32_t keep;            /* segment kept after exit for post-mortem reading */
-    uint32_t reserved0;
+    uint32_t mode;            /* enum ht_seg_mode */
 
     uint32_t row_size;        /* sizeof(struct ht_row) */
     uint32_t row_capacity;    /* rows at rows_offset; row 0 is the overflow row */
@@ -177,12 +189,13 @@ struct ht_seg_header {
 
     char     exe[HT_PATH_MAX];
     char     cmdline[HT_CMDLINE_MAX]; /* arguments joined by spaces */
+    uint64_t pid_ns;          /* inode of the creator's /proc/self/ns/pid, 0 unknown */
 
     uint32_t report_size;     /* sizeof(struct ht_report) */
     uint32_t report_capacity; /* entries at reports_offset (HT_REPORTS) */
     uint64_t reports_offset;
     uint64_t reports_seq;     /* reports written so far (the ring keeps the latest) */
-    uint64_t reserved[30];
+    uint64_t reserved[29];
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L

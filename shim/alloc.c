@@ -13,7 +13,7 @@
 
 #include "block.h"
 #include "heapcheck.h"
-#include "modules.h"
+#include "own_code.h"
 #include "rows.h"
 #include "sites.h"
 #include "stacks.h"
@@ -51,17 +51,40 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
 }
 
 /* The row of an allocation made while the shim is inside itself (t->depth >
- * 0). From a module the shim runs for its own work (the unwinder loading
- * unwind information, say): the shim's, untracked (HT_ROW_NONE: served by the
- * next allocator, freed without a count). From anywhere else it is a signal
+ * 0). From the code the shim runs for its own work (own_code.h: the
+ * unwinder loading unwind information, say): the shim's, untracked
+ * (HT_ROW_NONE: served by the next allocator, freed without a count). From anywhere else it is a signal
  * handler that interrupted our slow path: counted at its immediate caller,
  * with no unwind and no check, so nothing recurses and no handler goes
  * uncounted. */
 static uint32_t reentered_row(struct ht_thread *t, uint64_t site)
 {
-    if (!ht_state.seg || ht_modules_is_own(ht_state.seg, site))
+    if (ht_own_code(site))
         return HT_ROW_NONE;
     return ht_rows_lookup_at(t, site);
+}
+
+/* Before the shim has started: while the next allocator is being looked up
+ * (from the bootstrap arena), or when the program's malloc is not ours
+ * (straight from the next allocator, no header, nothing counted). NULL with
+ * errno 0 when neither applies. */
+static __attribute__((noinline)) void *alloc_unstarted(size_t size, size_t align, int zero,
+                                                       int *done)
+{
+    *done = 1;
+    void *p;
+    if (ht_next_resolve() != 0)
+        p = ht_boot_alloc(size, align);
+    else if (ht_next_passive())
+        p = align ? ht_real_memalign(align, size)
+            : zero ? ht_real_calloc(1, size) : ht_real_malloc(size);
+    else {
+        *done = 0;
+        return NULL;
+    }
+    if (!p)
+        errno = ENOMEM;
+    return p;
 }
 
 /* Every allocation that is not the plain counted malloc. */
@@ -70,6 +93,10 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
 {
     uint32_t flags = flags_now();
     if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
+        int done;
+        void *p = alloc_unstarted(size, align, zero, &done);
+        if (done)
+            return p;
         ht_init();
         flags = flags_now();
     }
@@ -163,6 +190,8 @@ void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
 
 static __attribute__((noinline)) void free_foreign(void *p)
 {
+    if (ht_boot_owns(p) || ht_next_resolve() != 0)
+        return; /* the arena's blocks are never given back */
     if (unlikely(flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_FREE))
         return;
     if (ht_state.seg)
@@ -223,12 +252,125 @@ static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t 
     return q;
 }
 
+/* realloc of a block from the bootstrap arena: into a real block. */
+static __attribute__((noinline)) void *realloc_boot(void *p, size_t size, uint64_t site)
+{
+    size_t old = ht_boot_size(p);
+    void *q = ht_alloc_general(size, 0, 0, site);
+    if (q)
+        memcpy(q, p, old < size ? old : size);
+    return q;
+}
+
+/* The row (and under ust the stack) an allocation at site is charged to, as
+ * ht_alloc_general() chooses it. */
+static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, uint32_t *stack)
+{
+    *stack = HT_STACK_NONE;
+    if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) != HT_FLAG_ptg)
+        return HT_ROW_NONE;
+    if (t->depth != 0)
+        return reentered_row(t, site);
+    if (flags & HT_FLAG_ust)
+        return ust_lookup(t, site, stack);
+    if ((flags & HT_FLAG_htd) && !t->tag[0])
+        return ht_rows_lookup_module(t, site);
+    return ht_rows_lookup(t, site);
+}
+
+/* hfc: a checked block that must move is copied into a block with half as
+ * much again of room, so growing it step by step copies O(log n) times. */
+static void *realloc_checked_copy(void *p, struct ht_block *b, size_t size, uint64_t site,
+                                  uint32_t row, uint32_t flags)
+{
+    void *q = ht_check_alloc_room(size, size / 2, 0, 0, site, row, ht_self.shard, flags,
+                                  HT_STACK_NONE);
+    if (!q)
+        return NULL;
+    memcpy(q, p, b->size < size ? b->size : size);
+    ht_check_free(p, b, HT_OP_REALLOC);
+    return q;
+}
+
+/* realloc of a block with a prefix (aligned, ust, checked) or under a flag
+ * off the fast path (ust, htd, the checks): grown through the next
+ * allocator's realloc, in place where it can, the prefix moving with the
+ * block, so growth stays amortised as it is without the shim. Copies only
+ * when the block's layout must change (the flags changed since it was
+ * allocated) or hfc must keep the old block to quarantine it. */
+static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b, size_t size,
+                                                    uint64_t site, uint32_t flags)
+{
+    struct ht_thread *t = &ht_self;
+    if (flags & HT_FLAG_INTERNAL_PENDING)
+        return realloc_by_copy(p, b, size, site);
+    if (b->meta & HT_META_CHECKED) {
+        if ((b->meta & HT_META_FREE_CHECK) && !(flags & HT_FLAG_hfc))
+            return realloc_by_copy(p, b, size, site);
+        uint32_t stack;
+        uint32_t row = realloc_row(t, flags, site, &stack); /* checked: no stack kept */
+        void *q = ht_check_realloc(p, b, size, site, row, t->shard, flags);
+        if (q != HT_CHECK_COPY)
+            return q;
+        if ((flags & HT_CHECK_FLAGS) && (b->meta & HT_META_FREE_CHECK))
+            return realloc_checked_copy(p, b, size, site, row, flags);
+        return realloc_by_copy(p, b, size, site);
+    }
+    if (flags & HT_CHECK_FLAGS)
+        return realloc_by_copy(p, b, size, site); /* becomes a checked block */
+
+    unsigned lg = (b->meta & HT_META_ALIGN_MASK) >> HT_META_ALIGN_SHIFT;
+    size_t pad = lg ? (size_t)1 << lg : HT_BLOCK_HDR;
+    uint32_t stack;
+    uint32_t row = realloc_row(t, flags, site, &stack);
+    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD) {
+        /* no room for the stack index: a block of the ust layout (its
+         * stack was interned above; the copy unwinds once more) */
+        return realloc_by_copy(p, b, size, site);
+    }
+    if (unlikely(size > HT_SIZE_LIMIT - pad)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct ht_block old = *b;
+    uint32_t old_stack = HT_STACK_NONE;
+    char *base = ht_block_base(b);
+    if (old.meta & HT_META_STACK)
+        memcpy(&old_stack, base, sizeof old_stack);
+    char *nbase = ht_real_realloc(base, pad + size);
+    if (unlikely(!nbase))
+        return NULL; /* the old block is untouched and still counted */
+    if (line_ok(old.line))
+        ht_count_free_at(ht_shard_of_line(old.line), old.size);
+    if (old.meta & HT_META_STACK)
+        ht_stacks_count_free(old_stack, old.size);
+    uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0));
+    if (stack != HT_STACK_NONE) {
+        memcpy(nbase, &stack, sizeof stack);
+        meta |= HT_META_STACK;
+        ht_stacks_count_alloc(stack, size);
+    }
+    struct ht_block *nb = (struct ht_block *)(nbase + pad) - 1;
+    ht_block_set(nb, size, row, meta);
+    if (row != HT_ROW_NONE)
+        ht_count_alloc(row, t->shard, size);
+    return nb + 1;
+}
+
 void *ht_realloc(void *p, size_t size, uint64_t site)
 {
     if (!p)
         return ht_alloc(size, site);
+    if (unlikely(ht_boot_owns(p)))
+        return realloc_boot(p, size, site);
+    if (ht_next_passive())
+        return ht_real_realloc(p, size);
     struct ht_block *b = ht_block_of(p);
     if (unlikely(!ht_block_valid(b))) {
+        if (ht_next_resolve() != 0) {
+            errno = ENOMEM;
+            return NULL;
+        }
         if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_REALLOC)) {
             errno = EINVAL;
             return NULL;
@@ -249,12 +391,10 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    if (b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED | HT_META_STACK))
-        return realloc_by_copy(p, b, size, site);
-
     uint32_t flags = flags_now();
-    if (unlikely(flags & (HT_FLAGS_COLD & ~HT_FLAG_INTERNAL_PENDING)))
-        return realloc_by_copy(p, b, size, site);
+    if (unlikely((b->meta & (HT_META_ALIGN_MASK | HT_META_CHECKED | HT_META_STACK)) ||
+                 (flags & (HT_FLAGS_COLD & ~HT_FLAG_INTERNAL_PENDING))))
+        return realloc_cold(p, b, size, site, flags);
     struct ht_block old = *b;
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
@@ -276,6 +416,12 @@ size_t ht_usable_size(void *p)
 {
     if (!p)
         return 0;
+    if (unlikely(ht_boot_owns(p)))
+        return ht_boot_size(p);
+    if (ht_next_resolve() != 0)
+        return 0;
+    if (ht_next_passive())
+        return ht_real_usable_size(p);
     struct ht_block *b = ht_block_of(p);
     if (!ht_block_valid(b)) {
         if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_SIZE))

@@ -21,6 +21,7 @@ struct ht_config {
     uint32_t stack_depth;    /* ust: frames per stack */
     uint32_t tracedb_mb;     /* "tracedb" setting, 0 when nobody set one */
     int      keep;           /* keep the segment after exit */
+    uint32_t keep_max_mb;    /* kept segments of exited processes may use this much */
     int      abort_on_report; /* HEAPTAG_ABORT / "abort 1": heap check reports abort() */
     char     wrappers[HT_SETTINGS_WRAPPERS_MAX + 1]; /* "wrappers" value, comma-separated names */
 };
@@ -39,6 +40,8 @@ struct ht_config_sources {
     const char *exe;
     const char *env_flags;
     const char *env_tracedb;
+    const char *argv0;       /* as the program was invoked, for image entries; may be NULL */
+    const char *env_path;    /* PATH, for image entries naming a program; may be NULL */
 };
 HT_HIDDEN void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *src);
 

@@ -4,7 +4,6 @@
  */
 #include "glue.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,26 +12,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-size_t ht_real_usable_size(void *p)
-{
-    static size_t (*real)(void *);
-    size_t (*fn)(void *) = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-    if (!fn) {
-        /* glibc's own, to match the __libc_* calls that made the block:
-         * RTLD_NEXT could find another interposer's (or a sanitizer's) */
-        void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-        fn = libc ? (size_t (*)(void *))dlsym(libc, "malloc_usable_size") : NULL;
-        if (libc)
-            dlclose(libc);
-        if (!fn)
-            fn = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
-        if (!fn)
-            return 0;
-        __atomic_store_n(&real, fn, __ATOMIC_RELEASE);
-    }
-    return fn(p);
-}
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -102,10 +81,10 @@ long ht_read_conf(const char *path, char *buf, size_t cap, const char **why)
     *why = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
+        /* Missing or unreadable (HOME not readable, a file of mode 0): as if
+         * absent, silently. Only a file that is there and damaged warns. */
         if (errno == ELOOP)
             *why = ": is a symlink; ignored";
-        else if (errno != ENOENT && errno != ENOTDIR)
-            *why = ": cannot be read; ignored";
         return -1;
     }
     struct stat st;

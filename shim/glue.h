@@ -1,9 +1,9 @@
 /*
  * glue.h - every contact of the shim with the rest of libc, in one place.
  *
- * The real allocator is reached through glibc's exported __libc_* entry points,
- * so bootstrapping needs no dlsym (whose own calloc would recurse). The I/O
- * helpers use raw file descriptors: the shim never uses stdio.
+ * The real allocator is the next one in the chain (next.h, found with
+ * dlsym(RTLD_NEXT) behind a bootstrap arena). The I/O helpers use raw file
+ * descriptors: the shim never uses stdio.
  */
 #ifndef HT_GLUE_H
 #define HT_GLUE_H
@@ -16,20 +16,13 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-extern void *__libc_malloc(size_t);
-extern void  __libc_free(void *);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-
-#define ht_real_malloc   __libc_malloc
-#define ht_real_free     __libc_free
-#define ht_real_calloc   __libc_calloc
-#define ht_real_realloc  __libc_realloc
-#define ht_real_memalign __libc_memalign
-
-/* libc's malloc_usable_size, for pointers the shim did not hand out. */
-HT_HIDDEN size_t ht_real_usable_size(void *p);
+/* The real allocator: the next one in the chain (next.h). */
+#define ht_real_malloc(n)         ht_next.malloc(n)
+#define ht_real_free(p)           ht_next.free(p)
+#define ht_real_calloc(c, n)      ht_next.calloc(c, n)
+#define ht_real_realloc(p, n)     ht_next.realloc(p, n)
+#define ht_real_memalign(a, n)    ht_next.memalign(a, n)
+#define ht_real_usable_size(p)    ht_next.usable_size(p)
 
 /* Writes a message to stderr with write(2): async-signal-safe, no allocation. */
 HT_HIDDEN void ht_warn(const char *msg);
@@ -41,7 +34,7 @@ HT_HIDDEN long ht_read_file(const char *path, char *buf, size_t cap);
 /* Reads a settings file into buf (at most cap-1 bytes, NUL-terminated) with
  * open/read: never follows a symlink, never blocks on a FIFO, refuses what is
  * not a regular file or does not fit. Returns the length, or -1 with *why
- * NULL when the file is simply absent, or a reason to warn about. */
+ * NULL when the file is absent or cannot be opened, or a reason to warn about. */
 HT_HIDDEN long ht_read_conf(const char *path, char *buf, size_t cap, const char **why);
 
 /* Writes n bytes to stderr, all of them unless it fails. */
@@ -57,5 +50,7 @@ HT_HIDDEN uint64_t ht_now_unix_ns(void);
 /* The environment as the shim may use it: NULL for everything in a setuid or
  * setgid program (secure execution), where the caller must not be trusted. */
 HT_HIDDEN const char *ht_getenv(const char *name);
+
+#include "next.h"
 
 #endif

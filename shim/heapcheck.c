@@ -104,29 +104,11 @@ static void msg_block(struct ht_msg *m, void *user, uint64_t size)
     ht_msg_str(m, ")");
 }
 
-void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_t row,
-                     uint32_t shard, uint32_t flags, uint32_t stack)
+/* The ext, the guard and the header of a checked block at user, from flags. */
+static void check_fill(char *user, size_t size, size_t prefix, uint64_t site, uint32_t row,
+                       uint32_t shard, uint32_t flags, uint32_t stack)
 {
-    size_t prefix = align > CHECK_PREFIX ? align : CHECK_PREFIX;
     size_t guard = (flags & HT_FLAG_htc) ? HT_GUARD_BYTES : 0;
-    if (unlikely(size > HT_SIZE_LIMIT - prefix - guard)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    size_t total = prefix + size + guard;
-    char *base;
-    if (align > 16)
-        base = ht_real_memalign(align > CHECK_PREFIX ? align : CHECK_PREFIX, total);
-    else if (zero)
-        base = ht_real_calloc(1, total);
-    else
-        base = ht_real_malloc(total);
-    if (unlikely(!base))
-        return NULL;
-    char *user = base + prefix;
-    if (zero && align > 16)
-        memset(user, 0, size);
-
     struct ht_check_ext *x = ext_of(user);
     x->tag[0] = ht_self.tag[0];
     x->tag[1] = ht_self.tag[1];
@@ -150,6 +132,90 @@ void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_
         ht_count_alloc(row, shard, size);
     if (stack != HT_STACK_NONE)
         ht_stacks_count_alloc(stack, size);
+}
+
+void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_t row,
+                     uint32_t shard, uint32_t flags, uint32_t stack)
+{
+    return ht_check_alloc_room(size, 0, align, zero, site, row, shard, flags, stack);
+}
+
+void *ht_check_alloc_room(size_t size, size_t room, size_t align, int zero, uint64_t site,
+                          uint32_t row, uint32_t shard, uint32_t flags, uint32_t stack)
+{
+    size_t prefix = align > CHECK_PREFIX ? align : CHECK_PREFIX;
+    size_t guard = (flags & HT_FLAG_htc) ? HT_GUARD_BYTES : 0;
+    if (unlikely(size > HT_SIZE_LIMIT - prefix - guard)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (room > HT_SIZE_LIMIT - prefix - guard - size)
+        room = 0;
+    size_t total = prefix + size + guard + room;
+    char *base;
+    if (align > 16)
+        base = ht_real_memalign(align > CHECK_PREFIX ? align : CHECK_PREFIX, total);
+    else if (zero)
+        base = ht_real_calloc(1, total);
+    else
+        base = ht_real_malloc(total);
+    if (unlikely(!base))
+        return NULL;
+    char *user = base + prefix;
+    if (zero && align > 16)
+        memset(user, 0, size);
+    check_fill(user, size, prefix, site, row, shard, flags, stack);
+    return user;
+}
+
+static void check_tail(void *user, uint64_t size, enum ht_check_op op);
+
+/* The checks a block carries, as flags. */
+static uint32_t block_checks(uint16_t meta)
+{
+    return ((meta & HT_META_TAIL) ? HT_FLAG_htc : 0) |
+           ((meta & HT_META_FREE_CHECK) ? HT_FLAG_hfc : 0) |
+           ((meta & HT_META_PARAM) ? HT_FLAG_hpc : 0);
+}
+
+void *ht_check_realloc(void *p, struct ht_block *b, size_t size, uint64_t site, uint32_t row,
+                       uint32_t shard, uint32_t flags)
+{
+    uint16_t meta = b->meta;
+    uint64_t old = b->size;
+    uint32_t line = b->line;
+    if (block_checks(meta) != (flags & HT_CHECK_FLAGS))
+        return HT_CHECK_COPY; /* the flags changed since: a block of the new kind */
+    size_t prefix = (size_t)1 << ((meta & HT_META_ALIGN_MASK) >> HT_META_ALIGN_SHIFT);
+    size_t guard = (meta & HT_META_TAIL) ? HT_GUARD_BYTES : 0;
+    if (unlikely(size > HT_SIZE_LIMIT - prefix - guard)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *base = ht_block_base(b);
+    size_t need = prefix + size + guard;
+    if (guard)
+        check_tail(p, old, HT_OP_REALLOC); /* reported; the realloc goes on */
+    char *nbase;
+    if (need <= ht_real_usable_size(base))
+        nbase = base; /* fits what the allocator already gave: in place */
+    else if (!(meta & HT_META_FREE_CHECK))
+        nbase = ht_real_realloc(base, need); /* in place where it can, else moved */
+    else
+        return HT_CHECK_COPY; /* hfc: a moved-from block must be quarantined */
+    if (!nbase)
+        return NULL; /* the old block is untouched and still counted */
+    char *user = nbase + prefix;
+    /* the block keeps its ust stack, counted at its new size */
+    const struct ht_check_ext *x = ext_of(nbase + prefix);
+    uint32_t stack = x->magic == ext_magic(p) ? x->stack : HT_STACK_NONE;
+    if (stack != HT_STACK_NONE)
+        ht_stacks_count_free(stack, old);
+    if (meta & HT_META_PARAM)
+        ht_registry_remove((uintptr_t)p); /* check_fill registers the new address */
+    if (line_ok(line))
+        ht_count_free_at(ht_shard_of_line(line), old);
+    check_fill(user, size, prefix, site, row, shard, flags, stack);
     return user;
 }
 

@@ -45,6 +45,23 @@ enum ht_check_op { HT_OP_FREE, HT_OP_REALLOC, HT_OP_SIZE };
 HT_HIDDEN void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site,
                                uint32_t row, uint32_t shard, uint32_t flags, uint32_t stack);
 
+/* The same with room bytes of headroom after the guard, which a later
+ * ht_check_realloc() grows into without moving the block. */
+HT_HIDDEN void *ht_check_alloc_room(size_t size, size_t room, size_t align, int zero,
+                                    uint64_t site, uint32_t row, uint32_t shard, uint32_t flags,
+                                    uint32_t stack);
+
+/* realloc of a valid CHECKED block that ht_check_usable() accepted, kept
+ * amortised: grown in place within what the allocator gave, else through the
+ * next allocator's realloc; the guard verified, moved and rewritten, the old
+ * size uncounted and the new counted in row. HT_CHECK_COPY when the caller
+ * must copy instead (the flags changed since, or hfc would lose the old
+ * block to the allocator unpoisoned); NULL with errno ENOMEM, the old block
+ * untouched. */
+#define HT_CHECK_COPY ((void *)1)
+HT_HIDDEN void *ht_check_realloc(void *p, struct ht_block *b, size_t size, uint64_t site,
+                                 uint32_t row, uint32_t shard, uint32_t flags);
+
 /* free() or realloc()'s release of a block whose header is valid and CHECKED:
  * catches double frees and forged headers (reported and skipped), verifies the
  * guard, uncounts the block, then poisons and quarantines or releases it. */

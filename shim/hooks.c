@@ -2,7 +2,9 @@
  * hooks.c - the libc names the shim exports, each a thin forward to alloc.c.
  *
  * The call site charged is the caller of the libc entry point. Nothing else
- * belongs here: keep every hook one line of logic.
+ * belongs here: keep every hook one line of logic. When the shim is passive
+ * (next.h: the program's malloc is not ours) each hook forwards to the next
+ * definition of its own name, as if the shim were not there.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,10 +16,28 @@
 
 #define CALLER() ((uint64_t)__builtin_return_address(0))
 
+/* Passive: returns what the next `name` returns (fail when there is none). */
+#define PASSIVE_FORWARD(type, name, fail, ...)                                 \
+    do {                                                                       \
+        if (ht_next_resolve() == 0 && ht_next_passive()) {                     \
+            static void *slot_;                                                \
+            __typeof__(type) fn_ = (type)ht_next_sym(&slot_, name);                        \
+            return fn_ ? fn_(__VA_ARGS__) : (fail);                            \
+        }                                                                      \
+    } while (0)
+
 static int is_pow2(size_t v) { return v && !(v & (v - 1)); }
 
-/* malloc and free inline their fast paths: no call but the real allocator's. */
+/* malloc and free inline their fast paths: no call but the real allocator's.
+ * Before start-up and when passive, malloc leaves through ht_alloc_general. */
 HT_EXPORT void *malloc(size_t size) { HT_ALLOC_FAST_RETURN(size, CALLER()); }
+
+/* Our malloc as our own code sees it, for next.c's passive test (an alias
+ * needs none of malloc's attributes: only its address is taken). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
+extern HT_HIDDEN void *ht_hook_malloc(size_t) __attribute__((alias("malloc")));
 
 HT_EXPORT void free(void *p) { ht_free_fast(p); }
 
@@ -30,6 +50,7 @@ HT_EXPORT void *realloc(void *p, size_t size) { return ht_realloc(p, size, CALLE
 
 HT_EXPORT void *reallocarray(void *p, size_t count, size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(void *, size_t, size_t), "reallocarray", NULL, p, count, size);
     size_t total;
     if (__builtin_mul_overflow(count, size, &total)) {
         errno = ENOMEM;
@@ -54,16 +75,23 @@ static void *memalign_at(size_t align, size_t size, uint64_t site)
     return ht_alloc_aligned(align, size, site);
 }
 
-HT_EXPORT void *memalign(size_t align, size_t size) { return memalign_at(align, size, CALLER()); }
+HT_EXPORT void *memalign(size_t align, size_t size)
+{
+    PASSIVE_FORWARD(void *(*)(size_t, size_t), "memalign", NULL, align, size);
+    return memalign_at(align, size, CALLER());
+}
 
 /* glibc 2.36's aligned_alloc is memalign. */
 HT_EXPORT void *aligned_alloc(size_t align, size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(size_t, size_t), "aligned_alloc", NULL, align, size);
     return memalign_at(align, size, CALLER());
 }
 
 HT_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 {
+    PASSIVE_FORWARD(int (*)(void **, size_t, size_t), "posix_memalign", ENOMEM, out, align,
+                    size);
     if (align % sizeof(void *) != 0 || !is_pow2(align))
         return EINVAL;
     int saved = errno;
@@ -77,11 +105,13 @@ HT_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 
 HT_EXPORT void *valloc(size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(size_t), "valloc", NULL, size);
     return ht_alloc_aligned((size_t)sysconf(_SC_PAGESIZE), size, CALLER());
 }
 
 HT_EXPORT void *pvalloc(size_t size)
 {
+    PASSIVE_FORWARD(void *(*)(size_t), "pvalloc", NULL, size);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t rounded = (size + page - 1) & ~(page - 1);
     if (rounded < size) {

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "own_code.h"
 #include "report.h"
 #include "segment.h"
 #include "state.h"
@@ -54,13 +55,14 @@ void ht_init(void)
 {
     /* Before libc has set up the environment we cannot read our settings:
      * serve uncounted and try again at the next allocation. */
-    if (!environ || ht_self.depth)
+    if (!environ || ht_self.depth || ht_next_resolve() != 0)
         return;
     int expected = INIT_NONE;
     if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;
     ht_enter();
+    ht_own_code_init();
     struct ht_config cfg;
     ht_config_load(&cfg);
     ht_report_set_abort(cfg.abort_on_report);

@@ -133,26 +133,6 @@ int ht_modules_find(const struct ht_seg_header *h, uint64_t addr)
     return -1;
 }
 
-static int starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-int ht_modules_is_own(const struct ht_seg_header *h, uint64_t addr)
-{
-    int i = ht_modules_find(h, addr);
-    if (i < 0)
-        return 0;
-    const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset) + i;
-    if ((uint64_t)(uintptr_t)&ht_modules_is_own - t->base < t->size)
-        return 1; /* the shim's own code */
-    const char *path = t->path, *base = path;
-    for (size_t k = 0; k < sizeof t->path && path[k]; k++)
-        if (path[k] == '/')
-            base = path + k + 1;
-    return starts_with(base, "libunwind") || starts_with(base, "liblzma");
-}
-
 uint32_t ht_modules_generation(void)
 {
     return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);

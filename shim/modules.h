@@ -19,11 +19,6 @@ HT_HIDDEN int ht_modules_scan(struct ht_seg_header *h);
 /* Index of the loaded module holding addr, or -1. Lock-free read of the table. */
 HT_HIDDEN int ht_modules_find(const struct ht_seg_header *h, uint64_t addr);
 
-/* 1 when addr lies in a module the shim runs for its own work: the shim
- * itself, the unwinder (libunwind) and what the unwinder loads with (liblzma,
- * for compressed debug info). Reads the table like ht_modules_find(). */
-HT_HIDDEN int ht_modules_is_own(const struct ht_seg_header *h, uint64_t addr);
-
 /* Bumped each time a rescan changed the table. */
 HT_HIDDEN uint32_t ht_modules_generation(void);
 

@@ -1,8 +1,10 @@
 /*
- * segment.c - creating, filling and replacing /dev/shm/heaptag.<pid>.
+ * segment.c - creating, filling and replacing /dev/shm/heaptag.<pidns>.<pid>.
  *
- * Created exclusively with mode 0600 and O_NOFOLLOW: a stale segment of our own
- * (a dead process with our pid, or our image before exec) is replaced; a file
+ * Created exclusively with mode 0600 and O_NOFOLLOW, its whole size reserved
+ * (fallocate) before a page is touched, so a full /dev/shm means counting
+ * privately, never a SIGBUS. A stale segment of our own (a dead process with
+ * our pid in our PID namespace, or our image before exec) is replaced; a file
  * of anyone else's is never followed, written or removed - we take another name.
  * Runs at start, in a forked child and at exit: no stdio, no allocation.
  */
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keep_cap.h"
 #include "modules.h"
 
 #define PAGE 4096u
@@ -63,6 +66,14 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     return off;
 }
 
+/* The inode of our PID namespace, 0 when /proc will not say. Read again in
+ * a forked child: fork keeps the namespace, but unshare -p before it does not. */
+static uint64_t pid_ns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 /* Field 22 of /proc/self/stat: start time in clock ticks since boot. */
 static uint64_t read_start_ticks(void)
 {
@@ -85,6 +96,7 @@ static uint64_t read_start_ticks(void)
 static void fill_identity(struct ht_seg_header *h)
 {
     h->pid = (int32_t)getpid();
+    h->pid_ns = pid_ns();
     h->ppid = (int32_t)getppid();
     h->start_ticks = read_start_ticks();
     h->start_unix_ns = ht_now_unix_ns();
@@ -96,12 +108,16 @@ static void fill_identity(struct ht_seg_header *h)
             h->cmdline[i] = ' ';
 }
 
-/* Makes the path /dev/shm/heaptag.<pid>[.<n>] in dst. */
-static void make_path(char *dst, int pid, unsigned n)
+/* Makes the path /dev/shm/heaptag.<pidns>.<pid>[.<n>] in dst. */
+static void make_path(char *dst, uint64_t ns, int pid, unsigned n)
 {
     char *p = dst;
     memcpy(p, HT_SHM_DIR "/" HT_SEG_PREFIX, sizeof(HT_SHM_DIR "/" HT_SEG_PREFIX) - 1);
     p += sizeof(HT_SHM_DIR "/" HT_SEG_PREFIX) - 1;
+    if (ns > HT_PID_MAX_LIMIT) {
+        p = ht_fmt_u64(p, ns);
+        *p++ = '.';
+    }
     p = ht_fmt_u64(p, (uint64_t)pid);
     if (n) {
         *p++ = '.';
@@ -109,39 +125,65 @@ static void make_path(char *dst, int pid, unsigned n)
     }
 }
 
-/* A file already there: remove it only if it is a regular file of ours. */
-static int remove_stale(const char *path)
+/* A file already there: remove it only if it is a regular file of ours.
+ * Its name holds our PID namespace and pid, so its writer was this process
+ * before exec or is dead (a pid is unique in its namespace, a namespace's
+ * inode among live namespaces). Without the namespace in the name, a file of
+ * ours with our pid may be another namespace's: never touch it. */
+static int remove_stale(const char *path, uint64_t ns)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? 0 : -1;
-    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || ns <= HT_PID_MAX_LIMIT)
         return -1;
     return unlink(path);
 }
 
-/* Opens a fresh segment file; fills ht_state.path. */
+/* Reserves every byte of the file now: tmpfs hands out pages at first touch,
+ * and a full /dev/shm would then answer with SIGBUS. */
+static int reserve(int fd, uint64_t size)
+{
+    if (fallocate(fd, 0, 0, (off_t)size) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    return posix_fallocate(fd, 0, (off_t)size) == 0 ? 0 : -1;
+}
+
+/* Opens a fresh segment file of size bytes, all reserved; fills ht_state.path.
+ * -1 when /dev/shm cannot hold it (or cannot be used at all). */
+static int create_errno; /* why create_file() last failed */
+
 static int create_file(uint64_t size)
 {
     int pid = (int)getpid();
+    create_errno = 0;
+    uint64_t ns = pid_ns();
     for (unsigned n = 0; n < 8; n++) {
-        make_path(ht_state.path, pid, n);
+        make_path(ht_state.path, ns, pid, n);
         for (int attempt = 0; attempt < 2; attempt++) {
             int fd = open(ht_state.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (fd >= 0) {
-                if (ftruncate(fd, (off_t)size) == 0)
+                if (ftruncate(fd, (off_t)size) == 0 && reserve(fd, size) == 0)
                     return fd;
+                create_errno = errno;
                 close(fd);
                 unlink(ht_state.path);
+                ht_state.path[0] = '\0';
                 return -1;
             }
-            if (errno != EEXIST || remove_stale(ht_state.path) != 0)
+            create_errno = errno;
+            if (errno != EEXIST || remove_stale(ht_state.path, ns) != 0)
                 break;
         }
     }
     ht_state.path[0] = '\0';
     return -1;
 }
+
+/* Says once per process tree that nobody can see this process's counts. */
+static int private_said;
 
 static void *map_segment(uint64_t size, int *shared)
 {
@@ -155,9 +197,16 @@ static void *map_segment(uint64_t size, int *shared)
     }
     *shared = m != MAP_FAILED;
     if (m == MAP_FAILED) {
-        ht_warn("cannot create a segment in " HT_SHM_DIR "; counting privately");
         ht_state.path[0] = '\0';
         m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED && !private_said) {
+            private_said = 1;
+            ht_warn(create_errno != ENOSPC
+                        ? "cannot create a segment in " HT_SHM_DIR
+                          "; counting privately (heaptag ls lists this process as private)"
+                        : HT_SHM_DIR " full, counting privately "
+                          "(heaptag ls lists this process as private)");
+        }
     }
     return m == MAP_FAILED ? NULL : m;
 }
@@ -175,25 +224,75 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
 }
 
-int ht_segment_start(const struct ht_config *cfg)
+/* Creates, maps and fills a segment laid out for cfg; NULL when even private
+ * memory cannot be had. */
+static struct ht_seg_header *make_segment(const struct ht_config *cfg, uint32_t mode,
+                                          uint64_t *size_out, int *shared)
 {
     struct ht_seg_header plan;
     memset(&plan, 0, sizeof plan);
     uint64_t size = plan_layout(&plan, cfg);
-    int shared;
-    struct ht_seg_header *h = map_segment(size, &shared);
+    struct ht_seg_header *h = map_segment(size, shared);
     if (!h)
-        return -1;
+        return NULL;
 
     memcpy(h, &plan, sizeof plan);
     h->version = HT_SEG_VERSION;
     h->header_size = sizeof *h;
     h->segment_size = size;
-    h->flags = cfg->flags;
-    h->flags_at_start = cfg->flags;
+    h->flags = mode == HT_SEG_PASSIVE ? 0 : cfg->flags;
+    h->flags_at_start = h->flags;
     h->keep = (uint32_t)cfg->keep;
+    h->mode = mode;
     h->exit_code = -1;
     fill_identity(h);
+    *size_out = size;
+    return h;
+}
+
+/* The smallest segment: header and empty tables, for a passive process. */
+static void passive_config(struct ht_config *c, const struct ht_config *cfg)
+{
+    memset(c, 0, sizeof *c);
+    c->rows = 64;
+    c->stack_depth = 1;
+    c->keep = cfg->keep;
+}
+
+static int passive_keep;
+
+/* The shim is passive (next.h): a segment that says so, so `heaptag ls` can
+ * tell this process from one counting privately; flags stay PENDING so every
+ * allocation keeps going straight to the next allocator. */
+static int start_passive(const struct ht_config *cfg)
+{
+    struct ht_config c;
+    passive_config(&c, cfg);
+    passive_keep = cfg->keep;
+    uint64_t size;
+    int shared;
+    struct ht_seg_header *h = make_segment(&c, HT_SEG_PASSIVE, &size, &shared);
+    if (!h)
+        return -1;
+    h->state = HT_SEG_LIVE;
+    __atomic_store_n(&h->magic, HT_SEG_MAGIC, __ATOMIC_RELEASE);
+    ht_state.seg = h;
+    ht_state.map_size = size;
+    ht_state.shared = shared;
+    return 0;
+}
+
+int ht_segment_start(const struct ht_config *cfg)
+{
+    if (cfg->keep)
+        ht_keep_cap(HT_SHM_DIR, (uint64_t)cfg->keep_max_mb << 20);
+    if (ht_next_passive())
+        return start_passive(cfg);
+    uint64_t size;
+    int shared;
+    struct ht_seg_header *h = make_segment(cfg, HT_SEG_COUNTING, &size, &shared);
+    if (!h)
+        return -1;
 
     struct ht_row *overflow = (struct ht_row *)((char *)h + h->rows_offset);
     overflow->kind = HT_KIND_OVERFLOW;
@@ -236,7 +335,8 @@ static struct ht_seg_header *fork_snapshot;
 void ht_segment_fork_prepare(void)
 {
     struct ht_seg_header *h = ht_state.seg;
-    if (!h)
+    /* passive, or private (the child's copy of private memory is the snapshot) */
+    if (!h || h->mode == HT_SEG_PASSIVE || !ht_state.shared)
         return;
     void *m = mmap(NULL, ht_state.map_size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -261,6 +361,23 @@ void ht_segment_fork_child(void)
     fork_snapshot = NULL;
     if (!old)
         return;
+    if (old->mode == HT_SEG_PASSIVE) {
+        struct ht_config c;
+        memset(&c, 0, sizeof c);
+        c.keep = passive_keep;
+        if (start_passive(&c) != 0)
+            ht_state.seg = NULL;
+        munmap(old, size);
+        return;
+    }
+    if (!ht_state.shared) {
+        /* Private memory was copied by fork: counts from the parent's, as in
+         * a shared child; nothing to say again. */
+        fill_identity(old);
+        old->exit_code = -1;
+        old->exit_unix_ns = 0;
+        return;
+    }
     int shared;
     struct ht_seg_header *h = snap ? map_segment(size, &shared) : NULL;
     if (!h) {
@@ -285,6 +402,33 @@ void ht_segment_fork_child(void)
     munmap(old, size);
 }
 
+/* A kept segment holds on to what it reserved: give back the pages of the
+ * tables past their last used entry (reads of a hole see zeros). Only after
+ * exit, when nobody writes more. */
+static void punch(int fd, uint64_t from, uint64_t to)
+{
+    from = round_page(from);
+    to &= ~(uint64_t)(PAGE - 1);
+    if (to > from)
+        fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from));
+}
+
+static void give_back_unused(const struct ht_seg_header *h)
+{
+    int fd = open(ht_state.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == ht_state.map_size) {
+        uint32_t rows = h->rows_used < h->row_capacity ? h->rows_used : h->row_capacity;
+        uint32_t mods = h->modules_used < h->module_capacity ? h->modules_used : h->module_capacity;
+        punch(fd, h->rows_offset + (uint64_t)rows * h->row_size, h->modules_offset);
+        punch(fd, h->modules_offset + (uint64_t)mods * h->module_size, h->stacks_offset);
+        /* the stack table is hashed: used entries sit anywhere in it */
+    }
+    close(fd);
+}
+
 void ht_segment_exit(int status)
 {
     struct ht_seg_header *h = ht_state.seg;
@@ -295,4 +439,6 @@ void ht_segment_exit(int status)
     __atomic_store_n(&h->state, HT_SEG_EXITED, __ATOMIC_RELEASE);
     if (ht_state.shared && !h->keep && ht_state.path[0])
         unlink(ht_state.path);
+    else if (ht_state.shared && ht_state.path[0])
+        give_back_unused(h);
 }

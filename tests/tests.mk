@@ -50,6 +50,11 @@ $(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h
 $(BUILD)/tests/progs/htdtags: tests/progs/htdtags.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -ldl
+# And statically linked: heaptag run must refuse it (no loader to preload into).
+PROG_BIN += $(BUILD)/tests/progs/patterns_static
+$(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -static -Iinclude -o $@ $< -lpthread
 
 # Linked against the shim rather than preloaded: the setuid test needs the
 # shim inside a program the dynamic loader will not preload into.

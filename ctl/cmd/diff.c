@@ -127,7 +127,7 @@ static int by_growth(const void *a, const void *b)
 
 int cmd_diff(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+    if (argc == 2 && ctl_is_help(argv[1]))
         ctl_help();
     if (argc != 3)
         ctl_usage_error("diff: needs two dump files, OLD and NEW");

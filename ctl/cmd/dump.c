@@ -197,7 +197,7 @@ int cmd_dump(int argc, char **argv)
     pid_t pid = 0;
     int children = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        if (ctl_is_help(argv[i]))
             ctl_help();
         if (!strcmp(argv[i], "--children")) {
             children = 1;

@@ -37,6 +37,9 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
         *now = snap.flags & HT_FLAG_ALL;
         return 0;
     }
+    if (snap.passive)
+        errx(1, "process %d: not counting (its malloc is not the shim's), no flag takes effect",
+             (int)pid);
 
     int fd = open(snap.path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
@@ -57,6 +60,17 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
         errx(1, "%s: no longer the live segment of process %d", snap.path, (int)pid);
     }
     uint32_t old = __atomic_load_n(&h->flags, __ATOMIC_RELAXED), want;
+    /* ust records into the stack table, which exists only when the process
+     * started with ust or a tracedb size: refuse rather than record nothing */
+    uint32_t capacity = __atomic_load_n(&h->stack_capacity, __ATOMIC_RELAXED);
+    if ((ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ust) && !(old & HT_FLAG_ust) &&
+        capacity == 0) {
+        munmap(h, sizeof *h);
+        errx(1, "process %d: cannot turn on ust: it started without ust, so it has no stack "
+             "trace database to record into; start it with +ust, or with a size "
+             "(HEAPTAG_TRACEDB=MB or heaptag flags -r --tracedb MB) to allow ust later",
+             (int)pid);
+    }
     do {
         /* keep bits that are not ours to change (none today) */
         want = (ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ALL) | (old & ~HT_FLAG_ALL);

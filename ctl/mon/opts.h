@@ -24,6 +24,7 @@ struct mon_opts {
     enum mon_by by;
     int      split;           /* --split: a line per process */
     int      children;        /* --children: the -p processes' descendants too */
+    int      all;             /* --all: exited and dead processes on the screen too */
     int      totals;          /* -e: the totals line */
     int      no_highlight;    /* -l */
     const char *snap_file;    /* -N FILE or /n: one snapshot to a file */

@@ -7,6 +7,7 @@
 #include "segment/reader.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -38,15 +39,28 @@ static const char *parse_dec(const char *p, unsigned long max, unsigned long *ou
     return p;
 }
 
-int segread_parse_name(const char *name, pid_t *pid, unsigned *seq)
+/* heaptag.<pidns>.<pid>[.<n>], or heaptag.<pid>[.<n>] when the creator could
+ * not name its PID namespace: a first number above any pid is a namespace. */
+int segread_parse_name_ns(const char *name, uint64_t *ns, pid_t *pid, unsigned *seq)
 {
     const size_t plen = sizeof(HT_SEG_PREFIX) - 1;
-    unsigned long p, n = 0;
+    unsigned long a, p, n = 0;
     if (strncmp(name, HT_SEG_PREFIX, plen) != 0)
         return -1;
-    const char *s = parse_dec(name + plen, INT_MAX, &p);
-    if (!s || p == 0)
+    const char *s = parse_dec(name + plen, ULONG_MAX / 10 - 10, &a);
+    if (!s || a == 0)
         return -1;
+    *ns = 0;
+    if (a > HT_PID_MAX_LIMIT && *s == '.') {
+        *ns = a;
+        s = parse_dec(s + 1, INT_MAX, &p);
+        if (!s || p == 0)
+            return -1;
+    } else if (a <= INT_MAX) {
+        p = a;
+    } else {
+        return -1;
+    }
     if (*s == '.') {
         s = parse_dec(s + 1, 999999, &n);
         if (!s)
@@ -57,6 +71,30 @@ int segread_parse_name(const char *name, pid_t *pid, unsigned *seq)
     *pid = (pid_t)p;
     *seq = (unsigned)n;
     return 0;
+}
+
+int segread_parse_name(const char *name, pid_t *pid, unsigned *seq)
+{
+    uint64_t ns;
+    return segread_parse_name_ns(name, &ns, pid, seq);
+}
+
+uint64_t segread_self_pidns(void)
+{
+    static uint64_t ns;
+    static int known;
+    if (!known) {
+        struct stat st;
+        ns = stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+        known = 1;
+    }
+    return ns;
+}
+
+int segread_other_pidns(uint64_t ns)
+{
+    uint64_t self = segread_self_pidns();
+    return ns && self && ns != self;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -79,7 +117,7 @@ int segread_list(const char *dir, struct segread_entry **out, size_t *n)
     while ((errno = 0, de = readdir(d)) != NULL) {
         struct segread_entry e;
         struct stat st;
-        if (segread_parse_name(de->d_name, &e.pid, &e.seq) != 0)
+        if (segread_parse_name_ns(de->d_name, &e.pidns, &e.pid, &e.seq) != 0)
             continue;
         if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
@@ -142,7 +180,8 @@ int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
     }
     for (size_t i = 0; i < n; i++) {
         const char *w;
-        if (v[i].pid != pid)
+        /* a pid given by the user is one of our namespace */
+        if (v[i].pid != pid || segread_other_pidns(v[i].pidns))
             continue;
         int rc = segread_open(dir, v[i].name, &cand, &w);
         if (rc != SEGREAD_OK) {

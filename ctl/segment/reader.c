@@ -91,6 +91,8 @@ static const char *check_header(const struct ht_seg_header *h, uint64_t file_siz
         return "pid does not match file name";
     if (h->state > HT_SEG_EXITED)
         return "bad process state";
+    if (h->mode > HT_SEG_PASSIVE)
+        return "bad mode";
     if (h->row_size != sizeof(struct ht_row))
         return "bad row size";
     if (!table_ok(h->rows_offset, h->row_capacity, h->row_size, hs, h->segment_size))
@@ -298,6 +300,10 @@ static enum segread_state process_state(const struct ht_seg_header *h)
     uint64_t ticks;
     if (h->state == HT_SEG_EXITED)
         return SEGREAD_EXITED;
+    /* Another PID namespace: its pids are not ours to look up in /proc.
+     * Assumed live, so nothing removes it. */
+    if (segread_other_pidns(h->pid_ns))
+        return SEGREAD_LIVE;
     int rc = procstat_start_ticks(h->pid, &ticks);
     if (rc == -ENOENT)
         return SEGREAD_DEAD;
@@ -324,6 +330,9 @@ static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
     s->untracked_reallocs = h->untracked_reallocs;
     s->stacks_dropped = h->stacks_dropped;
     memcpy(s->corruptions, h->corruptions, sizeof s->corruptions);
+    s->pidns = h->pid_ns;
+    s->other_pidns = segread_other_pidns(h->pid_ns);
+    s->passive = h->mode == HT_SEG_PASSIVE;
     s->state = process_state(h);
 }
 
@@ -334,6 +343,10 @@ static int owner_trusted(struct segread_snap *s, const struct ht_seg_header *h)
     uint64_t before, after;
     uid_t uids[4];
     s->proc_uid = (uid_t)-1;
+    /* another PID namespace's pid is not ours to look up: as when /proc
+     * will not say */
+    if (segread_other_pidns(h->pid_ns))
+        return s->uid == 0 || s->uid == geteuid();
     int rc = procstat_start_ticks(h->pid, &before);
     if (rc == -ENOENT || (rc == 0 && before != h->start_ticks))
         return 1; /* its process is gone: the segment is history, never written */
@@ -388,6 +401,7 @@ int segread_open(const char *dir, const char *name, struct segread_snap *snap,
 {
     pid_t pid;
     unsigned seq;
+    uint64_t ns;
 
     memset(snap, 0, sizeof *snap);
     if (strlen(name) >= sizeof snap->name ||
@@ -396,7 +410,7 @@ int segread_open(const char *dir, const char *name, struct segread_snap *snap,
         return SEGREAD_NOACCESS;
     }
     strcpy(snap->name, name);
-    if (segread_parse_name(name, &pid, &seq) != 0) {
+    if (segread_parse_name_ns(name, &ns, &pid, &seq) != 0) {
         *why = "not a segment name";
         return SEGREAD_DAMAGED;
     }
@@ -412,6 +426,8 @@ int segread_open(const char *dir, const char *name, struct segread_snap *snap,
     int forged = 0;
     const char *bad = read_fd(fd, snap, pid, &forged);
     close(fd);
+    if (!bad && ns && snap->pidns != ns)
+        bad = "PID namespace does not match file name";
     if (bad) {
         segread_close(snap);
         *why = bad;

@@ -77,6 +77,10 @@ struct segread_report {
 };
 
 struct segread_snap {
+    uint64_t pidns;              /* the creator's PID namespace inode, 0 unknown */
+    int      other_pidns;        /* 1: not ours, so liveness cannot be judged
+                                  * (state says live unless it exited) */
+    int      passive;            /* the shim stood aside: nothing is counted */
     char     name[NAME_MAX + 1]; /* file name in the directory */
     char     path[PATH_MAX];     /* directory + name, for messages */
     dev_t    dev;
@@ -118,6 +122,7 @@ struct segread_snap {
 /* A candidate segment file found in a directory. */
 struct segread_entry {
     char     name[NAME_MAX + 1];
+    uint64_t pidns;  /* from the name, 0 when it has none */
     pid_t    pid;
     unsigned seq; /* the <n> of heaptag.<pid>.<n>, 0 for heaptag.<pid> */
 };
@@ -126,8 +131,27 @@ struct segread_entry {
 const char *segread_dir(void);
 
 /* Parses "heaptag.<pid>" or "heaptag.<pid>.<n>" (decimal, no sign, no leading
- * zeros, pid > 0). Returns 0 and fills *pid and *seq, or -1. */
+ * zeros, pid > 0), or the same after "<pidns>.". Returns 0 and fills *pid and
+ * *seq, or -1. */
 int segread_parse_name(const char *name, pid_t *pid, unsigned *seq);
+
+/* The same, with the PID namespace inode the name carries (0 for none).
+ * Names: heaptag.<pidns>.<pid>[.<n>] (pidns above HT_PID_MAX_LIMIT) or
+ * heaptag.<pid>[.<n>]. */
+int segread_parse_name_ns(const char *name, uint64_t *ns, pid_t *pid, unsigned *seq);
+
+/* The inode of the tool's own PID namespace (0 when /proc will not say), and
+ * whether ns (0: unknown) is another one. */
+uint64_t segread_self_pidns(void);
+int segread_other_pidns(uint64_t ns);
+
+/* What heaptag's segments occupy in dir: files named like segments that are
+ * regular files of the caller, by state, with their bytes on disk. */
+struct segread_usage {
+    size_t live, exited, dead, other_ns, passive, damaged;
+    uint64_t bytes; /* st_blocks * 512, summed */
+};
+int segread_usage(const char *dir, struct segread_usage *u);
 
 /* Lists the regular files of dir named like segments (symlinks and other
  * types are left out), sorted by pid then seq. Returns 0 with a malloc'd array

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -225,11 +226,21 @@ int tag_counts(int pid, const char *tag, struct tag_counts *c)
     return rc;
 }
 
+const char *segment_path(char *dst, size_t cap, int pid)
+{
+    struct stat st;
+    unsigned long long ns = stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+    if (ns)
+        snprintf(dst, cap, "/dev/shm/heaptag.%llu.%d", ns, pid);
+    else
+        snprintf(dst, cap, "/dev/shm/heaptag.%d", pid);
+    return dst;
+}
+
 void segment_remove(int pid)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/dev/shm/heaptag.%d", pid);
-    unlink(path);
+    char path[96];
+    unlink(segment_path(path, sizeof path, pid));
 }
 
 int find_pid(const char *text, const char *word)

@@ -40,6 +40,9 @@ int csv_tag_counts(const char *csv, int pid, const char *tag, struct tag_counts 
 /* `heaptag mon -n 1 --format csv` over every readable segment (malloc'd), or NULL. */
 char *mon_csv_all(void);
 
+/* The segment file of pid (of our PID namespace) in /dev/shm; returns dst. */
+const char *segment_path(char *dst, size_t cap, int pid);
+
 /* Removes a kept segment of pid. */
 void segment_remove(int pid);
 

@@ -130,8 +130,8 @@ Test(patterns, header_program_runs_without_shim)
         cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
         cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: %s", modes[i], r.err);
         cr_expect_gt(find_pid(r.out, "pid "), 0);
-        char path[64];
-        snprintf(path, sizeof path, "/dev/shm/heaptag.%d", r.pid);
+        char path[96];
+        segment_path(path, sizeof path, r.pid);
         cr_expect_neq(access(path, F_OK), 0, "no segment without the shim");
         run_free(&r);
     }

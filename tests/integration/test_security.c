@@ -29,10 +29,12 @@ static void need_root(void)
 
 static void shm_path(char *dst, size_t cap, int pid, int n)
 {
+    char base[96];
+    segment_path(base, sizeof base, pid);
     if (n)
-        snprintf(dst, cap, HT_SHM_DIR "/" HT_SEG_PREFIX "%d.%d", pid, n);
+        snprintf(dst, cap, "%s.%d", base, n);
     else
-        snprintf(dst, cap, HT_SHM_DIR "/" HT_SEG_PREFIX "%d", pid);
+        snprintf(dst, cap, "%s", base);
 }
 
 static char *slurp(const char *path)

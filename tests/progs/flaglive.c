@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -80,8 +81,11 @@ static void *churn(void *arg)
 
 static int toggle(void)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/dev/shm/heaptag.%d", (int)getpid());
+    char path[96];
+    struct stat nst;
+    snprintf(path, sizeof path, "/dev/shm/heaptag.%llu.%d",
+             stat("/proc/self/ns/pid", &nst) == 0 ? (unsigned long long)nst.st_ino : 0ull,
+             (int)getpid());
     int fd = open(path, O_RDWR | O_NOFOLLOW);
     struct ht_seg_header *h = fd < 0 ? MAP_FAILED
                                      : mmap(NULL, sizeof *h, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

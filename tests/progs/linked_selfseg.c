@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -14,8 +15,11 @@
 int main(void)
 {
     free(malloc(10)); /* the shim is surely started */
-    char path[64];
-    snprintf(path, sizeof path, HT_SHM_DIR "/" HT_SEG_PREFIX "%d", (int)getpid());
+    char path[96];
+    struct stat nst;
+    snprintf(path, sizeof path, HT_SHM_DIR "/" HT_SEG_PREFIX "%llu.%d",
+             stat("/proc/self/ns/pid", &nst) == 0 ? (unsigned long long)nst.st_ino : 0ull,
+             (int)getpid());
     struct ht_seg_header h;
     int fd = open(path, O_RDONLY);
     if (fd < 0 || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {

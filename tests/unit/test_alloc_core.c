@@ -37,10 +37,10 @@ static uint32_t row_of(void *p) { return ht_block_row(ht_block_of(p)); }
 
 static void setup(void) { ht_init(); }
 
-/* AddressSanitizer intercepts __libc_memalign, so under it an aligned block
- * of the core comes from ASan and goes back to glibc: not a shim question. */
+/* Under AddressSanitizer the next allocator is ASan's: a test that needs a
+ * foreign block's neighbourhood readable is not a shim question there. */
 #if defined(__SANITIZE_ADDRESS__)
-#define SKIP_UNDER_ASAN() cr_skip_test("__libc_memalign is ASan's in this build")
+#define SKIP_UNDER_ASAN() cr_skip_test("the next allocator is ASan's in this build")
 #else
 #define SKIP_UNDER_ASAN() ((void)0)
 #endif
@@ -145,9 +145,13 @@ Test(alloc_core, failures_keep_libc_contracts)
 
 Test(alloc_core, foreign_pointers_pass_through)
 {
-    extern void *__libc_malloc(size_t);
+    /* the shim reads the 16 bytes before a pointer to tell its own blocks
+     * apart: inside ASan's redzone when the next allocator is ASan's */
+    SKIP_UNDER_ASAN();
+    /* a block of the next allocator that the shim did not hand out (the
+     * test runner's malloc is not the shim's: the hooks are not linked) */
     uint64_t before = ht_state.seg->untracked_frees;
-    void *f = __libc_malloc(64);
+    void *f = malloc(64);
     cr_assert_geq(ht_usable_size(f), 64);
     f = ht_realloc(f, 128, 0x8000);
     cr_assert_not_null(f);
@@ -173,15 +177,17 @@ Test(alloc_core, full_table_goes_to_overflow)
 
 #define THREADS 8
 #define ROUNDS 50000
+/* the blocks kept alive, reachable (the next allocator may be ASan's) */
+static void *kept[THREADS * 10];
+static int kept_n;
+
 static void *storm(void *arg)
 {
     (void)arg;
-    void *keep[10];
     for (int i = 0; i < ROUNDS; i++)
         ht_free(ht_alloc((size_t)(i % 512), 0x9000));
     for (int i = 0; i < 10; i++)
-        keep[i] = ht_alloc(64, 0x9000);
-    (void)keep;
+        kept[__atomic_fetch_add(&kept_n, 1, __ATOMIC_RELAXED)] = ht_alloc(64, 0x9000);
     return NULL;
 }
 

@@ -484,6 +484,18 @@ Test(segread, names)
                           "heaptag.1 ", "heaptag.+1" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(segread_parse_name(bad[i], &pid, &seq), -1, "%s", bad[i]);
+    /* with the PID namespace first: a number above any pid */
+    uint64_t ns;
+    cr_assert_eq(segread_parse_name_ns("heaptag.4026531836.123", &ns, &pid, &seq), 0);
+    cr_assert(ns == 4026531836u && pid == 123 && seq == 0);
+    cr_assert_eq(segread_parse_name_ns("heaptag.4026532001.1.3", &ns, &pid, &seq), 0);
+    cr_assert(ns == 4026532001u && pid == 1 && seq == 3);
+    cr_assert_eq(segread_parse_name_ns("heaptag.123.4", &ns, &pid, &seq), 0);
+    cr_assert(ns == 0 && pid == 123 && seq == 4);
+    const char *bad_ns[] = { "heaptag.4026531836", "heaptag.4026531836.0", "heaptag.4026531836.",
+                             "heaptag.4026531836.1.2.3", "heaptag.4026531836.99999999999" };
+    for (size_t i = 0; i < sizeof bad_ns / sizeof bad_ns[0]; i++)
+        cr_assert_eq(segread_parse_name_ns(bad_ns[i], &ns, &pid, &seq), -1, "%s", bad_ns[i]);
 }
 
 Test(segread, list_sorted_and_open_pid)
