@@ -50,6 +50,20 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
     return row;
 }
 
+/* The row of an allocation made while the shim is inside itself (t->depth >
+ * 0). From the code the shim runs for its own work (own_code.h: the
+ * unwinder loading unwind information, say): the shim's, untracked
+ * (HT_ROW_NONE: served by the next allocator, freed without a count). From anywhere else it is a signal
+ * handler that interrupted our slow path: counted at its immediate caller,
+ * with no unwind and no check, so nothing recurses and no handler goes
+ * uncounted. */
+static uint32_t reentered_row(struct ht_thread *t, uint64_t site)
+{
+    if (ht_own_code(site))
+        return HT_ROW_NONE;
+    return ht_rows_lookup_at(t, site);
+}
+
 /* Before the shim has started: while the next allocator is being looked up
  * (from the bootstrap arena), or when the program's malloc is not ours
  * (straight from the next allocator, no header, nothing counted). NULL with
@@ -93,25 +107,19 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0 &&
-        ht_own_code(site)) {
-        /* the unwinder's own allocation: the shim's, not the program's */
-    } else if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
-        /* Re-entered: a signal handler that interrupted our slow path, or the
-         * unwinder's own allocation. Counted at the immediate caller, with no
-         * unwind and no check, so nothing recurses and no handler goes uncounted. */
-        row = ht_rows_lookup_at(t, site);
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
+        row = reentered_row(t, site);
     } else if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
             row = ust_lookup(t, site, &stack);
-        else if (flags & HT_FLAG_htd)
-            row = ht_rows_lookup_module(t, site);
+        else if ((flags & HT_FLAG_htd) && !t->tag[0])
+            row = ht_rows_lookup_module(t, site); /* htd groups what no tag claims */
         else
             row = ht_rows_lookup(t, site);
     }
-    /* Checked blocks have a layout of their own; their stacks go unrecorded. */
+    /* Checked blocks have a layout of their own: their stack is in it. */
     if ((flags & HT_CHECK_FLAGS) && started)
-        return ht_check_alloc(size, align, zero, site, row, t->shard, flags);
+        return ht_check_alloc(size, align, zero, site, row, t->shard, flags, stack);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
     if (stack != HT_STACK_NONE && pad < HT_STACK_PAD)
@@ -146,15 +154,12 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     return b + 1;
 }
 
-/* The fast path after a cache miss. Re-entered (a signal handler in our slow
- * path, the unwinder's own allocation): counted at the immediate caller, with
- * no unwind, as ht_alloc_general() would. */
+/* The fast path after a cache miss; re-entered, as ht_alloc_general()
+ * serves it (reentered_row()). */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    /* the unwinder's own allocation (not a signal handler's): not the program's */
-    uint32_t row = t->depth != 0 && ht_own_code(site) ? HT_ROW_NONE
-                                                      : ht_rows_lookup_slow(t, site, t->depth == 0);
+    uint32_t row = t->depth == 0 ? ht_rows_lookup_slow(t, site, 1) : reentered_row(t, site);
     ht_block_set(b, size, row, (uint16_t)t->shard);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);
@@ -265,10 +270,10 @@ static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, 
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) != HT_FLAG_ptg)
         return HT_ROW_NONE;
     if (t->depth != 0)
-        return ht_rows_lookup_at(t, site);
+        return reentered_row(t, site);
     if (flags & HT_FLAG_ust)
         return ust_lookup(t, site, stack);
-    if (flags & HT_FLAG_htd)
+    if ((flags & HT_FLAG_htd) && !t->tag[0])
         return ht_rows_lookup_module(t, site);
     return ht_rows_lookup(t, site);
 }
@@ -278,7 +283,8 @@ static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, 
 static void *realloc_checked_copy(void *p, struct ht_block *b, size_t size, uint64_t site,
                                   uint32_t row, uint32_t flags)
 {
-    void *q = ht_check_alloc_room(size, size / 2, 0, 0, site, row, ht_self.shard, flags);
+    void *q = ht_check_alloc_room(size, size / 2, 0, 0, site, row, ht_self.shard, flags,
+                                  HT_STACK_NONE);
     if (!q)
         return NULL;
     memcpy(q, p, b->size < size ? b->size : size);
@@ -393,7 +399,7 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
-        row = t->depth == 0 ? ht_rows_lookup(t, site) : ht_rows_lookup_at(t, site);
+        row = t->depth == 0 ? ht_rows_lookup(t, site) : reentered_row(t, site);
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))

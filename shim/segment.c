@@ -42,6 +42,11 @@ static uint32_t pow2_at_least(uint32_t v)
 static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg)
 {
     uint64_t off = round_page(sizeof *h);
+    /* before the rows: a fork's copy of everything up to them takes it along */
+    h->report_size = sizeof(struct ht_report);
+    h->report_capacity = HT_REPORTS;
+    h->reports_offset = off;
+    off = round_page(off + (uint64_t)h->report_capacity * h->report_size);
     h->bucket_capacity = pow2_at_least(cfg->rows * 2);
     h->buckets_offset = off;
     off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));

@@ -83,6 +83,7 @@ struct mon_cfg {
     int      split;      /* one line per process instead of sums */
     int      live_only;  /* exited and dead segments are listed, not summed */
     const struct tag_desc *desc;
+    int      children;   /* pids' descendants with the shim too, found at each refresh */
 };
 
 struct mon_view_cfg {

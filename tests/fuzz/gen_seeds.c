@@ -38,7 +38,8 @@ int main(int argc, char **argv)
     size_t off_b = sizeof(struct ht_seg_header), off_r = off_b + BUCKETS * 4;
     size_t off_m = off_r + ROWS * sizeof(struct ht_row);
     size_t off_s = off_m + MODULES * sizeof(struct ht_module);
-    size_t total = off_s + STACKS * stack_size;
+    size_t off_p = off_s + STACKS * stack_size; /* the report ring */
+    size_t total = off_p + 4 * sizeof(struct ht_report);
     unsigned char *img = calloc(1, total);
     struct ht_seg_header *h = (struct ht_seg_header *)img;
     h->magic = HT_SEG_MAGIC;
@@ -63,6 +64,21 @@ int main(int argc, char **argv)
     h->stack_depth = DEPTH;
     h->stacks_used = 1;
     h->stacks_offset = off_s;
+    h->report_size = sizeof(struct ht_report);
+    h->report_capacity = 4;
+    h->reports_offset = off_p;
+    h->reports_seq = 5; /* report 1 overwritten by 5 */
+    struct ht_report *rep = (struct ht_report *)(img + off_p);
+    for (unsigned n = 2; n <= 5; n++) {
+        struct ht_report *e = &rep[(n - 1) % 4];
+        e->seq = n;
+        e->kind = n % HT_CORRUPT_KINDS;
+        e->op = n % 4;
+        e->size = 100 * n;
+        e->site = 0x400010;
+        e->stack = n == 2 ? 0 : UINT32_MAX;
+        strcpy(e->tag, n == 3 ? "Strg" : "");
+    }
     strcpy(h->exe, "/usr/bin/example");
     strcpy(h->cmdline, "example --flag");
     struct ht_row *r = (struct ht_row *)(img + off_r);

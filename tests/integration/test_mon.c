@@ -983,14 +983,14 @@ Test(mon, default_screen_watches_live_processes)
      * exited one's */
     struct prog p = prog_start("leak");
     int gone = run_exited("tests/progs/patterns", "basic", NULL);
-    char dir[64], from[64], to[128], env[128];
+    char dir[64], from[96], to[128], env[128];
     snprintf(dir, sizeof dir, "/tmp/htmon-live.%d", (int)getpid());
     cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
     nap_ms(300); /* a few allocations in */
-    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", (int)p.pid);
+    segment_path(from, sizeof from, p.pid);
     snprintf(to, sizeof to, "%s/heaptag.%d", dir, (int)p.pid);
     copy_file(from, to, 0);
-    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", gone);
+    segment_path(from, sizeof from, gone);
     snprintf(to, sizeof to, "%s/heaptag.%d", dir, gone);
     copy_file(from, to, 0);
     snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
