@@ -35,17 +35,22 @@ static inline int line_ok(uint32_t line)
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
+/* ust's frames: per thread, off the caller's stack (signal stacks are small).
+ * Used only under the recursion guard, so a handler never shares it. */
+static __thread uint64_t ust_frames[HT_STACK_DEPTH_MAX] __attribute__((tls_model("initial-exec")));
+
 /* ust: the allocation's stack, the row of its first frame outside wrappers,
  * and the stack's index in the table (HT_STACK_NONE when not recorded). */
 static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
 {
-    uint64_t frames[HT_STACK_DEPTH_MAX];
     uint32_t depth = ht_state.seg->stack_depth;
     if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
         depth = HT_STACK_DEPTH_MAX;
-    int n = ht_sites_backtrace(site, frames, (int)depth);
-    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(frames, n));
-    *stack = ht_stacks_intern(row, frames, (uint32_t)n);
+    ht_enter();
+    int n = ht_sites_backtrace(site, ust_frames, (int)depth);
+    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
+    *stack = ht_stacks_intern(row, ust_frames, (uint32_t)n);
+    ht_leave();
     return row;
 }
 
