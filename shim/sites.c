@@ -267,3 +267,12 @@ uint64_t ht_sites_resolve(uint64_t r)
     ht_leave();
     return site;
 }
+
+void ht_sites_fork_child(void)
+{
+    /* tables another thread was building at fork are built again */
+    for (int i = 0; i < HT_DEFAULT_MODULES; i++)
+        if (__atomic_load_n(&wtabs[i].state, __ATOMIC_RELAXED) == WT_BUILDING)
+            __atomic_store_n(&wtabs[i].state, WT_NONE, __ATOMIC_RELAXED);
+    ht_modules_fork_child();
+}
