@@ -212,15 +212,78 @@ int ht_sites_class(uint64_t addr)
     return c;
 }
 
-/* Walks from here to the frame whose return address is r (the shim's own
- * frames in between); 1 with c there, 0 when r is not met. */
-static int walk_to(struct ht_unw_cursor *c, uint64_t r)
+/* Where the frame of return address r sits, learnt once per (r, walk start):
+ * the shim's own frames between the walk's start and the allocation's entry
+ * have fixed sizes, so the offset from the start's sp is the same each time.
+ * key: r ^ start pc; val: check << 40 | bp slot offset << 20 | sp offset
+ * (offsets in bytes, 20 bits each; bp offset 0: bp as at the start). */
+#define HINTS 4096
+static struct {
+    uint64_t key, val;
+} hints[HINTS];
+
+static uint64_t hint_key(uint64_t r, uint64_t start) { return r * 31 ^ start; }
+
+static uint32_t hint_slot(uint64_t key)
 {
-    if (ht_unw_init(c) != 0)
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 52);
+}
+
+static uint64_t hint_check(uint64_t key) { return ((key * 0xd6e8feb86659fd93ull) >> 40) | 1; }
+
+static void learn(uint64_t r, const struct ht_unw_cursor *start, const struct ht_unw_cursor *at)
+{
+    uint64_t dsp = at->sp - start->sp;
+    uint64_t dbp = at->bp_from ? at->bp_from - start->sp : 0;
+    if (at->sp <= start->sp || dsp >= (1u << 20) || (at->bp_from && (at->bp_from <= start->sp ||
+                                                                     dbp >= (1u << 20))))
+        return;
+    uint64_t key = hint_key(r, start->pc);
+    uint32_t i = hint_slot(key);
+    __atomic_store_n(&hints[i].key, key, __ATOMIC_RELAXED);
+    __atomic_store_n(&hints[i].val, hint_check(key) << 40 | dbp << 20 | dsp, __ATOMIC_RELAXED);
+}
+
+/* The frame of r from a learnt hint, verified: its return address slot
+ * holds r. */
+static int use_hint(struct ht_unw_cursor *c, uint64_t r)
+{
+    uint64_t key = hint_key(r, c->pc);
+    uint32_t i = hint_slot(key);
+    uint64_t k = __atomic_load_n(&hints[i].key, __ATOMIC_RELAXED);
+    uint64_t v = __atomic_load_n(&hints[i].val, __ATOMIC_RELAXED);
+    if (k != key || v >> 40 != hint_check(key))
         return 0;
+    uint64_t sp = c->sp + (v & 0xfffff), dbp = (v >> 20) & 0xfffff, bp = c->bp;
+    if (!ht_unw_readable(sp - 8, 8) || *(const uint64_t *)(sp - 8) != r)
+        return 0;
+    if (dbp) {
+        if (!ht_unw_readable(c->sp + dbp, 8))
+            return 0;
+        bp = *(const uint64_t *)(c->sp + dbp);
+    }
+    c->pc = r;
+    c->sp = sp;
+    c->bp = bp;
+    c->bp_from = dbp ? c->sp + dbp : 0;
+    c->exact = 0;
+    return 1;
+}
+
+/* Walks from here to the frame whose return address is r (the shim's own
+ * frames in between); 1 with c there, 0 when r is not met. always_inline:
+ * the walk starts in the caller's frame, one fixed place per caller. */
+static inline __attribute__((always_inline)) int walk_to(struct ht_unw_cursor *c, uint64_t r)
+{
+    ht_unw_init(c);
+    if (use_hint(c, r))
+        return 1;
+    struct ht_unw_cursor start = *c;
     for (int i = 0; i < SELF_FRAMES; i++) {
-        if (c->pc == r)
+        if (c->pc == r) {
+            learn(r, &start, c);
             return 1;
+        }
         if (!ht_unw_step(c))
             return 0;
     }

@@ -56,14 +56,9 @@ static int page_ok(uint64_t page)
     return raw_syscall6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0) == 1;
 }
 
-static int readable(uint64_t a, uint64_t len)
+static __attribute__((noinline)) int readable_slow(uint64_t a, uint64_t end)
 {
     struct range *r = ok_ranges;
-    uint64_t end = a + len;
-    if (end < a)
-        return 0;
-    if (a >= r[0].lo && end <= r[0].hi)
-        return 1;
     if (a >= r[1].lo && end <= r[1].hi) {
         struct range t = r[0];
         r[0] = r[1];
@@ -87,12 +82,25 @@ static int readable(uint64_t a, uint64_t len)
     return 1;
 }
 
+static inline int readable(uint64_t a, uint64_t len)
+{
+    uint64_t end = a + len;
+    if (likely(a >= ok_ranges[0].lo && end <= ok_ranges[0].hi && end >= a))
+        return 1;
+    return end >= a && readable_slow(a, end);
+}
+
 static int read_word(uint64_t a, uint64_t *out)
 {
     if ((a & 7) || !readable(a, 8))
         return 0;
     *out = *(const uint64_t *)a;
     return 1;
+}
+
+int ht_unw_readable(uint64_t a, uint64_t len)
+{
+    return readable(a, len);
 }
 
 /* ---- rules ------------------------------------------------------------ */
@@ -529,26 +537,13 @@ void ht_unw_flush(void)
 
 /* ---- walking ----------------------------------------------------------- */
 
-__attribute__((noinline)) int ht_unw_init(struct ht_unw_cursor *c)
-{
-    uint64_t pc, sp, bp;
-    __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
-                     : "=r"(pc), "=r"(sp), "=r"(bp));
-    /* pc is exact, inside this function: step out of it once */
-    c->pc = pc;
-    c->sp = sp;
-    c->bp = bp;
-    c->exact = 1;
-    return ht_unw_step(c) ? 0 : -1;
-}
-
 int ht_unw_step(struct ht_unw_cursor *c)
 {
     if (c->pc < 4096 || c->pc >> 47)
         return 0;
     uint64_t q = c->exact ? c->pc : c->pc - 1;
     uint32_t r = rule_of(q, c->exact);
-    uint64_t cfa, ra, bp = c->bp;
+    uint64_t cfa, ra, bp = c->bp, bp_from = c->bp_from;
     switch (r & 3) {
     case RULE_FRAME:
         if (r & R_NOINFO) {
@@ -557,13 +552,15 @@ int ht_unw_step(struct ht_unw_cursor *c)
             if (bp <= c->sp || bp - c->sp > (1u << 24) || !readable(bp, 16))
                 return 0;
             cfa = bp + 16;
+            bp_from = bp;
             bp = *(const uint64_t *)bp;
         } else {
             cfa = ((r & R_CFA_BP) ? c->bp : c->sp) + (r >> R_CFA_SHIFT);
             int mode = (r >> R_BP_SHIFT) & 3;
             if (mode == BP_SAVED) {
                 int64_t off = (int64_t)(int8_t)(uint8_t)(r >> R_BPOFF_SHIFT) * 8;
-                if (!read_word(cfa + (uint64_t)off, &bp))
+                bp_from = cfa + (uint64_t)off;
+                if (!read_word(bp_from, &bp))
                     return 0;
             } else if (mode == BP_LOST) {
                 bp = 0;
@@ -573,6 +570,7 @@ int ht_unw_step(struct ht_unw_cursor *c)
             return 0;
         c->sp = cfa;
         c->bp = bp;
+        c->bp_from = bp_from;
         c->pc = ra;
         c->exact = 0;
         return ra != 0;
@@ -584,6 +582,7 @@ int ht_unw_step(struct ht_unw_cursor *c)
             return 0;
         c->sp = nsp;
         c->bp = nbp;
+        c->bp_from = g + 8 * 10;
         c->pc = npc;
         c->exact = 1;
         return npc != 0;

@@ -17,16 +17,30 @@
  * return address. */
 struct ht_unw_cursor {
     uint64_t pc, sp, bp;
+    uint64_t bp_from; /* the stack slot bp was last loaded from; 0: the walk's start */
     int exact;
 };
 
-/* Points c at the frame of the function that calls ht_unw_init(). Returns 0,
- * or -1 when the walk cannot start. */
-HT_HIDDEN int ht_unw_init(struct ht_unw_cursor *c);
+/* Points c at the frame it is inlined into (the code address is exact).
+ * Always inlined: the frame must be the caller's own. */
+static inline __attribute__((always_inline)) void ht_unw_init(struct ht_unw_cursor *c)
+{
+    uint64_t pc, sp, bp;
+    __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
+                     : "=r"(pc), "=r"(sp), "=r"(bp));
+    c->pc = pc;
+    c->sp = sp;
+    c->bp = bp;
+    c->bp_from = 0;
+    c->exact = 1;
+}
 
 /* Moves c to the calling frame: 1 when it did, 0 at the outermost frame or
  * when the way is lost (no rule, unreadable stack). */
 HT_HIDDEN int ht_unw_step(struct ht_unw_cursor *c);
+
+/* 1 when [a, a + len) may be read (stack memory checked as the walk does). */
+HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
 
 /* Forgets every learnt rule (code was unloaded). */
 HT_HIDDEN void ht_unw_flush(void);
