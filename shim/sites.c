@@ -297,8 +297,7 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
     ht_enter();
     if (walk_to(&c, r)) {
         frames[k++] = r;
-        while (k < max && ht_unw_step(&c))
-            frames[k++] = c.pc;
+        k += ht_unw_trace(&c, frames + 1, max - 1);
     }
     ht_leave();
     if (k == 0) /* unwinding lost the way: the immediate caller alone */
@@ -321,10 +320,11 @@ uint64_t ht_sites_resolve(uint64_t r)
     struct ht_unw_cursor c;
     uint64_t site = r;
     ht_enter();
+    uint64_t pc;
     if (walk_to(&c, r))
-        for (int i = 0; i < RESOLVE_FRAMES && ht_unw_step(&c); i++)
-            if (ht_sites_class(c.pc) != HT_SITE_WRAPPER) {
-                site = c.pc;
+        for (int i = 0; i < RESOLVE_FRAMES && ht_unw_trace(&c, &pc, 1) == 1; i++)
+            if (ht_sites_class(pc) != HT_SITE_WRAPPER) {
+                site = pc;
                 break;
             }
     ht_leave();

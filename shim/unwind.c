@@ -591,3 +591,59 @@ int ht_unw_step(struct ht_unw_cursor *c)
         return 0;
     }
 }
+
+int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
+{
+    int k = 0;
+    uint64_t pc = c->pc, sp = c->sp, bp = c->bp;
+    uint64_t lo = ok_ranges[0].lo, hi = ok_ranges[0].hi;
+    while (k < max) {
+        /* the common frame inline: a cached SP- or BP-relative rule, every
+         * word inside the verified range; anything else takes the full step */
+        if (c->exact)
+            goto slow;
+        uint64_t key = (pc - 1) << 1;
+        uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
+        uint64_t kk = __atomic_load_n(&rule_cache[slot].key, __ATOMIC_ACQUIRE);
+        uint64_t val = __atomic_load_n(&rule_cache[slot].val, __ATOMIC_ACQUIRE);
+        uint32_t r = (uint32_t)val;
+        if (kk != key || (uint32_t)(val >> 32) != key_check(key) ||
+            (r & (3u | R_NOINFO)) != RULE_FRAME)
+            goto slow;
+        uint64_t cfa = ((r & R_CFA_BP) ? bp : sp) + (r >> R_CFA_SHIFT);
+        if (cfa <= sp || (cfa & 7) || cfa - 8 < lo || cfa > hi)
+            goto slow;
+        unsigned mode = (r >> R_BP_SHIFT) & 3;
+        if (mode == BP_SAVED) {
+            uint64_t a = cfa + (uint64_t)((int64_t)(int8_t)(uint8_t)(r >> R_BPOFF_SHIFT) * 8);
+            if (a < lo || a + 8 > hi)
+                goto slow;
+            bp = *(const uint64_t *)a;
+        } else if (mode == BP_LOST) {
+            bp = 0;
+        }
+        pc = *(const uint64_t *)(cfa - 8);
+        sp = cfa;
+        if (!pc || pc < 4096 || pc >> 47)
+            break;
+        frames[k++] = pc;
+        continue;
+    slow:
+        c->pc = pc;
+        c->sp = sp;
+        c->bp = bp;
+        if (!ht_unw_step(c))
+            return k;
+        pc = c->pc;
+        sp = c->sp;
+        bp = c->bp;
+        lo = ok_ranges[0].lo;
+        hi = ok_ranges[0].hi;
+        frames[k++] = pc;
+    }
+    c->pc = pc;
+    c->sp = sp;
+    c->bp = bp;
+    c->bp_from = 0; /* not followed here */
+    return k;
+}

@@ -39,6 +39,11 @@ static inline __attribute__((always_inline)) void ht_unw_init(struct ht_unw_curs
  * when the way is lost (no rule, unreadable stack). */
 HT_HIDDEN int ht_unw_step(struct ht_unw_cursor *c);
 
+/* Steps up to max times, each new frame's code address into frames[];
+ * returns how many. The same walk as ht_unw_step(), its common case inline;
+ * c ends at the last frame reached (bp_from not kept). */
+HT_HIDDEN int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max);
+
 /* 1 when [a, a + len) may be read (stack memory checked as the walk does). */
 HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
 
