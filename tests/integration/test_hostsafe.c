@@ -102,3 +102,32 @@ Test(hostsafe, fork_while_threads_unwind)
     static const char *const flags[] = { "+ptg+ust", "+ptg", NULL };
     expect_ok("forkthreads", flags);
 }
+
+static double per_block(const char *flags)
+{
+    struct run_result r;
+    const char *argv[] = { build_path("tests/progs/hostsafe"), "mem", NULL };
+    if (flags) {
+        run_mode("mem", flags, NULL, &r);
+        segment_remove(r.pid);
+    } else {
+        cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    }
+    cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s %s", r.out, r.err);
+    const char *p = strstr(r.out, "per_block=");
+    cr_assert_not_null(p, "%s", r.out);
+    double v = strtod(p + 10, NULL);
+    run_free(&r);
+    return v;
+}
+
+/* The shim adds at most 16 bytes to a live block, with ust as without: the
+ * stack index lives in the header. Usable sizes and realloc stay right. */
+Test(hostsafe, ust_block_overhead)
+{
+    double plain = per_block(NULL);
+    double ptg = per_block("+ptg");
+    double ust = per_block("+ptg+ust");
+    cr_expect_leq(ptg - plain, 16.0, "ptg adds %.2f bytes per block", ptg - plain);
+    cr_expect_leq(ust - plain, 16.0, "ust adds %.2f bytes per block", ust - plain);
+}

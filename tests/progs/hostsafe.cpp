@@ -16,6 +16,9 @@
  *            then exits; prints "child PID"
  *   forkthreads: 50 forks while 4 threads allocate; every child must exit
  *            within 10 s
+ *   mem:     100000 live blocks of 1..200 bytes; prints "per_block=X", the
+ *            bytes glibc holds per live block (mallinfo2), after checking
+ *            each block's usable size and that realloc keeps the bytes
  */
 #include <cerrno>
 #include <csignal>
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -432,6 +436,39 @@ static int mode_forkthreads()
     return rc;
 }
 
+static int mode_mem()
+{
+    enum { N = 100000 };
+    static char *blocks[N];
+    struct mallinfo2 before = mallinfo2();
+    for (int i = 0; i < N; i++) {
+        size_t n = 1 + (size_t)(i * 37 % 200);
+        blocks[i] = (char *)malloc(n);
+        if (!blocks[i])
+            return fail("malloc");
+        memset(blocks[i], i & 0x7f, n);
+        if (malloc_usable_size(blocks[i]) < n)
+            return fail("usable size below the size asked");
+    }
+    struct mallinfo2 after = mallinfo2();
+    printf("per_block=%.2f\n", (double)(after.uordblks - before.uordblks) / N -
+                                    (double)(1 + 199) / 2);
+    for (int i = 0; i < N; i += 1000) {
+        size_t n = 1 + (size_t)(i * 37 % 200);
+        char *q = (char *)realloc(blocks[i], n + 5000);
+        if (!q)
+            return fail("realloc");
+        for (size_t k = 0; k < n; k++)
+            if (q[k] != (char)(i & 0x7f))
+                return fail("realloc lost the block's bytes");
+        blocks[i] = q;
+    }
+    for (int i = 0; i < N; i++)
+        free(blocks[i]);
+    puts("ok");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -451,5 +488,7 @@ int main(int argc, char **argv)
         return mode_forkstacks();
     if (!strcmp(m, "forkthreads"))
         return mode_forkthreads();
+    if (!strcmp(m, "mem"))
+        return mode_mem();
     return 2;
 }
