@@ -108,14 +108,33 @@ static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
  * exception allocation. */
 static int cxx_wrapper_name(const char *n)
 {
-    static const char *const prefixes[] = {
-        "_Znwm", "_Znam", "_ZNSt", "_ZNKSt", "_ZSt", "_ZN9__gnu_cxx", "_ZNK9__gnu_cxx",
-        "_ZNSa", "_ZNSs", "_ZNKSs", "__cxa_allocate", "_ZN10__cxxabiv1",
-    };
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (starts(n, prefixes[i]))
-            return 1;
-    return 0;
+    /* decided on the first bytes: a table build reads every name of a large
+     * module (node: hundreds of thousands), most of them turned away at once */
+    if (n[0] != '_')
+        return 0;
+    if (n[1] == '_')
+        return strncmp(n, "__cxa_allocate", 14) == 0;
+    if (n[1] != 'Z')
+        return 0;
+    switch (n[2]) {
+    case 'n': /* _Znwm, _Znam: operator new, new[] */
+        return (n[3] == 'w' || n[3] == 'a') && n[4] == 'm';
+    case 'S': /* _ZSt: std:: functions */
+        return n[3] == 't';
+    case 'N': { /* nested names: std::, __gnu_cxx::, __cxxabiv1:: (const too) */
+        const char *r = n + 3;
+        int konst = *r == 'K';
+        if (konst)
+            r++;
+        if (r[0] == 'S')
+            return r[1] == 't' || r[1] == 'a' || r[1] == 's';
+        if (r[0] == '9')
+            return strncmp(r, "9__gnu_cxx", 10) == 0;
+        return !konst && strncmp(r, "10__cxxabiv1", 12) == 0;
+    }
+    default:
+        return 0;
+    }
 }
 
 static int user_wrapper_name(const char *n)
