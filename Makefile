@@ -33,14 +33,16 @@ CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/com
 
 # Debian packages the build needs; `make deps` installs them (as root).
 TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium \
-             libpython3.11-testsuite clang libclang-rt-14-dev util-linux
+             libpython3.11-testsuite clang libclang-rt-14-dev util-linux \
+             mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion
 
 .PHONY: all deps test-deps shim ctl examples test test-unit test-integration \
         demo install clean bench
 all: shim ctl
 
+# SKIP_DEPS=1: the packages are known to be there (a Debian package build).
 deps:
-	@scripts/deps.sh
+	@[ -n "$(SKIP_DEPS)" ] || scripts/deps.sh
 
 test-deps:
 	@scripts/deps.sh $(TEST_PKGS)
@@ -93,11 +95,67 @@ include bench/bench.mk
 demo: all examples
 	@scripts/demo.sh
 
+# Installation: every directory can be moved, DESTDIR is honoured throughout.
+# The Debian package sets PREFIX=/usr and LIBDIR to the multiarch directory.
+VERSION       := $(shell cat VERSION)
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+PKGCONFIGDIR  ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR   ?= $(DATADIR)/bash-completion/completions
+SYSTEMDDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+HEADERS       := include/heaptag.h include/heaptag_segment.h include/heaptag_flags.h
+MAN_PAGES     := $(wildcard man/*.[1-8])
+INSTALLED     := $(BINDIR)/heaptag $(LIBDIR)/libheaptag.so \
+                 $(HEADERS:include/%=$(INCLUDEDIR)/%) $(PKGCONFIGDIR)/heaptag.pc \
+                 $(BASHCOMPDIR)/heaptag $(SYSTEMDDIR)/heaptag-serve.service \
+                 $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+
+$(BUILD)/ctl/main.o: CTL_CFLAGS += -DHT_VERSION='"$(VERSION)"'
+# The tool looks for the shim next to itself, then in LIBDIR.
+$(BUILD)/ctl/cmd/run.o: CTL_CFLAGS += -DHT_SHIM_LIBDIR='"$(LIBDIR)"'
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
-	install -m 0755 $(BUILD)/libheaptag.so $(DESTDIR)$(PREFIX)/lib/libheaptag.so
-	install -m 0755 $(BUILD)/heaptag $(DESTDIR)$(PREFIX)/bin/heaptag
-	install -m 0644 include/heaptag.h include/heaptag_segment.h include/heaptag_flags.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/heaptag $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(BUILD)/heaptag $(DESTDIR)$(BINDIR)/heaptag
+	install -m 0644 $(BUILD)/libheaptag.so $(DESTDIR)$(LIBDIR)/libheaptag.so
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	    packaging/heaptag.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/heaptag.pc
+	install -m 0644 packaging/heaptag.bash-completion $(DESTDIR)$(BASHCOMPDIR)/heaptag
+	sed 's|/usr/bin/heaptag|$(BINDIR)/heaptag|' packaging/heaptag-serve.service \
+	    > $(DESTDIR)$(SYSTEMDDIR)/heaptag-serve.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/heaptag-serve.service
+	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	@# the settings file is the administrator's: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/heaptag/flags ] || \
+	    install -m 0644 packaging/flags $(DESTDIR)$(SYSCONFDIR)/heaptag/flags
+
+# Removes what install put in place; the settings file only if unchanged.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	if cmp -s packaging/flags $(DESTDIR)$(SYSCONFDIR)/heaptag/flags; then \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/heaptag/flags; fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/heaptag 2>/dev/null
+
+# heaptag_VERSION_ARCH.deb with Debian's own tools, built in a copy of the tree
+# (none of our make variables leak into the package build).
+deb:
+	@scripts/deps.sh debhelper dpkg-dev fakeroot
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/heaptag-$(VERSION)
+	git ls-files -z | xargs -0 cp --parents -t $(BUILD)/deb/heaptag-$(VERSION)
+	cd $(BUILD)/deb/heaptag-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc >../build.log 2>&1 \
+	    || { tail -n 40 ../build.log; exit 1; }
+	cp $(BUILD)/deb/heaptag_$(VERSION)_*.deb $(BUILD)/
+	@ls $(BUILD)/heaptag_$(VERSION)_*.deb
+
+.PHONY: uninstall deb
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -6,6 +6,7 @@
 #ifndef HT_CTL_H
 #define HT_CTL_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 int cmd_run(int argc, char **argv);
@@ -18,6 +19,18 @@ int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
+int cmd_complete(int argc, char **argv);
+
+/* The command table of main.c, for dispatch and for completion. */
+struct ctl_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+};
+extern const struct ctl_command ctl_commands[];
+extern const size_t ctl_n_commands;
+
+/* The whole usage text. */
+const char *ctl_usage_text(void);
 
 /* Prints the whole usage text to out. */
 void ctl_usage(FILE *out);

@@ -1,28 +1,12 @@
 /*
  * main.c - heaptag's entry point: finds the subcommand and hands it the rest
- * of the arguments. Everything else lives in the cmd_*.c files.
+ * of the arguments. The commands are listed in cmd/commands.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
 
-struct command {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-};
-
-static const struct command commands[] = {
-    { "run", cmd_run },
-    { "ls", cmd_ls },
-    { "mon", cmd_mon },
-    { "gc", cmd_gc },
-    { "flags", cmd_flags },
-    { "dump", cmd_dump },
-    { "diff", cmd_diff },
-    { "export", cmd_export },
-    { "serve", cmd_serve },
-    { "trend", cmd_trend },
-};
 
 int main(int argc, char **argv)
 {
@@ -31,9 +15,14 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
         ctl_help();
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(name, commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
+    if (!strcmp(name, "--version"))
+        return puts("heaptag " HT_VERSION) == EOF;
+    /* The words bash completion offers (packaging/heaptag.bash-completion). */
+    if (!strcmp(name, "__complete"))
+        return cmd_complete(argc - 1, argv + 1);
+    for (size_t i = 0; i < ctl_n_commands; i++)
+        if (!strcmp(name, ctl_commands[i].name))
+            return ctl_commands[i].fn(argc - 1, argv + 1);
     if (name[0] == '-')
         ctl_usage_error("unknown option '%s'", name);
     ctl_usage_error("unknown command '%s'", name);

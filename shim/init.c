@@ -80,8 +80,3 @@ void ht_init(void)
     errno = saved_errno;
     __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
 }
-
-__attribute__((constructor)) static void ht_constructor(void)
-{
-    ht_init();
-}

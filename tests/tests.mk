@@ -79,6 +79,8 @@ check: deps test-deps
 # xz, g++, bash) byte-identical with and without the shim, under each flag set.
 test-real: deps test-deps all
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
+	@echo "== the Debian package: built, linted, installed, run, purged"
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) HEAPTAG_DEB_INSTALL=1 tests/packaging/check.sh deb
 
 .PHONY: test-real
 

@@ -31,7 +31,13 @@ static char *absolute(const char *path)
     return abs;
 }
 
-/* $HEAPTAG_LIB, else next to our binary, else ../lib, else ../lib/heaptag. */
+#ifndef HT_SHIM_LIBDIR
+#define HT_SHIM_LIBDIR "/usr/local/lib"
+#endif
+
+/* $HEAPTAG_LIB, else next to our binary, else ../lib, else ../lib/heaptag,
+ * else the directory it was installed to (LIBDIR, the multiarch one in the
+ * Debian package). */
 static char *run_find_shim(void)
 {
     static const char *const rel[] = {
@@ -57,8 +63,10 @@ static char *run_find_shim(void)
         if (usable(cand))
             return absolute(cand);
     }
-    errx(1, "cannot find %s in %s, %s/../lib or %s/../lib/heaptag; set HEAPTAG_LIB",
-         SHIM_NAME, self, self, self);
+    if (usable(HT_SHIM_LIBDIR "/" SHIM_NAME))
+        return absolute(HT_SHIM_LIBDIR "/" SHIM_NAME);
+    errx(1, "cannot find %s in %s, %s/../lib, %s/../lib/heaptag or %s; set HEAPTAG_LIB",
+         SHIM_NAME, self, self, self, HT_SHIM_LIBDIR);
 }
 
 /* LD_PRELOAD with shim first, existing entries kept (not repeated). */

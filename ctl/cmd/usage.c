@@ -48,6 +48,11 @@ static const char usage_text[] =
     "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
+const char *ctl_usage_text(void)
+{
+    return usage_text;
+}
+
 void ctl_usage(FILE *out)
 {
     fputs(usage_text, out);
