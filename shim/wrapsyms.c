@@ -28,6 +28,7 @@ static int sym_section(const Elf64_Ehdr *e, uint64_t size, uint32_t type,
             continue;
         const Elf64_Shdr *s = &sh[sh[i].sh_link];
         if (sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset ||
+            (sh[i].sh_offset & 7) || /* Elf64_Sym is read in place */
             s->sh_offset > size || s->sh_size > size - s->sh_offset || s->sh_size == 0)
             continue;
         *sym = &sh[i];
@@ -49,11 +50,14 @@ static uint64_t collect(const char *base, const Elf64_Shdr *sym, const Elf64_Shd
         if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s[i].st_shndx == SHN_UNDEF ||
             s[i].st_size == 0 || s[i].st_name >= str->sh_size)
             continue;
+        uint64_t lo = s[i].st_value + bias, hi = lo + s[i].st_size;
+        if (lo < bias || hi < lo)
+            continue; /* wraps around: not a function of this module */
         const char *name = names + s[i].st_name;
         if (!memchr(name, '\0', str->sh_size - s[i].st_name) || !is_wrapper(name))
             continue;
         if (out)
-            out[k] = (struct span){ s[i].st_value + bias, s[i].st_value + s[i].st_size + bias };
+            out[k] = (struct span){ lo, hi };
         k++;
     }
     return k;
@@ -119,7 +123,7 @@ int ht_wrapsyms_build(const char *path, uint64_t bias, int (*is_wrapper)(const c
     const Elf64_Shdr *sym, *str;
     int rc = -1;
     if (memcmp(e->e_ident, ELFMAG, SELFMAG) != 0 || e->e_ident[EI_CLASS] != ELFCLASS64 ||
-        e->e_shentsize != sizeof(Elf64_Shdr) || e->e_shoff > size ||
+        e->e_shentsize != sizeof(Elf64_Shdr) || e->e_shoff > size || (e->e_shoff & 7) ||
         (uint64_t)e->e_shnum * sizeof(Elf64_Shdr) > size - e->e_shoff)
         goto done;
     if (!sym_section(e, size, SHT_SYMTAB, &sym, &str) &&
