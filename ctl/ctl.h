@@ -35,9 +35,15 @@ const char *ctl_usage_text(void);
 /* Prints the whole usage text to out. */
 void ctl_usage(FILE *out);
 
-/* "heaptag: <message>" and the usage on stderr, then exit 2. */
+/* The command being run ("mon"), for the pointer to its help; NULL before. */
+extern const char *ctl_cmd;
+
+/* "heaptag: <message>; see heaptag CMD --help" on stderr, then exit 2. */
 __attribute__((noreturn, format(printf, 1, 2)))
 void ctl_usage_error(const char *fmt, ...);
+
+/* -h, --help, /? or /h (GFlags' and PoolMon's spellings). */
+int ctl_is_help(const char *arg);
 
 /* For a subcommand's -h/--help: usage on stdout, exit 0. */
 __attribute__((noreturn))

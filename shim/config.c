@@ -6,10 +6,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conf_lines.h"
+#include "image_match.h"
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
@@ -44,7 +46,7 @@ static int parse_change(const char *s, size_t n, struct ht_flags_change *into)
 
 /* One line of a settings file; -1 when it is malformed. */
 static int apply_line(const struct ht_conf_line *l, struct conf_scope *sc,
-                      struct ht_config *cfg, const char *exe)
+                      struct ht_config *cfg, const struct ht_config_sources *src)
 {
     if (ht_conf_key_is(l, "flags"))
         return parse_change(l->val, l->val_len, &sc->flags);
@@ -56,7 +58,7 @@ static int apply_line(const struct ht_conf_line *l, struct conf_scope *sc,
         struct ht_flags_change probe = { 0, 0, 0, 0 };
         if (parse_change(chg, chg_len, &probe) != 0)
             return -1; /* malformed even when it is not ours */
-        if (ht_conf_image_matches(name, name_len, exe))
+        if (ht_image_matches(name, name_len, src->exe, src->argv0, src->env_path))
             sc->image = ht_flags_compose(&sc->image, &probe);
         return 0;
     }
@@ -94,7 +96,7 @@ static void warn_file(const char *path, const char *why)
 }
 
 static void load_file(const char *path, struct conf_scope *sc, struct ht_config *cfg,
-                      const char *exe)
+                      const struct ht_config_sources *src)
 {
     char buf[HT_CONF_MAX];
     const char *why = NULL;
@@ -112,7 +114,7 @@ static void load_file(const char *path, struct conf_scope *sc, struct ht_config 
     size_t pos = 0;
     unsigned bad_line = 0;
     while (ht_conf_next(buf, (size_t)len, &pos, &l))
-        if (apply_line(&l, sc, cfg, exe) != 0 && !bad_line)
+        if (apply_line(&l, sc, cfg, src) != 0 && !bad_line)
             bad_line = l.lineno;
     if (bad_line) {
         char why_line[48] = ": malformed setting at line ";
@@ -143,9 +145,9 @@ void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *
     struct conf_scope sys = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }, user = sys;
     config_defaults(cfg);
     if (src->system_path)
-        load_file(src->system_path, &sys, cfg, src->exe);
+        load_file(src->system_path, &sys, cfg, src);
     if (src->user_path)
-        load_file(src->user_path, &user, cfg, src->exe);
+        load_file(src->user_path, &user, cfg, src);
     uint32_t f = cfg->flags;
     f = ht_flags_apply(f, &sys.flags);
     f = ht_flags_apply(f, &user.flags);
@@ -187,11 +189,24 @@ static const char *user_path(char *buf, size_t cap)
     return buf;
 }
 
+/* argv[0] from /proc/self/cmdline (its first NUL-terminated string). */
+static void config_argv0(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+}
+
 void ht_config_load(struct ht_config *cfg)
 {
-    char exe[HT_PATH_MAX], upath[512];
+    char exe[HT_PATH_MAX], upath[512], argv0[HT_PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
+    config_argv0(argv0, sizeof argv0);
 
     /* ht_getenv is NULL for everything in a secure program: no user file, no
      * environment, no override of the system path. */
@@ -203,6 +218,8 @@ void ht_config_load(struct ht_config *cfg)
     src.exe = exe;
     src.env_flags = ht_getenv("HEAPTAG_FLAGS");
     src.env_tracedb = ht_getenv("HEAPTAG_TRACEDB");
+    src.argv0 = argv0;
+    src.env_path = ht_getenv("PATH");
     ht_config_load_from(cfg, &src);
 
     const char *s = ht_getenv("HEAPTAG_KEEP");

@@ -43,6 +43,8 @@ struct ht_config_sources {
     const char *exe;
     const char *env_flags;
     const char *env_tracedb;
+    const char *argv0;       /* as the program was invoked, for image entries; may be NULL */
+    const char *env_path;    /* PATH, for image entries naming a program; may be NULL */
 };
 HT_HIDDEN void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *src);
 

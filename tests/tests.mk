@@ -42,6 +42,12 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# And statically linked: heaptag run must refuse it (no loader to preload into).
+PROG_BIN += $(BUILD)/tests/progs/patterns_static
+$(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -static -Iinclude -o $@ $< -lpthread
+
 # Linked against the shim rather than preloaded: the setuid test needs the
 # shim inside a program the dynamic loader will not preload into.
 $(BUILD)/tests/progs/linked_selfseg: tests/progs/linked_selfseg.c $(BUILD)/libheaptag.so

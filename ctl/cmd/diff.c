@@ -14,6 +14,7 @@
 #include "util/xsort.h"
 #include "ctl.h"
 #include "dump/format.h"
+#include "util/text_safe.h"
 
 struct diff_stack {
     uint64_t id;
@@ -70,7 +71,11 @@ static void diff_read(const char *path, struct diff_dump *d)
             d->v[d->n] = s;
             cur = &d->v[d->n++];
         } else if (cur && strncmp(line, "  #", 3) == 0) {
-            add_frame(cur, line, (size_t)len);
+            /* a dump is outside input: its frames are shown printable */
+            line[strcspn(line, "\n")] = '\0';
+            const char *safe = text_safe_str(line);
+            add_frame(cur, safe, strlen(safe));
+            add_frame(cur, "\n", 1);
         } else {
             cur = NULL;
         }
@@ -122,7 +127,7 @@ static int by_growth(const void *a, const void *b)
 
 int cmd_diff(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+    if (argc == 2 && ctl_is_help(argv[1]))
         ctl_help();
     if (argc != 3)
         ctl_usage_error("diff: needs two dump files, OLD and NEW");

@@ -177,7 +177,7 @@ int cmd_dump(int argc, char **argv)
 {
     pid_t pid = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        if (ctl_is_help(argv[i]))
             ctl_help();
         if (!strcmp(argv[i], "-p") && i + 1 < argc) {
             char *end;

@@ -109,6 +109,7 @@ int cmd_export(int argc, char **argv)
         { "top", required_argument, NULL, 'T' },
         { "by", required_argument, NULL, 'B' },
         { "output", required_argument, NULL, 'o' },
+        { "all", no_argument, NULL, 'A' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -117,6 +118,7 @@ int cmd_export(int argc, char **argv)
     struct prom_opts o = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG };
     const char *file = NULL;
     int prometheus = 0, c;
+    unsigned flags = 0;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:p:o:h", longopts, NULL)) != -1) {
@@ -126,6 +128,7 @@ int cmd_export(int argc, char **argv)
         case 'T': o.top = prom_parse_top("export", optarg); break;
         case 'B': o.by = prom_parse_by("export", optarg); break;
         case 'o': file = optarg; break;
+        case 'A': flags |= PROM_ALL; break;
         case 'h': ctl_help();
         case ':': ctl_usage_error("export: %s needs a value", argv[optind - 1]);
         default: ctl_usage_error("export: unknown option '%s'", argv[optind - 1]);
@@ -140,13 +143,17 @@ int cmd_export(int argc, char **argv)
 
     struct prom_set set;
     const char *dir = segread_dir();
-    if (prom_collect(dir, pids, n_pids, &set, n_pids ? export_report : export_report_all) != 0)
+    if (prom_collect(dir, pids, n_pids, flags, &o, &set,
+                     n_pids ? export_report : export_report_all) != 0)
         err(1, "%s", dir);
 
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
-    if (!mem || prom_write(mem, set.snaps, set.n, &o, set.skipped) != 0 || fclose(mem) != 0)
+    if (!mem)
+        err(1, "export");
+    prom_write_procs(mem, set.procs, set.n, &o, set.skipped);
+    if (fclose(mem) != 0)
         err(1, "export");
     prom_set_free(&set);
 

@@ -17,6 +17,8 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "flags/live_flags.h"
+#include "segment/reader.h"
+#include "util/text_safe.h"
 
 enum scope { SCOPE_NONE, SCOPE_PERSISTENT, SCOPE_IMAGE, SCOPE_PID };
 
@@ -76,12 +78,37 @@ static long parse_tracedb(const char *s)
     return v;
 }
 
+/* A relative image path ("./app", "bin/app") as an absolute one: its
+ * directory resolved, its last part kept (a link stays a link, which the
+ * shim follows when it matches). A bare name stays a name. */
+static const char *absolute_image(const char *image)
+{
+    static char abs[PATH_MAX];
+    if (image[0] == '/' || !strchr(image, '/'))
+        return image;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", image);
+    char *slash = strrchr(dir, '/');
+    const char *base = image + (slash - dir) + 1;
+    *slash = '\0';
+    char *real = realpath(dir[0] ? dir : "/", NULL);
+    if (!real)
+        ctl_usage_error("flags: image '%s': %s: %s", image, dir, strerror(errno));
+    if (!*base)
+        ctl_usage_error("flags: image '%s' names a directory", image);
+    if ((size_t)snprintf(abs, sizeof abs, "%s/%s", strcmp(real, "/") ? real : "", base) >=
+        sizeof abs)
+        ctl_usage_error("flags: image '%s': path too long", image);
+    free(real);
+    return abs;
+}
+
 static void parse_args(int argc, char **argv, struct flags_args *fa)
 {
     memset(fa, 0, sizeof *fa);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "/?"))
+        if (ctl_is_help(a))
             ctl_help();
         else if (opt_is(a, "r"))
             set_scope(fa, SCOPE_PERSISTENT, a);
@@ -91,6 +118,7 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
             if (!*fa->image || strpbrk(fa->image, " \t\n#"))
                 ctl_usage_error("flags: image '%s' must be a name or path without blanks or '#'",
                                 fa->image);
+            fa->image = absolute_image(fa->image);
         } else if (opt_is(a, "p") || opt_is(a, "k")) {
             set_scope(fa, SCOPE_PID, a);
             fa->pid = parse_pid(opt_value(argc, argv, &i));
@@ -119,7 +147,7 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
 
 static void print_block(const char *title, uint32_t word, uint32_t tracedb)
 {
-    printf("%s: %08x\n", title, word);
+    printf("%s: %08x\n", text_safe_str(title), word); /* may name an image or exe */
     for (size_t i = 0; i < sizeof all_bits / sizeof all_bits[0]; i++)
         if (word & all_bits[i])
             printf("    %s - %s\n", ht_flag_abbr(all_bits[i]), ht_flag_text(all_bits[i]));
@@ -169,9 +197,68 @@ static void show_image(const struct persistent *p, const char *image)
     print_block(title, image_word(p, image), 0);
 }
 
-/* `heaptag flags` alone: every scope that says something. */
+/* One line on what a settings file says, before the combined word. */
+static void show_file(const char *what, const struct conf_file *f, int have)
+{
+    char text[128];
+    if (!have) {
+        printf("%s settings file: none (set HOME or XDG_CONFIG_HOME)\n", what);
+        return;
+    }
+    printf("%s settings file %s: ", what, f->path);
+    if (!f->exists) {
+        printf("not present\n");
+        return;
+    }
+    const char *sep = "";
+    if (f->has_flags) {
+        ht_flags_format(&f->flags, text, sizeof text);
+        printf("flags %s", text[0] ? text : "(none)");
+        sep = ", ";
+    }
+    if (f->tracedb_mb) {
+        printf("%stracedb %u MB", sep, f->tracedb_mb);
+        sep = ", ";
+    }
+    if (f->n_images) {
+        printf("%s%zu image entr%s", sep, f->n_images, f->n_images == 1 ? "y" : "ies");
+        sep = ", ";
+    }
+    printf("%s\n", *sep ? "" : "no flags set");
+}
+
+/* Each live tagged process this user may read, with its flags word now. */
+static void show_live(void)
+{
+    struct segread_entry *v;
+    size_t n, shown = 0;
+    const char *dir = segread_dir();
+    if (segread_list(dir, &v, &n) != 0)
+        n = 0, v = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct segread_snap snap;
+        const char *why;
+        if (segread_open(dir, v[i].name, &snap, &why) != SEGREAD_OK)
+            continue;
+        if (snap.state == SEGREAD_LIVE) {
+            char title[HT_PATH_MAX + 96];
+            snprintf(title, sizeof title, "Current settings of running process %d (%s) are",
+                     (int)snap.pid, snap.exe[0] ? snap.exe : "?");
+            print_block(title, snap.flags & HT_FLAG_ALL, 0);
+            shown++;
+        }
+        segread_close(&snap);
+    }
+    free(v);
+    if (!shown)
+        printf("No running tagged process in %s.\n", dir);
+}
+
+/* `heaptag flags` alone: every scope, in the order a program reads them. */
 static void show_all(const struct persistent *p)
 {
+    show_file("System", &p->sys, 1);
+    show_file("User", &p->user, p->have_user);
     print_block("Current persistent settings are", persistent_word(p), persistent_tracedb(p));
     const struct conf_file *files[2] = { &p->sys, &p->user };
     for (int f = 0; f < 2; f++)
@@ -193,7 +280,10 @@ static void show_all(const struct persistent *p)
                         ht_flags_apply(persistent_word(p), &c), 0);
         else
             warnx("HEAPTAG_FLAGS: unknown flag '%.*s'; programs ignore it", (int)bad_len, bad);
+    } else {
+        printf("Environment (HEAPTAG_FLAGS): not set\n");
     }
+    show_live();
 }
 
 /* The file a persistent or image change goes to. */

@@ -50,7 +50,7 @@ static int gc_unchanged(int dfd, const char *name, const struct stat *seen)
 int cmd_gc(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        if (ctl_is_help(argv[i]))
             ctl_help();
         ctl_usage_error("gc: unexpected argument '%s'", argv[i]);
     }

@@ -28,7 +28,7 @@ static void ls_print(const struct segread_snap *s)
 int cmd_ls(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        if (ctl_is_help(argv[i]))
             ctl_help();
         ctl_usage_error("ls: unexpected argument '%s'", argv[i]);
     }
@@ -48,6 +48,10 @@ int cmd_ls(int argc, char **argv)
             out_flush(); /* keep stdout and stderr in order on a terminal */
             warnx("%s: skipped: %s", s.path, why);
         }
+        if (rc == SEGREAD_FORGED) /* planted by another user: shown, never read */
+            printf("%7d %-6s %14s %8s %7s %7s %s (file of uid %u, process of uid %u)\n",
+                   (int)s.pid, "forged", "-", "-", "-", "-", s.exe[0] ? s.exe : "?",
+                   (unsigned)s.uid, (unsigned)s.proc_uid);
         if (rc != SEGREAD_OK)
             continue;
         ls_print(&s);

@@ -20,6 +20,8 @@
 #include "mon/render.h"
 #include "mon/screen.h"
 #include "util/out.h"
+#include "util/preload.h"
+#include "util/text_safe.h"
 #include "mon/tag_desc.h"
 
 #define MON_MAX_WARNED 256
@@ -50,9 +52,12 @@ static size_t mon_problems(const struct mon_model *m, int with_pids, int first)
         }
         if (with_pids && first) {
             out_flush();
-            if (p->status == MON_PROC_GONE && !strcmp(p->why, "not tagged"))
-                errx(1, "Query heap tags failed: PID %d is not tagged; start it with heaptag run",
-                     (int)p->pid);
+            if (p->status == MON_PROC_GONE && !strcmp(p->why, "not tagged")) {
+                char why[PATH_MAX + 256];
+                preload_why_no_segment(p->pid, m->cfg.dir, why, sizeof why);
+                errx(1, "Query heap tags failed: PID %d has no segment in %s: %s", (int)p->pid,
+                     m->cfg.dir, text_safe_str(why)); /* may name its exe */
+            }
             errx(1, "Query heap tags failed: PID %d: %s: %s", (int)p->pid, p->name, p->why);
         }
         if (p->status == MON_PROC_GONE && !with_pids)
@@ -140,8 +145,11 @@ int cmd_mon(int argc, char **argv)
     struct mon_model m;
     struct tag_desc *desc = NULL;
     mon_opts_parse(&o, argc, argv);
-    if (o.tag_file && !(desc = tag_desc_load(o.tag_file)))
+    if (o.tag_file && !(desc = tag_desc_load(o.tag_file))) {
+        if (errno == EINVAL)
+            errx(1, "%s: not a regular file", o.tag_file);
         err(1, "%s", o.tag_file);
+    }
 
     int screen = !o.snap_file && !o.format_set && !o.count && isatty(STDOUT_FILENO);
     struct mon_cfg cfg = {
@@ -150,6 +158,8 @@ int cmd_mon(int argc, char **argv)
         .n_pids = o.n_pids,
         .by = o.by,
         .split = screen ? o.split : 1, /* logs keep a block per process */
+        /* the screen without -p watches live processes; logs keep every one */
+        .live_only = screen && !o.all && !o.n_pids,
         .desc = desc,
     };
     o.view.pid_first = !screen;
@@ -157,8 +167,13 @@ int cmd_mon(int argc, char **argv)
     int rc;
     if (o.snap_file)
         rc = mon_snapshot_file(&o, &m);
-    else if (screen)
+    else if (screen) {
+        if (o.n_pids) { /* a pid without a segment: say why before the screen starts */
+            mon_model_refresh(&m);
+            mon_problems(&m, 1, 1);
+        }
         rc = mon_screen_run(&o, &m);
+    }
     else
         rc = mon_log(&o, &m);
     mon_model_fini(&m);

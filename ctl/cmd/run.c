@@ -1,7 +1,9 @@
 /*
- * cmd/run.c - `heaptag run [+FLAGS ...] [--] CMD [ARGS]`: checks the flags,
- * puts the shim first in LD_PRELOAD and execs CMD, which keeps our pid and
- * gives its exit status as ours. Nothing is forked and nothing left behind.
+ * cmd/run.c - `heaptag run [+FLAGS ...] [--anyway] [--] CMD [ARGS]`: checks
+ * the flags, adds them after those of HEAPTAG_FLAGS, puts the shim first in
+ * LD_PRELOAD and execs CMD, which keeps our pid and gives its exit status as
+ * ours. A program the loader will not preload into (static, setuid) is named
+ * before it starts. Nothing is forked and nothing left behind.
  */
 #include <err.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 
 #include "ctl.h"
 #include "flags_parse.h"
+#include "util/preload.h"
 
 #define SHIM_NAME "libheaptag.so"
 
@@ -96,6 +99,28 @@ static void run_set_preload(const char *shim)
     free(v);
 }
 
+/* CMD as execvp finds it: a path as given, else the first executable in PATH. */
+static int run_resolve(const char *cmd, char *out, size_t cap)
+{
+    if (strchr(cmd, '/')) {
+        snprintf(out, cap, "%s", cmd);
+        return access(out, X_OK);
+    }
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;;) {
+        size_t len = strcspn(p, ":");
+        struct stat st;
+        snprintf(out, cap, "%.*s%s%s", (int)len, p, len ? "/" : "", cmd);
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+            return 0;
+        if (!p[len])
+            return -1;
+        p += len + 1;
+    }
+}
+
 static int is_flag_arg(const char *a)
 {
     return a[0] == '+' || (a[0] == '-' && strcmp(a, "--") != 0);
@@ -105,37 +130,62 @@ int cmd_run(int argc, char **argv)
 {
     struct ht_flags_change chg = { 0 };
     size_t joined_len = 0;
-    int i;
+    int i, anyway = 0;
 
+    if (argc > 1 && ctl_is_help(argv[1]))
+        ctl_help();
     for (i = 1; i < argc && is_flag_arg(argv[i]); i++) {
         const char *bad;
         size_t bad_len;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+        if (ctl_is_help(argv[i]))
             ctl_help();
+        if (!strcmp(argv[i], "--anyway")) {
+            anyway = 1;
+            continue;
+        }
         if (ht_flags_parse(argv[i], strlen(argv[i]), &chg, &bad, &bad_len) != 0)
-            errx(2, "run: unknown flag '%.*s' in '%s' (known: ptg ust htc hfc hpc htd)",
-                 (int)bad_len, bad, argv[i]);
+            ctl_usage_error("run: unknown flag '%.*s' in '%s' (known: ptg ust htc hfc hpc htd)",
+                            (int)bad_len, bad, argv[i]);
         joined_len += strlen(argv[i]);
     }
-    int nflags = i - 1;
+    int last_flag = i - 1;
     if (i < argc && !strcmp(argv[i], "--"))
         i++;
     if (i >= argc)
         ctl_usage_error("run: no command given");
 
-    /* Every flag argument starts with a sign, so concatenating them parses the
-     * same as parsing them one by one. */
-    char *flags = malloc(joined_len + sizeof "+ptg");
+    /* The flags compose: settings files, then HEAPTAG_FLAGS, then ours, later
+     * ones winning (the shim reads them in that order). Every flag argument
+     * starts with a sign, so appending them parses as applying them in turn. */
+    const char *env = getenv("HEAPTAG_FLAGS");
+    if (env && *env) {
+        struct ht_flags_change probe = { 0 };
+        const char *bad;
+        size_t bad_len;
+        if (ht_flags_parse(env, strlen(env), &probe, &bad, &bad_len) != 0)
+            ctl_usage_error("run: HEAPTAG_FLAGS has an unknown flag '%.*s'", (int)bad_len, bad);
+    } else {
+        env = "";
+    }
+    char *flags = malloc(strlen(env) + joined_len + 1);
     if (!flags)
         err(1, "malloc");
-    flags[0] = '\0';
-    for (int k = 1; k <= nflags; k++)
-        strcat(flags, argv[k]);
-    if (!nflags)
-        strcpy(flags, "+ptg");
+    strcpy(flags, env);
+    for (int k = 1; k <= last_flag; k++)
+        if (strcmp(argv[k], "--anyway") != 0)
+            strcat(flags, argv[k]);
+
+    char path[PATH_MAX];
+    const char *why = run_resolve(argv[i], path, sizeof path) == 0 ? preload_blocker(path)
+                                                                     : NULL;
+    if (why && !anyway)
+        errx(1, "%s %s; it would run untagged (--anyway runs it so)", path, why);
+    if (why)
+        warnx("%s %s; running it untagged", path, why);
 
     char *shim = run_find_shim();
-    if (setenv("HEAPTAG_FLAGS", flags, 1) != 0 || setenv("HEAPTAG_KEEP", "1", 0) != 0)
+    if ((flags[0] && setenv("HEAPTAG_FLAGS", flags, 1) != 0) ||
+        setenv("HEAPTAG_KEEP", "1", 0) != 0)
         err(1, "setenv");
     run_set_preload(shim);
     free(flags);

@@ -1,11 +1,13 @@
 /*
  * cmd/serve.c - `heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID...]
- * [--top N] [--by tag|site]`: answers GET /metrics with the exposition of
- * `heaptag export --prometheus`, read afresh for every scrape. Binds to
+ * [--top N] [--by tag|site] [--all]`: answers GET /metrics with the exposition
+ * of `heaptag export --prometheus`, read afresh for every scrape; keeps
+ * nothing between scrapes. Binds to
  * loopback unless told otherwise; shows only segments its user may read.
  */
 #include <err.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ struct serve_ctx {
     pid_t pids[PROM_MAX_PIDS];
     size_t n_pids;
     struct prom_opts opts;
+    unsigned flags; /* PROM_ALL */
     const char *dir;
 };
 
@@ -36,13 +39,18 @@ static void serve_metrics(const struct serve_ctx *ctx, struct http_response *res
     size_t len = 0;
     res->status = 500;
     /* a pid that went away is just absent from this scrape: nothing to report */
-    if (prom_collect(ctx->dir, ctx->pids, ctx->n_pids, &set, NULL) != 0)
+    if (prom_collect(ctx->dir, ctx->pids, ctx->n_pids, ctx->flags, &ctx->opts, &set, NULL) != 0)
         return;
     FILE *mem = open_memstream(&buf, &len);
-    int ok = mem && prom_write(mem, set.snaps, set.n, &ctx->opts, set.skipped) == 0;
+    int ok = mem != NULL;
+    if (mem)
+        prom_write_procs(mem, set.procs, set.n, &ctx->opts, set.skipped);
     if (mem && fclose(mem) != 0)
         ok = 0;
     prom_set_free(&set);
+    /* nothing is kept from one scrape to the next: give the snapshots' memory
+     * back now, so what serve holds between scrapes stays that of an idle server */
+    malloc_trim(0);
     if (!ok) {
         free(buf);
         return;
@@ -75,6 +83,7 @@ int cmd_serve(int argc, char **argv)
         { "allow-remote", no_argument, NULL, 'R' },
         { "top", required_argument, NULL, 'T' },
         { "by", required_argument, NULL, 'B' },
+        { "all", no_argument, NULL, 'A' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -90,6 +99,7 @@ int cmd_serve(int argc, char **argv)
         case 'p': prom_parse_pids("serve", optarg, ctx.pids, &ctx.n_pids); break;
         case 'T': ctx.opts.top = prom_parse_top("serve", optarg); break;
         case 'B': ctx.opts.by = prom_parse_by("serve", optarg); break;
+        case 'A': ctx.flags |= PROM_ALL; break;
         case 'h': ctl_help();
         case ':': ctl_usage_error("serve: %s needs a value", argv[optind - 1]);
         default: ctl_usage_error("serve: unknown option '%s'", argv[optind - 1]);

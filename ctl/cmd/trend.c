@@ -46,7 +46,7 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
         err(1, "malloc");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+        if (ctl_is_help(a))
             ctl_help();
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
             o->verbose = 1;

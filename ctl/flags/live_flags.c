@@ -3,7 +3,8 @@
  * segment is found and validated by the reader first; then the same file
  * (same device and inode, opened without following links) is mapped for one
  * page and the word is changed with a compare-and-swap, so a concurrent
- * change is never lost and nothing but the word is ever written.
+ * change is never lost and nothing but the word is ever written. A segment
+ * whose owner is not the process's (planted by another user) is never written.
  */
 #include "flags/live_flags.h"
 
@@ -22,6 +23,10 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
     struct segread_snap snap;
     const char *why;
     int rc = segread_open_pid(segread_dir(), pid, &snap, &why);
+    if (rc == SEGREAD_FORGED)
+        errx(1, "process %d: %s is forged (its file belongs to uid %u, the process to uid %u): "
+             "not trusted, not written", (int)pid, snap.path, (unsigned)snap.uid,
+             (unsigned)snap.proc_uid);
     if (rc != SEGREAD_OK)
         errx(1, "process %d: %s (start it with `heaptag run`)", (int)pid, why);
     segread_close(&snap);
@@ -38,6 +43,7 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
         err(1, "%s", snap.path);
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_dev != snap.dev || st.st_ino != snap.ino ||
+        st.st_uid != snap.uid || /* the owner the reader trusted */
         (uint64_t)st.st_size < sizeof(struct ht_seg_header))
         errx(1, "%s: changed while being read", snap.path);
     struct ht_seg_header *h = mmap(NULL, sizeof *h, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -51,6 +57,17 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
         errx(1, "%s: no longer the live segment of process %d", snap.path, (int)pid);
     }
     uint32_t old = __atomic_load_n(&h->flags, __ATOMIC_RELAXED), want;
+    /* ust records into the stack table, which exists only when the process
+     * started with ust or a tracedb size: refuse rather than record nothing */
+    uint32_t capacity = __atomic_load_n(&h->stack_capacity, __ATOMIC_RELAXED);
+    if ((ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ust) && !(old & HT_FLAG_ust) &&
+        capacity == 0) {
+        munmap(h, sizeof *h);
+        errx(1, "process %d: cannot turn on ust: it started without ust, so it has no stack "
+             "trace database to record into; start it with +ust, or with a size "
+             "(HEAPTAG_TRACEDB=MB or heaptag flags -r --tracedb MB) to allow ust later",
+             (int)pid);
+    }
     do {
         /* keep bits that are not ours to change (none today) */
         want = (ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ALL) | (old & ~HT_FLAG_ALL);

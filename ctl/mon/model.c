@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
+#include "mon/columns.h"
 #include "mon/tag_desc.h"
 
 /* Signed sums of counters a damaged segment may have made huge: wrap as the
@@ -63,7 +65,7 @@ struct mon_row_memo {
     unsigned gen;
     uint32_t kind;
     uint64_t site;
-    char     tag[HT_TAG_MAX];
+    char     tag[SEGREAD_TAG_MAX];
 };
 
 struct mon_memo {
@@ -291,6 +293,10 @@ static void model_take(struct mon_model *m, struct mon_proc *p, const struct seg
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)
         p->rss = p->rss_peak = 0;
+    if (m->cfg.live_only && s->state != SEGREAD_LIVE) {
+        p->hidden = 1; /* listed (the header counts it), never summed */
+        return;
+    }
     struct mon_memo *memo = model_memo(m, s, p->seq);
     for (size_t i = 0; i < s->n_rows; i++) {
         const struct segread_row *r = &s->rows[i];
@@ -315,7 +321,7 @@ static void model_read(struct mon_model *m, struct mon_proc *p, int rc, struct s
         segread_close(s);
         return;
     }
-    p->status = rc == SEGREAD_DAMAGED ? MON_PROC_DAMAGED : MON_PROC_GONE;
+    p->status = rc == SEGREAD_DAMAGED || rc == SEGREAD_FORGED ? MON_PROC_DAMAGED : MON_PROC_GONE;
     p->why = why;
 }
 
@@ -386,6 +392,15 @@ void mon_model_refresh(struct mon_model *m)
     }
     model_settle(m);
     m->refreshes++;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    m->refreshed_at = (double)now.tv_sec + now.tv_nsec / 1e9;
+}
+
+int mon_proc_shown(const struct mon_model *m, const struct mon_proc *p)
+{
+    (void)m;
+    return !p->hidden;
 }
 
 uint64_t mon_per_alloc(const struct mon_line *l)
@@ -396,31 +411,16 @@ uint64_t mon_per_alloc(const struct mon_line *l)
 static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
 static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
 
-/* Ascending comparison of the sort field; the caller makes numbers descend. */
-static int model_field_cmp(const struct mon_line *a, const struct mon_line *b,
-                           const struct mon_view_cfg *v)
-{
-    switch (v->sort) {
-    case MON_SORT_BYTES:
-        return v->by_change ? cmp_i64(a->d_bytes, b->d_bytes) : cmp_u64(a->bytes, b->bytes);
-    case MON_SORT_ALLOCS:
-        return v->by_change ? cmp_i64(a->d_allocs, b->d_allocs) : cmp_u64(a->allocs, b->allocs);
-    case MON_SORT_FREES:
-        return v->by_change ? cmp_i64(a->d_frees, b->d_frees) : cmp_u64(a->frees, b->frees);
-    case MON_SORT_DIFF:
-        return v->by_change ? cmp_i64(a->d_diff, b->d_diff) : cmp_i64(a->diff, b->diff);
-    case MON_SORT_PER_ALLOC:
-        return cmp_u64(mon_per_alloc(a), mon_per_alloc(b));
-    case MON_SORT_TAG:
-        return 0;
-    }
-    return 0;
-}
+struct model_sort {
+    const struct mon_view_cfg *v;
+    const struct mon_col *col; /* the column v->sort names */
+};
 
 static int model_cmp(const void *pa, const void *pb, void *arg)
 {
     const struct mon_line *a = *(struct mon_line *const *)pa, *b = *(struct mon_line *const *)pb;
-    const struct mon_view_cfg *v = arg;
+    const struct model_sort *ms = arg;
+    const struct mon_view_cfg *v = ms->v;
     int c;
     if (v->pid_first) {
         c = cmp_i64(a->key.pid, b->key.pid);
@@ -429,7 +429,7 @@ static int model_cmp(const void *pa, const void *pb, void *arg)
         if (c)
             return c;
     }
-    c = -model_field_cmp(a, b, v); /* numbers: largest first */
+    c = -mon_col_cmp(ms->col, a, b, v->by_change); /* numbers: largest first */
     if (c == 0)
         c = strcmp(a->key.label, b->key.label);
     if (v->reverse)
@@ -489,8 +489,9 @@ void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v)
         t->d_diff = wrap_add(t->d_diff, l->d_diff);
     }
     t->lines = m->n_view;
+    struct model_sort ms = { v, mon_col_sorted(v->sort) };
     if (m->n_view > 1) /* an empty view may be NULL */
-        qsort_r(m->view, m->n_view, sizeof *m->view, model_cmp, (void *)v);
+        qsort_r(m->view, m->n_view, sizeof *m->view, model_cmp, &ms);
 }
 
 const char *mon_by_name(enum mon_by by)

@@ -71,6 +71,7 @@ struct mon_proc {
     uint64_t rss, rss_peak;          /* 0 when not live or not readable */
     uint64_t bytes;                  /* live tagged bytes */
     size_t   rows;                   /* rows with allocations */
+    int      hidden;                 /* not live and the view shows live ones only */
 };
 
 struct mon_cfg {
@@ -79,6 +80,7 @@ struct mon_cfg {
     size_t   n_pids;
     enum mon_by by;
     int      split;      /* one line per process instead of sums */
+    int      live_only;  /* exited and dead segments are listed, not summed */
     const struct tag_desc *desc;
 };
 
@@ -105,6 +107,7 @@ struct mon_model {
     struct mon_line *map;    /* uthash, by key */
     unsigned gen;
     unsigned refreshes;
+    double   refreshed_at;   /* wall clock of the last refresh, seconds */
     struct mon_proc *procs;  /* this refresh's segments, good and bad */
     size_t   n_procs, cap_procs;
     struct sym_cache *sym;
@@ -127,6 +130,9 @@ void mon_model_refresh(struct mon_model *m);
 
 /* Builds m->view and m->totals from the current lines. */
 void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v);
+
+/* Whether the lines of p are in the model (not hidden by live_only). */
+int mon_proc_shown(const struct mon_model *m, const struct mon_proc *p);
 
 /* Per Alloc: bytes allocated per allocation over the run (0 without allocs). */
 uint64_t mon_per_alloc(const struct mon_line *l);

@@ -4,6 +4,7 @@
  */
 #include "mon/opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "mon/columns.h"
 
 #define MON_MAX_INTERVAL 31536000.0 /* a year */
 
@@ -58,22 +60,22 @@ static int mon_letter(struct mon_opts *o, const char *a)
 {
     if ((a[0] != '-' && a[0] != '/') || !a[1] || a[2])
         return 0;
+    /* the sort letters come from the column table; PoolMon's are upper case too */
+    int sort = a[0] == '/' || islower((unsigned char)a[1]) ? mon_col_sort_key(a[1]) : -1;
+    if (sort >= 0) {
+        o->view.sort = (enum mon_sort)sort;
+        return 1;
+    }
     switch (a[1]) {
-    case 'b': o->view.sort = MON_SORT_BYTES; return 1;
-    case 'a': o->view.sort = MON_SORT_ALLOCS; return 1;
-    case 'f': o->view.sort = MON_SORT_FREES; return 1;
-    case 'd': o->view.sort = MON_SORT_DIFF; return 1;
-    case 't': o->view.sort = MON_SORT_TAG; return 1;
-    case 'm': o->view.sort = MON_SORT_PER_ALLOC; return 1;
     case '(': case ')': o->view.by_change = 1; return 1;
     case 'e': o->totals = 1; return 1;
     case 'l': o->no_highlight = 1; return 1;
     }
-    if (a[0] == '/' && a[1] == 'p') { /* PoolMon's /p: one step of the Type filter */
+    if (a[0] == '/' && (a[1] == 'p' || a[1] == 'P')) { /* PoolMon's /p: one step of the Type filter */
         o->view.type = (enum mon_type)((o->view.type + 1) % MON_TYPE_COUNT);
         return 1;
     }
-    if (a[0] == '/' && a[1] == 'n') {
+    if (a[0] == '/' && (a[1] == 'n' || a[1] == 'N')) {
         o->snap_file = "poolsnap.log";
         return 1;
     }
@@ -113,14 +115,10 @@ static void mon_pattern(const char **list, size_t *n, const char *pat, const cha
 
 static void mon_format_arg(struct mon_opts *o, const char *f)
 {
-    if (!strcmp(f, "table"))
-        o->format = MON_FORMAT_TABLE;
-    else if (!strcmp(f, "csv"))
-        o->format = MON_FORMAT_CSV;
-    else if (!strcmp(f, "json"))
-        o->format = MON_FORMAT_JSON;
-    else
+    int format = mon_format_parse(f);
+    if (format < 0)
         ctl_usage_error("mon: unknown format '%s' (table, csv or json)", f);
+    o->format = (enum mon_format)format;
     o->format_set = 1;
 }
 
@@ -132,7 +130,7 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
         const char *a = argv[i];
         if (mon_letter(o, a))
             continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "/?"))
+        if (ctl_is_help(a))
             ctl_help();
         else if (!strncmp(a, "/i", 2))
             mon_pattern(o->view.include, &o->view.n_include, a + 2, "include");
@@ -166,8 +164,12 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
             o->by = (enum mon_by)by;
         } else if (!strcmp(a, "--split"))
             o->split = 1;
+        else if (!strcmp(a, "--all"))
+            o->all = 1;
+        else if (a[0] == '-' || a[0] == '/')
+            ctl_usage_error("mon: unknown option %s", a);
         else
-            ctl_usage_error("mon: unknown option '%s'", a);
+            ctl_usage_error("mon: unexpected argument '%s'", a);
     }
     if (o->snap_file && !*o->snap_file)
         ctl_usage_error("mon: -N needs a file name");

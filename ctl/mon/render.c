@@ -1,92 +1,148 @@
 /*
  * mon/render.c - the PoolMon table, CSV and JSON Lines for one snapshot of
- * the model's view. All numbers are printed as integers so the output is
- * byte-stable and easy to parse; every string goes through an escaper. Reads
- * the model, never changes it.
+ * the model's view, each a struct mon_renderer over the column table. All
+ * numbers are printed as integers so the output is byte-stable and easy to
+ * parse; every string goes through an escaper, and table cells are padded by
+ * display width. Reads the model, never changes it.
  */
 #include "mon/render.h"
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/fmt.h"
-#include "sym/site_name.h"
-#include "trend/live.h"
+#include "util/text_safe.h"
+#include "util/width.h"
+
+static void render_ctx(struct mon_render_ctx *c, FILE *out, int with_desc)
+{
+    c->out = out;
+    c->with_desc = with_desc;
+    c->n_rec = mon_col_records(c->rec, MON_COL_COUNT, with_desc);
+}
+
+static int table_has(const struct mon_col *col, int with_desc)
+{
+    return (col->where & MON_IN_TABLE) && (with_desc || !(col->where & MON_IF_DESC));
+}
+
+/* ---- table ------------------------------------------------------------ */
+
+static void table_block(const struct mon_render_ctx *c, const struct mon_proc *p, const char *ts)
+{
+    fprintf(c->out, "# %s pid %d exe %s\n", ts, (int)p->pid, text_safe_str(p->exe));
+    for (size_t i = 0; i < MON_COL_COUNT; i++) {
+        const struct mon_col *col = &mon_cols[i];
+        if (!table_has(col, c->with_desc))
+            continue;
+        fprintf(c->out, "%*s", col->sep, "");
+        if (col->width)
+            fmt_put_cols(c->out, col->header, (size_t)col->width, col->val != MON_VAL_TEXT);
+        else
+            fputs(col->header, c->out);
+    }
+    fputc('\n', c->out);
+}
+
+static void table_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
+{
+    char buf[MON_DETAIL_MAX + 64], fit[4 * MON_DETAIL_MAX];
+    for (size_t i = 0; i < MON_COL_COUNT; i++) {
+        const struct mon_col *col = &mon_cols[i];
+        if (!table_has(col, c->with_desc))
+            continue;
+        fprintf(c->out, "%*s", col->sep, "");
+        if (col->val != MON_VAL_TEXT) {
+            uint64_t v = col->num(cell->l);
+            if (col->val == MON_VAL_I64)
+                fprintf(c->out, "%*" PRId64, col->width, (int64_t)v);
+            else
+                fprintf(c->out, "%*" PRIu64, col->width, v);
+            continue;
+        }
+        const char *s = col->text(cell, buf, sizeof buf);
+        s = s ? text_safe_str(s) : "-"; /* a name a tagged program chose: printable only */
+        if (!col->width) {
+            fputs(s, c->out);
+            continue;
+        }
+        fmt_fit_cols(fit, sizeof fit, (size_t)col->width, s);
+        fmt_put_cols(c->out, fit, (size_t)col->width, 0);
+    }
+    fputc('\n', c->out);
+}
+
+static void table_block_end(const struct mon_render_ctx *c)
+{
+    fputc('\n', c->out);
+}
+
+/* ---- CSV -------------------------------------------------------------- */
+
+static void csv_header(const struct mon_render_ctx *c)
+{
+    for (size_t i = 0; i < c->n_rec; i++)
+        fprintf(c->out, "%s%s", i ? "," : "", mon_cols[c->rec[i]].name);
+    fputc('\n', c->out);
+}
+
+/* One record field: numbers as integers, text through the format's escaper. */
+static void record_value(const struct mon_render_ctx *c, const struct mon_col *col,
+                         const struct mon_cell *cell, int (*text_out)(FILE *, const char *))
+{
+    char buf[MON_DETAIL_MAX + 64];
+    if (col->val == MON_VAL_I64) {
+        fprintf(c->out, "%" PRId64, (int64_t)col->num(cell->l));
+    } else if (col->val == MON_VAL_U64) {
+        fprintf(c->out, "%" PRIu64, col->num(cell->l));
+    } else {
+        const char *s = col->text(cell, buf, sizeof buf);
+        text_out(c->out, s ? s : "");
+    }
+}
+
+static void csv_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
+{
+    for (size_t i = 0; i < c->n_rec; i++) {
+        if (i)
+            fputc(',', c->out);
+        record_value(c, &mon_cols[c->rec[i]], cell, fmt_csv_field);
+    }
+    fputc('\n', c->out);
+}
+
+/* ---- JSON Lines ------------------------------------------------------- */
+
+static void json_row(const struct mon_render_ctx *c, const struct mon_cell *cell)
+{
+    for (size_t i = 0; i < c->n_rec; i++) {
+        fprintf(c->out, "%s\"%s\":", i ? "," : "{", mon_cols[c->rec[i]].name);
+        record_value(c, &mon_cols[c->rec[i]], cell, fmt_json_string);
+    }
+    fputs("}\n", c->out);
+}
+
+const struct mon_renderer mon_renderers[MON_FORMAT_COUNT] = {
+    [MON_FORMAT_TABLE] = { .name = "table", .block = table_block, .row = table_row,
+                           .block_end = table_block_end },
+    [MON_FORMAT_CSV] = { .name = "csv", .header = csv_header, .row = csv_row },
+    [MON_FORMAT_JSON] = { .name = "json", .row = json_row },
+};
+
+int mon_format_parse(const char *s)
+{
+    for (int f = 0; f < MON_FORMAT_COUNT; f++)
+        if (!strcmp(s, mon_renderers[f].name))
+            return f;
+    return -1;
+}
 
 void mon_render_header(FILE *out, enum mon_format format, int with_desc)
 {
-    if (format == MON_FORMAT_CSV)
-        fprintf(out, "%s%s\n", MON_CSV_HEADER, with_desc ? ",description" : "");
-}
-
-static void mon_table_head(FILE *out, const struct mon_proc *p, const char *ts, int with_desc)
-{
-    fprintf(out, "# %s pid %d exe %s\n", ts, (int)p->pid, p->exe);
-    fprintf(out, "%-*s %-4s %12s %12s %12s %14s %10s  ", MON_TAG_WIDTH, "Tag", "Type",
-            "Allocs", "Frees", "Diff", "Bytes", "Per Alloc");
-    if (with_desc)
-        fprintf(out, "%-*s  ", MON_DESC_WIDTH, "Description");
-    fprintf(out, "%-*s  Site\n", TREND_LIVE_WIDTH, "Trend");
-}
-
-/* A line's identity for the Trend history: its process and its label. */
-static uint32_t line_id(const struct mon_line *l)
-{
-    uint32_t h = 2166136261u ^ l->key.kind;
-    for (const char *c = l->key.label; *c; c++)
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    return h;
-}
-
-static void mon_table_row(FILE *out, const struct mon_line *l, int with_desc, double now)
-{
-    char trend[TREND_LIVE_CELL];
-    char tag[MON_TAG_WIDTH + 1], desc[MON_DESC_WIDTH + 1];
-    fmt_fit(tag, MON_TAG_WIDTH, l->key.label);
-    fprintf(out, "%-*s %-4s %12" PRIu64 " %12" PRIu64 " %12" PRId64 " %14" PRIu64 " %10" PRIu64
-            "  ", MON_TAG_WIDTH, tag, site_kind_name(l->key.kind), l->allocs, l->frees,
-            l->diff, l->bytes, mon_per_alloc(l));
-    if (with_desc) {
-        fmt_fit(desc, MON_DESC_WIDTH, l->desc ? l->desc : "-");
-        fprintf(out, "%-*s  ", MON_DESC_WIDTH, desc);
-    }
-    trend_live_cell(trend, sizeof trend, (int)l->key.pid, line_id(l), l->bytes, now);
-    fprintf(out, "%s  %s\n", trend, l->detail);
-}
-
-static void mon_csv_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
-{
-    fprintf(out, "%s,%d,", ts, (int)l->key.pid);
-    fmt_csv_field(out, l->key.label);
-    fprintf(out, ",%s,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%" PRIu64 ",", site_kind_name(l->key.kind), l->allocs, l->frees,
-            l->diff, l->bytes, mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
-    fmt_csv_field(out, l->detail);
-    if (with_desc) {
-        fputc(',', out);
-        fmt_csv_field(out, l->desc ? l->desc : "");
-    }
-    fputc('\n', out);
-}
-
-static void mon_json_row(FILE *out, const struct mon_line *l, const char *ts, int with_desc)
-{
-    fputs("{\"timestamp\":", out);
-    fmt_json_string(out, ts);
-    fprintf(out, ",\"pid\":%d,\"tag\":", (int)l->key.pid);
-    fmt_json_string(out, l->key.label);
-    fprintf(out, ",\"type\":\"%s\",\"allocs\":%" PRIu64 ",\"frees\":%" PRIu64 ",\"diff\":%"
-            PRId64 ",\"bytes\":%" PRIu64 ",\"per_alloc\":%" PRIu64 ",\"bytes_alloc\":%" PRIu64
-            ",\"bytes_freed\":%" PRIu64 ",\"peak\":%" PRIu64 ",\"site\":",
-            site_kind_name(l->key.kind), l->allocs, l->frees, l->diff, l->bytes,
-            mon_per_alloc(l), l->bytes_alloc, l->bytes_freed, l->peak);
-    fmt_json_string(out, l->detail);
-    if (with_desc) {
-        fputs(",\"description\":", out);
-        fmt_json_string(out, l->desc ? l->desc : "");
-    }
-    fputs("}\n", out);
+    struct mon_render_ctx c;
+    render_ctx(&c, out, with_desc);
+    if (mon_renderers[format].header)
+        mon_renderers[format].header(&c);
 }
 
 /* First index of the view at or after (pid, seq); the view is ordered by them. */
@@ -107,26 +163,23 @@ static size_t mon_lower_bound(const struct mon_model *m, pid_t pid, unsigned seq
 void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
                 const char *ts, int with_desc)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
+    const struct mon_renderer *r = &mon_renderers[format];
+    struct mon_render_ctx c;
+    render_ctx(&c, out, with_desc);
     for (size_t i = 0; i < m->n_procs; i++) {
         const struct mon_proc *p = &m->procs[i];
-        if (p->status != MON_PROC_OK)
+        if (p->status != MON_PROC_OK || !mon_proc_shown(m, p))
             continue;
-        if (format == MON_FORMAT_TABLE)
-            mon_table_head(out, p, ts, with_desc);
+        if (r->block)
+            r->block(&c, p, ts);
         for (size_t k = mon_lower_bound(m, p->pid, p->seq); k < m->n_view; k++) {
             const struct mon_line *l = m->view[k];
             if (l->key.pid != p->pid || l->key.seq != p->seq)
                 break;
-            if (format == MON_FORMAT_TABLE)
-                mon_table_row(out, l, with_desc, (double)now.tv_sec + now.tv_nsec / 1e9);
-            else if (format == MON_FORMAT_CSV)
-                mon_csv_row(out, l, ts, with_desc);
-            else
-                mon_json_row(out, l, ts, with_desc);
+            struct mon_cell cell = { .l = l, .p = p, .ts = ts, .t = m->refreshed_at };
+            r->row(&c, &cell);
         }
-        if (format == MON_FORMAT_TABLE)
-            fputc('\n', out);
+        if (r->block_end)
+            r->block_end(&c);
     }
 }

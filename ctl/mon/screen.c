@@ -6,7 +6,10 @@
  */
 #include "mon/screen.h"
 
+#include <ctype.h>
 #include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -18,11 +21,15 @@
 #include <unistd.h>
 
 #include "util/fmt.h"
+#include "util/width.h"
+#include "mon/columns.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
+#include "util/text_safe.h"
 
-#define SCR_HEAD_LINES 4 /* two figure lines, the problem line, the column header */
-#define SCR_LINE_MAX 1024
+#define SCR_HEAD_LINES 5 /* two figure lines, the view line, the problem line, the header */
+#define SCR_LINE_MAX 2048
+#define SCR_SITE_STEP 8  /* Right past the last column scrolls the Site text */
 
 static volatile sig_atomic_t scr_resized;
 
@@ -32,13 +39,29 @@ static void scr_on_winch(int sig)
     scr_resized = 1;
 }
 
+/* One column as this terminal draws it. */
+struct scr_col {
+    enum mon_col_id id;
+    int w;      /* cell width */
+    int vw, dw; /* numbers: value and (change) widths; dw 0: no change shown */
+};
+
+/* The screen's own state: it starts from the options and never writes them. */
 struct scr {
-    struct mon_opts *o;
+    const struct mon_opts *o;
     struct mon_model *m;
+    struct mon_view_cfg view; /* sort, filters: changed by keys */
+    int totals;          /* e */
+    int no_highlight;    /* l */
     size_t top;          /* first view line shown */
     int help;
     struct proc_sys sys, sys_prev;
     int have_prev_sys;
+    struct scr_col cols[MON_COL_COUNT];
+    size_t n_cols;
+    int narrow;          /* numbers shortened to fit 80 columns */
+    size_t hcol;         /* columns hidden right of Tag (Left/Right) */
+    size_t hsite;        /* display columns of the Site text scrolled away */
 };
 
 static long long scr_now_ns(void)
@@ -48,20 +71,72 @@ static long long scr_now_ns(void)
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* Writes text at line y, clipped to the terminal's width in display columns. */
 static void scr_put(int y, const char *text, attr_t attr)
 {
     if (y >= LINES)
         return;
     attrset(attr);
-    mvaddnstr(y, 0, text, COLS);
+    const char *safe = text_safe_str(text); /* every line: printable only */
+    mvaddnstr(y, 0, safe, (int)fmt_prefix_cols(safe, COLS > 0 ? (size_t)COLS : 0));
     clrtoeol();
     attrset(A_NORMAL);
 }
 
+static int scr_has(const struct scr *s, const struct mon_col *c)
+{
+    if (!(c->where & MON_IN_SCREEN))
+        return 0;
+    if ((c->where & MON_IF_SPLIT) && !s->m->cfg.split)
+        return 0;
+    return !(c->where & MON_IF_DESC) || s->m->cfg.desc;
+}
+
+static int scr_core_width(const struct scr *s)
+{
+    int w = 0;
+    for (size_t i = 0; i < s->n_cols; i++)
+        if (!(mon_cols[s->cols[i].id].where & MON_WIDE_ONLY))
+            w += mon_cols[s->cols[i].id].sep + s->cols[i].w;
+    return w;
+}
+
+/* The widths for this terminal: the numbers in full when Tag to Per Alloc
+ * fit, else shortened (K/M/G) so they fit 80 columns; Tag takes what is left,
+ * up to its full width. Trend and Site follow, reached by Right when cut. */
+static void scr_layout(struct scr *s)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        s->narrow = pass;
+        s->n_cols = 0;
+        for (size_t i = 0; i < MON_COL_COUNT; i++) {
+            const struct mon_col *c = &mon_cols[i];
+            if (!scr_has(s, c))
+                continue;
+            struct scr_col *sc = &s->cols[s->n_cols++];
+            sc->id = (enum mon_col_id)i;
+            sc->vw = pass ? c->scr_narrow : c->scr_wide;
+            sc->dw = pass ? c->scr_ndelta : c->scr_delta;
+            sc->w = sc->vw + (sc->dw ? sc->dw + 3 : 0);
+        }
+        if (scr_core_width(s) <= COLS)
+            break;
+    }
+    if (s->narrow) {
+        struct scr_col *tag = &s->cols[0];
+        int room = COLS - scr_core_width(s);
+        if (room > 0)
+            tag->w += room;
+        if (tag->w > mon_cols[MON_COL_TAG].scr_wide)
+            tag->w = mon_cols[MON_COL_TAG].scr_wide;
+    }
+    if (s->hcol + 1 >= s->n_cols)
+        s->hcol = s->n_cols > 1 ? s->n_cols - 2 : 0;
+}
+
 static const char *scr_sort_name(const struct mon_view_cfg *v)
 {
-    static const char *names[] = { "bytes", "allocs", "frees", "diff", "tag", "per alloc" };
-    return names[v->sort];
+    return mon_col_sorted(v->sort)->sort_name;
 }
 
 static void scr_header(struct scr *s)
@@ -69,32 +144,40 @@ static void scr_header(struct scr *s)
     char line[SCR_LINE_MAX], a[16], b[16], c[16];
     const struct mon_model *m = s->m;
     uint64_t rss = 0, peak = 0;
-    size_t live = 0;
+    size_t live = 0, hidden = 0;
     for (size_t i = 0; i < m->n_procs; i++) {
         const struct mon_proc *p = &m->procs[i];
         if (p->status != MON_PROC_OK)
             continue;
         live += p->state == SEGREAD_LIVE;
+        hidden += p->hidden != 0;
+        if (p->hidden)
+            continue;
         rss += p->rss;
         peak += p->rss_peak;
     }
     long long dfault = s->have_prev_sys
         ? (long long)(s->sys.page_faults - s->sys_prev.page_faults) : 0;
-    snprintf(line, sizeof line, " Memory:%8s  Avail:%8s  PageFlts:%12" PRIu64 " (%lld)"
-             "   Processes: %zu (%zu live)",
+    snprintf(line, sizeof line, " Memory: %s  Avail: %s  PageFlts: %" PRIu64 " (%lld)"
+             "  Processes: %zu (%zu live)",
              fmt_human_size(a, sizeof a, s->sys.mem_total),
              fmt_human_size(b, sizeof b, s->sys.mem_avail), s->sys.page_faults, dfault,
              m->n_procs, live);
     scr_put(0, line, A_NORMAL);
-    snprintf(line, sizeof line, " RSS:%8s  Peak:%8s   Tagged:%8s in %zu rows   Sort: %s%s%s"
-             "   By: %s%s   Type: %s%s",
+    snprintf(line, sizeof line, " RSS: %s  Peak: %s  Tagged: %s in %zu rows%s",
              fmt_human_size(a, sizeof a, rss), fmt_human_size(b, sizeof b, peak),
              fmt_human_size(c, sizeof c, m->tagged_bytes), m->tagged_rows,
-             scr_sort_name(&s->o->view), s->o->view.by_change ? " change" : "",
-             s->o->view.reverse ? " (reversed)" : "", mon_by_name(m->cfg.by),
-             m->cfg.split ? ", per process" : "", mon_type_name(s->o->view.type),
-             s->o->view.n_include || s->o->view.n_exclude ? "   Filtered" : "");
+             m->cfg.pids ? "" : m->cfg.live_only
+                 ? (hidden ? "   Live only (x: all)" : "   Live only")
+                 : "   All processes (x: live only)");
     scr_put(1, line, A_NORMAL);
+    snprintf(line, sizeof line, " Sort: %s%s%s   By: %s%s   Type: %s%s%s",
+             scr_sort_name(&s->view), s->view.by_change ? " change" : "",
+             s->view.reverse ? " (reversed)" : "", mon_by_name(m->cfg.by),
+             m->cfg.split ? ", per process" : "", mon_type_name(s->view.type),
+             s->view.n_include || s->view.n_exclude ? "   Filtered" : "",
+             s->hcol || s->hsite ? "   (scrolled: Left)" : "");
+    scr_put(2, line, A_NORMAL);
 }
 
 /* Segments that could not be read this time, shown and skipped. */
@@ -114,76 +197,128 @@ static void scr_problems(struct scr *s)
         if (n > 0)
             len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
     }
-    scr_put(2, line, bad ? A_BOLD : A_NORMAL);
+    scr_put(3, line, bad ? A_BOLD : A_NORMAL);
 }
 
-static void scr_cell(char *buf, size_t n, uint64_t v, int64_t d)
+/* A number cell: the value, and its change in parentheses when shown. */
+static void scr_number(char *buf, size_t n, const struct scr_col *sc, const struct mon_col *c,
+                       const struct mon_line *l)
 {
-    snprintf(buf, n, "%11" PRIu64 " (%7" PRId64 ")", v, d);
+    char v[32], d[32];
+    uint64_t x = c->num(l);
+    fmt_short(v, sizeof v, sc->vw, (int64_t)x, x, c->val == MON_VAL_I64, c->human);
+    if (!sc->dw || !c->change) {
+        snprintf(buf, n, "%*s", sc->vw, v);
+        return;
+    }
+    int64_t dx = c->change(l);
+    fmt_short(d, sizeof d, sc->dw, dx, 0, 1, c->human);
+    snprintf(buf, n, "%*s (%*s)", sc->vw, v, sc->dw, d);
 }
 
-static int scr_compose(char *line, size_t n, const struct scr *s, const char *tag,
-                       const char *type, const char *pid, const char *allocs,
-                       const char *frees, const char *diff, const char *bytes,
-                       const char *per, const char *desc, const char *site)
+/* One line of the table into line: the Tag cell, then the columns from the
+ * horizontal scroll on. head: the header names instead of cells; total: the
+ * totals line (only MON_IN_TOTAL columns). */
+static void scr_compose(char *line, size_t n, const struct scr *s, const struct mon_line *l,
+                        int head, int total)
 {
-    int len = snprintf(line, n, "%-*s %-4s ", MON_TAG_WIDTH, tag, type);
-    if (s->m->cfg.split)
-        len += snprintf(line + len, n - (size_t)len, "%7s ", pid);
-    len += snprintf(line + len, n - (size_t)len, "%21s %21s %11s %23s %9s ", allocs, frees,
-                    diff, bytes, per);
-    if (s->m->cfg.desc)
-        len += snprintf(line + len, n - (size_t)len, "%-*s ", MON_DESC_WIDTH, desc);
-    return snprintf(line + len, n - (size_t)len, " %s", site);
+    char cell[SCR_LINE_MAX], fit[SCR_LINE_MAX], tbuf[64];
+    size_t len = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < s->n_cols && len + 1 < n; i++) {
+        if (i > 0 && i <= s->hcol)
+            continue;
+        const struct scr_col *sc = &s->cols[i];
+        const struct mon_col *c = &mon_cols[sc->id];
+        int last = sc->id == MON_COL_SITE;
+        const char *text;
+        if (i > 0)
+            len += (size_t)snprintf(line + len, n - len, "%*s", c->sep, "");
+        if (head) {
+            text = sc->id == MON_COL_SITE && s->m->cfg.by == MON_BY_FUNC ? "File:Line"
+                                                                         : c->header;
+        } else if (total && sc->id == MON_COL_TAG) {
+            text = "Total";
+        } else if (total && sc->id == MON_COL_SITE) {
+            snprintf(cell, sizeof cell, "%zu lines", s->m->totals.lines);
+            text = cell;
+        } else if (total && !(c->where & MON_IN_TOTAL)) {
+            text = "";
+        } else if (c->val != MON_VAL_TEXT) {
+            scr_number(cell, sizeof cell, sc, c, l);
+            text = cell;
+        } else {
+            struct mon_cell mc = { .l = l, .t = s->m->refreshed_at };
+            text = c->text(&mc, tbuf, sizeof tbuf);
+            if (!text)
+                text = "-";
+        }
+        if (last) {
+            const char *t = text + fmt_skip_cols(text, s->hsite);
+            len += (size_t)snprintf(line + len, n - len, "%s", t);
+            continue;
+        }
+        fmt_fit_cols(fit, sizeof fit, (size_t)sc->w, text);
+        if (len < n)
+            len += fmt_pad_cols(line + len, n - len, fit, (size_t)sc->w,
+                                c->val != MON_VAL_TEXT || (head && sc->dw));
+    }
 }
 
 static void scr_row(struct scr *s, int y, const struct mon_line *l)
 {
-    char line[SCR_LINE_MAX], tag[MON_TAG_WIDTH + 1], desc[MON_DESC_WIDTH + 1];
-    char pid[16], al[32], fr[32], df[32], by[40], pa[24];
-    fmt_fit(tag, MON_TAG_WIDTH, l->key.label);
-    fmt_fit(desc, MON_DESC_WIDTH, l->desc ? l->desc : "-");
-    snprintf(pid, sizeof pid, "%d", (int)l->key.pid);
-    scr_cell(al, sizeof al, l->allocs, l->d_allocs);
-    scr_cell(fr, sizeof fr, l->frees, l->d_frees);
-    snprintf(df, sizeof df, "%11" PRId64, l->diff);
-    snprintf(by, sizeof by, "%13" PRIu64 " (%7" PRId64 ")", l->bytes, l->d_bytes);
-    snprintf(pa, sizeof pa, "%9" PRIu64, mon_per_alloc(l));
-    scr_compose(line, sizeof line, s, tag, site_kind_name(l->key.kind), pid, al, fr, df, by,
-                pa, desc, l->detail);
+    char line[SCR_LINE_MAX];
+    scr_compose(line, sizeof line, s, l, 0, 0);
     int changed = l->d_allocs || l->d_frees || l->d_bytes;
-    scr_put(y, line, changed && !s->o->no_highlight ? A_REVERSE : A_NORMAL);
+    scr_put(y, line, changed && !s->no_highlight ? A_REVERSE : A_NORMAL);
 }
 
 static void scr_totals(struct scr *s, int y)
 {
     const struct mon_totals *t = &s->m->totals;
-    char line[SCR_LINE_MAX], al[32], fr[32], df[32], by[40];
-    scr_cell(al, sizeof al, t->allocs, t->d_allocs);
-    scr_cell(fr, sizeof fr, t->frees, t->d_frees);
-    snprintf(df, sizeof df, "%11" PRId64, t->diff);
-    snprintf(by, sizeof by, "%13" PRIu64 " (%7" PRId64 ")", t->bytes, t->d_bytes);
-    char what[48];
-    snprintf(what, sizeof what, "%zu lines", t->lines);
-    scr_compose(line, sizeof line, s, "Total", "", "", al, fr, df, by, "", "", what);
+    struct mon_line tl;
+    char line[SCR_LINE_MAX];
+    memset(&tl, 0, sizeof tl);
+    tl.allocs = t->allocs;
+    tl.frees = t->frees;
+    tl.bytes = t->bytes;
+    tl.diff = t->diff;
+    tl.d_allocs = t->d_allocs;
+    tl.d_frees = t->d_frees;
+    tl.d_bytes = t->d_bytes;
+    tl.d_diff = t->d_diff;
+    scr_compose(line, sizeof line, s, &tl, 0, 1);
     scr_put(y, line, A_BOLD);
 }
 
 static const char *const scr_help_text[] = {
-    " heaptag mon keys",
-    "",
-    "  t a f d b m   sort by tag, allocs, frees, diff, bytes, bytes per alloc",
-    "                (the same key again reverses the order)",
     "  ( )           sort by the change since the last refresh instead",
     "  p             cycle the Type filter: all, Tag, Site",
     "  s             sum over processes / a line per process",
     "  w             group by tag, site, function, module",
+    "  x             live processes only / exited and dead ones too (without -p)",
     "  e             totals line on / off",
     "  l             highlighting of changed lines on / off",
-    "  arrows PgUp PgDn Home End   scroll",
+    "  Left Right    scroll sideways: Trend and Site on a narrow terminal",
+    "  Up Down PgUp PgDn Home End   scroll",
     "  h ?           this help (any key closes it)",
     "  q Esc         quit",
+    "  Keys work in either case.",
 };
+
+static void scr_help(void)
+{
+    char keys[64], names[256], line[SCR_LINE_MAX];
+    int y = 0;
+    mon_col_sort_help(keys, sizeof keys, names, sizeof names);
+    scr_put(y++, " heaptag mon keys", A_BOLD);
+    y++;
+    snprintf(line, sizeof line, "  %-13s sort by %s", keys, names);
+    scr_put(y++, line, A_NORMAL);
+    scr_put(y++, "                (the same key again reverses the order)", A_NORMAL);
+    for (size_t i = 0; i < sizeof scr_help_text / sizeof *scr_help_text; i++)
+        scr_put(y++, scr_help_text[i], A_NORMAL);
+}
 
 static int scr_page(void)
 {
@@ -195,25 +330,23 @@ static void scr_draw(struct scr *s)
 {
     erase();
     if (s->help) {
-        for (size_t i = 0; i < sizeof scr_help_text / sizeof *scr_help_text; i++)
-            scr_put((int)i, scr_help_text[i], i == 0 ? A_BOLD : A_NORMAL);
+        scr_help();
         refresh();
         return;
     }
     char line[SCR_LINE_MAX];
+    scr_layout(s);
     scr_header(s);
     scr_problems(s);
-    scr_compose(line, sizeof line, s, "Tag", "Type", "PID", "Allocs", "Frees", "Diff",
-                "Bytes", "Per Alloc", "Description",
-                s->m->cfg.by == MON_BY_FUNC ? "File:Line" : "Site");
-    scr_put(3, line, A_BOLD | A_UNDERLINE);
-    int rows = scr_page() - (s->o->totals ? 1 : 0);
+    scr_compose(line, sizeof line, s, NULL, 1, 0);
+    scr_put(SCR_HEAD_LINES - 1, line, A_BOLD | A_UNDERLINE);
+    int rows = scr_page() - (s->totals ? 1 : 0);
     size_t n = s->m->n_view;
     if (s->top + (size_t)rows > n)
         s->top = n > (size_t)rows ? n - (size_t)rows : 0;
     for (int i = 0; i < rows && s->top + (size_t)i < n; i++)
         scr_row(s, SCR_HEAD_LINES + i, s->m->view[s->top + (size_t)i]);
-    if (s->o->totals)
+    if (s->totals)
         scr_totals(s, LINES - 1);
     refresh();
 }
@@ -224,12 +357,12 @@ static void scr_refresh_data(struct scr *s)
     s->have_prev_sys = s->m->refreshes > 0;
     procmem_sys(&s->sys);
     mon_model_refresh(s->m);
-    mon_model_view(s->m, &s->o->view);
+    mon_model_view(s->m, &s->view);
 }
 
 static void scr_sort_key(struct scr *s, enum mon_sort sort)
 {
-    struct mon_view_cfg *v = &s->o->view;
+    struct mon_view_cfg *v = &s->view;
     if (v->sort == sort)
         v->reverse = !v->reverse;
     else {
@@ -238,26 +371,42 @@ static void scr_sort_key(struct scr *s, enum mon_sort sort)
     }
 }
 
+static void scr_hscroll(struct scr *s, int right)
+{
+    if (right) {
+        if (s->hcol + 2 < s->n_cols)
+            s->hcol++;
+        else
+            s->hsite += SCR_SITE_STEP;
+    } else if (s->hsite) {
+        s->hsite = s->hsite > SCR_SITE_STEP ? s->hsite - SCR_SITE_STEP : 0;
+    } else if (s->hcol) {
+        s->hcol--;
+    }
+}
+
 /* Acts on one key; returns 1 to quit, 2 when the data must be read again. */
 static int scr_key(struct scr *s, int ch)
 {
-    struct mon_view_cfg *v = &s->o->view;
+    struct mon_view_cfg *v = &s->view;
     if (s->help) {
         s->help = 0;
         return 0;
     }
+    if (ch >= 'A' && ch <= 'Z')
+        ch = tolower(ch); /* PoolMon reads its keys in either case */
+    int sort = ch < 0x80 ? mon_col_sort_key(ch) : -1;
+    if (sort >= 0) {
+        scr_sort_key(s, (enum mon_sort)sort);
+        mon_model_view(s->m, v);
+        return 0;
+    }
     switch (ch) {
-    case 'q': case 'Q': case 27: return 1;
-    case 'b': scr_sort_key(s, MON_SORT_BYTES); break;
-    case 'a': scr_sort_key(s, MON_SORT_ALLOCS); break;
-    case 'f': scr_sort_key(s, MON_SORT_FREES); break;
-    case 'd': scr_sort_key(s, MON_SORT_DIFF); break;
-    case 't': scr_sort_key(s, MON_SORT_TAG); break;
-    case 'm': scr_sort_key(s, MON_SORT_PER_ALLOC); break;
+    case 'q': case 27: return 1;
     case '(': case ')': v->by_change = !v->by_change; break;
     case 'p': v->type = (enum mon_type)((v->type + 1) % MON_TYPE_COUNT); s->top = 0; break;
-    case 'e': s->o->totals = !s->o->totals; break;
-    case 'l': s->o->no_highlight = !s->o->no_highlight; break;
+    case 'e': s->totals = !s->totals; break;
+    case 'l': s->no_highlight = !s->no_highlight; break;
     case 'h': case '?': s->help = 1; break;
     case 's':
         mon_model_regroup(s->m, s->m->cfg.by, !s->m->cfg.split);
@@ -266,6 +415,15 @@ static int scr_key(struct scr *s, int ch)
         mon_model_regroup(s->m, (enum mon_by)((s->m->cfg.by + 1) % (MON_BY_MODULE + 1)),
                           s->m->cfg.split);
         return 2;
+    case 'x':
+        if (s->m->cfg.pids)
+            return 0; /* the named processes are shown whatever their state */
+        s->m->cfg.live_only = !s->m->cfg.live_only;
+        mon_model_regroup(s->m, s->m->cfg.by, s->m->cfg.split);
+        s->top = 0;
+        return 2;
+    case KEY_LEFT: scr_hscroll(s, 0); break;
+    case KEY_RIGHT: scr_hscroll(s, 1); break;
     case KEY_UP: if (s->top > 0) s->top--; break;
     case KEY_DOWN: s->top++; break;
     case KEY_PPAGE: s->top = s->top > (size_t)scr_page() ? s->top - (size_t)scr_page() : 0; break;
@@ -288,15 +446,23 @@ static void scr_resize(void)
     clear();
 }
 
-int mon_screen_run(struct mon_opts *o, struct mon_model *m)
+int mon_screen_run(const struct mon_opts *o, struct mon_model *m)
 {
-    struct scr s = { .o = o, .m = m };
+    struct scr s = { .o = o, .m = m, .view = o->view, .totals = o->totals,
+                     .no_highlight = o->no_highlight };
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = scr_on_winch; /* no SA_RESTART: poll() must wake up */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGWINCH, &sa, NULL);
 
+    /* UTF-8 tags, names and the Trend glyphs need a UTF-8 character type;
+     * an unset locale (C) is taken as UTF-8, which every terminal speaks now */
+    if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0) {
+        const char *cur = setlocale(LC_CTYPE, NULL);
+        if (!cur || !strcmp(cur, "C") || !strcmp(cur, "POSIX"))
+            setlocale(LC_CTYPE, "C.UTF-8");
+    }
     if (!initscr()) {
         fputs("heaptag: cannot start the screen\n", stderr);
         return 1;

@@ -10,6 +10,6 @@
 #include "mon/opts.h"
 
 /* Runs until q or Esc; returns the exit status. */
-int mon_screen_run(struct mon_opts *o, struct mon_model *m);
+int mon_screen_run(const struct mon_opts *o, struct mon_model *m);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include "util/open_regular.h"
 
 #define TAG_DESC_TAG_MAX 128
 #define TAG_DESC_TEXT_MAX 256
@@ -55,7 +56,7 @@ static void tag_desc_line(struct tag_desc *t, char *line)
 
 struct tag_desc *tag_desc_load(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen_regular(path); /* a FIFO or device would block or worse */
     if (!f)
         return NULL;
     struct tag_desc *t = calloc(1, sizeof *t);

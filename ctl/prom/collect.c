@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 
@@ -20,18 +21,34 @@ static int prom_better(const struct segread_snap *a, const struct segread_snap *
     return a->start_unix_ns > b->start_unix_ns;
 }
 
+/* Groups the snapshot at set->n and frees its tables: it is then shown. */
+static int prom_take(struct prom_set *set, const struct prom_opts *o)
+{
+    struct segread_snap *s = &set->snaps[set->n];
+    int rc = prom_proc_prepare(&set->procs[set->n], s, o);
+    segread_close(s); /* the header fields stay for the exposition */
+    if (rc != 0) {
+        prom_proc_free(&set->procs[set->n]);
+        return -1;
+    }
+    set->n++;
+    return 0;
+}
+
 static int prom_by_pids(const char *dir, const pid_t *pids, size_t n_pids,
-                        struct prom_set *set, prom_report_fn report)
+                        const struct prom_opts *o, struct prom_set *set, prom_report_fn report)
 {
     set->snaps = calloc(n_pids, sizeof *set->snaps);
-    if (!set->snaps)
+    set->procs = calloc(n_pids, sizeof *set->procs);
+    if (!set->snaps || !set->procs)
         return -1;
     for (size_t i = 0; i < n_pids; i++) {
         struct segread_snap *s = &set->snaps[set->n];
         const char *why;
         int rc = segread_open_pid(dir, pids[i], s, &why);
         if (rc == SEGREAD_OK) {
-            set->n++;
+            if (prom_take(set, o) != 0)
+                return -1;
             continue;
         }
         if (rc == SEGREAD_DAMAGED)
@@ -42,50 +59,82 @@ static int prom_by_pids(const char *dir, const pid_t *pids, size_t n_pids,
     return 0;
 }
 
-static int prom_all(const char *dir, struct prom_set *set, prom_report_fn report)
+/* Is this segment on show without --all? Decided from its header alone. */
+static int prom_wanted(const char *dir, const char *name, int64_t now_ns)
 {
+    enum segread_state state;
+    uint64_t exit_ns;
+    int rc = segread_peek(dir, name, &state, &exit_ns);
+    if (rc == SEGREAD_DAMAGED)
+        return 1; /* read in full, to be counted and reported as skipped */
+    if (rc != SEGREAD_OK)
+        return 0;
+    if (state == SEGREAD_LIVE)
+        return 1;
+    return state == SEGREAD_EXITED && exit_ns != 0 &&
+           (int64_t)exit_ns >= now_ns - (int64_t)PROM_RECENT_EXIT_S * 1000000000;
+}
+
+static int prom_all(const char *dir, unsigned flags, const struct prom_opts *o,
+                    struct prom_set *set, prom_report_fn report)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     struct segread_entry *v;
     size_t n;
     if (segread_list(dir, &v, &n) != 0)
         return -1;
-    set->snaps = calloc(n ? n : 1, sizeof *set->snaps);
-    if (!set->snaps) {
+    set->snaps = calloc(n + 1, sizeof *set->snaps);
+    set->procs = calloc(n + 1, sizeof *set->procs);
+    if (!set->snaps || !set->procs) {
         free(v);
         errno = ENOMEM;
         return -1;
     }
+    /* the list is sorted by pid: the best segment of a pid is pending at
+     * snaps[n] until the next pid comes, then grouped and its tables freed */
+    int pending = 0;
     for (size_t i = 0; i < n; i++) {
-        struct segread_snap *s = &set->snaps[set->n], *prev = set->n ? s - 1 : NULL;
+        struct segread_snap *best = &set->snaps[set->n], cand;
         const char *why;
-        int rc = segread_open(dir, v[i].name, s, &why);
+        if (!(flags & PROM_ALL) && !prom_wanted(dir, v[i].name, now_ns))
+            continue;
+        int rc = segread_open(dir, v[i].name, &cand, &why);
         if (rc == SEGREAD_DAMAGED) {
             set->skipped++;
             if (report)
-                report(v[i].pid, s->path, why);
+                report(v[i].pid, cand.path, why);
         }
         if (rc != SEGREAD_OK)
             continue; /* not ours to read: quietly left out */
-        if (prev && prev->pid == s->pid) { /* list is sorted by pid: keep the better */
-            if (prom_better(s, prev)) {
-                segread_close(prev);
-                *prev = *s;
+        if (pending && best->pid == cand.pid) {
+            if (prom_better(&cand, best)) {
+                segread_close(best);
+                *best = cand;
             } else {
-                segread_close(s);
+                segread_close(&cand);
             }
             continue;
         }
-        set->n++;
+        if (pending && prom_take(set, o) != 0) {
+            segread_close(&cand);
+            free(v);
+            return -1;
+        }
+        set->snaps[set->n] = cand;
+        pending = 1;
     }
     free(v);
-    return 0;
+    return pending ? prom_take(set, o) : 0;
 }
 
-int prom_collect(const char *dir, const pid_t *pids, size_t n_pids, struct prom_set *set,
-                 prom_report_fn report)
+int prom_collect(const char *dir, const pid_t *pids, size_t n_pids, unsigned flags,
+                 const struct prom_opts *o, struct prom_set *set, prom_report_fn report)
 {
     memset(set, 0, sizeof *set);
-    int rc = n_pids ? prom_by_pids(dir, pids, n_pids, set, report)
-                    : prom_all(dir, set, report);
+    int rc = n_pids ? prom_by_pids(dir, pids, n_pids, o, set, report)
+                    : prom_all(dir, flags, o, set, report);
     if (rc != 0) {
         int e = errno ? errno : ENOMEM;
         prom_set_free(set);
@@ -96,9 +145,13 @@ int prom_collect(const char *dir, const pid_t *pids, size_t n_pids, struct prom_
 
 void prom_set_free(struct prom_set *set)
 {
-    for (size_t i = 0; i < set->n; i++)
+    for (size_t i = 0; i < set->n; i++) {
         segread_close(&set->snaps[i]);
+        if (set->procs)
+            prom_proc_free(&set->procs[i]);
+    }
     free(set->snaps);
+    free(set->procs);
     memset(set, 0, sizeof *set);
 }
 

@@ -16,7 +16,8 @@
 #define PROM_MAX_PIDS 64
 
 struct prom_set {
-    struct segread_snap *snaps; /* distinct pids, ascending */
+    struct segread_snap *snaps; /* distinct pids, ascending; header fields only */
+    struct prom_proc *procs;    /* procs[i] is snaps[i] grouped, ready to write */
     size_t n;
     size_t skipped;             /* damaged files (not unreadable ones) */
 };
@@ -25,10 +26,20 @@ struct prom_set {
  * file; path may be "" when there is no file. */
 typedef void (*prom_report_fn)(pid_t pid, const char *path, const char *why);
 
-/* Reads dir: the pids[0..n_pids) (n_pids 0: every segment). Returns 0, or -1
- * with errno set when dir cannot be listed or memory runs out. */
-int prom_collect(const char *dir, const pid_t *pids, size_t n_pids, struct prom_set *set,
-                 prom_report_fn report);
+/* Without pids, a process that exited is shown while its exit is this recent
+ * (so a scrape every few minutes sees its last counts), or always with --all;
+ * one killed without a word (dead) only with --all. */
+#define PROM_RECENT_EXIT_S 300
+#define PROM_ALL 1u /* flag of prom_collect: every segment, whatever its state */
+
+/* Reads dir: the pids[0..n_pids) in whatever state, or (n_pids 0) every live
+ * segment and those that exited recently, every segment with PROM_ALL in
+ * flags. Segments left out are never read past their header. Each segment is
+ * grouped as o says as soon as it is read and its tables are freed, so a
+ * scrape holds one segment's rows at a time. Returns 0, or -1 with errno set
+ * when dir cannot be listed or memory runs out. */
+int prom_collect(const char *dir, const pid_t *pids, size_t n_pids, unsigned flags,
+                 const struct prom_opts *o, struct prom_set *set, prom_report_fn report);
 void prom_set_free(struct prom_set *set);
 
 /* Option values shared by export and serve; each exits 2 via ctl_usage_error

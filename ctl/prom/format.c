@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sym/site_name.h"
+#include "util/text_safe.h"
 
 #define PROM_LABEL_MAX 128
 
@@ -22,13 +23,6 @@ struct prom_series {
     uint64_t allocs, frees, live, peak;
 };
 
-/* One process, ready to print: its kept series, most live bytes first. */
-struct prom_proc {
-    const struct segread_snap *snap;
-    struct prom_series *series;
-    size_t n;
-    uint64_t dropped;
-};
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -36,52 +30,20 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
     return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 if p starts no valid one. */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    unsigned char lo = 0x80, hi = 0xbf;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;      /* overlong */
-        if (c == 0xed) hi = 0x9f;      /* surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;      /* overlong */
-        if (c == 0xf4) hi = 0x8f;      /* above U+10FFFF */
-    } else
-        return 0;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
 
 void prom_label_value(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            fputc('?', out);
-            p++;
-        } else if (*p == '\\' || *p == '"') {
-            fputc('\\', out);
-            fputc(*p++, out);
-        } else if (*p == '\n') {
-            fputs("\\n", out);
-            p++;
-        } else {
-            fwrite(p, 1, n, out);
-            p += n;
-        }
+    /* printable and valid UTF-8 first (no control byte of any kind, no
+     * newline), then the format's escapes, written in spans between them */
+    const char *p = text_safe_str(s);
+    for (;;) {
+        size_t span = strcspn(p, "\\\"");
+        fwrite(p, 1, span, out);
+        p += span;
+        if (!*p)
+            return;
+        fputc('\\', out);
+        fputc(*p++, out);
     }
 }
 
@@ -101,20 +63,21 @@ static int series_live_cmp(const void *pa, const void *pb)
 }
 
 /* Groups the rows of p->snap that ever allocated, sums equal keys, keeps the
- * top o->top by live bytes. Returns 0 or -1 (ENOMEM). */
-static int prom_group(struct prom_proc *p, const struct prom_opts *o)
+ * top o->top by live bytes in an array of their own. scratch holds at least
+ * n_rows series and is reused from process to process, so what stays
+ * allocated is the shown series only. Returns 0 or -1 (ENOMEM). */
+static int prom_group(struct prom_proc *p, const struct prom_opts *o,
+                      struct prom_series *v)
 {
     const struct segread_snap *s = p->snap;
-    struct prom_series *v = calloc(s->n_rows ? s->n_rows : 1, sizeof *v);
     size_t n = 0;
-    if (!v)
-        return -1;
     for (size_t i = 0; i < s->n_rows; i++) {
         const struct segread_row *r = &s->rows[i];
         if (r->allocs == 0)
             continue;
         struct prom_series *e = &v[n++];
         site_row_label(e->tag, sizeof e->tag, s, r);
+        e->site[0] = '\0';
         if (o->by == PROM_BY_SITE)
             site_format(e->site, sizeof e->site, s, r->site);
         e->allocs = r->allocs;
@@ -131,15 +94,51 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o)
             d->frees = sat_add(d->frees, v[i].frees);
             d->live = sat_add(d->live, v[i].live);
             d->peak = sat_add(d->peak, v[i].peak); /* an upper bound, as the shard sums */
-        } else {
-            v[m++] = v[i];
+        } else if (m++ != i) {
+            v[m - 1] = v[i];
         }
     }
     xsort(v, m, sizeof *v, series_live_cmp);
-    p->series = v;
     p->n = m < o->top ? m : o->top;
     p->dropped = m - p->n;
+    p->series = malloc((p->n ? p->n : 1) * sizeof *p->series);
+    if (!p->series)
+        return -1;
+    memcpy(p->series, v, p->n * sizeof *v);
+    p->live_total = segread_live_total(s);
     return 0;
+}
+
+int prom_proc_prepare(struct prom_proc *p, const struct segread_snap *s,
+                      const struct prom_opts *o)
+{
+    /* one scratch array for every process, grown to the largest: a scrape
+     * keeps only the series it shows, not every row of every segment */
+    static struct prom_series *scratch;
+    static size_t cap;
+    memset(p, 0, sizeof *p);
+    p->snap = s;
+    if (s->n_rows > cap) {
+        struct prom_series *v = realloc(scratch, s->n_rows * sizeof *v);
+        if (!v) {
+            errno = ENOMEM;
+            return -1;
+        }
+        scratch = v;
+        cap = s->n_rows;
+    }
+    if (prom_group(p, o, scratch) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+void prom_proc_free(struct prom_proc *p)
+{
+    free(p->series);
+    p->series = NULL;
+    p->n = 0;
 }
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
@@ -204,8 +203,7 @@ static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
     family(out, "heaptag_process_live_bytes", "gauge",
            "Live heap bytes of the process over all rows, dropped ones included.");
     for (size_t i = 0; i < n; i++)
-        proc_u64(out, "heaptag_process_live_bytes", procs[i].snap,
-                 segread_live_total(procs[i].snap));
+        proc_u64(out, "heaptag_process_live_bytes", procs[i].snap, procs[i].live_total);
 
     family(out, "heaptag_segment_state", "gauge",
            "1 for the state of the process's segment (live, exited, dead), 0 for the others.");
@@ -262,20 +260,9 @@ static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
         proc_u64(out, "heaptag_rows_capacity", procs[i].snap, procs[i].snap->row_capacity);
 }
 
-int prom_write(FILE *out, const struct segread_snap *snaps, size_t n,
-               const struct prom_opts *o, size_t skipped)
+void prom_write_procs(FILE *out, const struct prom_proc *procs, size_t n,
+                      const struct prom_opts *o, size_t skipped)
 {
-    struct prom_proc *procs = calloc(n ? n : 1, sizeof *procs);
-    int rc = 0;
-    if (!procs)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        procs[i].snap = &snaps[i];
-        if (prom_group(&procs[i], o) != 0) {
-            rc = -1;
-            goto done;
-        }
-    }
     family(out, "heaptag_allocations_total", "counter",
            "Allocations counted in the row group since the process started.");
     series_family(out, procs, n, o, "heaptag_allocations_total", F_ALLOCS);
@@ -292,9 +279,21 @@ int prom_write(FILE *out, const struct segread_snap *snaps, size_t n,
     family(out, "heaptag_segments_skipped", "gauge",
            "Files named like segments that could not be read as one at this scrape.");
     fprintf(out, "heaptag_segments_skipped %zu\n", skipped);
-done:
+}
+
+int prom_write(FILE *out, const struct segread_snap *snaps, size_t n,
+               const struct prom_opts *o, size_t skipped)
+{
+    struct prom_proc *procs = calloc(n ? n : 1, sizeof *procs);
+    int rc = 0;
+    if (!procs)
+        return -1;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = prom_proc_prepare(&procs[i], &snaps[i], o);
+    if (rc == 0)
+        prom_write_procs(out, procs, n, o, skipped);
     for (size_t i = 0; i < n; i++)
-        free(procs[i].series);
+        prom_proc_free(&procs[i]);
     free(procs);
     if (rc)
         errno = ENOMEM;

@@ -28,6 +28,28 @@ struct prom_opts {
     enum prom_by by;
 };
 
+struct prom_series;
+
+/* One process, ready to print: its kept series, most live bytes first. Once
+ * prepared, only the header fields of snap are read (pid, exe, state, counters
+ * of the header): its rows and modules may be freed (segread_close). */
+struct prom_proc {
+    const struct segread_snap *snap;
+    struct prom_series *series;
+    size_t n;
+    uint64_t dropped;    /* row groups past the --top cap */
+    uint64_t live_total; /* live bytes over every row */
+};
+
+/* Groups s's rows as o says into p. Returns 0, or -1 with errno ENOMEM. */
+int prom_proc_prepare(struct prom_proc *p, const struct segread_snap *s,
+                      const struct prom_opts *o);
+void prom_proc_free(struct prom_proc *p);
+
+/* Writes the whole exposition of prepared processes (distinct pids). */
+void prom_write_procs(FILE *out, const struct prom_proc *procs, size_t n,
+                      const struct prom_opts *o, size_t skipped);
+
 /* Writes the whole exposition for snaps[0..n) (distinct pids; the caller
  * picks one segment per pid) to out. skipped: segment files that could not be
  * read as segments, exported as heaptag_segments_skipped. Every family is one
@@ -36,9 +58,9 @@ struct prom_opts {
 int prom_write(FILE *out, const struct segread_snap *snaps, size_t n,
                const struct prom_opts *o, size_t skipped);
 
-/* Writes s as the inside of a quoted label value: backslash, double quote and
- * newline escaped, and every byte that is not part of valid UTF-8 (the format
- * requires it) written as '?'. */
+/* Writes s as the inside of a quoted label value: made printable first
+ * (util/text_safe.h: control bytes and bytes that are not valid UTF-8 as
+ * \xNN), then backslash and double quote escaped as the format requires. */
 void prom_label_value(FILE *out, const char *s);
 
 #endif

@@ -27,6 +27,7 @@ struct http_client {
     enum http_phase phase;
     int fd;
     int64_t deadline_ms;
+    int64_t since_ms; /* accepted at */
     size_t in_len;
     char in[HTTP_MAX_HEAD];
     char *out; /* head and body of the answer */
@@ -246,22 +247,45 @@ static void client_timeout(struct http_client *c)
     client_close(c);
 }
 
+/* The slot a new connection may take when none is free: an answered client
+ * still lingering, else the one that has waited longest without completing
+ * its request head. Clients being answered keep theirs. NULL when none. */
+static struct http_client *evictable(struct http_client *cl)
+{
+    struct http_client *best = NULL;
+    for (int i = 0; i < HTTP_MAX_CLIENTS; i++) {
+        struct http_client *c = &cl[i];
+        if (c->phase == HTTP_LINGER)
+            return c;
+        if (c->phase == HTTP_READ && (!best || c->since_ms < best->since_ms))
+            best = c;
+    }
+    return best;
+}
+
 static void accept_clients(int lfd, struct http_client *cl, int64_t *pause_until)
 {
-    for (int i = 0; i < HTTP_MAX_CLIENTS; i++) {
-        if (cl[i].phase != HTTP_FREE)
-            continue;
+    int next = 0;
+    for (int k = 0; k < HTTP_ACCEPT_BURST; k++) {
+        while (next < HTTP_MAX_CLIENTS && cl[next].phase != HTTP_FREE)
+            next++;
+        struct http_client *c = next < HTTP_MAX_CLIENTS ? &cl[next] : evictable(cl);
+        if (!c)
+            return;
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
                 *pause_until = now_ms() + 100; /* out of resources: do not spin */
             return;
         }
-        cl[i].fd = fd;
-        cl[i].phase = HTTP_READ;
-        cl[i].in_len = 0;
-        cl[i].out = NULL;
-        cl[i].deadline_ms = now_ms() + HTTP_TIMEOUT_MS;
+        if (c->phase != HTTP_FREE)
+            client_close(c); /* silent too long while others wait */
+        c->fd = fd;
+        c->phase = HTTP_READ;
+        c->in_len = 0;
+        c->out = NULL;
+        c->since_ms = now_ms();
+        c->deadline_ms = c->since_ms + HTTP_HEAD_TIMEOUT_MS;
     }
 }
 
@@ -276,7 +300,7 @@ int http_serve(int lfd, http_handler_fn handler, void *arg)
         cl[i] = (struct http_client){ .phase = HTTP_FREE, .fd = -1 };
     for (;;) {
         int64_t now = now_ms(), wait = -1;
-        int nfd = 0, free_slots = 0;
+        int nfd = 0, free_slots = 0; /* free, or free for the taking */
         int slot_of[HTTP_MAX_CLIENTS + 1];
         for (int i = 0; i < HTTP_MAX_CLIENTS; i++) {
             struct http_client *c = &cl[i];
@@ -291,6 +315,7 @@ int http_serve(int lfd, http_handler_fn handler, void *arg)
                     continue;
                 }
             }
+            free_slots += c->phase == HTTP_READ || c->phase == HTTP_LINGER;
             int64_t left = c->deadline_ms - now;
             if (wait < 0 || left < wait)
                 wait = left;
@@ -396,7 +421,7 @@ int http_listen(const char *spec, int allow_remote, char *bound, size_t bn, cons
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
         *why = strerror(errno);
         if (fd >= 0)
             close(fd);

@@ -3,7 +3,9 @@
  * HEAD, one request per connection, at most HTTP_MAX_CLIENTS at once, each
  * bounded in size (HTTP_MAX_HEAD bytes of request head) and time. Single
  * threaded and poll-based: a slow, broken or hostile client holds one slot for
- * a bounded time and never stops the server. Never raises SIGPIPE.
+ * at most HTTP_HEAD_TIMEOUT_MS, and when every slot is taken a new connection
+ * takes the slot of the oldest client that has not sent its request yet, so
+ * silent connections never stop the server. Never raises SIGPIPE.
  */
 #ifndef HT_HTTP_SERVER_H
 #define HT_HTTP_SERVER_H
@@ -12,9 +14,11 @@
 #include <sys/socket.h>
 
 #define HTTP_MAX_HEAD    8192  /* request line and headers */
-#define HTTP_MAX_CLIENTS 8
-#define HTTP_TIMEOUT_MS  5000  /* to receive the request head; again to send the answer */
+#define HTTP_MAX_CLIENTS 128
+#define HTTP_HEAD_TIMEOUT_MS 2000 /* to receive the request head */
+#define HTTP_TIMEOUT_MS  5000  /* to send the answer */
 #define HTTP_LINGER_MS   1000  /* reading what the client still sends before we close */
+#define HTTP_ACCEPT_BURST 16   /* connections taken per turn of the loop */
 
 /* What a handler answers: status 200 with body (malloc'd; the server frees
  * it), or any other status with body NULL (the server writes a short text). */

@@ -120,6 +120,12 @@ static int better(const struct segread_snap *a, const struct segread_snap *b)
     return a->start_unix_ns > b->start_unix_ns;
 }
 
+/* Which failure says most about a pid: forged, then damaged, then unreadable. */
+static int open_rank(int rc)
+{
+    return rc == SEGREAD_FORGED ? 3 : rc == SEGREAD_DAMAGED ? 2 : 1;
+}
+
 int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
                      const char **why)
 {
@@ -140,10 +146,13 @@ int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
             continue;
         int rc = segread_open(dir, v[i].name, &cand, &w);
         if (rc != SEGREAD_OK) {
-            if (best != SEGREAD_OK && (rc == SEGREAD_DAMAGED || best == SEGREAD_NOACCESS)) {
+            if (best != SEGREAD_OK && open_rank(rc) > open_rank(best)) {
                 best = rc;
                 *why = w;
-                strcpy(snap->path, cand.path); /* for the caller's message */
+                if (rc == SEGREAD_FORGED)
+                    *snap = cand; /* header fields only, for the caller's message */
+                else
+                    strcpy(snap->path, cand.path); /* for the caller's message */
             }
             continue;
         }

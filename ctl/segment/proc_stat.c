@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,5 +43,37 @@ int procstat_start_ticks(pid_t pid, uint64_t *ticks)
         v = v * 10 + (uint64_t)(*p++ - '0');
     }
     *ticks = v;
+    return 0;
+}
+
+int procstat_uids(pid_t pid, uid_t uids[4])
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int saved = errno;
+    close(fd);
+    if (n < 0)
+        return saved == ESRCH ? -ENOENT : -saved;
+    buf[n] = '\0';
+    char *p = strstr(buf, "\nUid:");
+    if (!p)
+        return -EINVAL;
+    p += 5;
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        unsigned long v = strtoul(p, &end, 10);
+        if (v > (uid_t)-1)
+            return -EINVAL;
+        uids[i] = (uid_t)v;
+        p = end;
+    }
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "segment/proc_stat.h"
+#include "util/text_safe.h"
 
 #define ROW_CHUNK 256 /* rows read per pread */
 #define MODULE_TRIES 4 /* attempts to read the module table between writer updates */
@@ -50,17 +51,15 @@ static int table_ok(uint64_t off, uint64_t cap, uint64_t esize, uint64_t hdr, ui
     return off >= hdr && end <= seg;
 }
 
-/* Copies a fixed-size field into dst (same capacity or more), always
- * terminated, control bytes replaced by '?'. Returns 1 if src had no NUL. */
+/* Copies a fixed-size field into dst, always terminated and printable
+ * (unsafe bytes as \xNN, cut to dcap). Returns 1 if src had no NUL. */
 static int copy_str(char *dst, size_t dcap, const char *src, size_t scap)
 {
-    size_t n = scap < dcap - 1 ? scap : dcap - 1;
-    size_t i;
-    for (i = 0; i < n && src[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)src[i];
-        dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    dst[i] = '\0';
+    char raw[HT_CMDLINE_MAX + 1];
+    size_t n = scap - 1 < sizeof raw - 1 ? scap - 1 : sizeof raw - 1; /* as if terminated */
+    memcpy(raw, src, n);
+    raw[n] = '\0';
+    text_safe(dst, dcap, raw);
     return memchr(src, '\0', scap) == NULL;
 }
 
@@ -262,7 +261,34 @@ static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
     s->state = process_state(h);
 }
 
-static const char *read_fd(int fd, struct segread_snap *s, pid_t pid)
+/* Is the file's owner the owner of the running process the header claims?
+ * Sets s->proc_uid. Returns 1 when trusted (see segread_open in reader.h). */
+static int owner_trusted(struct segread_snap *s, const struct ht_seg_header *h)
+{
+    uint64_t before, after;
+    uid_t uids[4];
+    s->proc_uid = (uid_t)-1;
+    int rc = procstat_start_ticks(h->pid, &before);
+    if (rc == -ENOENT || (rc == 0 && before != h->start_ticks))
+        return 1; /* its process is gone: the segment is history, never written */
+    if (rc == 0)
+        rc = procstat_uids(h->pid, uids);
+    if (rc == -ENOENT)
+        return 1; /* exited while we looked: gone as above */
+    if (rc != 0)
+        return s->uid == 0 || s->uid == geteuid(); /* /proc will not say (hidepid) */
+    if (procstat_start_ticks(h->pid, &after) != 0 || after != before)
+        return 1; /* exited while we looked: gone as above */
+    s->proc_uid = uids[1];
+    if (s->uid == 0)
+        return 1; /* only root can own a file as root */
+    for (int i = 0; i < 4; i++)
+        if (uids[i] == s->uid)
+            return 1;
+    return 0;
+}
+
+static const char *read_fd(int fd, struct segread_snap *s, pid_t pid, int *forged)
 {
     struct stat st;
     struct ht_seg_header h;
@@ -280,6 +306,10 @@ static const char *read_fd(int fd, struct segread_snap *s, pid_t pid)
     if ((why = check_header(&h, (uint64_t)st.st_size, pid)) != NULL)
         return why;
     take_header(s, &h);
+    if (!owner_trusted(s, &h)) {
+        *forged = 1;
+        return "forged: the file's owner does not own the process it names";
+    }
     if ((why = read_modules(fd, &h, s)) != NULL)
         return why;
     return read_rows(fd, &h, s);
@@ -311,14 +341,41 @@ int segread_open(const char *dir, const char *name, struct segread_snap *snap,
         *why = strerror(errno);
         return SEGREAD_NOACCESS;
     }
-    const char *bad = read_fd(fd, snap, pid);
+    int forged = 0;
+    const char *bad = read_fd(fd, snap, pid, &forged);
     close(fd);
     if (bad) {
         segread_close(snap);
         *why = bad;
-        return SEGREAD_DAMAGED;
+        return forged ? SEGREAD_FORGED : SEGREAD_DAMAGED;
     }
     return SEGREAD_OK;
+}
+
+int segread_peek(const char *dir, const char *name, enum segread_state *state,
+                 uint64_t *exit_unix_ns)
+{
+    char path[PATH_MAX];
+    pid_t pid;
+    unsigned seq;
+    struct stat st;
+    struct ht_seg_header h;
+    if (segread_parse_name(name, &pid, &seq) != 0)
+        return SEGREAD_DAMAGED;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return SEGREAD_NOACCESS;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ELOOP ? SEGREAD_DAMAGED : SEGREAD_NOACCESS;
+    int rc = SEGREAD_DAMAGED;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sizeof h &&
+        read_at(fd, &h, sizeof h, 0) == 0 && !check_header(&h, (uint64_t)st.st_size, pid)) {
+        *state = process_state(&h);
+        *exit_unix_ns = *state == SEGREAD_EXITED ? h.exit_unix_ns : 0;
+        rc = SEGREAD_OK;
+    }
+    close(fd);
+    return rc;
 }
 
 void segread_close(struct segread_snap *snap)

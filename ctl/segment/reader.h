@@ -19,10 +19,17 @@
 
 #define SEGREAD_NO_MODULE UINT32_MAX
 
+/* A tag made printable (util/text_safe.h): each of its 15 bytes may become "\xNN". */
+#define SEGREAD_TAG_MAX 64
+
 /* Return codes of segread_open. */
 #define SEGREAD_OK       0
 #define SEGREAD_DAMAGED  (-1) /* the file is not a sound segment: warn, go on */
 #define SEGREAD_NOACCESS (-2) /* gone, or not ours to read: usually skip quietly */
+#define SEGREAD_FORGED   (-3) /* claims a running process another user owns: never
+                               * trusted nor written; the header fields of the
+                               * snapshot (pid, path, uid, proc_uid, exe) are filled
+                               * for a message, the tables are not */
 
 enum segread_state {
     SEGREAD_LIVE,   /* running (or still starting) and the pid is the same process */
@@ -46,7 +53,7 @@ struct segread_row {
     uint32_t kind;         /* enum ht_row_kind, known values only */
     uint64_t site;
     uint32_t module;       /* index into modules[], or SEGREAD_NO_MODULE */
-    char     tag[HT_TAG_MAX];
+    char     tag[SEGREAD_TAG_MAX]; /* printable: unsafe bytes as \xNN */
     uint64_t allocs;
     uint64_t frees;
     uint64_t bytes_alloc;
@@ -61,10 +68,13 @@ struct segread_snap {
     dev_t    dev;
     ino_t    ino;
     uid_t    uid;                /* owner of the file */
+    uid_t    proc_uid;           /* effective uid of the running process it claims,
+                                  * (uid_t)-1 when that process is gone */
 
     pid_t    pid;
     pid_t    ppid;
-    char     exe[HT_PATH_MAX];        /* NUL-terminated, control bytes shown as '?' */
+    char     exe[HT_PATH_MAX];        /* these strings and module paths are printable: */
+                                      /* unsafe bytes as \xNN (util/text_safe.h) */
     char     cmdline[HT_CMDLINE_MAX];
     enum segread_state state;
     int32_t  exit_code;
@@ -108,17 +118,31 @@ int segread_parse_name(const char *name, pid_t *pid, unsigned *seq);
 int segread_list(const char *dir, struct segread_entry **out, size_t *n);
 
 /* Reads dir/name into *snap. Returns SEGREAD_OK; or SEGREAD_DAMAGED /
- * SEGREAD_NOACCESS with *why naming the problem ("bad magic", "truncated", ...;
- * a static string). On failure *snap holds nothing to free. */
+ * SEGREAD_NOACCESS / SEGREAD_FORGED with *why naming the problem ("bad magic",
+ * "truncated", ...; a static string). On failure *snap holds nothing to free.
+ *
+ * A segment is trusted only when the process it claims is gone (it is then
+ * exited or dead, and never written), or when the running process with its
+ * pid and start time is owned by the file's owner (any of its real, effective,
+ * saved or filesystem uids; root's files are trusted, as only root can make
+ * them). Otherwise it is SEGREAD_FORGED: another user planted it. */
 int segread_open(const char *dir, const char *name, struct segread_snap *snap,
                  const char **why);
+
+/* Reads only the header of dir/name, checked as segread_open checks it, for
+ * choosing what to read in full: the process's state and, once exited, when
+ * it exited (0 when unknown). Returns SEGREAD_OK or SEGREAD_DAMAGED /
+ * SEGREAD_NOACCESS; ownership is left to segread_open. */
+int segread_peek(const char *dir, const char *name, enum segread_state *state,
+                 uint64_t *exit_unix_ns);
 
 /* Frees what segread_open allocated; *snap may then be reused. */
 void segread_close(struct segread_snap *snap);
 
 /* Finds the segment of pid in dir: the live one if any, else the latest
- * started. Returns as segread_open; SEGREAD_NOACCESS with why "not tagged"
- * when there is no file for pid at all. */
+ * started. Returns as segread_open (a forged file only when no trusted one
+ * exists); SEGREAD_NOACCESS with why "not tagged" when there is no file for
+ * pid at all. */
 int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
                      const char **why);
 

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/open_regular.h"
+#include "util/text_safe.h"
+
 static int sym_in_section(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t vaddr, char *buf,
                           size_t n)
 {
@@ -32,7 +35,7 @@ static int sym_in_section(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t va
         const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
         if (!name || !*name)
             continue;
-        snprintf(buf, n, "%s", name);
+        text_safe(buf, n, name); /* a name the program chose: printable */
         return 0;
     }
     return -1;
@@ -42,7 +45,7 @@ int sym_function(const char *path, uint64_t offset, char *buf, size_t n)
 {
     if (offset == 0 || elf_version(EV_CURRENT) == EV_NONE)
         return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path); /* a path from a log or a segment: never a FIFO */
     if (fd < 0)
         return -1;
     int rc = -1;

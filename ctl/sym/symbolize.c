@@ -12,10 +12,15 @@
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uthash.h>
 
 #include "sym/site_name.h"
+#include "util/open_regular.h"
+#include "util/text_safe.h"
 
 /* One module file, keyed by path and recorded build id. */
 struct sym_mod {
@@ -47,9 +52,60 @@ struct sym_cache {
     struct sym_mod *last;
 };
 
+/* libdwfl's standard search opens each candidate with a plain open(): a FIFO
+ * named like a debug file would block the tool. The same places (build id
+ * under /usr/lib/debug, then the debuglink beside the file, in .debug/, and
+ * under /usr/lib/debug), each through open_regular. libdwfl checks that the
+ * file found has the module's build id. */
+static int sym_try_debug(const char *path, char **found)
+{
+    int fd = open_regular(path);
+    if (fd < 0)
+        return -1;
+    if (!(*found = strdup(path))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                              Dwarf_Addr base, const char *file_name, const char *debuglink,
+                              GElf_Word crc, char **found)
+{
+    (void)userdata, (void)base, (void)file_name, (void)crc;
+    char path[PATH_MAX];
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int fd, len = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (len > 1 && len <= HT_BUILD_ID_MAX) {
+        int o = snprintf(path, sizeof path, "/usr/lib/debug/.build-id/%02x/", bits[0]);
+        for (int i = 1; i < len; i++)
+            o += snprintf(path + o, sizeof path - (size_t)o, "%02x", bits[i]);
+        snprintf(path + o, sizeof path - (size_t)o, ".debug");
+        if ((fd = sym_try_debug(path, found)) >= 0)
+            return fd;
+    }
+    /* modname is the module's real path (file_name is /proc/self/fd/N) */
+    const char *slash = modname ? strrchr(modname, '/') : NULL;
+    if (!debuglink || !*debuglink || strchr(debuglink, '/') || !slash)
+        return -1;
+    int dlen = (int)(slash - modname);
+    static const char *const forms[] = { "%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if ((size_t)snprintf(path, sizeof path, forms[i], dlen, modname, debuglink) >= sizeof path)
+            continue;
+        if (!strcmp(path, modname))
+            continue; /* the file itself */
+        if ((fd = sym_try_debug(path, found)) >= 0)
+            return fd;
+    }
+    return -1;
+}
+
 static const Dwfl_Callbacks sym_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = sym_find_debuginfo,
     .section_address = dwfl_offline_section_address,
 };
 
@@ -93,15 +149,21 @@ static int sym_build_id_ok(Dwfl_Module *mod, const struct segread_module *m)
 
 static void sym_open(struct sym_mod *e, const char *path, const struct segread_module *m)
 {
-    struct stat st;
-    /* the path comes from a segment: only a regular file (a FIFO would block) */
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    /* the path comes from a segment: only a regular file (a FIFO would block).
+     * libdwfl opens the very file we checked, by its descriptor's name. */
+    char byfd[64];
+    int fd = open_regular(path);
+    if (fd < 0)
         return;
+    snprintf(byfd, sizeof byfd, "/proc/self/fd/%d", fd);
     Dwfl *d = dwfl_begin(&sym_callbacks);
-    if (!d)
+    if (!d) {
+        close(fd);
         return;
-    Dwfl_Module *mod = dwfl_report_elf(d, path, path, -1, 0, false);
+    }
+    Dwfl_Module *mod = dwfl_report_elf(d, path, byfd, -1, 0, false);
     dwfl_report_end(d, NULL, NULL);
+    close(fd);
     if (!mod || !sym_build_id_ok(mod, m)) {
         dwfl_end(d);
         return;
@@ -137,15 +199,11 @@ static struct sym_mod *sym_module(struct sym_cache *c, const char *path,
     return e;
 }
 
+/* Every name from a file (debug info, symbol tables) enters here: made
+ * printable, since a #line directive can put escape sequences in a file name. */
 static void sym_copy(char *dst, size_t n, const char *src)
 {
-    if (!src)
-        src = "";
-    size_t len = strlen(src);
-    if (len >= n)
-        len = n - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
+    text_safe(dst, n, src ? src : "");
 }
 
 /* libstdc++'s demangler (the tool links it): C++ names as people read them. */

@@ -64,6 +64,10 @@ void trend_live_cell(char *buf, size_t n, int pid, uint32_t row, uint64_t live, 
         if (e->n < LIVE_HISTORY)
             e->n++;
     }
+    if (e->n < 2) { /* one sample is no trend yet: a blank cell, as documented */
+        snprintf(buf, n, "%*s", TREND_LIVE_WIDTH, "");
+        return;
+    }
     struct log_point pts[LIVE_HISTORY];
     for (unsigned i = 0; i < e->n; i++)
         pts[i] = e->pts[(e->next + LIVE_HISTORY - e->n + i) % LIVE_HISTORY];

@@ -7,6 +7,8 @@
  */
 #include "util/xsort.h"
 #include "trend/log_reader.h"
+#include "mon/columns.h"
+#include "util/text_safe.h"
 
 #include <ctype.h>
 #include <err.h>
@@ -39,6 +41,13 @@ struct csv_map {
     int need; /* fields a record must have */
 };
 
+/* Where the numbers of a table row are: indexes among the numbers after
+ * Type, from the column header (or mon's own column table before one). */
+struct table_map {
+    int allocs, frees, diff, bytes;
+    int n_num;
+};
+
 struct log_data {
     struct intern strings;
     struct log_rec *rec;
@@ -49,6 +58,7 @@ struct log_data {
     int ctx_pid;
     const char *ctx_exe;
     struct csv_map csv;
+    struct table_map table;
     /* the grouped view */
     struct log_series *series;
     size_t n_series;
@@ -73,8 +83,26 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
-/* One stable copy per distinct string: equal strings, equal pointers. */
+static const char *intern_safe(struct intern *in, const char *s, size_t n);
+
+/* One stable copy per distinct string: equal strings, equal pointers. Every
+ * string of a log is kept in its printable form (util/text_safe.h): a tag,
+ * site or exe a tagged program chose never reaches the terminal raw. */
 static const char *intern(struct intern *in, const char *s, size_t n)
+{
+    char raw[TEXT_SAFE_MAX], safe[TEXT_SAFE_MAX];
+    if (n >= sizeof raw)
+        n = sizeof raw - 1;
+    memcpy(raw, s, n);
+    raw[n] = '\0';
+    if (memchr(s, '\0', n) || !text_is_safe(raw)) {
+        text_safe(safe, sizeof safe, raw);
+        return intern_safe(in, safe, strlen(safe));
+    }
+    return intern_safe(in, s, n);
+}
+
+static const char *intern_safe(struct intern *in, const char *s, size_t n)
 {
     if (in->used * 2 >= in->cap) {
         size_t cap = in->cap ? in->cap * 2 : 256;
@@ -107,9 +135,54 @@ static const char *intern(struct intern *in, const char *s, size_t n)
     return c;
 }
 
+/* The CSV/JSON fields the reader uses, by column; field names come from
+ * mon's column table, so a log and its reader never disagree. */
+static const enum mon_col_id csv_cols[] = {
+    MON_COL_TIMESTAMP, MON_COL_PID, MON_COL_TAG, MON_COL_TYPE, MON_COL_ALLOCS, MON_COL_FREES,
+    MON_COL_DIFF, MON_COL_BYTES, MON_COL_PEAK, MON_COL_SITE,
+};
+
+static int *csv_slot(struct csv_map *m, size_t k)
+{
+    int *slot[] = { &m->ts, &m->pid, &m->tag, &m->type, &m->allocs, &m->frees, &m->diff,
+                    &m->bytes, &m->peak, &m->site };
+    return slot[k];
+}
+
+/* The map of mon's own header, before a log has shown one. */
 static void csv_default(struct csv_map *m)
 {
-    *m = (struct csv_map){ 0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13 };
+    enum mon_col_id rec[MON_COL_COUNT];
+    size_t n = mon_col_records(rec, MON_COL_COUNT, 0);
+    m->need = 0;
+    for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {
+        *csv_slot(m, k) = -1;
+        for (size_t i = 0; i < n; i++)
+            if (rec[i] == csv_cols[k])
+                *csv_slot(m, k) = (int)i;
+        if (*csv_slot(m, k) + 1 > m->need)
+            m->need = *csv_slot(m, k) + 1;
+    }
+}
+
+/* Numbers of a table row in mon's own column order (Allocs, Frees, ...). */
+static void table_default(struct table_map *t)
+{
+    int k = 0;
+    *t = (struct table_map){ -1, -1, -1, -1, 0 };
+    for (size_t i = MON_COL_TYPE + 1; i < MON_COL_COUNT; i++) {
+        const struct mon_col *c = &mon_cols[i];
+        if (!(c->where & MON_IN_TABLE))
+            continue;
+        if (c->val == MON_VAL_TEXT)
+            break;
+        if (i == MON_COL_ALLOCS) t->allocs = k;
+        if (i == MON_COL_FREES) t->frees = k;
+        if (i == MON_COL_DIFF) t->diff = k;
+        if (i == MON_COL_BYTES) t->bytes = k;
+        k++;
+    }
+    t->n_num = k;
 }
 
 struct log_data *log_new(void)
@@ -118,6 +191,7 @@ struct log_data *log_new(void)
     if (!d)
         err(1, "malloc");
     csv_default(&d->csv);
+    table_default(&d->table);
     return d;
 }
 
@@ -340,32 +414,35 @@ static int table_row(struct log_data *d, const char *s, size_t len, struct log_s
             ty = i;
     if (!ty)
         return ROW_NOT;
-    uint64_t v[5];
+    const struct table_map *tm = &d->table;
+    uint64_t v[LOG_MAX_TOKENS];
     int64_t diff = 0;
     size_t got = 0;
-    for (; got < 5 && ty + 1 + got < n; got++) {
+    for (; got < (size_t)tm->n_num && ty + 1 + got < n; got++) {
         const struct tok *k = &t[ty + 1 + got];
-        int bad = got == 2 ? parse_i64(k->s, k->n, &diff) : parse_u64(k->s, k->n, &v[got]);
+        int bad = (int)got == tm->diff ? parse_i64(k->s, k->n, &diff)
+                                       : parse_u64(k->s, k->n, &v[got]);
         if (bad)
             break;
     }
     if (got == 0)
         return ROW_NOT;
-    if (got < 5 || diff != (int64_t)(v[0] - v[1]) || v[1] > v[0])
+    uint64_t allocs = v[tm->allocs], frees = v[tm->frees];
+    if (got < (size_t)tm->n_num || diff != (int64_t)(allocs - frees) || frees > allocs)
         return ROW_DAMAGED;
     if (!d->have_ctx) {
         if (st)
             st->orphan++;
         return ROW_ORPHAN; /* counted already, not as damaged */
     }
-    size_t k = ty + 6;
+    size_t k = ty + 1 + (size_t)tm->n_num;
     if (k < n && is_mark_token(&t[k]))
         k++;
     struct row r = { .t = d->ctx_t, .pid = d->ctx_pid, .exe = d->ctx_exe,
                      .tag = t[0].s, .tag_len = (size_t)(t[ty - 1].s + t[ty - 1].n - t[0].s),
                      .type = t[ty].s, .type_len = t[ty].n,
                      .site = k < n ? t[k].s : "", .site_len = k < n ? (size_t)(s + len - t[k].s) : 0,
-                     .allocs = v[0], .live = v[3] };
+                     .allocs = allocs, .live = v[tm->bytes] };
     add_row(d, &r, st);
     return ROW_OK;
 }
@@ -420,21 +497,22 @@ static int csv_header(struct log_data *d, const char *s, size_t len)
     struct tok f[LOG_MAX_FIELDS];
     char *buf = xrealloc(NULL, len + 1);
     int n = csv_split(s, len, buf, f, LOG_MAX_FIELDS);
-    struct csv_map m = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 };
-    static const char *const names[] = { "timestamp", "pid", "tag", "type", "allocs",
-                                         "frees", "diff", "bytes", "peak", "site" };
-    int *slot[] = { &m.ts, &m.pid, &m.tag, &m.type, &m.allocs, &m.frees, &m.diff, &m.bytes,
-                    &m.peak, &m.site };
+    struct csv_map m;
+    m.need = 0;
+    for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++)
+        *csv_slot(&m, k) = -1;
     for (int i = 0; i < n; i++)
-        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-            if (strlen(names[k]) == f[i].n && !memcmp(names[k], f[i].s, f[i].n) && *slot[k] < 0)
-                *slot[k] = i;
+        for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {
+            const char *name = mon_cols[csv_cols[k]].name;
+            if (strlen(name) == f[i].n && !memcmp(name, f[i].s, f[i].n) && *csv_slot(&m, k) < 0)
+                *csv_slot(&m, k) = i;
+        }
     free(buf);
     if (m.ts < 0 || m.pid < 0 || m.tag < 0 || m.bytes < 0)
         return -1;
-    for (size_t k = 0; k < sizeof slot / sizeof slot[0]; k++)
-        if (*slot[k] + 1 > m.need)
-            m.need = *slot[k] + 1;
+    for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++)
+        if (*csv_slot(&m, k) + 1 > m.need)
+            m.need = *csv_slot(&m, k) + 1;
     d->csv = m;
     return 0;
 }
@@ -623,10 +701,13 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
     int n = json_parse(s, len, buf, f, LOG_MAX_FIELDS);
     int rc = ROW_DAMAGED;
     struct row r = { 0 };
-    const struct jfield *ts = json_get(f, n, "timestamp"), *pid = json_get(f, n, "pid"),
-                        *tag = json_get(f, n, "tag"), *type = json_get(f, n, "type"),
-                        *site = json_get(f, n, "site"), *peak = json_get(f, n, "peak"),
-                        *frees_f = json_get(f, n, "frees"), *diff_f = json_get(f, n, "diff");
+#define FIELD(col) json_get(f, n, mon_cols[col].name)
+    const struct jfield *ts = FIELD(MON_COL_TIMESTAMP), *pid = FIELD(MON_COL_PID),
+                        *tag = FIELD(MON_COL_TAG), *type = FIELD(MON_COL_TYPE),
+                        *site = FIELD(MON_COL_SITE), *peak = FIELD(MON_COL_PEAK),
+                        *frees_f = FIELD(MON_COL_FREES), *diff_f = FIELD(MON_COL_DIFF),
+                        *bytes_f = FIELD(MON_COL_BYTES), *allocs_f = FIELD(MON_COL_ALLOCS);
+#undef FIELD
     uint64_t frees;
     int64_t diff;
     if (n < 0)
@@ -637,8 +718,7 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
     }
     if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r.t) != 0 || pid->is_str ||
         parse_pid(pid->val.s, pid->val.n, &r.pid) != 0 || !tag->is_str ||
-        json_u64(json_get(f, n, "bytes"), &r.live) != 0 ||
-        json_u64(json_get(f, n, "allocs"), &r.allocs) != 0)
+        json_u64(bytes_f, &r.live) != 0 || json_u64(allocs_f, &r.allocs) != 0)
         goto out;
     if (frees_f && diff_f &&
         (json_u64(frees_f, &frees) != 0 || parse_i64(diff_f->val.s, diff_f->val.n, &diff) != 0 ||
@@ -658,13 +738,46 @@ out:
     return rc;
 }
 
-/* ---- lines ------------------------------------------------------------ */
-
-static int starts(const char *s, size_t len, const char *p)
+/* "Tag  Type  Allocs  Frees ... Site": the names say where the numbers are.
+ * Returns -1 when the line is not a header; a header naming columns this
+ * reader does not know keeps the map it had. */
+static int table_header(struct log_data *d, const char *s, size_t len)
 {
-    size_t n = strlen(p);
-    return len >= n && !memcmp(s, p, n);
+    const char *tag = mon_cols[MON_COL_TAG].header, *type = mon_cols[MON_COL_TYPE].header;
+    size_t tl = strlen(tag), i, hl;
+    if (len <= tl || memcmp(s, tag, tl) || s[tl] != ' ' || !memmem(s, len, type, strlen(type)))
+        return -1;
+    struct table_map tm = { -1, -1, -1, -1, 0 };
+    int after_type = 0;
+    for (i = tl; i < len;) {
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i == len)
+            break;
+        enum mon_col_id id = mon_col_by_header(s + i, len - i, &hl);
+        if ((int)id < 0)
+            return 0; /* a header, but one this reader cannot map */
+        i += hl;
+        if (id == MON_COL_TYPE) {
+            after_type = 1;
+            continue;
+        }
+        if (!after_type)
+            continue;
+        if (mon_cols[id].val == MON_VAL_TEXT)
+            break;
+        if (id == MON_COL_ALLOCS) tm.allocs = tm.n_num;
+        if (id == MON_COL_FREES) tm.frees = tm.n_num;
+        if (id == MON_COL_DIFF) tm.diff = tm.n_num;
+        if (id == MON_COL_BYTES) tm.bytes = tm.n_num;
+        tm.n_num++;
+    }
+    if (tm.allocs >= 0 && tm.frees >= 0 && tm.diff >= 0 && tm.bytes >= 0)
+        d->table = tm;
+    return 0;
 }
+
+/* ---- lines ------------------------------------------------------------ */
 
 static void skipped(struct log_stats *st, size_t *counter)
 {
@@ -702,7 +815,7 @@ void log_read_line(struct log_data *d, const char *s, size_t len, struct log_sta
             skipped(st, &st->damaged);
         return;
     }
-    if (starts(s + i, len - i, "Tag ") && memmem(s, len, "Type", 4))
+    if (table_header(d, s + i, len - i) == 0)
         return; /* the table's column header */
     if (s[i] == '{')
         rc = json_row(d, s, len, st);

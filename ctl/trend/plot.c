@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/fmt.h"
+#include "util/text_safe.h"
 
 #define W 1000
 #define H 560
@@ -27,16 +28,18 @@ static const char *const other_colors[] = { "#1f77b4", "#2ca02c", "#9467bd", "#1
                                             "#8c564b", "#7f7f7f", "#bcbd22", "#393b79",
                                             "#6baed6" };
 
+/* Text and attribute values: printable first (util/text_safe.h), then XML-escaped. */
 static void xml_text(FILE *out, const char *s)
 {
-    for (; *s; s++) {
+    for (s = text_safe_str(s); *s; s++) {
         unsigned char c = (unsigned char)*s;
         switch (c) {
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '&': fputs("&amp;", out); break;
         case '"': fputs("&quot;", out); break;
-        default: fputc(c < 0x20 || c >= 0x7f ? '?' : c, out);
+        case '\'': fputs("&#39;", out); break;
+        default: fputc(c, out); /* printable ASCII or valid UTF-8 */
         }
     }
 }

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "util/text_safe.h"
+
 char *fmt_human_size(char *buf, size_t n, uint64_t bytes)
 {
     static const char units[] = "KMGTPE";
@@ -53,6 +55,7 @@ char *fmt_timestamp(char *buf, size_t n, time_t t)
 
 int fmt_csv_field(FILE *out, const char *s)
 {
+    s = text_safe_str(s);
     if (!strpbrk(s, ",\"\r\n"))
         return fputs(s, out);
     if (putc('"', out) == EOF)
@@ -66,8 +69,17 @@ int fmt_csv_field(FILE *out, const char *s)
     return putc('"', out) == EOF ? EOF : 0;
 }
 
+/* Backs a cut of s at byte k up to the start of a UTF-8 character. */
+static size_t fmt_char_start(const char *s, size_t k)
+{
+    while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+        k--;
+    return k;
+}
+
 void fmt_fit(char *dst, size_t width, const char *src)
 {
+    src = text_safe_str(src);
     size_t len = strlen(src);
     if (len <= width) {
         memcpy(dst, src, len + 1);
@@ -80,46 +92,26 @@ void fmt_fit(char *dst, size_t width, const char *src)
     const char *plus = strstr(src, "+0x");
     size_t tail = plus ? len - (size_t)(plus - src) : 0;
     if (plus && tail + 2 <= width) {
-        size_t head = width - tail - 1;
+        size_t head = fmt_char_start(src, width - tail - 1);
         memcpy(dst, src, head);
         dst[head] = '~';
         memcpy(dst + head + 1, plus, tail + 1);
         return;
     }
-    memcpy(dst, src, width - 1);
-    dst[width - 1] = '~';
-    dst[width] = '\0';
+    size_t head = fmt_char_start(src, width - 1);
+    memcpy(dst, src, head);
+    dst[head] = '~';
+    dst[head + 1] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 (overlongs and surrogates
- * count as invalid). */
-static size_t fmt_utf8_len(const unsigned char *s)
+/* The code point of the valid n-byte UTF-8 sequence at s. */
+static unsigned fmt_code_point(const unsigned char *s, size_t n)
 {
-    size_t n;
-    uint32_t cp;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
+    static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+    unsigned cp = s[0] & lead_mask[n];
+    for (size_t i = 1; i < n; i++)
         cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
+    return cp;
 }
 
 int fmt_json_string(FILE *out, const char *str)
@@ -128,15 +120,17 @@ int fmt_json_string(FILE *out, const char *str)
     if (putc('"', out) == EOF)
         return EOF;
     while (*s) {
-        size_t n = fmt_utf8_len(s);
+        size_t n = text_utf8_len((const char *)s);
         if (n == 0) {
             putc('?', out);
             s++;
         } else if (*s == '"' || *s == '\\') {
             putc('\\', out);
             putc(*s++, out);
-        } else if (*s < 0x20 || *s == 0x7f) {
-            fprintf(out, "\\u%04x", *s++);
+        } else if (!text_printable((const char *)s, n)) {
+            /* C0, DEL, C1 and bidi controls: escaped, never raw */
+            fprintf(out, "\\u%04x", fmt_code_point(s, n));
+            s += n;
         } else {
             fwrite(s, 1, n, out);
             s += n;

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(env, nul + 1, n);
         env[n] = '\0';
     }
-    struct ht_config_sources src = { path, NULL, "/usr/bin/fuzzed", env, NULL };
+    struct ht_config_sources src = { path, NULL, "/usr/bin/fuzzed", env, NULL, NULL, NULL };
     struct ht_config cfg;
     ht_config_load_from(&cfg, &src);
     if (cfg.flags & ~(uint32_t)HT_FLAG_ALL)

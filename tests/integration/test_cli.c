@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -157,4 +158,136 @@ Test(cli, gc_removes_abandoned_incomplete_segments)
     unlink(old_path);
     unlink(live_path);
     rmdir(dir);
+}
+
+Test(cli, usage_errors_are_one_line)
+{
+    const char *cases[][3] = {
+        { "mon", "-z", "heaptag: mon: unknown option -z; see heaptag mon --help\n" },
+        { "flags", "+bogus", "see heaptag flags --help\n" },
+        { "frobnicate", NULL, "heaptag: unknown command 'frobnicate'; see heaptag --help\n" },
+        { "run", NULL, "heaptag: run: no command given; see heaptag run --help\n" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct run_result r = tool(cases[i][0], cases[i][1], NULL, NULL);
+        cr_assert_eq(exit_code(&r), 2, "%s %s", cases[i][0], cases[i][1]);
+        cr_assert(strstr(r.err, cases[i][2]), "%s", r.err);
+        cr_assert_eq(strchr(r.err, '\n') + 1, r.err + r.err_len, "one line: %s", r.err);
+        cr_assert_eq(r.out_len, 0);
+        run_free(&r);
+    }
+    /* /h and /? show the help, as -h does */
+    const char *helps[][2] = { { "mon", "/h" }, { "mon", "/?" }, { "flags", "/h" },
+                               { "/h", NULL }, { "run", "/h" } };
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+        struct run_result r = tool(helps[i][0], helps[i][1], NULL, NULL);
+        cr_assert_eq(exit_code(&r), 0, "%s %s: %s", helps[i][0], helps[i][1], r.err);
+        cr_assert(strstr(r.out, "usage: heaptag"), "%s", r.out);
+        run_free(&r);
+    }
+}
+
+Test(cli, run_names_programs_the_shim_cannot_enter)
+{
+    /* statically linked: no loader to preload into */
+    const char *stat_prog = build_path("tests/progs/patterns_static");
+    struct run_result r = tool("run", "--", stat_prog, "basic");
+    cr_assert_eq(exit_code(&r), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "statically linked") && strstr(r.err, "--anyway"), "%s", r.err);
+    cr_assert_eq(strchr(r.err, '\n') + 1, r.err + r.err_len, "one line: %s", r.err);
+    cr_assert_eq(r.out_len, 0, "it did not start: %s", r.out);
+    run_free(&r);
+    r = tool("run", "--anyway", stat_prog, "basic");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "pid "), "it ran: %s", r.out);
+    run_free(&r);
+
+    /* setuid to another user: the loader ignores LD_PRELOAD */
+    if (geteuid() != 0) {
+        cr_log_warn("not root: the setuid case needs chown; skipped");
+        return;
+    }
+    char suid[64];
+    snprintf(suid, sizeof suid, "/tmp/heaptag-suid.%d", (int)getpid());
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp %s %s && chown 65534 %s && chmod 4755 %s",
+             build_path("tests/progs/patterns"), suid, suid, suid);
+    cr_assert_eq(system(cmd), 0);
+    r = tool("run", "--", suid, "basic");
+    unlink(suid);
+    cr_assert_eq(exit_code(&r), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "setuid"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(cli, mon_says_why_a_pid_has_no_segment)
+{
+    /* a process that was not started under the shim */
+    pid_t child = fork();
+    if (child == 0) {
+        execlp("sleep", "sleep", "30", (char *)NULL);
+        _exit(127);
+    }
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d", (int)child);
+    struct run_result r = tool("mon", "-p", pid, NULL);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    cr_assert_eq(exit_code(&r), 1);
+    cr_assert(strstr(r.err, "not started under the shim"), "%s", r.err);
+    run_free(&r);
+    /* gone: it exited (and without HEAPTAG_KEEP its segment went with it) */
+    r = tool("mon", "-p", pid, NULL);
+    cr_assert(strstr(r.err, "HEAPTAG_KEEP"), "%s", r.err);
+    run_free(&r);
+    /* a static program running */
+    child = fork();
+    if (child == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execl(build_path("tests/progs/patterns_static"), "patterns_static", "sleep", (char *)NULL);
+        _exit(127);
+    }
+    snprintf(pid, sizeof pid, "%d", (int)child);
+    for (int i = 0; i < 50; i++) { /* until it has exec'd */
+        char exe[256], link[64];
+        snprintf(link, sizeof link, "/proc/%d/exe", (int)child);
+        ssize_t n = readlink(link, exe, sizeof exe - 1);
+        if (n > 0 && (exe[n] = '\0', strstr(exe, "patterns_static")))
+            break;
+        usleep(20000);
+    }
+    r = tool("mon", "-p", pid, NULL);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    cr_assert(strstr(r.err, "statically linked"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(cli, mon_says_a_full_shm_means_counting_privately)
+{
+    /* a private /dev/shm of 64 KiB; a process under the shim whose segment is
+     * gone and the file system full, as when /dev/shm was full at its start */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs /dev/shm || exit 77; "
+             "LD_PRELOAD=%s sleep 20 2>/dev/null & p=$!; sleep 0.5; rm -f /dev/shm/heaptag.*; "
+             "dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null; "
+             "%s mon -p $p -n 1 2>&1; kill $p' > /tmp/heaptag-fullshm.%d 2>&1",
+             build_path("libheaptag.so"), build_path("heaptag"), (int)getpid());
+    int st = system(cmd);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/heaptag-fullshm.%d", (int)getpid());
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+        unlink(path);
+        cr_skip_test("unshare -m or mount not permitted here");
+    }
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char out[4096] = "";
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    unlink(path);
+    cr_assert(strstr(out, "/dev/shm is full") && strstr(out, "counts privately"), "%s", out);
 }

@@ -111,10 +111,20 @@ static void tag_site(int pid, const char *tag, char *site, size_t cap)
 
 Test(flags, display_reads_like_gflags)
 {
-    struct run_result r = flags_cmd(NULL, NULL, NULL, NULL, NULL);
+    /* every scope: both files, the word they make, the environment, and the
+     * live processes (none in an empty segment directory) */
+    char shm[600], want[4096];
+    snprintf(shm, sizeof shm, "HEAPTAG_SHM_DIR=%s", dir);
+    struct run_result r = flags_cmd(shm, NULL, NULL, NULL, NULL);
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
-    cr_assert_str_eq(r.out, "Current persistent settings are: 00000400\n"
-                            "    ptg - Enable pool tagging\n");
+    snprintf(want, sizeof want,
+             "System settings file %s: not present\n"
+             "User settings file %s: not present\n"
+             "Current persistent settings are: 00000400\n"
+             "    ptg - Enable pool tagging\n"
+             "Environment (HEAPTAG_FLAGS): not set\n"
+             "No running tagged process in %s.\n", sys_path, user_path, dir);
+    cr_assert_str_eq(r.out, want);
     run_free(&r);
     r = flags_cmd(NULL, "-r", "+ust+htc", "--tracedb", "64");
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
@@ -401,6 +411,8 @@ struct live {
     FILE *to, *from;
 };
 
+static char *live_extra; /* one more environment entry for the next live_start */
+
 static void live_start(struct live *l)
 {
     int in[2], out[2];
@@ -424,6 +436,8 @@ static void live_start(struct live *l)
         putenv("HEAPTAG_KEEP=1");
         putenv(sys_env);
         putenv(xdg_env);
+        if (live_extra)
+            putenv(live_extra);
         execl(exe, exe, "serve", (char *)NULL);
         _exit(127);
     }
@@ -531,4 +545,156 @@ Test(flags, exact_counts_while_ptg_toggles)
     }
     segment_remove(r.pid);
     run_free(&r);
+}
+
+/* heaptag run FLAG -- heapbugs overrun, with HEAPTAG_FLAGS=env. */
+static struct run_result run_heapbugs(const char *env, const char *flag)
+{
+    char envbuf[128];
+    snprintf(envbuf, sizeof envbuf, "HEAPTAG_FLAGS=%s", env);
+    const char *argv[] = { build_path("heaptag"), "run", flag, "--",
+                           build_path("tests/progs/heapbugs"), "overrun", NULL };
+    const char *envp[] = { sys_env, xdg_env, envbuf, NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, envp, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    segment_remove(r.pid);
+    return r;
+}
+
+Test(flags, run_adds_its_flags_after_the_environment)
+{
+    /* +htc from the environment survives run's +hfc */
+    struct run_result r = run_heapbugs("+ptg+htc", "+hfc");
+    cr_assert(strstr(r.err, "heap overrun"), "htc from HEAPTAG_FLAGS kept: %s", r.err);
+    run_free(&r);
+    /* run's arguments come last and win */
+    r = run_heapbugs("+ptg+htc", "-htc");
+    cr_assert_null(strstr(r.err, "heap overrun"), "run's -htc wins: %s", r.err);
+    run_free(&r);
+    /* and a malformed variable is named, nothing runs */
+    const char *argv[] = { build_path("heaptag"), "run", "--", "true", NULL };
+    const char *envp[] = { "HEAPTAG_FLAGS=+bogus", NULL };
+    cr_assert_eq(run_cmd(argv, envp, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 2);
+    cr_assert(strstr(r.err, "HEAPTAG_FLAGS") && strstr(r.err, "bogus"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(flags, live_ust_needs_a_stack_table)
+{
+    struct live l;
+    char pidbuf[32];
+    live_extra = NULL;
+    live_start(&l);
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)l.pid);
+    struct run_result r = flags_cmd(NULL, "-p", pidbuf, "+ust", NULL);
+    cr_assert_eq(exit_code(&r), 1, "refused: %s", r.err);
+    cr_assert(strstr(r.err, "cannot turn on ust") && strstr(r.err, "TRACEDB"), "%s", r.err);
+    run_free(&r);
+    live_flags(l.pid, NULL, "00000400"); /* unchanged */
+    live_say(&l, "alloc 2");
+    live_say(&l, "freeall");
+    live_end(&l);
+    segment_remove(l.pid);
+
+    /* with a table sized at start, ust turned on live records stacks */
+    live_extra = "HEAPTAG_TRACEDB=4";
+    live_start(&l);
+    live_extra = NULL;
+    live_flags(l.pid, "+ust", "00001400");
+    live_say(&l, "alloc 2");
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)l.pid);
+    const char *argv[] = { build_path("heaptag"), "dump", "-p", pidbuf, NULL };
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nstack "), "stacks recorded after a live +ust:\n%s", r.out);
+    run_free(&r);
+    live_say(&l, "freeall");
+    live_end(&l);
+    segment_remove(l.pid);
+}
+
+Test(flags, flags_alone_lists_live_processes)
+{
+    struct live l;
+    live_extra = NULL;
+    live_start(&l);
+    live_flags(l.pid, "+htc", "00000410");
+    struct run_result r = flags_cmd(NULL, NULL, NULL, NULL, NULL);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    char want[128];
+    snprintf(want, sizeof want, "Current settings of running process %d (", (int)l.pid);
+    const char *at = strstr(r.out, want);
+    cr_assert_not_null(at, "%s", r.out);
+    cr_assert(!strncmp(strchr(at, ')'), ") are: 00000410\n    htc - ", 22), "%s", at);
+    cr_assert(strstr(r.out, "System settings file ") && strstr(r.out, "User settings file ") &&
+              strstr(r.out, "Environment (HEAPTAG_FLAGS)"), "%s", r.out);
+    run_free(&r);
+    live_end(&l);
+    segment_remove(l.pid);
+}
+
+Test(flags, image_entries_follow_links)
+{
+    /* bin/patlink -> patterns: an entry for the link's name applies to the
+     * program started through the link, and through PATH under its own name */
+    char bin[600], link[700], path_env[1200];
+    snprintf(bin, sizeof bin, "%s/bin", dir);
+    cr_assert_eq(mkdir(bin, 0700), 0);
+    snprintf(link, sizeof link, "%s/patlink", bin);
+    char *real = realpath(build_path("tests/progs/patterns"), NULL);
+    cr_assert_not_null(real);
+    cr_assert_eq(symlink(real, link), 0);
+    flags_ok("--user", "-i", "patlink", "-ptg");
+    struct tag_counts c;
+    const char *argv[] = { link, "basic", NULL };
+    const char *env[] = { sys_env, xdg_env, NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, env, 1, NULL, &r), 0);
+    cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
+    cr_assert_eq(c.rows, 0, "started as patlink: the entry applies");
+    segment_remove(r.pid);
+    run_free(&r);
+    snprintf(path_env, sizeof path_env, "PATH=%s:/usr/bin:/bin", bin);
+    const char *argv2[] = { real, "basic", NULL };
+    const char *env2[] = { sys_env, xdg_env, path_env, NULL };
+    cr_assert_eq(run_cmd(argv2, env2, 1, NULL, &r), 0);
+    cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
+    cr_assert_eq(c.rows, 0, "patterns is what patlink in PATH resolves to");
+    segment_remove(r.pid);
+    run_free(&r);
+    /* without that PATH, the real name is another program */
+    cr_assert_eq(run_cmd(argv2, env, 1, NULL, &r), 0);
+    cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
+    cr_assert_eq(c.allocs, 10, "not the image named");
+    segment_remove(r.pid);
+    run_free(&r);
+
+    /* an entry by path matches the file a link resolves to */
+    flags_ok("--user", "-i", link, "+htc");
+    char hb[700];
+    snprintf(hb, sizeof hb, "%s/hblink", bin);
+    char *hreal = realpath(build_path("tests/progs/heapbugs"), NULL);
+    cr_assert_eq(symlink(hreal, hb), 0);
+    flags_ok("--user", "-i", hb, "+htc");
+    const char *argv3[] = { hreal, "overrun", NULL };
+    cr_assert_eq(run_cmd(argv3, env, 1, NULL, &r), 0);
+    cr_assert(strstr(r.err, "heap overrun"), "the link's entry applies to its target: %s", r.err);
+    segment_remove(r.pid);
+    run_free(&r);
+    free(hreal);
+    free(real);
+
+    /* a relative path is stored absolute */
+    char cwd[4096];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(chdir(dir), 0);
+    flags_ok("--user", "-i", "bin/patlink", "+hfc");
+    cr_assert_eq(chdir(cwd), 0);
+    char *text = slurp(user_path), *rdir = realpath(dir, NULL), want[1200];
+    snprintf(want, sizeof want, "\nimage %s/bin/patlink +htc+hfc\n", rdir); /* the same entry */
+    cr_assert(strstr(text, want), "%s in:\n%s", want, text);
+    free(text);
+    free(rdir);
 }

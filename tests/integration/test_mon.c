@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "harness.h"
 
@@ -76,6 +78,7 @@ static void prog_stop(struct prog *p)
 /* tmux on a private server: one session, one pane, a fixed size. */
 static char tmux_sock[64];
 static char tmux_done[128];
+static int pane_x = 200, pane_y = 40; /* the size of the next screen_start */
 
 static int tmux(const char *args)
 {
@@ -84,7 +87,8 @@ static int tmux(const char *args)
     return system(cmd);
 }
 
-/* Starts "heaptag mon ARGS" in a 200x40 pane; its exit status goes to a file. */
+/* Starts "heaptag mon ARGS" in a pane_x by pane_y pane (200x40 unless a test
+ * says otherwise); its exit status goes to a file. */
 static void screen_start_env(const char *env, const char *args)
 {
     char cmd[2048];
@@ -92,8 +96,8 @@ static void screen_start_env(const char *env, const char *args)
     snprintf(tmux_done, sizeof tmux_done, "/tmp/htmon-done.%d", (int)getpid());
     unlink(tmux_done);
     snprintf(cmd, sizeof cmd,
-             "new-session -d -x 200 -y 40 \"TERM=screen %s %s mon %s; echo exit=\\$? > %s; "
-             "sleep 30\"", env, build_path("heaptag"), args, tmux_done);
+             "new-session -d -x %d -y %d \"TERM=screen %s %s mon %s; echo exit=\\$? > %s; "
+             "sleep 30\"", pane_x, pane_y, env, build_path("heaptag"), args, tmux_done);
     /* a tmux server starting on a loaded machine sometimes dies at birth
      * ("server exited unexpectedly"): try again on a fresh socket */
     int rc = -1;
@@ -633,7 +637,7 @@ Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
     copy_file(from, good, 0);
     copy_file(from, bad, 3000); /* the header, then nothing */
     snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
-    screen_start_env(env, "-i 0.3 -e");
+    screen_start_env(env, "-i 0.3 -e --all"); /* an exited process: --all */
     char *s = WAIT_FOR("Basc", "heaptag.2000000007 truncated");
     free(s);
     unlink(bad); /* gone between refreshes: no longer mentioned */
@@ -662,4 +666,271 @@ Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
     unlink(good);
     rmdir(dir);
     segment_remove(pid);
+}
+
+/* ---- the screen at 80x24 and 200x50, keys, live view, display width ---- */
+
+/* The line of the screen that starts with prefix (copied into line), or 0. */
+static int screen_line(const char *screen, const char *prefix, char *line, size_t cap)
+{
+    size_t n = strlen(prefix);
+    for (const char *p = screen; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (!strncmp(p, prefix, n)) {
+            size_t len = strcspn(p, "\n");
+            if (len >= cap)
+                len = cap - 1;
+            memcpy(line, p, len);
+            line[len] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Display columns of the first len bytes of s (UTF-8). */
+static int cols_of(const char *s, size_t len)
+{
+    wchar_t w[512];
+    char buf[1024];
+    cr_assert_lt(len, sizeof buf);
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    cr_assert_not_null(setlocale(LC_CTYPE, "C.UTF-8"));
+    size_t n = mbstowcs(w, buf, 512);
+    cr_assert_neq(n, (size_t)-1, "valid UTF-8: %s", buf);
+    int c = wcswidth(w, n);
+    cr_assert_geq(c, 0);
+    return c;
+}
+
+/* Display column where word (after a blank, before a blank or the end)
+ * starts in line, or -1. */
+static int col_of(const char *line, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = line; (p = strstr(p, word)) != NULL; p++)
+        if (p > line && p[-1] == ' ' && (p[n] == ' ' || p[n] == '\0'))
+            return cols_of(line, (size_t)(p - line));
+    return -1;
+}
+
+/* monprog MODE under the shim, and mon -p on it in an x by y pane (extra
+ * arguments after -p PID -i 0.3). */
+static struct prog screen_on(const char *mode, int x, int y, const char *extra)
+{
+    struct prog p = prog_start(mode);
+    char args[160];
+    snprintf(args, sizeof args, "-p %d -i 0.3 %s", (int)p.pid, extra);
+    pane_x = x, pane_y = y;
+    screen_start(args);
+    return p;
+}
+
+/* q, a clean exit, and everything screen_on started stopped. */
+static void screen_off(struct prog *p)
+{
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    pane_x = 200, pane_y = 40;
+    prog_stop(p);
+}
+
+Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
+{
+    char line[512];
+    struct prog p = screen_on("leak", 80, 24, "");
+    char *s = WAIT_FOR("Leak", "Stbl", "Per Alloc");
+    /* every column PoolMon shows fits: Tag to Per Alloc, in 80 columns */
+    cr_assert(screen_line(s, "Tag ", line, sizeof line), "%s", s);
+    const char *want[] = { "Type", "Allocs", "Frees", "Diff", "Bytes", "Per Alloc" };
+    for (size_t i = 0; i < 6; i++)
+        cr_assert(strstr(line, want[i]), "%s in the header: %s", want[i], line);
+    cr_assert_leq(cols_of(line, strlen(line)), 80);
+    cr_assert_null(strstr(line, "Site"), "Site waits for a wider screen: %s", line);
+    cr_assert_null(strstr(line, "Trend"), "%s", line);
+    /* the row holds every number, deltas in parentheses */
+    cr_assert(screen_line(s, "Stbl ", line, sizeof line), "%s", s);
+    unsigned long long al, fr, by, per;
+    long long dal, dfr, df, dby;
+    cr_assert_eq(sscanf(line, "Stbl Tag %llu (%lld) %llu (%lld) %lld %llu (%lld) %llu", &al, &dal,
+                        &fr, &dfr, &df, &by, &dby, &per), 8, "%s", line);
+    cr_assert_eq(al, 5);
+    cr_assert_eq(by, 5000);
+    cr_assert_eq(per, 1000);
+    free(s);
+
+    /* Right scrolls the numbers away and brings Trend and Site; Tag stays */
+    for (int i = 0; i < 6; i++)
+        keys("Right");
+    s = WAIT_FOR("Trend", "Site", "scrolled");
+    cr_assert(row_pos(s, "Leak") >= 0, "the Tag column stays:\n%s", s);
+    cr_assert(strstr(s, "monprog+0x"), "the site:\n%s", s);
+    free(s);
+    for (int i = 0; i < 12; i++)
+        keys("Left");
+    s = WAIT_FOR("Allocs", "Per Alloc");
+    cr_assert_null(strstr(s, "scrolled"), "%s", s);
+    free(s);
+    screen_off(&p);
+}
+
+Test(mon, screen_200x50_adds_trend_and_site)
+{
+    char line[512];
+    struct prog p = screen_on("leak", 200, 50, "");
+    char *s = WAIT_FOR("Leak", "Trend", "Site");
+    cr_assert(screen_line(s, "Tag ", line, sizeof line), "%s", s);
+    int trend = col_of(line, "Trend"), site = col_of(line, "Site");
+    cr_assert(trend > 0 && site > trend, "Trend, then Site: %s", line);
+    free(s);
+    /* the leak's sparkline rises and is marked as growing steadily */
+    for (int waited = 0;; waited += 100) {
+        s = capture(0);
+        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^')) {
+            free(s);
+            break;
+        }
+        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark:\n%s", s);
+        free(s);
+        nap_ms(100);
+    }
+    screen_off(&p);
+}
+
+Test(mon, screen_keys_in_either_case)
+{
+    struct prog p = screen_on("leak", 200, 40, "");
+    free(WAIT_FOR("Leak", "Stbl", "Sort: bytes"));
+    char *s = sort_by("A", "Sort: allocs");
+    assert_above(s, "Leak", "Stbl");
+    free(s);
+    s = sort_by("T", "Sort: tag ");
+    assert_above(s, "Chrn", "Stbl");
+    free(s);
+    free(sort_by("T", "Sort: tag (reversed)"));
+    free(sort_by("F", "Sort: frees"));
+    free(sort_by("D", "Sort: diff"));
+    free(sort_by("M", "Sort: per alloc"));
+    free(sort_by("B", "Sort: bytes "));
+    free(sort_by("P", "Type: Tag"));
+    keys("E");
+    free(WAIT_FOR("Total"));
+    keys("H");
+    free(WAIT_FOR("heaptag mon keys", "either case"));
+    keys("x");
+    free(WAIT_FOR("Sort: bytes"));
+    keys("Q"); /* q in upper case quits too */
+    wait_exit_ok();
+    screen_stop();
+    prog_stop(&p);
+}
+
+/* Sum of the Allocs column over the rows shown (lines after the header). */
+static unsigned long long screen_allocs(const char *screen, const char **tags, size_t n)
+{
+    unsigned long long sum = 0;
+    char line[512];
+    for (size_t i = 0; i < n; i++) {
+        unsigned long long a;
+        if (!screen_line(screen, tags[i], line, sizeof line))
+            continue;
+        cr_assert_eq(sscanf(line, "%*s %*s %llu", &a), 1, "%s", line);
+        sum += a;
+    }
+    return sum;
+}
+
+Test(mon, default_screen_watches_live_processes)
+{
+    /* a private directory: a copy of a live process's segment and of an
+     * exited one's */
+    struct prog p = prog_start("leak");
+    int gone = run_exited("tests/progs/patterns", "basic", NULL);
+    char dir[64], from[64], to[128], env[128];
+    snprintf(dir, sizeof dir, "/tmp/htmon-live.%d", (int)getpid());
+    cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    nap_ms(300); /* a few allocations in */
+    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", (int)p.pid);
+    snprintf(to, sizeof to, "%s/heaptag.%d", dir, (int)p.pid);
+    copy_file(from, to, 0);
+    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", gone);
+    snprintf(to, sizeof to, "%s/heaptag.%d", dir, gone);
+    copy_file(from, to, 0);
+    snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);
+    screen_start_env(env, "-i 0.3 -e -a");
+    char *s = WAIT_FOR("Leak", "Total", "Live only (x: all)", "2 (1 live)");
+    cr_assert_lt(row_pos(s, "Basc"), 0, "the exited process is not shown:\n%s", s);
+    /* the totals count what is shown: the live process only */
+    const char *tags[] = { "Leak ", "Stbl ", "Chrn ", "monprog+0x" };
+    char line[512];
+    unsigned long long total;
+    cr_assert(screen_line(s, "Total ", line, sizeof line), "%s", s);
+    cr_assert_eq(sscanf(line, "Total %llu", &total), 1, "%s", line);
+    cr_assert_eq(total, screen_allocs(s, tags, 4), "%s", s);
+    cr_assert_gt(total, 0);
+    free(s);
+    /* x: exited and dead ones too */
+    keys("x");
+    s = WAIT_FOR("Basc", "All processes");
+    cr_assert(screen_line(s, "Total ", line, sizeof line), "%s", s);
+    unsigned long long all;
+    cr_assert_eq(sscanf(line, "Total %llu", &all), 1, "%s", line);
+    cr_assert_eq(all, total + 10 + 1, "patterns basic adds 10 tagged and 1 site allocation:\n%s",
+                 s);
+    free(s);
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    /* --all from the start */
+    screen_start_env(env, "-i 0.3 --all");
+    free(WAIT_FOR("Basc", "Leak", "All processes"));
+    keys("q");
+    wait_exit_ok();
+    screen_stop();
+    snprintf(to, sizeof to, "%s/heaptag.%d", dir, (int)p.pid);
+    unlink(to);
+    snprintf(to, sizeof to, "%s/heaptag.%d", dir, gone);
+    unlink(to);
+    rmdir(dir);
+    segment_remove(gone);
+    prog_stop(&p);
+}
+
+Test(mon, utf8_tags_align_by_display_width)
+{
+    struct prog p = prog_start("names");
+    char pidbuf[32];
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)p.pid);
+    /* the table log: Tag is 24 display columns and a blank, whatever the bytes */
+    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    const char *tags[] = { "Gr\u00f6\u00dfe", "\u65e5\u672c\u8a9e", "Plain" };
+    for (size_t i = 0; i < 3; i++) {
+        char line[512];
+        cr_assert(screen_line(r.out, tags[i], line, sizeof line), "%s", r.out);
+        cr_assert_eq(col_of(line, "Tag"), 25, "Type at column 25: '%s'", line);
+        /* the first snapshot's Trend cell is blank, as documented */
+        cr_assert(strstr(line, " 32             0x"), "Per Alloc, a blank Trend, Site: '%s'",
+                  line);
+    }
+    run_free(&r);
+    prog_stop(&p);
+    /* the screen, split so the Tag column is narrow at 80: columns stay put */
+    p = screen_on("names", 80, 24, "--split");
+    char *s = WAIT_FOR("Plain", "Gr\u00f6\u00dfe", "\u65e5\u672c\u8a9e", "averyvery");
+    int want = -1;
+    const char *rows[] = { "Gr\u00f6\u00dfe ", "\u65e5\u672c\u8a9e ", "Plain ", "averyvery" };
+    for (size_t i = 0; i < 4; i++) {
+        char line[512];
+        cr_assert(screen_line(s, rows[i], line, sizeof line), "%s", s);
+        int c = col_of(line, "Tag");
+        if (want < 0)
+            want = c;
+        cr_assert_eq(c, want, "Type column at %d, not %d: '%s'\n%s", c, want, line, s);
+    }
+    cr_assert(strstr(s, "averyvery") && strstr(strstr(s, "averyvery"), "~ Tag"),
+              "a long tag is cut and marked:\n%s", s);
+    free(s);
+    screen_off(&p);
 }

@@ -7,6 +7,8 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,4 +276,130 @@ Test(security, hostile_segments_never_crash_the_tool, .timeout = 120)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
     cr_assert_gt(files, 100);
+}
+
+/* Start time (field 22 of /proc/PID/stat) of a process. */
+static uint64_t start_ticks_of(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char *s = slurp(path);
+    char *p = strrchr(s, ')');
+    cr_assert_not_null(p, "no %s", path);
+    for (int field = 2; *p && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    return strtoull(p, NULL, 10);
+}
+
+static size_t read_file(const char *path, unsigned char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    cr_assert_geq(fd, 0, "cannot open %s", path);
+    ssize_t n = read(fd, buf, cap);
+    close(fd);
+    cr_assert_gt(n, 0);
+    return (size_t)n;
+}
+
+/* A sound segment, planted by nobody, that names a live process of root's
+ * (pid and start time right): ls shows it as forged, mon skips it with one
+ * line, mon -p and flags -p refuse it, and flags -p leaves it byte for byte.
+ * The same file owned by root is the process's and flags -p changes it. */
+Test(security, forged_segment_is_shown_never_trusted_or_written, .timeout = 60)
+{
+    need_root();
+    static unsigned char img[1 << 16], after[1 << 16];
+    size_t len = read_file("tests/fuzz/corpus/fuzz_segment_reader/sound", img, sizeof img);
+    char dir[] = "/tmp/heaptag-forged-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    pid_t sleeper = fork();
+    cr_assert_geq(sleeper, 0);
+    if (sleeper == 0) {
+        execlp("sleep", "sleep", "60", (char *)NULL);
+        _exit(127);
+    }
+    usleep(100000);
+    put_u32(img, offsetof(struct ht_seg_header, pid), (uint32_t)sleeper);
+    put_u64(img, offsetof(struct ht_seg_header, start_ticks), start_ticks_of(sleeper));
+    put_u32(img, offsetof(struct ht_seg_header, state), HT_SEG_LIVE);
+    put_u32(img, offsetof(struct ht_seg_header, flags), 0x400);
+    char seg[320];
+    snprintf(seg, sizeof seg, "%s/heaptag.%d", dir, (int)sleeper);
+    int fd = open(seg, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, img, len), (ssize_t)len);
+    close(fd);
+    cr_assert_eq(chown(seg, NOBODY, NOBODY), 0);
+    /* beside it, a sound segment of our own process, so mon has something to show */
+    static unsigned char own[1 << 16];
+    memcpy(own, img, len);
+    put_u32(own, offsetof(struct ht_seg_header, pid), (uint32_t)getpid());
+    put_u64(own, offsetof(struct ht_seg_header, start_ticks), start_ticks_of(getpid()));
+    char ownseg[320];
+    snprintf(ownseg, sizeof ownseg, "%s/heaptag.%d", dir, (int)getpid());
+    fd = open(ownseg, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, own, len), (ssize_t)len);
+    close(fd);
+
+    char envdir[320], pidbuf[16];
+    snprintf(envdir, sizeof envdir, "HEAPTAG_SHM_DIR=%s", dir);
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)sleeper);
+    const char *env[] = { envdir, NULL };
+    struct run_result r;
+    const char *ls[] = { build_path("heaptag"), "ls", NULL };
+    cr_assert_eq(run_cmd(ls, env, 0, NULL, &r), 0);
+    char want[64];
+    snprintf(want, sizeof want, "%7d forged", (int)sleeper);
+    cr_expect_not_null(strstr(r.out, want), "ls does not say forged: %s", r.out);
+    snprintf(want, sizeof want, "%7d live", (int)sleeper);
+    cr_expect_null(strstr(r.out, want), "ls takes it for the process's: %s", r.out);
+    run_free(&r);
+
+    const char *mon[] = { build_path("heaptag"), "mon", "-n", "1", "--format", "csv", NULL };
+    cr_assert_eq(run_cmd(mon, env, 0, NULL, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "mon: status %d", r.status);
+    char own_pid[16];
+    snprintf(own_pid, sizeof own_pid, ",%d,", (int)getpid());
+    cr_expect_not_null(strstr(r.out, own_pid), "mon lost the sound segment: %s", r.out);
+    snprintf(want, sizeof want, ",%d,", (int)sleeper);
+    cr_expect_null(strstr(r.out, want), "mon shows the forged rows: %s", r.out);
+    cr_expect_not_null(strstr(r.err, "forged"), "mon said nothing: %s", r.err);
+    cr_expect_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "more than one line: %s", r.err);
+    run_free(&r);
+
+    const char *monp[] = { build_path("heaptag"), "mon", "-p", pidbuf, "-n", "1", NULL };
+    cr_assert_eq(run_cmd(monp, env, 0, NULL, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) != 0, "mon -p: status %d", r.status);
+    cr_expect_not_null(strstr(r.err, "forged"), "mon -p: %s", r.err);
+    run_free(&r);
+
+    const char *flags[] = { build_path("heaptag"), "flags", "-p", pidbuf, "+ust", NULL };
+    cr_assert_eq(run_cmd(flags, env, 0, NULL, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) != 0, "flags -p: status %d",
+              r.status);
+    cr_expect_not_null(strstr(r.err, "forged"), "flags -p: %s", r.err);
+    run_free(&r);
+    const char *show[] = { build_path("heaptag"), "flags", "-p", pidbuf, NULL };
+    cr_assert_eq(run_cmd(show, env, 0, NULL, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) != 0, "flags -p show: %d", r.status);
+    run_free(&r);
+    cr_assert_eq(read_file(seg, after, sizeof after), len);
+    cr_expect(memcmp(img, after, len) == 0, "flags -p wrote to the forged segment");
+
+    /* the control: root's own file for root's process is trusted and written */
+    cr_assert_eq(chown(seg, 0, 0), 0);
+    cr_assert_eq(run_cmd(flags, env, 0, NULL, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "flags -p on a sound segment: "
+              "status %d: %s", r.status, r.err);
+    run_free(&r);
+    cr_assert_eq(read_file(seg, after, sizeof after), len);
+    cr_expect(memcmp(img, after, len) != 0, "flags -p did not write the sound segment");
+
+    kill(sleeper, SIGKILL);
+    waitpid(sleeper, NULL, 0);
+    unlink(seg);
+    unlink(ownseg);
+    rmdir(dir);
 }

@@ -88,8 +88,9 @@ static void run_stress(const char *const args[], struct run_result *r)
     char pidenv[96];
     live_toggle_begin();
     snprintf(pidenv, sizeof pidenv, "STRESS_PIDFILE=%s", pidfile);
-    const char *env[] = { "HEAPTAG_KEEP=1", "HEAPTAG_ROWS=512", "HEAPTAG_FLAGS=+ptg", pidenv,
-                          NULL };
+    /* a stack table from the start, so the toggler's live +ust is taken and records */
+    const char *env[] = { "HEAPTAG_KEEP=1", "HEAPTAG_ROWS=512", "HEAPTAG_FLAGS=+ptg",
+                          "HEAPTAG_TRACEDB=16", pidenv, NULL };
     cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
     live_toggle_end();
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,

@@ -273,7 +273,8 @@ Test(trend, usage_errors)
 {
     struct run_result r = trend(NULL, NULL, NULL, NULL);
     cr_assert_eq(exit_code(&r), 2);
-    cr_assert(strstr(r.err, "usage"), "%s", r.err);
+    cr_assert(strstr(r.err, "see heaptag trend --help") && !strchr(strchr(r.err, '\n') + 1, '\n'),
+              "one line naming the problem and the help: %s", r.err);
     run_free(&r);
     r = trend("--bogus", "x", NULL, NULL);
     cr_assert_eq(exit_code(&r), 2);

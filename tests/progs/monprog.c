@@ -2,7 +2,7 @@
  * monprog.c - programs for the mon tests: a slow leaker, a threaded churner,
  * and a short-lived leaker whose leaking lines the tests look up by the
  * LEAK-LINE and LEAK-INLINE markers. Built with nothing but include/heaptag.h.
- * Usage: monprog leak | threads | leakexit N
+ * Usage: monprog leak | threads | leakexit N | names
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -87,8 +87,28 @@ static void threads_forever(void)
         pause();
 }
 
+/* Tags whose display width differs from their length in bytes (UTF-8:
+ * two-byte letters, wide CJK characters) and one longer than the table's Tag
+ * column, each with 1 + its index blocks of 32 bytes, kept. */
+static void names_forever(void)
+{
+    static const char *const tags[] = { "Gr\u00f6\u00dfe", "\u65e5\u672c\u8a9e",
+                                         "Plain", "averyveryverylongtagname" };
+    for (int t = 0; t < 4; t++)
+        HEAPTAG_SCOPE(tags[t]) {
+            for (int i = 0; i <= t; i++)
+                sink = do_malloc(32);
+        }
+    printf("ready %d\n", (int)getpid());
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "names"))
+        names_forever();
     if (argc >= 2 && !strcmp(argv[1], "leak"))
         leak_forever();
     if (argc >= 2 && !strcmp(argv[1], "threads"))
@@ -101,6 +121,6 @@ int main(int argc, char **argv)
             sink = monprog_leak_inline(1000);
         return 0;
     }
-    fprintf(stderr, "usage: monprog leak | threads | leakexit N\n");
+    fprintf(stderr, "usage: monprog leak | threads | leakexit N | names\n");
     return 2;
 }

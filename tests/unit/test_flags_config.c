@@ -52,7 +52,7 @@ static const char *file(const char *name, const char *text)
 static struct ht_config load(const char *sys, const char *user, const char *exe, const char *env)
 {
     struct ht_config cfg;
-    struct ht_config_sources src = { sys, user, exe, env, NULL };
+    struct ht_config_sources src = { sys, user, exe, env, NULL, NULL, NULL };
     ht_config_load_from(&cfg, &src);
     return cfg;
 }

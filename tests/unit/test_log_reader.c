@@ -188,3 +188,45 @@ Test(log_reader, timestamps)
     cr_assert_eq(log_parse_time("1970-01-01T00:01:40Zx", 21, &t), -1);
     cr_assert_eq(log_parse_time("1970-01-01", 10, &t), -1);
 }
+
+/* A table whose header puts the numbers in another order, with one more
+ * number column (Peak) the reader does not use: the names place them. */
+Test(log_reader, table_numbers_placed_by_header_names)
+{
+    static const char moved[] =
+        "# 2026-11-25T22:40:39Z pid 200 exe /opt/app/other\n"
+        "Tag                      Type        Bytes       Frees       Allocs         Diff  Per Alloc  Site\n"
+        "Cach                     Tag          4096          10           30           20        128  x\n"
+        "\n";
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, moved, &st);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(st.damaged + st.foreign + st.orphan, 0, "every line used");
+    const struct log_series *c = find(s, n, 200, 0, "Cach");
+    cr_assert(c);
+    cr_assert_eq(c->pts[0].live, 4096);
+    cr_assert_eq(c->pts[0].allocs, 30);
+    log_free(d);
+}
+
+/* UTF-8 tags padded by display width parse back whole. */
+Test(log_reader, utf8_tags_in_a_table)
+{
+    static const char text[] =
+        "# 2026-11-25T22:40:39Z pid 300 exe /opt/app/names\n"
+        "Tag                      Type       Allocs        Frees         Diff          Bytes  Per Alloc  Trend      Site\n"
+        "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e                   Tag             2            0            2             64         32             x\n"
+        "Gr\xc3\xb6\xc3\x9f" "e                    Tag             1            0            1             32         32             x\n"
+        "\n";
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, text, &st);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(st.rows, 2);
+    cr_assert(find(s, n, 300, 0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"));
+    cr_assert(find(s, n, 300, 0, "Gr\xc3\xb6\xc3\x9f" "e"));
+    log_free(d);
+}

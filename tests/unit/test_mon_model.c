@@ -14,8 +14,11 @@
 #include <unistd.h>
 
 #include "util/fmt.h"
+#include "util/width.h"
 #include "heaptag_segment.h"
+#include "mon/columns.h"
 #include "mon/model.h"
+#include "mon/render.h"
 #include "mon/tag_desc.h"
 
 #define NROWS 4
@@ -322,4 +325,70 @@ Test(model, a_row_that_changes_its_key_moves_to_its_new_line)
     cr_assert_eq(find(&m, "app+0x5000", 0)->allocs, 3);
     cr_assert_null(find(&m, "app+0x3000", 0));
     mon_model_fini(&m);
+}
+
+/* ---- the column table and display widths ------------------------------ */
+
+Test(columns, one_table_makes_the_csv_header_and_the_keys)
+{
+    char buf[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    mon_render_header(f, MON_FORMAT_CSV, 0);
+    fclose(f);
+    cr_assert_str_eq(buf, "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,"
+                          "bytes_alloc,bytes_freed,peak,site\n");
+    f = fmemopen(buf, sizeof buf, "w");
+    mon_render_header(f, MON_FORMAT_CSV, 1);
+    fclose(f);
+    cr_assert(strstr(buf, ",site,description\n"), "%s", buf);
+    /* PoolMon's letters, either case; each sort has one column */
+    const struct { int ch; enum mon_sort sort; } keys[] = {
+        { 'b', MON_SORT_BYTES }, { 'B', MON_SORT_BYTES }, { 'a', MON_SORT_ALLOCS },
+        { 'F', MON_SORT_FREES }, { 'd', MON_SORT_DIFF }, { 'T', MON_SORT_TAG },
+        { 'm', MON_SORT_PER_ALLOC },
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cr_assert_eq(mon_col_sort_key(keys[i].ch), (int)keys[i].sort, "%c", keys[i].ch);
+        cr_assert_eq(mon_col_sorted(keys[i].sort)->sort, (int)keys[i].sort);
+    }
+    cr_assert_eq(mon_col_sort_key('q'), -1);
+    cr_assert_eq(mon_format_parse("json"), MON_FORMAT_JSON);
+    cr_assert_eq(mon_format_parse("xml"), -1);
+    char k[64], names[256];
+    mon_col_sort_help(k, sizeof k, names, sizeof names);
+    cr_assert_str_eq(k, "t a f d b m");
+    cr_assert_str_eq(names, "tag, allocs, frees, diff, bytes, bytes per alloc");
+    /* record positions are unique and dense */
+    enum mon_col_id rec[MON_COL_COUNT];
+    size_t n = mon_col_records(rec, MON_COL_COUNT, 1);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(mon_cols[rec[i]].rec, (int)i + 1);
+}
+
+Test(columns, numbers_shortened_to_fit)
+{
+    char b[32];
+    cr_assert_str_eq(fmt_short(b, sizeof b, 6, 0, 123456, 0, 1000), "123456");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 6, 0, 1234567, 0, 1000), "1.2M");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 6, 0, 12345678, 0, 1000), "12M");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -12345, 0, 1, 1000), "-12K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, 0, 50000, 0, 1024), "49K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 6, 0, 999999999, 0, 1000), "1.0G");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, 0, UINT64_MAX, 0, 1024), "16E");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 11, 0, UINT64_MAX, 0, 1000), "18E");
+}
+
+Test(columns, display_width_of_utf8)
+{
+    char b[128];
+    cr_assert_eq(fmt_width("Plain"), 5);
+    cr_assert_eq(fmt_width("Gr\u00f6\u00dfe"), 5);
+    cr_assert_eq(fmt_width("\u65e5\u672c\u8a9e"), 6);
+    cr_assert_eq(fmt_fit_cols(b, sizeof b, 7, "\u65e5\u672c\u8a9e\u65e5\u672c"), 7);
+    cr_assert_str_eq(b, "\u65e5\u672c\u8a9e~");
+    cr_assert_eq(fmt_fit_cols(b, sizeof b, 24, "libverylongmodulename.so.6+0x1a2b3"), 24);
+    cr_assert_str_eq(b, "libverylongmodu~+0x1a2b3");
+    cr_assert_eq(fmt_pad_cols(b, sizeof b, "\u65e5", 4, 0), strlen("\u65e5") + 2);
+    cr_assert_eq(fmt_width(b), 4);
+    cr_assert_eq(fmt_prefix_cols("\u65e5\u672c", 3), strlen("\u65e5"));
 }
