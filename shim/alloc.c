@@ -56,8 +56,8 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
 }
 
 /* The row of an allocation made while the shim is inside itself (t->depth >
- * 0). From the code the shim runs for its own work (own_code.h: the
- * unwinder loading unwind information, say): the shim's, untracked
+ * 0). From the code the shim runs for its own work (own_code.h): the
+ * shim's, untracked
  * (HT_ROW_NONE: served by the next allocator, freed without a count). From anywhere else it is a signal
  * handler that interrupted our slow path: counted at its immediate caller,
  * with no unwind and no check, so nothing recurses and no handler goes
@@ -330,35 +330,34 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
     size_t pad = lg ? (size_t)1 << lg : HT_BLOCK_HDR;
     uint32_t stack;
     uint32_t row = realloc_row(t, flags, site, &stack);
-    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD) {
-        /* no room for the stack index: a block of the ust layout (its
-         * stack was interned above; the copy unwinds once more) */
-        return realloc_by_copy(p, b, size, site);
+    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
+        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
+        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
     }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
     }
     struct ht_block old = *b;
-    uint32_t old_stack = HT_STACK_NONE;
+    uint64_t old_size = ht_block_size(&old);
+    uint32_t old_stack = (old.meta & HT_META_STACK) ? ht_block_stack(&old) : HT_STACK_NONE;
     char *base = ht_block_base(b);
-    if (old.meta & HT_META_STACK)
-        memcpy(&old_stack, base, sizeof old_stack);
     char *nbase = ht_real_realloc(base, pad + size);
     if (unlikely(!nbase))
         return NULL; /* the old block is untouched and still counted */
     if (line_ok(old.line))
-        ht_count_free_at(ht_shard_of_line(old.line), old.size);
-    if (old.meta & HT_META_STACK)
-        ht_stacks_count_free(old_stack, old.size);
+        ht_count_free_at(ht_shard_of_line(old.line), old_size);
+    if (old_stack != HT_STACK_NONE)
+        free_stack(old_stack, old_size);
     uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0));
+    uint64_t size_word = size;
     if (stack != HT_STACK_NONE) {
-        memcpy(nbase, &stack, sizeof stack);
         meta |= HT_META_STACK;
+        size_word = ht_block_stack_word(size, stack);
         ht_stacks_count_alloc(stack, size);
     }
     struct ht_block *nb = (struct ht_block *)(nbase + pad) - 1;
-    ht_block_set(nb, size, row, meta);
+    ht_block_set(nb, size_word, row, meta);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);
     return nb + 1;

@@ -3,8 +3,7 @@
  * allocation wrappers (libc and the loader, libstdc++'s operator new and std::
  * code, functions the user names). Each address is classified once and cached
  * process-wide; only an allocation whose immediate caller is a wrapper pays
- * for an unwind. Never allocates itself; libunwind's allocations run under
- * the recursion guard and go uncounted.
+ * for a walk (unwind.h). Never allocates itself.
  */
 #ifndef HT_SITES_H
 #define HT_SITES_H
