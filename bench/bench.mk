@@ -3,11 +3,11 @@
 # instruction cost per malloc+free under callgrind; the cost of a `mon` refresh.
 # Results: printed, and CSV under bench/results/.
 
-BENCH_PKGS := heaptrack valgrind sqlite3 python3 g++
+BENCH_PKGS := heaptrack valgrind sqlite3 python3 g++ nodejs clang
 BENCH_PY   := /usr/bin/python3
 BENCH_DIR  := $(BUILD)/bench
 BENCH_BIN  := $(BENCH_DIR)/microbench $(BENCH_DIR)/microbench_tagged \
-              $(BENCH_DIR)/libpassthru.so $(BENCH_DIR)/sites
+              $(BENCH_DIR)/libpassthru.so $(BENCH_DIR)/sites $(BENCH_DIR)/cxxmap
 # Built like an ordinary program: optimised, no heaptag anywhere but the header.
 BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -Iinclude
 
@@ -24,6 +24,11 @@ $(BENCH_DIR)/sites: bench/sites.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -o $@ $<
 
+# The C++ workload: std::map/std::unordered_map of strings at -O2.
+$(BENCH_DIR)/cxxmap: bench/cxxmap.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<
+
 $(BENCH_DIR)/libpassthru.so: bench/passthru.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $<
@@ -37,6 +42,7 @@ bench: deps bench-deps
 	@$(MAKE) --no-print-directory bench-build
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) times.py
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) insns.py
+	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) progcost.py
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) moncost.py
 
 .PHONY: bench-deps bench-build

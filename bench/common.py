@@ -20,6 +20,7 @@ SHIM = os.path.join(BUILD, "libheaptag.so")
 PASSTHRU = os.path.join(WORK, "libpassthru.so")
 MICRO = os.path.join(WORK, "microbench")
 MICRO_TAGGED = os.path.join(WORK, "microbench_tagged")
+CXXMAP = os.path.join(WORK, "cxxmap")
 TOOL = os.path.join(BUILD, "heaptag")
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")

@@ -36,23 +36,28 @@ static inline int line_ok(uint32_t line)
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
+/* ust's frames: per thread, off the caller's stack (signal stacks are small).
+ * Used only under the recursion guard, so a handler never shares it. */
+static __thread uint64_t ust_frames[HT_STACK_DEPTH_MAX] __attribute__((tls_model("initial-exec")));
+
 /* ust: the allocation's stack, the row of its first frame outside wrappers,
  * and the stack's index in the table (HT_STACK_NONE when not recorded). */
 static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
 {
-    uint64_t frames[HT_STACK_DEPTH_MAX];
     uint32_t depth = ht_state.seg->stack_depth;
     if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
         depth = HT_STACK_DEPTH_MAX;
-    int n = ht_sites_backtrace(site, frames, (int)depth);
-    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(frames, n));
-    *stack = ht_stacks_intern(row, frames, (uint32_t)n);
+    ht_enter();
+    int n = ht_sites_backtrace(site, ust_frames, (int)depth);
+    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
+    *stack = ht_stacks_intern(row, ust_frames, (uint32_t)n);
+    ht_leave();
     return row;
 }
 
 /* The row of an allocation made while the shim is inside itself (t->depth >
- * 0). From the code the shim runs for its own work (own_code.h: the
- * unwinder loading unwind information, say): the shim's, untracked
+ * 0). From the code the shim runs for its own work (own_code.h): the
+ * shim's, untracked
  * (HT_ROW_NONE: served by the next allocator, freed without a count). From anywhere else it is a signal
  * handler that interrupted our slow path: counted at its immediate caller,
  * with no unwind and no check, so nothing recurses and no handler goes
@@ -122,8 +127,10 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
         return ht_check_alloc(size, align, zero, site, row, t->shard, flags, stack);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
-    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD)
-        pad = HT_STACK_PAD; /* room for the stack index before the header */
+    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
+        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
+        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
+    }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
@@ -143,12 +150,13 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
 
     struct ht_block *b = (struct ht_block *)(base + pad) - 1;
     uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? log2_of(pad) << HT_META_ALIGN_SHIFT : 0));
+    uint64_t size_word = size;
     if (stack != HT_STACK_NONE) {
-        memcpy(base, &stack, sizeof stack);
         meta |= HT_META_STACK;
+        size_word = ht_block_stack_word(size, stack);
         ht_stacks_count_alloc(stack, size);
     }
-    ht_block_set(b, size, row, meta);
+    ht_block_set(b, size_word, row, meta);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);
     return b + 1;
@@ -199,10 +207,8 @@ static __attribute__((noinline)) void free_foreign(void *p)
     ht_real_free(p);
 }
 
-static __attribute__((noinline)) void free_stack(const void *base, uint64_t size)
+static __attribute__((noinline)) void free_stack(uint32_t stack, uint64_t size)
 {
-    uint32_t stack;
-    memcpy(&stack, base, sizeof stack);
     ht_stacks_count_free(stack, size);
 }
 
@@ -220,14 +226,14 @@ __attribute__((noinline)) void ht_free_cold(void *p)
         return;
     }
     /* read once: the counting atomics would make the compiler read again */
-    uint64_t size = b->size;
+    uint64_t size = ht_block_size(b);
     uint32_t line = b->line;
     uint16_t meta = b->meta;
     if (line_ok(line))
         ht_count_free_at(ht_shard_of_line(line), size);
     void *base = ht_block_base(b);
     if (meta & HT_META_STACK)
-        free_stack(base, size);
+        free_stack(ht_block_stack(b), size);
     b->check = 0; /* a second free of this block must not look like ours */
     ht_real_free(base);
 }
@@ -244,7 +250,8 @@ static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t 
     void *q = ht_alloc_general(size, 0, 0, site);
     if (!q)
         return NULL;
-    memcpy(q, p, b->size < size ? b->size : size);
+    uint64_t had = ht_block_size(b);
+    memcpy(q, p, had < size ? had : size);
     if (b->meta & HT_META_CHECKED)
         ht_check_free(p, b, HT_OP_REALLOC); /* guards verified at realloc too */
     else
@@ -323,35 +330,34 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
     size_t pad = lg ? (size_t)1 << lg : HT_BLOCK_HDR;
     uint32_t stack;
     uint32_t row = realloc_row(t, flags, site, &stack);
-    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD) {
-        /* no room for the stack index: a block of the ust layout (its
-         * stack was interned above; the copy unwinds once more) */
-        return realloc_by_copy(p, b, size, site);
+    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
+        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
+        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
     }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
     }
     struct ht_block old = *b;
-    uint32_t old_stack = HT_STACK_NONE;
+    uint64_t old_size = ht_block_size(&old);
+    uint32_t old_stack = (old.meta & HT_META_STACK) ? ht_block_stack(&old) : HT_STACK_NONE;
     char *base = ht_block_base(b);
-    if (old.meta & HT_META_STACK)
-        memcpy(&old_stack, base, sizeof old_stack);
     char *nbase = ht_real_realloc(base, pad + size);
     if (unlikely(!nbase))
         return NULL; /* the old block is untouched and still counted */
     if (line_ok(old.line))
-        ht_count_free_at(ht_shard_of_line(old.line), old.size);
-    if (old.meta & HT_META_STACK)
-        ht_stacks_count_free(old_stack, old.size);
+        ht_count_free_at(ht_shard_of_line(old.line), old_size);
+    if (old_stack != HT_STACK_NONE)
+        free_stack(old_stack, old_size);
     uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0));
+    uint64_t size_word = size;
     if (stack != HT_STACK_NONE) {
-        memcpy(nbase, &stack, sizeof stack);
         meta |= HT_META_STACK;
+        size_word = ht_block_stack_word(size, stack);
         ht_stacks_count_alloc(stack, size);
     }
     struct ht_block *nb = (struct ht_block *)(nbase + pad) - 1;
-    ht_block_set(nb, size, row, meta);
+    ht_block_set(nb, size_word, row, meta);
     if (row != HT_ROW_NONE)
         ht_count_alloc(row, t->shard, size);
     return nb + 1;
@@ -430,5 +436,5 @@ size_t ht_usable_size(void *p)
     }
     if (unlikely(b->meta & HT_META_CHECKED) && ht_check_usable(p, b, HT_OP_SIZE) != 0)
         return 0;
-    return b->size;
+    return ht_block_size(b);
 }

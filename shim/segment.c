@@ -21,6 +21,7 @@
 
 #include "keep_cap.h"
 #include "modules.h"
+#include "stacks.h"
 
 #define PAGE 4096u
 
@@ -320,11 +321,7 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
            (size_t)rows_used * src->row_size);
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
-    uint32_t stacks_used = __atomic_load_n(&src->stacks_used, __ATOMIC_RELAXED);
-    if (stacks_used > src->stack_capacity)
-        stacks_used = src->stack_capacity;
-    memcpy((char *)dst + src->stacks_offset, (const char *)src + src->stacks_offset,
-           (size_t)stacks_used * src->stack_size);
+    ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
 }
 
 /* The parent's counts at the moment of fork. Taken in the parent just before
