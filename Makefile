@@ -19,7 +19,7 @@ SANITIZE ?=
 DEPFLAGS := -MMD -MP
 SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt $(SANITIZE)
-SHIM_LDLIBS := -lunwind -ldl -lpthread
+SHIM_LDLIBS := -ldl -lpthread
 CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -Ictl $(SANITIZE)
 CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 

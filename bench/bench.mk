@@ -3,7 +3,7 @@
 # instruction cost per malloc+free under callgrind; the cost of a `mon` refresh.
 # Results: printed, and CSV under bench/results/.
 
-BENCH_PKGS := heaptrack valgrind sqlite3 python3 perl g++ libjemalloc2
+BENCH_PKGS := heaptrack valgrind sqlite3 python3 perl g++ libjemalloc2 nodejs clang
 BENCH_PY   := /usr/bin/python3
 BENCH_DIR  := $(BUILD)/bench
 BENCH_BIN  := $(BENCH_DIR)/microbench $(BENCH_DIR)/microbench_tagged \
@@ -42,6 +42,7 @@ bench: deps bench-deps
 	@$(MAKE) --no-print-directory bench-build
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) times.py
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) insns.py
+	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) progcost.py
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) moncost.py
 
 .PHONY: bench-deps bench-build

@@ -20,8 +20,8 @@ SHIM = os.path.join(BUILD, "libheaptag.so")
 PASSTHRU = os.path.join(WORK, "libpassthru.so")
 MICRO = os.path.join(WORK, "microbench")
 MICRO_TAGGED = os.path.join(WORK, "microbench_tagged")
-TOOL = os.path.join(BUILD, "heaptag")
 CXXMAP = os.path.join(WORK, "cxxmap")
+TOOL = os.path.join(BUILD, "heaptag")
 # Debian's libjemalloc2: a faster allocator, alone and under the shim
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 

@@ -9,6 +9,7 @@ import glob
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -77,12 +78,27 @@ def workloads():
                      "40000" if QUICK else "150000"], None, {"PYTHONMALLOC": "malloc"}, real),
         ("perl", ["/usr/bin/perl", os.path.join(here, "work", "hashes.pl"),
                   "100000" if QUICK else "400000"], None, {}, real),
-        ("C++ map (-O2)", [CXXMAP, "5" if QUICK else "20"], None, {}, real),
         ("sort", ["sort", sort_in], None, {}, real),
         ("sqlite3", ["sqlite3", ":memory:"], sql, {}, real),
         ("g++ (cc1plus)", cc1plus_argv(os.path.join(here, "work", "small.cpp"),
                                        os.path.join(WORK, "small.s")), None, {}, real),
-    ]
+        ("C++ std::map/unordered_map", [CXXMAP, "5" if QUICK else "20"], None, {}, real),
+    ] + optional_workloads(real)
+
+
+def optional_workloads(real):
+    """node and clang++ when installed (Debian's nodejs, clang)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = []
+    if shutil.which("node"):
+        out.append(("node -e (start-up)", ["node", "-e", "0"], None, {}, real))
+        out.append(("node Map/Buffer", ["node", os.path.join(here, "work", "mapbuf.js"),
+                                        "50000" if QUICK else "200000"], None, {}, real))
+    if shutil.which("clang++"):
+        out.append(("clang++ -O2 5 lines", ["clang++", "-O2", "-c",
+                                             os.path.join(here, "work", "five.cpp"), "-o",
+                                             os.path.join(WORK, "five.o")], None, {}, real))
+    return out
 
 
 def argv_in_mode(mode, argv):

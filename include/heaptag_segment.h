@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC   0x3147415450414548ULL /* "HEAPTAG1" little-endian */
-#define HT_SEG_VERSION 3u
+#define HT_SEG_VERSION 4u /* 2: pid namespace in the name; 3: the report ring;
+                            * 4: per-thread counter slots and shared shards,
+                            * 64-byte rows */
 
 /* /dev/shm/heaptag.<pidns>.<pid>[.<n>]: <pidns> is the inode of the creator's
  * /proc/self/ns/pid (always above any pid: PID_MAX_LIMIT is 4194304), so
@@ -30,6 +32,8 @@
 #define HT_CMDLINE_MAX  1024
 #define HT_BUILD_ID_MAX 20
 #define HT_STACK_DEPTH_MAX 64
+#define HT_REPORTS         64   /* heap check reports kept, the latest */
+#define HT_REPORTS_MAX     4096 /* the most a reader accepts */
 
 /* Default table sizes; the shim may be told other sizes, the header says which. */
 #define HT_DEFAULT_ROWS    8192
@@ -68,6 +72,34 @@ enum ht_corruption {
     HT_CORRUPT_INVALID_PTR  = 2, /* hpc: pointer the heap never gave out */
     HT_CORRUPT_USE_AFTER_FREE = 3, /* hfc: poison of a freed block disturbed */
     HT_CORRUPT_KINDS        = 8,
+};
+
+/* What a heap check was doing when it found the problem. */
+enum ht_report_op {
+    HT_REPORT_OP_FREE    = 0,
+    HT_REPORT_OP_REALLOC = 1,
+    HT_REPORT_OP_SIZE    = 2, /* malloc_usable_size */
+    HT_REPORT_OP_EVICT   = 3, /* hfc: a freed block leaving quarantine */
+};
+
+/* One heap check report, in a ring of report_capacity entries: report n
+ * (1-based) goes to entry (n - 1) % report_capacity. seq is 0 while the entry
+ * is being written and n once it is whole (release-stored last); a reader
+ * keeps an entry only when seq reads the same before and after its copy. */
+struct ht_report {
+    uint64_t seq;
+    uint32_t kind;         /* enum ht_corruption */
+    uint32_t op;           /* enum ht_report_op */
+    uint64_t addr;         /* the pointer handed to free/realloc/... */
+    uint64_t size;         /* the block's size, 0 when no block is known */
+    uint64_t site;         /* where the block was allocated, 0 unknown */
+    uint64_t detail;       /* overrun: bytes past the end; interior: offset
+                            * into the block; use after free: first byte written */
+    uint64_t time_unix_ns;
+    char     tag[HT_TAG_MAX]; /* the block's explicit tag, NUL-padded */
+    uint32_t stack;        /* ust: the allocation's stack index, UINT32_MAX none */
+    uint32_t reserved0;
+    uint64_t reserved[2];
 };
 
 /* One row's counters in one counter set. Monotonic. A row's counts are the
@@ -177,7 +209,12 @@ struct ht_seg_header {
     char     exe[HT_PATH_MAX];
     char     cmdline[HT_CMDLINE_MAX]; /* arguments joined by spaces */
     uint64_t pid_ns;          /* inode of the creator's /proc/self/ns/pid, 0 unknown */
-    uint64_t reserved[29];
+
+    uint32_t report_size;     /* sizeof(struct ht_report) */
+    uint32_t report_capacity; /* entries at reports_offset (HT_REPORTS) */
+    uint64_t reports_offset;
+    uint64_t reports_seq;     /* reports written so far (the ring keeps the latest) */
+    uint64_t reserved[26];
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
@@ -186,6 +223,7 @@ _Static_assert(sizeof(struct ht_row) == 64, "row layout");
 _Static_assert(sizeof(struct ht_module) == 320, "module layout");
 _Static_assert(sizeof(struct ht_stack) == 48, "stack entry layout");
 _Static_assert(sizeof(struct ht_seg_header) == 1792, "header layout");
+_Static_assert(sizeof(struct ht_report) == 96, "report entry layout");
 _Static_assert(__builtin_offsetof(struct ht_seg_header, flags) == 64, "flags offset");
 #endif
 

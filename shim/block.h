@@ -26,18 +26,19 @@
 #define HT_META_CHECKED    0x0400u /* allocated under a heap check flag (htc/hfc/hpc) */
 #define HT_META_TAIL       0x0800u /* htc: a guard follows the block */
 #define HT_META_FREE_CHECK 0x1000u /* hfc: poison on free, quarantine */
-#define HT_META_STACK      0x2000u /* ust: a uint32 stack index at ht_block_base() */
+#define HT_META_STACK      0x2000u /* ust: the stack index is in the size word's top bits */
 #define HT_META_PARAM      0x4000u /* hpc: user address is in the live-block registry */
 #define HT_META_FREED      0x8000u /* hfc: freed, waiting in quarantine */
 
 /* The check value: top bit set, never the high bytes of a glibc chunk size. */
 #define HT_BLOCK_MAGIC 0xa5e1u
 
-/* ust blocks keep their stack index in front of the header: they are
- * allocated with at least HT_STACK_PAD bytes before the user pointer (as if
- * aligned to 32, so ht_block_base() finds the real start), and the index is
- * the first word there. The 16-byte header itself stays as it is. */
-#define HT_STACK_PAD 32u
+/* ust blocks keep their stack index in the header itself, in the top 24 bits
+ * of the size word (HT_META_STACK set): the header stays 16 bytes. A block of
+ * 2^40 bytes or more, or a stack index past 2^24, goes without its stack. */
+#define HT_STACK_SIZE_BITS 40
+#define HT_STACK_SIZE_MAX ((1ull << HT_STACK_SIZE_BITS) - 1)
+#define HT_STACK_INDEX_MAX ((1u << (64 - HT_STACK_SIZE_BITS)) - 1)
 
 struct ht_block {
     uint64_t size;   /* bytes the caller asked for */
@@ -121,6 +122,24 @@ static inline void ht_block_set(struct ht_block *b, uint64_t size, uint32_t row,
 static inline uint32_t ht_block_row(const struct ht_block *b)
 {
     return ht_off_row(b->off);
+}
+
+/* The size the caller asked for, without a ust stack index. */
+static inline uint64_t ht_block_size(const struct ht_block *b)
+{
+    return (b->meta & HT_META_STACK) ? b->size & HT_STACK_SIZE_MAX : b->size;
+}
+
+/* The size word of a ust block: size and stack index together. */
+static inline uint64_t ht_block_stack_word(uint64_t size, uint32_t stack)
+{
+    return size | (uint64_t)stack << HT_STACK_SIZE_BITS;
+}
+
+/* The stack index of a block with HT_META_STACK. */
+static inline uint32_t ht_block_stack(const struct ht_block *b)
+{
+    return (uint32_t)(b->size >> HT_STACK_SIZE_BITS);
 }
 
 /* The pointer the real allocator returned for this block. */

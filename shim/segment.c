@@ -21,6 +21,7 @@
 
 #include "keep_cap.h"
 #include "modules.h"
+#include "stacks.h"
 
 #define PAGE 4096u
 
@@ -42,6 +43,11 @@ static uint32_t pow2_at_least(uint32_t v)
 static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg)
 {
     uint64_t off = round_page(sizeof *h);
+    /* before the rows: a fork's copy of everything up to them takes it along */
+    h->report_size = sizeof(struct ht_report);
+    h->report_capacity = HT_REPORTS;
+    h->reports_offset = off;
+    off = round_page(off + (uint64_t)h->report_capacity * h->report_size);
     h->bucket_capacity = pow2_at_least(cfg->rows * 2);
     h->buckets_offset = off;
     off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));
@@ -329,11 +335,7 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
                (size_t)rows_used * sizeof(struct ht_counters));
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
-    uint32_t stacks_used = __atomic_load_n(&src->stacks_used, __ATOMIC_RELAXED);
-    if (stacks_used > src->stack_capacity)
-        stacks_used = src->stack_capacity;
-    memcpy((char *)dst + src->stacks_offset, (const char *)src + src->stacks_offset,
-           (size_t)stacks_used * src->stack_size);
+    ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
 }
 
 /* The parent's counts at the moment of fork. Taken in the parent just before

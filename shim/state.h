@@ -91,8 +91,28 @@ static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
     return ((h ^ (h >> 32)) & ~(1ull << 62)) | 1ull << 63;
 }
 
-/* Recursion guard for slow paths that may call into libc. */
-static inline void ht_enter(void) { ht_self.depth++; }
-static inline void ht_leave(void) { ht_self.depth--; }
+/* The cache key of a thread inside the shim: bit 62 set and bit 63 clear, so
+ * it matches neither an untagged entry (an epoch, far below 2^62) nor a tagged
+ * one (bit 63 set), and no entry is ever filed under it (rows.c files entries
+ * under the tag's own key). */
+#define HT_KEY_INSIDE (1ull << 62)
+
+/* Recursion guard for slow paths that may call into libc. While it is held
+ * no cache entry of the program's tags can hit, so every allocation of the
+ * shim's own work reaches a path that sees depth > 0 and leaves it untracked,
+ * never counted in the program's rows (alloc.c, reentered_row()). */
+static inline void ht_enter(void)
+{
+    if (ht_self.depth++ == 0)
+        ht_self.key = HT_KEY_INSIDE;
+}
+
+/* The key comes back from the tag bytes, so a signal handler that pushed
+ * and popped a scope in between cannot leave a stale one behind. */
+static inline void ht_leave(void)
+{
+    if (--ht_self.depth == 0)
+        ht_self.key = ht_tag_key(ht_self.tag[0], ht_self.tag[1]);
+}
 
 #endif

@@ -5,6 +5,7 @@
  * by `heaptag trend` and by other people's parsers: never rename one.
  */
 #include "mon/columns.h"
+#include "mon/render.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -56,6 +57,15 @@ static const char *txt_site(const struct mon_cell *c, char *buf, size_t n)
 {
     (void)buf, (void)n;
     return c->l->detail;
+}
+
+/* The process's state in this snapshot (logs): live, exited(N), dead. */
+static const char *txt_state(const struct mon_cell *c, char *buf, size_t n)
+{
+    if (!c->p)
+        return NULL;
+    mon_state_text(buf, n, c->p);
+    return buf;
 }
 
 /* A line's identity for the Trend history: its kind and its label. */
@@ -120,7 +130,9 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                               NUM(get_bytes_freed), .sort = -1 },
     [MON_COL_PEAK] = { .name = "peak", .rec = 12, .val = MON_VAL_U64, NUM(get_peak),
                        .sort = -1 },
-    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 14,
+    [MON_COL_STATE] = { .name = "state", .rec = 13, .val = MON_VAL_TEXT, .text = txt_state,
+                        .sort = -1 },
+    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 15,
                        .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IF_DESC, .sep = 2,
                        .width = 32, .scr_wide = 32, .scr_narrow = 16, .text = txt_desc,
@@ -129,7 +141,7 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                         .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                         .width = TREND_LIVE_WIDTH, .scr_wide = TREND_LIVE_WIDTH,
                         .scr_narrow = TREND_LIVE_WIDTH, .text = txt_trend, .sort = -1 },
-    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 13, .val = MON_VAL_TEXT,
+    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 14, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                        .text = txt_site, .sort = -1 },
 };

@@ -66,6 +66,7 @@ struct mon_proc {
     char     name[NAME_MAX + 1];
     char     exe[HT_PATH_MAX];
     enum segread_state state;
+    int32_t  exit_code;              /* the shim's record when EXITED, else -1 */
     enum mon_proc_status status;
     const char *why;                 /* static string, for DAMAGED and GONE */
     uint64_t rss, rss_peak;          /* 0 when not live or not readable */
@@ -82,6 +83,7 @@ struct mon_cfg {
     int      split;      /* one line per process instead of sums */
     int      live_only;  /* exited and dead segments are listed, not summed */
     const struct tag_desc *desc;
+    int      children;   /* pids' descendants with the shim too, found at each refresh */
 };
 
 struct mon_view_cfg {

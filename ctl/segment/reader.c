@@ -111,6 +111,14 @@ static const char *check_header(const struct ht_seg_header *h, uint64_t file_siz
         return "bad module size";
     if (!table_ok(h->modules_offset, h->module_capacity, h->module_size, hs, h->segment_size))
         return "module table out of bounds";
+    if (h->report_capacity > HT_REPORTS_MAX)
+        return "bad report ring size";
+    if (h->report_capacity > 0) {
+        if (h->report_size != sizeof(struct ht_report))
+            return "bad report entry size";
+        if (!table_ok(h->reports_offset, h->report_capacity, h->report_size, hs, h->segment_size))
+            return "report ring out of bounds";
+    }
     if (h->stack_capacity > 0) {
         if (h->stack_depth > HT_STACK_DEPTH_MAX)
             return "bad stack depth";
@@ -272,6 +280,64 @@ static const char *read_rows(int fd, const struct ht_seg_header *h, struct segre
     return NULL;
 }
 
+static int by_seq(const void *a, const void *b)
+{
+    const struct segread_report *x = a, *y = b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* An entry read the same twice, numbered for its slot, and of known kind. */
+static int take_report(struct segread_snap *s, const struct ht_report *e,
+                       const struct ht_report *again, uint32_t slot, uint32_t cap, uint64_t total)
+{
+    if (memcmp(e, again, sizeof *e) != 0 || e->seq == 0)
+        return 0; /* being written: skipped */
+    if (e->seq > total || (e->seq - 1) % cap != slot || e->kind >= HT_CORRUPT_KINDS ||
+        e->op > HT_REPORT_OP_EVICT) {
+        s->repairs++;
+        return 0;
+    }
+    struct segread_report *o = &s->reports[s->n_reports++];
+    o->seq = e->seq;
+    o->kind = e->kind;
+    o->op = e->op;
+    o->addr = e->addr;
+    o->size = e->size;
+    o->site = e->site;
+    o->detail = e->detail;
+    o->time_unix_ns = e->time_unix_ns;
+    o->stack = e->stack;
+    s->repairs += (uint32_t)copy_str(o->tag, sizeof o->tag, e->tag, sizeof e->tag);
+    return 1;
+}
+
+/* The report ring, read twice: an entry a writer touched in between differs
+ * and is left out; the count is read after both. */
+static const char *read_reports(int fd, const struct ht_seg_header *h, struct segread_snap *s)
+{
+    uint32_t cap = h->report_capacity;
+    size_t len = (size_t)cap * sizeof(struct ht_report);
+    if (cap == 0)
+        return NULL;
+    struct ht_report *a = malloc(len), *b = malloc(len);
+    s->reports = calloc(cap, sizeof *s->reports);
+    const char *why = NULL;
+    if (!a || !b || !s->reports)
+        why = "out of memory";
+    else if (read_at(fd, a, len, h->reports_offset) != 0 ||
+             read_at(fd, b, len, h->reports_offset) != 0 ||
+             read_at(fd, &s->reports_total, sizeof s->reports_total,
+                     offsetof(struct ht_seg_header, reports_seq)) != 0)
+        why = "truncated";
+    for (uint32_t i = 0; !why && i < cap; i++)
+        take_report(s, &a[i], &b[i], i, cap, s->reports_total);
+    free(a);
+    free(b);
+    if (!why)
+        qsort(s->reports, s->n_reports, sizeof *s->reports, by_seq);
+    return why;
+}
+
 /* live: the pid still runs and is the process that wrote the segment. A
  * process still starting counts as live, so gc never removes it. When /proc
  * will not say (hidepid), assume live: wrongly keeping a file is harmless. */
@@ -371,6 +437,8 @@ static const char *read_fd(int fd, struct segread_snap *s, pid_t pid, int *forge
     }
     if ((why = read_modules(fd, &h, s)) != NULL)
         return why;
+    if ((why = read_reports(fd, &h, s)) != NULL)
+        return why;
     return read_rows(fd, &h, s);
 }
 
@@ -444,9 +512,11 @@ void segread_close(struct segread_snap *snap)
 {
     free(snap->modules);
     free(snap->rows);
+    free(snap->reports);
     snap->modules = NULL;
     snap->rows = NULL;
-    snap->n_modules = snap->n_rows = 0;
+    snap->reports = NULL;
+    snap->n_modules = snap->n_rows = snap->n_reports = 0;
 }
 
 uint64_t segread_live_total(const struct segread_snap *snap)

@@ -1,7 +1,8 @@
 /*
  * fuzz_log_reader.c - libFuzzer target: `heaptag trend`'s log reader on any
  * bytes (table, CSV and JSON Lines, mixed, damaged), then the series and the
- * trend analysis over them. Must never crash or read out of bounds.
+ * trend analysis over them: the exit cut, the mirror test between rows.
+ * Must never crash or read out of bounds.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 
 #include "trend/log_reader.h"
 #include "trend/analysis.h"
+#include "trend/rows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,8 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = 0;
     const struct log_series *s = log_series(d, &n);
     for (size_t i = 0; i < n; i++) {
+        const struct log_series *one = &s[i];
+        size_t use = trend_exit_points(one, trend_exit_cut(&one, 1));
         struct trend_result r;
-        trend_analyze(s[i].pts, s[i].n, &r);
+        trend_analyze_family(s[i].pts, use, n, &r);
+        if (i + 1 < n)
+            (void)trend_mirrored(s[i].pts, use, r.onset < use ? r.onset : 0, s[i + 1].pts,
+                                 s[i + 1].n);
     }
     (void)log_snapshots(d);
     char buf[256];

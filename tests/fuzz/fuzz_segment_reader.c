@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         segread_close(&snap);
         /* the same file through mon's model and every log renderer */
         pid_t pids[1] = { (pid_t)pid };
-        struct mon_cfg cfg = { dir, pids, 1, MON_BY_TAG, 1, NULL };
+        struct mon_cfg cfg = { .dir = dir, .pids = pids, .n_pids = 1, .by = MON_BY_TAG,
+                               .split = 1 };
         struct mon_model m;
         mon_model_init(&m, &cfg);
         mon_model_refresh(&m);

@@ -180,7 +180,7 @@ Test(serve_load, live_by_default_exited_while_recent_all_with_all)
     cr_assert_eq(run_cmd(exp, env, 0, NULL, &r), 0);
     cr_assert_eq(WEXITSTATUS(r.status), 0, "%s", r.err);
     cr_expect(shown(r.out, live) && shown(r.out, live2), "live processes missing");
-    cr_expect(shown(r.out, 3000001), "a process that exited just now is missing");
+    cr_expect(shown(r.out, 3000001), "a process that exited just now is missing:\n%s%s", r.out, r.err);
     cr_expect(!shown(r.out, 3000002), "a process that exited an hour ago is shown");
     cr_expect(!shown(r.out, 3000003), "a dead process is shown");
     run_free(&r);

@@ -189,6 +189,52 @@ Test(log_reader, timestamps)
     cr_assert_eq(log_parse_time("1970-01-01", 10, &t), -1);
 }
 
+/* The process's state in each snapshot and mon's last word, in every format. */
+Test(log_reader, states_and_ends_in_every_format)
+{
+    static const char text[] =
+        "# 2026-11-25T22:40:39Z pid 200 state live exe /opt/app/x y\n"
+        "Leak                     Tag             4            1            3            300        100  0x55 x+0x10\n"
+        "\n"
+        "# 2026-11-25T22:40:40Z pid 200 state exited(3) exe /opt/app/x y\n"
+        "Leak                     Tag             5            1            4            400        100  0x55 x+0x10\n"
+        "\n"
+        "# 2026-11-25T22:40:41Z pid 200 ended exited(3): the process exited with code 3\n"
+        "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,state,site\n"
+        "2026-11-25T22:40:39Z,300,Csv,Tag,4,1,3,300,100,400,100,300,live,x+0x20\n"
+        "2026-11-25T22:40:40Z,300,Csv,Tag,6,1,5,500,100,600,100,500,dead,x+0x20\n"
+        "2026-11-25T22:40:41Z,300,,End,0,0,0,0,0,0,0,0,killed,\n"
+        "{\"timestamp\":\"2026-11-25T22:40:39Z\",\"pid\":400,\"tag\":\"Js\",\"type\":\"Tag\",\"allocs\":2,\"frees\":0,\"diff\":2,\"bytes\":20,\"state\":\"live\"}\n"
+        "{\"timestamp\":\"2026-11-25T22:40:40Z\",\"pid\":400,\"type\":\"End\",\"state\":\"gone\"}\n"
+        "{\"timestamp\":\"2026-11-25T22:40:40Z\",\"pid\":500,\"tag\":\"Run\",\"type\":\"Tag\",\"allocs\":2,\"frees\":0,\"diff\":2,\"bytes\":20,\"state\":\"live\"}\n";
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, text, &st);
+    cr_assert_eq(st.damaged + st.foreign, 0, "first skipped at line %zu", st.first_skipped);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    const struct log_series *t = find(s, n, 200, 0, "Leak");
+    cr_assert(t && t->n == 2 && !strcmp(t->exe, "/opt/app/x y"));
+    cr_assert_eq(t->pts[0].state, LOG_STATE_LIVE);
+    cr_assert_eq(t->pts[1].state, LOG_STATE_EXITED);
+    cr_assert(t->pts[1].has_blocks && t->pts[1].blocks == 4);
+    cr_assert(t->ended && t->exit_code == 3, "ended %d code %d", t->ended, t->exit_code);
+    const struct log_series *c = find(s, n, 300, 0, "Csv");
+    cr_assert(c && c->n == 2 && c->pts[1].state == LOG_STATE_DEAD && c->ended);
+    cr_assert_eq(c->exit_code, -1);
+    cr_assert_str_eq(c->site, "x+0x20");
+    const struct log_series *j = find(s, n, 400, 0, "Js");
+    cr_assert(j && j->ended && j->end_t > j->pts[0].t);
+    const struct log_series *r = find(s, n, 500, 0, "Run");
+    cr_assert(r && !r->ended && r->pts[0].state == LOG_STATE_LIVE);
+    int code;
+    cr_assert_eq(log_parse_state("exited(12)", 10, &code), LOG_STATE_EXITED);
+    cr_assert_eq(code, 12);
+    cr_assert_eq(log_parse_state("exited(x)", 9, &code), LOG_STATE_UNKNOWN);
+    cr_assert_eq(log_parse_state("sleeping", 8, &code), LOG_STATE_UNKNOWN);
+    log_free(d);
+}
+
 /* A table whose header puts the numbers in another order, with one more
  * number column (Peak) the reader does not use: the names place them. */
 Test(log_reader, table_numbers_placed_by_header_names)

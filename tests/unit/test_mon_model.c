@@ -344,7 +344,7 @@ Test(columns, one_table_makes_the_csv_header_and_the_keys)
     mon_render_header(f, MON_FORMAT_CSV, 0);
     fclose(f);
     cr_assert_str_eq(buf, "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,"
-                          "bytes_alloc,bytes_freed,peak,site\n");
+                          "bytes_alloc,bytes_freed,peak,state,site\n");
     f = fmemopen(buf, sizeof buf, "w");
     mon_render_header(f, MON_FORMAT_CSV, 1);
     fclose(f);

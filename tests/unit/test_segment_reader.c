@@ -337,6 +337,83 @@ Test(segread, other_tables_beyond_file)
     expect_damaged("stack table out of bounds");
 }
 
+/* A ring of 8 between the header and the buckets. */
+#define OFF_REPORTS 1792u
+#define REPORTS 8
+static struct ht_report *report(unsigned i) { return (struct ht_report *)(img + OFF_REPORTS) + i; }
+
+static void add_ring(uint64_t written)
+{
+    hdr()->report_size = sizeof(struct ht_report);
+    hdr()->report_capacity = REPORTS;
+    hdr()->reports_offset = OFF_REPORTS;
+    hdr()->reports_seq = written;
+    for (uint64_t n = written > REPORTS ? written - REPORTS + 1 : 1; n <= written; n++) {
+        struct ht_report *e = report((unsigned)((n - 1) % REPORTS));
+        memset(e, 0, sizeof *e);
+        e->seq = n;
+        e->kind = HT_CORRUPT_DOUBLE_FREE;
+        e->size = 10 * n;
+        e->site = APP_BASE + n;
+        e->stack = UINT32_MAX;
+        snprintf(e->tag, sizeof e->tag, "R%u", (unsigned)n);
+    }
+}
+
+Test(segread, report_ring_whole_entries_oldest_first)
+{
+    _Static_assert(OFF_REPORTS >= sizeof(struct ht_seg_header) &&
+                   OFF_REPORTS + REPORTS * sizeof(struct ht_report) <= OFF_BUCKETS, "ring fits");
+    add_ring(11); /* reports 4..11 kept, 11 and 4 in slots 2 and 3 */
+    report(5)->seq = 0;                /* report 6 being written: left out */
+    report(6)->kind = HT_CORRUPT_KINDS; /* report 7 of no known kind: left out */
+    report(7)->seq = 3;                /* report 8's slot claims a number of another slot */
+    report(0)->tag[0] = '\x1b';        /* report 9: a control byte in the tag */
+    struct segread_snap s;
+    const char *why;
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.reports_total, 11);
+    cr_assert_eq(s.n_reports, 5, "reports 4, 5, 9, 10, 11");
+    const uint64_t want[] = { 4, 5, 9, 10, 11 };
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_eq(s.reports[i].seq, want[i]);
+        cr_assert_eq(s.reports[i].size, 10 * want[i]);
+        cr_assert_eq(s.reports[i].site, APP_BASE + want[i]);
+    }
+    cr_assert_str_eq(s.reports[2].tag, "\\x1b9");
+    cr_assert_str_eq(s.reports[4].tag, "R11");
+    cr_assert_eq(s.repairs, 2, "the unknown kind and the wrong number");
+    segread_close(&s);
+
+    build_image();
+    add_ring(5);
+    hdr()->reports_seq = 4; /* an entry numbered past the count: not believed */
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.n_reports, 4);
+    segread_close(&s);
+}
+
+Test(segread, report_ring_out_of_bounds)
+{
+    add_ring(3);
+    hdr()->report_size = 64;
+    expect_damaged("bad report entry size");
+    build_image();
+    add_ring(3);
+    hdr()->report_capacity = HT_REPORTS_MAX + 1;
+    expect_damaged("bad report ring size");
+    build_image();
+    add_ring(3);
+    hdr()->reports_offset = IMG_SIZE - 100;
+    expect_damaged("report ring out of bounds");
+    build_image();
+    add_ring(3);
+    hdr()->reports_offset = 16; /* inside the header */
+    expect_damaged("report ring out of bounds");
+}
+
 Test(segread, huge_rows_used_is_clamped)
 {
     struct segread_snap s;
