@@ -88,9 +88,11 @@ static void run_stress(const char *const args[], struct run_result *r)
     char pidenv[96];
     live_toggle_begin();
     snprintf(pidenv, sizeof pidenv, "STRESS_PIDFILE=%s", pidfile);
-    /* a stack table from the start, so the toggler's live +ust is taken and records */
+    /* a stack table from the start, so the toggler's live +ust is taken and
+     * records; 200 kept segments with their 16 MB tables are over the default
+     * cap on kept segments (which would rightly remove the oldest) */
     const char *env[] = { "HEAPTAG_KEEP=1", "HEAPTAG_ROWS=512", "HEAPTAG_FLAGS=+ptg",
-                          "HEAPTAG_TRACEDB=16", pidenv, NULL };
+                          "HEAPTAG_TRACEDB=16", "HEAPTAG_KEEP_MAX_MB=8192", pidenv, NULL };
     cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
     live_toggle_end();
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
