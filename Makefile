@@ -19,7 +19,7 @@ SANITIZE ?=
 DEPFLAGS := -MMD -MP
 SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt $(SANITIZE)
-SHIM_LDLIBS := -lunwind -ldl -lpthread
+SHIM_LDLIBS := -ldl -lpthread
 CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -Ictl $(SANITIZE)
 CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 
@@ -32,7 +32,7 @@ SHIM_OBJ := $(SHIM_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/shim/c
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
 
 # Debian packages the build needs; `make deps` installs them (as root).
-TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium \
+TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium libjemalloc2 \
              libpython3.11-testsuite clang libclang-rt-14-dev util-linux \
              mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion \
              libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0

@@ -20,7 +20,10 @@ SHIM = os.path.join(BUILD, "libheaptag.so")
 PASSTHRU = os.path.join(WORK, "libpassthru.so")
 MICRO = os.path.join(WORK, "microbench")
 MICRO_TAGGED = os.path.join(WORK, "microbench_tagged")
+CXXMAP = os.path.join(WORK, "cxxmap")
 TOOL = os.path.join(BUILD, "heaptag")
+# Debian's libjemalloc2: a faster allocator, alone and under the shim
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 
@@ -36,6 +39,9 @@ MODES = {
                  {"LD_PRELOAD": SHIM, "HEAPTAG_FLAGS": "+ptg+ust"}, []),
     "heaptrack": ("heaptrack (Debian)", {},
                   ["heaptrack", "-o", os.path.join(WORK, "heaptrack", "out")]),
+    "jemalloc": ("jemalloc alone (Debian's libjemalloc2)", {"LD_PRELOAD": JEMALLOC}, []),
+    "ptg/jemalloc": ("heaptag ptg by call site over jemalloc",
+                     {"LD_PRELOAD": SHIM + ":" + JEMALLOC, "HEAPTAG_FLAGS": "+ptg"}, []),
 }
 
 

@@ -22,7 +22,10 @@ static void bench_segment(const char *dir, int pid, uint32_t rows, uint32_t salt
 {
     uint64_t hs = sizeof(struct ht_seg_header);
     uint64_t mod_off = hs, rows_off = hs + sizeof(struct ht_module);
-    uint64_t size = rows_off + (uint64_t)(rows + 1) * sizeof(struct ht_row);
+    /* HT_SHARDS counter sets after the rows, as a process with that many threads */
+    uint64_t ctr_off = rows_off + (uint64_t)(rows + 1) * sizeof(struct ht_row);
+    uint64_t stride = (uint64_t)(rows + 1) * sizeof(struct ht_counters);
+    uint64_t size = ctr_off + HT_SHARDS * stride;
     char *img = calloc(1, size);
     if (!img)
         err(1, "calloc");
@@ -41,6 +44,10 @@ static void bench_segment(const char *dir, int pid, uint32_t rows, uint32_t salt
     h->module_capacity = 1;
     h->modules_offset = mod_off;
     h->modules_used = 1;
+    h->counter_sets = HT_SHARDS;
+    h->counter_slots = HT_SHARDS;
+    h->counters_offset = ctr_off;
+    h->counter_stride = stride;
     snprintf(h->exe, sizeof h->exe, "/usr/bin/bench%d", pid);
     struct ht_module *m = (struct ht_module *)(img + mod_off);
     m->base = 0x400000;
@@ -60,10 +67,11 @@ static void bench_segment(const char *dir, int pid, uint32_t rows, uint32_t salt
             r[i].site = 0x400000 + 16 * (uint64_t)(i + salt * 131);
         }
         for (int k = 0; k < HT_SHARDS; k++) {
-            r[i].shard[k].allocs = 10 + i + k;
-            r[i].shard[k].frees = i / 2;
-            r[i].shard[k].bytes_alloc = 100 * (uint64_t)(10 + i + k);
-            r[i].shard[k].bytes_freed = 50 * (uint64_t)i;
+            struct ht_counters *c = (struct ht_counters *)(img + ctr_off + k * stride) + i;
+            c->allocs = 10 + i + k;
+            c->frees = i / 2;
+            c->bytes_alloc = 100 * (uint64_t)(10 + i + k);
+            c->bytes_freed = 50 * (uint64_t)i;
         }
     }
     char path[4096];

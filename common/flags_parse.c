@@ -13,7 +13,7 @@ struct flag_name {
 };
 
 static const struct flag_name flag_names[] = {
-#define HT_FLAG_NAME(abbr, value, text) { #abbr, value, text },
+#define HT_FLAG_NAME(abbr, value, text, help) { #abbr, value, text },
     HT_FLAG_LIST(HT_FLAG_NAME)
 #undef HT_FLAG_NAME
 };
@@ -157,14 +157,15 @@ static size_t put_hex(char *buf, size_t cap, size_t at, uint32_t v)
     return put(buf, cap, at, h);
 }
 
-/* "+abc" for each named bit of bits, then the unnamed rest as one hex value. */
+/* "+abc" for each named bit of bits by value, then the unnamed rest as one
+ * hex value. */
 static size_t put_bits(char *buf, size_t cap, size_t at, const char *sign, uint32_t bits)
 {
-    for (size_t f = 0; f < N_FLAGS; f++)
-        if (bits & flag_names[f].value) {
+    for (uint32_t bit = 1; bit; bit <<= 1)
+        if ((bits & bit) && ht_flag_abbr(bit)) {
             at = put(buf, cap, at, sign);
-            at = put(buf, cap, at, flag_names[f].abbr);
-            bits &= ~flag_names[f].value;
+            at = put(buf, cap, at, ht_flag_abbr(bit));
+            bits &= ~bit;
         }
     if (bits) {
         at = put(buf, cap, at, sign);

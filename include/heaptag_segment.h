@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC   0x3147415450414548ULL /* "HEAPTAG1" little-endian */
-#define HT_SEG_VERSION 2u
+#define HT_SEG_VERSION 4u /* 2: pid namespace in the name; 3: the report ring;
+                            * 4: per-thread counter slots and shared shards,
+                            * 64-byte rows */
 
 /* /dev/shm/heaptag.<pidns>.<pid>[.<n>]: <pidns> is the inode of the creator's
  * /proc/self/ns/pid (always above any pid: PID_MAX_LIMIT is 4194304), so
@@ -23,11 +25,15 @@
 #define HT_SHM_DIR     "/dev/shm"
 
 #define HT_TAG_MAX      16   /* 15 characters and a NUL */
-#define HT_SHARDS       4    /* per-row counter shards, one cache line each */
+#define HT_SHARDS       4    /* shared counter sets for threads without a slot of their own */
+#define HT_DEFAULT_SLOTS 12  /* per-thread counter sets */
+#define HT_SLOTS_MAX    256
 #define HT_PATH_MAX     256
 #define HT_CMDLINE_MAX  1024
 #define HT_BUILD_ID_MAX 20
 #define HT_STACK_DEPTH_MAX 64
+#define HT_REPORTS         64   /* heap check reports kept, the latest */
+#define HT_REPORTS_MAX     4096 /* the most a reader accepts */
 
 /* Default table sizes; the shim may be told other sizes, the header says which. */
 #define HT_DEFAULT_ROWS    8192
@@ -68,14 +74,47 @@ enum ht_corruption {
     HT_CORRUPT_KINDS        = 8,
 };
 
-/* One counter shard: a thread adds to the shard it was assigned. Monotonic. */
-struct ht_shard {
+/* What a heap check was doing when it found the problem. */
+enum ht_report_op {
+    HT_REPORT_OP_FREE    = 0,
+    HT_REPORT_OP_REALLOC = 1,
+    HT_REPORT_OP_SIZE    = 2, /* malloc_usable_size */
+    HT_REPORT_OP_EVICT   = 3, /* hfc: a freed block leaving quarantine */
+};
+
+/* One heap check report, in a ring of report_capacity entries: report n
+ * (1-based) goes to entry (n - 1) % report_capacity. seq is 0 while the entry
+ * is being written and n once it is whole (release-stored last); a reader
+ * keeps an entry only when seq reads the same before and after its copy. */
+struct ht_report {
+    uint64_t seq;
+    uint32_t kind;         /* enum ht_corruption */
+    uint32_t op;           /* enum ht_report_op */
+    uint64_t addr;         /* the pointer handed to free/realloc/... */
+    uint64_t size;         /* the block's size, 0 when no block is known */
+    uint64_t site;         /* where the block was allocated, 0 unknown */
+    uint64_t detail;       /* overrun: bytes past the end; interior: offset
+                            * into the block; use after free: first byte written */
+    uint64_t time_unix_ns;
+    char     tag[HT_TAG_MAX]; /* the block's explicit tag, NUL-padded */
+    uint32_t stack;        /* ust: the allocation's stack index, UINT32_MAX none */
+    uint32_t reserved0;
+    uint64_t reserved[2];
+};
+
+/* One row's counters in one counter set. Monotonic. A row's counts are the
+ * sums over every set: an allocation is counted in the set of the thread that
+ * made it, a free in the set of the thread that freed (live bytes are
+ * sum(bytes_alloc) - sum(bytes_freed), never per set). The first
+ * counter_slots sets each belong to one thread at a time, which adds without
+ * a lock; the other HT_SHARDS sets are shared, with atomic adds, by threads
+ * that found no slot free. A slot is handed to a new thread when its thread
+ * exits, its counts kept. */
+struct ht_counters {
     uint64_t allocs;
     uint64_t frees;
     uint64_t bytes_alloc; /* sum of sizes asked for */
     uint64_t bytes_freed;
-    uint64_t peak_live;   /* highest bytes_alloc - bytes_freed of this shard */
-    uint64_t reserved[3];
 };
 
 struct ht_row {
@@ -85,9 +124,14 @@ struct ht_row {
     char     tag[HT_TAG_MAX]; /* NUL-padded; empty for call-site rows */
     uint32_t module;       /* index into the module table, UINT32_MAX unknown */
     uint32_t reserved0;
-    uint64_t reserved[3];
-    struct ht_shard shard[HT_SHARDS];
+    uint64_t peak_live;    /* highest live bytes a sample saw (a lower bound):
+                            * the shim samples a row on its slow paths only, at
+                            * a thread's cache miss and every HT_PEAK_EVERY
+                            * bytes a thread counts off the fast path */
+    uint64_t reserved[2];
 };
+
+#define HT_PEAK_EVERY (256u * 1024u)
 
 struct ht_module {
     uint64_t base;         /* load address (l_addr + lowest PT_LOAD vaddr) */
@@ -153,6 +197,11 @@ struct ht_seg_header {
     uint64_t stacks_offset;
     uint64_t stacks_dropped;  /* ust: stacks not recorded because the table was full */
 
+    uint32_t counter_sets;    /* counter tables at counters_offset: slots, then shards */
+    uint32_t counter_slots;   /* how many of them are per-thread slots */
+    uint64_t counters_offset;
+    uint64_t counter_stride;  /* bytes from one set to the next, >= row_capacity * 32 */
+
     uint64_t untracked_frees;    /* frees of pointers the shim did not hand out */
     uint64_t untracked_reallocs;
     uint64_t corruptions[HT_CORRUPT_KINDS];
@@ -160,17 +209,22 @@ struct ht_seg_header {
     char     exe[HT_PATH_MAX];
     char     cmdline[HT_CMDLINE_MAX]; /* arguments joined by spaces */
     uint64_t pid_ns;          /* inode of the creator's /proc/self/ns/pid, 0 unknown */
-    uint64_t reserved[32];
+
+    uint32_t report_size;     /* sizeof(struct ht_report) */
+    uint32_t report_capacity; /* entries at reports_offset (HT_REPORTS) */
+    uint64_t reports_offset;
+    uint64_t reports_seq;     /* reports written so far (the ring keeps the latest) */
+    uint64_t reserved[26];
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-_Static_assert(sizeof(struct ht_shard) == 64, "shard is one cache line");
-_Static_assert(sizeof(struct ht_row) == 64 + 64 * HT_SHARDS, "row layout");
+_Static_assert(sizeof(struct ht_counters) == 32, "counters layout");
+_Static_assert(sizeof(struct ht_row) == 64, "row layout");
 _Static_assert(sizeof(struct ht_module) == 320, "module layout");
 _Static_assert(sizeof(struct ht_stack) == 48, "stack entry layout");
 _Static_assert(sizeof(struct ht_seg_header) == 1792, "header layout");
+_Static_assert(sizeof(struct ht_report) == 96, "report entry layout");
 _Static_assert(__builtin_offsetof(struct ht_seg_header, flags) == 64, "flags offset");
-_Static_assert(__builtin_offsetof(struct ht_row, shard) == 64, "shards start on a line");
 #endif
 
 #endif /* HEAPTAG_SEGMENT_H */

@@ -2,7 +2,7 @@
 # Installs the Debian packages heaptag needs to build and test, when missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
-pkgs="build-essential pkg-config libunwind-dev uthash-dev libcriterion-dev libdw-dev libelf-dev libncurses-dev"
+pkgs="build-essential pkg-config uthash-dev libcriterion-dev libdw-dev libelf-dev libncurses-dev"
 [ "$#" -gt 0 ] && pkgs="$pkgs $*"
 missing=""
 for p in $pkgs; do

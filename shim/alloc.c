@@ -28,26 +28,39 @@ static inline uint32_t flags_now(void)
     return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
 }
 
-/* A block's counter line free may count on (HT_ROW_NONE is above any). */
-static inline int line_ok(uint32_t line)
-{
-    return line < ht_state.line_limit;
-}
-
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
+
+/* ust's frames: per thread, off the caller's stack (signal stacks are small).
+ * Used only under the recursion guard, so a handler never shares it. */
+static __thread uint64_t ust_frames[HT_STACK_DEPTH_MAX] __attribute__((tls_model("initial-exec")));
 
 /* ust: the allocation's stack, the row of its first frame outside wrappers,
  * and the stack's index in the table (HT_STACK_NONE when not recorded). */
 static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
 {
-    uint64_t frames[HT_STACK_DEPTH_MAX];
     uint32_t depth = ht_state.seg->stack_depth;
     if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
         depth = HT_STACK_DEPTH_MAX;
-    int n = ht_sites_backtrace(site, frames, (int)depth);
-    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(frames, n));
-    *stack = ht_stacks_intern(row, frames, (uint32_t)n);
+    ht_enter();
+    int n = ht_sites_backtrace(site, ust_frames, (int)depth);
+    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
+    *stack = ht_stacks_intern(row, ust_frames, (uint32_t)n);
+    ht_leave();
     return row;
+}
+
+/* The row of an allocation made while the shim is inside itself (t->depth >
+ * 0). From the code the shim runs for its own work (own_code.h): the
+ * shim's, untracked
+ * (HT_ROW_NONE: served by the next allocator, freed without a count). From anywhere else it is a signal
+ * handler that interrupted our slow path: counted at its immediate caller,
+ * with no unwind and no check, so nothing recurses and no handler goes
+ * uncounted. */
+static uint32_t reentered_row(struct ht_thread *t, uint64_t site)
+{
+    if (ht_own_code(site))
+        return HT_ROW_NONE;
+    return ht_rows_lookup_at(t, site);
 }
 
 /* Before the shim has started: while the next allocator is being looked up
@@ -93,29 +106,25 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0 &&
-        ht_own_code(site)) {
-        /* the unwinder's own allocation: the shim's, not the program's */
-    } else if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
-        /* Re-entered: a signal handler that interrupted our slow path, or the
-         * unwinder's own allocation. Counted at the immediate caller, with no
-         * unwind and no check, so nothing recurses and no handler goes uncounted. */
-        row = ht_rows_lookup_at(t, site);
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
+        row = reentered_row(t, site);
     } else if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
             row = ust_lookup(t, site, &stack);
-        else if (flags & HT_FLAG_htd)
-            row = ht_rows_lookup_module(t, site);
+        else if ((flags & HT_FLAG_htd) && !t->tag[0])
+            row = ht_rows_lookup_module(t, site); /* htd groups what no tag claims */
         else
             row = ht_rows_lookup(t, site);
     }
-    /* Checked blocks have a layout of their own; their stacks go unrecorded. */
+    /* Checked blocks have a layout of their own: their stack is in it. */
     if ((flags & HT_CHECK_FLAGS) && started)
-        return ht_check_alloc(size, align, zero, site, row, t->shard, flags);
+        return ht_check_alloc(size, align, zero, site, row, flags, stack);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
-    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD)
-        pad = HT_STACK_PAD; /* room for the stack index before the header */
+    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
+        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
+        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
+    }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
@@ -134,38 +143,41 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
         memset(base + pad, 0, size);
 
     struct ht_block *b = (struct ht_block *)(base + pad) - 1;
-    uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? log2_of(pad) << HT_META_ALIGN_SHIFT : 0));
+    uint16_t meta = (uint16_t)(pad > HT_BLOCK_HDR ? log2_of(pad) << HT_META_ALIGN_SHIFT : 0);
+    uint64_t size_word = size;
     if (stack != HT_STACK_NONE) {
-        memcpy(base, &stack, sizeof stack);
         meta |= HT_META_STACK;
+        size_word = ht_block_stack_word(size, stack);
         ht_stacks_count_alloc(stack, size);
     }
-    ht_block_set(b, size, row, meta);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, t->shard, size);
+    ht_block_set(b, size_word, row, meta);
+    ht_count_alloc_off(t, ht_row_off(row), size);
     return b + 1;
 }
 
-/* The fast path after a cache miss. Re-entered (a signal handler in our slow
- * path, the unwinder's own allocation): counted at the immediate caller, with
- * no unwind, as ht_alloc_general() would. */
+/* The fast path after a cache miss, or for a thread without a counter slot.
+ * Re-entered (a signal handler in our slow path, the unwinder's own
+ * allocation): counted at the immediate caller, with no unwind, as
+ * ht_alloc_general() would. */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    /* the unwinder's own allocation (not a signal handler's): not the program's */
-    uint32_t row = t->depth != 0 && ht_own_code(site) ? HT_ROW_NONE
-                                                      : ht_rows_lookup_slow(t, site, t->depth == 0);
-    ht_block_set(b, size, row, (uint16_t)t->shard);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, t->shard, size);
-    return b + 1;
+    uint32_t row;
+    int cached = ht_rows_cached(t, site, &row); /* a thread without a slot */
+    if (!cached)  /* the unwinder's own allocation (not a signal handler's): not the program's */
+        row = t->depth != 0 && ht_own_code(site) ? HT_ROW_NONE
+                                                 : ht_rows_lookup_slow(t, site, t->depth == 0);
+    ht_block_set(b, size, row, 0);
+    ht_count_alloc_off(t, ht_row_off(row), size);
+    /* a real miss samples the row's peak; shared counting samples by budget */
+    return cached ? b + 1 : ht_peak_sample(t, ht_row_off(row), b + 1);
 }
 
 /* The hot path (alloc_fast.h): the plain counted malloc. The row is looked up
  * after the real malloc; a failed malloc counts nothing either way. */
 void *ht_alloc(size_t size, uint64_t site)
 {
-    HT_ALLOC_FAST_RETURN(size, site);
+    HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, site);
 }
 
 void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
@@ -175,7 +187,7 @@ void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    return ht_alloc_general(total, 0, 1, site);
+    HT_ALLOC_FAST_RETURN(total, 1, HT_REAL_CALLOC, site);
 }
 
 void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)
@@ -194,15 +206,14 @@ static __attribute__((noinline)) void free_foreign(void *p)
     ht_real_free(p);
 }
 
-static __attribute__((noinline)) void free_stack(const void *base, uint64_t size)
+static __attribute__((noinline)) void free_stack(uint32_t stack, uint64_t size)
 {
-    uint32_t stack;
-    memcpy(&stack, base, sizeof stack);
     ht_stacks_count_free(stack, size);
 }
 
-/* Every free but the plain counted block's: foreign pointers, checked,
- * aligned and ust blocks. */
+/* Every free but the plain counted block's by a thread with a slot: foreign
+ * pointers, checked, aligned and ust blocks, rows counted nowhere, threads
+ * counting on a shared shard. */
 __attribute__((noinline)) void ht_free_cold(void *p)
 {
     struct ht_block *b = ht_block_of(p);
@@ -214,15 +225,17 @@ __attribute__((noinline)) void ht_free_cold(void *p)
         ht_check_free(p, b, HT_OP_FREE);
         return;
     }
+    struct ht_thread *t = &ht_self;
+    if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0)
+        ht_slots_attach(t); /* a thread whose first call is a free */
     /* read once: the counting atomics would make the compiler read again */
-    uint64_t size = b->size;
-    uint32_t line = b->line;
+    uint64_t size = ht_block_size(b);
+    uint32_t off = b->off;
     uint16_t meta = b->meta;
-    if (line_ok(line))
-        ht_count_free_at(ht_shard_of_line(line), size);
+    ht_count_free_off(t, off, size);
     void *base = ht_block_base(b);
     if (meta & HT_META_STACK)
-        free_stack(base, size);
+        free_stack(ht_block_stack(b), size);
     b->check = 0; /* a second free of this block must not look like ours */
     ht_real_free(base);
 }
@@ -239,7 +252,8 @@ static void *realloc_by_copy(void *p, struct ht_block *b, size_t size, uint64_t 
     void *q = ht_alloc_general(size, 0, 0, site);
     if (!q)
         return NULL;
-    memcpy(q, p, b->size < size ? b->size : size);
+    uint64_t had = ht_block_size(b);
+    memcpy(q, p, had < size ? had : size);
     if (b->meta & HT_META_CHECKED)
         ht_check_free(p, b, HT_OP_REALLOC); /* guards verified at realloc too */
     else
@@ -265,10 +279,10 @@ static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, 
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) != HT_FLAG_ptg)
         return HT_ROW_NONE;
     if (t->depth != 0)
-        return ht_rows_lookup_at(t, site);
+        return reentered_row(t, site);
     if (flags & HT_FLAG_ust)
         return ust_lookup(t, site, stack);
-    if (flags & HT_FLAG_htd)
+    if ((flags & HT_FLAG_htd) && !t->tag[0])
         return ht_rows_lookup_module(t, site);
     return ht_rows_lookup(t, site);
 }
@@ -278,7 +292,7 @@ static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, 
 static void *realloc_checked_copy(void *p, struct ht_block *b, size_t size, uint64_t site,
                                   uint32_t row, uint32_t flags)
 {
-    void *q = ht_check_alloc_room(size, size / 2, 0, 0, site, row, ht_self.shard, flags);
+    void *q = ht_check_alloc_room(size, size / 2, 0, 0, site, row, flags, HT_STACK_NONE);
     if (!q)
         return NULL;
     memcpy(q, p, b->size < size ? b->size : size);
@@ -303,7 +317,7 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
             return realloc_by_copy(p, b, size, site);
         uint32_t stack;
         uint32_t row = realloc_row(t, flags, site, &stack); /* checked: no stack kept */
-        void *q = ht_check_realloc(p, b, size, site, row, t->shard, flags);
+        void *q = ht_check_realloc(p, b, size, site, row, flags);
         if (q != HT_CHECK_COPY)
             return q;
         if ((flags & HT_CHECK_FLAGS) && (b->meta & HT_META_FREE_CHECK))
@@ -317,41 +331,39 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
     size_t pad = lg ? (size_t)1 << lg : HT_BLOCK_HDR;
     uint32_t stack;
     uint32_t row = realloc_row(t, flags, site, &stack);
-    if (stack != HT_STACK_NONE && pad < HT_STACK_PAD) {
-        /* no room for the stack index: a block of the ust layout (its
-         * stack was interned above; the copy unwinds once more) */
-        return realloc_by_copy(p, b, size, site);
+    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
+        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
+        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
     }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
     }
     struct ht_block old = *b;
-    uint32_t old_stack = HT_STACK_NONE;
+    uint64_t old_size = ht_block_size(&old);
+    uint32_t old_stack = (old.meta & HT_META_STACK) ? ht_block_stack(&old) : HT_STACK_NONE;
     char *base = ht_block_base(b);
-    if (old.meta & HT_META_STACK)
-        memcpy(&old_stack, base, sizeof old_stack);
     char *nbase = ht_real_realloc(base, pad + size);
     if (unlikely(!nbase))
         return NULL; /* the old block is untouched and still counted */
-    if (line_ok(old.line))
-        ht_count_free_at(ht_shard_of_line(old.line), old.size);
-    if (old.meta & HT_META_STACK)
-        ht_stacks_count_free(old_stack, old.size);
-    uint16_t meta = (uint16_t)(t->shard | (pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0));
+    ht_count_free_off(t, old.off, old_size);
+    if (old_stack != HT_STACK_NONE)
+        free_stack(old_stack, old_size);
+    uint16_t meta = (uint16_t)(pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0);
+    uint64_t size_word = size;
     if (stack != HT_STACK_NONE) {
-        memcpy(nbase, &stack, sizeof stack);
         meta |= HT_META_STACK;
+        size_word = ht_block_stack_word(size, stack);
         ht_stacks_count_alloc(stack, size);
     }
     struct ht_block *nb = (struct ht_block *)(nbase + pad) - 1;
-    ht_block_set(nb, size, row, meta);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, t->shard, size);
+    ht_block_set(nb, size_word, row, meta);
+    ht_count_alloc_off(t, ht_row_off(row), size);
     return nb + 1;
 }
 
-void *ht_realloc(void *p, size_t size, uint64_t site)
+/* Every realloc the fast path (alloc_fast.h) does not take. */
+__attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_t site)
 {
     if (!p)
         return ht_alloc(size, site);
@@ -393,17 +405,20 @@ void *ht_realloc(void *p, size_t size, uint64_t site)
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
-        row = t->depth == 0 ? ht_rows_lookup(t, site) : ht_rows_lookup_at(t, site);
+        row = t->depth == 0 ? ht_rows_lookup(t, site) : reentered_row(t, site);
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
         return NULL; /* the old block is untouched and still counted */
-    if (line_ok(old.line))
-        ht_count_free_at(ht_shard_of_line(old.line), old.size);
-    ht_block_set(nb, size, row, (uint16_t)t->shard);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, t->shard, size);
+    ht_count_free_off(t, old.off, old.size);
+    ht_block_set(nb, size, row, 0);
+    ht_count_alloc_off(t, ht_row_off(row), size);
     return nb + 1;
+}
+
+void *ht_realloc(void *p, size_t size, uint64_t site)
+{
+    return ht_realloc_fast(p, size, site);
 }
 
 size_t ht_usable_size(void *p)
@@ -424,5 +439,5 @@ size_t ht_usable_size(void *p)
     }
     if (unlikely(b->meta & HT_META_CHECKED) && ht_check_usable(p, b, HT_OP_SIZE) != 0)
         return 0;
-    return b->size;
+    return ht_block_size(b);
 }

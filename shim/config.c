@@ -15,9 +15,8 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
+#include "settings.h"
 #include "sites.h"
-
-#define STACK_DEPTH_DEFAULT 32u
 
 /* What one settings file says about flags. */
 struct conf_scope {
@@ -25,65 +24,56 @@ struct conf_scope {
     struct ht_flags_change image; /* "image" lines matching this program */
 };
 
-/* Parses a decimal in [lo, hi] from n bytes of s; -1 when it is not one. */
-static long parse_count(const char *s, size_t n, long lo, long hi)
-{
-    long v = 0;
-    if (!s || n == 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > hi)
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return (v < lo || v > hi) ? -1 : v;
-}
-
 static int parse_change(const char *s, size_t n, struct ht_flags_change *into)
 {
     return ht_conf_parse_flags(s, n, into);
 }
 
-/* One line of a settings file; -1 when it is malformed. */
+static int apply_image(const struct ht_conf_line *l, struct conf_scope *sc,
+                       const struct ht_config_sources *src)
+{
+    const char *name, *chg;
+    size_t name_len, chg_len;
+    if (ht_conf_split_last(l->val, l->val_len, &name, &name_len, &chg, &chg_len) != 0)
+        return -1;
+    struct ht_flags_change probe = { 0, 0, 0, 0 };
+    if (parse_change(chg, chg_len, &probe) != 0)
+        return -1; /* malformed even when it is not ours */
+    if (ht_image_matches(name, name_len, src->exe, src->argv0, src->env_path))
+        sc->image = ht_flags_compose(&sc->image, &probe);
+    return 0;
+}
+
+/* One line of a settings file; -1 when it is malformed or not a file key. */
 static int apply_line(const struct ht_conf_line *l, struct conf_scope *sc,
                       struct ht_config *cfg, const struct ht_config_sources *src)
 {
-    if (ht_conf_key_is(l, "flags"))
+    int id = ht_setting_by_key(l->key, l->key_len);
+    long v;
+    switch (id) {
+    case HT_SET_flags:
         return parse_change(l->val, l->val_len, &sc->flags);
-    if (ht_conf_key_is(l, "image")) {
-        const char *name, *chg;
-        size_t name_len, chg_len;
-        if (ht_conf_split_last(l->val, l->val_len, &name, &name_len, &chg, &chg_len) != 0)
+    case HT_SET_image:
+        return apply_image(l, sc, src);
+    case HT_SET_tracedb:
+        if ((v = ht_setting_count(HT_SET_tracedb, l->val, l->val_len)) < 0)
             return -1;
-        struct ht_flags_change probe = { 0, 0, 0, 0 };
-        if (parse_change(chg, chg_len, &probe) != 0)
-            return -1; /* malformed even when it is not ours */
-        if (ht_image_matches(name, name_len, src->exe, src->argv0, src->env_path))
-            sc->image = ht_flags_compose(&sc->image, &probe);
+        cfg->tracedb_mb = (uint32_t)v;
         return 0;
-    }
-    if (ht_conf_key_is(l, "tracedb")) {
-        long mb = parse_count(l->val, l->val_len, 1, HT_TRACEDB_MAX_MB);
-        if (mb < 0)
-            return -1;
-        cfg->tracedb_mb = (uint32_t)mb;
-        return 0;
-    }
-    if (ht_conf_key_is(l, "wrappers")) {
-        if (l->val_len >= sizeof cfg->wrappers)
+    case HT_SET_wrappers:
+        if (l->val_len > (size_t)ht_setting(HT_SET_wrappers)->hi)
             return -1;
         memcpy(cfg->wrappers, l->val, l->val_len);
         cfg->wrappers[l->val_len] = '\0';
         return 0;
-    }
-    if (ht_conf_key_is(l, "abort")) {
-        long v = parse_count(l->val, l->val_len, 0, 1);
-        if (v < 0)
+    case HT_SET_abort:
+        if ((v = ht_setting_count(HT_SET_abort, l->val, l->val_len)) < 0)
             return -1;
         cfg->abort_on_report = (int)v;
         return 0;
+    default:
+        return -1;
     }
-    return -1;
 }
 
 static void warn_file(const char *path, const char *why)
@@ -128,8 +118,8 @@ static void config_defaults(struct ht_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->flags = HT_FLAGS_DEFAULT;
-    cfg->rows = HT_DEFAULT_ROWS;
-    cfg->stack_depth = STACK_DEPTH_DEFAULT;
+    cfg->rows = (uint32_t)ht_setting(HT_SET_rows)->def;
+    cfg->stack_depth = (uint32_t)ht_setting(HT_SET_stack_depth)->def;
 }
 
 /* The stack table exists when ust is on at start or its size was set. */
@@ -137,7 +127,43 @@ static void config_size_stacks(struct ht_config *cfg)
 {
     if (!(cfg->flags & HT_FLAG_ust) && !cfg->tracedb_mb)
         return;
-    ht_config_set_tracedb(cfg, cfg->tracedb_mb ? cfg->tracedb_mb : HT_TRACEDB_DEFAULT_MB);
+    ht_config_set_tracedb(cfg, cfg->tracedb_mb ? cfg->tracedb_mb
+                                                : (uint32_t)ht_setting(HT_SET_tracedb)->def);
+}
+
+/* Appends s to the message in buf (cap bytes), always NUL-terminated. */
+static void msg_cat(char *buf, size_t cap, const char *s)
+{
+    size_t at = strlen(buf), n = strlen(s);
+    if (n > cap - 1 - at)
+        n = cap - 1 - at;
+    memcpy(buf + at, s, n);
+    buf[at + n] = '\0';
+}
+
+/* The environment value of a COUNT setting: the number, or -1 after one
+ * warning naming the variable and its range. */
+static long env_count(enum ht_setting_id id, const char *val)
+{
+    long v = ht_setting_count(id, val, strlen(val));
+    if (v < 0) {
+        char msg[128] = "ignoring ", range[48];
+        ht_setting_range_text(id, range, sizeof range);
+        msg_cat(msg, sizeof msg, ht_setting(id)->env);
+        msg_cat(msg, sizeof msg, " ");
+        msg_cat(msg, sizeof msg, range);
+        msg_cat(msg, sizeof msg, ": ");
+        ht_warn2(msg, val);
+    }
+    return v;
+}
+
+/* The environment value of a setting, NULL when unset or empty (and always
+ * in a secure program: ht_getenv). */
+static const char *env_value(enum ht_setting_id id)
+{
+    const char *s = ht_getenv(ht_setting(id)->env);
+    return s && *s ? s : NULL;
 }
 
 void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *src)
@@ -157,36 +183,20 @@ void ht_config_load_from(struct ht_config *cfg, const struct ht_config_sources *
         struct ht_flags_change chg = { 0, 0, 0, 0 };
         if (parse_change(src->env_flags, strlen(src->env_flags), &chg) == 0)
             f = ht_flags_apply(f, &chg);
-        else
-            ht_warn2("ignoring malformed HEAPTAG_FLAGS: ", src->env_flags);
+        else {
+            char msg[64] = "ignoring malformed ";
+            msg_cat(msg, sizeof msg, ht_setting(HT_SET_flags)->env);
+            msg_cat(msg, sizeof msg, ": ");
+            ht_warn2(msg, src->env_flags);
+        }
     }
     cfg->flags = f;
     if (src->env_tracedb && *src->env_tracedb) {
-        long mb = parse_count(src->env_tracedb, strlen(src->env_tracedb), 1, HT_TRACEDB_MAX_MB);
+        long mb = env_count(HT_SET_tracedb, src->env_tracedb);
         if (mb > 0)
             cfg->tracedb_mb = (uint32_t)mb;
-        else
-            ht_warn2("ignoring HEAPTAG_TRACEDB (1 to 1024 MB): ", src->env_tracedb);
     }
     config_size_stacks(cfg);
-}
-
-/* $XDG_CONFIG_HOME/heaptag/flags, else $HOME/.config/heaptag/flags. */
-static const char *user_path(char *buf, size_t cap)
-{
-    const char *dir = ht_getenv("XDG_CONFIG_HOME"), *tail = "/heaptag/flags";
-    if (!dir || dir[0] != '/') { /* XDG: a relative value is ignored */
-        dir = ht_getenv("HOME");
-        tail = "/.config/heaptag/flags";
-    }
-    if (!dir || dir[0] != '/')
-        return NULL;
-    size_t a = strlen(dir), b = strlen(tail);
-    if (a + b + 1 > cap)
-        return NULL;
-    memcpy(buf, dir, a);
-    memcpy(buf + a, tail, b + 1);
-    return buf;
 }
 
 /* argv[0] from /proc/self/cmdline (its first NUL-terminated string). */
@@ -211,55 +221,39 @@ void ht_config_load(struct ht_config *cfg)
     /* ht_getenv is NULL for everything in a secure program: no user file, no
      * environment, no override of the system path. */
     struct ht_config_sources src;
-    src.system_path = ht_getenv("HEAPTAG_SYSTEM_CONFIG");
+    src.system_path = ht_getenv(HT_SETTINGS_SYSTEM_ENV);
     if (!src.system_path || !*src.system_path)
-        src.system_path = HT_SYSTEM_CONFIG;
-    src.user_path = ht_secure() ? NULL : user_path(upath, sizeof upath);
+        src.system_path = HT_SETTINGS_SYSTEM_PATH;
+    src.user_path = ht_secure() ? NULL
+                                : ht_settings_user_path(ht_getenv(HT_SETTINGS_XDG_ENV),
+                                                        ht_getenv(HT_SETTINGS_HOME_ENV),
+                                                        upath, sizeof upath);
     src.exe = exe;
-    src.env_flags = ht_getenv("HEAPTAG_FLAGS");
-    src.env_tracedb = ht_getenv("HEAPTAG_TRACEDB");
+    src.env_flags = env_value(HT_SET_flags);
+    src.env_tracedb = env_value(HT_SET_tracedb);
     src.argv0 = argv0;
     src.env_path = ht_getenv("PATH");
     ht_config_load_from(cfg, &src);
 
-    const char *s = ht_getenv("HEAPTAG_KEEP");
-    cfg->keep = s && *s && strcmp(s, "0") != 0;
-    cfg->keep_max_mb = HT_KEEP_MAX_MB_DEFAULT;
-    s = ht_getenv("HEAPTAG_KEEP_MAX_MB");
-    if (s && *s) {
-        long v = parse_count(s, strlen(s), 1, 1L << 20);
-        if (v > 0)
-            cfg->keep_max_mb = (uint32_t)v;
-        else
-            ht_warn2("ignoring HEAPTAG_KEEP_MAX_MB (1 to 1048576): ", s);
-    }
-    s = ht_getenv("HEAPTAG_ABORT");
-    if (s && *s)
+    const char *s = env_value(HT_SET_keep);
+    cfg->keep = s && strcmp(s, "0") != 0;
+    long v;
+    cfg->keep_max_mb = (uint32_t)ht_setting(HT_SET_keep_max_mb)->def;
+    if ((s = env_value(HT_SET_keep_max_mb)) && (v = env_count(HT_SET_keep_max_mb, s)) > 0)
+        cfg->keep_max_mb = (uint32_t)v;
+    if ((s = env_value(HT_SET_abort)))
         cfg->abort_on_report = strcmp(s, "0") != 0;
-    s = ht_getenv("HEAPTAG_ROWS");
-    if (s && *s) {
-        long v = parse_count(s, strlen(s), 64, 1L << 22);
-        if (v > 0)
-            cfg->rows = (uint32_t)v;
-        else
-            ht_warn2("ignoring HEAPTAG_ROWS (64 to 4194304): ", s);
-    }
-    s = ht_getenv("HEAPTAG_STACK_DEPTH");
-    if (s && *s) {
-        long v = parse_count(s, strlen(s), 1, HT_STACK_DEPTH_MAX);
-        if (v > 0)
-            cfg->stack_depth = (uint32_t)v;
-        else
-            ht_warn2("ignoring HEAPTAG_STACK_DEPTH (1 to 64): ", s);
-    }
+    if ((s = env_value(HT_SET_rows)) && (v = env_count(HT_SET_rows, s)) > 0)
+        cfg->rows = (uint32_t)v;
+    if ((s = env_value(HT_SET_stack_depth)) && (v = env_count(HT_SET_stack_depth, s)) > 0)
+        cfg->stack_depth = (uint32_t)v;
     /* ust's trace database, sized again now that the depth is known: the
      * stack table exists when ust is on at start or a size was given, so a
      * later +ust has somewhere to record. */
     config_size_stacks(cfg);
     if (cfg->wrappers[0])
         ht_config_wrappers(cfg->wrappers, strlen(cfg->wrappers));
-    s = ht_getenv("HEAPTAG_WRAPPERS");
-    if (s && *s)
+    if ((s = env_value(HT_SET_wrappers)))
         ht_config_wrappers(s, strlen(s));
 }
 

@@ -11,11 +11,8 @@
 #include <stdint.h>
 
 #include "glue.h"
+#include "settings.h"
 
-#define HT_SYSTEM_CONFIG "/etc/heaptag/flags"
-#define HT_CONF_WRAPPERS_LEN 256 /* bytes of a "wrappers" setting */
-#define HT_TRACEDB_DEFAULT_MB 16
-#define HT_TRACEDB_MAX_MB 1024
 
 struct ht_config {
     uint32_t flags;          /* HT_FLAG_* in force at start */
@@ -26,14 +23,11 @@ struct ht_config {
     int      keep;           /* keep the segment after exit */
     uint32_t keep_max_mb;    /* kept segments of exited processes may use this much */
     int      abort_on_report; /* HEAPTAG_ABORT / "abort 1": heap check reports abort() */
-    char     wrappers[HT_CONF_WRAPPERS_LEN]; /* "wrappers" value, comma-separated names */
+    char     wrappers[HT_SETTINGS_WRAPPERS_MAX + 1]; /* "wrappers" value, comma-separated names */
 };
 
-#define HT_KEEP_MAX_MB_DEFAULT 256
-
-/* Fills cfg from the settings files and the environment (HEAPTAG_FLAGS,
- * HEAPTAG_KEEP, HEAPTAG_KEEP_MAX_MB, HEAPTAG_ROWS, HEAPTAG_TRACEDB, HEAPTAG_ABORT,
- * HEAPTAG_STACK_DEPTH, HEAPTAG_WRAPPERS). In a secure
+/* Fills cfg from the settings files and the environment (the names and
+ * ranges of common/settings.h). In a secure
  * (setuid/setgid) program only the system file counts. Bad settings give one
  * warning per source on stderr; what is sound is used. */
 HT_HIDDEN void ht_config_load(struct ht_config *cfg);

@@ -14,6 +14,7 @@
 #include "registry.h"
 #include "report.h"
 #include "rows.h"
+#include "stacks.h"
 #include "state.h"
 
 #define HT_EXT_MAGIC 0x48744578u
@@ -47,9 +48,39 @@ static uint8_t guard_byte(size_t i) { return (uint8_t)(0xc5u + 7u * (unsigned)i)
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 
-static int line_ok(uint32_t line)
+/* The ring's record of a report about the block at user (size bytes): its
+ * tag, stack, and the site its row was charged to (the first frame outside
+ * the allocation wrappers), else the immediate caller the ext remembers. */
+static void info_block(struct ht_report_info *r, void *user, uint64_t size)
 {
-    return line < ht_state.line_limit; /* HT_ROW_NONE is above any */
+    const struct ht_check_ext *x = ext_of(user);
+    uint32_t off = ht_block_of(user)->off;
+    r->size = size;
+    if (x->magic != ext_magic(user))
+        return;
+    r->tag[0] = x->tag[0];
+    r->tag[1] = x->tag[1];
+    r->site = x->site;
+    r->stack = x->stack;
+    if (off < ht_state.off_limit) { /* HT_ROW_NONE is above any */
+        const struct ht_row *row = &ht_state.rows[ht_off_row(off)];
+        uint32_t kind = __atomic_load_n(&row->kind, __ATOMIC_RELAXED);
+        uint64_t site = __atomic_load_n(&row->site, __ATOMIC_RELAXED);
+        if ((kind == HT_KIND_SITE || kind == HT_KIND_TAG) && site)
+            r->site = site;
+    }
+}
+
+static struct ht_report_info info_new(unsigned kind, enum ht_check_op op, const void *addr)
+{
+    struct ht_report_info r;
+    memset(&r, 0, sizeof r);
+    r.kind = kind;
+    r.op = op == HT_OP_FREE ? HT_REPORT_OP_FREE
+         : op == HT_OP_REALLOC ? HT_REPORT_OP_REALLOC : HT_REPORT_OP_SIZE;
+    r.addr = (uintptr_t)addr;
+    r.stack = HT_STACK_NONE;
+    return r;
 }
 
 /* "block of N bytes at 0x.. (tag T, allocated at S (mod+off))" */
@@ -70,7 +101,7 @@ static void msg_block(struct ht_msg *m, void *user, uint64_t size)
 
 /* The ext, the guard and the header of a checked block at user, from flags. */
 static void check_fill(char *user, size_t size, size_t prefix, uint64_t site, uint32_t row,
-                       uint32_t shard, uint32_t flags)
+                       uint32_t flags, uint32_t stack)
 {
     size_t guard = (flags & HT_FLAG_htc) ? HT_GUARD_BYTES : 0;
     struct ht_check_ext *x = ext_of(user);
@@ -79,10 +110,12 @@ static void check_fill(char *user, size_t size, size_t prefix, uint64_t site, ui
     x->site = site;
     x->flags = flags;
     x->magic = ext_magic(user);
+    x->stack = stack;
+    x->reserved = 0;
     for (size_t i = 0; i < guard; i++)
         user[size + i] = (char)guard_byte(i);
 
-    uint16_t meta = (uint16_t)(shard | log2_of(prefix) << HT_META_ALIGN_SHIFT | HT_META_CHECKED);
+    uint16_t meta = (uint16_t)(log2_of(prefix) << HT_META_ALIGN_SHIFT | HT_META_CHECKED);
     if (flags & HT_FLAG_htc)
         meta |= HT_META_TAIL;
     if (flags & HT_FLAG_hfc)
@@ -90,18 +123,19 @@ static void check_fill(char *user, size_t size, size_t prefix, uint64_t site, ui
     if ((flags & HT_FLAG_hpc) && ht_registry_add((uintptr_t)user) == 0)
         meta |= HT_META_PARAM;
     ht_block_set(ht_block_of(user), size, row, meta);
-    if (row != HT_ROW_NONE)
-        ht_count_alloc(row, shard, size);
+    ht_count_alloc(row, size);
+    if (stack != HT_STACK_NONE)
+        ht_stacks_count_alloc(stack, size);
 }
 
 void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site, uint32_t row,
-                     uint32_t shard, uint32_t flags)
+                     uint32_t flags, uint32_t stack)
 {
-    return ht_check_alloc_room(size, 0, align, zero, site, row, shard, flags);
+    return ht_check_alloc_room(size, 0, align, zero, site, row, flags, stack);
 }
 
 void *ht_check_alloc_room(size_t size, size_t room, size_t align, int zero, uint64_t site,
-                          uint32_t row, uint32_t shard, uint32_t flags)
+                          uint32_t row, uint32_t flags, uint32_t stack)
 {
     size_t prefix = align > CHECK_PREFIX ? align : CHECK_PREFIX;
     size_t guard = (flags & HT_FLAG_htc) ? HT_GUARD_BYTES : 0;
@@ -124,7 +158,7 @@ void *ht_check_alloc_room(size_t size, size_t room, size_t align, int zero, uint
     char *user = base + prefix;
     if (zero && align > 16)
         memset(user, 0, size);
-    check_fill(user, size, prefix, site, row, shard, flags);
+    check_fill(user, size, prefix, site, row, flags, stack);
     return user;
 }
 
@@ -139,11 +173,11 @@ static uint32_t block_checks(uint16_t meta)
 }
 
 void *ht_check_realloc(void *p, struct ht_block *b, size_t size, uint64_t site, uint32_t row,
-                       uint32_t shard, uint32_t flags)
+                       uint32_t flags)
 {
     uint16_t meta = b->meta;
     uint64_t old = b->size;
-    uint32_t line = b->line;
+    uint32_t line = b->off;
     if (block_checks(meta) != (flags & HT_CHECK_FLAGS))
         return HT_CHECK_COPY; /* the flags changed since: a block of the new kind */
     size_t prefix = (size_t)1 << ((meta & HT_META_ALIGN_MASK) >> HT_META_ALIGN_SHIFT);
@@ -166,11 +200,15 @@ void *ht_check_realloc(void *p, struct ht_block *b, size_t size, uint64_t site, 
     if (!nbase)
         return NULL; /* the old block is untouched and still counted */
     char *user = nbase + prefix;
+    /* the block keeps its ust stack, counted at its new size */
+    const struct ht_check_ext *x = ext_of(nbase + prefix);
+    uint32_t stack = x->magic == ext_magic(p) ? x->stack : HT_STACK_NONE;
+    if (stack != HT_STACK_NONE)
+        ht_stacks_count_free(stack, old);
     if (meta & HT_META_PARAM)
         ht_registry_remove((uintptr_t)p); /* check_fill registers the new address */
-    if (line_ok(line))
-        ht_count_free_at(ht_shard_of_line(line), old);
-    check_fill(user, size, prefix, site, row, shard, flags);
+    ht_count_free_off(&ht_self, line, old);
+    check_fill(user, size, prefix, site, row, flags, stack);
     return user;
 }
 
@@ -194,7 +232,10 @@ static void check_tail(void *user, uint64_t size, enum ht_check_op op)
     msg_block(&m, user, size);
     ht_msg_str(&m, "; found by ");
     ht_msg_str(&m, op_name(op));
-    ht_report(&m, HT_CORRUPT_OVERRUN);
+    struct ht_report_info r = info_new(HT_CORRUPT_OVERRUN, op, user);
+    info_block(&r, user, size);
+    r.detail = reach;
+    ht_report(&m, &r);
 }
 
 static void report_freed(void *user, uint64_t size, enum ht_check_op op)
@@ -208,7 +249,10 @@ static void report_freed(void *user, uint64_t size, enum ht_check_op op)
     }
     msg_block(&m, user, size);
     ht_msg_str(&m, op == HT_OP_FREE ? "; second free skipped" : "; refused");
-    ht_report(&m, op == HT_OP_FREE ? HT_CORRUPT_DOUBLE_FREE : HT_CORRUPT_USE_AFTER_FREE);
+    struct ht_report_info r = info_new(op == HT_OP_FREE ? HT_CORRUPT_DOUBLE_FREE
+                                                        : HT_CORRUPT_USE_AFTER_FREE, op, user);
+    info_block(&r, user, size);
+    ht_report(&m, &r);
 }
 
 static void report_invalid(void *p, const char *why, enum ht_check_op op)
@@ -221,7 +265,8 @@ static void report_invalid(void *p, const char *why, enum ht_check_op op)
     ht_msg_str(&m, ": ");
     ht_msg_str(&m, why);
     ht_msg_str(&m, "; refused");
-    ht_report(&m, HT_CORRUPT_INVALID_PTR);
+    struct ht_report_info r = info_new(HT_CORRUPT_INVALID_PTR, op, p);
+    ht_report(&m, &r);
 }
 
 /* hfc: a block leaving quarantine must still hold its poison. */
@@ -239,7 +284,11 @@ static void release_evicted(void *user)
             ht_msg_str(&m, " of ");
             msg_block(&m, user, size);
             ht_msg_str(&m, " was written after it was freed");
-            ht_report(&m, HT_CORRUPT_USE_AFTER_FREE);
+            struct ht_report_info r = info_new(HT_CORRUPT_USE_AFTER_FREE, HT_OP_FREE, user);
+            r.op = HT_REPORT_OP_EVICT;
+            info_block(&r, user, size);
+            r.detail = i;
+            ht_report(&m, &r);
             break;
         }
     __atomic_sub_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
@@ -270,7 +319,7 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
     uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
     uint16_t meta = (uint16_t)old;
     uint64_t size = b->size;
-    uint32_t line = b->line;
+    uint32_t line = b->off;
     if ((uint16_t)(old >> 16) != ht_block_check(size, line, meta) || (meta & HT_META_FREED)) {
         report_freed(p, size, op);
         return;
@@ -291,8 +340,10 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
         ht_registry_remove((uintptr_t)p);
     if (meta & HT_META_TAIL)
         check_tail(p, size, op);
-    if (line_ok(line))
-        ht_count_free_at(ht_shard_of_line(line), size);
+    ht_count_free_off(&ht_self, line, size);
+    const struct ht_check_ext *x = ext_of(p);
+    if (x->magic == ext_magic(p) && x->stack != HT_STACK_NONE)
+        ht_stacks_count_free(x->stack, size);
     if (meta & HT_META_FREE_CHECK)
         quarantine(p, size);
     else
@@ -362,7 +413,10 @@ int ht_check_foreign(void *p, enum ht_check_op op)
         }
         msg_block(&m, in, ht_block_of(in)->size);
         ht_msg_str(&m, in == p ? " was overwritten; refused" : "; refused");
-        ht_report(&m, HT_CORRUPT_INVALID_PTR);
+        struct ht_report_info r = info_new(HT_CORRUPT_INVALID_PTR, op, p);
+        info_block(&r, in, ht_block_of(in)->size);
+        r.detail = a - (uintptr_t)in;
+        ht_report(&m, &r);
         return 0;
     }
     if (a & 15) {

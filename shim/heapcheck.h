@@ -2,7 +2,7 @@
  * heapcheck.h - the heap checks behind htc, hfc and hpc, on the allocator's
  * cold path only. A checked block is laid out as
  *
- *   base [pad] [struct ht_check_ext 32] [struct ht_block 16] user[size] [guard 32 if htc]
+ *   base [pad] [struct ht_check_ext 40] [struct ht_block 16] user[size] [guard 32 if htc]
  *
  * with user - base a power of two >= 64 recorded in the header's alignment
  * bits, so ht_block_base() finds base as for any aligned block. The header's
@@ -33,19 +33,23 @@ struct ht_check_ext {
     uint64_t site;   /* call site (not the module, even under htd) */
     uint32_t flags;  /* flags word at allocation */
     uint32_t magic;  /* HT_EXT_MAGIC ^ low bits of the user address */
+    uint32_t stack;  /* ust: the allocation's stack index, HT_STACK_NONE none */
+    uint32_t reserved;
 };
 
 enum ht_check_op { HT_OP_FREE, HT_OP_REALLOC, HT_OP_SIZE };
 
 /* Allocates a checked block for the checks in flags; counts it in row (if not
- * HT_ROW_NONE) on shard. NULL with errno set like malloc. */
+ * HT_ROW_NONE), and in stack (ust, if not HT_STACK_NONE). NULL with errno set
+ * like malloc. */
 HT_HIDDEN void *ht_check_alloc(size_t size, size_t align, int zero, uint64_t site,
-                               uint32_t row, uint32_t shard, uint32_t flags);
+                               uint32_t row, uint32_t flags, uint32_t stack);
 
 /* The same with room bytes of headroom after the guard, which a later
  * ht_check_realloc() grows into without moving the block. */
 HT_HIDDEN void *ht_check_alloc_room(size_t size, size_t room, size_t align, int zero,
-                                    uint64_t site, uint32_t row, uint32_t shard, uint32_t flags);
+                                    uint64_t site, uint32_t row, uint32_t flags,
+                                    uint32_t stack);
 
 /* realloc of a valid CHECKED block that ht_check_usable() accepted, kept
  * amortised: grown in place within what the allocator gave, else through the
@@ -56,7 +60,7 @@ HT_HIDDEN void *ht_check_alloc_room(size_t size, size_t room, size_t align, int 
  * untouched. */
 #define HT_CHECK_COPY ((void *)1)
 HT_HIDDEN void *ht_check_realloc(void *p, struct ht_block *b, size_t size, uint64_t site,
-                                 uint32_t row, uint32_t shard, uint32_t flags);
+                                 uint32_t row, uint32_t flags);
 
 /* free() or realloc()'s release of a block whose header is valid and CHECKED:
  * catches double frees and forged headers (reported and skipped), verifies the

@@ -5,6 +5,7 @@
  * constructor, whichever comes first; an allocation that arrives while another
  * thread is starting is served uncounted rather than made to wait.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include "own_code.h"
 #include "report.h"
 #include "segment.h"
+#include "sites.h"
+#include "slots.h"
 #include "state.h"
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
@@ -23,9 +26,11 @@ extern char **environ;
 
 static void on_fork_prepare(void)
 {
+    int saved = errno;
     ht_enter();
     ht_segment_fork_prepare();
     ht_leave();
+    errno = saved;
 }
 
 static void on_fork_parent(void)
@@ -35,9 +40,13 @@ static void on_fork_parent(void)
 
 static void on_fork_child(void)
 {
+    int saved = errno;
     ht_enter();
+    ht_sites_fork_child();
     ht_segment_fork_child();
+    ht_slots_fork_child();
     ht_leave();
+    errno = saved;
 }
 
 void ht_note_exit(int status)
@@ -61,15 +70,18 @@ void ht_init(void)
     if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;
+    int saved_errno = errno; /* settings files that are absent set it */
     ht_enter();
     ht_own_code_init();
     struct ht_config cfg;
     ht_config_load(&cfg);
     ht_report_set_abort(cfg.abort_on_report);
     if (ht_segment_start(&cfg) == 0) {
+        ht_slots_init();
         pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
         on_exit(on_exit_status, NULL);
     }
     ht_leave();
+    errno = saved_errno;
     __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
 }

@@ -137,3 +137,9 @@ uint32_t ht_modules_generation(void)
 {
     return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 }
+
+void ht_modules_fork_child(void)
+{
+    /* a rescan another thread was running at fork never ends in the child */
+    __atomic_store_n(&scan_busy, 0, __ATOMIC_RELEASE);
+}

@@ -22,4 +22,7 @@ HT_HIDDEN int ht_modules_find(const struct ht_seg_header *h, uint64_t addr);
 /* Bumped each time a rescan changed the table. */
 HT_HIDDEN uint32_t ht_modules_generation(void);
 
+/* In a forked child: no rescan is under way any more. */
+HT_HIDDEN void ht_modules_fork_child(void);
+
 #endif

@@ -1,15 +1,13 @@
 /*
- * own_code.c - where the shim's unwinder is mapped (own_code.h): the spans
- * of the PT_LOAD segments of the objects holding unw_backtrace and
- * lzma_code, found once with dl_iterate_phdr. Read lock-free afterwards.
+ * own_code.c - where the shim's own code is mapped (own_code.h): the span of
+ * the PT_LOAD segments of the object holding this file, found once with
+ * dl_iterate_phdr. Read lock-free afterwards.
  */
 #include "own_code.h"
 
-#include <dlfcn.h>
 #include <link.h>
-#include <libunwind.h>
 
-#define OWN_MAX 2
+#define OWN_MAX 1
 
 static uint64_t own_lo[OWN_MAX], own_hi[OWN_MAX];
 static int own_n;
@@ -55,8 +53,7 @@ void ht_own_code_init(void)
 {
     if (__atomic_load_n(&own_n, __ATOMIC_ACQUIRE))
         return;
-    add((void *)unw_backtrace);
-    add(dlsym(RTLD_DEFAULT, "lzma_code"));
+    add((void *)ht_own_code_init);
 }
 
 int ht_own_code(uint64_t site)

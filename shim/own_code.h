@@ -1,8 +1,7 @@
 /*
- * own_code.h - the code the shim runs for itself inside a program: the
- * unwinder (libunwind and the liblzma it reads compressed debug info with).
- * Their allocations while the shim is in its slow path are the shim's own,
- * never counted in the program's rows.
+ * own_code.h - the code the shim runs for itself inside a program (its own
+ * unwinder and tables: the shim's object). An allocation it makes while in
+ * its slow path is the shim's own, never counted in the program's rows.
  */
 #ifndef HT_OWN_CODE_H
 #define HT_OWN_CODE_H

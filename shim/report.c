@@ -82,13 +82,39 @@ void ht_msg_origin(struct ht_msg *m, const uint64_t tag[2], uint64_t site)
     msg_module(m, site);
 }
 
-void ht_report(struct ht_msg *m, unsigned kind)
+/* The next entry of the segment's report ring, written as its seq field
+ * says (heaptag_segment.h): 0 first, the fields, then the number, released. */
+static void ring_put(struct ht_seg_header *h, const struct ht_report_info *info)
+{
+    if (h->report_capacity == 0 || h->report_size != sizeof(struct ht_report))
+        return;
+    uint64_t n = __atomic_add_fetch(&h->reports_seq, 1, __ATOMIC_RELAXED);
+    struct ht_report *e =
+        (struct ht_report *)((char *)h + h->reports_offset) + (n - 1) % h->report_capacity;
+    /* an exchange with acquire: the fields below cannot be seen before the 0 */
+    (void)__atomic_exchange_n(&e->seq, 0, __ATOMIC_ACQUIRE);
+    e->kind = info->kind;
+    e->op = info->op;
+    e->addr = info->addr;
+    e->size = info->size;
+    e->site = info->site;
+    e->detail = info->detail;
+    e->time_unix_ns = ht_now_unix_ns();
+    memcpy(e->tag, info->tag, HT_TAG_MAX);
+    e->tag[HT_TAG_MAX - 1] = '\0';
+    e->stack = info->stack;
+    __atomic_store_n(&e->seq, n, __ATOMIC_RELEASE);
+}
+
+void ht_report(struct ht_msg *m, const struct ht_report_info *info)
 {
     ht_write_err("heaptag: ", 9);
     ht_write_err(m->buf, m->len);
     ht_write_err("\n", 1);
-    if (ht_state.seg && kind < HT_CORRUPT_KINDS)
-        __atomic_fetch_add(&ht_state.seg->corruptions[kind], 1, __ATOMIC_RELAXED);
+    if (ht_state.seg && info->kind < HT_CORRUPT_KINDS) {
+        __atomic_fetch_add(&ht_state.seg->corruptions[info->kind], 1, __ATOMIC_RELAXED);
+        ring_put(ht_state.seg, info);
+    }
     if (report_abort) {
         ht_write_err("heaptag: HEAPTAG_ABORT set: aborting\n", 37);
         abort();

@@ -84,26 +84,26 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     uint64_t tag[2] = { t->tag[0], t->tag[1] };
     uint32_t row = find_or_insert(site, tag, kind);
 
-    if (unlikely(!t->shard_assigned)) {
-        /* first miss of this thread, before it counted anything: spread
-         * threads over the shards so they rarely share a cache line */
-        t->shard = __atomic_fetch_add(&ht_state.next_shard, 1, __ATOMIC_RELAXED) % HT_SHARDS;
-        t->shard_assigned = 1;
-    }
+    /* the thread's first miss: a counter slot of its own if one is free */
+    if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0 && cacheable)
+        ht_slots_attach(t);
     if (!cacheable || t->cache_writing)
         return row; /* t->cache_writing: we interrupted our own cache write */
     t->cache_writing = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     /* filed under the key of the bytes looked up, whatever t->key holds
-     * while a scope is being entered */
+     * while a scope is being entered; a thread without a slot files under the
+     * shared key, which only the slow path looks up */
     uint64_t key = ht_tag_key(tag[0], tag[1]) ^ __atomic_load_n(&ht_state.epoch, __ATOMIC_RELAXED);
-    struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, key)];
-    __atomic_store_n(&e->site, 0, __ATOMIC_RELAXED);
+    if (!t->ctr)
+        key ^= HT_KEY_SHARED;
+    uint32_t i = ht_cache_slot(site, key);
+    __atomic_store_n(&t->cache.site[i], 0, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    e->key = key;
-    e->word = ht_block_word(ht_line_of(row, t->shard), (uint16_t)t->shard);
+    t->cache.key[i] = key;
+    t->cache.word[i] = ht_block_word(ht_row_off(row), 0);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    __atomic_store_n(&e->site, site, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->cache.site[i], site, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->cache_writing = 0;
     return row;

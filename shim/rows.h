@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "block.h"
+#include "slots.h"
 #include "state.h"
 
 /* resolve: site is an immediate return address that may lie in an allocation
@@ -29,6 +30,11 @@ static inline uint64_t ht_cache_key(const struct ht_thread *t)
     return t->key ^ __atomic_load_n(&ht_state.epoch, __ATOMIC_RELAXED);
 }
 
+/* Entries of a thread without a counter slot are filed under the key with
+ * this bit flipped: the inline fast paths, which count in the thread's slot,
+ * never hit them, and the slow path that counts on a shared shard does. */
+#define HT_KEY_SHARED (1ull << 62)
+
 /* 32-bit multiply: call sites differ in their low bits, which all reach the
  * top six bits of the product. */
 static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
@@ -38,25 +44,35 @@ static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
 
 _Static_assert(HT_CACHE_SIZE == 64, "ht_cache_slot() yields six bits");
 
-/* The cache alone: 1 and the entry's word (ht_block_word()) in *word on a
- * hit, 0 on a miss. The word is one load: whole, from one entry. */
-static inline int ht_rows_cached_word(struct ht_thread *t, uint64_t site, uint64_t *word)
+/* The cache alone, under key: 1 and the entry's word (ht_block_word(): the
+ * row's counter offset in the low half) in *word on a hit, 0 on a miss. The
+ * word is one load: whole, from one entry. */
+static inline int ht_cache_lookup(struct ht_thread *t, uint64_t site, uint64_t key,
+                                  uint64_t *word)
 {
-    uint64_t key = ht_cache_key(t);
-    const struct ht_cache_entry *e = &t->cache[ht_cache_slot(site, key)];
-    if (likely(e->site == site && e->key == key)) {
-        *word = e->word;
+    uint32_t i = ht_cache_slot(site, key);
+    if (likely(t->cache.site[i] == site && t->cache.key[i] == key)) {
+        *word = t->cache.word[i];
         return 1;
     }
     return 0;
 }
 
+/* The per-thread site cache: the row of site for this thread's current tag,
+ * as its header word, when the thread counts in a slot of its own. */
+static inline int ht_rows_cached_word(struct ht_thread *t, uint64_t site, uint64_t *word)
+{
+    return ht_cache_lookup(t, site, ht_cache_key(t), word);
+}
+
+/* The same for any thread, slot or not. */
 static inline int ht_rows_cached(struct ht_thread *t, uint64_t site, uint32_t *row)
 {
-    uint64_t word;
-    if (!ht_rows_cached_word(t, site, &word))
+    uint64_t word, key = ht_cache_key(t);
+    if (!ht_cache_lookup(t, site, key, &word) &&
+        !ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word))
         return 0;
-    *row = ht_line_row((uint32_t)word);
+    *row = ht_off_row((uint32_t)word);
     return 1;
 }
 
@@ -77,47 +93,6 @@ static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
     if (likely(ht_rows_cached(t, site, &row)))
         return row;
     return ht_rows_lookup_slow(t, site, 0);
-}
-
-/* &ht_state.rows[row].shard[shard] from its line (ht_line_of()). */
-static inline struct ht_shard *ht_shard_of_line(uint32_t line)
-{
-    _Static_assert(sizeof(struct ht_row) == HT_ROW_LINES * sizeof(struct ht_shard) &&
-                       __builtin_offsetof(struct ht_row, shard) == sizeof(struct ht_shard),
-                   "row = header line + HT_SHARDS shard lines");
-    return (struct ht_shard *)ht_state.rows + line;
-}
-
-static inline struct ht_shard *ht_shard_of(uint32_t row, uint32_t shard)
-{
-    return ht_shard_of_line(ht_line_of(row, shard));
-}
-
-/* The same from a header's (or cache entry's) second word. */
-static inline struct ht_shard *ht_shard_of_word(uint64_t word)
-{
-    return ht_shard_of_line((uint32_t)word);
-}
-
-/* Counting: relaxed atomics on the thread's own shard, rarely shared. */
-static inline void ht_count_alloc_at(struct ht_shard *s, uint64_t size)
-{
-    __atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
-    uint64_t total = __atomic_add_fetch(&s->bytes_alloc, size, __ATOMIC_RELAXED);
-    uint64_t live = total - __atomic_load_n(&s->bytes_freed, __ATOMIC_RELAXED);
-    if (unlikely(live > __atomic_load_n(&s->peak_live, __ATOMIC_RELAXED)))
-        __atomic_store_n(&s->peak_live, live, __ATOMIC_RELAXED);
-}
-
-static inline void ht_count_free_at(struct ht_shard *s, uint64_t size)
-{
-    __atomic_fetch_add(&s->frees, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->bytes_freed, size, __ATOMIC_RELAXED);
-}
-
-static inline void ht_count_alloc(uint32_t row, uint32_t shard, uint64_t size)
-{
-    ht_count_alloc_at(ht_shard_of(row, shard), size);
 }
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "keep_cap.h"
 #include "modules.h"
+#include "stacks.h"
 
 #define PAGE 4096u
 
@@ -42,6 +43,11 @@ static uint32_t pow2_at_least(uint32_t v)
 static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg)
 {
     uint64_t off = round_page(sizeof *h);
+    /* before the rows: a fork's copy of everything up to them takes it along */
+    h->report_size = sizeof(struct ht_report);
+    h->report_capacity = HT_REPORTS;
+    h->reports_offset = off;
+    off = round_page(off + (uint64_t)h->report_capacity * h->report_size);
     h->bucket_capacity = pow2_at_least(cfg->rows * 2);
     h->buckets_offset = off;
     off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));
@@ -49,6 +55,13 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->row_capacity = cfg->rows;
     h->rows_offset = off;
     off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
+    /* counter sets: HT_DEFAULT_SLOTS per-thread slots, then HT_SHARDS shared
+     * shards, each a table of row_capacity counters on pages of its own */
+    h->counter_slots = HT_DEFAULT_SLOTS;
+    h->counter_sets = HT_DEFAULT_SLOTS + HT_SHARDS;
+    h->counter_stride = round_page((uint64_t)h->row_capacity * sizeof(struct ht_counters));
+    h->counters_offset = off;
+    off += (uint64_t)h->counter_sets * h->counter_stride;
     h->module_size = sizeof(struct ht_module);
     h->module_capacity = HT_DEFAULT_MODULES;
     h->modules_offset = off;
@@ -213,7 +226,10 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.shared = shared;
     ht_state.buckets = (uint32_t *)((char *)h + h->buckets_offset);
     ht_state.rows = (struct ht_row *)((char *)h + h->rows_offset);
-    ht_state.line_limit = h->row_capacity * HT_ROW_LINES;
+    ht_state.counters = (struct ht_counters *)((char *)h + h->counters_offset);
+    ht_state.counter_stride = h->counter_stride / sizeof(struct ht_counters);
+    ht_state.counter_slots = h->counter_slots;
+    ht_state.off_limit = h->row_capacity * (uint32_t)sizeof(struct ht_counters);
     /* rows moved (a fork child's fresh segment): no cached row may stand */
     __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
@@ -313,13 +329,13 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
     memcpy(dst, src, src->rows_offset);
     memcpy((char *)dst + src->rows_offset, (const char *)src + src->rows_offset,
            (size_t)rows_used * src->row_size);
+    for (uint32_t k = 0; k < src->counter_sets; k++)
+        memcpy((char *)dst + src->counters_offset + k * src->counter_stride,
+               (const char *)src + src->counters_offset + k * src->counter_stride,
+               (size_t)rows_used * sizeof(struct ht_counters));
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
-    uint32_t stacks_used = __atomic_load_n(&src->stacks_used, __ATOMIC_RELAXED);
-    if (stacks_used > src->stack_capacity)
-        stacks_used = src->stack_capacity;
-    memcpy((char *)dst + src->stacks_offset, (const char *)src + src->stacks_offset,
-           (size_t)stacks_used * src->stack_size);
+    ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
 }
 
 /* The parent's counts at the moment of fork. Taken in the parent just before
@@ -380,7 +396,7 @@ void ht_segment_fork_child(void)
         ht_warn("fork: no segment for the child; counting off");
         static uint32_t off_flags;
         __atomic_store_n(&ht_state.flags, &off_flags, __ATOMIC_RELEASE);
-        ht_state.line_limit = 0; /* nor free into it */
+        ht_state.off_limit = 0; /* nor free into it */
         if (snap)
             munmap(snap, size);
         return;
@@ -417,7 +433,12 @@ static void give_back_unused(const struct ht_seg_header *h)
     if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == ht_state.map_size) {
         uint32_t rows = h->rows_used < h->row_capacity ? h->rows_used : h->row_capacity;
         uint32_t mods = h->modules_used < h->module_capacity ? h->modules_used : h->module_capacity;
-        punch(fd, h->rows_offset + (uint64_t)rows * h->row_size, h->modules_offset);
+        punch(fd, h->rows_offset + (uint64_t)rows * h->row_size, h->counters_offset);
+        for (uint32_t k = 0; k < h->counter_sets; k++) /* each set past its used rows */
+            punch(fd, h->counters_offset + k * h->counter_stride +
+                          (uint64_t)rows * sizeof(struct ht_counters),
+                  h->counters_offset + (k + 1) * h->counter_stride);
+        punch(fd, h->counters_offset + h->counter_sets * h->counter_stride, h->modules_offset);
         punch(fd, h->modules_offset + (uint64_t)mods * h->module_size, h->stacks_offset);
         /* the stack table is hashed: used entries sit anywhere in it */
     }

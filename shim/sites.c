@@ -1,24 +1,25 @@
 /*
  * sites.c - classifying code addresses as application code or allocation
- * wrapper, and finding the first application frame with libunwind.
- * Runs on the allocation slow path: no locks, no allocation of its own; every
- * call into libunwind or the loader is made under the recursion guard.
+ * wrapper (per module: a sorted table of its wrapper functions, built once),
+ * and finding the first application frame with the shim's own unwinder.
+ * Runs on the allocation slow path: no locks, no heap allocation, errno kept;
+ * every walk is made under the recursion guard.
  */
 #include "sites.h"
 
-#include <dlfcn.h>
+#include <errno.h>
 #include <string.h>
-
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 
 #include "modules.h"
 #include "state.h"
+#include "unwind.h"
+#include "wrapsyms.h"
 
 #define CLASS_CACHE 4096 /* power of two */
 #define CLASS_ADDR_SHIFT 16
 #define CLASS_GEN_MASK 0x3fffu
 #define RESOLVE_FRAMES 24
+#define SELF_FRAMES 16 /* the shim's own frames a walk may start under */
 
 enum role { ROLE_UNKNOWN = 0, ROLE_APP, ROLE_WRAPPER, ROLE_CXX, ROLE_SELF };
 
@@ -32,7 +33,14 @@ static int n_user_wrappers;
 static uint8_t roles[HT_DEFAULT_MODULES];
 static uint32_t roles_gen = UINT32_MAX;
 static int cxx_loaded;
-static uint64_t self_base;
+
+/* Per module index (the segment's table only appends): its wrapper spans,
+ * built by the first thread that needs them. */
+enum { WT_NONE = 0, WT_BUILDING, WT_READY };
+static struct {
+    uint32_t state;
+    struct ht_wrapsyms w;
+} wtabs[HT_DEFAULT_MODULES];
 
 int ht_sites_add_wrappers(const char *list, size_t len)
 {
@@ -75,20 +83,12 @@ static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
 {
     const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
     uint32_t used = __atomic_load_n(&h->modules_used, __ATOMIC_ACQUIRE);
-    uint64_t self = __atomic_load_n(&self_base, __ATOMIC_RELAXED);
-    if (!self) {
-        Dl_info di;
-        if (dladdr((void *)ht_sites_class, &di) && di.dli_fbase)
-            self = (uint64_t)di.dli_fbase;
-        __atomic_store_n(&self_base, self, __ATOMIC_RELAXED);
-    }
+    uint64_t self = (uint64_t)(uintptr_t)ht_sites_class;
     int cxx = 0;
     for (uint32_t i = 0; i < used && i < h->module_capacity && i < HT_DEFAULT_MODULES; i++) {
         const char *b = base_name(t[i].path);
         uint8_t r = ROLE_APP;
-        if (self && self >= t[i].base && self - t[i].base < t[i].size)
-            r = ROLE_SELF;
-        else if (starts(b, "libunwind"))
+        if (self - t[i].base < t[i].size)
             r = ROLE_SELF;
         else if (starts(b, "libc.so") || starts(b, "ld-linux") || starts(b, "ld64.so"))
             r = ROLE_WRAPPER;
@@ -108,14 +108,33 @@ static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
  * exception allocation. */
 static int cxx_wrapper_name(const char *n)
 {
-    static const char *const prefixes[] = {
-        "_Znwm", "_Znam", "_ZNSt", "_ZNKSt", "_ZSt", "_ZN9__gnu_cxx", "_ZNK9__gnu_cxx",
-        "_ZNSa", "_ZNSs", "_ZNKSs", "__cxa_allocate", "_ZN10__cxxabiv1",
-    };
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (starts(n, prefixes[i]))
-            return 1;
-    return 0;
+    /* decided on the first bytes: a table build reads every name of a large
+     * module (node: hundreds of thousands), most of them turned away at once */
+    if (n[0] != '_')
+        return 0;
+    if (n[1] == '_')
+        return strncmp(n, "__cxa_allocate", 14) == 0;
+    if (n[1] != 'Z')
+        return 0;
+    switch (n[2]) {
+    case 'n': /* _Znwm, _Znam: operator new, new[] */
+        return (n[3] == 'w' || n[3] == 'a') && n[4] == 'm';
+    case 'S': /* _ZSt: std:: functions */
+        return n[3] == 't';
+    case 'N': { /* nested names: std::, __gnu_cxx::, __cxxabiv1:: (const too) */
+        const char *r = n + 3;
+        int konst = *r == 'K';
+        if (konst)
+            r++;
+        if (r[0] == 'S')
+            return r[1] == 't' || r[1] == 'a' || r[1] == 's';
+        if (r[0] == '9')
+            return strncmp(r, "9__gnu_cxx", 10) == 0;
+        return !konst && strncmp(r, "10__cxxabiv1", 12) == 0;
+    }
+    default:
+        return 0;
+    }
 }
 
 static int user_wrapper_name(const char *n)
@@ -126,31 +145,45 @@ static int user_wrapper_name(const char *n)
     return 0;
 }
 
-/* The name of the function holding addr, from .symtab or .dynsym; libunwind
- * maps the object's file to read it, so this is done once per address. */
-static int proc_name(uint64_t addr, char *buf, size_t len)
+static int wrapper_name(const char *n)
 {
-    unw_accessors_t *a = unw_get_accessors(unw_local_addr_space);
-    unw_word_t off;
-    if (!a || !a->get_proc_name)
-        return -1;
-    buf[0] = '\0';
-    if (a->get_proc_name(unw_local_addr_space, (unw_word_t)addr, buf, len, &off, NULL) < 0 &&
-        !buf[0])
-        return -1;
-    buf[len - 1] = '\0';
-    return 0;
+    return cxx_wrapper_name(n) || user_wrapper_name(n);
 }
 
-static int classify(uint64_t addr)
+/* Whether code address addr (a return address) lies in one of module m's
+ * wrapper functions; -1 while another thread is still reading the module. */
+static int in_wrapper_fn(const struct ht_seg_header *h, int m, uint64_t addr)
+{
+    uint32_t st = __atomic_load_n(&wtabs[m].state, __ATOMIC_ACQUIRE);
+    if (st == WT_NONE) {
+        if (__atomic_compare_exchange_n(&wtabs[m].state, &st, WT_BUILDING, 0, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_ACQUIRE)) {
+            const struct ht_module *t =
+                (const struct ht_module *)((const char *)h + h->modules_offset);
+            ht_wrapsyms_build(t[m].path, t[m].bias, wrapper_name, &wtabs[m].w);
+            __atomic_store_n(&wtabs[m].state, WT_READY, __ATOMIC_RELEASE);
+            st = WT_READY;
+        }
+    }
+    if (st != WT_READY)
+        return -1;
+    return ht_wrapsyms_has(&wtabs[m].w, addr - 1);
+}
+
+/* The class of addr, and whether it may be cached (not while a module's
+ * table is being built by another thread). */
+static int classify(uint64_t addr, int *cacheable)
 {
     struct ht_seg_header *h = ht_state.seg;
+    *cacheable = 1;
     if (!h)
         return HT_SITE_DIRECT;
     int m = ht_modules_find(h, addr);
     if (m < 0 && ht_modules_scan(h) > 0) {
-        /* something was loaded or unloaded: row caches may name old code */
+        /* something was loaded or unloaded: row caches may name old code,
+         * learnt unwind rules may describe it */
         __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
+        ht_unw_flush();
         m = ht_modules_find(h, addr);
     }
     uint32_t gen = ht_modules_generation();
@@ -169,10 +202,12 @@ static int classify(uint64_t addr)
         if (!n_user_wrappers && !__atomic_load_n(&cxx_loaded, __ATOMIC_RELAXED))
             return HT_SITE_DIRECT;
     }
-    char name[256];
-    if (proc_name(addr - 1, name, sizeof name) != 0)
+    int w = in_wrapper_fn(h, m, addr);
+    if (w < 0) {
+        *cacheable = 0;
         return HT_SITE_DIRECT;
-    return cxx_wrapper_name(name) || user_wrapper_name(name) ? HT_SITE_WRAPPER : HT_SITE_DIRECT;
+    }
+    return w ? HT_SITE_WRAPPER : HT_SITE_DIRECT;
 }
 
 int ht_sites_class(uint64_t addr)
@@ -184,34 +219,108 @@ int ht_sites_class(uint64_t addr)
         return (int)(v & 3);
     if (addr >> (64 - CLASS_ADDR_SHIFT))
         return HT_SITE_DIRECT; /* not a user-space code address */
+    int saved = errno, cacheable;
     ht_enter();
-    int c = classify(addr);
+    int c = classify(addr, &cacheable);
     ht_leave();
+    errno = saved;
     gen = ht_modules_generation() & CLASS_GEN_MASK;
-    __atomic_store_n(slot, addr << CLASS_ADDR_SHIFT | (uint64_t)gen << 2 | (uint64_t)c,
-                     __ATOMIC_RELAXED);
+    if (cacheable)
+        __atomic_store_n(slot, addr << CLASS_ADDR_SHIFT | (uint64_t)gen << 2 | (uint64_t)c,
+                         __ATOMIC_RELAXED);
     return c;
+}
+
+/* Where the frame of return address r sits, learnt once per (r, walk start):
+ * the shim's own frames between the walk's start and the allocation's entry
+ * have fixed sizes, so the offset from the start's sp is the same each time.
+ * key: r ^ start pc; val: check << 40 | bp slot offset << 20 | sp offset
+ * (offsets in bytes, 20 bits each; bp offset 0: bp as at the start). */
+#define HINTS 4096
+static struct {
+    uint64_t key, val;
+} hints[HINTS];
+
+static uint64_t hint_key(uint64_t r, uint64_t start) { return r * 31 ^ start; }
+
+static uint32_t hint_slot(uint64_t key)
+{
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 52);
+}
+
+static uint64_t hint_check(uint64_t key) { return ((key * 0xd6e8feb86659fd93ull) >> 40) | 1; }
+
+static void learn(uint64_t r, const struct ht_unw_cursor *start, const struct ht_unw_cursor *at)
+{
+    uint64_t dsp = at->sp - start->sp;
+    uint64_t dbp = at->bp_from ? at->bp_from - start->sp : 0;
+    if (at->sp <= start->sp || dsp >= (1u << 20) || (at->bp_from && (at->bp_from <= start->sp ||
+                                                                     dbp >= (1u << 20))))
+        return;
+    uint64_t key = hint_key(r, start->pc);
+    uint32_t i = hint_slot(key);
+    __atomic_store_n(&hints[i].key, key, __ATOMIC_RELAXED);
+    __atomic_store_n(&hints[i].val, hint_check(key) << 40 | dbp << 20 | dsp, __ATOMIC_RELAXED);
+}
+
+/* The frame of r from a learnt hint, verified: its return address slot
+ * holds r. */
+static int use_hint(struct ht_unw_cursor *c, uint64_t r)
+{
+    uint64_t key = hint_key(r, c->pc);
+    uint32_t i = hint_slot(key);
+    uint64_t k = __atomic_load_n(&hints[i].key, __ATOMIC_RELAXED);
+    uint64_t v = __atomic_load_n(&hints[i].val, __ATOMIC_RELAXED);
+    if (k != key || v >> 40 != hint_check(key))
+        return 0;
+    uint64_t sp = c->sp + (v & 0xfffff), dbp = (v >> 20) & 0xfffff, bp = c->bp;
+    if (!ht_unw_readable(sp - 8, 8) || *(const uint64_t *)(sp - 8) != r)
+        return 0;
+    if (dbp) {
+        if (!ht_unw_readable(c->sp + dbp, 8))
+            return 0;
+        bp = *(const uint64_t *)(c->sp + dbp);
+    }
+    c->pc = r;
+    c->sp = sp;
+    c->bp = bp;
+    c->bp_from = dbp ? c->sp + dbp : 0;
+    c->exact = 0;
+    return 1;
+}
+
+/* Walks from here to the frame whose return address is r (the shim's own
+ * frames in between); 1 with c there, 0 when r is not met. always_inline:
+ * the walk starts in the caller's frame, one fixed place per caller. */
+static inline __attribute__((always_inline)) int walk_to(struct ht_unw_cursor *c, uint64_t r)
+{
+    ht_unw_init(c);
+    if (use_hint(c, r))
+        return 1;
+    struct ht_unw_cursor start = *c;
+    for (int i = 0; i < SELF_FRAMES; i++) {
+        if (c->pc == r) {
+            learn(r, &start, c);
+            return 1;
+        }
+        if (!ht_unw_step(c))
+            return 0;
+    }
+    return 0;
 }
 
 int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
 {
-    void *raw[HT_STACK_DEPTH_MAX + 16];
-    int cap = max + 16;
-    if (cap > (int)(sizeof raw / sizeof raw[0]))
-        cap = (int)(sizeof raw / sizeof raw[0]);
-    ht_enter();
-    int n = unw_backtrace(raw, cap);
-    ht_leave();
-    int i = 0;
-    while (i < n && (uint64_t)raw[i] != r)
-        i++;
-    if (i >= n) { /* unwinding failed or lost the way: the immediate caller alone */
-        frames[0] = r;
-        return 1;
-    }
+    struct ht_unw_cursor c;
     int k = 0;
-    for (; i < n && k < max; i++)
-        frames[k++] = (uint64_t)raw[i];
+    ht_enter();
+    if (walk_to(&c, r)) {
+        frames[k++] = r;
+        k += ht_unw_trace(&c, frames + 1, max - 1);
+    }
+    ht_leave();
+    if (k == 0) /* unwinding lost the way: the immediate caller alone */
+        frames[k++] = r;
     return k;
 }
 
@@ -227,7 +336,25 @@ uint64_t ht_sites_resolve(uint64_t r)
 {
     if (ht_sites_class(r) != HT_SITE_WRAPPER)
         return r;
-    uint64_t frames[RESOLVE_FRAMES];
-    int n = ht_sites_backtrace(r, frames, RESOLVE_FRAMES);
-    return ht_sites_pick(frames, n);
+    struct ht_unw_cursor c;
+    uint64_t site = r;
+    ht_enter();
+    uint64_t pc;
+    if (walk_to(&c, r))
+        for (int i = 0; i < RESOLVE_FRAMES && ht_unw_trace(&c, &pc, 1) == 1; i++)
+            if (ht_sites_class(pc) != HT_SITE_WRAPPER) {
+                site = pc;
+                break;
+            }
+    ht_leave();
+    return site;
+}
+
+void ht_sites_fork_child(void)
+{
+    /* tables another thread was building at fork are built again */
+    for (int i = 0; i < HT_DEFAULT_MODULES; i++)
+        if (__atomic_load_n(&wtabs[i].state, __ATOMIC_RELAXED) == WT_BUILDING)
+            __atomic_store_n(&wtabs[i].state, WT_NONE, __ATOMIC_RELAXED);
+    ht_modules_fork_child();
 }

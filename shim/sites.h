@@ -3,8 +3,7 @@
  * allocation wrappers (libc and the loader, libstdc++'s operator new and std::
  * code, functions the user names). Each address is classified once and cached
  * process-wide; only an allocation whose immediate caller is a wrapper pays
- * for an unwind. Never allocates itself; libunwind's allocations run under
- * the recursion guard and go uncounted.
+ * for a walk (unwind.h). Never allocates itself.
  */
 #ifndef HT_SITES_H
 #define HT_SITES_H
@@ -43,5 +42,9 @@ HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
  * (the allocation's immediate return address; the shim's own frames are
  * dropped). Returns the count, at least 1 (just r when unwinding fails). */
 HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
+
+/* In a forked child, before anything else: every lock-like state another
+ * thread held at fork is released (the child has only the forking thread). */
+HT_HIDDEN void ht_sites_fork_child(void);
 
 #endif

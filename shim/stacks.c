@@ -7,6 +7,7 @@
 #include "stacks.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "heaptag_segment.h"
 #include "state.h"
@@ -19,6 +20,35 @@
 #else
 #define cpu_relax() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 #endif
+
+/* The indexes of the entries this process claimed, in claim order: a fork
+ * copies those, never the whole (mostly untouched) table. Private memory, so
+ * a forked child inherits the list as it was at fork. */
+static uint32_t *claimed;
+static uint32_t claimed_cap, claimed_n;
+
+static void note_claimed(uint32_t idx, uint32_t cap)
+{
+    uint32_t *list = __atomic_load_n(&claimed, __ATOMIC_ACQUIRE);
+    if (!list) {
+        void *m = mmap(NULL, (size_t)cap * sizeof *list, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return;
+        uint32_t *expected = NULL;
+        if (__atomic_compare_exchange_n(&claimed, &expected, (uint32_t *)m, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&claimed_cap, cap, __ATOMIC_RELEASE);
+            list = m;
+        } else {
+            munmap(m, (size_t)cap * sizeof *list);
+            list = expected;
+        }
+    }
+    uint32_t n = __atomic_fetch_add(&claimed_n, 1, __ATOMIC_RELAXED);
+    if (n < __atomic_load_n(&claimed_cap, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&list[n], idx + 1, __ATOMIC_RELEASE);
+}
 
 static struct ht_stack *entry(const struct ht_seg_header *h, uint32_t i)
 {
@@ -70,6 +100,7 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
             if (__atomic_compare_exchange_n(&s->state, &st, STACK_BUSY, 0, __ATOMIC_ACQUIRE,
                                             __ATOMIC_ACQUIRE)) {
                 __atomic_fetch_add(&h->stacks_used, 1, __ATOMIC_RELAXED);
+                note_claimed(idx, cap);
                 s->row = row;
                 s->depth = depth;
                 s->hash = hash;
@@ -108,4 +139,27 @@ void ht_stacks_count_free(uint32_t idx, uint64_t size)
     struct ht_stack *s = entry(h, idx);
     __atomic_fetch_add(&s->frees, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&s->bytes_freed, size, __ATOMIC_RELAXED);
+}
+
+void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src)
+{
+    uint32_t cap = src->stack_capacity, copied = 0;
+    const uint32_t *list = __atomic_load_n(&claimed, __ATOMIC_ACQUIRE);
+    uint32_t n = __atomic_load_n(&claimed_n, __ATOMIC_RELAXED);
+    if (!list)
+        n = 0;
+    if (n > __atomic_load_n(&claimed_cap, __ATOMIC_ACQUIRE))
+        n = claimed_cap;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = __atomic_load_n(&list[k], __ATOMIC_ACQUIRE);
+        if (i == 0 || i > cap)
+            continue; /* a claim still being noted */
+        const struct ht_stack *s = entry(src, i - 1);
+        /* a half-written entry's writer does not exist in the child */
+        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != HT_ROW_READY)
+            continue;
+        memcpy(entry(dst, i - 1), s, src->stack_size);
+        copied++;
+    }
+    dst->stacks_used = copied;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "glue.h"
+#include "heaptag_segment.h"
 
 #define HT_STACK_NONE UINT32_MAX
 
@@ -20,5 +21,9 @@ HT_HIDDEN void ht_stacks_count_alloc(uint32_t idx, uint64_t size);
 /* Ignores an index outside the table (a block from before a fork's new segment
  * keeps indexes valid: the child's table is a copy). */
 HT_HIDDEN void ht_stacks_count_free(uint32_t idx, uint64_t size);
+
+/* Copies every finished entry of src's table into dst's (same layout), each
+ * at its own index, so blocks keep their stack indexes; sets dst's used count. */
+HT_HIDDEN void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src);
 
 #endif

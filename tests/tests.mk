@@ -42,6 +42,14 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# Programs whose tests need what the compiler does at -O2 (inlining, no frame
+# pointers), as users build them.
+$(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -Iinclude -o $@ $< -lpthread
+$(BUILD)/tests/progs/htdtags: tests/progs/htdtags.c include/heaptag.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -ldl
 # And statically linked: heaptag run must refuse it (no loader to preload into).
 PROG_BIN += $(BUILD)/tests/progs/patterns_static
 $(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h

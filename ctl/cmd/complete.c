@@ -53,11 +53,11 @@ static void complete_options(const char *cmd, const char *cur)
 static void complete_flags(char sign, const char *cur)
 {
     char word[8];
-#define HT_FLAG_WORD(abbr, value, text)                  \
+#define COMPLETE_FLAG(abbr, value, text, help)           \
     snprintf(word, sizeof word, "%c%s", sign, #abbr);    \
     complete_offer(word, cur);
-    HT_FLAG_LIST(HT_FLAG_WORD)
-#undef HT_FLAG_WORD
+    HT_FLAG_LIST(COMPLETE_FLAG)
+#undef COMPLETE_FLAG
 }
 
 /* Processes with a segment that are alive now (one line each, once). */

@@ -14,6 +14,7 @@
 #include "util/xsort.h"
 #include "ctl.h"
 #include "dump/format.h"
+#include "segment/children.h"
 #include "segment/reader.h"
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
@@ -103,8 +104,9 @@ static const struct segread_row *row_by_index(const struct segread_snap *snap, u
     return NULL;
 }
 
-static void dump_write(FILE *out, struct segread_snap *snap, struct segread_stack *stacks,
-                       size_t n_stacks)
+/* One process's part of a dump: from its "process" line to its last stack. */
+static void dump_process(FILE *out, struct segread_snap *snap, struct segread_stack *stacks,
+                         size_t n_stacks)
 {
     struct sym_cache *sc = sym_cache_new();
     if (!sc)
@@ -114,7 +116,6 @@ static void dump_write(FILE *out, struct segread_snap *snap, struct segread_stac
         la += live_allocs(snap->rows[i].allocs, snap->rows[i].frees);
         lb += snap->rows[i].live;
     }
-    fprintf(out, "%s\n", DUMP_MAGIC_LINE);
     fprintf(out, "process pid=%d state=%s flags=0x%x exe=%s\n", (int)snap->pid,
             segread_state_name(snap->state), snap->flags, snap->exe);
     fprintf(out, "totals rows=%zu stacks=%zu stacks_dropped=%" PRIu64 " live_allocs=%" PRIu64
@@ -172,16 +173,39 @@ static void dump_write(FILE *out, struct segread_snap *snap, struct segread_stac
         dump_frame(out, sc, snap, r->site);
     }
     free(with_stacks);
-    fputs("end\n", out);
     sym_cache_free(sc);
+}
+
+/* The process's part of the dump, its stack table read afresh. */
+static void dump_pid(FILE *out, const char *dir, pid_t pid)
+{
+    struct segread_snap snap;
+    const char *why;
+    if (segread_open_pid(dir, pid, &snap, &why) != SEGREAD_OK)
+        errx(1, "pid %d: %s", (int)pid, why);
+    struct segread_stack *stacks;
+    size_t n_stacks;
+    if (segread_stacks(&snap, &stacks, &n_stacks, &why) != 0) {
+        warnx("pid %d: stack table: %s", (int)pid, why);
+        stacks = NULL;
+        n_stacks = 0;
+    }
+    dump_process(out, &snap, stacks, n_stacks);
+    free(stacks);
+    segread_close(&snap);
 }
 
 int cmd_dump(int argc, char **argv)
 {
     pid_t pid = 0;
+    int children = 0;
     for (int i = 1; i < argc; i++) {
         if (ctl_is_help(argv[i]))
             ctl_help();
+        if (!strcmp(argv[i], "--children")) {
+            children = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "-p") && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -193,6 +217,8 @@ int cmd_dump(int argc, char **argv)
             ctl_usage_error("dump: unexpected argument '%s'", argv[i]);
         }
     }
+    if (children && !pid)
+        ctl_usage_error("dump: --children needs -p PID");
     const char *dir = segread_dir();
     if (!pid) { /* no -p: the one tagged process there is */
         struct segread_entry *e;
@@ -207,20 +233,19 @@ int cmd_dump(int argc, char **argv)
         pid = e[0].pid;
         free(e);
     }
-    struct segread_snap snap;
-    const char *why;
-    if (segread_open_pid(dir, pid, &snap, &why) != SEGREAD_OK)
-        errx(1, "pid %d: %s", (int)pid, why);
-    struct segread_stack *stacks;
-    size_t n_stacks;
-    if (segread_stacks(&snap, &stacks, &n_stacks, &why) != 0) {
-        warnx("pid %d: stack table: %s", (int)pid, why);
-        stacks = NULL;
-        n_stacks = 0;
-    }
-    dump_write(stdout, &snap, stacks, n_stacks);
-    free(stacks);
-    segread_close(&snap);
+    /* with --children, a part per process: diff adds up their stacks */
+    pid_t *pids = malloc(sizeof *pids);
+    size_t n = 1;
+    if (!pids)
+        err(1, "malloc");
+    pids[0] = pid;
+    if (children && segread_add_children(dir, &pids, &n) != 0)
+        err(1, "%s", dir);
+    printf("%s\n", DUMP_MAGIC_LINE);
+    for (size_t i = 0; i < n; i++)
+        dump_pid(stdout, dir, pids[i]);
+    fputs("end\n", stdout);
+    free(pids);
     if (fflush(stdout) != 0 || ferror(stdout))
         err(1, "stdout");
     return 0;

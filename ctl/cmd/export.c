@@ -19,6 +19,7 @@
 #include "prom/collect.h"
 #include "sym/symbolize.h"
 #include "prom/format.h"
+#include "segment/children.h"
 
 static int export_missing; /* a PID asked for gave nothing: exit 1 after writing */
 
@@ -110,6 +111,7 @@ int cmd_export(int argc, char **argv)
         { "top", required_argument, NULL, 'T' },
         { "by", required_argument, NULL, 'B' },
         { "output", required_argument, NULL, 'o' },
+        { "children", no_argument, NULL, 'C' },
         { "all", no_argument, NULL, 'A' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -118,7 +120,7 @@ int cmd_export(int argc, char **argv)
     size_t n_pids = 0;
     struct prom_opts o = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG };
     const char *file = NULL;
-    int prometheus = 0, c;
+    int prometheus = 0, children = 0, c;
     unsigned flags = 0;
 
     opterr = 0;
@@ -129,6 +131,7 @@ int cmd_export(int argc, char **argv)
         case 'T': o.top = prom_parse_top("export", optarg); break;
         case 'B': o.by = prom_parse_by("export", optarg); break;
         case 'o': file = optarg; break;
+        case 'C': children = 1; break;
         case 'A': flags |= PROM_ALL; break;
         case 'h': ctl_help();
         case ':': ctl_usage_error("export: %s needs a value", argv[optind - 1]);
@@ -141,14 +144,24 @@ int cmd_export(int argc, char **argv)
         ctl_usage_error("export: choose a format (--prometheus)");
     if (file && !*file)
         ctl_usage_error("export: -o needs a file name");
+    if (children && !n_pids)
+        ctl_usage_error("export: --children needs -p PID");
 
     struct prom_set set;
     const char *dir = segread_dir();
     if (o.by == PROM_BY_SITE)
         o.sym = sym_cache_new(); /* the series are grouped, and named, as they are read */
-    if (prom_collect(dir, pids, n_pids, flags, &o, &set,
-                     n_pids ? export_report : export_report_all) != 0)
+    pid_t *watch = malloc(n_pids * sizeof *watch + 1);
+    size_t n_watch = n_pids;
+    if (!watch)
+        err(1, "malloc");
+    memcpy(watch, pids, n_pids * sizeof *watch);
+    if (children && segread_add_children(dir, &watch, &n_watch) != 0)
         err(1, "%s", dir);
+    if (prom_collect(dir, watch, n_watch, flags, &o, &set,
+                     n_watch ? export_report : export_report_all) != 0)
+        err(1, "%s", dir);
+    free(watch);
 
     char *buf = NULL;
     size_t len = 0;

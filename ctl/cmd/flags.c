@@ -17,6 +17,7 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "flags/live_flags.h"
+#include "settings.h"
 #include "segment/reader.h"
 #include "util/text_safe.h"
 
@@ -30,12 +31,6 @@ struct flags_args {
     long tracedb;                 /* 0: unchanged */
     int changes;                  /* flag arguments seen */
     struct ht_flags_change chg;
-};
-
-static const uint32_t all_bits[] = {
-#define FLAG_BIT(abbr, value, text) value,
-    HT_FLAG_LIST(FLAG_BIT)
-#undef FLAG_BIT
 };
 
 /* "-r" or "/r": the dashed and GFlags spellings of option name. */
@@ -70,11 +65,11 @@ static pid_t parse_pid(const char *s)
 
 static long parse_tracedb(const char *s)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < 1 || v > 1024 || s[0] < '0' || s[0] > '9')
-        ctl_usage_error("flags: tracedb '%s' is not a size in MB from 1 to 1024", s);
+    const struct ht_setting *set = ht_setting(HT_SET_tracedb);
+    long v = ht_setting_count(HT_SET_tracedb, s, strlen(s));
+    if (v < 0)
+        ctl_usage_error("flags: %s '%s' is not a size in %s from %ld to %ld", set->key, s,
+                        set->unit, set->lo, set->hi);
     return v;
 }
 
@@ -132,8 +127,8 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
             const char *bad;
             size_t bad_len;
             if (ht_flags_parse(a, strlen(a), &fa->chg, &bad, &bad_len) != 0)
-                ctl_usage_error("flags: unknown flag '%.*s' in '%s' (known: ptg ust htc hfc hpc "
-                                "htd, or a hex value of their bits)", (int)bad_len, bad, a);
+                ctl_usage_error("flags: unknown flag '%.*s' in '%s' (known: %s, or a hex value "
+                                "of their bits)", (int)bad_len, bad, a, HT_FLAG_NAMES);
             fa->changes++;
         }
     }
@@ -148,9 +143,9 @@ static void parse_args(int argc, char **argv, struct flags_args *fa)
 static void print_block(const char *title, uint32_t word, uint32_t tracedb)
 {
     printf("%s: %08x\n", text_safe_str(title), word); /* may name an image or exe */
-    for (size_t i = 0; i < sizeof all_bits / sizeof all_bits[0]; i++)
-        if (word & all_bits[i])
-            printf("    %s - %s\n", ht_flag_abbr(all_bits[i]), ht_flag_text(all_bits[i]));
+    for (uint32_t bit = 1; bit; bit <<= 1) /* by value, as GFlags lists them */
+        if ((word & bit) && ht_flag_abbr(bit))
+            printf("    %s - %s\n", ht_flag_abbr(bit), ht_flag_text(bit));
     if (tracedb)
         printf("    Stack trace database size (tracedb) = %u MB\n", tracedb);
 }
@@ -270,18 +265,19 @@ static void show_all(const struct persistent *p)
             if (!seen)
                 show_image(p, name);
         }
-    const char *env = getenv("HEAPTAG_FLAGS");
+    const char *env_name = ht_setting(HT_SET_flags)->env, *env = getenv(env_name);
     if (env && *env) {
         struct ht_flags_change c = { 0 };
         const char *bad;
         size_t bad_len;
+        char title[96];
+        snprintf(title, sizeof title, "Current environment settings (%s) are", env_name);
         if (ht_flags_parse(env, strlen(env), &c, &bad, &bad_len) == 0)
-            print_block("Current environment settings (HEAPTAG_FLAGS) are",
-                        ht_flags_apply(persistent_word(p), &c), 0);
+            print_block(title, ht_flags_apply(persistent_word(p), &c), 0);
         else
-            warnx("HEAPTAG_FLAGS: unknown flag '%.*s'; programs ignore it", (int)bad_len, bad);
+            warnx("%s: unknown flag '%.*s'; programs ignore it", env_name, (int)bad_len, bad);
     } else {
-        printf("Environment (HEAPTAG_FLAGS): not set\n");
+        printf("Environment (%s): not set\n", env_name);
     }
     show_live();
 }
@@ -328,7 +324,7 @@ static int change_files(struct persistent *p, const struct flags_args *fa)
     }
     if (fa->tracedb) {
         snprintf(text, sizeof text, "%ld", fa->tracedb);
-        if (conf_store(f, "tracedb", NULL, text) != 0)
+        if (conf_store(f, ht_setting(HT_SET_tracedb)->key, NULL, text) != 0)
             return 1;
     }
     return 0;

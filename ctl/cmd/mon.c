@@ -1,7 +1,8 @@
 /*
  * cmd/mon.c - `heaptag mon`: picks the live screen (stdout a terminal, no
  * --format, no -n) or the logger (timestamped snapshots every interval, or
- * one snapshot to a file with -N), and paces the logger's loop. The data
+ * one snapshot to a file with -N), and paces the logger's loop; with -p the
+ * logger ends when its processes are gone, with a last line saying how. The data
  * comes from mon_model.c, the drawing from mon_render.c and mon_screen.c.
  */
 #include <err.h>
@@ -25,6 +26,8 @@
 #include "mon/tag_desc.h"
 
 #define MON_MAX_WARNED 256
+/* -p pids whose end is tracked (more are watched, their end is not awaited) */
+#define MON_MAX_PIDS_ENDED 64
 
 /* Problems are reported once per run, not once per snapshot. */
 static int mon_first_warning(const char *name)
@@ -60,8 +63,8 @@ static size_t mon_problems(const struct mon_model *m, int with_pids, int first)
             }
             errx(1, "Query heap tags failed: PID %d: %s: %s", (int)p->pid, p->name, p->why);
         }
-        if (p->status == MON_PROC_GONE && !with_pids)
-            continue; /* went away between listing and reading: nothing to say */
+        if (p->status == MON_PROC_GONE)
+            continue; /* went away: without -p nothing to say, with -p the end line says it */
         if (mon_first_warning(p->name)) {
             out_flush();
             if (p->status == MON_PROC_DAMAGED)
@@ -117,8 +120,56 @@ static int mon_snapshot_file(struct mon_opts *o, struct mon_model *m)
     return 0;
 }
 
+/* With -p: how a watched pid ended ("exited(0)", "exited", "killed",
+ * "gone"), or NULL while any segment of it is live or cannot be judged.
+ * last[] remembers what was seen before, so a kept segment read as exited
+ * and then removed still says its exit code. */
+static const char *mon_ended(const struct mon_model *m, pid_t pid, char *last, size_t n)
+{
+    int seen = 0;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        const struct mon_proc *p = &m->procs[i];
+        if (p->pid != pid)
+            continue;
+        seen = 1;
+        if (p->status == MON_PROC_DAMAGED)
+            return NULL; /* a torn read: judge it next time */
+        if (p->status == MON_PROC_GONE)
+            continue;
+        if (p->state == SEGREAD_LIVE)
+            return NULL;
+        if (p->state == SEGREAD_EXITED)
+            mon_state_text(last, n, p);
+        else
+            snprintf(last, n, "killed");
+    }
+    if (!*last)
+        snprintf(last, n, "gone");
+    (void)seen;
+    return last;
+}
+
+/* Says how each watched pid ended, in the log and on stderr; returns 1 when
+ * none is left to watch. */
+static int mon_all_ended(const struct mon_opts *o, const struct mon_model *m, char (*last)[32],
+                         const char *ts)
+{
+    const char *how[MON_MAX_PIDS_ENDED];
+    size_t n = o->n_pids < MON_MAX_PIDS_ENDED ? o->n_pids : MON_MAX_PIDS_ENDED;
+    for (size_t i = 0; i < n; i++)
+        if (!(how[i] = mon_ended(m, o->pids[i], last[i], sizeof last[i])))
+            return 0;
+    for (size_t i = 0; i < n; i++) {
+        mon_render_end(stdout, o->format, ts, (int)o->pids[i], how[i], o->tag_file != NULL);
+        out_flush();
+        warnx("mon: PID %d ended (%s); nothing left to watch", (int)o->pids[i], how[i]);
+    }
+    return 1;
+}
+
 static int mon_log(struct mon_opts *o, struct mon_model *m)
 {
+    static char last[MON_MAX_PIDS_ENDED][32];
     struct timespec next;
     char ts[32];
     out_init();
@@ -135,6 +186,8 @@ static int mon_log(struct mon_opts *o, struct mon_model *m)
             mon_render_header(stdout, o->format, o->tag_file != NULL);
         mon_render(stdout, m, o->format, ts, o->tag_file != NULL);
         out_flush();
+        if (o->n_pids && mon_all_ended(o, m, last, ts))
+            break;
     }
     return 0;
 }
@@ -159,6 +212,7 @@ int cmd_mon(int argc, char **argv)
         .by = o.by,
         .split = screen ? o.split : 1, /* logs keep a block per process */
         .name_sites = !screen,
+        .children = o.children,
         /* the screen without -p watches live processes; logs keep every one */
         .live_only = screen && !o.all && !o.n_pids,
         .desc = desc,

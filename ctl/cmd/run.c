@@ -16,6 +16,8 @@
 
 #include "ctl.h"
 #include "flags_parse.h"
+#include "heaptag_flags.h"
+#include "settings.h"
 #include "util/preload.h"
 
 #define SHIM_NAME "libheaptag.so"
@@ -144,8 +146,8 @@ int cmd_run(int argc, char **argv)
             continue;
         }
         if (ht_flags_parse(argv[i], strlen(argv[i]), &chg, &bad, &bad_len) != 0)
-            ctl_usage_error("run: unknown flag '%.*s' in '%s' (known: ptg ust htc hfc hpc htd)",
-                            (int)bad_len, bad, argv[i]);
+            ctl_usage_error("run: unknown flag '%.*s' in '%s' (known: %s)", (int)bad_len, bad,
+                            argv[i], HT_FLAG_NAMES);
         joined_len += strlen(argv[i]);
     }
     int last_flag = i - 1;
@@ -157,13 +159,14 @@ int cmd_run(int argc, char **argv)
     /* The flags compose: settings files, then HEAPTAG_FLAGS, then ours, later
      * ones winning (the shim reads them in that order). Every flag argument
      * starts with a sign, so appending them parses as applying them in turn. */
-    const char *env = getenv("HEAPTAG_FLAGS");
+    const char *env = getenv(ht_setting(HT_SET_flags)->env);
     if (env && *env) {
         struct ht_flags_change probe = { 0 };
         const char *bad;
         size_t bad_len;
         if (ht_flags_parse(env, strlen(env), &probe, &bad, &bad_len) != 0)
-            ctl_usage_error("run: HEAPTAG_FLAGS has an unknown flag '%.*s'", (int)bad_len, bad);
+            ctl_usage_error("run: %s has an unknown flag '%.*s'", ht_setting(HT_SET_flags)->env,
+                            (int)bad_len, bad);
     } else {
         env = "";
     }
@@ -184,8 +187,8 @@ int cmd_run(int argc, char **argv)
         warnx("%s %s; running it untagged", path, why);
 
     char *shim = run_find_shim();
-    if ((flags[0] && setenv("HEAPTAG_FLAGS", flags, 1) != 0) ||
-        setenv("HEAPTAG_KEEP", "1", 0) != 0)
+    if ((flags[0] && setenv(ht_setting(HT_SET_flags)->env, flags, 1) != 0) ||
+        setenv(ht_setting(HT_SET_keep)->env, "1", 0) != 0)
         err(1, "setenv");
     run_set_preload(shim);
     free(flags);

@@ -1,12 +1,16 @@
 /*
- * cmd/trend.c - `heaptag trend LOG...`: reads mon logs, runs the leak test on
- * every row's series, ranks the suspects, names the function of the worst,
- * and optionally draws the picture. Damaged input costs one line on stderr
- * per file, never the run.
+ * cmd/trend.c - `heaptag trend LOG...`: reads mon logs, cuts each process's
+ * series at its exit (and the teardown before it) and to --since/--until,
+ * runs the leak test on every row with the error bounded over all rows,
+ * drops growth that another row's decline mirrors, ranks the suspects and
+ * prints them as a table (with the verdict) or CSV/JSON records. Exits 1
+ * when it names a suspect, 0 when none, 2 on usage errors or no usable
+ * input. Damaged input costs one line on stderr per file, never the run.
  */
 #include <err.h>
 #include <inttypes.h>
 #include <errno.h>
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,8 +26,23 @@
 #include "sym/symbolize.h"
 #include "trend/analysis.h"
 #include "trend/plot.h"
+#include "trend/rows.h"
+#include "util/text_safe.h"
 
 #define TREND_DEFAULT_TOP 10
+
+/* Exit statuses, for scripts and CI. */
+#define TREND_EXIT_CLEAN 0
+#define TREND_EXIT_SUSPECT 1
+#define TREND_EXIT_ERROR 2
+
+enum trend_format { TREND_TABLE, TREND_CSV, TREND_JSON };
+
+/* A --since/--until bound: a time, or an offset from the log's first snapshot. */
+struct trend_bound {
+    int set, relative;
+    double t;
+};
 
 struct trend_opts {
     char **files;
@@ -31,13 +50,50 @@ struct trend_opts {
     const char *plot;
     size_t top;
     int verbose;
+    enum trend_format format;
+    struct trend_bound since, until;
 };
 
 struct verdict {
     const struct log_series *s;
+    const struct log_point *pts; /* the part analysed: after cuts and window */
+    size_t n;
     struct trend_result r;
     double max_live;
+    char why[160];               /* a reason built here (the mirror) */
 };
+
+/* "2026-11-25T22:40:01Z", or an offset from the first snapshot: "+90",
+ * "90s", "+15m", "2h", "1d". Returns 0, or -1. */
+static int trend_parse_bound(const char *v, struct trend_bound *b)
+{
+    if (log_parse_time(v, strlen(v), &b->t) == 0) {
+        b->set = 1;
+        b->relative = 0;
+        return 0;
+    }
+    const char *p = v[0] == '+' ? v + 1 : v;
+    char *end;
+    errno = 0;
+    double x = strtod(p, &end);
+    if (end == p || errno || !(x >= 0) || x > 1e9 || *p == '-' || *p == '+' || isspace((unsigned char)*p))
+        return -1;
+    double unit = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        unit = 60, end++;
+    else if (*end == 'h')
+        unit = 3600, end++;
+    else if (*end == 'd')
+        unit = 86400, end++;
+    if (*end)
+        return -1;
+    b->set = 1;
+    b->relative = 1;
+    b->t = x * unit;
+    return 0;
+}
 
 static void trend_parse(struct trend_opts *o, int argc, char **argv)
 {
@@ -67,6 +123,24 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
             if (!*v || *end || errno || n == 0 || n > 1000 || v[0] == '-')
                 ctl_usage_error("trend: bad --top '%s' (1 to 1000)", v);
             o->top = n;
+        } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
+            const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(v, "table") || !strcmp(v, "text"))
+                o->format = TREND_TABLE;
+            else if (!strcmp(v, "csv"))
+                o->format = TREND_CSV;
+            else if (!strcmp(v, "json"))
+                o->format = TREND_JSON;
+            else
+                ctl_usage_error("trend: bad --format '%s' (table, csv or json)", v);
+        } else if (!strcmp(a, "--since") || !strncmp(a, "--since=", 8) ||
+                   !strcmp(a, "--until") || !strncmp(a, "--until=", 8)) {
+            int since = a[2] == 's';
+            const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : "";
+            if (trend_parse_bound(v, since ? &o->since : &o->until) != 0)
+                ctl_usage_error("trend: bad --%s '%s' (a time like 2026-11-25T22:40:01Z, or "
+                                "an offset from the first snapshot like +90s, 15m, 2h)",
+                                since ? "since" : "until", v);
         } else if (a[0] == '-' && a[1])
             ctl_usage_error("trend: unknown option '%s'", a);
         else
@@ -74,6 +148,9 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
     }
     if (o->n_files == 0)
         ctl_usage_error("trend: no log file given");
+    if (o->since.set && o->until.set && o->since.relative == o->until.relative &&
+        o->until.t <= o->since.t)
+        ctl_usage_error("trend: --until must come after --since");
 }
 
 /* Reads every file; returns how many could be read. */
@@ -207,44 +284,128 @@ static const char *short_site(const char *site)
     return buf;
 }
 
+/* "file.c:42" when the site text carries one (logs grouped by function and
+ * older logs, which have no file and line fields). */
+static void file_line(const struct log_series *s, char *buf, size_t n)
+{
+    *buf = '\0';
+    const char *p = s->site;
+    while (*p) {
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        const char *colon = NULL;
+        for (const char *c = p; c < e; c++)
+            if (*c == ':')
+                colon = c;
+        if (colon && colon > p && colon + 1 < e) {
+            const char *d = colon + 1;
+            while (d < e && isdigit((unsigned char)*d))
+                d++;
+            if (d == e) {
+                snprintf(buf, n, "%.*s", (int)(e - p), p);
+                return;
+            }
+        }
+        p = *e ? e + 1 : e;
+    }
+}
+
 static void trend_table(struct sym_cache *sc, const struct verdict *v, size_t n)
 {
     printf("%4s %11s %5s %-9s %-24s %9s  %-20s  %-20s  %s\n", "Rank", "Growth", "Conf", "PID",
-           "Tag", "Live", "First seen", "Last seen", "Site / function");
+           "Tag", "Live", "Growing since", "Last seen", "Site / function");
     for (size_t i = 0; i < n; i++) {
         const struct log_series *s = v[i].s;
         char rate[40], pid[32], live[32], first[32], last[32], func[256], tag[25];
         char where[600], name[900];
         rate_text(rate, sizeof rate, v[i].r.rate_bph);
         pid_text(pid, sizeof pid, s);
-        fmt_human_size(live, sizeof live, s->pts[s->n - 1].live);
-        fmt_timestamp(first, sizeof first, (time_t)s->pts[0].t);
-        fmt_timestamp(last, sizeof last, (time_t)s->pts[s->n - 1].t);
-        fmt_fit(tag, 24, s->tag);
-        int have_func = trend_function(sc, s, func, sizeof func, where, sizeof where) == 0;
+        fmt_human_size(live, sizeof live, v[i].pts[v[i].n - 1].live);
+        fmt_timestamp(first, sizeof first, (time_t)v[i].r.onset_t);
+        fmt_timestamp(last, sizeof last, (time_t)v[i].pts[v[i].n - 1].t);
+        fmt_fit(tag, 24, text_safe_str(s->tag));
+        const char *site = *s->site ? short_site(s->site) : "-";
+        /* the site text may name the function already (logs by function) */
+        int have_func = trend_function(sc, s, func, sizeof func, where, sizeof where) == 0 &&
+                        !strstr(site, func);
         if (have_func)
             trend_name(name, sizeof name, func, where);
         printf("%4zu %11s %4.0f%% %-9s %-24s %9s  %-20s  %-20s  %s%s%s\n", i + 1, rate,
                floor(v[i].r.confidence * 100), pid, tag, live, first, last,
-               *s->site ? short_site(s->site) : "-", have_func ? " " : "", have_func ? name : "");
+               text_safe_str(site), have_func ? " " : "", have_func ? text_safe_str(name) : "");
     }
 }
 
 static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
 {
     const struct log_series *s = v->s;
-    char rate[40], func[256], pid[32], where[600];
+    char rate[40], func[256], pid[32], since[32], where[600];
     rate_text(rate, sizeof rate, v->r.rate_bph);
     pid_text(pid, sizeof pid, s);
-    double hours = (s->pts[s->n - 1].t - s->pts[0].t) / 3600;
-    printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s, steadily over %zu snapshots "
-           "(%.2g h), confidence %.0f%%\n", s->tag, pid, *s->exe ? " " : "", s->exe, rate, s->n,
-           hours, floor(v->r.confidence * 100));
+    double hours = (v->pts[v->n - 1].t - v->r.onset_t) / 3600;
+    if (v->r.onset > 0) {
+        fmt_timestamp(since, sizeof since, (time_t)v->r.onset_t);
+        printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s since %s, steadily over "
+               "the last %zu snapshots (%.2g h), confidence %.0f%%\n", text_safe_str(s->tag), pid,
+               *s->exe ? " " : "", text_safe_str(s->exe), rate, since, v->r.tail, hours,
+               floor(v->r.confidence * 100));
+    } else {
+        printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s, steadily over %zu "
+               "snapshots (%.2g h), confidence %.0f%%\n", text_safe_str(s->tag), pid,
+               *s->exe ? " " : "", text_safe_str(s->exe), rate, v->n, hours,
+               floor(v->r.confidence * 100));
+    }
     if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0)
-        printf("verdict: allocated in function %s%s%s (site %s)\n", func, *where ? " at " : "",
-               where, *s->site ? short_site(s->site) : s->tag);
+        printf("verdict: allocated in function %s%s%s (site %s)\n", text_safe_str(func),
+               *where ? " at " : "", text_safe_str(where),
+               text_safe_str(*s->site ? short_site(s->site) : s->tag));
     else if (*s->site)
-        printf("verdict: allocated at site %s\n", short_site(s->site));
+        printf("verdict: allocated at site %s\n", text_safe_str(short_site(s->site)));
+}
+
+/* One record per suspect: rank, pid, run, exe, tag, function, file:line,
+ * site, rate (bytes per hour), onset, confidence. */
+static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t n,
+                          enum trend_format format)
+{
+    if (format == TREND_CSV)
+        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct log_series *s = v[i].s;
+        char func[256], fl[600], onset[32];
+        /* the logged function, file and line first (trend_function) */
+        if (trend_function(sc, s, func, sizeof func, fl, sizeof fl) != 0)
+            *func = *fl = '\0';
+        if (!*fl)
+            file_line(s, fl, sizeof fl);
+        fmt_timestamp(onset, sizeof onset, (time_t)v[i].r.onset_t);
+        const char *site = *s->site ? short_site(s->site) : "";
+        double rate = floor(v[i].r.rate_bph + 0.5), conf = v[i].r.confidence;
+        if (format == TREND_CSV) {
+            printf("%zu,%d,%u,", i + 1, s->pid, s->run + 1);
+            const char *text[] = { text_safe_str(s->exe), text_safe_str(s->tag),
+                                   text_safe_str(func), text_safe_str(fl), text_safe_str(site) };
+            for (size_t k = 0; k < sizeof text / sizeof text[0]; k++) {
+                fmt_csv_field(stdout, text[k]);
+                putchar(',');
+            }
+            printf("%.0f,%s,%.4f\n", rate, onset, conf);
+        } else {
+            printf("{\"rank\":%zu,\"pid\":%d,\"run\":%u,\"exe\":", i + 1, s->pid, s->run + 1);
+            fmt_json_string(stdout, text_safe_str(s->exe));
+            fputs(",\"tag\":", stdout);
+            fmt_json_string(stdout, text_safe_str(s->tag));
+            fputs(",\"function\":", stdout);
+            fmt_json_string(stdout, text_safe_str(func));
+            fputs(",\"file_line\":", stdout);
+            fmt_json_string(stdout, text_safe_str(fl));
+            fputs(",\"site\":", stdout);
+            fmt_json_string(stdout, text_safe_str(site));
+            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f}\n", rate, onset,
+                   conf);
+        }
+    }
 }
 
 static void trend_verbose(const struct verdict *v, size_t n)
@@ -254,8 +415,9 @@ static void trend_verbose(const struct verdict *v, size_t n)
         char pid[32], rate[32];
         pid_text(pid, sizeof pid, v[i].s);
         snprintf(rate, sizeof rate, "%+.0f B/h", v[i].r.rate_bph);
-        printf("  %-9s %-24s %5zu pts %14s  p=%.2g up=%.2f  %s\n", pid, v[i].s->tag, v[i].s->n,
-               rate, v[i].r.p_value, v[i].r.frac_up,
+        printf("  %-9s %-24s %5zu pts %14s  z=%.2f p=%.2g up=%.2f  %s\n", pid,
+               text_safe_str(v[i].s->tag),
+               v[i].n, rate, v[i].r.z, v[i].r.p_row, v[i].r.frac_up,
                v[i].r.suspect ? "SUSPECT" : v[i].r.reason);
     }
 }
@@ -287,7 +449,45 @@ static void trend_write_plot(struct sym_cache *sc, const struct trend_opts *o,
         err(1, "trend: %s", o->plot);
     if (trend_plot(f, lines, k, html, subtitle) != 0 || fclose(f) != 0)
         err(1, "trend: %s", o->plot);
-    printf("plot: %s (%zu lines)\n", o->plot, k);
+    fprintf(o->format == TREND_TABLE ? stdout : stderr, "plot: %s (%zu lines)\n", o->plot, k);
+}
+
+/* The points of one series worth analysing: up to the process's exit cut,
+ * then inside --since/--until. */
+static void trend_window(struct verdict *v, double cut, const struct trend_opts *o, double t0)
+{
+    const struct log_series *s = v->s;
+    size_t end = trend_exit_points(s, cut), start = 0;
+    double lo = o->since.set ? o->since.t + (o->since.relative ? t0 : 0) : -INFINITY;
+    double hi = o->until.set ? o->until.t + (o->until.relative ? t0 : 0) : INFINITY;
+    while (start < end && s->pts[start].t < lo)
+        start++;
+    while (end > start && s->pts[end - 1].t > hi)
+        end--;
+    v->pts = s->pts + start;
+    v->n = end - start;
+}
+
+/* Growth that a decline of another row of the same process run mirrors is
+ * ownership moving between sites, not a leak. */
+static void trend_mirror(struct verdict *v, size_t n, size_t *suspects)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].r.suspect)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || v[j].s->pid != v[i].s->pid || v[j].s->run != v[i].s->run)
+                continue;
+            if (trend_mirrored(v[i].pts, v[i].n, v[i].r.onset, v[j].pts, v[j].n)) {
+                snprintf(v[i].why, sizeof v[i].why,
+                         "growth mirrored by a decline of %.60s (ownership moving)", v[j].s->tag);
+                v[i].r.suspect = 0;
+                v[i].r.reason = v[i].why;
+                (*suspects)--;
+                break;
+            }
+        }
+    }
 }
 
 int cmd_trend(int argc, char **argv)
@@ -296,28 +496,54 @@ int cmd_trend(int argc, char **argv)
     trend_parse(&o, argc, argv);
     out_init();
     struct log_data *d = log_new();
-    if (trend_read(d, &o) == 0)
-        errx(1, "trend: no log could be read");
+    if (trend_read(d, &o) == 0) {
+        warnx("trend: no log could be read");
+        return TREND_EXIT_ERROR;
+    }
     size_t n;
     const struct log_series *s = log_series(d, &n);
-    if (n == 0)
-        errx(1, "trend: no snapshots of heaptag mon in the input");
+    if (n == 0) {
+        warnx("trend: no snapshots of heaptag mon in the input");
+        return TREND_EXIT_ERROR;
+    }
     struct sym_cache *sc = sym_cache_new();
     struct verdict *v = calloc(n ? n : 1, sizeof *v);
     if (!v)
         err(1, "malloc");
     double t0 = INFINITY, t1 = -INFINITY;
-    size_t procs = 0, suspects = 0;
+    size_t procs = 0, suspects = 0, family = 0;
     for (size_t i = 0; i < n; i++) {
-        v[i].s = &s[i];
-        trend_analyze(s[i].pts, s[i].n, &v[i].r);
-        for (size_t k = 0; k < s[i].n; k++)
-            v[i].max_live = fmax(v[i].max_live, (double)s[i].pts[k].live);
         t0 = fmin(t0, s[i].pts[0].t);
         t1 = fmax(t1, s[i].pts[s[i].n - 1].t);
-        procs += i == 0 || s[i].pid != s[i - 1].pid || s[i].run != s[i - 1].run;
+    }
+    /* per process run (series are sorted by pid and run): the exit cut */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j].pid == s[i].pid && s[j].run == s[i].run)
+            j++;
+        const struct log_series **rows = malloc((j - i) * sizeof *rows);
+        if (!rows)
+            err(1, "malloc");
+        for (size_t k = i; k < j; k++)
+            rows[k - i] = &s[k];
+        double cut = trend_exit_cut(rows, j - i);
+        free(rows);
+        for (size_t k = i; k < j; k++) {
+            v[k].s = &s[k];
+            trend_window(&v[k], cut, &o, t0);
+            family += v[k].n >= TREND_MIN_POINTS;
+        }
+        procs++;
+        i = j;
+    }
+    for (size_t i = 0; i < n; i++) {
+        trend_analyze_family(v[i].pts, v[i].n, family, &v[i].r);
+        for (size_t k = 0; k < v[i].n; k++)
+            v[i].max_live = fmax(v[i].max_live, (double)v[i].pts[k].live);
         suspects += v[i].r.suspect;
     }
+    trend_mirror(v, n, &suspects);
+    /* series cut to nothing sort last and are never drawn as data */
     xsort(v, n, sizeof *v, cmp_verdict);
 
     char subtitle[160], a[32], b[32];
@@ -325,15 +551,20 @@ int cmd_trend(int argc, char **argv)
     fmt_timestamp(b, sizeof b, (time_t)t1);
     snprintf(subtitle, sizeof subtitle, "%zu snapshots of %zu process%s, %s to %s",
              log_snapshots(d), procs, procs == 1 ? "" : "es", a, b);
-    printf("heaptag trend: %zu rows in %s\n", n, subtitle);
-    if (suspects == 0) {
-        printf("no growing tags\n");
+    size_t shown = suspects < o.top ? suspects : o.top;
+    if (o.format != TREND_TABLE) {
+        trend_records(sc, v, shown, o.format);
     } else {
-        trend_table(sc, v, suspects < o.top ? suspects : o.top);
-        trend_verdict(sc, &v[0]);
+        printf("heaptag trend: %zu rows in %s\n", n, subtitle);
+        if (suspects == 0) {
+            printf("no growing tags\n");
+        } else {
+            trend_table(sc, v, shown);
+            trend_verdict(sc, &v[0]);
+        }
+        if (o.verbose)
+            trend_verbose(v, n);
     }
-    if (o.verbose)
-        trend_verbose(v, n);
     if (o.plot)
         trend_write_plot(sc, &o, v, n, subtitle);
     out_flush();
@@ -341,5 +572,5 @@ int cmd_trend(int argc, char **argv)
     free(v);
     log_free(d);
     free(o.files);
-    return 0;
+    return suspects ? TREND_EXIT_SUSPECT : TREND_EXIT_CLEAN;
 }

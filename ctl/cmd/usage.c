@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heaptag_flags.h"
+
 static const char usage_text[] =
     "usage: heaptag COMMAND [ARGS]\n"
     "\n"
@@ -16,17 +18,23 @@ static const char usage_text[] =
     "  heaptag ls                                 list tagged processes, live and exited\n"
     "  heaptag flags [-r | -i IMAGE | -p PID] [+FLAGS -FLAGS ...] [--tracedb MB]\n"
     "                                             show or change flags (GFlags)\n"
-    "  heaptag trend [--plot FILE.svg|.html] [--top N] [-v] LOG...\n"
-    "                                             rank the tags whose live bytes grow steadily\n"
+    "  heaptag trend [--plot FILE.svg|.html] [--top N] [-v] [--format table|csv|json]\n"
+    "                [--since TIME|+OFFSET] [--until TIME|+OFFSET] LOG...\n"
+    "                                             rank the rows that leak, and since when;\n"
+    "                                             exits 1 on a suspect, 0 on none, 2 on error\n"
     "  heaptag mon [-p PID[,PID...]] [-i SECS] [-n COUNT] [-N FILE]\n"
     "              [--format table|csv|json] [--by tag|site|func|module] [--split] [--all]\n"
+    "              [--children]\n"
     "              [-b|-a|-f|-d|-t|-m] [-(] [/iTAG ...] [/xTAG ...] [-e] [-l] [-g FILE]\n"
     "                                             the tag table (PoolMon), live or as a log\n"
     "  heaptag gc                                 remove segments of exited and dead processes\n"
-    "  heaptag dump [-p PID] > SNAP               live rows and ust stacks, symbolised\n"
-    "  heaptag diff OLD NEW                       stacks whose live bytes grew (UMDH)\n"
-    "  heaptag export --prometheus [-p PID[,PID...]] [--top N] [--by tag|site] [--all]\n"
-    "                 [-o FILE]                   the counters as Prometheus metrics\n"
+    "  heaptag dump [-p PID [--children]] > SNAP  live rows and ust stacks, symbolised\n"
+    "  heaptag diff OLD NEW [NEWER ...]           stacks whose live bytes grew (UMDH);\n"
+    "                                             with more dumps, ranked by steady growth\n"
+    "  heaptag reports [-p PID]                   heap check reports, symbolised\n"
+    "  heaptag export --prometheus [-p PID[,PID...] [--children]] [--top N]\n"
+    "                 [--by tag|site] [--all] [-o FILE]\n"
+    "                                             the counters as Prometheus metrics\n"
     "  heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID[,PID...]]\n"
     "                [--top N] [--by tag|site] [--all]\n"
     "                                             answer GET /metrics (default 127.0.0.1:9464)\n"
@@ -45,9 +53,10 @@ static const char usage_text[] =
     "The PoolMon spellings /b /a /f /d /t /m /( /e /l /p /g work too.\n"
     "run adds its FLAGS after HEAPTAG_FLAGS (settings files, the variable, then\n"
     "run's arguments; later ones win), and refuses a static, setuid or setgid CMD\n"
-    "(the loader would not preload the shim) unless --anyway is given.\n"
-    "FLAGS: +ptg pool tagging, +ust stack traces, +htc tail checking,\n"
-    "       +hfc free checking, +hpc parameter checking, +htd tagging by DLL.\n"
+    "(the loader would not preload the shim) unless --anyway is given.\n";
+
+/* After the FLAGS lines, which come from the flag list. */
+static const char usage_tail[] =
     "flags scopes: -r persistent (/etc/heaptag/flags as root, else\n"
     "       ~/.config/heaptag/flags), -i IMAGE one executable, -p PID (or -k PID)\n"
     "       a running process (+ust only if it started with ust or a tracedb\n"
@@ -57,17 +66,52 @@ static const char usage_text[] =
     "rest are counted in heaptag_series_dropped_total); -o writes FILE atomically.\n"
     "Without -p they show live processes and those that exited in the last 5\n"
     "minutes; --all shows every segment.\n"
+    "--children (mon, dump, export, with -p): every descendant of the processes\n"
+    "that carries the shim too (forked, or exec'd with it inherited).\n"
     "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
 
+/* "FLAGS: +ptg pool tagging, +ust stack traces, ..." wrapped before column
+ * 80, appended to buf (cap bytes, NUL-terminated). */
+static void usage_flags(char *buf, size_t cap)
+{
+    static const char *const items[][2] = {
+#define USAGE_FLAG(abbr, value, text, help) { #abbr, help },
+        HT_FLAG_LIST(USAGE_FLAG)
+#undef USAGE_FLAG
+    };
+    size_t n = sizeof items / sizeof items[0], at = strlen(buf), col;
+    at += (size_t)snprintf(buf + at, cap - at, "FLAGS:");
+    col = strlen("FLAGS:");
+    for (size_t i = 0; i < n && at < cap; i++) {
+        size_t len = 1 + 1 + strlen(items[i][0]) + 1 + strlen(items[i][1]) + 1;
+        if (col + len > 80) {
+            at += (size_t)snprintf(buf + at, cap - at, "\n      ");
+            col = 6;
+        }
+        int w = snprintf(buf + at, cap - at, " +%s %s%s", items[i][0], items[i][1],
+                         i + 1 < n ? "," : ".");
+        at += (size_t)w;
+        col += (size_t)w;
+    }
+    if (at < cap)
+        snprintf(buf + at, cap - at, "\n");
+}
+
 const char *ctl_usage_text(void)
 {
-    return usage_text;
+    static char text[sizeof usage_text + sizeof usage_tail + 512];
+    if (!text[0]) {
+        memcpy(text, usage_text, sizeof usage_text);
+        usage_flags(text, sizeof text - sizeof usage_tail);
+        strcat(text, usage_tail);
+    }
+    return text;
 }
 
 void ctl_usage(FILE *out)
 {
-    fputs(usage_text, out);
+    fputs(ctl_usage_text(), out);
 }
 
 const char *ctl_cmd;

@@ -27,7 +27,8 @@
  * and the same stack in another run, share it; diff adds such entries up.
  * A row without stacks of its own (ust off) is written as a one-frame stack
  * at its site. Rows and stacks with nothing live are left out; both are
- * sorted by live bytes.
+ * sorted by live bytes. With --children the part from "process" to the last
+ * stack comes once per process, the parent first; diff adds them up.
  */
 #ifndef HT_DUMP_FORMAT_H
 #define HT_DUMP_FORMAT_H

@@ -15,24 +15,18 @@
 #include <unistd.h>
 
 #include "conf_lines.h"
+#include "settings.h"
 
 const char *conf_system_path(void)
 {
-    const char *p = getenv("HEAPTAG_SYSTEM_CONFIG");
-    return p && *p ? p : CONF_SYSTEM_PATH;
+    const char *p = getenv(HT_SETTINGS_SYSTEM_ENV);
+    return p && *p ? p : HT_SETTINGS_SYSTEM_PATH;
 }
 
 const char *conf_user_path(char *buf, size_t cap)
 {
-    const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
-    int n;
-    if (x && x[0] == '/')
-        n = snprintf(buf, cap, "%s/heaptag/flags", x);
-    else if (h && h[0] == '/')
-        n = snprintf(buf, cap, "%s/.config/heaptag/flags", h);
-    else
-        return NULL;
-    return n > 0 && (size_t)n < cap ? buf : NULL;
+    return ht_settings_user_path(getenv(HT_SETTINGS_XDG_ENV), getenv(HT_SETTINGS_HOME_ENV),
+                                 buf, cap);
 }
 
 static int read_text(const char *path, struct conf_file *f)
@@ -75,46 +69,47 @@ static int parse_chg(const char *s, size_t n, struct ht_flags_change *into)
     return ht_conf_parse_flags(s, n, into);
 }
 
+static int load_image(struct conf_file *f, const struct ht_conf_line *l)
+{
+    const char *name, *chg;
+    size_t nl, cl;
+    if (ht_conf_split_last(l->val, l->val_len, &name, &nl, &chg, &cl) != 0 ||
+        nl >= sizeof f->images[0].name)
+        return -1;
+    struct conf_image *im = NULL;
+    for (size_t i = 0; i < f->n_images; i++)
+        if (strlen(f->images[i].name) == nl && !memcmp(f->images[i].name, name, nl))
+            im = &f->images[i];
+    if (!im) {
+        if (f->n_images == CONF_MAX_IMAGES)
+            return -1;
+        im = &f->images[f->n_images++];
+        memset(im, 0, sizeof *im);
+        memcpy(im->name, name, nl);
+    }
+    return parse_chg(chg, cl, &im->chg);
+}
+
 static int load_line(struct conf_file *f, const struct ht_conf_line *l)
 {
-    if (ht_conf_key_is(l, "flags")) {
+    int id = ht_setting_by_key(l->key, l->key_len);
+    switch (id) {
+    case HT_SET_flags:
         f->has_flags = 1;
         return parse_chg(l->val, l->val_len, &f->flags);
-    }
-    if (ht_conf_key_is(l, "tracedb")) {
-        char num[16];
-        if (l->val_len == 0 || l->val_len >= sizeof num)
-            return -1;
-        memcpy(num, l->val, l->val_len);
-        num[l->val_len] = '\0';
-        char *end;
-        long v = strtol(num, &end, 10);
-        if (*end || v < 1 || v > 1024 || num[0] < '0' || num[0] > '9')
+    case HT_SET_image:
+        return load_image(f, l);
+    case HT_SET_tracedb: {
+        long v = ht_setting_count(HT_SET_tracedb, l->val, l->val_len);
+        if (v < 0)
             return -1;
         f->tracedb_mb = (uint32_t)v;
         return 0;
     }
-    if (ht_conf_key_is(l, "image")) {
-        const char *name, *chg;
-        size_t nl, cl;
-        if (ht_conf_split_last(l->val, l->val_len, &name, &nl, &chg, &cl) != 0 ||
-            nl >= sizeof f->images[0].name)
-            return -1;
-        struct conf_image *im = NULL;
-        for (size_t i = 0; i < f->n_images; i++)
-            if (strlen(f->images[i].name) == nl && !memcmp(f->images[i].name, name, nl))
-                im = &f->images[i];
-        if (!im) {
-            if (f->n_images == CONF_MAX_IMAGES)
-                return -1;
-            im = &f->images[f->n_images++];
-            memset(im, 0, sizeof *im);
-            memcpy(im->name, name, nl);
-        }
-        return parse_chg(chg, cl, &im->chg);
+    default:
+        /* the other keys the schema knows belong to the shim: kept as they are */
+        return id < 0 ? -1 : 0;
     }
-    /* other keys (wrappers, abort, ...) belong to others: kept as they are */
-    return ht_conf_key_is(l, "wrappers") || ht_conf_key_is(l, "abort") ? 0 : -1;
 }
 
 int conf_load(const char *path_in, struct conf_file *f)
@@ -198,11 +193,8 @@ int conf_store(const struct conf_file *f, const char *key, const char *name, con
         snprintf(line, sizeof line, "%s %s %s\n", key, name, value);
     else if (value)
         snprintf(line, sizeof line, "%s %s\n", key, value);
-    if (!f->exists) {
-        const char *head = "# heaptag settings: flags, image NAME FLAGS, tracedb MB, wrappers\n";
-        memcpy(out, head, strlen(head));
-        n = strlen(head);
-    }
+    if (!f->exists)
+        n = ht_settings_file_header(out, 256);
     for (size_t i = 0; f->text && i < f->len;) {
         size_t e = i;
         while (e < f->len && f->text[e] != '\n')

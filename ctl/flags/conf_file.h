@@ -11,7 +11,6 @@
 
 #include "flags_parse.h"
 
-#define CONF_SYSTEM_PATH "/etc/heaptag/flags"
 #define CONF_MAX_IMAGES 64
 
 struct conf_image {

@@ -5,6 +5,7 @@
  * by `heaptag trend` and by other people's parsers: never rename one.
  */
 #include "mon/columns.h"
+#include "mon/render.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -84,6 +85,15 @@ static const char *txt_build_id(const struct mon_cell *c, char *buf, size_t n)
     return c->p ? c->p->build_id : NULL;
 }
 
+/* The process's state in this snapshot (logs): live, exited(N), dead. */
+static const char *txt_state(const struct mon_cell *c, char *buf, size_t n)
+{
+    if (!c->p)
+        return NULL;
+    mon_state_text(buf, n, c->p);
+    return buf;
+}
+
 /* A line's identity for the Trend history: its kind and its label. */
 static uint32_t line_id(const struct mon_line *l)
 {
@@ -146,7 +156,7 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                               NUM(get_bytes_freed), .sort = -1 },
     [MON_COL_PEAK] = { .name = "peak", .rec = 12, .val = MON_VAL_U64, NUM(get_peak),
                        .sort = -1 },
-    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 19,
+    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 20,
                        .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IF_DESC, .sep = 2,
                        .width = 32, .scr_wide = 32, .scr_narrow = 16, .text = txt_desc,
@@ -155,11 +165,12 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                         .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                         .width = TREND_LIVE_WIDTH, .scr_wide = TREND_LIVE_WIDTH,
                         .scr_narrow = TREND_LIVE_WIDTH, .text = txt_trend, .sort = -1 },
-    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 18, .val = MON_VAL_TEXT,
+    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 19, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                        .text = txt_site, .sort = -1 },
     /* Records only, before the site (which stays last, as older logs had it):
-     * the site's function and file:line, the process's exe and build id. */
+     * the site's function and file:line, the process's exe and build id, then
+     * the process's state in this snapshot. */
     [MON_COL_FUNC] = { .name = "function", .rec = 13, .val = MON_VAL_TEXT, .text = txt_func,
                        .sort = -1 },
     [MON_COL_FILE] = { .name = "file", .rec = 14, .val = MON_VAL_TEXT, .text = txt_file,
@@ -170,6 +181,8 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                       .sort = -1 },
     [MON_COL_BUILD_ID] = { .name = "build_id", .rec = 17, .val = MON_VAL_TEXT,
                            .text = txt_build_id, .sort = -1 },
+    [MON_COL_STATE] = { .name = "state", .rec = 18, .val = MON_VAL_TEXT, .text = txt_state,
+                        .sort = -1 },
 };
 #undef NUM
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "segment/children.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
@@ -330,6 +331,7 @@ static void model_exe_build_id(struct mon_proc *p, const struct segread_snap *s)
 static void model_take(struct mon_model *m, struct mon_proc *p, const struct segread_snap *s)
 {
     p->state = s->state;
+    p->exit_code = s->state == SEGREAD_EXITED ? s->exit_code : -1;
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
     model_exe_build_id(p, s);
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)
@@ -408,15 +410,22 @@ void mon_model_refresh(struct mon_model *m)
     m->tagged_rows = 0;
     m->n_view = 0; /* the view points into lines that may go */
     if (m->cfg.pids) {
-        for (size_t i = 0; i < m->cfg.n_pids; i++) {
+        size_t n = m->cfg.n_pids;
+        pid_t *pids = malloc(n * sizeof *pids);
+        if (pids)
+            memcpy(pids, m->cfg.pids, n * sizeof *pids);
+        if (!pids || (m->cfg.children && segread_add_children(m->cfg.dir, &pids, &n) != 0))
+            err(1, "%s", m->cfg.dir);
+        for (size_t i = 0; i < n; i++) {
             char name[NAME_MAX + 1];
-            snprintf(name, sizeof name, "heaptag.%d", (int)m->cfg.pids[i]);
-            struct mon_proc *p = model_proc(m, m->cfg.pids[i], name);
-            int rc = segread_open_pid(m->cfg.dir, m->cfg.pids[i], &s, &why);
+            snprintf(name, sizeof name, "heaptag.%d", (int)pids[i]);
+            struct mon_proc *p = model_proc(m, pids[i], name);
+            int rc = segread_open_pid(m->cfg.dir, pids[i], &s, &why);
             if (rc == SEGREAD_OK)
                 snprintf(p->name, sizeof p->name, "%s", s.name);
             model_read(m, p, rc, &s, why);
         }
+        free(pids);
     } else {
         struct segread_entry *v;
         size_t n;

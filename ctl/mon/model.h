@@ -71,6 +71,7 @@ struct mon_proc {
     char     exe[HT_PATH_MAX];
     char     build_id[2 * HT_BUILD_ID_MAX + 1]; /* the exe's, hex; "" when unknown */
     enum segread_state state;
+    int32_t  exit_code;              /* the shim's record when EXITED, else -1 */
     enum mon_proc_status status;
     const char *why;                 /* static string, for DAMAGED and GONE */
     uint64_t rss, rss_peak;          /* 0 when not live or not readable */
@@ -90,6 +91,7 @@ struct mon_cfg {
     int      name_sites; /* by tag too, name each line's site (logs: they must
                           * name their code on their own); costs a symbol
                           * look-up per line, so the screen leaves it */
+    int      children;   /* pids' descendants with the shim too, found at each refresh */
 };
 
 struct mon_view_cfg {

@@ -164,6 +164,8 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
             o->by = (enum mon_by)by;
         } else if (!strcmp(a, "--split"))
             o->split = 1;
+        else if (!strcmp(a, "--children"))
+            o->children = 1;
         else if (!strcmp(a, "--all"))
             o->all = 1;
         else if (a[0] == '-' || a[0] == '/')
@@ -173,4 +175,6 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
     }
     if (o->snap_file && !*o->snap_file)
         ctl_usage_error("mon: -N needs a file name");
+    if (o->children && !o->n_pids)
+        ctl_usage_error("mon: --children needs -p PID");
 }

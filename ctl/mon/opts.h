@@ -23,6 +23,7 @@ struct mon_opts {
     int      format_set;      /* --format given: log even on a terminal */
     enum mon_by by;
     int      split;           /* --split: a line per process */
+    int      children;        /* --children: the -p processes' descendants too */
     int      all;             /* --all: exited and dead processes on the screen too */
     int      totals;          /* -e: the totals line */
     int      no_highlight;    /* -l */

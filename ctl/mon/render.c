@@ -8,6 +8,7 @@
 #include "mon/render.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/fmt.h"
@@ -30,9 +31,12 @@ static int table_has(const struct mon_col *col, int with_desc)
 
 static void table_block(const struct mon_render_ctx *c, const struct mon_proc *p, const char *ts)
 {
-    /* the build id last, so "pid N exe PATH" reads as it always did */
-    fprintf(c->out, "# %s pid %d exe %s%s%s\n", ts, (int)p->pid, text_safe_str(p->exe),
-            p->build_id[0] ? " build-id " : "", p->build_id);
+    /* "pid N state S exe PATH", the build id last: both kinds of readers
+     * (state after pid, exe PATH to the build id or the line's end) parse it */
+    char state[32];
+    mon_state_text(state, sizeof state, p);
+    fprintf(c->out, "# %s pid %d state %s exe %s%s%s\n", ts, (int)p->pid, state,
+            text_safe_str(p->exe), p->build_id[0] ? " build-id " : "", p->build_id);
     for (size_t i = 0; i < MON_COL_COUNT; i++) {
         const struct mon_col *col = &mon_cols[i];
         if (!table_has(col, c->with_desc))
@@ -145,6 +149,57 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
     render_ctx(&c, out, with_desc);
     if (mon_renderers[format].header)
         mon_renderers[format].header(&c);
+}
+
+void mon_state_text(char *buf, size_t n, const struct mon_proc *p)
+{
+    if (p->state == SEGREAD_EXITED && p->exit_code >= 0)
+        snprintf(buf, n, "exited(%d)", (int)p->exit_code);
+    else
+        snprintf(buf, n, "%s", segread_state_name(p->state));
+}
+
+/* mon's last word on a process: in records, an End row whose state says how
+ * it ended, every other field empty or 0. */
+void mon_render_end(FILE *out, enum mon_format format, const char *ts, int pid,
+                    const char *state, int with_desc)
+{
+    int code;
+    int exited = !strncmp(state, "exited(", 7) && sscanf(state, "exited(%d)", &code) == 1;
+    if (format == MON_FORMAT_TABLE) {
+        fprintf(out, "# %s pid %d ended %s: %s", ts, pid, state,
+                exited ? "the process exited"
+                : !strcmp(state, "killed") ? "the process was killed" : "the process is gone");
+        if (exited)
+            fprintf(out, " with code %d", code);
+        fputc('\n', out);
+        return;
+    }
+    struct mon_render_ctx c;
+    render_ctx(&c, out, with_desc);
+    for (size_t i = 0; i < c.n_rec; i++) {
+        const struct mon_col *col = &mon_cols[c.rec[i]];
+        const char *text = c.rec[i] == MON_COL_TIMESTAMP ? ts
+                            : c.rec[i] == MON_COL_TYPE   ? "End"
+                            : c.rec[i] == MON_COL_STATE  ? state
+                                                         : "";
+        if (format == MON_FORMAT_CSV) {
+            fputs(i ? "," : "", out);
+            if (c.rec[i] == MON_COL_PID)
+                fprintf(out, "%d", pid);
+            else if (col->val != MON_VAL_TEXT)
+                fputc('0', out);
+            else
+                fmt_csv_field(out, text);
+        } else if (c.rec[i] == MON_COL_PID) {
+            fprintf(out, "%s\"pid\":%d", i ? "," : "{", pid);
+        } else if (c.rec[i] == MON_COL_TIMESTAMP || c.rec[i] == MON_COL_TYPE ||
+                   c.rec[i] == MON_COL_STATE) {
+            fprintf(out, "%s\"%s\":", i ? "," : "{", col->name);
+            fmt_json_string(out, text);
+        }
+    }
+    fputs(format == MON_FORMAT_CSV ? "\n" : "}\n", out);
 }
 
 /* First index of the view at or after (pid, seq); the view is ordered by them. */

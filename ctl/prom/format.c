@@ -100,7 +100,7 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
             d->allocs = sat_add(d->allocs, v[i].allocs);
             d->frees = sat_add(d->frees, v[i].frees);
             d->live = sat_add(d->live, v[i].live);
-            d->peak = sat_add(d->peak, v[i].peak); /* an upper bound, as the shard sums */
+            d->peak = sat_add(d->peak, v[i].peak); /* the rows' sampled peaks, summed */
         } else if (m++ != i) {
             v[m - 1] = v[i];
         }
@@ -284,7 +284,7 @@ void prom_write_procs(FILE *out, const struct prom_proc *procs, size_t n,
            "Bytes allocated and not yet freed in the row group (sizes asked for).");
     series_family(out, procs, n, o, "heaptag_live_bytes", F_LIVE);
     family(out, "heaptag_peak_bytes", "gauge",
-           "Highest live bytes of the row group, summed over per-thread shards (an upper bound).");
+           "Highest live bytes of the row group: the rows' peaks, sampled by the shim, summed.");
     series_family(out, procs, n, o, "heaptag_peak_bytes", F_PEAK);
     process_families(out, procs, n);
     family(out, "heaptag_segments_skipped", "gauge",

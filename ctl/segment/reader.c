@@ -99,10 +99,26 @@ static const char *check_header(const struct ht_seg_header *h, uint64_t file_siz
         return "rows table out of bounds";
     if (!table_ok(h->buckets_offset, h->bucket_capacity, sizeof(uint32_t), hs, h->segment_size))
         return "bucket table out of bounds";
+    if (h->counter_sets == 0 || h->counter_sets > HT_SLOTS_MAX + HT_SHARDS ||
+        h->counter_slots > h->counter_sets)
+        return "bad counter sets";
+    if (h->counter_stride / sizeof(struct ht_counters) < h->row_capacity ||
+        h->counter_stride % sizeof(struct ht_counters) != 0)
+        return "bad counter stride";
+    if (!table_ok(h->counters_offset, h->counter_sets, h->counter_stride, hs, h->segment_size))
+        return "counter tables out of bounds";
     if (h->module_size != sizeof(struct ht_module))
         return "bad module size";
     if (!table_ok(h->modules_offset, h->module_capacity, h->module_size, hs, h->segment_size))
         return "module table out of bounds";
+    if (h->report_capacity > HT_REPORTS_MAX)
+        return "bad report ring size";
+    if (h->report_capacity > 0) {
+        if (h->report_size != sizeof(struct ht_report))
+            return "bad report entry size";
+        if (!table_ok(h->reports_offset, h->report_capacity, h->report_size, hs, h->segment_size))
+            return "report ring out of bounds";
+    }
     if (h->stack_capacity > 0) {
         if (h->stack_depth > HT_STACK_DEPTH_MAX)
             return "bad stack depth";
@@ -177,7 +193,8 @@ static const char *read_modules(int fd, const struct ht_seg_header *h, struct se
     return NULL;
 }
 
-static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t index)
+static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t index,
+                     const struct ht_counters *sum)
 {
     if (r->state != HT_ROW_READY)
         return;
@@ -192,15 +209,45 @@ static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t in
     o->site = r->site;
     o->module = r->module < s->n_modules ? r->module : SEGREAD_NO_MODULE;
     s->repairs += (uint32_t)copy_str(o->tag, sizeof o->tag, r->tag, sizeof r->tag);
-    for (int k = 0; k < HT_SHARDS; k++) {
-        const struct ht_shard *sh = &r->shard[k];
-        o->allocs = sat_add(o->allocs, sh->allocs);
-        o->frees = sat_add(o->frees, sh->frees);
-        o->bytes_alloc = sat_add(o->bytes_alloc, sh->bytes_alloc);
-        o->bytes_freed = sat_add(o->bytes_freed, sh->bytes_freed);
-        o->peak = sat_add(o->peak, sh->peak_live);
-    }
+    o->allocs = sum->allocs;
+    o->frees = sum->frees;
+    o->bytes_alloc = sum->bytes_alloc;
+    o->bytes_freed = sum->bytes_freed;
     o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
+    /* the shim samples peaks (a lower bound): never below what is live now */
+    o->peak = r->peak_live > o->live ? r->peak_live : o->live;
+}
+
+/* The counters of rows [0, used) summed over every counter set (per-thread
+ * slots and shared shards), saturating. NULL when out of memory or truncated. */
+static struct ht_counters *sum_counters(int fd, const struct ht_seg_header *h, uint32_t used,
+                                        const char **why)
+{
+    static struct ht_counters chunk[ROW_CHUNK];
+    struct ht_counters *sum = calloc(used ? used : 1, sizeof *sum);
+    *why = "out of memory";
+    if (!sum)
+        return NULL;
+    for (uint32_t k = 0; k < h->counter_sets; k++) {
+        uint64_t base = h->counters_offset + (uint64_t)k * h->counter_stride;
+        for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
+            uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
+            if (read_at(fd, chunk, (size_t)n * sizeof chunk[0],
+                        base + (uint64_t)i * sizeof chunk[0]) != 0) {
+                free(sum);
+                *why = "truncated";
+                return NULL;
+            }
+            for (uint32_t r = 0; r < n; r++) {
+                struct ht_counters *o = &sum[i + r];
+                o->allocs = sat_add(o->allocs, chunk[r].allocs);
+                o->frees = sat_add(o->frees, chunk[r].frees);
+                o->bytes_alloc = sat_add(o->bytes_alloc, chunk[r].bytes_alloc);
+                o->bytes_freed = sat_add(o->bytes_freed, chunk[r].bytes_freed);
+            }
+        }
+    }
+    return sum;
 }
 
 static const char *read_rows(int fd, const struct ht_seg_header *h, struct segread_snap *s)
@@ -215,15 +262,80 @@ static const char *read_rows(int fd, const struct ht_seg_header *h, struct segre
     s->rows = calloc(used ? used : 1, sizeof *s->rows);
     if (!s->rows)
         return "out of memory";
+    const char *why;
+    struct ht_counters *sum = sum_counters(fd, h, used, &why);
+    if (!sum)
+        return why;
     for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
         uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
         if (read_at(fd, chunk, (size_t)n * sizeof chunk[0],
-                    h->rows_offset + (uint64_t)i * h->row_size) != 0)
+                    h->rows_offset + (uint64_t)i * h->row_size) != 0) {
+            free(sum);
             return "truncated";
+        }
         for (uint32_t k = 0; k < n; k++)
-            take_row(s, &chunk[k], i + k);
+            take_row(s, &chunk[k], i + k, &sum[i + k]);
     }
+    free(sum);
     return NULL;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const struct segread_report *x = a, *y = b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* An entry read the same twice, numbered for its slot, and of known kind. */
+static int take_report(struct segread_snap *s, const struct ht_report *e,
+                       const struct ht_report *again, uint32_t slot, uint32_t cap, uint64_t total)
+{
+    if (memcmp(e, again, sizeof *e) != 0 || e->seq == 0)
+        return 0; /* being written: skipped */
+    if (e->seq > total || (e->seq - 1) % cap != slot || e->kind >= HT_CORRUPT_KINDS ||
+        e->op > HT_REPORT_OP_EVICT) {
+        s->repairs++;
+        return 0;
+    }
+    struct segread_report *o = &s->reports[s->n_reports++];
+    o->seq = e->seq;
+    o->kind = e->kind;
+    o->op = e->op;
+    o->addr = e->addr;
+    o->size = e->size;
+    o->site = e->site;
+    o->detail = e->detail;
+    o->time_unix_ns = e->time_unix_ns;
+    o->stack = e->stack;
+    s->repairs += (uint32_t)copy_str(o->tag, sizeof o->tag, e->tag, sizeof e->tag);
+    return 1;
+}
+
+/* The report ring, read twice: an entry a writer touched in between differs
+ * and is left out; the count is read after both. */
+static const char *read_reports(int fd, const struct ht_seg_header *h, struct segread_snap *s)
+{
+    uint32_t cap = h->report_capacity;
+    size_t len = (size_t)cap * sizeof(struct ht_report);
+    if (cap == 0)
+        return NULL;
+    struct ht_report *a = malloc(len), *b = malloc(len);
+    s->reports = calloc(cap, sizeof *s->reports);
+    const char *why = NULL;
+    if (!a || !b || !s->reports)
+        why = "out of memory";
+    else if (read_at(fd, a, len, h->reports_offset) != 0 ||
+             read_at(fd, b, len, h->reports_offset) != 0 ||
+             read_at(fd, &s->reports_total, sizeof s->reports_total,
+                     offsetof(struct ht_seg_header, reports_seq)) != 0)
+        why = "truncated";
+    for (uint32_t i = 0; !why && i < cap; i++)
+        take_report(s, &a[i], &b[i], i, cap, s->reports_total);
+    free(a);
+    free(b);
+    if (!why)
+        qsort(s->reports, s->n_reports, sizeof *s->reports, by_seq);
+    return why;
 }
 
 /* live: the pid still runs and is the process that wrote the segment. A
@@ -325,6 +437,8 @@ static const char *read_fd(int fd, struct segread_snap *s, pid_t pid, int *forge
     }
     if ((why = read_modules(fd, &h, s)) != NULL)
         return why;
+    if ((why = read_reports(fd, &h, s)) != NULL)
+        return why;
     return read_rows(fd, &h, s);
 }
 
@@ -398,9 +512,11 @@ void segread_close(struct segread_snap *snap)
 {
     free(snap->modules);
     free(snap->rows);
+    free(snap->reports);
     snap->modules = NULL;
     snap->rows = NULL;
-    snap->n_modules = snap->n_rows = 0;
+    snap->reports = NULL;
+    snap->n_modules = snap->n_rows = snap->n_reports = 0;
 }
 
 uint64_t segread_live_total(const struct segread_snap *snap)

@@ -47,7 +47,7 @@ struct segread_module {
     char     path[HT_PATH_MAX];
 };
 
-/* One READY row with its shards summed. */
+/* One READY row with its counters summed over every counter set. */
 struct segread_row {
     uint32_t index;        /* row index in the segment */
     uint32_t kind;         /* enum ht_row_kind, known values only */
@@ -59,7 +59,21 @@ struct segread_row {
     uint64_t bytes_alloc;
     uint64_t bytes_freed;
     uint64_t live;         /* bytes_alloc - bytes_freed, 0 when a racy read says less */
-    uint64_t peak;         /* sum of the shard peaks */
+    uint64_t peak;         /* highest live bytes sampled by the shim, at least live */
+};
+
+/* One whole heap check report from the segment's ring. */
+struct segread_report {
+    uint64_t seq;          /* 1-based number among all the process's reports */
+    uint32_t kind;         /* enum ht_corruption, < HT_CORRUPT_KINDS */
+    uint32_t op;           /* enum ht_report_op, known values only */
+    uint64_t addr;
+    uint64_t size;
+    uint64_t site;         /* 0 unknown */
+    uint64_t detail;
+    uint64_t time_unix_ns;
+    char     tag[SEGREAD_TAG_MAX]; /* printable: unsafe bytes as \xNN */
+    uint32_t stack;        /* ust stack index, UINT32_MAX none */
 };
 
 struct segread_snap {
@@ -100,6 +114,9 @@ struct segread_snap {
     struct segread_module *modules;   /* indexed as in the segment */
     size_t   n_rows;
     struct segread_row *rows;         /* READY rows only, in segment order */
+    uint64_t reports_total;           /* heap check reports written so far */
+    size_t   n_reports;
+    struct segread_report *reports;   /* the ring's whole entries, oldest first */
 };
 
 /* A candidate segment file found in a directory. */

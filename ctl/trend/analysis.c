@@ -1,10 +1,16 @@
 /*
- * trend/analysis.c - the leak test for one series of live bytes. A suspect
- * must pass all of: enough snapshots; a positive Theil-Sen slope; a
- * significant upward Mann-Kendall trend; growth in every third of the window
- * (rejects steps and plateaus); no drop larger than half the rise (rejects
- * trimmed caches); and, where the log has peaks, a new high above the peak
- * the row had already reached before the window (rejects a cache refilling).
+ * trend/analysis.c - the leak test for one series of live bytes.
+ *
+ * Growth is modelled as a hinge: flat until an onset, then a straight line.
+ * The onset is searched on a geometric grid of tail lengths (so a leak that
+ * starts late is found a few snapshots after it starts); each candidate is
+ * scored by its OLS slope over a noise model fitted to the residuals: white
+ * churn plus a random walk (the variogram V(lag) = A + B*lag), which keeps
+ * the test valid for wandering, autocorrelated series, where a test on the
+ * levels alone names every walk. The p-value is corrected for the onsets
+ * searched and, by the caller, for the rows tested. A significant candidate
+ * must also look like a leak: no trim, no refill below an earlier high, no
+ * levelling off, growth spread over its tail, not one block of changing size.
  */
 #include "util/xsort.h"
 #include "trend/analysis.h"
@@ -14,6 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Longer series are thinned evenly to this many points before the search. */
+#define TREND_MAX_FIT 4096
+/* Tail lengths of the onset grid shrink by this factor. */
+#define TREND_GRID_RATIO 1.25
+/* Lags of the variogram fit (in snapshots), up to a quarter of the series. */
+static const size_t vg_lags[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32 };
+
 static int cmp_double(const void *pa, const void *pb)
 {
     double a = *(const double *)pa, b = *(const double *)pb;
@@ -22,140 +35,567 @@ static int cmp_double(const void *pa, const void *pb)
 
 static double median(double *v, size_t n)
 {
+    if (n == 0)
+        return 0;
     xsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Theil-Sen: the median of the slopes of all pairs, bytes per second. */
+/* Robust standard deviation: 1.4826 times the median absolute deviation. */
+static double robust_sd(const double *v, size_t n, double *scratch)
+{
+    if (n < 2)
+        return 0;
+    memcpy(scratch, v, n * sizeof *v);
+    double m = median(scratch, n);
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = fabs(v[i] - m);
+    return 1.4826 * median(scratch, n);
+}
+
+/* Theil-Sen: the median of the slopes of all pairs, per second; at most
+ * TREND_MAX_POINTS points, taken evenly. */
 static double theil_sen(const double *t, const double *x, size_t n, double *scratch)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++)
+    size_t m = n < TREND_MAX_POINTS ? n : TREND_MAX_POINTS, k = 0;
+    for (size_t a = 0; a < m; a++) {
+        size_t i = m == n ? a : (size_t)((double)a * (double)(n - 1) / (double)(m - 1));
+        for (size_t b = a + 1; b < m; b++) {
+            size_t j = m == n ? b : (size_t)((double)b * (double)(n - 1) / (double)(m - 1));
             if (t[j] > t[i])
                 scratch[k++] = (x[j] - x[i]) / (t[j] - t[i]);
+        }
+    }
     return k ? median(scratch, k) : 0;
 }
 
-/* Mann-Kendall S with the variance corrected for tied values; one-sided p. */
-static double mann_kendall(const double *x, size_t n, double *scratch)
+/* The continued fraction of the regularized incomplete beta function
+ * (Lentz's method), for the Student t tail below. */
+static double beta_cf(double a, double b, double x)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++)
-            s += (x[j] > x[i]) - (x[j] < x[i]);
-    memcpy(scratch, x, n * sizeof *x);
-    xsort(scratch, n, sizeof *scratch, cmp_double);
-    double dn = (double)n;
-    double var = dn * (dn - 1) * (2 * dn + 5);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && scratch[j] == scratch[i])
-            j++;
-        double g = (double)(j - i);
-        var -= g * (g - 1) * (2 * g + 5);
-        i = j;
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    d = 1 / (fabs(d) < tiny ? tiny : d);
+    double h = d;
+    for (int m = 1; m <= 300; m++) {
+        double m2 = 2.0 * m;
+        double num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+        d = 1 + num * d;
+        c = 1 + num / c;
+        d = 1 / (fabs(d) < tiny ? tiny : d);
+        c = fabs(c) < tiny ? tiny : c;
+        h *= d * c;
+        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+        d = 1 + num * d;
+        c = 1 + num / c;
+        d = 1 / (fabs(d) < tiny ? tiny : d);
+        c = fabs(c) < tiny ? tiny : c;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-12)
+            break;
     }
-    var /= 18;
-    if (var <= 0 || s <= 0)
-        return 1;
-    double z = (s - 1) / sqrt(var);
+    return h;
+}
+
+/* P(T > t) for Student's t with df degrees of freedom. */
+static double t_upper(double t, double df)
+{
+    if (isinf(t))
+        return t > 0 ? 0 : 1;
+    double x = df / (df + t * t);
+    double a = df / 2, b = 0.5;
+    double lbeta = lgamma(a + b) - lgamma(a) - lgamma(b);
+    double front = exp(lbeta + a * log(x) + b * log1p(-x));
+    double ib = x < (a + 1) / (a + b + 2) ? front * beta_cf(a, b, x) / a
+                                          : 1 - front * beta_cf(b, a, 1 - x) / b;
+    double tail = 0.5 * ib;
+    return t > 0 ? tail : 1 - tail;
+}
+
+static double upper_p(double z)
+{
     return 0.5 * erfc(z / sqrt(2.0));
 }
 
-/* Medians of the three thirds of the window: by time when each third holds
- * two points or more (irregular intervals), else by count. */
-static void thirds(const double *t, const double *x, size_t n, double m[3], double *scratch)
+/* The z whose upper tail is p (bisection: called once a series). */
+static double z_for_p(double p)
 {
-    double span = t[n - 1] - t[0];
-    size_t cut[4] = { 0, 0, 0, n };
-    for (int k = 1; k < 3; k++) {
-        double edge = t[0] + span * k / 3;
-        size_t i = cut[k - 1];
-        while (i < n && t[i] < edge)
-            i++;
-        cut[k] = i;
+    double lo = -10, hi = 40;
+    for (int i = 0; i < 100; i++) {
+        double mid = (lo + hi) / 2;
+        if (upper_p(mid) > p)
+            lo = mid;
+        else
+            hi = mid;
     }
-    if (cut[1] < 2 || cut[2] - cut[1] < 2 || n - cut[2] < 2) {
-        cut[1] = n / 3;
-        cut[2] = n - n / 3;
-    }
-    for (int k = 0; k < 3; k++) {
-        size_t len = cut[k + 1] - cut[k];
-        memcpy(scratch, x + cut[k], len * sizeof *x);
-        m[k] = median(scratch, len);
-    }
+    return hi;
 }
 
-void trend_analyze(const struct log_point *p, size_t n_in, struct trend_result *r)
+/* The noise model: V(lag) = a + b * (time lag), a, b >= 0, fitted by least
+ * squares to the empirical variogram of u at a few short lags. */
+struct noise {
+    double a, b;
+};
+
+/* Weighted least squares of V on tau over lags [l0, l1) of vg_lags. */
+static struct noise vg_line(const double *t, const double *u, size_t n, size_t l0, size_t l1,
+                            int short_only, double *v1)
+{
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t l = l0; l < l1; l++) {
+        size_t lag = vg_lags[l];
+        if (lag >= n || (lag > 1 && lag * 4 > n))
+            break;
+        double v = 0, tau = 0;
+        size_t pairs = n - lag;
+        for (size_t i = 0; i + lag < n; i++) {
+            double d = u[i + lag] - u[i];
+            v += d * d / 2;
+            tau += t[i + lag] - t[i];
+        }
+        v /= (double)pairs;
+        tau /= (double)pairs;
+        if (lag == 1 && v1)
+            *v1 = v;
+        /* long lags have few, strongly dependent pairs: weigh them less */
+        double w = short_only ? 1 : (double)pairs / (double)lag;
+        sw += w;
+        sx += w * tau;
+        sy += w * v;
+        sxx += w * tau * tau;
+        sxy += w * tau * v;
+    }
+    struct noise nz = { 0, 0 };
+    if (sw <= 0)
+        return nz;
+    double den = sw * sxx - sx * sx;
+    if (den > 1e-12 * sw * sxx) {
+        nz.b = (sw * sxy - sx * sy) / den;
+        nz.a = (sy - nz.b * sx) / sw;
+    }
+    if (den <= 1e-12 * sw * sxx || nz.a < 0) {
+        /* one lag, or no room for white noise: all of it a walk (the safe side) */
+        nz.a = 0;
+        nz.b = sxx > 0 ? sxy / sxx : 0;
+    }
+    if (nz.b < 0) {
+        nz.b = 0;
+        nz.a = sy / sw;
+    }
+    return nz;
+}
+
+/* The noise model: V(lag) = a + b * (time lag), a, b >= 0, fitted to the
+ * empirical variogram of u. Over all lags up to a quarter of the series,
+ * white churn shows as a flat variogram; but one walk's variogram at long
+ * lags is noisy and, after a trend is fitted, often flat too. So the walk is
+ * also measured at lags 1-4: where it rises there beyond what white noise
+ * allows (its slope over V(1) has a standard deviation near 0.5/sqrt(n)),
+ * the steeper of the two slopes is taken. */
+static struct noise noise_fit(const double *t, const double *u, size_t n)
+{
+    double v1 = 0;
+    struct noise all = vg_line(t, u, n, 0, sizeof vg_lags / sizeof vg_lags[0], 0, &v1);
+    if (n < 8)
+        return all;
+    struct noise sh = vg_line(t, u, n, 0, 4, 1, NULL);
+    double dt = (t[n - 1] - t[0]) / (double)(n - 1);
+    if (v1 > 0 && sh.b * dt / v1 > 1.4 / sqrt((double)n) && sh.b > all.b) {
+        all.b = sh.b;
+        all.a = fmax(0, fmin(all.a, v1 - sh.b * dt));
+    }
+    return all;
+}
+
+/* Variance of sum(c[i] * u[i]) for weights summing to zero, under the noise
+ * model: a * sum c^2 + 2b * sum over gaps of (time of gap) * (weight after)^2. */
+static double weighted_var(const double *t, const double *c, size_t n, struct noise nz)
+{
+    double sc2 = 0, walk = 0, after = 0;
+    for (size_t i = 0; i < n; i++)
+        sc2 += c[i] * c[i];
+    for (size_t i = n; i-- > 1;) {
+        after += c[i];
+        walk += (t[i] - t[i - 1]) * after * after;
+    }
+    return nz.a * sc2 + 2 * nz.b * walk;
+}
+
+/* OLS of x on the hinge (t - t[k])+ with an intercept: slope, weights c
+ * (slope = sum c x), residuals u. Returns -1 when the regressor is constant. */
+static int hinge_fit(const double *t, const double *x, size_t n, size_t k, double *c,
+                     double *u, double *slope)
+{
+    double hbar = 0, xbar = 0;
+    for (size_t i = 0; i < n; i++) {
+        hbar += i >= k ? t[i] - t[k] : 0;
+        xbar += x[i];
+    }
+    hbar /= (double)n;
+    xbar /= (double)n;
+    double shh = 0, shx = 0;
+    for (size_t i = 0; i < n; i++) {
+        double h = (i >= k ? t[i] - t[k] : 0) - hbar;
+        shh += h * h;
+        shx += h * (x[i] - xbar);
+    }
+    if (shh <= 0)
+        return -1;
+    *slope = shx / shh;
+    for (size_t i = 0; i < n; i++) {
+        double h = (i >= k ? t[i] - t[k] : 0) - hbar;
+        c[i] = h / shh;
+        u[i] = x[i] - xbar - *slope * h;
+    }
+    return 0;
+}
+
+/* Slope of a plain line through points [from, n) and its standard error
+ * under nz. */
+static double line_slope(const double *t, const double *x, size_t n, size_t from,
+                         struct noise nz, double *c, double *se)
+{
+    size_t m = n - from;
+    double tbar = 0;
+    for (size_t i = from; i < n; i++)
+        tbar += t[i];
+    tbar /= (double)m;
+    double stt = 0, stx = 0;
+    for (size_t i = from; i < n; i++) {
+        stt += (t[i] - tbar) * (t[i] - tbar);
+        stx += (t[i] - tbar) * x[i];
+    }
+    if (stt <= 0) {
+        *se = INFINITY;
+        return 0;
+    }
+    for (size_t i = from; i < n; i++)
+        c[i - from] = (t[i] - tbar) / stt;
+    *se = sqrt(weighted_var(t + from, c, m, nz));
+    return stx / stt;
+}
+
+struct work {
+    const double *t, *x;
+    size_t n;
+    const struct log_point *p; /* the points behind t and x (thinned) */
+    const size_t *src;         /* index into p of each point */
+    double *c, *u, *s1, *s2;
+    double zcrit;              /* what a candidate's z must reach */
+};
+
+/* The statistic of candidate k: z (normal scale) and the fitted noise. */
+static double candidate_z(struct work *w, size_t k, struct noise *nz, double *slope)
+{
+    if (hinge_fit(w->t, w->x, w->n, k, w->c, w->u, slope) != 0)
+        return -INFINITY;
+    *nz = noise_fit(w->t, w->u, w->n);
+    double var = weighted_var(w->t, w->c, w->n, *nz);
+    if (!(var > 0)) /* no noise at all: the line is the whole story */
+        return *slope > 0 ? INFINITY : *slope < 0 ? -INFINITY : 0;
+    /* the noise is estimated from the series itself: few degrees of freedom,
+     * and fewer than the points, as neighbouring residuals are not independent */
+    double df = fmax(1, ((double)w->n - 3) / 3);
+    return z_for_p(t_upper(*slope / sqrt(var), df));
+}
+
+/* The shape tests of a significant candidate; NULL when it looks like a leak. */
+static const char *candidate_shape(struct work *w, size_t k, struct noise nz, double slope,
+                                   double *drawdown_out)
+{
+    const double *t = w->t + k, *x = w->x + k;
+    size_t m = w->n - k;
+    double span = t[m - 1] - t[0];
+    double rise = slope * span;
+    *drawdown_out = 0;
+    if (slope <= 0 || span <= 0)
+        return "not growing";
+
+    /* one block (or a few) realloc'd to other sizes: the count of live blocks
+     * never moves and the bytes go down as well as up. A buffer that only
+     * ever grows stays a suspect. */
+    int flat_blocks = 1;
+    size_t ups = 0;
+    for (size_t i = 0; i < m && flat_blocks; i++) {
+        const struct log_point *q = &w->p[w->src[k + i]];
+        flat_blocks = q->has_blocks && q->blocks == w->p[w->src[k]].blocks && q->blocks <= 4;
+        ups += i > 0 && x[i] >= x[i - 1];
+    }
+    if (flat_blocks && (double)ups < 0.9 * (double)(m - 1))
+        return "one block whose size wanders (Diff flat)";
+
+    /* a trim: a drop below an earlier high, large beside the rise and the
+     * typical step */
+    double high = x[0], drawdown = 0;
+    for (size_t i = 1; i < m; i++) {
+        w->s1[i - 1] = x[i] - x[i - 1];
+        high = fmax(high, x[i]);
+        drawdown = fmax(drawdown, high - x[i]);
+    }
+    *drawdown_out = drawdown;
+    double step_sd = robust_sd(w->s1, m - 1, w->s2);
+    if (drawdown > 0.5 * rise && drawdown > 3 * step_sd)
+        return "falls back (a trimmed cache)";
+
+    /* a refill: the row was already this high before the onset */
+    double end_v[3];
+    size_t ne = m < 3 ? m : 3;
+    memcpy(end_v, x + m - ne, ne * sizeof *x);
+    double end = median(end_v, ne);
+    if (k >= 1) {
+        double pre_high = -INFINITY;
+        for (size_t i = 0; i < k; i++) {
+            double v[3];
+            size_t a = i == 0 ? 0 : i - 1, b = i + 1 < k ? i + 1 : k - 1, q = b - a + 1;
+            memcpy(v, w->x + a, q * sizeof *v);
+            pre_high = fmax(pre_high, median(v, q));
+        }
+        if (pre_high >= end)
+            return "stays below an earlier high (a cache refilling)";
+    }
+    /* the peak column knows the row's high before the log began */
+    const struct log_point *first = &w->p[w->src[0]];
+    double top = x[0];
+    for (size_t i = 1; i < m; i++)
+        top = fmax(top, x[i]);
+    if (first->has_peak && (double)first->peak >= top &&
+        (double)first->peak - x[0] >= 0.5 * rise)
+        return "stays below an earlier peak (a cache refilling)";
+
+    /* growth spread over the tail: the medians of its thirds rise, each step
+     * a fifth of the total at least, allowing for the noise of a median */
+    size_t q = m / 3;
+    if (q >= 2) {
+        double med[3];
+        for (int j = 0; j < 3; j++) {
+            size_t a = j == 0 ? 0 : j == 1 ? q : m - q, len = j == 1 ? m - 2 * q : q;
+            memcpy(w->s2, x + a, len * sizeof *x);
+            med[j] = median(w->s2, len);
+        }
+        double total = med[2] - med[0];
+        double tol = 2.5 * 1.25 * sqrt(nz.a + nz.b * (t[1] - t[0])) / sqrt((double)q);
+        if (total <= 0 || med[1] - med[0] < 0.2 * total - tol || med[2] - med[1] < 0.2 * total - tol)
+            return "growth not spread over the window (a step or a plateau)";
+    }
+
+    /* a one-off step: without its largest jump the tail does not grow */
+    if (isfinite(w->zcrit)) {
+        size_t j = 0;
+        for (size_t i = 1; i < m; i++)
+            if (x[i] - x[i - 1] > x[j + 1] - x[j])
+                j = i - 1;
+        double jump = x[j + 1] - x[j];
+        double *y = malloc(w->n * sizeof *y);
+        if (!y)
+            err(1, "malloc");
+        for (size_t i = 0; i < w->n; i++)
+            y[i] = w->x[i] - (i > k + j ? jump : 0);
+        struct work wy = *w;
+        wy.x = y;
+        struct noise ny;
+        double sy;
+        double zy = candidate_z(&wy, k, &ny, &sy);
+        free(y);
+        if (zy < 2 && jump > 0.3 * rise)
+            return "one step, then no growth (a cache that grew once)";
+    }
+
+    /* levelling off: the last half grows significantly slower than the tail */
+    if (m >= 8) {
+        double se;
+        double s2 = line_slope(w->t, w->x, w->n, k + m / 2, nz, w->s2, &se);
+        if (s2 < slope && (se == 0 || (slope - s2) / se > 2.5) && s2 < 0.7 * slope)
+            return "levels off (a cache filling up)";
+    }
+    return NULL;
+}
+
+/* The onset between two grid neighbours that fits the hinge best (largest
+ * explained variance), from suffix sums in O(n). */
+static size_t refine_onset(const double *t, const double *x, size_t n, size_t lo, size_t hi,
+                           double *ev_best, double *ev_first)
+{
+    double xbar = 0;
+    for (size_t i = 0; i < n; i++)
+        xbar += x[i];
+    xbar /= (double)n;
+    double s_t = 0, s_tt = 0, s_tx = 0, s_x = 0;
+    size_t best = lo;
+    double best_v = -1;
+    for (size_t k = n; k-- > lo;) {
+        double xc = x[k] - xbar;
+        s_t += t[k];
+        s_tt += t[k] * t[k];
+        s_tx += t[k] * xc;
+        s_x += xc;
+        if (k > hi)
+            continue;
+        double m = (double)(n - k), tk = t[k];
+        double sh = s_t - m * tk;
+        double shh = s_tt - 2 * tk * s_t + m * tk * tk - sh * sh / (double)n;
+        double shx = s_tx - tk * s_x; /* x centred: the mean term vanishes */
+        double ev = shh > 0 && shx > 0 ? shx * shx / shh : 0;
+        if (k == lo)
+            *ev_first = ev;
+        if (ev > best_v) {
+            best_v = ev;
+            best = k;
+        }
+    }
+    *ev_best = best_v;
+    return best;
+}
+
+static void analyze(const struct log_point *p, size_t n_in, size_t family,
+                    struct trend_result *r)
 {
     memset(r, 0, sizeof *r);
-    r->p_value = 1;
-    size_t n = n_in < TREND_MAX_POINTS ? n_in : TREND_MAX_POINTS;
-    r->n = n;
-    if (n < TREND_MIN_POINTS) {
+    r->p_value = r->p_row = 1;
+    r->n = n_in;
+    if (family < 1)
+        family = 1;
+    if (n_in < TREND_MIN_POINTS) {
         r->reason = "too few snapshots";
         return;
     }
+    size_t n = n_in < TREND_MAX_FIT ? n_in : TREND_MAX_FIT;
+    size_t scratch_n = TREND_MAX_POINTS * (TREND_MAX_POINTS - 1) / 2 + n;
     double *t = malloc(n * sizeof *t), *x = malloc(n * sizeof *x);
-    double *scratch = malloc((n * (n - 1) / 2 + n) * sizeof *scratch);
-    if (!t || !x || !scratch)
+    double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
+    double *s1 = malloc(scratch_n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
+    size_t *src = malloc(n * sizeof *src);
+    if (!t || !x || !c || !u || !s1 || !s2 || !src)
         err(1, "malloc");
     for (size_t i = 0; i < n; i++) {
-        /* thinning keeps the first and the last point */
-        size_t src = n == n_in ? i : (size_t)((double)i * (double)(n_in - 1) / (double)(n - 1));
-        t[i] = p[src].t;
-        x[i] = (double)p[src].live;
+        /* thinning keeps the first and the last point; times from the first */
+        src[i] = n == n_in ? i : (size_t)((double)i * (double)(n_in - 1) / (double)(n - 1));
+        t[i] = p[src[i]].t - p[0].t;
+        x[i] = (double)p[src[i]].live;
     }
+    struct work w = { t, x, n, p, src, c, u, s1, s2, INFINITY };
+    r->onset_t = p[0].t;
+    r->tail = n;
 
-    double span = t[n - 1] - t[0];
-    double slope = span > 0 ? theil_sen(t, x, n, scratch) : 0;
-    size_t up = 0;
-    double high = x[0], drawdown = 0, top = x[0];
-    for (size_t i = 1; i < n; i++) {
-        up += x[i] >= x[i - 1];
-        if (x[i] > high)
-            high = x[i];
-        if (high - x[i] > drawdown)
-            drawdown = high - x[i];
-        if (x[i] > top)
-            top = x[i];
+    /* the grid: the whole window, then tails shorter by a constant factor */
+    size_t grid[128], ng = 0;
+    for (double m = (double)n; m >= TREND_MIN_TAIL && ng < 128; m /= TREND_GRID_RATIO) {
+        size_t k = n - (size_t)m;
+        if (ng == 0 || k != grid[ng - 1])
+            grid[ng++] = k;
     }
-    r->rate_bph = slope * 3600;
-    r->frac_up = (double)up / (double)(n - 1);
-    r->rise = slope * span;
-    r->drawdown = drawdown;
-    r->p_value = mann_kendall(x, n, scratch);
+    r->candidates = ng;
+    w.zcrit = z_for_p(TREND_ALPHA / (double)family / (double)ng);
 
-    double m[3];
-    thirds(t, x, n, m, scratch);
-    double total = m[2] - m[0];
-    const struct log_point *first = &p[0];
-
-    if (span <= 0)
+    double best_z = -INFINITY, best_any = -INFINITY, best_draw = 0;
+    size_t best_g = SIZE_MAX;
+    const char *why_any = "not growing";
+    int any_growing = 0;
+    for (size_t g = 0; g < ng; g++) {
+        struct noise nz;
+        double slope, draw;
+        double z = candidate_z(&w, grid[g], &nz, &slope);
+        any_growing |= slope > 0 && isfinite(z);
+        if (!(z > best_z))
+            continue; /* only a better candidate can change the verdict */
+        const char *why = slope > 0 ? candidate_shape(&w, grid[g], nz, slope, &draw) : "not growing";
+        if (!why) {
+            best_z = z;
+            best_g = g;
+            best_draw = draw;
+        } else if (z > best_any) {
+            best_any = z;
+            why_any = why;
+        }
+    }
+    double alpha = TREND_ALPHA / (double)family;
+    if (t[n - 1] <= 0) {
         r->reason = "no time between snapshots";
-    else if (slope <= 0)
-        r->reason = "not growing";
-    else if (r->p_value > TREND_MAX_P)
-        r->reason = "no significant upward trend";
-    else if (total <= 0 || m[1] - m[0] < 0.2 * total || m[2] - m[1] < 0.2 * total)
-        r->reason = "growth not spread over the window (a step or a plateau)";
-    else if (drawdown > 0.5 * r->rise)
-        r->reason = "falls back (a trimmed cache)";
-    else if (first->has_peak && (double)first->peak >= top &&
-             (double)(first->peak - first->live) >= 0.5 * r->rise)
-        r->reason = "stays below an earlier peak (a cache refilling)";
-
+    } else if (best_g == SIZE_MAX) {
+        /* nothing looked like a leak: say why the most significant did not */
+        if (best_any > -INFINITY) {
+            r->z = best_any;
+            r->p_value = upper_p(best_any);
+            r->p_row = fmin(1, r->p_value * (double)ng);
+        }
+        if (!any_growing)
+            r->reason = "not growing";
+        else if (r->p_row <= alpha)
+            r->reason = why_any;
+        else
+            r->reason = "no significant upward trend";
+    }
+    if (best_g != SIZE_MAX && !r->reason) {
+        size_t k = grid[best_g];
+        r->z = best_z;
+        r->p_value = upper_p(best_z);
+        r->p_row = fmin(1, r->p_value * (double)ng);
+        r->drawdown = best_draw;
+        /* the onset: the hinge that fits best, anywhere a tail could start */
+        (void)k;
+        double ev, ev0, sst = 0, xbar = 0;
+        size_t on = refine_onset(t, x, n, 0, n - TREND_MIN_TAIL, &ev, &ev0);
+        for (size_t i = 0; i < n; i++)
+            xbar += x[i];
+        xbar /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            sst += (x[i] - xbar) * (x[i] - xbar);
+        /* a later onset only when it fits clearly better than growth from
+         * the start (an F test with room for the search) */
+        if (on > 0 && sst - ev > 0 && (ev - ev0) / (sst - ev) * (double)(n - 3) < 12)
+            on = 0;
+        r->onset = src[on];
+        r->onset_t = p[src[on]].t;
+        r->tail = n_in - src[on];
+        double rate = theil_sen(t + on, x + on, n - on, s1);
+        r->rate_bph = rate * 3600;
+        r->rise = rate * (t[n - 1] - t[on]);
+        size_t up = 0;
+        for (size_t i = on + 1; i < n; i++)
+            up += x[i] >= x[i - 1];
+        r->frac_up = n - on > 1 ? (double)up / (double)(n - on - 1) : 0;
+        if (r->p_row > alpha)
+            r->reason = "no significant upward trend";
+        else if (rate <= 0)
+            r->reason = "not growing";
+    }
     if (!r->reason) {
-        double balance = fmin(m[1] - m[0], m[2] - m[1]) / (total / 2);
-        double few = n >= 20 ? 0 : (20.0 - (double)n) / 14.0;
         r->suspect = 1;
-        r->confidence = (1 - r->p_value) * (0.5 + 0.5 * r->frac_up) *
-                        (1 - 0.5 * fmin(1, drawdown / r->rise)) * (0.7 + 0.3 * fmin(1, balance)) *
-                        (1 - 0.15 * few);
+        r->confidence = 1 - fmin(1, r->p_row * (double)family);
         r->score = r->rate_bph * r->confidence;
     }
     free(t);
     free(x);
-    free(scratch);
+    free(c);
+    free(u);
+    free(s1);
+    free(s2);
+    free(src);
+}
+
+void trend_analyze_family(const struct log_point *p, size_t n, size_t family,
+                          struct trend_result *r)
+{
+    analyze(p, n, family, r);
+}
+
+void trend_analyze(const struct log_point *p, size_t n, struct trend_result *r)
+{
+    analyze(p, n, 1, r);
+}
+
+double trend_z_at(const double *t, const double *x, size_t n, size_t k)
+{
+    if (n < 3 || k >= n)
+        return 0;
+    double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
+    if (!c || !u)
+        err(1, "malloc");
+    struct work w = { t, x, n, NULL, NULL, c, u, NULL, NULL, INFINITY };
+    struct noise nz;
+    double slope;
+    double z = candidate_z(&w, k, &nz, &slope);
+    free(c);
+    free(u);
+    return z;
 }

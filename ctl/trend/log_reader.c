@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,7 +31,17 @@ struct log_rec {
     int line;
     uint64_t allocs, live, peak;
     int has_peak;
+    int64_t blocks;
+    int has_blocks;
+    int state;
     size_t order;
+};
+
+/* "the process ended" lines: mon's last word on a pid */
+struct log_end {
+    double t;
+    int pid;
+    int state, code;
 };
 
 struct intern {
@@ -39,7 +50,7 @@ struct intern {
 };
 
 struct csv_map {
-    int ts, pid, tag, type, allocs, frees, diff, bytes, peak, site;
+    int ts, pid, tag, type, allocs, frees, diff, bytes, peak, site, state;
     int func, file, line, exe, build_id;
     int need; /* fields a record must have */
 };
@@ -61,7 +72,10 @@ struct log_data {
     int ctx_pid;
     const char *ctx_exe;
     const char *ctx_build_id;
+    int ctx_state;
     struct csv_map csv;
+    struct log_end *ends;
+    size_t n_ends, cap_ends;
     struct table_map table;
     /* the grouped view */
     struct log_series *series;
@@ -144,14 +158,14 @@ static const char *intern_safe(struct intern *in, const char *s, size_t n)
 static const enum mon_col_id csv_cols[] = {
     MON_COL_TIMESTAMP, MON_COL_PID, MON_COL_TAG, MON_COL_TYPE, MON_COL_ALLOCS, MON_COL_FREES,
     MON_COL_DIFF, MON_COL_BYTES, MON_COL_PEAK, MON_COL_SITE, MON_COL_FUNC, MON_COL_FILE,
-    MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID,
+    MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE,
 };
 
 static int *csv_slot(struct csv_map *m, size_t k)
 {
     int *slot[] = { &m->ts, &m->pid, &m->tag, &m->type, &m->allocs, &m->frees, &m->diff,
                     &m->bytes, &m->peak, &m->site, &m->func, &m->file, &m->line, &m->exe,
-                    &m->build_id };
+                    &m->build_id, &m->state };
     return slot[k];
 }
 
@@ -162,8 +176,8 @@ static void csv_default(struct csv_map *m)
 {
     enum mon_col_id all[MON_COL_COUNT], rec[MON_COL_COUNT];
     size_t n_all = mon_col_records(all, MON_COL_COUNT, 0), n = 0;
-    for (size_t i = 0; i < n_all; i++)
-        if (all[i] < MON_COL_FUNC || all[i] > MON_COL_BUILD_ID)
+    for (size_t i = 0; i < n_all; i++) /* nor the state, written since too */
+        if ((all[i] < MON_COL_FUNC || all[i] > MON_COL_BUILD_ID) && all[i] != MON_COL_STATE)
             rec[n++] = all[i];
     m->need = 0;
     for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {
@@ -214,6 +228,7 @@ void log_free(struct log_data *d)
         free(d->strings.slot[i]);
     free(d->strings.slot);
     free(d->rec);
+    free(d->ends);
     free(d->series);
     free(d->points);
     free(d);
@@ -317,7 +332,41 @@ struct row {
     int line;
     uint64_t allocs, live, peak;
     int has_peak;
+    int64_t blocks;
+    int has_blocks;
+    int state;
 };
+
+int log_parse_state(const char *s, size_t len, int *code)
+{
+    *code = -1;
+    if (len == 4 && !memcmp(s, "live", 4))
+        return LOG_STATE_LIVE;
+    if ((len == 4 && !memcmp(s, "dead", 4)) || (len == 6 && !memcmp(s, "killed", 6)) ||
+        (len == 4 && !memcmp(s, "gone", 4)))
+        return LOG_STATE_DEAD;
+    if (len >= 6 && !memcmp(s, "exited", 6)) {
+        if (len == 6)
+            return LOG_STATE_EXITED;
+        int64_t v;
+        if (len > 8 && s[6] == '(' && s[len - 1] == ')' && parse_i64(s + 7, len - 8, &v) == 0 &&
+            v >= -255 && v <= 255) {
+            *code = (int)v;
+            return LOG_STATE_EXITED;
+        }
+    }
+    return LOG_STATE_UNKNOWN;
+}
+
+static void add_end(struct log_data *d, double t, int pid, int state, int code)
+{
+    if (d->n_ends == d->cap_ends) {
+        d->cap_ends = d->cap_ends ? d->cap_ends * 2 : 16;
+        d->ends = xrealloc(d->ends, d->cap_ends * sizeof *d->ends);
+    }
+    d->ends[d->n_ends++] = (struct log_end){ t, pid, state, code };
+    d->dirty = 1;
+}
 
 static void add_row(struct log_data *d, const struct row *r, struct log_stats *st)
 {
@@ -341,6 +390,9 @@ static void add_row(struct log_data *d, const struct row *r, struct log_stats *s
     o->live = r->live;
     o->peak = r->peak;
     o->has_peak = r->has_peak;
+    o->blocks = r->blocks;
+    o->has_blocks = r->has_blocks;
+    o->state = r->state;
     o->order = d->n_rec++;
     d->dirty = 1;
     if (st)
@@ -395,20 +447,38 @@ static const char *build_id_of(struct log_data *d, const char *s, size_t n)
     return intern(&d->strings, hex, n);
 }
 
-/* "# 2026-11-25T22:40:39Z pid 13862 exe /path/to/exe[ build-id HEX]" */
+/* "# 2026-11-25T22:40:39Z pid 13862 [state live] exe /path/to/exe[ build-id HEX]",
+ * or mon's last word on a process: "# <time> pid 13862 ended exited(0)[: text]". */
 static int table_snapshot_line(struct log_data *d, const char *s, size_t len)
 {
-    struct tok t[5];
-    size_t n = tokenize(s, len, t, 5);
+    struct tok t[7];
+    size_t n = tokenize(s, len, t, 7);
     double when;
     int pid;
     if (n < 4 || t[0].n != 1 || log_parse_time(t[1].s, t[1].n, &when) != 0 ||
         t[2].n != 3 || memcmp(t[2].s, "pid", 3) || parse_pid(t[3].s, t[3].n, &pid) != 0)
         return -1;
+    size_t k = 4;
+    int state = LOG_STATE_UNKNOWN, code = -1;
+    if (n >= 6 && t[4].n == 5 && !memcmp(t[4].s, "ended", 5)) {
+        size_t wl = t[5].n;
+        if (wl && t[5].s[wl - 1] == ':')
+            wl--;
+        state = log_parse_state(t[5].s, wl, &code);
+        if (state == LOG_STATE_UNKNOWN || state == LOG_STATE_LIVE)
+            return -1;
+        add_end(d, when, pid, state, code);
+        d->have_ctx = 0; /* no rows belong to an end line */
+        return 0;
+    }
+    if (n >= 6 && t[4].n == 5 && !memcmp(t[4].s, "state", 5)) {
+        state = log_parse_state(t[5].s, t[5].n, &code);
+        k = 6;
+    }
     const char *exe = "", *build_id = NULL;
     size_t exe_len = 0;
-    if (n == 5 && t[4].n == 3 && !memcmp(t[4].s, "exe", 3)) {
-        exe = t[4].s + 3;
+    if (n > k && t[k].n == 3 && !memcmp(t[k].s, "exe", 3)) {
+        exe = t[k].s + 3;
         while (*exe == ' ' || *exe == '\t')
             exe++;
         exe_len = (size_t)(s + len - exe);
@@ -427,6 +497,7 @@ static int table_snapshot_line(struct log_data *d, const char *s, size_t len)
     d->ctx_pid = pid;
     d->ctx_exe = intern(&d->strings, exe, exe_len);
     d->ctx_build_id = build_id;
+    d->ctx_state = state;
     return 0;
 }
 
@@ -442,7 +513,7 @@ static int is_mark_token(const struct tok *t)
     return t->n > 0;
 }
 
-enum { ROW_OK, ROW_NOT, ROW_DAMAGED, ROW_ORPHAN };
+enum { ROW_OK, ROW_NOT, ROW_DAMAGED, ROW_ORPHAN, ROW_END };
 
 /* Tag (may hold spaces), Type, Allocs, Frees, Diff, Bytes, Per Alloc, [trend], Site. */
 static int table_row(struct log_data *d, const char *s, size_t len, struct log_stats *st)
@@ -484,7 +555,8 @@ static int table_row(struct log_data *d, const char *s, size_t len, struct log_s
                      .tag = t[0].s, .tag_len = (size_t)(t[ty - 1].s + t[ty - 1].n - t[0].s),
                      .type = t[ty].s, .type_len = t[ty].n,
                      .site = k < n ? t[k].s : "", .site_len = k < n ? (size_t)(s + len - t[k].s) : 0,
-                     .allocs = allocs, .live = v[tm->bytes] };
+                     .allocs = allocs, .live = v[tm->bytes], .blocks = diff, .has_blocks = 1,
+                     .state = d->ctx_state };
     add_row(d, &r, st);
     return ROW_OK;
 }
@@ -600,20 +672,35 @@ static int csv_row(struct log_data *d, const char *s, size_t len, struct log_sta
     struct row r = { 0 };
     uint64_t frees = 0;
     int64_t diff = 0;
+    int code;
     if (n <= m->ts || log_parse_time(f[m->ts].s, f[m->ts].n, &r.t) != 0) {
         /* not a record of this header unless it starts like mon's own */
         if (!(len > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[10] == 'T'))
             rc = ROW_NOT;
         goto out;
     }
-    if (n < m->need || parse_pid(f[m->pid].s, f[m->pid].n, &r.pid) != 0 ||
-        parse_u64(f[m->bytes].s, f[m->bytes].n, &r.live) != 0 ||
+    if (n < m->need || parse_pid(f[m->pid].s, f[m->pid].n, &r.pid) != 0)
+        goto out;
+    if (m->state >= 0)
+        r.state = log_parse_state(f[m->state].s, f[m->state].n, &code);
+    if (m->type >= 0 && f[m->type].n == 3 && !memcmp(f[m->type].s, "End", 3)) {
+        if (r.state == LOG_STATE_UNKNOWN || r.state == LOG_STATE_LIVE)
+            goto out;
+        add_end(d, r.t, r.pid, r.state, code); /* mon's last word on the pid */
+        rc = ROW_END;
+        goto out;
+    }
+    if (parse_u64(f[m->bytes].s, f[m->bytes].n, &r.live) != 0 ||
         field_u64(f, m->allocs, &r.allocs) < 0 || field_u64(f, m->frees, &frees) < 0)
         goto out;
     if (m->diff >= 0 && m->allocs >= 0 && m->frees >= 0 &&
         (parse_i64(f[m->diff].s, f[m->diff].n, &diff) != 0 ||
          diff != (int64_t)(r.allocs - frees) || frees > r.allocs))
         goto out;
+    if (m->allocs >= 0 && m->frees >= 0) {
+        r.blocks = (int64_t)(r.allocs - frees);
+        r.has_blocks = 1;
+    }
     r.has_peak = m->peak >= 0 && parse_u64(f[m->peak].s, f[m->peak].n, &r.peak) == 0;
     if (m->peak >= 0 && !r.has_peak)
         goto out;
@@ -800,6 +887,19 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
     int64_t diff;
     if (n < 0)
         goto out;
+    const struct jfield *state_f = json_get(f, n, "state");
+    int code;
+    if (state_f && state_f->is_str)
+        r.state = log_parse_state(state_f->val.s, state_f->val.n, &code);
+    if (ts && pid && type && type->is_str && type->val.n == 3 && !memcmp(type->val.s, "End", 3)) {
+        if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r.t) != 0 || pid->is_str ||
+            parse_pid(pid->val.s, pid->val.n, &r.pid) != 0 || r.state == LOG_STATE_UNKNOWN ||
+            r.state == LOG_STATE_LIVE)
+            goto out;
+        add_end(d, r.t, r.pid, r.state, code); /* mon's last word on the pid */
+        rc = ROW_END;
+        goto out;
+    }
     if (!ts || !pid || !tag) {
         rc = ROW_NOT;
         goto out;
@@ -812,6 +912,10 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
         (json_u64(frees_f, &frees) != 0 || parse_i64(diff_f->val.s, diff_f->val.n, &diff) != 0 ||
          frees > r.allocs || diff != (int64_t)(r.allocs - frees)))
         goto out;
+    if (frees_f && diff_f) {
+        r.blocks = diff;
+        r.has_blocks = 1;
+    }
     r.has_peak = peak && json_u64(peak, &r.peak) == 0;
     r.tag = tag->val.s;
     r.tag_len = tag->val.n;
@@ -1069,6 +1173,39 @@ static void assign_runs(struct log_data *d)
     free(m.slot);
 }
 
+/* Which runs ended: a snapshot that says exited or dead, or mon's last word
+ * on the pid after the run's first snapshot (and before the next run's). */
+static void mark_ends(struct log_data *d)
+{
+    for (size_t i = 0; i < d->n_series; i++) {
+        struct log_series *s = &d->series[i];
+        s->ended = 0;
+        s->exit_code = -1;
+        s->end_t = 0;
+        for (size_t k = 0; k < s->n; k++)
+            if (s->pts[k].state == LOG_STATE_EXITED || s->pts[k].state == LOG_STATE_DEAD) {
+                s->ended = 1;
+                s->end_t = s->pts[k].t;
+                break;
+            }
+        double next = INFINITY; /* first snapshot of the pid's next run */
+        /* series are sorted by pid then run: the next runs follow this one */
+        for (size_t j = i + 1; j < d->n_series && d->series[j].pid == s->pid; j++)
+            if (d->series[j].run > s->run && d->series[j].n && d->series[j].pts[0].t < next)
+                next = d->series[j].pts[0].t;
+        for (size_t e = 0; e < d->n_ends; e++) {
+            const struct log_end *x = &d->ends[e];
+            if (x->pid != s->pid || !s->n || x->t < s->pts[0].t || x->t >= next)
+                continue;
+            if (!s->ended || x->t < s->end_t)
+                s->end_t = s->ended ? s->end_t : x->t;
+            s->ended = 1;
+            if (x->code >= 0)
+                s->exit_code = x->code;
+        }
+    }
+}
+
 const struct log_series *log_series(struct log_data *d, size_t *n)
 {
     if (d->dirty || !d->series) {
@@ -1101,9 +1238,16 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                 s->file = r->file;
                 s->line = r->line;
             }
-            s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak };
+            /* one point per time: the same snapshot read twice (several
+             * copies of a log) is one observation, not two */
+            if (s->n && s->pts[s->n - 1].t == r->t && s->pts[s->n - 1].live == r->live &&
+                s->pts[s->n - 1].allocs == r->allocs)
+                s->n--;
+            s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
+                                                 r->blocks, r->has_blocks, r->state };
         }
         xsort(d->series, d->n_series, sizeof *d->series, cmp_series);
+        mark_ends(d);
         d->dirty = 0;
     }
     *n = d->n_series;

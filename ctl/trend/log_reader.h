@@ -17,7 +17,14 @@ struct log_point {
     uint64_t allocs;
     uint64_t peak;   /* peak live bytes, when has_peak (CSV and JSON have it) */
     int has_peak;
+    int64_t blocks;  /* live blocks (allocs - frees), when has_blocks */
+    int has_blocks;
+    int state;       /* enum log_state of the process in this snapshot */
 };
+
+/* The process's state as mon logged it with each snapshot ("state live",
+ * "exited(3)", "dead"); UNKNOWN in logs written before mon said. */
+enum log_state { LOG_STATE_UNKNOWN, LOG_STATE_LIVE, LOG_STATE_EXITED, LOG_STATE_DEAD };
 
 /* One row of one process over time. A pid whose counters go backwards (a new
  * process with a recycled pid, or a different exe) starts a new run. */
@@ -36,6 +43,9 @@ struct log_series {
     const char *build_id; /* the exe's, lower-case hex; "" when the log does not say */
     struct log_point *pts;
     size_t n;
+    int ended;         /* the log says this run of the process ended */
+    double end_t;      /* when mon saw it end (or its last snapshot), if ended */
+    int exit_code;     /* -1 when not known (killed, gone) */
 };
 
 struct log_stats {
@@ -63,6 +73,11 @@ void log_read_line(struct log_data *d, const char *line, size_t len, struct log_
 /* Groups the rows read so far into series (sorted by time). The array stays
  * valid until log_free; calling it again after more reads rebuilds it. */
 const struct log_series *log_series(struct log_data *d, size_t *n);
+
+/* Parses a state word of mon's logs: "live", "exited(N)", "exited", "dead",
+ * "killed", "gone". Returns the enum log_state (UNKNOWN if none) and sets
+ * *code to the exit code, or -1. */
+int log_parse_state(const char *s, size_t len, int *code);
 
 /* Number of distinct snapshots (process and time) seen. */
 size_t log_snapshots(const struct log_data *d);

@@ -1,8 +1,9 @@
 /*
  * fuzz_log_reader.c - libFuzzer target: `heaptag trend`'s log reader on any
  * bytes (table, CSV and JSON Lines, mixed, damaged; with and without the
- * function, file, line, exe and build id fields), then the series, their
- * names and the trend analysis over them. Must never crash or read out of bounds.
+ * function, file, line, exe, build id and state fields), then the series,
+ * their names and the trend analysis over them: the exit cut, the mirror
+ * test between rows. Must never crash or read out of bounds.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 
 #include "trend/log_reader.h"
 #include "trend/analysis.h"
+#include "trend/rows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,8 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct log_series *s = log_series(d, &n);
     size_t names = 0;
     for (size_t i = 0; i < n; i++) {
+        const struct log_series *one = &s[i];
+        size_t use = trend_exit_points(one, trend_exit_cut(&one, 1));
         struct trend_result r;
-        trend_analyze(s[i].pts, s[i].n, &r);
+        trend_analyze_family(s[i].pts, use, n, &r);
+        if (i + 1 < n)
+            (void)trend_mirrored(s[i].pts, use, r.onset < use ? r.onset : 0, s[i + 1].pts,
+                                 s[i + 1].n);
         /* the naming fields are whole strings (ASan checks every byte) */
         names += strlen(s[i].func) + strlen(s[i].file) + strlen(s[i].build_id) +
                  strlen(s[i].exe) + (size_t)(s[i].line > 0);

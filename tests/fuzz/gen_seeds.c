@@ -38,7 +38,9 @@ int main(int argc, char **argv)
     size_t off_b = sizeof(struct ht_seg_header), off_r = off_b + BUCKETS * 4;
     size_t off_m = off_r + ROWS * sizeof(struct ht_row);
     size_t off_s = off_m + MODULES * sizeof(struct ht_module);
-    size_t total = off_s + STACKS * stack_size;
+    size_t off_c = off_s + STACKS * stack_size; /* two counter sets: a slot, a shard */
+    size_t off_p = off_c + 2 * ROWS * sizeof(struct ht_counters); /* the report ring */
+    size_t total = off_p + 4 * sizeof(struct ht_report);
     unsigned char *img = calloc(1, total);
     struct ht_seg_header *h = (struct ht_seg_header *)img;
     h->magic = HT_SEG_MAGIC;
@@ -63,6 +65,25 @@ int main(int argc, char **argv)
     h->stack_depth = DEPTH;
     h->stacks_used = 1;
     h->stacks_offset = off_s;
+    h->counter_sets = 2;
+    h->counter_slots = 1;
+    h->counters_offset = off_c;
+    h->counter_stride = ROWS * sizeof(struct ht_counters);
+    h->report_size = sizeof(struct ht_report);
+    h->report_capacity = 4;
+    h->reports_offset = off_p;
+    h->reports_seq = 5; /* report 1 overwritten by 5 */
+    struct ht_report *rep = (struct ht_report *)(img + off_p);
+    for (unsigned n = 2; n <= 5; n++) {
+        struct ht_report *e = &rep[(n - 1) % 4];
+        e->seq = n;
+        e->kind = n % HT_CORRUPT_KINDS;
+        e->op = n % 4;
+        e->size = 100 * n;
+        e->site = 0x400010;
+        e->stack = n == 2 ? 0 : UINT32_MAX;
+        strcpy(e->tag, n == 3 ? "Strg" : "");
+    }
     strcpy(h->exe, "/usr/bin/example");
     strcpy(h->cmdline, "example --flag");
     struct ht_row *r = (struct ht_row *)(img + off_r);
@@ -73,11 +94,12 @@ int main(int argc, char **argv)
         r[i].site = i ? 0x400000 + (uint64_t)i * 0x10 : 0;
         r[i].module = i ? 0 : UINT32_MAX;
         strcpy(r[i].tag, tags[i]);
-        r[i].shard[i % HT_SHARDS].allocs = 10 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].frees = 4 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].bytes_alloc = 1000 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].bytes_freed = 400 * (uint64_t)i;
-        r[i].shard[i % HT_SHARDS].peak_live = 700 * (uint64_t)i;
+        struct ht_counters *c = (struct ht_counters *)(img + off_c) + (i % 2) * ROWS + i;
+        c->allocs = 10 * (uint64_t)i;
+        c->frees = 4 * (uint64_t)i;
+        c->bytes_alloc = 1000 * (uint64_t)i;
+        c->bytes_freed = 400 * (uint64_t)i;
+        r[i].peak_live = 700 * (uint64_t)i;
     }
     struct ht_module *m = (struct ht_module *)(img + off_m);
     m[0].base = 0x400000;
@@ -90,6 +112,18 @@ int main(int argc, char **argv)
     m[1].state = 1;
     strcpy(m[1].path, "/lib/x86_64-linux-gnu/libc.so.6");
     put(argv[1], "fuzz_segment_reader", "sound", img, total);
+    /* hostile counters: sums over the sets that wrap (mon's totals must too) */
+    unsigned char *hostile = malloc(total);
+    if (!hostile)
+        return 1;
+    memcpy(hostile, img, total);
+    for (size_t k = 0; k < 2 * ROWS; k++) {
+        struct ht_counters *c = (struct ht_counters *)(hostile + off_c) + k;
+        c->allocs = c->bytes_alloc = UINT64_MAX - k;
+        c->frees = c->bytes_freed = k % 3 ? UINT64_MAX / 2 : 0;
+    }
+    put(argv[1], "fuzz_segment_reader", "counters_wrap", hostile, total);
+    free(hostile);
     h->state = HT_SEG_LIVE;
     h->rows_used = 0xffffffffu;
     put(argv[1], "fuzz_segment_reader", "rows_used_lies", img, total);

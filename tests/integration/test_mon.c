@@ -489,18 +489,23 @@ Test(mon, logs_parse_back)
     char pidbuf[16], expect[128];
     snprintf(pidbuf, sizeof pidbuf, "%d", pid);
 
+    /* the process has exited: one snapshot (state exited(0)), then mon's last
+     * word on it, however many were asked for */
     struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "json");
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     const char *json_py =
         "import sys, json\n"
         "recs = [json.loads(l) for l in sys.stdin if l.strip()]\n"
+        "assert recs[-1]['type'] == 'End' and recs[-1]['state'] == 'exited(0)', recs[-1]\n"
+        "recs = recs[:-1]\n"
+        "assert all(x['state'] == 'exited(0)' for x in recs)\n"
         "b = [x for x in recs if x['tag'] == 'Basc']\n"
         "ts = sorted(set(x['timestamp'] for x in recs))\n"
         "assert all(len(t) == 20 and t.endswith('Z') for t in ts)\n"
         "print(len(b), {(x['pid'], x['type'], x['allocs'], x['frees'], x['diff'], x['bytes'],"
         " x['per_alloc']) for x in b})\n";
     struct run_result py = python(json_py, r.out);
-    snprintf(expect, sizeof expect, "3 {(%d, 'Tag', 10, 4, 6, 600, 100)}\n", pid);
+    snprintf(expect, sizeof expect, "1 {(%d, 'Tag', 10, 4, 6, 600, 100)}\n", pid);
     cr_assert_str_eq(py.out, expect);
     run_free(&py);
     const char *tool_argv[] = { "python3", "-m", "json.tool", "--json-lines", NULL };
@@ -515,30 +520,35 @@ Test(mon, logs_parse_back)
     const char *csv_py =
         "import sys, csv\n"
         "rows = list(csv.DictReader(sys.stdin))\n"
+        "assert rows[-1]['type'] == 'End' and rows[-1]['state'] == 'exited(0)', rows[-1]\n"
         "b = [x for x in rows if x['tag'] == 'Basc']\n"
-        "print(len(b), {(x['pid'], x['type'], x['allocs'], x['frees'], x['diff'], x['bytes'])"
-        " for x in b})\n";
+        "print(len(b), {(x['pid'], x['type'], x['allocs'], x['frees'], x['diff'], x['bytes'],"
+        " x['state']) for x in b})\n";
     py = python(csv_py, r.out);
-    snprintf(expect, sizeof expect, "3 {('%d', 'Tag', '10', '4', '6', '600')}\n", pid);
+    snprintf(expect, sizeof expect, "1 {('%d', 'Tag', '10', '4', '6', '600', 'exited(0)')}\n",
+             pid);
     cr_assert_str_eq(py.out, expect);
     run_free(&py);
     run_free(&r);
 
-    /* the table: "# <time> pid N exe X", the column header, fixed columns */
+    /* the table: "# <time> pid N state S exe X", the column header, fixed
+     * columns, and "# <time> pid N ended S: ..." at the end */
     r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05");
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     const char *table_py =
         "import sys, re\n"
         "blocks, rows = 0, []\n"
         "for l in sys.stdin.read().split('\\n'):\n"
-        "    m = re.match(r'# (\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ) pid (\\d+) exe (.*)$', l)\n"
+        "    m = re.match(r'# (\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ) pid (\\d+) state exited\\(0\\) exe (.*)$', l)\n"
         "    if m: blocks += 1; pid = m.group(2); continue\n"
+        "    if re.match(r'# \\S+ pid \\d+ ended exited\\(0\\): the process exited with code 0$', l):\n"
+        "        blocks += 100; continue\n"
         "    if not l or l.startswith('Tag '): continue\n"
         "    f = l[25:].split()\n"
         "    rows.append((pid, l[:24].strip(), f[0], int(f[1]), int(f[2]), int(f[3]), int(f[4])))\n"
         "print(blocks, sorted(set(x for x in rows if x[1] == 'Basc')))\n";
     py = python(table_py, r.out);
-    snprintf(expect, sizeof expect, "3 [('%d', 'Basc', 'Tag', 10, 4, 6, 600)]\n", pid);
+    snprintf(expect, sizeof expect, "101 [('%d', 'Basc', 'Tag', 10, 4, 6, 600)]\n", pid);
     cr_assert_str_eq(py.out, expect);
     run_free(&py);
     run_free(&r);
@@ -665,6 +675,132 @@ Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
     screen_stop();
     unlink(good);
     rmdir(dir);
+    segment_remove(pid);
+}
+
+/* Starts lateleak ARGS under the shim with its segment kept; returns its pid. */
+static pid_t lateleak_start(const char *secs, const char *onset, const char *code)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
+        setenv("HEAPTAG_KEEP", "1", 1);
+        const char *prog = build_path("tests/progs/lateleak");
+        execl(prog, prog, secs, onset, code, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec t = { 0, 300000000L }; /* its segment is there by then */
+    nanosleep(&t, NULL);
+    return pid;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+    int n = 0;
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        n += !strncmp(p, prefix, strlen(prefix));
+    return n;
+}
+
+/* mon -p ends by itself at the process's exit, with its exit code; every
+ * snapshot says the process was live; trend finds the leak that started
+ * halfway, at a site that was there from the start, and says since when. */
+Test(mon, p_ends_at_exit_and_trend_finds_the_late_leak, .timeout = 120)
+{
+    pid_t pid = lateleak_start("20", "10", "3");
+    char pidbuf[16], logpath[64], head[64];
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+    struct run_result r = TOOL("mon", "-p", pidbuf, "-i", "1", "--by", "site");
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    char last[160];
+    snprintf(last, sizeof last, " pid %d ended exited(3): the process exited with code 3\n",
+             (int)pid);
+    const char *tail = r.out + r.out_len;
+    while (tail > r.out && tail[-1] == '\n')
+        tail--;
+    while (tail > r.out && tail[-1] != '\n')
+        tail--;
+    cr_assert(strstr(tail, last) == tail + 22, "last line: %s", tail);
+    snprintf(head, sizeof head, " pid %d state live ", (int)pid);
+    int snaps = count_lines(r.out, "# ") - 1;
+    /* each snapshot says live, but the last, taken after the exit, may say exited(3) */
+    int live = 0, exited = 0;
+    for (const char *p = r.out; p; p = strstr(p + 1, "\n# ")) {
+        const char *sp = strchr(p + (p == r.out ? 2 : 3), ' ');
+        live += sp && !strncmp(sp, head, strlen(head));
+        exited += sp && strstr(sp, " state exited(3) exe ") == sp + strlen(pidbuf) + 5;
+    }
+    cr_assert(live >= snaps - 1 && live + exited == snaps, "%d live, %d exited of %d", live,
+              exited, snaps);
+    cr_assert(strstr(r.err, "ended (exited(3))"), "%s", r.err);
+
+    struct tm tm0 = { 0 };
+    cr_assert(strptime(r.out + 2, "%Y-%m-%dT%H:%M:%SZ", &tm0), "%s", r.out);
+    time_t first = timegm(&tm0);
+    snprintf(logpath, sizeof logpath, "/tmp/htmon-late.%d", (int)getpid());
+    FILE *f = fopen(logpath, "w");
+    cr_assert(f && fwrite(r.out, 1, r.out_len, f) == r.out_len && fclose(f) == 0);
+    run_free(&r);
+    r = TOOL("trend", logpath, "--format", "csv");
+    cr_assert_eq(exit_code(&r), 1, "a suspect: status 1\n%s%s", r.out, r.err);
+    cr_assert_eq(count_lines(r.out, "1,"), 1, "%s", r.out);
+    cr_assert_eq(count_lines(r.out, "2,"), 0, "one suspect only:\n%s", r.out);
+    cr_assert(strstr(r.out, "handle_request"), "%s", r.out);
+    run_free(&r);
+    /* the onset: about 10 s after the start, not the first snapshot */
+    r = TOOL("trend", logpath, "--format", "json");
+    const char *on = strstr(r.out, "\"onset\":\"");
+    cr_assert(on, "%s", r.out);
+    struct tm tm = { 0 };
+    cr_assert(strptime(on + 9, "%Y-%m-%dT%H:%M:%SZ", &tm));
+    time_t onset = timegm(&tm);
+    unlink(logpath);
+    run_free(&r);
+    cr_assert(onset - first >= 7 && onset - first <= 13, "onset %lds after the start",
+              (long)(onset - first));
+    segment_remove(pid);
+}
+
+/* A process killed without a word: mon says so and stops. */
+Test(mon, p_ends_when_the_process_is_killed, .timeout = 60)
+{
+    pid_t pid = lateleak_start("60", "0", "0");
+    char pidbuf[16], want[64], out[64];
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+    snprintf(out, sizeof out, "/tmp/htmon-killed.%d", (int)getpid());
+    pid_t mon = fork();
+    cr_assert_geq(mon, 0);
+    if (mon == 0) {
+        FILE *f = freopen(out, "w", stdout);
+        if (!f)
+            _exit(126);
+        const char *tool = build_path("heaptag");
+        execl(tool, tool, "mon", "-p", pidbuf, "-i", "1", "--format", "csv", (char *)NULL);
+        _exit(127);
+    }
+    struct timespec t = { 2, 500000000L };
+    nanosleep(&t, NULL);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0); /* reaped: the pid is gone, its segment says live */
+    int status;
+    cr_assert_eq(waitpid(mon, &status, 0), mon);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "mon status %d", status);
+    FILE *f = fopen(out, "r");
+    cr_assert(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(out);
+    snprintf(want, sizeof want, ",%d,,End,0,0,0,0,0,0,0,0,", (int)pid);
+    const char *end = strstr(buf, want);
+    cr_assert(end, "%s", buf);
+    cr_assert_str_eq(end + strlen(want), "killed,\n");
+    cr_assert(strstr(buf, ",live,0x"), "snapshots while it ran say live:\n%s", buf);
     segment_remove(pid);
 }
 
@@ -802,8 +938,19 @@ Test(mon, screen_keys_in_either_case)
 {
     struct prog p = screen_on("leak", 200, 40, "");
     free(WAIT_FOR("Leak", "Stbl", "Sort: bytes"));
-    char *s = sort_by("A", "Sort: allocs");
-    assert_above(s, "Leak", "Stbl");
+    free(sort_by("A", "Sort: allocs"));
+    /* Leak's count passes Stbl's fixed 5 a moment after start */
+    char *s;
+    for (int waited = 0;; waited += 100) {
+        s = capture(0);
+        long pl = row_pos(s, "Leak"), ps = row_pos(s, "Stbl");
+        if (pl >= 0 && ps >= 0 && pl < ps)
+            break;
+        if (waited > WAIT_MS)
+            assert_above(s, "Leak", "Stbl");
+        free(s);
+        nap_ms(100);
+    }
     free(s);
     s = sort_by("T", "Sort: tag ");
     assert_above(s, "Chrn", "Stbl");
@@ -847,14 +994,14 @@ Test(mon, default_screen_watches_live_processes)
      * exited one's */
     struct prog p = prog_start("leak");
     int gone = run_exited("tests/progs/patterns", "basic", NULL);
-    char dir[64], from[64], to[128], env[128];
+    char dir[64], from[96], to[128], env[128];
     snprintf(dir, sizeof dir, "/tmp/htmon-live.%d", (int)getpid());
     cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
     nap_ms(300); /* a few allocations in */
-    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", (int)p.pid);
+    segment_path(from, sizeof from, p.pid);
     snprintf(to, sizeof to, "%s/heaptag.%d", dir, (int)p.pid);
     copy_file(from, to, 0);
-    snprintf(from, sizeof from, "/dev/shm/heaptag.%d", gone);
+    segment_path(from, sizeof from, gone);
     snprintf(to, sizeof to, "%s/heaptag.%d", dir, gone);
     copy_file(from, to, 0);
     snprintf(env, sizeof env, "HEAPTAG_SHM_DIR=%s", dir);

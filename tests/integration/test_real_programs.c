@@ -138,6 +138,39 @@ Test(real, cxx_program)
     same_with_and_without(argv, NULL);
 }
 
+/* Over another allocator: jemalloc preloaded after the shim exports its own
+ * operator new and delete; a C++ program must run as it does on jemalloc
+ * alone (a delete that reached jemalloc with the shim's block crashed it). */
+#define JEMALLOC "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+Test(real, cxx_program_over_jemalloc)
+{
+    if (access(JEMALLOC, R_OK) != 0)
+        cr_skip_test("libjemalloc2 is not installed");
+    char shim[4096], alone[128], both[4200], cwd[2048];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    const char *lib = build_path("libheaptag.so");
+    snprintf(shim, sizeof shim, "%s%s%s", lib[0] == '/' ? "" : cwd, lib[0] == '/' ? "" : "/", lib);
+    snprintf(alone, sizeof alone, "LD_PRELOAD=%s", JEMALLOC);
+    snprintf(both, sizeof both, "LD_PRELOAD=%s:%s", shim, JEMALLOC);
+    const char *argv[] = { build_path("tests/progs/cxx_containers"), NULL };
+    for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+        char flagenv[128];
+        snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flag_sets[i]);
+        const char *env_alone[] = { alone, "LC_ALL=C", NULL };
+        const char *env_both[] = { both, "LC_ALL=C", "HEAPTAG_KEEP=0", flagenv, NULL };
+        struct run_result a, b;
+        cr_assert_eq(run_cmd(argv, env_alone, 0, NULL, &a), 0);
+        cr_assert_eq(run_cmd(argv, env_both, 0, NULL, &b), 0);
+        cr_expect_eq(a.status, b.status, "%s: status %d on jemalloc, %d under the shim",
+                     flag_sets[i], a.status, b.status);
+        cr_expect(a.out_len == b.out_len && memcmp(a.out, b.out, a.out_len) == 0,
+                  "%s: stdout differs", flag_sets[i]);
+        cr_expect_str_eq(b.err, a.err, "%s: stderr differs", flag_sets[i]);
+        run_free(&a);
+        run_free(&b);
+    }
+}
+
 Test(real, xz_two_threads)
 {
     cr_assert(have("xz"));

@@ -99,7 +99,9 @@ static void write_segment(pid_t pid, enum seg_kind kind, uint32_t rows)
 {
     uint64_t hs = sizeof(struct ht_seg_header);
     uint64_t mod_off = hs, rows_off = hs + sizeof(struct ht_module);
-    uint64_t size = rows_off + (uint64_t)(rows + 1) * sizeof(struct ht_row);
+    /* one counter set (a per-thread slot) after the rows */
+    uint64_t ctr_off = rows_off + (uint64_t)(rows + 1) * sizeof(struct ht_row);
+    uint64_t size = ctr_off + (uint64_t)(rows + 1) * sizeof(struct ht_counters);
     char *img = calloc(1, size);
     cr_assert_not_null(img);
     struct ht_seg_header *h = (struct ht_seg_header *)img;
@@ -126,6 +128,10 @@ static void write_segment(pid_t pid, enum seg_kind kind, uint32_t rows)
     h->module_capacity = 1;
     h->modules_offset = mod_off;
     h->modules_used = 1;
+    h->counter_sets = 1;
+    h->counter_slots = 1;
+    h->counters_offset = ctr_off;
+    h->counter_stride = (uint64_t)(rows + 1) * sizeof(struct ht_counters);
     snprintf(h->exe, sizeof h->exe, "/usr/bin/load%d", (int)pid);
     struct ht_module *m = (struct ht_module *)(img + mod_off);
     m->base = 0x400000;
@@ -140,8 +146,9 @@ static void write_segment(pid_t pid, enum seg_kind kind, uint32_t rows)
         if (i % 2)
             snprintf(r[i].tag, sizeof r[i].tag, "T%05u", i);
         r[i].site = 0x400000 + 16 * (uint64_t)i;
-        r[i].shard[0].allocs = 10 + i;
-        r[i].shard[0].bytes_alloc = 100 * (uint64_t)(10 + i);
+        struct ht_counters *c = (struct ht_counters *)(img + ctr_off) + i;
+        c->allocs = 10 + i;
+        c->bytes_alloc = 100 * (uint64_t)(10 + i);
     }
     char path[128];
     snprintf(path, sizeof path, "%s/heaptag.%d", dir, (int)pid);
@@ -173,7 +180,7 @@ Test(serve_load, live_by_default_exited_while_recent_all_with_all)
     cr_assert_eq(run_cmd(exp, env, 0, NULL, &r), 0);
     cr_assert_eq(WEXITSTATUS(r.status), 0, "%s", r.err);
     cr_expect(shown(r.out, live) && shown(r.out, live2), "live processes missing");
-    cr_expect(shown(r.out, 3000001), "a process that exited just now is missing");
+    cr_expect(shown(r.out, 3000001), "a process that exited just now is missing:\n%s%s", r.out, r.err);
     cr_expect(!shown(r.out, 3000002), "a process that exited an hour ago is shown");
     cr_expect(!shown(r.out, 3000003), "a dead process is shown");
     run_free(&r);

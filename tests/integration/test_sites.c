@@ -237,3 +237,62 @@ Test(sites, diff_rejects_non_dump)
     run_free(&r);
     unlink(junk);
 }
+
+/* Writes a dump of pid with three stacks: a slow leak (a block of 100 bytes
+ * more every dump), a cache whose bytes wobble, a buffer freed over time. */
+static void write_dump(const char *path, int pid, int k)
+{
+    static const uint64_t cache[] = { 5000, 9000, 4000, 9500, 5300 };
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "heaptag-dump 1\nprocess pid=%d state=live flags=0x400 exe=/usr/bin/app\n", pid);
+    fprintf(f, "stack 00000000000000aa row=1 allocs=%d frees=0 live_allocs=%d live_bytes=%d\n"
+               "  #0 leak_slowly app.c:10 app+0x10\n", k + 1, k + 1, 100 * (k + 1));
+    fprintf(f, "stack 00000000000000bb row=2 allocs=99 frees=50 live_allocs=%d live_bytes=%llu\n"
+               "  #0 cache_fill app.c:20 app+0x20\n", 40 + k % 2 * 5,
+            (unsigned long long)cache[k]);
+    if (k < 4)
+        fprintf(f, "stack 00000000000000cc row=3 allocs=9 frees=%d live_allocs=%d "
+                   "live_bytes=%d\n  #0 buffers_drain app.c:30 app+0x30\n", k, 9 - k,
+                (9 - k) * 300);
+    fputs("end\n", f);
+    fclose(f);
+}
+
+Test(sites, diff_of_several_dumps_ranks_steady_growth)
+{
+    char paths[5][64];
+    const char *argv[8] = { build_path("heaptag"), "diff" };
+    for (int k = 0; k < 5; k++) {
+        snprintf(paths[k], sizeof paths[k], "/tmp/heaptag-dump%d.%d", k, (int)getpid());
+        write_dump(paths[k], 777, k);
+        argv[2 + k] = paths[k];
+    }
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(WEXITSTATUS(r.status), 0, "%s", r.err);
+    cr_assert_eq(r.err_len, 0, "same process: no warning\n%s", r.err);
+    const char *leak = strstr(r.out, "+        400 (        500 -        100 )       +4 allocs  "
+                                     "grew in 4 of 4 intervals");
+    const char *cache = strstr(r.out, "+        300 (       5300 -       5000 )");
+    const char *shrank = strstr(r.out, "// stacks whose live bytes shrank");
+    const char *drain = strstr(r.out, "-      -2700 (          0 -       2700 )");
+    cr_assert(leak && cache && shrank && drain, "%s", r.out);
+    cr_assert(leak < cache && cache < shrank && shrank < drain,
+              "the slow leak above the wobbling cache, the drained buffers last:\n%s", r.out);
+    cr_assert(strstr(leak, "leak_slowly app.c:10") < cache, "%s", r.out);
+    cr_assert(strstr(r.out, "(2 stacks grew, 1 shrank)"), "%s", r.out);
+    run_free(&r);
+
+    /* two dumps: what shrank is shown too; another process is warned about */
+    write_dump(paths[4], 778, 4);
+    const char *two[] = { build_path("heaptag"), "diff", paths[0], paths[4], NULL };
+    cr_assert_eq(run_cmd(two, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(WEXITSTATUS(r.status), 0, "%s", r.err);
+    cr_assert(strstr(r.err, "different processes"), "%s", r.err);
+    cr_assert(strstr(r.out, "-       2700 (          0 -       2700 )"), "%s", r.out);
+    cr_assert(strstr(r.out, "buffers_drain"), "%s", r.out);
+    run_free(&r);
+    for (int k = 0; k < 5; k++)
+        unlink(paths[k]);
+}

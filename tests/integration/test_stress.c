@@ -88,9 +88,11 @@ static void run_stress(const char *const args[], struct run_result *r)
     char pidenv[96];
     live_toggle_begin();
     snprintf(pidenv, sizeof pidenv, "STRESS_PIDFILE=%s", pidfile);
-    /* a stack table from the start, so the toggler's live +ust is taken and records */
+    /* a stack table from the start, so the toggler's live +ust is taken and
+     * records; 200 kept segments with their 16 MB tables are over the default
+     * cap on kept segments (which would rightly remove the oldest) */
     const char *env[] = { "HEAPTAG_KEEP=1", "HEAPTAG_ROWS=512", "HEAPTAG_FLAGS=+ptg",
-                          "HEAPTAG_TRACEDB=16", pidenv, NULL };
+                          "HEAPTAG_TRACEDB=16", "HEAPTAG_KEEP_MAX_MB=8192", pidenv, NULL };
     cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
     live_toggle_end();
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
@@ -121,6 +123,24 @@ Test(stress, threads_come_and_go)
     run_stress(args, &r);
     long hand = -1;
     cr_assert_eq(sscanf(r.out, "threads %*d %*d %*d %*d hand %ld", &hand), 1, "%s", r.out);
+    expect_tag(r.pid, "Work", (uint64_t)(w * (iters + 100)), (uint64_t)(w * iters),
+               (uint64_t)(w * 100 * 40));
+    expect_tag(r.pid, "Thrd", (uint64_t)(50 * s), (uint64_t)(49 * s), (uint64_t)(32 * s));
+    expect_tag(r.pid, "Detc", (uint64_t)(50 * d), (uint64_t)(49 * d), (uint64_t)(32 * d));
+    expect_tag(r.pid, "Hand", (uint64_t)(s + d), (uint64_t)(s + d), 0);
+    segment_remove(r.pid);
+    run_free(&r);
+}
+
+/* 20 workers at once, more threads than the shim's 12 counter slots: those
+ * beyond count on shared shards, short threads reuse the slots of the ones
+ * that exited, and blocks are freed by other threads than their makers. */
+Test(stress, more_threads_than_counter_slots)
+{
+    const long w = 20, iters = 20000, s = 300, d = 60;
+    const char *args[] = { "threads", "20", "20000", "300", "60", NULL };
+    struct run_result r;
+    run_stress(args, &r);
     expect_tag(r.pid, "Work", (uint64_t)(w * (iters + 100)), (uint64_t)(w * iters),
                (uint64_t)(w * 100 * 40));
     expect_tag(r.pid, "Thrd", (uint64_t)(50 * s), (uint64_t)(49 * s), (uint64_t)(32 * s));

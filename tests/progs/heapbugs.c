@@ -83,6 +83,18 @@ static void use_after_free(void)
         do_free(do_malloc(16)); /* push it out of quarantine */
 }
 
+/* Tag "Many": 70 blocks of 24 bytes, each freed twice: more reports than
+ * the segment keeps. */
+static void many_double_frees(void)
+{
+    for (int i = 0; i < 70; i++) {
+        char *p = NULL;
+        HEAPTAG_SCOPE("Many") { p = do_malloc(24); }
+        do_free(p);
+        do_free(p);
+    }
+}
+
 /* Many tagged blocks freed normally: nothing to report. */
 static void clean(void)
 {
@@ -112,7 +124,7 @@ int main(int argc, char **argv)
         { "overrun", overrun },   { "overrun_realloc", overrun_realloc },
         { "double", double_free }, { "interior", interior },
         { "foreign", foreign },   { "uaf", use_after_free },
-        { "clean", clean },
+        { "clean", clean },       { "many", many_double_frees },
     };
     if (argc != 2) {
         fprintf(stderr, "usage: heapbugs MODE\n");

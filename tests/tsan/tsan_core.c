@@ -1,6 +1,7 @@
 /*
  * tsan_core.c - the shim's core under ThreadSanitizer: threads racing to
- * insert the same rows, counting on shared shards, freeing and reallocating
+ * insert the same rows, counting in slots of their own and (more threads than
+ * slots) on shared shards, freeing and reallocating
  * each other's blocks, entering and leaving tag scopes. A plain program (the
  * test framework's runner does not run under TSan): exits 0 when every count
  * is exact, 1 with a message otherwise; TSan itself fails it on a race.
@@ -14,12 +15,13 @@
 #include "alloc.h"
 #include "block.h"
 #include "heaptag.h"
+#include "slots.h"
 #include "state.h"
 
 void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
 void heaptag_scope_leave(heaptag_scope_t *scope);
 
-#define THREADS 6
+#define THREADS (HT_DEFAULT_SLOTS + 4) /* more threads than counter slots */
 #define ITERS   20000
 #define SITES   40
 #define KEEP    200
@@ -87,13 +89,13 @@ int main(void)
         const struct ht_row *row = &ht_state.rows[r];
         if (row->state != HT_ROW_READY || row->site < 0x10000 || row->site >= 0x10000 + SITES * 16)
             continue;
-        for (int s = 0; s < HT_SHARDS; s++) {
-            allocs += row->shard[s].allocs;
-            frees += row->shard[s].frees;
-            live += row->shard[s].bytes_alloc - row->shard[s].bytes_freed;
-            if (!strcmp(row->tag, "Race"))
-                race_allocs += row->shard[s].allocs;
-        }
+        struct ht_counters c;
+        ht_row_totals(r, &c);
+        allocs += c.allocs;
+        frees += c.frees;
+        live += c.bytes_alloc - c.bytes_freed;
+        if (!strcmp(row->tag, "Race"))
+            race_allocs += c.allocs;
         race_rows += !strcmp(row->tag, "Race");
     }
     expect("allocs", allocs, THREADS * per_thread);

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "block.h"
 #include "heaptag.h"
+#include "slots.h"
 #include "state.h"
 
 void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
@@ -20,16 +21,13 @@ struct sums {
     uint64_t allocs, frees, live, peak;
 };
 
+/* A row's counts summed over every counter set, as the tool sums them. */
 static struct sums row_sums(uint32_t row)
 {
-    struct sums s = { 0, 0, 0, 0 };
-    const struct ht_row *r = &ht_state.rows[row];
-    for (int i = 0; i < HT_SHARDS; i++) {
-        s.allocs += r->shard[i].allocs;
-        s.frees += r->shard[i].frees;
-        s.live += r->shard[i].bytes_alloc - r->shard[i].bytes_freed;
-        s.peak += r->shard[i].peak_live;
-    }
+    struct ht_counters c;
+    ht_row_totals(row, &c);
+    struct sums s = { c.allocs, c.frees, c.bytes_alloc - c.bytes_freed,
+                      ht_state.rows[row].peak_live };
     return s;
 }
 
@@ -62,7 +60,7 @@ Test(alloc_core, counts_by_site)
     cr_assert_eq(s.allocs, 5);
     cr_assert_eq(s.frees, 2);
     cr_assert_eq(s.live, 100 + 102 + 104);
-    cr_assert_eq(s.peak, 100 + 101 + 102 + 103 + 104);
+    cr_assert_eq(s.peak, 100, "sampled at the cache miss, not on the fast path");
     cr_assert_eq(ht_state.rows[row].site, 0x1000);
     cr_assert_eq(ht_state.rows[row].kind, HT_KIND_SITE);
     void *q = ht_alloc(8, 0x2000);
@@ -203,4 +201,98 @@ Test(alloc_core, threads_exact)
     cr_assert_eq(s.allocs, (uint64_t)THREADS * (ROUNDS + 10) + 1);
     cr_assert_eq(s.frees, (uint64_t)THREADS * ROUNDS);
     cr_assert_eq(s.live, (uint64_t)THREADS * 10 * 64);
+}
+
+/* More threads than counter slots, each block freed by another thread than
+ * the one that allocated it: the sums over every set stay exact. */
+#define MANY (HT_DEFAULT_SLOTS * 2 + 3)
+#define HANDED 2000
+static void *handed[MANY][HANDED];
+static pthread_barrier_t handoff;
+static int shared_threads;
+
+static void *hand_over(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    for (int i = 0; i < HANDED; i++)
+        handed[id][i] = ht_alloc((size_t)(1 + i % 300), 0xa000);
+    if (ht_self.slot_state == HT_SLOT_SHARED)
+        __atomic_fetch_add(&shared_threads, 1, __ATOMIC_RELAXED);
+    pthread_barrier_wait(&handoff);
+    for (int i = 0; i < HANDED; i++)
+        ht_free(handed[(id + 1) % MANY][i]);
+    return NULL;
+}
+
+Test(alloc_core, more_threads_than_slots_freeing_each_others_blocks)
+{
+    pthread_t t[MANY];
+    pthread_barrier_init(&handoff, NULL, MANY);
+    for (int i = 0; i < MANY; i++)
+        pthread_create(&t[i], NULL, hand_over, (void *)(intptr_t)i);
+    for (int i = 0; i < MANY; i++)
+        pthread_join(t[i], NULL);
+    cr_assert_geq(shared_threads, MANY - HT_DEFAULT_SLOTS,
+                  "threads beyond the slots count on shared shards");
+    uint64_t bytes = 0;
+    for (int i = 0; i < HANDED; i++)
+        bytes += (uint64_t)(1 + i % 300);
+    void *probe = ht_alloc(0, 0xa000);
+    struct sums s = row_sums(row_of(probe));
+    cr_assert_eq(s.allocs, (uint64_t)MANY * HANDED + 1);
+    cr_assert_eq(s.frees, (uint64_t)MANY * HANDED);
+    cr_assert_eq(s.live, 0);
+    cr_assert_geq(s.peak, bytes, "the slow path's samples saw at least one thread's blocks");
+}
+
+/* A thread's slot goes back when it exits: threads one after another, many
+ * more than there are slots, each find one, and its counts stay. */
+static void *one_after_another(void *arg)
+{
+    void **keep = arg;
+    *keep = ht_alloc(40, 0xb000);
+    ht_free(ht_alloc(24, 0xb000));
+    return (void *)(intptr_t)(ht_self.slot_state == HT_SLOT_HELD);
+}
+
+Test(alloc_core, slots_reused_after_thread_exit)
+{
+    void *keep[HT_DEFAULT_SLOTS * 4];
+    for (int i = 0; i < HT_DEFAULT_SLOTS * 4; i++) {
+        pthread_t t;
+        void *held;
+        pthread_create(&t, NULL, one_after_another, &keep[i]);
+        pthread_join(t, &held);
+        cr_assert_eq((intptr_t)held, 1, "thread %d found no free slot", i);
+    }
+    uint32_t row = row_of(keep[0]);
+    struct sums s = row_sums(row);
+    cr_assert_eq(s.allocs, (uint64_t)HT_DEFAULT_SLOTS * 4 * 2);
+    cr_assert_eq(s.frees, (uint64_t)HT_DEFAULT_SLOTS * 4);
+    cr_assert_eq(s.live, (uint64_t)HT_DEFAULT_SLOTS * 4 * 40);
+    for (int i = 0; i < HT_DEFAULT_SLOTS * 4; i++)
+        ht_free(keep[i]); /* freed by this thread, counted in its own set */
+    cr_assert_eq(row_sums(row).live, 0);
+}
+
+/* calloc and realloc on the fast path count like malloc. */
+Test(alloc_core, calloc_and_realloc_fast_paths_count)
+{
+    char *z[4];
+    for (int i = 0; i < 4; i++) {
+        z[i] = ht_alloc_zeroed(3, 7, 0xc000);
+        cr_assert_not_null(z[i]);
+        for (int k = 0; k < 21; k++)
+            cr_assert_eq(z[i][k], 0);
+    }
+    for (int i = 0; i < 4; i++)
+        z[i] = ht_realloc(z[i], 100 + (size_t)i, 0xc000);
+    uint32_t row = row_of(z[0]);
+    struct sums s = row_sums(row);
+    cr_assert_eq(s.allocs, 8);
+    cr_assert_eq(s.frees, 4);
+    cr_assert_eq(s.live, 100 + 101 + 102 + 103);
+    for (int i = 0; i < 4; i++)
+        ht_free(z[i]);
+    cr_assert_eq(row_sums(row).live, 0);
 }

@@ -17,6 +17,7 @@
 #include "flags_parse.h"
 #include "heapcheck.h"
 #include "heaptag_flags.h"
+#include "settings.h"
 #include "state.h"
 
 static char dir[64];
@@ -186,4 +187,101 @@ Test(flags_config, checks_in_force_at_allocation_decide)
     cr_assert_eq(ht_block_of(q)->meta & HT_META_CHECKED, 0, "unchecked once the flags are off");
     ht_free(q);
     __atomic_store_n(ht_state.flags, saved, __ATOMIC_RELAXED);
+}
+
+/* A valid value of each file setting, from its type and range alone. */
+static void valid_value(const struct ht_setting *s, char *buf, size_t cap)
+{
+    switch (s->type) {
+    case HT_SETTING_FLAGS: snprintf(buf, cap, "+ust"); break;
+    case HT_SETTING_IMAGE: snprintf(buf, cap, "prog +hfc"); break;
+    case HT_SETTING_TEXT:  snprintf(buf, cap, "xmalloc"); break;
+    default:               snprintf(buf, cap, "%ld", s->hi); break;
+    }
+}
+
+Test(flags_config, one_schema_for_shim_and_tool)
+{
+    /* every key the schema lists is read by the shim and kept by the tool,
+     * without a warning; one more key is refused by both */
+    char text[1024] = "", val[64];
+    for (int i = 0; i < HT_SETTING_N; i++) {
+        const struct ht_setting *s = ht_setting((enum ht_setting_id)i);
+        cr_assert(s->key || s->env, "setting %d has neither a key nor an environment name", i);
+        if (!s->key)
+            continue;
+        cr_assert_eq(ht_setting_by_key(s->key, strlen(s->key)), i);
+        valid_value(s, val, sizeof val);
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%s %s\n", s->key, val);
+    }
+    const char *path = file("all", text);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *errs = tmpfile();
+    dup2(fileno(errs), 2);
+    struct ht_config c = load(path, NULL, "/usr/bin/prog", NULL);
+    struct conf_file *f = calloc(1, sizeof *f);
+    cr_assert_eq(conf_load(path, f), 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    cr_assert_eq(ftell(errs), 0, "a schema key was warned about:\n%s", text);
+    fclose(errs);
+    cr_assert_eq(c.flags, HT_FLAG_ptg | HT_FLAG_ust | HT_FLAG_hfc);
+    cr_assert_eq(c.tracedb_mb, (uint32_t)ht_setting(HT_SET_tracedb)->hi);
+    cr_assert_eq(c.abort_on_report, 1);
+    cr_assert_str_eq(c.wrappers, "xmalloc");
+    cr_assert_eq(f->tracedb_mb, (uint32_t)ht_setting(HT_SET_tracedb)->hi);
+    cr_assert_eq(f->n_images, 1);
+    conf_free(f);
+    free(f);
+    cr_assert_eq(ht_setting_by_key("nosuch", 6), -1);
+
+    /* defaults and ranges come from the schema */
+    c = load(NULL, NULL, "/bin/x", NULL);
+    cr_assert_eq(c.rows, (uint32_t)ht_setting(HT_SET_rows)->def);
+    cr_assert_eq(c.stack_depth, (uint32_t)ht_setting(HT_SET_stack_depth)->def);
+    char range[48];
+    ht_setting_range_text(HT_SET_tracedb, range, sizeof range);
+    cr_assert_str_eq(range, "(1 to 1024 MB)");
+    cr_assert_eq(ht_setting_count(HT_SET_rows, "63", 2), -1);
+    cr_assert_eq(ht_setting_count(HT_SET_rows, "64", 2), 64);
+    cr_assert_eq(ht_setting_count(HT_SET_rows, "99999999999999999999", 20), -1);
+
+    /* the header of a new file names every file key */
+    char head[256];
+    ht_settings_file_header(head, sizeof head);
+    for (int i = 0; i < HT_SETTING_N; i++)
+        if (ht_setting((enum ht_setting_id)i)->key)
+            cr_assert(strstr(head, ht_setting((enum ht_setting_id)i)->key), "%s", head);
+
+    /* the user's file */
+    char up[64];
+    cr_assert_str_eq(ht_settings_user_path("/x", "/h", up, sizeof up), "/x/heaptag/flags");
+    cr_assert_str_eq(ht_settings_user_path("rel", "/h", up, sizeof up),
+                     "/h/.config/heaptag/flags");
+    cr_assert_null(ht_settings_user_path(NULL, "h", up, sizeof up));
+}
+
+Test(flags_config, flag_list_is_the_only_list)
+{
+    uint32_t all = 0;
+    char names[64] = "";
+    for (uint32_t bit = 1; bit; bit <<= 1)
+        if (ht_flag_abbr(bit)) {
+            all |= bit;
+            cr_assert(strstr(HT_FLAG_NAMES, ht_flag_abbr(bit)), "%s", HT_FLAG_NAMES);
+            snprintf(names + strlen(names), sizeof names - strlen(names), "+%s",
+                     ht_flag_abbr(bit));
+        }
+    cr_assert_eq(all, (uint32_t)HT_FLAG_ALL);
+    cr_assert_str_eq(HT_FLAG_NAMES, "ptg ust htc hfc hpc htd");
+    /* a listing is by value, whatever the list's order */
+    struct ht_flags_change c = { 0 };
+    const char *bad;
+    size_t bl;
+    char text[96];
+    cr_assert_eq(ht_flags_parse(names, strlen(names), &c, &bad, &bl), 0);
+    ht_flags_format(&c, text, sizeof text);
+    cr_assert_str_eq(text, "+htc+hfc+hpc+ptg+ust+htd");
 }

@@ -299,6 +299,103 @@ Test(log_reader, a_new_build_id_starts_a_new_run)
     log_free(d);
 }
 
+/* The process's state in each snapshot and mon's last word, in every format. */
+Test(log_reader, states_and_ends_in_every_format)
+{
+    static const char text[] =
+        "# 2026-11-25T22:40:39Z pid 200 state live exe /opt/app/x y\n"
+        "Leak                     Tag             4            1            3            300        100  0x55 x+0x10\n"
+        "\n"
+        "# 2026-11-25T22:40:40Z pid 200 state exited(3) exe /opt/app/x y\n"
+        "Leak                     Tag             5            1            4            400        100  0x55 x+0x10\n"
+        "\n"
+        "# 2026-11-25T22:40:41Z pid 200 ended exited(3): the process exited with code 3\n"
+        "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,state,site\n"
+        "2026-11-25T22:40:39Z,300,Csv,Tag,4,1,3,300,100,400,100,300,live,x+0x20\n"
+        "2026-11-25T22:40:40Z,300,Csv,Tag,6,1,5,500,100,600,100,500,dead,x+0x20\n"
+        "2026-11-25T22:40:41Z,300,,End,0,0,0,0,0,0,0,0,killed,\n"
+        "{\"timestamp\":\"2026-11-25T22:40:39Z\",\"pid\":400,\"tag\":\"Js\",\"type\":\"Tag\",\"allocs\":2,\"frees\":0,\"diff\":2,\"bytes\":20,\"state\":\"live\"}\n"
+        "{\"timestamp\":\"2026-11-25T22:40:40Z\",\"pid\":400,\"type\":\"End\",\"state\":\"gone\"}\n"
+        "{\"timestamp\":\"2026-11-25T22:40:40Z\",\"pid\":500,\"tag\":\"Run\",\"type\":\"Tag\",\"allocs\":2,\"frees\":0,\"diff\":2,\"bytes\":20,\"state\":\"live\"}\n";
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, text, &st);
+    cr_assert_eq(st.damaged + st.foreign, 0, "first skipped at line %zu", st.first_skipped);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    const struct log_series *t = find(s, n, 200, 0, "Leak");
+    cr_assert(t && t->n == 2 && !strcmp(t->exe, "/opt/app/x y"));
+    cr_assert_eq(t->pts[0].state, LOG_STATE_LIVE);
+    cr_assert_eq(t->pts[1].state, LOG_STATE_EXITED);
+    cr_assert(t->pts[1].has_blocks && t->pts[1].blocks == 4);
+    cr_assert(t->ended && t->exit_code == 3, "ended %d code %d", t->ended, t->exit_code);
+    const struct log_series *c = find(s, n, 300, 0, "Csv");
+    cr_assert(c && c->n == 2 && c->pts[1].state == LOG_STATE_DEAD && c->ended);
+    cr_assert_eq(c->exit_code, -1);
+    cr_assert_str_eq(c->site, "x+0x20");
+    const struct log_series *j = find(s, n, 400, 0, "Js");
+    cr_assert(j && j->ended && j->end_t > j->pts[0].t);
+    const struct log_series *r = find(s, n, 500, 0, "Run");
+    cr_assert(r && !r->ended && r->pts[0].state == LOG_STATE_LIVE);
+    int code;
+    cr_assert_eq(log_parse_state("exited(12)", 10, &code), LOG_STATE_EXITED);
+    cr_assert_eq(code, 12);
+    cr_assert_eq(log_parse_state("exited(x)", 9, &code), LOG_STATE_UNKNOWN);
+    cr_assert_eq(log_parse_state("sleeping", 8, &code), LOG_STATE_UNKNOWN);
+    log_free(d);
+}
+
+/* mon's own output carries both: the state and the naming fields, in the
+ * table's snapshot line and in CSV and JSON records (site last). */
+Test(log_reader, state_and_names_together)
+{
+    static const char text[] =
+        "# 2026-11-25T22:40:39Z pid 320 state live exe /opt/my app build-id 0011AABB\n"
+        "Leak                     Tag             4            1            3            300        100  0x55 x+0x10\n"
+        "\n"
+        "# 2026-11-25T22:40:40Z pid 320 state exited(3) exe /opt/my app build-id 0011aabb\n"
+        "Leak                     Tag             5            1            4            400        100  0x55 x+0x10\n"
+        "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,bytes_alloc,bytes_freed,peak,"
+        "function,file,line,exe,build_id,state,site\n"
+        "2026-11-25T22:40:39Z,330,Csv,Tag,4,1,3,300,100,400,100,300,\"f(int, char)\",/src/a.c,7,"
+        "/bin/c,abcd,live,x+0x20\n"
+        "2026-11-25T22:40:40Z,330,Csv,Tag,6,1,5,500,100,600,100,500,\"f(int, char)\",/src/a.c,8,"
+        "/bin/c,abcd,dead,x+0x20\n"
+        "2026-11-25T22:40:41Z,330,,End,0,0,0,0,0,0,0,0,,,,,,killed,\n"
+        "{\"timestamp\":\"2026-11-25T22:40:39Z\",\"pid\":340,\"tag\":\"Js\",\"type\":\"Tag\","
+        "\"allocs\":2,\"frees\":0,\"diff\":2,\"bytes\":20,\"peak\":20,\"function\":\"g\","
+        "\"file\":\"b.c\",\"line\":3,\"exe\":\"/bin/j\",\"build_id\":\"ef01\","
+        "\"state\":\"live\",\"site\":\"y+0x1\"}\n";
+    struct log_data *d = log_new();
+    struct log_stats st = { 0 };
+    feed(d, text, &st);
+    cr_assert_eq(st.damaged + st.foreign, 0, "first skipped at line %zu", st.first_skipped);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    const struct log_series *t = find(s, n, 320, 0, "Leak");
+    cr_assert(t && t->n == 2, "one run: the build id is the same in either case");
+    cr_assert_str_eq(t->exe, "/opt/my app");
+    cr_assert_str_eq(t->build_id, "0011aabb");
+    cr_assert_eq(t->pts[0].state, LOG_STATE_LIVE);
+    cr_assert_eq(t->pts[1].state, LOG_STATE_EXITED);
+    const struct log_series *c = find(s, n, 330, 0, "Csv");
+    cr_assert(c && c->n == 2 && c->ended);
+    cr_assert_eq(c->pts[0].state, LOG_STATE_LIVE);
+    cr_assert_eq(c->pts[1].state, LOG_STATE_DEAD);
+    cr_assert_str_eq(c->func, "f(int, char)");
+    cr_assert_str_eq(c->file, "/src/a.c");
+    cr_assert_eq(c->line, 8);
+    cr_assert_str_eq(c->exe, "/bin/c");
+    cr_assert_str_eq(c->build_id, "abcd");
+    cr_assert_str_eq(c->site, "x+0x20");
+    const struct log_series *j = find(s, n, 340, 0, "Js");
+    cr_assert(j && j->pts[0].state == LOG_STATE_LIVE);
+    cr_assert_str_eq(j->func, "g");
+    cr_assert_str_eq(j->build_id, "ef01");
+    cr_assert_str_eq(j->site, "y+0x1");
+    log_free(d);
+}
+
 /* A table whose header puts the numbers in another order, with one more
  * number column (Peak) the reader does not use: the names place them. */
 Test(log_reader, table_numbers_placed_by_header_names)

@@ -36,8 +36,10 @@ struct spec {
 /* Writes an exited process's segment with the rows given (row 0 stays empty). */
 static void write_segment(int pid, const struct spec *rows, int n)
 {
+    /* header, one module, the rows, then two counter sets (a slot, a shard) */
     static unsigned char img[sizeof(struct ht_seg_header) + sizeof(struct ht_module) +
-                             (NROWS + 1) * sizeof(struct ht_row)];
+                             (NROWS + 1) * sizeof(struct ht_row) +
+                             2 * (NROWS + 1) * sizeof(struct ht_counters)];
     memset(img, 0, sizeof img);
     struct ht_seg_header *h = (struct ht_seg_header *)img;
     h->magic = HT_SEG_MAGIC;
@@ -54,6 +56,10 @@ static void write_segment(int pid, const struct spec *rows, int n)
     h->module_capacity = 1;
     h->modules_offset = sizeof *h;
     h->modules_used = 1;
+    h->counter_sets = 2;
+    h->counter_slots = 1;
+    h->counter_stride = (NROWS + 1) * sizeof(struct ht_counters);
+    h->counters_offset = h->rows_offset + (NROWS + 1) * sizeof(struct ht_row);
     strcpy(h->exe, "/usr/bin/app");
     struct ht_module *m = (struct ht_module *)(img + sizeof *h);
     m->base = 0x400000;
@@ -69,10 +75,12 @@ static void write_segment(int pid, const struct spec *rows, int n)
             strcpy(o->tag, rows[i].tag);
         o->site = rows[i].site;
         o->module = 0;
-        o->shard[1].allocs = rows[i].allocs;
-        o->shard[1].frees = rows[i].frees;
-        o->shard[1].bytes_alloc = rows[i].bytes_alloc;
-        o->shard[1].bytes_freed = rows[i].bytes_freed;
+        struct ht_counters *c =
+            (struct ht_counters *)(img + h->counters_offset + h->counter_stride) + i + 1;
+        c->allocs = rows[i].allocs;
+        c->frees = rows[i].frees;
+        c->bytes_alloc = rows[i].bytes_alloc;
+        c->bytes_freed = rows[i].bytes_freed;
     }
     char path[128];
     snprintf(path, sizeof path, "%s/heaptag.%d", dir, pid);
@@ -337,7 +345,7 @@ Test(columns, one_table_makes_the_csv_header_and_the_keys)
     fclose(f);
     cr_assert_str_eq(buf, "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,"
                           "bytes_alloc,bytes_freed,peak,function,file,line,exe,build_id,"
-                          "site\n");
+                          "state,site\n");
     f = fmemopen(buf, sizeof buf, "w");
     mon_render_header(f, MON_FORMAT_CSV, 1);
     fclose(f);

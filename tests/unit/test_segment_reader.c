@@ -1,6 +1,6 @@
 /*
  * test_segment_reader.c - the tool's segment reader against hand-built segment
- * images in a temporary directory (HEAPTAG_SHM_DIR): sums of shards, process
+ * images in a temporary directory (HEAPTAG_SHM_DIR): sums of counter sets, process
  * state, and damaged files (truncated, bad magic, tables out of bounds,
  * unterminated strings, random corruption) rejected with a reason, no crash.
  */
@@ -26,7 +26,10 @@
 #define OFF_BUCKETS 4096u
 #define OFF_ROWS    8192u
 #define OFF_MODULES (OFF_ROWS + ROWS * sizeof(struct ht_row))
-#define IMG_SIZE    (OFF_MODULES + MODULES * sizeof(struct ht_module))
+#define SETS    4 /* two per-thread slots, two shared shards */
+#define OFF_COUNTERS (OFF_MODULES + MODULES * sizeof(struct ht_module))
+#define STRIDE  (ROWS * sizeof(struct ht_counters))
+#define IMG_SIZE    (OFF_COUNTERS + SETS * STRIDE)
 
 #define APP_BASE 0x555500000000ull
 
@@ -36,6 +39,10 @@ static unsigned char img[IMG_SIZE];
 static struct ht_seg_header *hdr(void) { return (struct ht_seg_header *)img; }
 static struct ht_row *row(unsigned i) { return (struct ht_row *)(img + OFF_ROWS) + i; }
 static struct ht_module *module(unsigned i) { return (struct ht_module *)(img + OFF_MODULES) + i; }
+static struct ht_counters *ctr(unsigned set, unsigned i)
+{
+    return (struct ht_counters *)(img + OFF_COUNTERS + set * STRIDE) + i;
+}
 
 static uint64_t own_start_ticks(void)
 {
@@ -68,6 +75,10 @@ static void build_image(void)
     h->module_capacity = MODULES;
     h->modules_offset = OFF_MODULES;
     h->modules_used = 2;
+    h->counter_sets = SETS;
+    h->counter_slots = 2;
+    h->counters_offset = OFF_COUNTERS;
+    h->counter_stride = STRIDE;
     h->corruptions[HT_CORRUPT_DOUBLE_FREE] = 2;
     h->corruptions[HT_CORRUPT_OVERRUN] = 1;
     strcpy(h->exe, "/usr/bin/app");
@@ -82,34 +93,34 @@ static void build_image(void)
     row(0)->kind = HT_KIND_OVERFLOW;
     row(0)->module = UINT32_MAX;
 
-    struct ht_row *t = row(1); /* a tag spread over all shards */
+    struct ht_row *t = row(1); /* a tag spread over all sets */
     t->state = HT_ROW_READY;
     t->kind = HT_KIND_TAG;
     t->site = APP_BASE + 0x1234;
     t->module = 0;
     strcpy(t->tag, "Strg");
-    for (int k = 0; k < HT_SHARDS; k++) {
-        t->shard[k].allocs = (uint64_t)k + 1;         /* 10 */
-        t->shard[k].frees = k;                        /* 6 */
-        t->shard[k].bytes_alloc = 100 * ((uint64_t)k + 1); /* 1000 */
-        t->shard[k].bytes_freed = 50 * (uint64_t)k;   /* 300 */
-        t->shard[k].peak_live = 10;                   /* 40 */
+    for (unsigned k = 0; k < SETS; k++) {
+        ctr(k, 1)->allocs = k + 1;                    /* 10 */
+        ctr(k, 1)->frees = k;                         /* 6 */
+        ctr(k, 1)->bytes_alloc = 100 * ((uint64_t)k + 1); /* 1000 */
+        ctr(k, 1)->bytes_freed = 50 * (uint64_t)k;    /* 300 */
     }
+    t->peak_live = 900; /* sampled: above the live 700 */
 
     struct ht_row *s = row(2); /* a site row in libc, freed on another shard */
     s->state = HT_ROW_READY;
     s->kind = HT_KIND_SITE;
     s->site = 0x7f0000000000ull + 0xabc;
     s->module = 1;
-    s->shard[0].allocs = 3;
-    s->shard[0].bytes_alloc = 30;
-    s->shard[2].frees = 4;
-    s->shard[2].bytes_freed = 40; /* racy read: more freed than allocated */
+    ctr(0, 2)->allocs = 3;
+    ctr(0, 2)->bytes_alloc = 30;
+    ctr(2, 2)->frees = 4;
+    ctr(2, 2)->bytes_freed = 40; /* racy read: more freed than allocated */
 
     row(3)->state = HT_ROW_EMPTY; /* skipped */
-    row(3)->shard[0].allocs = 99;
+    ctr(0, 3)->allocs = 99;
     row(4)->state = HT_ROW_DISCARDED; /* skipped */
-    row(4)->shard[0].allocs = 99;
+    ctr(3, 4)->allocs = 99;
 }
 
 static char *seg_name(char *buf, size_t n)
@@ -176,7 +187,7 @@ Test(segread, dir_from_env)
     cr_assert_str_eq(segread_dir(), "/dev/shm");
 }
 
-Test(segread, sums_shards_and_skips_unready_rows)
+Test(segread, sums_counter_sets_and_skips_unready_rows)
 {
     struct segread_snap s;
     const char *why;
@@ -202,13 +213,14 @@ Test(segread, sums_shards_and_skips_unready_rows)
     cr_assert_eq(t->bytes_alloc, 1000);
     cr_assert_eq(t->bytes_freed, 300);
     cr_assert_eq(t->live, 700);
-    cr_assert_eq(t->peak, 40);
+    cr_assert_eq(t->peak, 900, "the sampled peak");
 
     const struct segread_row *r = &s.rows[2];
     cr_assert_eq(r->kind, HT_KIND_SITE);
     cr_assert_eq(r->allocs, 3);
     cr_assert_eq(r->frees, 4);
     cr_assert_eq(r->live, 0, "negative live bytes clamp to 0");
+    cr_assert_eq(r->peak, 0);
     cr_assert_eq(segread_live_total(&s), 700);
     segread_close(&s);
 }
@@ -274,7 +286,15 @@ Test(segread, truncated)
 Test(segread, bad_magic) { hdr()->magic ^= 1; expect_damaged("bad magic"); }
 Test(segread, bad_version) { hdr()->version = 99; expect_damaged("unsupported version"); }
 Test(segread, bad_header_size) { hdr()->header_size = 16; expect_damaged("bad header size"); }
-Test(segread, bad_row_size) { hdr()->row_size = 64; expect_damaged("bad row size"); }
+Test(segread, bad_row_size) { hdr()->row_size = 320; expect_damaged("bad row size"); }
+Test(segread, bad_counter_sets) { hdr()->counter_sets = 0; expect_damaged("bad counter sets"); }
+Test(segread, more_slots_than_sets) { hdr()->counter_slots = SETS + 1; expect_damaged("bad counter sets"); }
+Test(segread, short_counter_stride) { hdr()->counter_stride = STRIDE - 32; expect_damaged("bad counter stride"); }
+Test(segread, counters_out_of_bounds)
+{
+    hdr()->counters_offset = IMG_SIZE - STRIDE;
+    expect_damaged("counter tables out of bounds");
+}
 Test(segread, bad_state) { hdr()->state = 7; expect_damaged("bad process state"); }
 Test(segread, pid_not_name) { hdr()->pid += 1; expect_damaged("pid does not match file name"); }
 
@@ -315,6 +335,83 @@ Test(segread, other_tables_beyond_file)
     hdr()->stack_size = sizeof(struct ht_stack) + 8 * 8;
     hdr()->stack_capacity = 1u << 30;
     expect_damaged("stack table out of bounds");
+}
+
+/* A ring of 8 between the header and the buckets. */
+#define OFF_REPORTS 1792u
+#define REPORTS 8
+static struct ht_report *report(unsigned i) { return (struct ht_report *)(img + OFF_REPORTS) + i; }
+
+static void add_ring(uint64_t written)
+{
+    hdr()->report_size = sizeof(struct ht_report);
+    hdr()->report_capacity = REPORTS;
+    hdr()->reports_offset = OFF_REPORTS;
+    hdr()->reports_seq = written;
+    for (uint64_t n = written > REPORTS ? written - REPORTS + 1 : 1; n <= written; n++) {
+        struct ht_report *e = report((unsigned)((n - 1) % REPORTS));
+        memset(e, 0, sizeof *e);
+        e->seq = n;
+        e->kind = HT_CORRUPT_DOUBLE_FREE;
+        e->size = 10 * n;
+        e->site = APP_BASE + n;
+        e->stack = UINT32_MAX;
+        snprintf(e->tag, sizeof e->tag, "R%u", (unsigned)n);
+    }
+}
+
+Test(segread, report_ring_whole_entries_oldest_first)
+{
+    _Static_assert(OFF_REPORTS >= sizeof(struct ht_seg_header) &&
+                   OFF_REPORTS + REPORTS * sizeof(struct ht_report) <= OFF_BUCKETS, "ring fits");
+    add_ring(11); /* reports 4..11 kept, 11 and 4 in slots 2 and 3 */
+    report(5)->seq = 0;                /* report 6 being written: left out */
+    report(6)->kind = HT_CORRUPT_KINDS; /* report 7 of no known kind: left out */
+    report(7)->seq = 3;                /* report 8's slot claims a number of another slot */
+    report(0)->tag[0] = '\x1b';        /* report 9: a control byte in the tag */
+    struct segread_snap s;
+    const char *why;
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.reports_total, 11);
+    cr_assert_eq(s.n_reports, 5, "reports 4, 5, 9, 10, 11");
+    const uint64_t want[] = { 4, 5, 9, 10, 11 };
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_eq(s.reports[i].seq, want[i]);
+        cr_assert_eq(s.reports[i].size, 10 * want[i]);
+        cr_assert_eq(s.reports[i].site, APP_BASE + want[i]);
+    }
+    cr_assert_str_eq(s.reports[2].tag, "\\x1b9");
+    cr_assert_str_eq(s.reports[4].tag, "R11");
+    cr_assert_eq(s.repairs, 2, "the unknown kind and the wrong number");
+    segread_close(&s);
+
+    build_image();
+    add_ring(5);
+    hdr()->reports_seq = 4; /* an entry numbered past the count: not believed */
+    write_image();
+    cr_assert_eq(read_back(&s, &why), SEGREAD_OK, "%s", why);
+    cr_assert_eq(s.n_reports, 4);
+    segread_close(&s);
+}
+
+Test(segread, report_ring_out_of_bounds)
+{
+    add_ring(3);
+    hdr()->report_size = 64;
+    expect_damaged("bad report entry size");
+    build_image();
+    add_ring(3);
+    hdr()->report_capacity = HT_REPORTS_MAX + 1;
+    expect_damaged("bad report ring size");
+    build_image();
+    add_ring(3);
+    hdr()->reports_offset = IMG_SIZE - 100;
+    expect_damaged("report ring out of bounds");
+    build_image();
+    add_ring(3);
+    hdr()->reports_offset = 16; /* inside the header */
+    expect_damaged("report ring out of bounds");
 }
 
 Test(segread, huge_rows_used_is_clamped)

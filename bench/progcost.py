@@ -1,0 +1,66 @@
+"""progcost.py - what the shim adds to whole programs, in instructions.
+
+callgrind counts every instruction of one run of each workload plain, under
+ptg and under ptg+ust; the ratio to plain is what the shim costs that program,
+a number that does not drift with the machine's load (wall times do). The
+workloads are the ones where finding the caller matters most: C++ code whose
+allocations come from libstdc++ and std:: templates, node, clang++.
+Writes bench/results/progcost.csv."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from common import CXXMAP, QUICK, WORK, command_for, print_table, write_csv
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# target ratio of ptg to plain, per workload (issue: C++ and large programs)
+def workloads():
+    out = [("C++ std::map/unordered_map", [CXXMAP, "1" if QUICK else "3"], 1.15)]
+    if shutil.which("node"):
+        out.append(("node -e (start-up)", ["node", "-e", "0"], 1.20))
+        out.append(("node Map/Buffer", ["node", os.path.join(HERE, "work", "mapbuf.js"),
+                                        "20000" if QUICK else "100000"], 1.15))
+    if shutil.which("clang++"):
+        out.append(("clang++ -O2 5 lines", ["clang++", "-O2", "-c",
+                                             os.path.join(HERE, "work", "five.cpp"), "-o",
+                                             os.path.join(WORK, "five.o")], 1.15))
+    return out
+
+
+def instructions(mode, argv):
+    argv, env = command_for(mode, argv, {})
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                        "--trace-children=no"] + argv, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("bench: callgrind failed:\n" + r.stderr[-2000:])
+    m = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
+    if not m:
+        sys.exit("bench: no instruction count from callgrind:\n" + r.stderr[-2000:])
+    return int(m.group(1))
+
+
+def main():
+    rows = []
+    for name, argv, limit in workloads():
+        plain = instructions("plain", argv)
+        row = [name, "%.0f M" % (plain / 1e6)]
+        for mode in ("ptg-site", "ptg+ust"):
+            n = instructions(mode, argv)
+            ratio = n / plain
+            row.append("%.2fx" % ratio)
+            if mode == "ptg-site":
+                note = "<=%.2fx %s" % (limit, "ok" if ratio <= limit
+                                       else "MISSED by %.2fx" % (ratio - limit))
+        rows.append(row + [note])
+        print("%s done" % name, file=sys.stderr)
+    header = ["workload", "plain insns", "ptg", "ptg+ust", "ptg target"]
+    print("\nWhole programs under callgrind (instructions, ratio to plain):")
+    print_table(header, rows)
+    write_csv("progcost.csv", header, rows)
+
+
+if __name__ == "__main__":
+    main()
