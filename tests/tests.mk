@@ -78,7 +78,7 @@ test: deps test-deps
 	@$(MAKE) --no-print-directory test-build
 	@rm -f $(BUILD)/test-counts
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts HEAPTAG_BUILD=$(abspath $(BUILD)) \
-	    scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	    $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts \
 	    $(MAKE) --no-print-directory test-asan test-tsan test-fuzz
 	@awk -v extra=$(words $(TSAN_BIN) $(FUZZ_NAMES)) '{ p += $$1; f += $$2 } \
