@@ -19,6 +19,8 @@
 #define ht_fetch_add_acq_rel(p, v)  __atomic_fetch_add((p), (v), __ATOMIC_ACQ_REL)
 #define ht_add_fetch_relaxed(p, v)  __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
 #define ht_sub_fetch_relaxed(p, v)  __atomic_sub_fetch((p), (v), __ATOMIC_RELAXED)
+#define ht_fetch_or_acq_rel(p, v)   __atomic_fetch_or((p), (v), __ATOMIC_ACQ_REL)
+#define ht_fetch_and_release(p, v)  __atomic_fetch_and((p), (v), __ATOMIC_RELEASE)
 #define ht_exchange_acquire(p, v)   __atomic_exchange_n((p), (v), __ATOMIC_ACQUIRE)
 #define ht_exchange_acq_rel(p, v)   __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 
@@ -32,6 +34,13 @@
     __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)
 #define ht_cas_relaxed(p, expected, desired) \
     __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
+
+/* A CAS whose failure needs no ordering (the loser retries or gives up). */
+#define ht_cas_acq_rel_relaxed(p, expected, desired) \
+    __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)
+/* Weak: may fail spuriously, for loops that retry anyway. */
+#define ht_cas_weak_relaxed(p, expected, desired) \
+    __atomic_compare_exchange_n((p), (expected), (desired), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
 
 /* Orders this thread's accesses against a signal handler running on it. */
 #define ht_signal_fence() __atomic_signal_fence(__ATOMIC_SEQ_CST)

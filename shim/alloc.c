@@ -18,14 +18,15 @@
 #include "sites.h"
 #include "stacks.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 __thread struct ht_thread ht_self __attribute__((tls_model("initial-exec")));
 
 /* Until ht_init() points ht_state.flags at the segment, flags read as PENDING. */
 static inline uint32_t flags_now(void)
 {
-    uint32_t *f = __atomic_load_n(&ht_state.flags, __ATOMIC_RELAXED);
-    return likely(f != NULL) ? __atomic_load_n(f, __ATOMIC_RELAXED) : HT_FLAG_INTERNAL_PENDING;
+    uint32_t *f = ht_load_relaxed(&ht_state.flags);
+    return likely(f != NULL) ? ht_load_relaxed(f) : HT_FLAG_INTERNAL_PENDING;
 }
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
@@ -123,7 +124,7 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     size_t pad = align ? align : HT_BLOCK_HDR;
     if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
         stack = HT_STACK_NONE; /* no room in the header: the block goes without */
-        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&ht_state.seg->stacks_dropped, 1);
     }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
@@ -202,7 +203,7 @@ static __attribute__((noinline)) void free_foreign(void *p)
     if (unlikely(flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_FREE))
         return;
     if (ht_state.seg)
-        __atomic_fetch_add(&ht_state.seg->untracked_frees, 1, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&ht_state.seg->untracked_frees, 1);
     ht_real_free(p);
 }
 
@@ -333,7 +334,7 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
     uint32_t row = realloc_row(t, flags, site, &stack);
     if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
         stack = HT_STACK_NONE; /* no room in the header: the block goes without */
-        __atomic_fetch_add(&ht_state.seg->stacks_dropped, 1, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&ht_state.seg->stacks_dropped, 1);
     }
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
@@ -382,7 +383,7 @@ __attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_
             return NULL;
         }
         if (ht_state.seg)
-            __atomic_fetch_add(&ht_state.seg->untracked_reallocs, 1, __ATOMIC_RELAXED);
+            ht_fetch_add_relaxed(&ht_state.seg->untracked_reallocs, 1);
         return ht_real_realloc(p, size);
     }
     if (unlikely(b->meta & HT_META_CHECKED) && ht_check_usable(p, b, HT_OP_REALLOC) != 0) {

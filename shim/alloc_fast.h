@@ -23,6 +23,7 @@
 #include "rows.h"
 #include "slots.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 /* The out-of-line rest of alloc.c. */
 HT_HIDDEN void *ht_alloc_general(size_t size, size_t align, int zero, uint64_t site);
@@ -33,8 +34,7 @@ HT_HIDDEN void *ht_realloc_general(void *p, size_t size, uint64_t site);
 /* 1 when the flags in force let an allocation take the fast path. */
 static inline __attribute__((always_inline)) int ht_fast_flags(void)
 {
-    uint32_t f = __atomic_load_n(__atomic_load_n(&ht_state.flags, __ATOMIC_RELAXED),
-                                 __ATOMIC_RELAXED);
+    uint32_t f = ht_load_relaxed(ht_load_relaxed(&ht_state.flags));
     return (f & (HT_FLAGS_COLD | HT_FLAG_ptg)) == HT_FLAG_ptg;
 }
 

@@ -16,6 +16,7 @@
 #include "rows.h"
 #include "stacks.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 #define HT_EXT_MAGIC 0x48744578u
 #define CHECK_PREFIX 64 /* ext + header, rounded to a power of two */
@@ -64,8 +65,8 @@ static void info_block(struct ht_report_info *r, void *user, uint64_t size)
     r->stack = x->stack;
     if (off < ht_state.off_limit) { /* HT_ROW_NONE is above any */
         const struct ht_row *row = &ht_state.rows[ht_off_row(off)];
-        uint32_t kind = __atomic_load_n(&row->kind, __ATOMIC_RELAXED);
-        uint64_t site = __atomic_load_n(&row->site, __ATOMIC_RELAXED);
+        uint32_t kind = ht_load_relaxed(&row->kind);
+        uint64_t site = ht_load_relaxed(&row->site);
         if ((kind == HT_KIND_SITE || kind == HT_KIND_TAG) && site)
             r->site = site;
     }
@@ -291,7 +292,7 @@ static void release_evicted(void *user)
             ht_report(&m, &r);
             break;
         }
-    __atomic_sub_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
+    ht_sub_fetch_relaxed(&quarantined_bytes, size);
     void *base = ht_block_base(b);
     b->check = 0;
     ht_real_free(base);
@@ -300,12 +301,12 @@ static void release_evicted(void *user)
 static void quarantine(void *user, uint64_t size)
 {
     memset(user, HT_POISON_BYTE, size < HT_POISON_MAX ? (size_t)size : HT_POISON_MAX);
-    __atomic_add_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
+    ht_add_fetch_relaxed(&quarantined_bytes, size);
     void *out = ht_quarantine_push(user);
     if (out)
         release_evicted(out);
     /* Over budget: push holes to evict the oldest few. */
-    for (int i = 0; i < 8 && __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) >
+    for (int i = 0; i < 8 && ht_load_relaxed(&quarantined_bytes) >
                                  QUARANTINE_BUDGET; i++) {
         out = ht_quarantine_push(NULL);
         if (out)
@@ -316,7 +317,7 @@ static void quarantine(void *user, uint64_t size)
 void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
 {
     meta_word_t *w = (meta_word_t *)&b->meta;
-    uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    uint32_t old = ht_load_acquire(w);
     uint16_t meta = (uint16_t)old;
     uint64_t size = b->size;
     uint32_t line = b->off;
@@ -331,8 +332,7 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
     /* Claim the block: of two frees racing, exactly one wins. */
     uint16_t nmeta = (meta & HT_META_FREE_CHECK) ? (uint16_t)(meta | HT_META_FREED) : meta;
     uint16_t ncheck = (meta & HT_META_FREE_CHECK) ? ht_block_check(size, line, nmeta) : 0;
-    if (!__atomic_compare_exchange_n(w, &old, (uint32_t)nmeta | (uint32_t)ncheck << 16, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (!ht_cas_acq_rel(w, &old, (uint32_t)nmeta | (uint32_t)ncheck << 16)) {
         report_freed(p, size, op);
         return;
     }

@@ -18,6 +18,7 @@
 #include "sites.h"
 #include "slots.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
@@ -67,8 +68,7 @@ void ht_init(void)
     if (!environ || ht_self.depth || ht_next_resolve() != 0)
         return;
     int expected = INIT_NONE;
-    if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    if (!ht_cas_acq_rel(&init_state, &expected, INIT_RUNNING))
         return;
     int saved_errno = errno; /* settings files that are absent set it */
     ht_enter();
@@ -83,5 +83,5 @@ void ht_init(void)
     }
     ht_leave();
     errno = saved_errno;
-    __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
+    ht_store_release(&init_state, INIT_DONE);
 }

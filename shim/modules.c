@@ -6,6 +6,7 @@
  * never a wait, so a rescan from inside malloc cannot deadlock).
  */
 #include "modules.h"
+#include "ht_atomic.h"
 
 #include <elf.h>
 #include <link.h>
@@ -96,38 +97,38 @@ static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
             copy_build_id(m, info, &info->dlpi_phdr[i]);
     m->state = MOD_LOADED;
     m->reserved0 = s->mark;
-    __atomic_store_n(&s->h->modules_used, s->h->modules_used + 1, __ATOMIC_RELEASE);
+    ht_store_release(&s->h->modules_used, s->h->modules_used + 1);
     s->changed = 1;
     return 0;
 }
 
 int ht_modules_scan(struct ht_seg_header *h)
 {
-    if (__atomic_exchange_n(&scan_busy, 1, __ATOMIC_ACQUIRE))
+    if (ht_exchange_acquire(&scan_busy, 1))
         return -1;
     struct scan s = { h, (struct ht_module *)((char *)h + h->modules_offset), ++scan_mark, 0 };
     if (s.mark == 0)
         s.mark = ++scan_mark;
-    __atomic_fetch_add(&h->modules_seq, 1, __ATOMIC_ACQ_REL);
+    ht_fetch_add_acq_rel(&h->modules_seq, 1);
     dl_iterate_phdr(on_object, &s);
     for (uint32_t i = 0; i < h->modules_used; i++)
         if (s.table[i].state == MOD_LOADED && s.table[i].reserved0 != s.mark) {
             s.table[i].state = MOD_UNLOADED;
             s.changed = 1;
         }
-    __atomic_fetch_add(&h->modules_seq, 1, __ATOMIC_ACQ_REL);
+    ht_fetch_add_acq_rel(&h->modules_seq, 1);
     if (s.changed)
-        __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&scan_busy, 0, __ATOMIC_RELEASE);
+        ht_fetch_add_release(&generation, 1);
+    ht_store_release(&scan_busy, 0);
     return s.changed;
 }
 
 int ht_modules_find(const struct ht_seg_header *h, uint64_t addr)
 {
     const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
-    uint32_t used = __atomic_load_n(&h->modules_used, __ATOMIC_ACQUIRE);
+    uint32_t used = ht_load_acquire(&h->modules_used);
     for (uint32_t i = 0; i < used && i < h->module_capacity; i++)
-        if (__atomic_load_n(&t[i].state, __ATOMIC_RELAXED) == MOD_LOADED &&
+        if (ht_load_relaxed(&t[i].state) == MOD_LOADED &&
             addr - t[i].base < t[i].size)
             return (int)i;
     return -1;
@@ -135,11 +136,11 @@ int ht_modules_find(const struct ht_seg_header *h, uint64_t addr)
 
 uint32_t ht_modules_generation(void)
 {
-    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+    return ht_load_acquire(&generation);
 }
 
 void ht_modules_fork_child(void)
 {
     /* a rescan another thread was running at fork never ends in the child */
-    __atomic_store_n(&scan_busy, 0, __ATOMIC_RELEASE);
+    ht_store_release(&scan_busy, 0);
 }

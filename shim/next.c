@@ -5,6 +5,7 @@
  * but what dlsym does (served by the arena).
  */
 #include "next.h"
+#include "ht_atomic.h"
 
 #include <dlfcn.h>
 #include <stdint.h>
@@ -33,14 +34,13 @@ void *ht_boot_alloc(size_t size, size_t align)
         align = 16;
     if (size > BOOT_SIZE || align > 4096)
         return NULL;
-    size_t old = __atomic_load_n(&boot_used, __ATOMIC_RELAXED), start, end;
+    size_t old = ht_load_relaxed(&boot_used), start, end;
     do {
         start = (old + 16 + align - 1) & ~(align - 1);
         end = start + ((size + 15) & ~(size_t)15);
         if (end > BOOT_SIZE)
             return NULL;
-    } while (!__atomic_compare_exchange_n(&boot_used, &old, end, 1, __ATOMIC_RELAXED,
-                                          __ATOMIC_RELAXED));
+    } while (!ht_cas_weak_relaxed(&boot_used, &old, end));
     uint64_t words[2] = { size, 0 };
     memcpy(boot_arena + start - 16, words, sizeof words);
     return boot_arena + start; /* static storage: already zero */
@@ -60,11 +60,11 @@ size_t ht_boot_size(const void *p)
 
 void *ht_next_sym(void **slot, const char *name)
 {
-    void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    void *fn = ht_load_acquire(slot);
     if (!fn) {
         fn = dlsym(RTLD_NEXT, name);
         if (fn)
-            __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+            ht_store_release(slot, fn);
     }
     return fn;
 }
@@ -95,8 +95,7 @@ int ht_next_resolve_slow(void)
     /* One thread looks up; any allocation meanwhile (dlsym's own, or another
      * thread's at the very start) is served from the arena. */
     int s = HT_NEXT_UNRESOLVED;
-    if (!__atomic_compare_exchange_n(&ht_next_state, &s, HT_NEXT_RESOLVING, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    if (!ht_cas_acq_rel(&ht_next_state, &s, HT_NEXT_RESOLVING))
         return s == HT_NEXT_RESOLVING ? -1 : 0;
     struct ht_next_fns f;
     f.malloc = (void *(*)(size_t))NEXT_OR("malloc", __libc_malloc);
@@ -112,6 +111,6 @@ int ht_next_resolve_slow(void)
     int state = ht_hook_malloc && def && def != (void *)ht_hook_malloc ? HT_NEXT_PASSIVE
                                                                         : HT_NEXT_READY;
     ht_next = f;
-    __atomic_store_n(&ht_next_state, state, __ATOMIC_RELEASE);
+    ht_store_release(&ht_next_state, state);
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "glue.h"
+#include "ht_atomic.h"
 
 struct ht_next_fns {
     void *(*malloc)(size_t);
@@ -36,7 +37,7 @@ extern HT_HIDDEN int ht_next_state;
 HT_HIDDEN int ht_next_resolve_slow(void);
 static inline int ht_next_resolve(void)
 {
-    return likely(__atomic_load_n(&ht_next_state, __ATOMIC_ACQUIRE) >= HT_NEXT_READY)
+    return likely(ht_load_acquire(&ht_next_state) >= HT_NEXT_READY)
                ? 0
                : ht_next_resolve_slow();
 }
@@ -44,7 +45,7 @@ static inline int ht_next_resolve(void)
 /* 1 when the program's malloc is not the shim's: stay out of the way. */
 static inline int ht_next_passive(void)
 {
-    return unlikely(__atomic_load_n(&ht_next_state, __ATOMIC_RELAXED) == HT_NEXT_PASSIVE);
+    return unlikely(ht_load_relaxed(&ht_next_state) == HT_NEXT_PASSIVE);
 }
 
 /* The next definition of an exported name (RTLD_NEXT from the shim), looked

@@ -4,6 +4,7 @@
  * dl_iterate_phdr. Read lock-free afterwards.
  */
 #include "own_code.h"
+#include "ht_atomic.h"
 
 #include <link.h>
 
@@ -46,19 +47,19 @@ static void add(void *sym)
         return;
     own_lo[own_n] = f.lo;
     own_hi[own_n] = f.hi;
-    __atomic_store_n(&own_n, own_n + 1, __ATOMIC_RELEASE);
+    ht_store_release(&own_n, own_n + 1);
 }
 
 void ht_own_code_init(void)
 {
-    if (__atomic_load_n(&own_n, __ATOMIC_ACQUIRE))
+    if (ht_load_acquire(&own_n))
         return;
     add((void *)ht_own_code_init);
 }
 
 int ht_own_code(uint64_t site)
 {
-    int n = __atomic_load_n(&own_n, __ATOMIC_ACQUIRE);
+    int n = ht_load_acquire(&own_n);
     for (int i = 0; i < n; i++)
         if (site - own_lo[i] < own_hi[i] - own_lo[i])
             return 1;

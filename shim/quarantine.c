@@ -5,6 +5,7 @@
  * successful free (see heapcheck.c's claim) pushes it.
  */
 #include "quarantine.h"
+#include "ht_atomic.h"
 
 #include <stdint.h>
 
@@ -13,6 +14,6 @@ static uint64_t next_slot;
 
 void *ht_quarantine_push(void *user)
 {
-    uint64_t i = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
-    return __atomic_exchange_n(&ring[i % HT_QUARANTINE_SLOTS], user, __ATOMIC_ACQ_REL);
+    uint64_t i = ht_fetch_add_relaxed(&next_slot, 1);
+    return ht_exchange_acq_rel(&ring[i % HT_QUARANTINE_SLOTS], user);
 }

@@ -4,6 +4,7 @@
  * allocation (the table is one mmap made once, on the first hpc allocation).
  */
 #include "registry.h"
+#include "ht_atomic.h"
 
 #include <sys/mman.h>
 
@@ -19,23 +20,22 @@ static uintptr_t *reg_slots;
 
 static uintptr_t *reg_table(void)
 {
-    int s = __atomic_load_n(&reg_state, __ATOMIC_ACQUIRE);
+    int s = ht_load_acquire(&reg_state);
     if (s == REG_READY)
         return reg_slots;
     if (s != REG_NONE)
         return NULL; /* being made by another thread, or impossible */
-    if (!__atomic_compare_exchange_n(&reg_state, &s, REG_MAKING, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
+    if (!ht_cas_acq_rel(&reg_state, &s, REG_MAKING))
         return NULL;
     void *m = mmap(NULL, (size_t)REG_SLOTS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
-        __atomic_store_n(&reg_state, REG_FAILED, __ATOMIC_RELEASE);
+        ht_store_release(&reg_state, REG_FAILED);
         ht_warn("hpc: no memory for the live block registry; parameter checks limited");
         return NULL;
     }
     reg_slots = m;
-    __atomic_store_n(&reg_state, REG_READY, __ATOMIC_RELEASE);
+    ht_store_release(&reg_state, REG_READY);
     return reg_slots;
 }
 
@@ -52,10 +52,10 @@ int ht_registry_add(uintptr_t p)
     uint32_t h = reg_home(p);
     for (uint32_t i = 0; i < REG_PROBES; i++) {
         uintptr_t *slot = &t[(h + i) & (REG_SLOTS - 1)];
-        uintptr_t v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+        uintptr_t v = ht_load_relaxed(slot);
         /* A live address is never in the set twice: it was removed when freed. */
         if ((v == REG_EMPTY || v == REG_TOMB) &&
-            __atomic_compare_exchange_n(slot, &v, p, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            ht_cas_release(slot, &v, p))
             return 0;
     }
     return -1;
@@ -63,13 +63,13 @@ int ht_registry_add(uintptr_t p)
 
 static uintptr_t *reg_find(uintptr_t p)
 {
-    uintptr_t *t = __atomic_load_n(&reg_state, __ATOMIC_ACQUIRE) == REG_READY ? reg_slots : NULL;
+    uintptr_t *t = ht_load_acquire(&reg_state) == REG_READY ? reg_slots : NULL;
     if (!t)
         return NULL;
     uint32_t h = reg_home(p);
     for (uint32_t i = 0; i < REG_PROBES; i++) {
         uintptr_t *slot = &t[(h + i) & (REG_SLOTS - 1)];
-        uintptr_t v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        uintptr_t v = ht_load_acquire(slot);
         if (v == p)
             return slot;
         if (v == REG_EMPTY)
@@ -82,8 +82,7 @@ int ht_registry_remove(uintptr_t p)
 {
     uintptr_t *slot = reg_find(p);
     uintptr_t v = p;
-    if (!slot || !__atomic_compare_exchange_n(slot, &v, REG_TOMB, 0, __ATOMIC_ACQ_REL,
-                                              __ATOMIC_RELAXED))
+    if (!slot || !ht_cas_acq_rel_relaxed(slot, &v, REG_TOMB))
         return -1;
     return 0;
 }

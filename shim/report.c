@@ -11,6 +11,7 @@
 #include "heaptag_segment.h"
 #include "modules.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 static int report_abort;
 
@@ -88,11 +89,11 @@ static void ring_put(struct ht_seg_header *h, const struct ht_report_info *info)
 {
     if (h->report_capacity == 0 || h->report_size != sizeof(struct ht_report))
         return;
-    uint64_t n = __atomic_add_fetch(&h->reports_seq, 1, __ATOMIC_RELAXED);
+    uint64_t n = ht_add_fetch_relaxed(&h->reports_seq, 1);
     struct ht_report *e =
         (struct ht_report *)((char *)h + h->reports_offset) + (n - 1) % h->report_capacity;
     /* an exchange with acquire: the fields below cannot be seen before the 0 */
-    (void)__atomic_exchange_n(&e->seq, 0, __ATOMIC_ACQUIRE);
+    (void)ht_exchange_acquire(&e->seq, 0);
     e->kind = info->kind;
     e->op = info->op;
     e->addr = info->addr;
@@ -103,7 +104,7 @@ static void ring_put(struct ht_seg_header *h, const struct ht_report_info *info)
     memcpy(e->tag, info->tag, HT_TAG_MAX);
     e->tag[HT_TAG_MAX - 1] = '\0';
     e->stack = info->stack;
-    __atomic_store_n(&e->seq, n, __ATOMIC_RELEASE);
+    ht_store_release(&e->seq, n);
 }
 
 void ht_report(struct ht_msg *m, const struct ht_report_info *info)
@@ -112,7 +113,7 @@ void ht_report(struct ht_msg *m, const struct ht_report_info *info)
     ht_write_err(m->buf, m->len);
     ht_write_err("\n", 1);
     if (ht_state.seg && info->kind < HT_CORRUPT_KINDS) {
-        __atomic_fetch_add(&ht_state.seg->corruptions[info->kind], 1, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&ht_state.seg->corruptions[info->kind], 1);
         ring_put(ht_state.seg, info);
     }
     if (report_abort) {

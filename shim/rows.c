@@ -9,6 +9,7 @@
 
 #include "modules.h"
 #include "sites.h"
+#include "ht_atomic.h"
 
 static uint64_t key_hash(uint64_t site, uint64_t tag0, uint64_t tag1)
 {
@@ -29,12 +30,11 @@ static int row_matches(const struct ht_row *r, uint64_t site, const uint64_t tag
 static uint32_t claim_row(void)
 {
     struct ht_seg_header *h = ht_state.seg;
-    uint32_t used = __atomic_load_n(&h->rows_used, __ATOMIC_RELAXED);
+    uint32_t used = ht_load_relaxed(&h->rows_used);
     do {
         if (used >= h->row_capacity)
             return 0;
-    } while (!__atomic_compare_exchange_n(&h->rows_used, &used, used + 1, 1,
-                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    } while (!ht_cas_weak_relaxed(&h->rows_used, &used, used + 1));
     return used;
 }
 
@@ -47,7 +47,7 @@ static uint32_t find_or_insert(uint64_t site, const uint64_t tag[2], uint32_t ki
 
     for (uint32_t i = 0; i <= mask; i++) {
         uint32_t *slot = &ht_state.buckets[(hash + i) & mask];
-        uint32_t v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        uint32_t v = ht_load_acquire(slot);
         if (v == 0) {
             if (!fresh) {
                 fresh = claim_row();
@@ -58,22 +58,20 @@ static uint32_t find_or_insert(uint64_t site, const uint64_t tag[2], uint32_t ki
                 r->site = site;
                 memcpy(r->tag, tag, HT_TAG_MAX);
                 r->module = UINT32_MAX;
-                __atomic_store_n(&r->state, HT_ROW_READY, __ATOMIC_RELEASE);
+                ht_store_release(&r->state, HT_ROW_READY);
             }
-            if (__atomic_compare_exchange_n(slot, &v, fresh + 1, 0, __ATOMIC_ACQ_REL,
-                                            __ATOMIC_ACQUIRE))
+            if (ht_cas_acq_rel(slot, &v, fresh + 1))
                 return fresh;
             /* Another thread filled the slot first: v is its row now. */
         }
         if (v - 1 < h->row_capacity && row_matches(&ht_state.rows[v - 1], site, tag)) {
             if (fresh) /* we lost the race for the same key: drop our copy */
-                __atomic_store_n(&ht_state.rows[fresh].state, HT_ROW_DISCARDED,
-                                 __ATOMIC_RELEASE);
+                ht_store_release(&ht_state.rows[fresh].state, HT_ROW_DISCARDED);
             return v - 1;
         }
     }
     if (fresh)
-        __atomic_store_n(&ht_state.rows[fresh].state, HT_ROW_DISCARDED, __ATOMIC_RELEASE);
+        ht_store_release(&ht_state.rows[fresh].state, HT_ROW_DISCARDED);
     return 0;
 }
 
@@ -90,21 +88,21 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     if (!cacheable || t->cache_writing)
         return row; /* t->cache_writing: we interrupted our own cache write */
     t->cache_writing = 1;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
     /* filed under the key of the bytes looked up, whatever t->key holds
      * while a scope is being entered; a thread without a slot files under the
      * shared key, which only the slow path looks up */
-    uint64_t key = ht_tag_key(tag[0], tag[1]) ^ __atomic_load_n(&ht_state.epoch, __ATOMIC_RELAXED);
+    uint64_t key = ht_tag_key(tag[0], tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
     if (!t->ctr)
         key ^= HT_KEY_SHARED;
     uint32_t i = ht_cache_slot(site, key);
-    __atomic_store_n(&t->cache.site[i], 0, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_store_relaxed(&t->cache.site[i], 0);
+    ht_signal_fence();
     t->cache.key[i] = key;
     t->cache.word[i] = ht_block_word(ht_row_off(row), 0);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    __atomic_store_n(&t->cache.site[i], site, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
+    ht_store_relaxed(&t->cache.site[i], site);
+    ht_signal_fence();
     t->cache_writing = 0;
     return row;
 }
@@ -140,6 +138,6 @@ uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site)
         return row;
     row = lookup_and_cache(t, base, HT_KIND_MODULE, 1);
     if (row != 0)
-        __atomic_store_n(&ht_state.rows[row].module, (uint32_t)index, __ATOMIC_RELAXED);
+        ht_store_relaxed(&ht_state.rows[row].module, (uint32_t)index);
     return row;
 }

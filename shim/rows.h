@@ -13,6 +13,7 @@
 #include "block.h"
 #include "slots.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 /* resolve: site is an immediate return address that may lie in an allocation
  * wrapper (see sites.h); the cache then only ever holds it when it does not,
@@ -27,7 +28,7 @@ HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
  * epoch in one word (tag keys have the top bit set, epochs never reach it). */
 static inline uint64_t ht_cache_key(const struct ht_thread *t)
 {
-    return t->key ^ __atomic_load_n(&ht_state.epoch, __ATOMIC_RELAXED);
+    return t->key ^ ht_load_relaxed(&ht_state.epoch);
 }
 
 /* Entries of a thread without a counter slot are filed under the key with

@@ -22,6 +22,7 @@
 #include "keep_cap.h"
 #include "modules.h"
 #include "stacks.h"
+#include "ht_atomic.h"
 
 #define PAGE 4096u
 
@@ -231,8 +232,8 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.counter_slots = h->counter_slots;
     ht_state.off_limit = h->row_capacity * (uint32_t)sizeof(struct ht_counters);
     /* rows moved (a fork child's fresh segment): no cached row may stand */
-    __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&ht_state.flags, &h->flags, __ATOMIC_RELEASE);
+    ht_fetch_add_relaxed(&ht_state.epoch, 1);
+    ht_store_release(&ht_state.flags, &h->flags);
 }
 
 /* Creates, maps and fills a segment laid out for cfg; NULL when even private
@@ -286,7 +287,7 @@ static int start_passive(const struct ht_config *cfg)
     if (!h)
         return -1;
     h->state = HT_SEG_LIVE;
-    __atomic_store_n(&h->magic, HT_SEG_MAGIC, __ATOMIC_RELEASE);
+    ht_store_release(&h->magic, HT_SEG_MAGIC);
     ht_state.seg = h;
     ht_state.map_size = size;
     ht_state.shared = shared;
@@ -314,7 +315,7 @@ int ht_segment_start(const struct ht_config *cfg)
 
     ht_modules_scan(h);
     h->state = HT_SEG_LIVE;
-    __atomic_store_n(&h->magic, HT_SEG_MAGIC, __ATOMIC_RELEASE); /* readers go by magic */
+    ht_store_release(&h->magic, HT_SEG_MAGIC); /* readers go by magic */
     point_state_at(h, size, shared);
     return 0;
 }
@@ -323,7 +324,7 @@ int ht_segment_start(const struct ht_config *cfg)
  * then the module and stack tables. */
 static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src)
 {
-    uint32_t rows_used = __atomic_load_n(&src->rows_used, __ATOMIC_RELAXED);
+    uint32_t rows_used = ht_load_relaxed(&src->rows_used);
     if (rows_used > src->row_capacity)
         rows_used = src->row_capacity;
     memcpy(dst, src, src->rows_offset);
@@ -395,7 +396,7 @@ void ht_segment_fork_child(void)
         /* Keep the program going, but never count into the parent's segment. */
         ht_warn("fork: no segment for the child; counting off");
         static uint32_t off_flags;
-        __atomic_store_n(&ht_state.flags, &off_flags, __ATOMIC_RELEASE);
+        ht_store_release(&ht_state.flags, &off_flags);
         ht_state.off_limit = 0; /* nor free into it */
         if (snap)
             munmap(snap, size);
@@ -408,7 +409,7 @@ void ht_segment_fork_child(void)
     h->state = HT_SEG_LIVE;
     h->exit_code = -1;
     h->exit_unix_ns = 0;
-    __atomic_store_n(&h->magic, HT_SEG_MAGIC, __ATOMIC_RELEASE);
+    ht_store_release(&h->magic, HT_SEG_MAGIC);
     point_state_at(h, size, shared);
     munmap(old, size);
 }
@@ -452,7 +453,7 @@ void ht_segment_exit(int status)
         return;
     h->exit_code = status;
     h->exit_unix_ns = ht_now_unix_ns();
-    __atomic_store_n(&h->state, HT_SEG_EXITED, __ATOMIC_RELEASE);
+    ht_store_release(&h->state, HT_SEG_EXITED);
     if (ht_state.shared && !h->keep && ht_state.path[0])
         unlink(ht_state.path);
     else if (ht_state.shared && ht_state.path[0])

@@ -14,6 +14,7 @@
 #include "state.h"
 #include "unwind.h"
 #include "wrapsyms.h"
+#include "ht_atomic.h"
 
 #define CLASS_CACHE 4096 /* power of two */
 #define CLASS_ADDR_SHIFT 16
@@ -82,7 +83,7 @@ static int starts(const char *s, const char *prefix)
 static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
 {
     const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
-    uint32_t used = __atomic_load_n(&h->modules_used, __ATOMIC_ACQUIRE);
+    uint32_t used = ht_load_acquire(&h->modules_used);
     uint64_t self = (uint64_t)(uintptr_t)ht_sites_class;
     int cxx = 0;
     for (uint32_t i = 0; i < used && i < h->module_capacity && i < HT_DEFAULT_MODULES; i++) {
@@ -96,10 +97,10 @@ static void roles_refresh(const struct ht_seg_header *h, uint32_t gen)
             r = ROLE_CXX;
         if (r == ROLE_CXX && t[i].state == 1)
             cxx = 1;
-        __atomic_store_n(&roles[i], r, __ATOMIC_RELAXED);
+        ht_store_relaxed(&roles[i], r);
     }
-    __atomic_store_n(&cxx_loaded, cxx, __ATOMIC_RELAXED);
-    __atomic_store_n(&roles_gen, gen, __ATOMIC_RELEASE);
+    ht_store_relaxed(&cxx_loaded, cxx);
+    ht_store_release(&roles_gen, gen);
 }
 
 /* Mangled names of code that allocates on its caller's behalf: operator new
@@ -154,14 +155,13 @@ static int wrapper_name(const char *n)
  * wrapper functions; -1 while another thread is still reading the module. */
 static int in_wrapper_fn(const struct ht_seg_header *h, int m, uint64_t addr)
 {
-    uint32_t st = __atomic_load_n(&wtabs[m].state, __ATOMIC_ACQUIRE);
+    uint32_t st = ht_load_acquire(&wtabs[m].state);
     if (st == WT_NONE) {
-        if (__atomic_compare_exchange_n(&wtabs[m].state, &st, WT_BUILDING, 0, __ATOMIC_ACQUIRE,
-                                        __ATOMIC_ACQUIRE)) {
+        if (ht_cas_acquire(&wtabs[m].state, &st, WT_BUILDING)) {
             const struct ht_module *t =
                 (const struct ht_module *)((const char *)h + h->modules_offset);
             ht_wrapsyms_build(t[m].path, t[m].bias, wrapper_name, &wtabs[m].w);
-            __atomic_store_n(&wtabs[m].state, WT_READY, __ATOMIC_RELEASE);
+            ht_store_release(&wtabs[m].state, WT_READY);
             st = WT_READY;
         }
     }
@@ -182,16 +182,16 @@ static int classify(uint64_t addr, int *cacheable)
     if (m < 0 && ht_modules_scan(h) > 0) {
         /* something was loaded or unloaded: row caches may name old code,
          * learnt unwind rules may describe it */
-        __atomic_fetch_add(&ht_state.epoch, 1, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&ht_state.epoch, 1);
         ht_unw_flush();
         m = ht_modules_find(h, addr);
     }
     uint32_t gen = ht_modules_generation();
-    if (__atomic_load_n(&roles_gen, __ATOMIC_ACQUIRE) != gen)
+    if (ht_load_acquire(&roles_gen) != gen)
         roles_refresh(h, gen);
     if (m < 0 || m >= HT_DEFAULT_MODULES)
         return HT_SITE_DIRECT; /* JIT or unknown code: its own site */
-    switch (__atomic_load_n(&roles[m], __ATOMIC_RELAXED)) {
+    switch (ht_load_relaxed(&roles[m])) {
     case ROLE_SELF:
         return HT_SITE_SELF;
     case ROLE_WRAPPER:
@@ -199,7 +199,7 @@ static int classify(uint64_t addr, int *cacheable)
     case ROLE_CXX:
         break;
     default:
-        if (!n_user_wrappers && !__atomic_load_n(&cxx_loaded, __ATOMIC_RELAXED))
+        if (!n_user_wrappers && !ht_load_relaxed(&cxx_loaded))
             return HT_SITE_DIRECT;
     }
     int w = in_wrapper_fn(h, m, addr);
@@ -214,7 +214,7 @@ int ht_sites_class(uint64_t addr)
 {
     uint32_t gen = ht_modules_generation() & CLASS_GEN_MASK;
     uint64_t *slot = &class_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) & (CLASS_CACHE - 1)];
-    uint64_t v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    uint64_t v = ht_load_relaxed(slot);
     if (v >> CLASS_ADDR_SHIFT == addr && ((v >> 2) & CLASS_GEN_MASK) == gen)
         return (int)(v & 3);
     if (addr >> (64 - CLASS_ADDR_SHIFT))
@@ -226,8 +226,7 @@ int ht_sites_class(uint64_t addr)
     errno = saved;
     gen = ht_modules_generation() & CLASS_GEN_MASK;
     if (cacheable)
-        __atomic_store_n(slot, addr << CLASS_ADDR_SHIFT | (uint64_t)gen << 2 | (uint64_t)c,
-                         __ATOMIC_RELAXED);
+        ht_store_relaxed(slot, addr << CLASS_ADDR_SHIFT | (uint64_t)gen << 2 | (uint64_t)c);
     return c;
 }
 
@@ -259,8 +258,8 @@ static void learn(uint64_t r, const struct ht_unw_cursor *start, const struct ht
         return;
     uint64_t key = hint_key(r, start->pc);
     uint32_t i = hint_slot(key);
-    __atomic_store_n(&hints[i].key, key, __ATOMIC_RELAXED);
-    __atomic_store_n(&hints[i].val, hint_check(key) << 40 | dbp << 20 | dsp, __ATOMIC_RELAXED);
+    ht_store_relaxed(&hints[i].key, key);
+    ht_store_relaxed(&hints[i].val, hint_check(key) << 40 | dbp << 20 | dsp);
 }
 
 /* The frame of r from a learnt hint, verified: its return address slot
@@ -269,8 +268,8 @@ static int use_hint(struct ht_unw_cursor *c, uint64_t r)
 {
     uint64_t key = hint_key(r, c->pc);
     uint32_t i = hint_slot(key);
-    uint64_t k = __atomic_load_n(&hints[i].key, __ATOMIC_RELAXED);
-    uint64_t v = __atomic_load_n(&hints[i].val, __ATOMIC_RELAXED);
+    uint64_t k = ht_load_relaxed(&hints[i].key);
+    uint64_t v = ht_load_relaxed(&hints[i].val);
     if (k != key || v >> 40 != hint_check(key))
         return 0;
     uint64_t sp = c->sp + (v & 0xfffff), dbp = (v >> 20) & 0xfffff, bp = c->bp;
@@ -354,7 +353,7 @@ void ht_sites_fork_child(void)
 {
     /* tables another thread was building at fork are built again */
     for (int i = 0; i < HT_DEFAULT_MODULES; i++)
-        if (__atomic_load_n(&wtabs[i].state, __ATOMIC_RELAXED) == WT_BUILDING)
-            __atomic_store_n(&wtabs[i].state, WT_NONE, __ATOMIC_RELAXED);
+        if (ht_load_relaxed(&wtabs[i].state) == WT_BUILDING)
+            ht_store_relaxed(&wtabs[i].state, WT_NONE);
     ht_modules_fork_child();
 }

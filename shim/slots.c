@@ -6,6 +6,7 @@
  * pthread key's value is set under the recursion guard).
  */
 #include "slots.h"
+#include "ht_atomic.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static int slot_claim(void)
 {
     uint32_t n = ht_state.counter_slots;
     for (uint32_t w = 0; w * 64 < n; w++) {
-        uint64_t used = __atomic_load_n(&slot_used[w], __ATOMIC_RELAXED);
+        uint64_t used = ht_load_relaxed(&slot_used[w]);
         for (;;) {
             uint64_t avail = ~used;
             if (n - w * 64 < 64)
@@ -42,7 +43,7 @@ static int slot_claim(void)
             if (!avail)
                 break;
             uint64_t bit = avail & -avail;
-            used = __atomic_fetch_or(&slot_used[w], bit, __ATOMIC_ACQ_REL);
+            used = ht_fetch_or_acq_rel(&slot_used[w], bit);
             if (!(used & bit))
                 return (int)(w * 64 + (uint32_t)__builtin_ctzll(bit));
         }
@@ -56,7 +57,7 @@ void ht_slots_attach(struct ht_thread *t)
         return;
     t->slot_state = HT_SLOT_CLAIMING;
     t->peak_budget = HT_PEAK_EVERY;
-    t->shard = __atomic_fetch_add(&ht_state.next_shard, 1, __ATOMIC_RELAXED) % HT_SHARDS;
+    t->shard = ht_fetch_add_relaxed(&ht_state.next_shard, 1) % HT_SHARDS;
     int slot = slot_key_ok ? slot_claim() : -1;
     if (slot < 0) {
         t->slot_state = HT_SLOT_SHARED;
@@ -69,13 +70,13 @@ void ht_slots_attach(struct ht_thread *t)
     int set = pthread_setspecific(slot_key, (void *)1) == 0;
     ht_leave();
     if (!set) {
-        __atomic_fetch_and(&slot_used[slot / 64], ~(1ull << (slot % 64)), __ATOMIC_RELEASE);
+        ht_fetch_and_release(&slot_used[slot / 64], ~(1ull << (slot % 64)));
         t->slot_state = HT_SLOT_SHARED;
         return;
     }
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
     t->ctr = slot_base((uint32_t)slot);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
     t->off_limit = ht_state.off_limit;
     t->slot_state = HT_SLOT_HELD;
 }
@@ -90,18 +91,18 @@ static void slot_release(void *arg)
     if (t->slot_state != HT_SLOT_HELD)
         return;
     t->cache_writing = 1;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
     for (int i = 0; i < HT_CACHE_SIZE; i++)
-        __atomic_store_n(&t->cache.site[i], 0, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        ht_store_relaxed(&t->cache.site[i], 0);
+    ht_signal_fence();
     t->slot_state = HT_SLOT_SHARED;
     t->off_limit = 0;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
     t->ctr = NULL;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ht_signal_fence();
     t->cache_writing = 0;
     /* release: the next holder's plain adds come after ours */
-    __atomic_fetch_and(&slot_used[t->slot / 64], ~(1ull << (t->slot % 64)), __ATOMIC_RELEASE);
+    ht_fetch_and_release(&slot_used[t->slot / 64], ~(1ull << (t->slot % 64)));
 }
 
 void ht_slots_fork_child(void)
@@ -132,10 +133,10 @@ void ht_row_totals(uint32_t row, struct ht_counters *sum)
     for (uint32_t s = 0; s < sets; s++) {
         const struct ht_counters *c =
             ht_state.counters + (uint64_t)s * ht_state.counter_stride + row;
-        sum->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
-        sum->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
-        sum->bytes_alloc += __atomic_load_n(&c->bytes_alloc, __ATOMIC_RELAXED);
-        sum->bytes_freed += __atomic_load_n(&c->bytes_freed, __ATOMIC_RELAXED);
+        sum->allocs += ht_load_relaxed(&c->allocs);
+        sum->frees += ht_load_relaxed(&c->frees);
+        sum->bytes_alloc += ht_load_relaxed(&c->bytes_alloc);
+        sum->bytes_freed += ht_load_relaxed(&c->bytes_freed);
     }
 }
 
@@ -155,9 +156,9 @@ void *ht_peak_sample(struct ht_thread *t, uint32_t off, void *user)
         return user;
     uint64_t live = sum.bytes_alloc - sum.bytes_freed;
     uint64_t *peak = &ht_state.rows[row].peak_live;
-    uint64_t old = __atomic_load_n(peak, __ATOMIC_RELAXED);
+    uint64_t old = ht_load_relaxed(peak);
     while (live > old &&
-           !__atomic_compare_exchange_n(peak, &old, live, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+           !ht_cas_weak_relaxed(peak, &old, live))
         ;
     return user;
 }

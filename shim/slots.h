@@ -14,6 +14,7 @@
 
 #include "block.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 /* The counters at byte offset off of the table at base. */
 static inline struct ht_counters *ht_ctr_at(struct ht_counters *base, uint32_t off)
@@ -39,7 +40,7 @@ static inline void ht_slot_add(uint64_t *c, uint64_t v)
 #if defined(__x86_64__) && !defined(HT_SLOT_ADD_ATOMIC)
     __asm__("addq %1, %0" : "+m"(*c) : "er"(v));
 #else
-    __atomic_fetch_add(c, v, __ATOMIC_RELAXED);
+    ht_fetch_add_relaxed(c, v);
 #endif
 }
 
@@ -81,8 +82,8 @@ static inline void ht_count_alloc_off(struct ht_thread *t, uint32_t off, uint64_
         ht_slot_add(&c->bytes_alloc, size);
     } else {
         c = ht_ctr_at(ht_shard_set(t->shard), off);
-        __atomic_fetch_add(&c->allocs, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&c->bytes_alloc, size, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&c->allocs, 1);
+        ht_fetch_add_relaxed(&c->bytes_alloc, size);
     }
     if (unlikely(__builtin_sub_overflow(t->peak_budget, size, &t->peak_budget)))
         ht_peak_sample(t, off, NULL);
@@ -99,8 +100,8 @@ static inline void ht_count_free_off(struct ht_thread *t, uint32_t off, uint64_t
         ht_slot_add(&c->bytes_freed, size);
     } else {
         c = ht_ctr_at(ht_shard_set(t->shard), off);
-        __atomic_fetch_add(&c->frees, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&c->bytes_freed, size, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&c->frees, 1);
+        ht_fetch_add_relaxed(&c->bytes_freed, size);
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include "heaptag_segment.h"
 #include "state.h"
+#include "ht_atomic.h"
 
 #define STACK_BUSY 1u
 #define BUSY_SPINS 4096
@@ -18,7 +19,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
 #else
-#define cpu_relax() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#define cpu_relax() ht_signal_fence()
 #endif
 
 /* The indexes of the entries this process claimed, in claim order: a fork
@@ -29,25 +30,24 @@ static uint32_t claimed_cap, claimed_n;
 
 static void note_claimed(uint32_t idx, uint32_t cap)
 {
-    uint32_t *list = __atomic_load_n(&claimed, __ATOMIC_ACQUIRE);
+    uint32_t *list = ht_load_acquire(&claimed);
     if (!list) {
         void *m = mmap(NULL, (size_t)cap * sizeof *list, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
             return;
         uint32_t *expected = NULL;
-        if (__atomic_compare_exchange_n(&claimed, &expected, (uint32_t *)m, 0, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&claimed_cap, cap, __ATOMIC_RELEASE);
+        if (ht_cas_acq_rel(&claimed, &expected, (uint32_t *)m)) {
+            ht_store_release(&claimed_cap, cap);
             list = m;
         } else {
             munmap(m, (size_t)cap * sizeof *list);
             list = expected;
         }
     }
-    uint32_t n = __atomic_fetch_add(&claimed_n, 1, __ATOMIC_RELAXED);
-    if (n < __atomic_load_n(&claimed_cap, __ATOMIC_ACQUIRE))
-        __atomic_store_n(&list[n], idx + 1, __ATOMIC_RELEASE);
+    uint32_t n = ht_fetch_add_relaxed(&claimed_n, 1);
+    if (n < ht_load_acquire(&claimed_cap))
+        ht_store_release(&list[n], idx + 1);
 }
 
 static struct ht_stack *entry(const struct ht_seg_header *h, uint32_t i)
@@ -75,7 +75,7 @@ static int same(const struct ht_stack *s, uint32_t hash, uint32_t row, const uin
 
 static uint32_t dropped(struct ht_seg_header *h)
 {
-    __atomic_fetch_add(&h->stacks_dropped, 1, __ATOMIC_RELAXED);
+    ht_fetch_add_relaxed(&h->stacks_dropped, 1);
     return HT_STACK_NONE;
 }
 
@@ -93,19 +93,18 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t idx = (uint32_t)(((uint64_t)hash + i) % cap);
         struct ht_stack *s = entry(h, idx);
-        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        uint32_t st = ht_load_acquire(&s->state);
         if (st == HT_ROW_EMPTY) {
-            if (__atomic_load_n(&h->stacks_used, __ATOMIC_RELAXED) >= cap - cap / 8)
+            if (ht_load_relaxed(&h->stacks_used) >= cap - cap / 8)
                 return dropped(h);
-            if (__atomic_compare_exchange_n(&s->state, &st, STACK_BUSY, 0, __ATOMIC_ACQUIRE,
-                                            __ATOMIC_ACQUIRE)) {
-                __atomic_fetch_add(&h->stacks_used, 1, __ATOMIC_RELAXED);
+            if (ht_cas_acquire(&s->state, &st, STACK_BUSY)) {
+                ht_fetch_add_relaxed(&h->stacks_used, 1);
                 note_claimed(idx, cap);
                 s->row = row;
                 s->depth = depth;
                 s->hash = hash;
                 memcpy(s->frames, frames, depth * sizeof *frames);
-                __atomic_store_n(&s->state, HT_ROW_READY, __ATOMIC_RELEASE);
+                ht_store_release(&s->state, HT_ROW_READY);
                 return idx;
             }
         }
@@ -113,7 +112,7 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
          * probe on (at worst the same stack gets a second entry) */
         for (int spin = 0; st == STACK_BUSY && spin < BUSY_SPINS; spin++) {
             cpu_relax();
-            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+            st = ht_load_acquire(&s->state);
         }
         if (st == HT_ROW_READY && same(s, hash, row, frames, depth))
             return idx;
@@ -127,8 +126,8 @@ void ht_stacks_count_alloc(uint32_t idx, uint64_t size)
     if (!h || idx >= h->stack_capacity)
         return;
     struct ht_stack *s = entry(h, idx);
-    __atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->bytes_alloc, size, __ATOMIC_RELAXED);
+    ht_fetch_add_relaxed(&s->allocs, 1);
+    ht_fetch_add_relaxed(&s->bytes_alloc, size);
 }
 
 void ht_stacks_count_free(uint32_t idx, uint64_t size)
@@ -137,26 +136,26 @@ void ht_stacks_count_free(uint32_t idx, uint64_t size)
     if (!h || idx >= h->stack_capacity)
         return;
     struct ht_stack *s = entry(h, idx);
-    __atomic_fetch_add(&s->frees, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->bytes_freed, size, __ATOMIC_RELAXED);
+    ht_fetch_add_relaxed(&s->frees, 1);
+    ht_fetch_add_relaxed(&s->bytes_freed, size);
 }
 
 void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src)
 {
     uint32_t cap = src->stack_capacity, copied = 0;
-    const uint32_t *list = __atomic_load_n(&claimed, __ATOMIC_ACQUIRE);
-    uint32_t n = __atomic_load_n(&claimed_n, __ATOMIC_RELAXED);
+    const uint32_t *list = ht_load_acquire(&claimed);
+    uint32_t n = ht_load_relaxed(&claimed_n);
     if (!list)
         n = 0;
-    if (n > __atomic_load_n(&claimed_cap, __ATOMIC_ACQUIRE))
+    if (n > ht_load_acquire(&claimed_cap))
         n = claimed_cap;
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t i = __atomic_load_n(&list[k], __ATOMIC_ACQUIRE);
+        uint32_t i = ht_load_acquire(&list[k]);
         if (i == 0 || i > cap)
             continue; /* a claim still being noted */
         const struct ht_stack *s = entry(src, i - 1);
         /* a half-written entry's writer does not exist in the child */
-        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != HT_ROW_READY)
+        if (ht_load_acquire(&s->state) != HT_ROW_READY)
             continue;
         memcpy(entry(dst, i - 1), s, src->stack_size);
         copied++;

@@ -9,6 +9,7 @@
  * a file descriptor or errno changed; small frames only (signal stacks).
  */
 #include "unwind.h"
+#include "ht_atomic.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -519,20 +520,20 @@ static uint32_t rule_of(uint64_t q, int exact)
     uint64_t k = q << 1 | (uint64_t)exact;
     uint32_t slot = (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
     uint32_t chk = key_check(k);
-    uint64_t key = __atomic_load_n(&rule_cache[slot].key, __ATOMIC_ACQUIRE);
-    uint64_t val = __atomic_load_n(&rule_cache[slot].val, __ATOMIC_ACQUIRE);
+    uint64_t key = ht_load_acquire(&rule_cache[slot].key);
+    uint64_t val = ht_load_acquire(&rule_cache[slot].val);
     if (key == k && (uint32_t)(val >> 32) == chk)
         return (uint32_t)val;
     uint32_t r = derive(q, exact);
-    __atomic_store_n(&rule_cache[slot].key, k, __ATOMIC_RELEASE);
-    __atomic_store_n(&rule_cache[slot].val, (uint64_t)chk << 32 | r, __ATOMIC_RELEASE);
+    ht_store_release(&rule_cache[slot].key, k);
+    ht_store_release(&rule_cache[slot].val, (uint64_t)chk << 32 | r);
     return r;
 }
 
 void ht_unw_flush(void)
 {
     for (uint32_t i = 0; i < CACHE_SIZE; i++)
-        __atomic_store_n(&rule_cache[i].val, 0, __ATOMIC_RELAXED);
+        ht_store_relaxed(&rule_cache[i].val, 0);
 }
 
 /* ---- walking ----------------------------------------------------------- */
@@ -604,8 +605,8 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
             goto slow;
         uint64_t key = (pc - 1) << 1;
         uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
-        uint64_t kk = __atomic_load_n(&rule_cache[slot].key, __ATOMIC_ACQUIRE);
-        uint64_t val = __atomic_load_n(&rule_cache[slot].val, __ATOMIC_ACQUIRE);
+        uint64_t kk = ht_load_acquire(&rule_cache[slot].key);
+        uint64_t val = ht_load_acquire(&rule_cache[slot].val);
         uint32_t r = (uint32_t)val;
         if (kk != key || (uint32_t)(val >> 32) != key_check(key) ||
             (r & (3u | R_NOINFO)) != RULE_FRAME)

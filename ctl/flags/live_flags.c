@@ -17,6 +17,7 @@
 
 #include "heaptag_flags.h"
 #include "segment/reader.h"
+#include "ht_atomic.h"
 
 int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
 {
@@ -53,16 +54,16 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
     close(fd);
     if (h == MAP_FAILED)
         err(1, "%s: mmap", snap.path);
-    if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != HT_SEG_MAGIC ||
+    if (ht_load_acquire(&h->magic) != HT_SEG_MAGIC ||
         h->version != HT_SEG_VERSION || h->pid != (int32_t)pid ||
-        __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != HT_SEG_LIVE) {
+        ht_load_acquire(&h->state) != HT_SEG_LIVE) {
         munmap(h, sizeof *h);
         errx(1, "%s: no longer the live segment of process %d", snap.path, (int)pid);
     }
-    uint32_t old = __atomic_load_n(&h->flags, __ATOMIC_RELAXED), want;
+    uint32_t old = ht_load_relaxed(&h->flags), want;
     /* ust records into the stack table, which exists only when the process
      * started with ust or a tracedb size: refuse rather than record nothing */
-    uint32_t capacity = __atomic_load_n(&h->stack_capacity, __ATOMIC_RELAXED);
+    uint32_t capacity = ht_load_relaxed(&h->stack_capacity);
     if ((ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ust) && !(old & HT_FLAG_ust) &&
         capacity == 0) {
         munmap(h, sizeof *h);
@@ -74,8 +75,7 @@ int live_flags(pid_t pid, const struct ht_flags_change *chg, uint32_t *now)
     do {
         /* keep bits that are not ours to change (none today) */
         want = (ht_flags_apply(old & HT_FLAG_ALL, chg) & HT_FLAG_ALL) | (old & ~HT_FLAG_ALL);
-    } while (!__atomic_compare_exchange_n(&h->flags, &old, want, 0, __ATOMIC_RELEASE,
-                                          __ATOMIC_RELAXED));
+    } while (!ht_cas_release(&h->flags, &old, want));
     *now = want & HT_FLAG_ALL;
     munmap(h, sizeof *h);
     return 0;
