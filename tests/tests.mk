@@ -3,11 +3,13 @@
 # the shim. Unit tests link the shim's core (not its libc hooks, so the test
 # runner's own allocations stay untagged) and the tool's objects.
 
-TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(DEPFLAGS) $(INCLUDES) -Ictl -Ishim -Itests/integration \
+TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(DEPFLAGS) $(INCLUDES) -Ictl -Ishim -Itests/integration -Itests/support \
                $(SANITIZE)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 INTEG_SRC   := $(wildcard tests/integration/test_*.c)
-HARNESS_SRC := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c))
+# Synthetic segments for tests, fuzz seeds and the benchmark.
+SEGBUILD_SRC := tests/support/segbuild.c
+HARNESS_SRC := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c)) $(SEGBUILD_SRC)
 PROG_C      := $(wildcard tests/progs/*.c)
 PROG_CXX    := $(wildcard tests/progs/*.cpp)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
