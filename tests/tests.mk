@@ -21,9 +21,9 @@ SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks%.o,$(SHIM_OBJ))
 CTL_TEST_OBJ  := $(filter-out $(BUILD)/ctl/common_%,$(CTL_OBJ))
 TEST_LDLIBS := -lcriterion $(CTL_LDLIBS) $(SHIM_LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(SEGBUILD_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(TEST_LDLIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(SEGBUILD_SRC) $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(TEST_LDLIBS)
 
 $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
