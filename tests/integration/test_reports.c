@@ -16,11 +16,7 @@ TestSuite(reports, .timeout = 120);
 /* heapbugs MODE under flags; its pid. */
 static int heapbugs(const char *mode, const char *flags, struct run_result *r)
 {
-    char flagenv[64];
-    snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flags);
-    const char *env[] = { flagenv, NULL };
-    const char *argv[] = { build_path("tests/progs/heapbugs"), mode, NULL };
-    cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
+    cr_assert_eq(run_flagged("tests/progs/heapbugs", mode, flags, r), 0);
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0, "%s: %s", mode, r->err);
     cr_assert(strstr(r->out, "done"), "%s", r->out);
     return r->pid;
@@ -29,14 +25,8 @@ static int heapbugs(const char *mode, const char *flags, struct run_result *r)
 /* `heaptag reports -p PID`, malloc'd. */
 static char *reports_of(int pid)
 {
-    char pidbuf[16];
-    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
-    const char *argv[] = { build_path("heaptag"), "reports", "-p", pidbuf, NULL };
-    struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
-    cr_assert_eq(r.status, 0, "reports failed: %s", r.err);
-    char *out = strdup(r.out);
-    run_free(&r);
+    char *out = tool_pid_out("reports", pid, NULL);
+    cr_assert_not_null(out, "reports failed");
     return out;
 }
 
