@@ -63,16 +63,23 @@ static double mono_s(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static uint64_t start_ticks_of(pid_t pid)
+/* /proc/<pid>/<name> into buf, as a string (one read: the files are small). */
+static void proc_text(pid_t pid, const char *name, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
     int fd = open(path, O_RDONLY);
     cr_assert_geq(fd, 0);
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     close(fd);
     cr_assert_gt(n, 0);
     buf[n] = '\0';
+}
+
+static uint64_t start_ticks_of(pid_t pid)
+{
+    char buf[1024];
+    proc_text(pid, "stat", buf, sizeof buf);
     char *p = strrchr(buf, ')');
     for (int field = 2; p && *p && field < 22; p++)
         if (*p == ' ')
@@ -223,14 +230,8 @@ Test(serve_load, scrapes_answered_while_150_connections_hang)
 
 static long rss_kb(pid_t pid)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    int fd = open(path, O_RDONLY);
-    cr_assert_geq(fd, 0);
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    cr_assert_gt(n, 0);
-    buf[n] = '\0';
+    char buf[4096];
+    proc_text(pid, "status", buf, sizeof buf);
     char *p = strstr(buf, "VmRSS:");
     cr_assert_not_null(p);
     return atol(p + 6);
