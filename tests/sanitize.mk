@@ -30,7 +30,7 @@ test-asan: all $(PROG_BIN)
 	@ln -sfn $(abspath $(BUILD))/tests/progs build-asan/tests/progs
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
-	    HEAPTAG_BUILD=$(abspath build-asan) scripts/run-tests.sh \
+	    HEAPTAG_BUILD=$(abspath build-asan) $(TEST_ENV) scripts/run-tests.sh \
 	    $(call SAN_UNIT,build-asan) $(ASAN_INTEG:%=build-asan/tests/integration/%)
 
 test-tsan:

@@ -3,6 +3,11 @@
 # the shim. Unit tests link the shim's core (not its libc hooks, so the test
 # runner's own allocations stay untagged) and the tool's objects.
 
+# Every program the tests start keeps its segment for the test to read; the
+# cap on kept segments (HEAPTAG_KEEP_MAX_MB, 256 MB by default) would remove
+# the oldest of a long run while a test still reads them. Its own test sets it.
+TEST_ENV := HEAPTAG_KEEP_MAX_MB=65536
+
 TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(DEPFLAGS) $(INCLUDES) -Ictl -Ishim -Itests/integration -Itests/support \
                $(SANITIZE)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -75,7 +80,7 @@ test: deps test-deps
 	@$(MAKE) --no-print-directory test-build
 	@rm -f $(BUILD)/test-counts
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts HEAPTAG_BUILD=$(abspath $(BUILD)) \
-	    scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	    $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts \
 	    $(MAKE) --no-print-directory test-asan test-tsan test-fuzz
 	@awk -v extra=$(words $(TSAN_BIN) $(FUZZ_NAMES)) '{ p += $$1; f += $$2 } \
@@ -86,7 +91,7 @@ test: deps test-deps
 # The fast loop: unit and integration tests, no sanitizer builds, no fuzzing.
 check: deps test-deps
 	@$(MAKE) --no-print-directory test-build
-	@HEAPTAG_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
 
 .PHONY: check
 
