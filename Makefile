@@ -162,9 +162,9 @@ clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz
 
 # mon at scale: synthetic segments, refresh timed (not a test: a measurement).
-$(BUILD)/bench/mon_bench: bench/mon_bench.c $(CTL_TEST_OBJ) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
+$(BUILD)/bench/mon_bench: bench/mon_bench.c $(SEGBUILD_SRC) $(CTL_TEST_OBJ) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(CTL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(CTL_LDLIBS)
+	$(CC) $(CTL_CFLAGS) -Itests/support -o $@ $(filter %.c %.o,$^) $(CTL_LDLIBS)
 
 bench-mon: ctl $(BUILD)/bench/mon_bench
 	$(BUILD)/bench/mon_bench 50 100000 10

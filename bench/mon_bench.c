@@ -15,59 +15,39 @@
 
 #include "heaptag_segment.h"
 #include "mon/model.h"
+#include "segbuild.h"
 
 #define BENCH_PID0 1900000000
 
 static void bench_segment(const char *dir, int pid, uint32_t rows, uint32_t salt)
 {
-    uint64_t hs = sizeof(struct ht_seg_header);
-    uint64_t mod_off = hs, rows_off = hs + sizeof(struct ht_module);
-    /* HT_SHARDS counter sets after the rows, as a process with that many threads */
-    uint64_t ctr_off = rows_off + (uint64_t)(rows + 1) * sizeof(struct ht_row);
-    uint64_t stride = (uint64_t)(rows + 1) * sizeof(struct ht_counters);
-    uint64_t size = ctr_off + HT_SHARDS * stride;
-    char *img = calloc(1, size);
-    if (!img)
+    /* HT_SHARDS counter sets, as a process with that many threads; row 0 the overflow row */
+    const struct segbuild_plan plan = { .rows = rows + 1, .modules = 1,
+                                        .counter_sets = HT_SHARDS, .counter_slots = HT_SHARDS };
+    struct segbuild b;
+    if (segbuild_init(&b, &plan) != 0)
         err(1, "calloc");
-    struct ht_seg_header *h = (struct ht_seg_header *)img;
-    h->magic = HT_SEG_MAGIC;
-    h->version = HT_SEG_VERSION;
-    h->header_size = (uint32_t)hs;
-    h->segment_size = size;
+    struct ht_seg_header *h = b.h;
     h->pid = pid;
     h->state = HT_SEG_EXITED; /* no /proc look-up for a pid that is not ours */
-    h->row_size = sizeof(struct ht_row);
-    h->row_capacity = rows + 1;
-    h->rows_offset = rows_off;
     h->rows_used = rows + 1;
-    h->module_size = sizeof(struct ht_module);
-    h->module_capacity = 1;
-    h->modules_offset = mod_off;
     h->modules_used = 1;
-    h->counter_sets = HT_SHARDS;
-    h->counter_slots = HT_SHARDS;
-    h->counters_offset = ctr_off;
-    h->counter_stride = stride;
     snprintf(h->exe, sizeof h->exe, "/usr/bin/bench%d", pid);
-    struct ht_module *m = (struct ht_module *)(img + mod_off);
-    m->base = 0x400000;
-    m->size = 0x10000000;
-    m->state = 1;
-    snprintf(m->path, sizeof m->path, "/nonexistent/libbench.so");
-    struct ht_row *r = (struct ht_row *)(img + rows_off);
+    segbuild_set_module(&b, 0, 0x400000, 0x10000000, "/nonexistent/libbench.so");
     for (uint32_t i = 1; i <= rows; i++) {
-        r[i].state = HT_ROW_READY;
-        r[i].module = 0;
+        struct ht_row *r = segbuild_row(&b, i);
+        r->state = HT_ROW_READY;
+        r->module = 0;
         if (i % 2) {
-            r[i].kind = HT_KIND_TAG;
-            snprintf(r[i].tag, sizeof r[i].tag, "T%05u", (i * 7 + salt) % 20000);
-            r[i].site = 0x400000 + 16 * (i % 64);
+            r->kind = HT_KIND_TAG;
+            snprintf(r->tag, sizeof r->tag, "T%05u", (i * 7 + salt) % 20000);
+            r->site = 0x400000 + 16 * (i % 64);
         } else {
-            r[i].kind = HT_KIND_SITE;
-            r[i].site = 0x400000 + 16 * (uint64_t)(i + salt * 131);
+            r->kind = HT_KIND_SITE;
+            r->site = 0x400000 + 16 * (uint64_t)(i + salt * 131);
         }
         for (int k = 0; k < HT_SHARDS; k++) {
-            struct ht_counters *c = (struct ht_counters *)(img + ctr_off + k * stride) + i;
+            struct ht_counters *c = segbuild_counters(&b, (uint32_t)k, i);
             c->allocs = 10 + i + k;
             c->frees = i / 2;
             c->bytes_alloc = 100 * (uint64_t)(10 + i + k);
@@ -76,10 +56,9 @@ static void bench_segment(const char *dir, int pid, uint32_t rows, uint32_t salt
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/heaptag.%d", dir, pid);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0 || write(fd, img, size) != (ssize_t)size || close(fd) != 0)
+    if (segbuild_write(&b, path, b.size) != 0)
         err(1, "%s", path);
-    free(img);
+    segbuild_free(&b);
 }
 
 static double bench_now(void)

@@ -46,6 +46,10 @@ void ctl_usage_error(const char *fmt, ...);
 /* -h, --help, /? or /h (GFlags' and PoolMon's spellings). */
 int ctl_is_help(const char *arg);
 
+/* For a command that takes no arguments: help for a help option, else a
+ * usage error naming the first argument. */
+void ctl_no_args(const char *cmd, int argc, char **argv);
+
 /* For a subcommand's -h/--help: usage on stdout, exit 0. */
 __attribute__((noreturn))
 void ctl_help(void);

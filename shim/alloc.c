@@ -57,6 +57,18 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
  * handler that interrupted our slow path: counted at its immediate caller,
  * with no unwind and no check, so nothing recurses and no handler goes
  * uncounted. */
+/* The block header holds a stack index only up to HT_STACK_INDEX_MAX and a
+ * size only up to HT_STACK_SIZE_MAX: past either, the block goes without
+ * its stack and the segment counts the drop. */
+static inline uint32_t stack_room(uint32_t stack, size_t size)
+{
+    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
+        ht_fetch_add_relaxed(&ht_state.seg->stacks_dropped, 1);
+        return HT_STACK_NONE;
+    }
+    return stack;
+}
+
 static uint32_t reentered_row(struct ht_thread *t, uint64_t site)
 {
     if (ht_own_code(site))
@@ -122,10 +134,7 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
         return ht_check_alloc(size, align, zero, site, row, flags, stack);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
-    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
-        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
-        ht_fetch_add_relaxed(&ht_state.seg->stacks_dropped, 1);
-    }
+    stack = stack_room(stack, size);
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;
@@ -332,10 +341,7 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
     size_t pad = lg ? (size_t)1 << lg : HT_BLOCK_HDR;
     uint32_t stack;
     uint32_t row = realloc_row(t, flags, site, &stack);
-    if (stack != HT_STACK_NONE && (size > HT_STACK_SIZE_MAX || stack > HT_STACK_INDEX_MAX)) {
-        stack = HT_STACK_NONE; /* no room in the header: the block goes without */
-        ht_fetch_add_relaxed(&ht_state.seg->stacks_dropped, 1);
-    }
+    stack = stack_room(stack, size);
     if (unlikely(size > HT_SIZE_LIMIT - pad)) {
         errno = ENOMEM;
         return NULL;

@@ -148,39 +148,42 @@ struct cur {
     int bad;
 };
 
-static uint64_t uleb(struct cur *c)
+/* One LEB128 number; *last gets its final byte (sleb needs its sign bit)
+ * and *shift the bits read. Marks c bad when the data ends inside it. */
+static uint64_t leb(struct cur *c, unsigned *shift, uint8_t *last)
 {
     uint64_t v = 0;
-    unsigned shift = 0;
+    *shift = 0;
+    *last = 0; /* data ends inside the number: 0, as unsigned */
     while (c->p < c->end) {
         uint8_t b = *c->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80))
+        if (*shift < 64)
+            v |= (uint64_t)(b & 0x7f) << *shift;
+        *shift += 7;
+        if (!(b & 0x80)) {
+            *last = b;
             return v;
+        }
     }
     c->bad = 1;
     return 0;
 }
 
+static uint64_t uleb(struct cur *c)
+{
+    unsigned shift;
+    uint8_t last;
+    return leb(c, &shift, &last);
+}
+
 static int64_t sleb(struct cur *c)
 {
-    uint64_t v = 0;
-    unsigned shift = 0;
-    while (c->p < c->end) {
-        uint8_t b = *c->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80)) {
-            if (shift < 64 && (b & 0x40))
-                v |= ~0ull << shift;
-            return (int64_t)v;
-        }
-    }
-    c->bad = 1;
-    return 0;
+    unsigned shift;
+    uint8_t last;
+    uint64_t v = leb(c, &shift, &last);
+    if (shift < 64 && (last & 0x40))
+        v |= ~0ull << shift;
+    return (int64_t)v;
 }
 
 static uint64_t fixed(struct cur *c, unsigned n)

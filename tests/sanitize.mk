@@ -71,9 +71,9 @@ test-fuzz:
 	    grep -E '^(stat::number_of_executed_units|stat::new_units_added)|cov:' build-fuzz/$$t.log | tail -n 3; \
 	done
 
-build-fuzz/tests/fuzz/gen_seeds: tests/fuzz/gen_seeds.c include/heaptag_segment.h
+build-fuzz/tests/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(SEGBUILD_SRC) include/heaptag_segment.h
 	@mkdir -p $(dir $@)
-	cc $(CSTD) $(WARN) -Iinclude -o $@ $<
+	cc $(CSTD) $(WARN) -Iinclude -Itests/support -o $@ $(filter %.c,$^)
 
 .SECONDEXPANSION:
 $(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_OBJ_fuzz_$$*)

@@ -8,11 +8,13 @@
 # the oldest of a long run while a test still reads them. Its own test sets it.
 TEST_ENV := HEAPTAG_KEEP_MAX_MB=65536
 
-TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(DEPFLAGS) $(INCLUDES) -Ictl -Ishim -Itests/integration \
+TEST_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g $(DEPFLAGS) $(INCLUDES) -Ictl -Ishim -Itests/integration -Itests/support \
                $(SANITIZE)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 INTEG_SRC   := $(wildcard tests/integration/test_*.c)
-HARNESS_SRC := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c))
+# Synthetic segments for tests, fuzz seeds and the benchmark.
+SEGBUILD_SRC := tests/support/segbuild.c
+HARNESS_SRC := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c)) $(SEGBUILD_SRC)
 PROG_C      := $(wildcard tests/progs/*.c)
 PROG_CXX    := $(wildcard tests/progs/*.cpp)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -24,9 +26,9 @@ SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks%.o,$(SHIM_OBJ))
 CTL_TEST_OBJ  := $(filter-out $(BUILD)/ctl/common_%,$(CTL_OBJ))
 TEST_LDLIBS := -lcriterion $(CTL_LDLIBS) $(SHIM_LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(SEGBUILD_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(TEST_LDLIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(SEGBUILD_SRC) $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(TEST_LDLIBS)
 
 $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)

@@ -108,36 +108,28 @@ int cmd_export(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "prometheus", no_argument, NULL, 'P' },
-        { "top", required_argument, NULL, 'T' },
-        { "by", required_argument, NULL, 'B' },
         { "output", required_argument, NULL, 'o' },
         { "children", no_argument, NULL, 'C' },
-        { "all", no_argument, NULL, 'A' },
-        { "help", no_argument, NULL, 'h' },
+        PROM_ARGS_LONGOPTS,
         { NULL, 0, NULL, 0 },
     };
-    pid_t pids[PROM_MAX_PIDS];
-    size_t n_pids = 0;
-    struct prom_opts o = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG };
+    struct prom_args a = PROM_ARGS_INIT;
     const char *file = NULL;
     int prometheus = 0, children = 0, c;
-    unsigned flags = 0;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:p:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'P': prometheus = 1; break;
-        case 'p': prom_parse_pids("export", optarg, pids, &n_pids); break;
-        case 'T': o.top = prom_parse_top("export", optarg); break;
-        case 'B': o.by = prom_parse_by("export", optarg); break;
         case 'o': file = optarg; break;
         case 'C': children = 1; break;
-        case 'A': flags |= PROM_ALL; break;
-        case 'h': ctl_help();
-        case ':': ctl_usage_error("export: %s needs a value", argv[optind - 1]);
-        default: ctl_usage_error("export: unknown option '%s'", argv[optind - 1]);
+        default: prom_args_opt("export", c, argv, &a);
         }
     }
+    const pid_t *pids = a.pids;
+    const size_t n_pids = a.n_pids;
+    const struct prom_opts o = a.opts;
+    const unsigned flags = a.flags;
     if (optind < argc)
         ctl_usage_error("export: unexpected argument '%s'", argv[optind]);
     if (!prometheus)

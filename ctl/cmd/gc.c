@@ -49,11 +49,7 @@ static int gc_unchanged(int dfd, const char *name, const struct stat *seen)
 
 int cmd_gc(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (ctl_is_help(argv[i]))
-            ctl_help();
-        ctl_usage_error("gc: unexpected argument '%s'", argv[i]);
-    }
+    ctl_no_args("gc", argc, argv);
     const char *dir = segread_dir();
     struct segread_entry *v;
     size_t n;

@@ -93,11 +93,7 @@ static void ls_summary(const char *dir, size_t n_private)
 
 int cmd_ls(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (ctl_is_help(argv[i]))
-            ctl_help();
-        ctl_usage_error("ls: unexpected argument '%s'", argv[i]);
-    }
+    ctl_no_args("ls", argc, argv);
     const char *dir = segread_dir();
     struct segread_entry *v;
     size_t n;

@@ -22,10 +22,7 @@
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9464"
 
 struct serve_ctx {
-    pid_t pids[PROM_MAX_PIDS];
-    size_t n_pids;
-    struct prom_opts opts;
-    unsigned flags; /* PROM_ALL */
+    struct prom_args args;
     const char *dir;
 };
 
@@ -40,12 +37,13 @@ static void serve_metrics(const struct serve_ctx *ctx, struct http_response *res
     size_t len = 0;
     res->status = 500;
     /* a pid that went away is just absent from this scrape: nothing to report */
-    if (prom_collect(ctx->dir, ctx->pids, ctx->n_pids, ctx->flags, &ctx->opts, &set, NULL) != 0)
+    const struct prom_args *a = &ctx->args;
+    if (prom_collect(ctx->dir, a->pids, a->n_pids, a->flags, &a->opts, &set, NULL) != 0)
         return;
     FILE *mem = open_memstream(&buf, &len);
     int ok = mem != NULL;
     if (mem)
-        prom_write_procs(mem, set.procs, set.n, &ctx->opts, set.skipped);
+        prom_write_procs(mem, set.procs, set.n, &a->opts, set.skipped);
     if (mem && fclose(mem) != 0)
         ok = 0;
     prom_set_free(&set);
@@ -82,13 +80,10 @@ int cmd_serve(int argc, char **argv)
     static const struct option longopts[] = {
         { "listen", required_argument, NULL, 'l' },
         { "allow-remote", no_argument, NULL, 'R' },
-        { "top", required_argument, NULL, 'T' },
-        { "by", required_argument, NULL, 'B' },
-        { "all", no_argument, NULL, 'A' },
-        { "help", no_argument, NULL, 'h' },
+        PROM_ARGS_LONGOPTS,
         { NULL, 0, NULL, 0 },
     };
-    static struct serve_ctx ctx = { .opts = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG } };
+    static struct serve_ctx ctx = { .args = PROM_ARGS_INIT };
     const char *listen_on = SERVE_DEFAULT_LISTEN;
     int allow_remote = 0, c;
 
@@ -97,13 +92,7 @@ int cmd_serve(int argc, char **argv)
         switch (c) {
         case 'l': listen_on = optarg; break;
         case 'R': allow_remote = 1; break;
-        case 'p': prom_parse_pids("serve", optarg, ctx.pids, &ctx.n_pids); break;
-        case 'T': ctx.opts.top = prom_parse_top("serve", optarg); break;
-        case 'B': ctx.opts.by = prom_parse_by("serve", optarg); break;
-        case 'A': ctx.flags |= PROM_ALL; break;
-        case 'h': ctl_help();
-        case ':': ctl_usage_error("serve: %s needs a value", argv[optind - 1]);
-        default: ctl_usage_error("serve: unknown option '%s'", argv[optind - 1]);
+        default: prom_args_opt("serve", c, argv, &ctx.args);
         }
     }
     if (optind < argc)

@@ -137,6 +137,15 @@ int ctl_is_help(const char *a)
            !strcmp(a, "/H");
 }
 
+void ctl_no_args(const char *cmd, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (ctl_is_help(argv[i]))
+            ctl_help();
+        ctl_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
+    }
+}
+
 void ctl_help(void)
 {
     ctl_usage(stdout);

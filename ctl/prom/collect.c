@@ -6,6 +6,7 @@
 #include "prom/collect.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,19 @@ size_t prom_parse_top(const char *cmd, const char *arg)
     if (arg[0] < '0' || arg[0] > '9' || *end || errno || v == 0 || v > PROM_TOP_MAX)
         ctl_usage_error("%s: bad --top '%s' (1 to %d)", cmd, arg, PROM_TOP_MAX);
     return v;
+}
+
+void prom_args_opt(const char *cmd, int c, char **argv, struct prom_args *a)
+{
+    switch (c) {
+    case 'p': prom_parse_pids(cmd, optarg, a->pids, &a->n_pids); break;
+    case 'T': a->opts.top = prom_parse_top(cmd, optarg); break;
+    case 'B': a->opts.by = prom_parse_by(cmd, optarg); break;
+    case 'A': a->flags |= PROM_ALL; break;
+    case 'h': ctl_help();
+    case ':': ctl_usage_error("%s: %s needs a value", cmd, argv[optind - 1]);
+    default: ctl_usage_error("%s: unknown option '%s'", cmd, argv[optind - 1]);
+    }
 }
 
 enum prom_by prom_parse_by(const char *cmd, const char *arg)

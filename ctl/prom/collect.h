@@ -48,4 +48,24 @@ void prom_parse_pids(const char *cmd, const char *arg, pid_t *pids, size_t *n);
 size_t prom_parse_top(const char *cmd, const char *arg);
 enum prom_by prom_parse_by(const char *cmd, const char *arg);
 
+/* The options export and serve share: -p PID (repeatable), --top N,
+ * --by tag|site, --all, and -h/--help. */
+struct prom_args {
+    pid_t pids[PROM_MAX_PIDS];
+    size_t n_pids;
+    struct prom_opts opts;
+    unsigned flags; /* PROM_ALL */
+};
+#define PROM_ARGS_INIT { .opts = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG } }
+#define PROM_ARGS_LONGOPTS                                  \
+    { "top", required_argument, NULL, 'T' },                \
+    { "by", required_argument, NULL, 'B' },                 \
+    { "all", no_argument, NULL, 'A' },                      \
+    { "help", no_argument, NULL, 'h' }
+
+/* getopt_long's answer c (optstring "+:p:...h", opterr 0) that the command
+ * did not take itself: one of the shared options into a, or help (exit 0),
+ * or the usage error (exit 2) for a missing value or an unknown option. */
+void prom_args_opt(const char *cmd, int c, char **argv, struct prom_args *a);
+
 #endif

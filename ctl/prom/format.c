@@ -274,18 +274,24 @@ static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
 void prom_write_procs(FILE *out, const struct prom_proc *procs, size_t n,
                       const struct prom_opts *o, size_t skipped)
 {
-    family(out, "heaptag_allocations_total", "counter",
-           "Allocations counted in the row group since the process started.");
-    series_family(out, procs, n, o, "heaptag_allocations_total", F_ALLOCS);
-    family(out, "heaptag_frees_total", "counter",
-           "Frees of blocks of the row group since the process started.");
-    series_family(out, procs, n, o, "heaptag_frees_total", F_FREES);
-    family(out, "heaptag_live_bytes", "gauge",
-           "Bytes allocated and not yet freed in the row group (sizes asked for).");
-    series_family(out, procs, n, o, "heaptag_live_bytes", F_LIVE);
-    family(out, "heaptag_peak_bytes", "gauge",
-           "Highest live bytes of the row group: the rows' peaks, sampled by the shim, summed.");
-    series_family(out, procs, n, o, "heaptag_peak_bytes", F_PEAK);
+    static const struct {
+        const char *name, *type, *help;
+        enum series_field f;
+    } series[] = {
+        { "heaptag_allocations_total", "counter",
+          "Allocations counted in the row group since the process started.", F_ALLOCS },
+        { "heaptag_frees_total", "counter",
+          "Frees of blocks of the row group since the process started.", F_FREES },
+        { "heaptag_live_bytes", "gauge",
+          "Bytes allocated and not yet freed in the row group (sizes asked for).", F_LIVE },
+        { "heaptag_peak_bytes", "gauge",
+          "Highest live bytes of the row group: the rows' peaks, sampled by the shim, summed.",
+          F_PEAK },
+    };
+    for (size_t k = 0; k < sizeof series / sizeof series[0]; k++) {
+        family(out, series[k].name, series[k].type, series[k].help);
+        series_family(out, procs, n, o, series[k].name, series[k].f);
+    }
     process_families(out, procs, n);
     family(out, "heaptag_segments_skipped", "gauge",
            "Files named like segments that could not be read as one at this scrape.");

@@ -12,19 +12,30 @@
 #include <string.h>
 #include <unistd.h>
 
-int procstat_start_ticks(pid_t pid, uint64_t *ticks)
+/* Reads /proc/<pid>/<name> (one read: these files are small) into buf as a
+ * string; 0 or -errno, -ENOENT for a process gone meanwhile. */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t size)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     int saved = errno;
     close(fd);
     if (n < 0)
         return saved == ESRCH ? -ENOENT : -saved;
     buf[n] = '\0';
+    return 0;
+}
+
+int procstat_start_ticks(pid_t pid, uint64_t *ticks)
+{
+    char buf[2048];
+    int rc = read_proc(pid, "stat", buf, sizeof buf);
+    if (rc < 0)
+        return rc;
 
     char *p = strrchr(buf, ')');
     if (!p)
@@ -48,17 +59,10 @@ int procstat_start_ticks(pid_t pid, uint64_t *ticks)
 
 int procstat_uids(pid_t pid, uid_t uids[4])
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    int saved = errno;
-    close(fd);
-    if (n < 0)
-        return saved == ESRCH ? -ENOENT : -saved;
-    buf[n] = '\0';
+    char buf[4096];
+    int rc = read_proc(pid, "status", buf, sizeof buf);
+    if (rc < 0)
+        return rc;
     char *p = strstr(buf, "\nUid:");
     if (!p)
         return -EINVAL;

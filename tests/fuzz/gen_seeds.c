@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "heaptag_segment.h"
+#include "segbuild.h"
 
 #define ROWS 6
 #define BUCKETS 16
@@ -34,48 +35,25 @@ int main(int argc, char **argv)
 {
     if (argc != 2)
         return 2;
-    const size_t stack_size = sizeof(struct ht_stack) + DEPTH * 8;
-    size_t off_b = sizeof(struct ht_seg_header), off_r = off_b + BUCKETS * 4;
-    size_t off_m = off_r + ROWS * sizeof(struct ht_row);
-    size_t off_s = off_m + MODULES * sizeof(struct ht_module);
-    size_t off_c = off_s + STACKS * stack_size; /* two counter sets: a slot, a shard */
-    size_t off_p = off_c + 2 * ROWS * sizeof(struct ht_counters); /* the report ring */
-    size_t total = off_p + 4 * sizeof(struct ht_report);
-    unsigned char *img = calloc(1, total);
-    struct ht_seg_header *h = (struct ht_seg_header *)img;
-    h->magic = HT_SEG_MAGIC;
-    h->version = HT_SEG_VERSION;
-    h->header_size = sizeof *h;
-    h->segment_size = total;
+    /* two counter sets: a slot, a shard; a report ring of 4 */
+    const struct segbuild_plan plan = { .buckets = BUCKETS, .rows = ROWS, .modules = MODULES,
+                                        .stacks = STACKS, .stack_depth = DEPTH,
+                                        .counter_sets = 2, .counter_slots = 1, .reports = 4 };
+    struct segbuild b;
+    if (segbuild_init(&b, &plan) != 0)
+        return 1;
+    unsigned char *img = b.img;
+    const size_t total = b.size;
+    struct ht_seg_header *h = b.h;
     h->pid = 1;
     h->state = HT_SEG_EXITED;
     h->flags = h->flags_at_start = 0x400;
-    h->row_size = sizeof(struct ht_row);
-    h->row_capacity = ROWS;
-    h->rows_offset = off_r;
     h->rows_used = 4;
-    h->bucket_capacity = BUCKETS;
-    h->buckets_offset = off_b;
-    h->module_size = sizeof(struct ht_module);
-    h->module_capacity = MODULES;
-    h->modules_offset = off_m;
     h->modules_used = 2;
-    h->stack_size = (uint32_t)stack_size;
-    h->stack_capacity = STACKS;
-    h->stack_depth = DEPTH;
     h->stacks_used = 1;
-    h->stacks_offset = off_s;
-    h->counter_sets = 2;
-    h->counter_slots = 1;
-    h->counters_offset = off_c;
-    h->counter_stride = ROWS * sizeof(struct ht_counters);
-    h->report_size = sizeof(struct ht_report);
-    h->report_capacity = 4;
-    h->reports_offset = off_p;
     h->reports_seq = 5; /* report 1 overwritten by 5 */
-    struct ht_report *rep = (struct ht_report *)(img + off_p);
     for (unsigned n = 2; n <= 5; n++) {
-        struct ht_report *e = &rep[(n - 1) % 4];
+        struct ht_report *e = segbuild_report(&b, (n - 1) % 4);
         e->seq = n;
         e->kind = n % HT_CORRUPT_KINDS;
         e->op = n % 4;
@@ -86,7 +64,7 @@ int main(int argc, char **argv)
     }
     strcpy(h->exe, "/usr/bin/example");
     strcpy(h->cmdline, "example --flag");
-    struct ht_row *r = (struct ht_row *)(img + off_r);
+    struct ht_row *r = segbuild_row(&b, 0);
     const char *tags[] = { "Overflow", "", "Strg", "" };
     for (int i = 0; i < 4; i++) {
         r[i].state = HT_ROW_READY;
@@ -94,23 +72,16 @@ int main(int argc, char **argv)
         r[i].site = i ? 0x400000 + (uint64_t)i * 0x10 : 0;
         r[i].module = i ? 0 : UINT32_MAX;
         strcpy(r[i].tag, tags[i]);
-        struct ht_counters *c = (struct ht_counters *)(img + off_c) + (i % 2) * ROWS + i;
+        struct ht_counters *c = segbuild_counters(&b, i % 2, i);
         c->allocs = 10 * (uint64_t)i;
         c->frees = 4 * (uint64_t)i;
         c->bytes_alloc = 1000 * (uint64_t)i;
         c->bytes_freed = 400 * (uint64_t)i;
         r[i].peak_live = 700 * (uint64_t)i;
     }
-    struct ht_module *m = (struct ht_module *)(img + off_m);
-    m[0].base = 0x400000;
-    m[0].size = 0x10000;
-    m[0].state = 1;
-    strcpy(m[0].path, "/usr/bin/example");
-    m[1].base = 0x7f0000000000;
-    m[1].size = 0x200000;
-    m[1].bias = 0x7f0000000000;
-    m[1].state = 1;
-    strcpy(m[1].path, "/lib/x86_64-linux-gnu/libc.so.6");
+    segbuild_set_module(&b, 0, 0x400000, 0x10000, "/usr/bin/example");
+    segbuild_set_module(&b, 1, 0x7f0000000000, 0x200000, "/lib/x86_64-linux-gnu/libc.so.6");
+    segbuild_module(&b, 1)->bias = 0x7f0000000000;
     put(argv[1], "fuzz_segment_reader", "sound", img, total);
     /* hostile counters: sums over the sets that wrap (mon's totals must too) */
     unsigned char *hostile = malloc(total);
@@ -118,7 +89,7 @@ int main(int argc, char **argv)
         return 1;
     memcpy(hostile, img, total);
     for (size_t k = 0; k < 2 * ROWS; k++) {
-        struct ht_counters *c = (struct ht_counters *)(hostile + off_c) + k;
+        struct ht_counters *c = (struct ht_counters *)(hostile + b.counters_off) + k;
         c->allocs = c->bytes_alloc = UINT64_MAX - k;
         c->frees = c->bytes_freed = k % 3 ? UINT64_MAX / 2 : 0;
     }
@@ -146,6 +117,6 @@ int main(int argc, char **argv)
     put(argv[1], "fuzz_config", "seed0", cfg0, sizeof cfg0 - 1);
     put(argv[1], "fuzz_config", "seed1", cfg1, sizeof cfg1 - 1);
     put(argv[1], "fuzz_config", "seed2", cfg2, sizeof cfg2 - 1);
-    free(img);
+    segbuild_free(&b);
     return 0;
 }

@@ -192,6 +192,36 @@ int csv_tag_counts(const char *csv, int pid, const char *tag, struct tag_counts 
     return 0;
 }
 
+int run_flagged(const char *rel, const char *arg, const char *flags, struct run_result *r)
+{
+    char flagenv[128];
+    snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flags);
+    const char *env[] = { flagenv, NULL };
+    const char *argv[] = { build_path(rel), arg, NULL };
+    return run_cmd(argv, env, 1, NULL, r);
+}
+
+char *tool_pid_out(const char *cmd, int pid, const char *const extra[])
+{
+    char pidbuf[32];
+    const char *argv[32] = { build_path("heaptag"), cmd, "-p", pidbuf };
+    size_t n = 4;
+    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+    for (size_t i = 0; extra && extra[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    struct run_result r;
+    if (run_cmd(argv, NULL, 0, NULL, &r) != 0)
+        return NULL;
+    if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+        fprintf(stderr, "heaptag %s -p %d failed: %s", cmd, pid, r.err);
+        run_free(&r);
+        return NULL;
+    }
+    free(r.err);
+    return r.out;
+}
+
 char *mon_csv_all(void)
 {
     const char *argv[] = { build_path("heaptag"), "mon", "-n", "1", "--format", "csv", NULL };

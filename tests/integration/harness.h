@@ -28,6 +28,14 @@ int run_cmd(const char *const argv[], const char *const env[], int preload,
             const char *stdin_data, struct run_result *r);
 void run_free(struct run_result *r);
 
+/* Runs tests/progs-style program rel (build_path) with one optional argument,
+ * preloaded, HEAPTAG_FLAGS=flags in its environment. 0, or -1 if not started. */
+int run_flagged(const char *rel, const char *arg, const char *flags, struct run_result *r);
+
+/* `heaptag CMD -p PID [extra...]` (extra NULL-terminated, or NULL): its stdout
+ * (malloc'd) when it exits 0; else NULL, its stderr written to ours. */
+char *tool_pid_out(const char *cmd, int pid, const char *const extra[]);
+
 /* Sums of the rows of one tag in a process's segment, through the tool. */
 struct tag_counts {
     uint64_t allocs, frees, bytes, rows;

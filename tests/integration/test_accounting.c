@@ -17,25 +17,15 @@ TestSuite(accounting, .timeout = 120);
 /* `heaptag mon -p PID -n 1 --format csv --by BY`, malloc'd. */
 static char *mon_by(int pid, const char *by)
 {
-    char pidbuf[16];
-    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
-    const char *argv[] = { build_path("heaptag"), "mon", "-p", pidbuf, "-n", "1", "--format",
-                           "csv", "--by", by, NULL };
-    struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
-    cr_assert_eq(r.status, 0, "mon failed: %s", r.err);
-    char *out = strdup(r.out);
-    run_free(&r);
+    const char *extra[] = { "-n", "1", "--format", "csv", "--by", by, NULL };
+    char *out = tool_pid_out("mon", pid, extra);
+    cr_assert_not_null(out, "mon failed");
     return out;
 }
 
 static int run_prog(const char *prog, const char *flags, const char *arg, struct run_result *r)
 {
-    char flagenv[64];
-    snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flags);
-    const char *env[] = { flagenv, NULL };
-    const char *argv[] = { build_path(prog), arg, NULL };
-    cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
+    cr_assert_eq(run_flagged(prog, arg, flags, r), 0);
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0, "%s: %s", prog, r->err);
     return r->pid;
 }

@@ -240,6 +240,14 @@ static void wait_exit_ok(void)
     }
 }
 
+/* Ends the screen with key: mon exits 0, and the terminal goes. */
+static void screen_quit(const char *key)
+{
+    keys(key);
+    wait_exit_ok();
+    screen_stop();
+}
+
 Test(mon, screen_on_a_leaking_program)
 {
     struct prog p = prog_start("leak");
@@ -320,9 +328,7 @@ Test(mon, screen_on_a_leaking_program)
     free(WAIT_FOR("heaptag mon keys"));
     keys("x");
     free(WAIT_FOR("Sort: bytes"));
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     prog_stop(&p);
 }
 
@@ -339,9 +345,7 @@ Test(mon, screen_filters_and_no_highlight)
     s = capture(1);
     cr_assert(!row_reversed(s, "Leak"), "-l: no highlight:\n%s", s);
     free(s);
-    keys("Escape");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("Escape");
 
     snprintf(args, sizeof args, "-p %d -i 0.3 /xChrn /xlibc*", (int)p.pid);
     screen_start(args);
@@ -349,9 +353,7 @@ Test(mon, screen_filters_and_no_highlight)
     cr_assert_lt(row_pos(s, "Chrn"), 0, "excluded:\n%s", s);
     cr_assert_null(strstr(s, "libc"), "excluded:\n%s", s);
     free(s);
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     prog_stop(&p);
 }
 
@@ -379,9 +381,7 @@ Test(mon, screen_on_a_threaded_program)
     snprintf(pid, sizeof pid, " %d ", (int)p.pid);
     cr_assert(strstr(s, pid), "a PID column:\n%s", s);
     free(s);
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     prog_stop(&p);
 }
 
@@ -670,9 +670,7 @@ Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
         row += *p == '\n';
     cr_assert_eq(row + 1, 49, "totals on line 49 of 0..49:\n%s", s);
     free(s);
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     unlink(good);
     rmdir(dir);
     segment_remove(pid);
@@ -866,9 +864,7 @@ static struct prog screen_on(const char *mode, int x, int y, const char *extra)
 /* q, a clean exit, and everything screen_on started stopped. */
 static void screen_off(struct prog *p)
 {
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     pane_x = 200, pane_y = 40;
     prog_stop(p);
 }
@@ -1027,15 +1023,11 @@ Test(mon, default_screen_watches_live_processes)
     cr_assert_eq(all, total + 10 + 1, "patterns basic adds 10 tagged and 1 site allocation:\n%s",
                  s);
     free(s);
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     /* --all from the start */
     screen_start_env(env, "-i 0.3 --all");
     free(WAIT_FOR("Basc", "Leak", "All processes"));
-    keys("q");
-    wait_exit_ok();
-    screen_stop();
+    screen_quit("q");
     snprintf(to, sizeof to, "%s/heaptag.%d", dir, (int)p.pid);
     unlink(to);
     snprintf(to, sizeof to, "%s/heaptag.%d", dir, gone);

@@ -34,43 +34,38 @@ static void expect(int pid, const char *tag, uint64_t allocs, uint64_t frees, ui
     cr_expect_eq(c.bytes, bytes, "%s live bytes: %lu, want %lu", tag, c.bytes, bytes);
 }
 
+/* Runs patterns MODE and expects one tag's counts; then its segment goes. */
+static void expect_pattern(const char *mode, const char *tag, uint64_t allocs, uint64_t frees,
+                           uint64_t bytes)
+{
+    struct run_result r;
+    int pid = run_pattern(mode, &r);
+    expect(pid, tag, allocs, frees, bytes);
+    segment_remove(pid);
+    run_free(&r);
+}
+
 TestSuite(patterns, .timeout = 60);
 
 Test(patterns, basic)
 {
-    struct run_result r;
-    int pid = run_pattern("basic", &r);
-    expect(pid, "Basc", 10, 4, 600);
-    segment_remove(pid);
-    run_free(&r);
+    expect_pattern("basic", "Basc", 10, 4, 600);
 }
 
 Test(patterns, realloc_grow_shrink_move)
 {
-    struct run_result r;
-    int pid = run_pattern("realloc", &r);
-    expect(pid, "Real", 5, 4, 1 << 20);
-    segment_remove(pid);
-    run_free(&r);
+    expect_pattern("realloc", "Real", 5, 4, 1 << 20);
 }
 
 Test(patterns, aligned)
 {
-    struct run_result r;
-    int pid = run_pattern("aligned", &r);
-    expect(pid, "Algn", 8, 3, 4 * 1000 + 2000);
-    segment_remove(pid);
-    run_free(&r);
+    expect_pattern("aligned", "Algn", 8, 3, 4 * 1000 + 2000);
 }
 
 Test(patterns, calloc)
 {
-    struct run_result r;
-    int pid = run_pattern("calloc", &r);
     /* one kept calloc(10, 10), one malloc(3) freed; failed calls count nothing */
-    expect(pid, "Clc", 2, 1, 100);
-    segment_remove(pid);
-    run_free(&r);
+    expect_pattern("calloc", "Clc", 2, 1, 100);
 }
 
 Test(patterns, libc_inside_scope)

@@ -53,6 +53,16 @@ static int have(const char *prog)
 
 TestSuite(real, .timeout = 120);
 
+/* sh -c script, compared with and without the shim; then its scratch dir goes. */
+static void same_in_shell(const char *script, const char *dir)
+{
+    const char *argv[] = { "sh", "-c", script, NULL };
+    same_with_and_without(argv, NULL);
+    char rm[1100];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    cr_assert_eq(system(rm), 0);
+}
+
 Test(real, python3)
 {
     cr_assert(have("python3"));
@@ -115,11 +125,7 @@ Test(real, git)
              "git -c user.name=t -c user.email=t@t commit -q -m two; "
              "git log --format='%%H %%s'; git ls-files; git cat-file -p HEAD^{tree}",
              dir);
-    const char *argv[] = { "sh", "-c", script, NULL };
-    same_with_and_without(argv, NULL);
-    char rm[1100];
-    snprintf(rm, sizeof rm, "rm -rf %s", dir);
-    cr_assert_eq(system(rm), 0);
+    same_in_shell(script, dir);
 }
 
 Test(real, bash_pipeline_fork_exec)
@@ -212,11 +218,7 @@ Test(real, gxx_compiles)
     /* the same output path both times, so the object files compare */
     snprintf(script, sizeof script,
              "cd %s && g++ -O1 -c t.cpp -o t.o && g++ -o t t.o && sha256sum t.o && ./t", dir);
-    const char *argv[] = { "sh", "-c", script, NULL };
-    same_with_and_without(argv, NULL);
-    char rm[1100];
-    snprintf(rm, sizeof rm, "rm -rf %s", dir);
-    cr_assert_eq(system(rm), 0);
+    same_in_shell(script, dir);
 }
 
 Test(real, cxx_operator_new_edges)

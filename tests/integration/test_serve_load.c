@@ -22,6 +22,7 @@
 
 #include "harness.h"
 #include "heaptag_segment.h"
+#include "segbuild.h"
 #include "serve_util.h"
 
 static char dir[64];
@@ -62,16 +63,23 @@ static double mono_s(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static uint64_t start_ticks_of(pid_t pid)
+/* /proc/<pid>/<name> into buf, as a string (one read: the files are small). */
+static void proc_text(pid_t pid, const char *name, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
     int fd = open(path, O_RDONLY);
     cr_assert_geq(fd, 0);
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     close(fd);
     cr_assert_gt(n, 0);
     buf[n] = '\0';
+}
+
+static uint64_t start_ticks_of(pid_t pid)
+{
+    char buf[1024];
+    proc_text(pid, "stat", buf, sizeof buf);
     char *p = strrchr(buf, ')');
     for (int field = 2; p && *p && field < 22; p++)
         if (*p == ' ')
@@ -97,21 +105,15 @@ enum seg_kind { SEG_LIVE, SEG_EXITED_NOW, SEG_EXITED_LONG_AGO, SEG_DEAD };
 /* A sound segment of `rows` rows (half tagged, half call sites) for pid. */
 static void write_segment(pid_t pid, enum seg_kind kind, uint32_t rows)
 {
-    uint64_t hs = sizeof(struct ht_seg_header);
-    uint64_t mod_off = hs, rows_off = hs + sizeof(struct ht_module);
-    /* one counter set (a per-thread slot) after the rows */
-    uint64_t ctr_off = rows_off + (uint64_t)(rows + 1) * sizeof(struct ht_row);
-    uint64_t size = ctr_off + (uint64_t)(rows + 1) * sizeof(struct ht_counters);
-    char *img = calloc(1, size);
-    cr_assert_not_null(img);
-    struct ht_seg_header *h = (struct ht_seg_header *)img;
+    /* one counter set (a per-thread slot); row 0 the overflow row */
+    const struct segbuild_plan plan = { .rows = rows + 1, .modules = 1,
+                                        .counter_sets = 1, .counter_slots = 1 };
+    struct segbuild b;
+    cr_assert_eq(segbuild_init(&b, &plan), 0);
+    struct ht_seg_header *h = b.h;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-    h->magic = HT_SEG_MAGIC;
-    h->version = HT_SEG_VERSION;
-    h->header_size = (uint32_t)hs;
-    h->segment_size = size;
     h->pid = pid;
     h->start_unix_ns = now_ns - 7200000000000u;
     h->state = kind == SEG_LIVE || kind == SEG_DEAD ? HT_SEG_LIVE : HT_SEG_EXITED;
@@ -120,43 +122,26 @@ static void write_segment(pid_t pid, enum seg_kind kind, uint32_t rows)
         h->exit_unix_ns = now_ns;
     if (kind == SEG_EXITED_LONG_AGO)
         h->exit_unix_ns = now_ns - 3600000000000u;
-    h->row_size = sizeof(struct ht_row);
-    h->row_capacity = rows + 1;
-    h->rows_offset = rows_off;
     h->rows_used = rows + 1;
-    h->module_size = sizeof(struct ht_module);
-    h->module_capacity = 1;
-    h->modules_offset = mod_off;
     h->modules_used = 1;
-    h->counter_sets = 1;
-    h->counter_slots = 1;
-    h->counters_offset = ctr_off;
-    h->counter_stride = (uint64_t)(rows + 1) * sizeof(struct ht_counters);
     snprintf(h->exe, sizeof h->exe, "/usr/bin/load%d", (int)pid);
-    struct ht_module *m = (struct ht_module *)(img + mod_off);
-    m->base = 0x400000;
-    m->size = 0x10000000;
-    m->state = 1;
-    snprintf(m->path, sizeof m->path, "/nonexistent/libload.so");
-    struct ht_row *r = (struct ht_row *)(img + rows_off);
+    segbuild_set_module(&b, 0, 0x400000, 0x10000000, "/nonexistent/libload.so");
     for (uint32_t i = 1; i <= rows; i++) {
-        r[i].state = HT_ROW_READY;
-        r[i].module = 0;
-        r[i].kind = i % 2 ? HT_KIND_TAG : HT_KIND_SITE;
+        struct ht_row *r = segbuild_row(&b, i);
+        r->state = HT_ROW_READY;
+        r->module = 0;
+        r->kind = i % 2 ? HT_KIND_TAG : HT_KIND_SITE;
         if (i % 2)
-            snprintf(r[i].tag, sizeof r[i].tag, "T%05u", i);
-        r[i].site = 0x400000 + 16 * (uint64_t)i;
-        struct ht_counters *c = (struct ht_counters *)(img + ctr_off) + i;
+            snprintf(r->tag, sizeof r->tag, "T%05u", i);
+        r->site = 0x400000 + 16 * (uint64_t)i;
+        struct ht_counters *c = segbuild_counters(&b, 0, i);
         c->allocs = 10 + i;
         c->bytes_alloc = 100 * (uint64_t)(10 + i);
     }
     char path[128];
     snprintf(path, sizeof path, "%s/heaptag.%d", dir, (int)pid);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, img, size), (ssize_t)size);
-    close(fd);
-    free(img);
+    cr_assert_eq(segbuild_write(&b, path, b.size), 0);
+    segbuild_free(&b);
 }
 
 static int shown(const char *text, pid_t pid)
@@ -245,14 +230,8 @@ Test(serve_load, scrapes_answered_while_150_connections_hang)
 
 static long rss_kb(pid_t pid)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    int fd = open(path, O_RDONLY);
-    cr_assert_geq(fd, 0);
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    cr_assert_gt(n, 0);
-    buf[n] = '\0';
+    char buf[4096];
+    proc_text(pid, "status", buf, sizeof buf);
     char *p = strstr(buf, "VmRSS:");
     cr_assert_not_null(p);
     return atol(p + 6);

@@ -19,14 +19,8 @@ TestSuite(sites, .timeout = 120);
 /* The dump of pid through the tool; the text is malloc'd. */
 static char *dump_of(int pid)
 {
-    char pidbuf[16];
-    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
-    const char *argv[] = { build_path("heaptag"), "dump", "-p", pidbuf, NULL };
-    struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
-    cr_assert_eq(r.status, 0, "dump failed: %s", r.err);
-    char *out = strdup(r.out);
-    run_free(&r);
+    char *out = tool_pid_out("dump", pid, NULL);
+    cr_assert_not_null(out, "dump failed");
     return out;
 }
 

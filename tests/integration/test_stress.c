@@ -114,6 +114,21 @@ static void expect_tag(int pid, const char *tag, uint64_t allocs, uint64_t frees
 
 TestSuite(stress, .timeout = 120);
 
+/* What `stress threads W ITERS S D` must leave: W workers of ITERS+100 blocks
+ * (100 kept, 40 bytes each), S short-lived and D detached threads of 50
+ * blocks (one kept, 32 bytes), and S+D "Hand" blocks, all freed.
+ * Then the run's segment and result go. */
+static void expect_threads_run(struct run_result *r, long w, long iters, long s, long d)
+{
+    expect_tag(r->pid, "Work", (uint64_t)(w * (iters + 100)), (uint64_t)(w * iters),
+               (uint64_t)(w * 100 * 40));
+    expect_tag(r->pid, "Thrd", (uint64_t)(50 * s), (uint64_t)(49 * s), (uint64_t)(32 * s));
+    expect_tag(r->pid, "Detc", (uint64_t)(50 * d), (uint64_t)(49 * d), (uint64_t)(32 * d));
+    expect_tag(r->pid, "Hand", (uint64_t)(s + d), (uint64_t)(s + d), 0);
+    segment_remove(r->pid);
+    run_free(r);
+}
+
 /* 4 workers x 200000 allocations, 1000 joined and 200 detached threads. */
 Test(stress, threads_come_and_go)
 {
@@ -123,13 +138,7 @@ Test(stress, threads_come_and_go)
     run_stress(args, &r);
     long hand = -1;
     cr_assert_eq(sscanf(r.out, "threads %*d %*d %*d %*d hand %ld", &hand), 1, "%s", r.out);
-    expect_tag(r.pid, "Work", (uint64_t)(w * (iters + 100)), (uint64_t)(w * iters),
-               (uint64_t)(w * 100 * 40));
-    expect_tag(r.pid, "Thrd", (uint64_t)(50 * s), (uint64_t)(49 * s), (uint64_t)(32 * s));
-    expect_tag(r.pid, "Detc", (uint64_t)(50 * d), (uint64_t)(49 * d), (uint64_t)(32 * d));
-    expect_tag(r.pid, "Hand", (uint64_t)(s + d), (uint64_t)(s + d), 0);
-    segment_remove(r.pid);
-    run_free(&r);
+    expect_threads_run(&r, w, iters, s, d);
 }
 
 /* 20 workers at once, more threads than the shim's 12 counter slots: those
@@ -141,13 +150,7 @@ Test(stress, more_threads_than_counter_slots)
     const char *args[] = { "threads", "20", "20000", "300", "60", NULL };
     struct run_result r;
     run_stress(args, &r);
-    expect_tag(r.pid, "Work", (uint64_t)(w * (iters + 100)), (uint64_t)(w * iters),
-               (uint64_t)(w * 100 * 40));
-    expect_tag(r.pid, "Thrd", (uint64_t)(50 * s), (uint64_t)(49 * s), (uint64_t)(32 * s));
-    expect_tag(r.pid, "Detc", (uint64_t)(50 * d), (uint64_t)(49 * d), (uint64_t)(32 * d));
-    expect_tag(r.pid, "Hand", (uint64_t)(s + d), (uint64_t)(s + d), 0);
-    segment_remove(r.pid);
-    run_free(&r);
+    expect_threads_run(&r, w, iters, s, d);
 }
 
 /* 200 processes: every one of them has its own segment, exact, marked exited. */

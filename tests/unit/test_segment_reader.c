@@ -18,31 +18,29 @@
 #include "heaptag_segment.h"
 #include "segment/proc_stat.h"
 #include "segment/reader.h"
+#include "segbuild.h"
 #include "sym/site_name.h"
 
 #define ROWS    16
 #define MODULES 4
 #define BUCKETS 64
-#define OFF_BUCKETS 4096u
-#define OFF_ROWS    8192u
-#define OFF_MODULES (OFF_ROWS + ROWS * sizeof(struct ht_row))
 #define SETS    4 /* two per-thread slots, two shared shards */
-#define OFF_COUNTERS (OFF_MODULES + MODULES * sizeof(struct ht_module))
-#define STRIDE  (ROWS * sizeof(struct ht_counters))
-#define IMG_SIZE    (OFF_COUNTERS + SETS * STRIDE)
+#define REPORTS 8 /* a ring laid out, but in the header only once add_ring puts it there */
+#define OFF_BUCKETS  (b.buckets_off)
+#define OFF_ROWS     (b.rows_off)
+#define OFF_COUNTERS (b.counters_off)
+#define STRIDE       (b.stride)
+#define IMG_SIZE     (b.size)
 
 #define APP_BASE 0x555500000000ull
 
 static char dir[64];
-static unsigned char img[IMG_SIZE];
+static struct segbuild b; /* the image: a fresh one per build_image */
 
-static struct ht_seg_header *hdr(void) { return (struct ht_seg_header *)img; }
-static struct ht_row *row(unsigned i) { return (struct ht_row *)(img + OFF_ROWS) + i; }
-static struct ht_module *module(unsigned i) { return (struct ht_module *)(img + OFF_MODULES) + i; }
-static struct ht_counters *ctr(unsigned set, unsigned i)
-{
-    return (struct ht_counters *)(img + OFF_COUNTERS + set * STRIDE) + i;
-}
+static struct ht_seg_header *hdr(void) { return b.h; }
+static struct ht_row *row(unsigned i) { return segbuild_row(&b, i); }
+static struct ht_module *module(unsigned i) { return segbuild_module(&b, i); }
+static struct ht_counters *ctr(unsigned set, unsigned i) { return segbuild_counters(&b, set, i); }
 
 static uint64_t own_start_ticks(void)
 {
@@ -54,31 +52,21 @@ static uint64_t own_start_ticks(void)
 /* A sound segment of this very process: three ready rows and two modules. */
 static void build_image(void)
 {
+    const struct segbuild_plan plan = { .buckets = BUCKETS, .rows = ROWS, .modules = MODULES,
+                                        .counter_sets = SETS, .counter_slots = 2,
+                                        .reports = REPORTS };
+    segbuild_free(&b);
+    cr_assert_eq(segbuild_init(&b, &plan), 0);
     struct ht_seg_header *h = hdr();
-    memset(img, 0, sizeof img);
-    h->magic = HT_SEG_MAGIC;
-    h->version = HT_SEG_VERSION;
-    h->header_size = sizeof *h;
-    h->segment_size = IMG_SIZE;
+    h->report_size = h->report_capacity = 0; /* no ring until add_ring */
+    h->reports_offset = 0;
     h->pid = getpid();
     h->ppid = getppid();
     h->start_ticks = own_start_ticks();
     h->state = HT_SEG_LIVE;
     h->flags = h->flags_at_start = 0x400;
-    h->row_size = sizeof(struct ht_row);
-    h->row_capacity = ROWS;
-    h->rows_offset = OFF_ROWS;
     h->rows_used = 5;
-    h->bucket_capacity = BUCKETS;
-    h->buckets_offset = OFF_BUCKETS;
-    h->module_size = sizeof(struct ht_module);
-    h->module_capacity = MODULES;
-    h->modules_offset = OFF_MODULES;
     h->modules_used = 2;
-    h->counter_sets = SETS;
-    h->counter_slots = 2;
-    h->counters_offset = OFF_COUNTERS;
-    h->counter_stride = STRIDE;
     h->corruptions[HT_CORRUPT_DOUBLE_FREE] = 2;
     h->corruptions[HT_CORRUPT_OVERRUN] = 1;
     strcpy(h->exe, "/usr/bin/app");
@@ -142,7 +130,7 @@ static void write_file(const char *name, const void *data, size_t len)
 static void write_image(void)
 {
     char name[64];
-    write_file(seg_name(name, sizeof name), img, sizeof img);
+    write_file(seg_name(name, sizeof name), b.img, b.size);
 }
 
 /* Reads our segment; returns the rc and sets *why. */
@@ -172,6 +160,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    segbuild_free(&b);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
@@ -272,13 +261,13 @@ Test(segread, truncated)
     const char *why;
     char name[64];
     seg_name(name, sizeof name);
-    write_file(name, img, IMG_SIZE / 2);
+    write_file(name, b.img, IMG_SIZE / 2);
     cr_assert_eq(segread_open(dir, name, &s, &why), SEGREAD_DAMAGED);
     cr_assert_str_eq(why, "truncated");
-    write_file(name, img, 10); /* shorter than a header */
+    write_file(name, b.img, 10); /* shorter than a header */
     cr_assert_eq(segread_open(dir, name, &s, &why), SEGREAD_DAMAGED);
     cr_assert_str_eq(why, "truncated");
-    write_file(name, img, 0);
+    write_file(name, b.img, 0);
     cr_assert_eq(segread_open(dir, name, &s, &why), SEGREAD_DAMAGED);
     cr_assert_str_eq(why, "truncated");
 }
@@ -337,16 +326,14 @@ Test(segread, other_tables_beyond_file)
     expect_damaged("stack table out of bounds");
 }
 
-/* A ring of 8 between the header and the buckets. */
-#define OFF_REPORTS 1792u
-#define REPORTS 8
-static struct ht_report *report(unsigned i) { return (struct ht_report *)(img + OFF_REPORTS) + i; }
+/* A ring of REPORTS where the plan laid it out. */
+static struct ht_report *report(unsigned i) { return segbuild_report(&b, i); }
 
 static void add_ring(uint64_t written)
 {
     hdr()->report_size = sizeof(struct ht_report);
     hdr()->report_capacity = REPORTS;
-    hdr()->reports_offset = OFF_REPORTS;
+    hdr()->reports_offset = b.reports_off;
     hdr()->reports_seq = written;
     for (uint64_t n = written > REPORTS ? written - REPORTS + 1 : 1; n <= written; n++) {
         struct ht_report *e = report((unsigned)((n - 1) % REPORTS));
@@ -362,8 +349,6 @@ static void add_ring(uint64_t written)
 
 Test(segread, report_ring_whole_entries_oldest_first)
 {
-    _Static_assert(OFF_REPORTS >= sizeof(struct ht_seg_header) &&
-                   OFF_REPORTS + REPORTS * sizeof(struct ht_report) <= OFF_BUCKETS, "ring fits");
     add_ring(11); /* reports 4..11 kept, 11 and 4 in slots 2 and 3 */
     report(5)->seq = 0;                /* report 6 being written: left out */
     report(6)->kind = HT_CORRUPT_KINDS; /* report 7 of no known kind: left out */
@@ -474,7 +459,7 @@ Test(segread, symlink_and_directory_are_not_segments)
     const char *why;
     char target[256], link[256];
     snprintf(target, sizeof target, "%s/real", dir);
-    write_file("real", img, sizeof img);
+    write_file("real", b.img, b.size);
     snprintf(link, sizeof link, "%s/heaptag.%d", dir, (int)getpid());
     cr_assert_eq(symlink(target, link), 0);
     snprintf(link, sizeof link, "%s/heaptag.77", dir);
@@ -546,7 +531,7 @@ Test(segread, list_sorted_and_open_pid)
     hdr()->state = HT_SEG_EXITED;
     hdr()->start_unix_ns = 5;
     snprintf(name, sizeof name, "heaptag.%d.1", (int)getpid());
-    write_file(name, img, sizeof img);
+    write_file(name, b.img, b.size);
     cr_assert_eq(segread_open_pid(dir, getpid(), &s, &why), SEGREAD_OK, "%s", why);
     cr_assert_eq(s.state, SEGREAD_LIVE);
     segread_close(&s);
@@ -562,11 +547,11 @@ Test(segread, random_corruption_never_crashes, .timeout = 60)
         build_image();
         int flips = 1 + rand() % 4;
         for (int f = 0; f < flips; f++) {
-            size_t region = (rand() & 1) ? sizeof(struct ht_seg_header) : sizeof img;
-            img[(size_t)rand() % region] = (unsigned char)rand();
+            size_t region = (rand() & 1) ? sizeof(struct ht_seg_header) : b.size;
+            b.img[(size_t)rand() % region] = (unsigned char)rand();
         }
-        size_t len = (rand() % 8 == 0) ? (size_t)rand() % sizeof img : sizeof img;
-        write_file(name, img, len);
+        size_t len = (rand() % 8 == 0) ? (size_t)rand() % b.size : b.size;
+        write_file(name, b.img, len);
         struct segread_snap s;
         const char *why = NULL;
         int rc = segread_open(dir, name, &s, &why);
