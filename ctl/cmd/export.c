@@ -128,7 +128,7 @@ int cmd_export(int argc, char **argv)
     }
     const pid_t *pids = a.pids;
     const size_t n_pids = a.n_pids;
-    const struct prom_opts o = a.opts;
+    struct prom_opts o = a.opts; /* its symbol cache is set below */
     const unsigned flags = a.flags;
     if (optind < argc)
         ctl_usage_error("export: unexpected argument '%s'", argv[optind]);

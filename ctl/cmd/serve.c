@@ -98,8 +98,8 @@ int cmd_serve(int argc, char **argv)
     if (optind < argc)
         ctl_usage_error("serve: unexpected argument '%s'", argv[optind]);
     ctx.dir = segread_dir();
-    if (ctx.opts.by == PROM_BY_SITE)
-        ctx.opts.sym = sym_cache_new(); /* kept across scrapes: each module is opened once */
+    if (ctx.args.opts.by == PROM_BY_SITE)
+        ctx.args.opts.sym = sym_cache_new(); /* kept across scrapes: each module is opened once */
     signal(SIGPIPE, SIG_IGN); /* a closed stdout or a client gone must not end us */
 
     char bound[96];
