@@ -14,6 +14,7 @@
 #include "block.h"
 #include "heapcheck.h"
 #include "own_code.h"
+#include "unwind.h"
 #include "rows.h"
 #include "sites.h"
 #include "stacks.h"
@@ -224,10 +225,19 @@ static __attribute__((noinline)) void free_stack(uint32_t stack, uint64_t size)
 /* Every free but the plain counted block's by a thread with a slot: foreign
  * pointers, checked, aligned and ust blocks, rows counted nowhere, threads
  * counting on a shared shard. */
+/* A header that can be read and is the shim's. */
+static int header_ours(void *p)
+{
+    if (ht_header_near_page(p) && !ht_unw_readable((uint64_t)(uintptr_t)p - HT_BLOCK_HDR,
+                                                   HT_BLOCK_HDR))
+        return 0;
+    return ht_block_valid(ht_block_of(p));
+}
+
 __attribute__((noinline)) void ht_free_cold(void *p)
 {
     struct ht_block *b = ht_block_of(p);
-    if (!ht_block_valid(b)) {
+    if (!header_ours(p)) {
         free_foreign(p);
         return;
     }
@@ -379,7 +389,7 @@ __attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_
     if (ht_next_passive())
         return ht_real_realloc(p, size);
     struct ht_block *b = ht_block_of(p);
-    if (unlikely(!ht_block_valid(b))) {
+    if (unlikely(!header_ours(p))) {
         if (ht_next_resolve() != 0) {
             errno = ENOMEM;
             return NULL;
@@ -439,7 +449,7 @@ size_t ht_usable_size(void *p)
     if (ht_next_passive())
         return ht_real_usable_size(p);
     struct ht_block *b = ht_block_of(p);
-    if (!ht_block_valid(b)) {
+    if (!header_ours(p)) {
         if ((flags_now() & HT_FLAG_hpc) && !ht_check_foreign(p, HT_OP_SIZE))
             return 0;
         return ht_real_usable_size(p);

@@ -93,7 +93,7 @@ static inline __attribute__((always_inline)) void ht_free_fast(void *p)
         return;
     struct ht_block *b = ht_block_of(p);
     struct ht_thread *t = &ht_self;
-    if (unlikely(!ht_plain_block(b, t))) {
+    if (unlikely(ht_header_near_page(p) || !ht_plain_block(b, t))) {
         ht_free_cold(p);
         return;
     }
@@ -116,7 +116,7 @@ static inline __attribute__((always_inline)) void *ht_realloc_fast(void *p, size
     struct ht_counters *c;
     uint64_t word;
     if (unlikely(!p || size == 0 || size > HT_SIZE_LIMIT || !ht_fast_flags() ||
-                 !ht_plain_block(b, t) || !ht_rows_cached_word(t, site, &word)))
+                 ht_header_near_page(p) || !ht_plain_block(b, t) || !ht_rows_cached_word(t, site, &word)))
         return ht_realloc_general(p, size, site);
     c = ht_ctr_at(t->ctr, b->off);
     uint64_t old = b->size;

@@ -100,6 +100,14 @@ static inline struct ht_block *ht_block_of(void *user)
     return (struct ht_block *)user - 1;
 }
 
+/* 1 when the 16 bytes before user may sit on another page: a pointer the shim
+ * did not hand out (another allocator's, at the start of its mapping) may
+ * have nothing readable there, so its header is read only once checked. */
+static inline int ht_header_near_page(const void *user)
+{
+    return ((uintptr_t)user & 4095) < HT_BLOCK_HDR;
+}
+
 /* A header the shim wrote (and has not freed): runs on every cold free. */
 static inline int ht_block_valid(const struct ht_block *b)
 {

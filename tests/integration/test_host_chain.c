@@ -194,3 +194,32 @@ Test(chain, ls_says_nothing_is_counted)
     cr_expect(strstr(line, " passive "), "ls: %s", line);
     cr_expect(strstr(flags, "not counting"), "flags -p: %s", flags);
 }
+
+/* A real program over each allocator with the shim first: python3 with
+ * PYTHONMALLOC=malloc frees blocks the allocator handed out before the shim
+ * started, some at the very start of a mapping (nothing readable in front of
+ * them); the output is the same as without the shim. */
+Test(chain, python_over_every_allocator_as_without_the_shim)
+{
+    const char *script = "d = {str(i): [i] * (i % 7) for i in range(40000)}\n"
+                         "s = ''.join(k for k in d if len(d[k]) == 3)\n"
+                         "print(len(d), len(s), sum(map(len, d.values())))\n";
+    const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+    const char *env_plain[] = { "PYTHONMALLOC=malloc", NULL };
+    struct run_result plain;
+    cr_assert_eq(run_cmd(argv, env_plain, 0, NULL, &plain), 0);
+    cr_assert_eq(plain.status, 0, "%s", plain.err);
+    for (size_t i = 0; i < sizeof allocators / sizeof *allocators; i++) {
+        if (access(allocators[i], R_OK) != 0)
+            continue;
+        char pre[1024];
+        snprintf(pre, sizeof pre, "LD_PRELOAD=%s:%s", build_path("libheaptag.so"), allocators[i]);
+        const char *env[] = { "PYTHONMALLOC=malloc", pre, NULL };
+        struct run_result r;
+        cr_assert_eq(run_cmd(argv, env, 0, NULL, &r), 0);
+        cr_expect_eq(r.status, 0, "%s: status %d: %s", allocators[i], r.status, r.err);
+        cr_expect_str_eq(r.out, plain.out, "%s", allocators[i]);
+        run_free(&r);
+    }
+    run_free(&plain);
+}
