@@ -9,30 +9,42 @@
 #include <stdio.h>
 #include <string.h>
 
-size_t text_utf8_len(const char *str)
+size_t text_utf8_decode(const char *str, uint32_t *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t n;
-    uint32_t cp;
-    if (s[0] < 0x80)
+    uint32_t c;
+    if (s[0] < 0x80) {
+        *cp = s[0];
         return 1;
+    }
     if ((s[0] & 0xe0) == 0xc0) {
         n = 2;
-        cp = s[0] & 0x1f;
+        c = s[0] & 0x1f;
     } else if ((s[0] & 0xf0) == 0xe0) {
         n = 3;
-        cp = s[0] & 0x0f;
+        c = s[0] & 0x0f;
     } else if ((s[0] & 0xf8) == 0xf0) {
         n = 4;
-        cp = s[0] & 0x07;
+        c = s[0] & 0x07;
     } else {
         return 0;
     }
     for (size_t i = 1; i < n; i++) { /* stops at the NUL: 0 is no continuation byte */
         if ((s[i] & 0xc0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
+        c = (c << 6) | (s[i] & 0x3f);
     }
+    *cp = c;
+    return n;
+}
+
+size_t text_utf8_len(const char *str)
+{
+    uint32_t cp;
+    size_t n = text_utf8_decode(str, &cp);
+    if (n <= 1)
+        return n;
     static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
     if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0;

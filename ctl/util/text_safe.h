@@ -9,11 +9,17 @@
 #define HT_TEXT_SAFE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when the bytes there
  * are not valid UTF-8 (overlongs, surrogates, beyond U+10FFFF, cut short).
  * s must be NUL-terminated. */
 size_t text_utf8_len(const char *s);
+
+/* The character at s by its bit pattern alone (lead byte and continuation
+ * bytes; no check of overlong forms, surrogates or range): its length in
+ * bytes and code point in *cp, or 0 when the pattern is broken. */
+size_t text_utf8_decode(const char *s, uint32_t *cp);
 
 /* Is the sequence of n bytes at s (as text_utf8_len measured it) printable:
  * not C0, DEL or C1? */

@@ -5,6 +5,7 @@
  * numbers shortened with K/M/G to fit a cell. Pure apart from that locale.
  */
 #include "util/width.h"
+#include "util/text_safe.h"
 
 #include <inttypes.h>
 #include <locale.h>
@@ -15,34 +16,11 @@
 /* One character at s: its length in bytes (1 for a stray byte) and code point. */
 static size_t width_decode(const unsigned char *s, uint32_t *cp)
 {
-    size_t n;
-    uint32_t c;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2;
-        c = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3;
-        c = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4;
-        c = s[0] & 0x07;
-    } else {
-        *cp = 0xfffd;
-        return 1;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *cp = 0xfffd;
-            return 1;
-        }
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    *cp = c;
-    return n;
+    size_t n = text_utf8_decode((const char *)s, cp);
+    if (n)
+        return n;
+    *cp = 0xfffd;
+    return 1;
 }
 
 static int width_of(uint32_t cp)
