@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "util/fmt.h"
 #include "util/out.h"
+#include "util/text_safe.h"
 #include "util/xsort.h"
 #include "segment/proc_maps.h"
 #include "segment/reader.h"
@@ -62,9 +63,7 @@ static size_t ls_private(const pid_t *seen, size_t n_seen)
         snprintf(link, sizeof link, "/proc/%d/exe", (int)v[i]);
         ssize_t len = readlink(link, exe, sizeof exe - 1);
         exe[len > 0 ? len : 0] = '\0';
-        for (ssize_t k = 0; k < len; k++) /* a path is the program's choice */
-            if ((unsigned char)exe[k] < 0x20 || exe[k] == 0x7f)
-                exe[k] = '?';
+        text_safe_inplace(exe, sizeof exe); /* a path is the program's choice */
         printf("%7d %-7s %14s %8s %7s %7s %s\n", (int)v[i], "private", "-", "-", "-", "-",
                exe[0] ? exe : "?");
         shown++;
