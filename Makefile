@@ -17,7 +17,7 @@ SANITIZE ?=
 # TLS (lazy TLS can call malloc), no stack protector calls into libc.
 # Every object also writes its header dependencies (-MMD -MP, read below).
 DEPFLAGS := -MMD -MP
-SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -fPIC -fvisibility=hidden \
+SHIM_CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Ishim $(DEPFLAGS) -fPIC -fvisibility=hidden \
                -ftls-model=initial-exec -fno-plt $(SANITIZE)
 SHIM_LDLIBS := -ldl -lpthread
 CTL_CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -Ictl $(SANITIZE)
@@ -26,7 +26,7 @@ CTL_LDLIBS  := -ldw -lelf -lncursesw -lm -lstdc++
 # common/ holds pure code both sides use (the flags parser); each side builds
 # its own copy with its own flags.
 COMMON_SRC := $(wildcard common/*.c)
-SHIM_SRC := $(wildcard shim/*.c)
+SHIM_SRC := $(wildcard shim/*/*.c)
 CTL_SRC  := $(filter-out ctl/main.c,$(wildcard ctl/*.c ctl/*/*.c))
 SHIM_OBJ := $(SHIM_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/shim/common_%.o)
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/common_%.o)

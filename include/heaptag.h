@@ -31,7 +31,7 @@ typedef struct heaptag_scope {
     int active;
 } heaptag_scope_t;
 
-/* The shim's entry points (see shim/api.c). */
+/* The shim's entry points (see shim/core/api.c). */
 typedef void (*heaptag_scope_enter_fn)(heaptag_scope_t *scope, const char *tag);
 typedef void (*heaptag_scope_leave_fn)(heaptag_scope_t *scope);
 typedef void *(*heaptag_tagged_malloc_fn)(const char *tag, size_t size);

@@ -50,7 +50,7 @@ FUZZ_OBJ_fuzz_segment_reader = $(CTL_OBJ)
 FUZZ_OBJ_fuzz_flags_parse    = $(BUILD)/ctl/common_flags_parse.o
 FUZZ_OBJ_fuzz_config         = $(SHIM_CORE_OBJ)
 FUZZ_OBJ_fuzz_log_reader     = $(CTL_OBJ)
-FUZZ_OBJ_fuzz_wrapsyms       = $(BUILD)/shim/wrapsyms.o
+FUZZ_OBJ_fuzz_wrapsyms       = $(BUILD)/shim/callers/wrapsyms.o
 FUZZ_OBJ_fuzz_text_safe      = $(BUILD)/ctl/util/text_safe.o $(BUILD)/ctl/util/fmt.o
 FUZZ_LIBS := $(CTL_LDLIBS) $(SHIM_LDLIBS)
 # libFuzzer options per target: the shim warns on stderr about bad config.

@@ -21,7 +21,7 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_BIN   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 PROG_BIN    := $(PROG_C:tests/progs/%.c=$(BUILD)/tests/progs/%) \
                $(PROG_CXX:tests/progs/%.cpp=$(BUILD)/tests/progs/%)
-SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks%.o,$(SHIM_OBJ))
+SHIM_CORE_OBJ := $(filter-out $(BUILD)/shim/hooks/%.o,$(SHIM_OBJ))
 # common/ is already in the shim's objects
 CTL_TEST_OBJ  := $(filter-out $(BUILD)/ctl/common_%,$(CTL_OBJ))
 TEST_LDLIBS := -lcriterion $(CTL_LDLIBS) $(SHIM_LDLIBS)

@@ -1,6 +1,6 @@
 /*
  * fuzz_wrapsyms.c - libFuzzer target: the shim's reader of a module's ELF
- * symbol table (shim/wrapsyms.c). The input is the file; whatever it holds,
+ * symbol table (shim/callers/wrapsyms.c). The input is the file; whatever it holds,
  * the reader must not read outside it, and the spans it keeps must be sorted,
  * disjoint and each one a wrapper function's.
  */
@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "wrapsyms.h"
+#include "callers/wrapsyms.h"
 
 static int any_z(const char *name) { return name[0] == '_' && name[1] == 'Z'; }
 

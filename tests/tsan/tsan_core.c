@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "block.h"
+#include "core/alloc.h"
+#include "core/block.h"
 #include "heaptag.h"
-#include "slots.h"
-#include "state.h"
+#include "accounting/slots.h"
+#include "core/state.h"
 
 void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
 void heaptag_scope_leave(heaptag_scope_t *scope);

@@ -9,16 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "block.h"
+#include "core/alloc.h"
+#include "core/block.h"
 #include "flags/conf_file.h"
 #include "conf_lines.h"
-#include "config.h"
+#include "core/config.h"
 #include "flags_parse.h"
-#include "heapcheck.h"
+#include "checks/heapcheck.h"
 #include "heaptag_flags.h"
 #include "settings.h"
-#include "state.h"
+#include "core/state.h"
 
 static char dir[64];
 

@@ -1,0 +1,120 @@
+/*
+ * keep_cap.c - the cap on kept segments of exited processes (keep_cap.h).
+ * Runs at start-up inside the program's first malloc: no allocation (the
+ * directory is read with getdents64 into a private mapping), no stdio. Only a
+ * file whose own header says its process exited is ever removed: that is
+ * proof it is over, in any PID namespace.
+ */
+#include "accounting/keep_cap.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "heaptag_segment.h"
+
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+struct cand {
+    uint64_t exit_ns;
+    uint64_t bytes;
+    uint64_t ino;
+    char name[40];
+};
+
+#define SCRATCH (1u << 20)
+#define DIRBUF 32768u
+#define MAX_CANDS ((SCRATCH - DIRBUF) / sizeof(struct cand))
+
+/* An exited segment of ours: its exit time, or 0. */
+static uint64_t exited_at(int dfd, const char *name, const struct stat *st)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    struct ht_seg_header h;
+    struct stat fst;
+    uint64_t at = 0;
+    if (fstat(fd, &fst) == 0 && fst.st_ino == st->st_ino &&
+        pread(fd, &h, 64, 0) == 64 && h.magic == HT_SEG_MAGIC && h.state == HT_SEG_EXITED)
+        at = h.exit_unix_ns ? h.exit_unix_ns : 1;
+    close(fd);
+    return at;
+}
+
+/* Shell sort by exit time, oldest first: qsort may allocate. */
+static void sort_cands(struct cand *c, size_t n)
+{
+    for (size_t gap = n / 2; gap > 0; gap /= 2)
+        for (size_t i = gap; i < n; i++) {
+            struct cand t = c[i];
+            size_t j = i;
+            for (; j >= gap && c[j - gap].exit_ns > t.exit_ns; j -= gap)
+                c[j] = c[j - gap];
+            c[j] = t;
+        }
+}
+
+void ht_keep_cap(const char *dir, uint64_t cap)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    char *scratch = mmap(NULL, SCRATCH, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (scratch == MAP_FAILED) {
+        close(dfd);
+        return;
+    }
+    struct cand *c = (struct cand *)(scratch + DIRBUF);
+    size_t n = 0;
+    uint64_t total = 0;
+    uid_t me = geteuid();
+    for (;;) {
+        long got = syscall(SYS_getdents64, dfd, scratch, DIRBUF);
+        if (got <= 0)
+            break;
+        for (long off = 0; off < got;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(scratch + off);
+            off += d->d_reclen;
+            struct stat st;
+            if (strncmp(d->d_name, HT_SEG_PREFIX, sizeof HT_SEG_PREFIX - 1) != 0 ||
+                strlen(d->d_name) >= sizeof c->name ||
+                fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !S_ISREG(st.st_mode) || st.st_uid != me)
+                continue;
+            uint64_t at = exited_at(dfd, d->d_name, &st);
+            if (!at || n == MAX_CANDS)
+                continue;
+            c[n].exit_ns = at;
+            c[n].bytes = (uint64_t)st.st_blocks * 512;
+            c[n].ino = st.st_ino;
+            strcpy(c[n].name, d->d_name);
+            total += c[n].bytes;
+            n++;
+        }
+    }
+    if (total > cap) {
+        sort_cands(c, n);
+        for (size_t i = 0; i < n && total > cap; i++) {
+            struct stat st;
+            /* still the file read, still ours */
+            if (fstatat(dfd, c[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                st.st_ino != c[i].ino || st.st_uid != me)
+                continue;
+            if (unlinkat(dfd, c[i].name, 0) == 0)
+                total -= c[i].bytes;
+        }
+    }
+    munmap(scratch, SCRATCH);
+    close(dfd);
+}

@@ -1,0 +1,99 @@
+/*
+ * rows.h - finding the row of an allocation: (explicit tag, call site) -> index.
+ *
+ * The fast path is a per-thread cache hit; a miss probes the segment's shared
+ * hash index and inserts with compare-and-swap. Never a lock, never an
+ * allocation. A full table sends everything new to the overflow row 0.
+ */
+#ifndef HT_ROWS_H
+#define HT_ROWS_H
+
+#include <stdint.h>
+
+#include "core/block.h"
+#include "accounting/slots.h"
+#include "core/state.h"
+#include "ht_atomic.h"
+
+/* resolve: site is an immediate return address that may lie in an allocation
+ * wrapper (see sites.h); the cache then only ever holds it when it does not,
+ * so a wrapper's allocations miss and pay for the unwind that finds their site. */
+HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve);
+
+/* htd: the row of the module that holds site (key: the module's base), or the
+ * site's own row when no known module holds it. Cold path only. */
+HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
+
+/* The key the cache files an entry under: the thread's tag key and the
+ * epoch in one word (tag keys have the top bit set, epochs never reach it). */
+static inline uint64_t ht_cache_key(const struct ht_thread *t)
+{
+    return t->key ^ ht_load_relaxed(&ht_state.epoch);
+}
+
+/* Entries of a thread without a counter slot are filed under the key with
+ * this bit flipped: the inline fast paths, which count in the thread's slot,
+ * never hit them, and the slow path that counts on a shared shard does. */
+#define HT_KEY_SHARED (1ull << 62)
+
+/* 32-bit multiply: call sites differ in their low bits, which all reach the
+ * top six bits of the product. */
+static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
+{
+    return (uint32_t)(site ^ key) * 0x9e3779b1u >> 26;
+}
+
+_Static_assert(HT_CACHE_SIZE == 64, "ht_cache_slot() yields six bits");
+
+/* The cache alone, under key: 1 and the entry's word (ht_block_word(): the
+ * row's counter offset in the low half) in *word on a hit, 0 on a miss. The
+ * word is one load: whole, from one entry. */
+static inline int ht_cache_lookup(struct ht_thread *t, uint64_t site, uint64_t key,
+                                  uint64_t *word)
+{
+    uint32_t i = ht_cache_slot(site, key);
+    if (likely(t->cache.site[i] == site && t->cache.key[i] == key)) {
+        *word = t->cache.word[i];
+        return 1;
+    }
+    return 0;
+}
+
+/* The per-thread site cache: the row of site for this thread's current tag,
+ * as its header word, when the thread counts in a slot of its own. */
+static inline int ht_rows_cached_word(struct ht_thread *t, uint64_t site, uint64_t *word)
+{
+    return ht_cache_lookup(t, site, ht_cache_key(t), word);
+}
+
+/* The same for any thread, slot or not. */
+static inline int ht_rows_cached(struct ht_thread *t, uint64_t site, uint32_t *row)
+{
+    uint64_t word, key = ht_cache_key(t);
+    if (!ht_cache_lookup(t, site, key, &word) &&
+        !ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word))
+        return 0;
+    *row = ht_off_row((uint32_t)word);
+    return 1;
+}
+
+/* The row for this thread's current tag at the allocation's immediate return
+ * address, charged to the first caller outside the wrappers. */
+static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
+{
+    uint32_t row;
+    if (likely(ht_rows_cached(t, site, &row)))
+        return row;
+    return ht_rows_lookup_slow(t, site, 1);
+}
+
+/* The row at a site already resolved (ust found it in the stack). */
+static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
+{
+    uint32_t row;
+    if (likely(ht_rows_cached(t, site, &row)))
+        return row;
+    return ht_rows_lookup_slow(t, site, 0);
+}
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * slots.h - counting. Each thread adds to a counter slot of its own (a table
+ * of struct ht_counters indexed by row) without a lock; threads that found no
+ * slot free add atomically to one of the shared shards. A row's counts are
+ * the sums over every set (the tool sums them), a free is counted in the set
+ * of the thread that frees. The slots' life (claimed on a thread's first slow
+ * path, given back by a pthread key destructor, kept across fork) is slots.c.
+ * Never a lock, never an allocation.
+ */
+#ifndef HT_SLOTS_H
+#define HT_SLOTS_H
+
+#include <stdint.h>
+
+#include "core/block.h"
+#include "core/state.h"
+#include "ht_atomic.h"
+
+/* The counters at byte offset off of the table at base. */
+static inline struct ht_counters *ht_ctr_at(struct ht_counters *base, uint32_t off)
+{
+    return (struct ht_counters *)((char *)base + off);
+}
+
+/* Adds v to a counter only this thread writes. On x86-64 one add without a
+ * lock prefix: no other thread writes it, and being one instruction, neither
+ * a reader nor a signal handler of this thread (which counts too) can see a
+ * torn value or lose an update. Elsewhere, and under ThreadSanitizer (which
+ * must see every access), a relaxed atomic add. */
+#if defined(__SANITIZE_THREAD__)
+#define HT_SLOT_ADD_ATOMIC 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HT_SLOT_ADD_ATOMIC 1
+#endif
+#endif
+
+static inline void ht_slot_add(uint64_t *c, uint64_t v)
+{
+#if defined(__x86_64__) && !defined(HT_SLOT_ADD_ATOMIC)
+    __asm__("addq %1, %0" : "+m"(*c) : "er"(v));
+#else
+    ht_fetch_add_relaxed(c, v);
+#endif
+}
+
+/* The shared shard set number shard (0 .. HT_SHARDS-1). */
+static inline struct ht_counters *ht_shard_set(uint32_t shard)
+{
+    return ht_state.counters + (uint64_t)(ht_state.counter_slots + shard) * ht_state.counter_stride;
+}
+
+/* Samples the live bytes of the row at off into its peak and renews the
+ * thread's budget (slots.c). Returns user. Called from slow paths only: the
+ * peak costs the fast paths nothing. */
+HT_HIDDEN void *ht_peak_sample(struct ht_thread *t, uint32_t off, void *user);
+
+/* Gives the thread a slot if it has none and may have one (slots.c). Call
+ * only where the shim has started and is not re-entered. */
+HT_HIDDEN void ht_slots_attach(struct ht_thread *t);
+
+/* Called in the child after fork, on the one thread there is (slots.c). */
+HT_HIDDEN void ht_slots_fork_child(void);
+
+/* Creates the key whose destructor gives a slot back (at start). */
+HT_HIDDEN void ht_slots_init(void);
+
+/* The sums of a row over every set, as the tool computes them. */
+HT_HIDDEN void ht_row_totals(uint32_t row, struct ht_counters *sum);
+
+/* One allocation off the fast path, of size bytes in the row at off, by
+ * thread t: its own slot, or a shared shard with atomics. Every HT_PEAK_EVERY
+ * bytes counted here the row's peak is sampled. */
+static inline void ht_count_alloc_off(struct ht_thread *t, uint32_t off, uint64_t size)
+{
+    if (unlikely(off >= ht_state.off_limit))
+        return;
+    struct ht_counters *c = t->ctr;
+    if (likely(c != NULL)) {
+        c = ht_ctr_at(c, off);
+        ht_slot_add(&c->allocs, 1);
+        ht_slot_add(&c->bytes_alloc, size);
+    } else {
+        c = ht_ctr_at(ht_shard_set(t->shard), off);
+        ht_fetch_add_relaxed(&c->allocs, 1);
+        ht_fetch_add_relaxed(&c->bytes_alloc, size);
+    }
+    if (unlikely(__builtin_sub_overflow(t->peak_budget, size, &t->peak_budget)))
+        ht_peak_sample(t, off, NULL);
+}
+
+static inline void ht_count_free_off(struct ht_thread *t, uint32_t off, uint64_t size)
+{
+    if (unlikely(off >= ht_state.off_limit))
+        return;
+    struct ht_counters *c = t->ctr;
+    if (likely(c != NULL)) {
+        c = ht_ctr_at(c, off);
+        ht_slot_add(&c->frees, 1);
+        ht_slot_add(&c->bytes_freed, size);
+    } else {
+        c = ht_ctr_at(ht_shard_set(t->shard), off);
+        ht_fetch_add_relaxed(&c->frees, 1);
+        ht_fetch_add_relaxed(&c->bytes_freed, size);
+    }
+}
+
+static inline void ht_count_alloc(uint32_t row, uint64_t size)
+{
+    ht_count_alloc_off(&ht_self, ht_row_off(row), size);
+}
+
+static inline void ht_count_free(uint32_t row, uint64_t size)
+{
+    ht_count_free_off(&ht_self, ht_row_off(row), size);
+}
+
+#endif

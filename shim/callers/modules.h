@@ -1,0 +1,28 @@
+/*
+ * modules.h - the module map in the segment: every loaded object's path, load
+ * address and build id, so the tool can symbolise sites even after exit.
+ * Lookups read the segment's table, never dl_iterate_phdr; only a rescan
+ * (start, an address outside every known module) walks the loader's list.
+ */
+#ifndef HT_MODULES_H
+#define HT_MODULES_H
+
+#include "core/glue.h"
+#include "heaptag_segment.h"
+
+/* Brings the table up to date with the objects loaded now: new ones are
+ * appended, vanished ones marked unloaded (their rows still name them).
+ * Returns 1 when the table changed, 0 when not, -1 when another thread was
+ * rescanning. Not on the hot path; never allocates. */
+HT_HIDDEN int ht_modules_scan(struct ht_seg_header *h);
+
+/* Index of the loaded module holding addr, or -1. Lock-free read of the table. */
+HT_HIDDEN int ht_modules_find(const struct ht_seg_header *h, uint64_t addr);
+
+/* Bumped each time a rescan changed the table. */
+HT_HIDDEN uint32_t ht_modules_generation(void);
+
+/* In a forked child: no rescan is under way any more. */
+HT_HIDDEN void ht_modules_fork_child(void);
+
+#endif

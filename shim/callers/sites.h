@@ -1,0 +1,50 @@
+/*
+ * sites.h - which code an allocation is charged to: the first frame outside
+ * allocation wrappers (libc and the loader, libstdc++'s operator new and std::
+ * code, functions the user names). Each address is classified once and cached
+ * process-wide; only an allocation whose immediate caller is a wrapper pays
+ * for a walk (unwind.h). Never allocates itself.
+ */
+#ifndef HT_SITES_H
+#define HT_SITES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/glue.h"
+
+enum ht_site_class {
+    HT_SITE_DIRECT  = 1, /* application code: a site of its own */
+    HT_SITE_WRAPPER = 2, /* allocation wrapper: charge its caller */
+    HT_SITE_SELF    = 3, /* the shim or its unwinder: never a site */
+};
+
+#define HT_WRAPPERS_MAX 32
+#define HT_WRAPPER_NAME_MAX 64
+
+/* Adds the comma, colon or space separated function names in list[0, len)
+ * to the user's wrappers (HEAPTAG_WRAPPERS, the flags files' "wrappers"
+ * entry). Call before the shim starts. Returns how many names were taken. */
+HT_HIDDEN int ht_sites_add_wrappers(const char *list, size_t len);
+
+/* The class of the code at return address addr. */
+HT_HIDDEN int ht_sites_class(uint64_t addr);
+
+/* The site to charge for an allocation whose immediate return address is r:
+ * r itself unless r lies in a wrapper, else the first frame above the
+ * wrappers; r again when unwinding fails. Called with the guard not held. */
+HT_HIDDEN uint64_t ht_sites_resolve(uint64_t r);
+
+/* The first frame of frames[0, n) outside wrappers, or frames[0]. */
+HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
+
+/* Return addresses of the calling program, innermost first, starting at r
+ * (the allocation's immediate return address; the shim's own frames are
+ * dropped). Returns the count, at least 1 (just r when unwinding fails). */
+HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
+
+/* In a forked child, before anything else: every lock-like state another
+ * thread held at fork is released (the child has only the forking thread). */
+HT_HIDDEN void ht_sites_fork_child(void);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * stacks.c - the ust stack table: open addressing over the segment's
+ * stack_capacity entries, claimed with compare-and-swap (EMPTY -> BUSY ->
+ * READY). Runs inside malloc: no locks, no allocation, no libc calls. The
+ * table is kept at most 7/8 full so probes stay short.
+ */
+#include "callers/stacks.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "heaptag_segment.h"
+#include "core/state.h"
+#include "ht_atomic.h"
+
+#define STACK_BUSY 1u
+#define BUSY_SPINS 4096
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() ht_signal_fence()
+#endif
+
+/* The indexes of the entries this process claimed, in claim order: a fork
+ * copies those, never the whole (mostly untouched) table. Private memory, so
+ * a forked child inherits the list as it was at fork. */
+static uint32_t *claimed;
+static uint32_t claimed_cap, claimed_n;
+
+static void note_claimed(uint32_t idx, uint32_t cap)
+{
+    uint32_t *list = ht_load_acquire(&claimed);
+    if (!list) {
+        void *m = mmap(NULL, (size_t)cap * sizeof *list, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return;
+        uint32_t *expected = NULL;
+        if (ht_cas_acq_rel(&claimed, &expected, (uint32_t *)m)) {
+            ht_store_release(&claimed_cap, cap);
+            list = m;
+        } else {
+            munmap(m, (size_t)cap * sizeof *list);
+            list = expected;
+        }
+    }
+    uint32_t n = ht_fetch_add_relaxed(&claimed_n, 1);
+    if (n < ht_load_acquire(&claimed_cap))
+        ht_store_release(&list[n], idx + 1);
+}
+
+static struct ht_stack *entry(const struct ht_seg_header *h, uint32_t i)
+{
+    return (struct ht_stack *)((char *)h + h->stacks_offset + (uint64_t)i * h->stack_size);
+}
+
+static uint32_t stack_hash(uint32_t row, const uint64_t *frames, uint32_t depth)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull ^ row ^ ((uint64_t)depth << 32);
+    for (uint32_t i = 0; i < depth; i++) {
+        x ^= frames[i];
+        x *= 0xff51afd7ed558ccdull;
+        x ^= x >> 33;
+    }
+    return (uint32_t)(x ^ (x >> 32));
+}
+
+static int same(const struct ht_stack *s, uint32_t hash, uint32_t row, const uint64_t *frames,
+                uint32_t depth)
+{
+    return s->hash == hash && s->row == row && s->depth == depth &&
+           memcmp(s->frames, frames, depth * sizeof *frames) == 0;
+}
+
+static uint32_t dropped(struct ht_seg_header *h)
+{
+    ht_fetch_add_relaxed(&h->stacks_dropped, 1);
+    return HT_STACK_NONE;
+}
+
+uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h)
+        return HT_STACK_NONE;
+    uint32_t cap = h->stack_capacity;
+    if (cap == 0)
+        return dropped(h);
+    if (depth > h->stack_depth)
+        depth = h->stack_depth;
+    uint32_t hash = stack_hash(row, frames, depth);
+    for (uint32_t i = 0; i < cap; i++) {
+        uint32_t idx = (uint32_t)(((uint64_t)hash + i) % cap);
+        struct ht_stack *s = entry(h, idx);
+        uint32_t st = ht_load_acquire(&s->state);
+        if (st == HT_ROW_EMPTY) {
+            if (ht_load_relaxed(&h->stacks_used) >= cap - cap / 8)
+                return dropped(h);
+            if (ht_cas_acquire(&s->state, &st, STACK_BUSY)) {
+                ht_fetch_add_relaxed(&h->stacks_used, 1);
+                note_claimed(idx, cap);
+                s->row = row;
+                s->depth = depth;
+                s->hash = hash;
+                memcpy(s->frames, frames, depth * sizeof *frames);
+                ht_store_release(&s->state, HT_ROW_READY);
+                return idx;
+            }
+        }
+        /* another thread is writing this entry: wait briefly for it, else
+         * probe on (at worst the same stack gets a second entry) */
+        for (int spin = 0; st == STACK_BUSY && spin < BUSY_SPINS; spin++) {
+            cpu_relax();
+            st = ht_load_acquire(&s->state);
+        }
+        if (st == HT_ROW_READY && same(s, hash, row, frames, depth))
+            return idx;
+    }
+    return dropped(h);
+}
+
+void ht_stacks_count_alloc(uint32_t idx, uint64_t size)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h || idx >= h->stack_capacity)
+        return;
+    struct ht_stack *s = entry(h, idx);
+    ht_fetch_add_relaxed(&s->allocs, 1);
+    ht_fetch_add_relaxed(&s->bytes_alloc, size);
+}
+
+void ht_stacks_count_free(uint32_t idx, uint64_t size)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h || idx >= h->stack_capacity)
+        return;
+    struct ht_stack *s = entry(h, idx);
+    ht_fetch_add_relaxed(&s->frees, 1);
+    ht_fetch_add_relaxed(&s->bytes_freed, size);
+}
+
+void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src)
+{
+    uint32_t cap = src->stack_capacity, copied = 0;
+    const uint32_t *list = ht_load_acquire(&claimed);
+    uint32_t n = ht_load_relaxed(&claimed_n);
+    if (!list)
+        n = 0;
+    if (n > ht_load_acquire(&claimed_cap))
+        n = claimed_cap;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = ht_load_acquire(&list[k]);
+        if (i == 0 || i > cap)
+            continue; /* a claim still being noted */
+        const struct ht_stack *s = entry(src, i - 1);
+        /* a half-written entry's writer does not exist in the child */
+        if (ht_load_acquire(&s->state) != HT_ROW_READY)
+            continue;
+        memcpy(entry(dst, i - 1), s, src->stack_size);
+        copied++;
+    }
+    dst->stacks_used = copied;
+}

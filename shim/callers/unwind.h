@@ -1,0 +1,53 @@
+/*
+ * unwind.h - the shim's own stack walker (x86-64): the caller's frames from
+ * each object's .eh_frame, one rule per return address learnt once and kept in
+ * a lock-free cache, so a walk is a few loads per frame. Never opens a file
+ * descriptor, never takes a lock, never allocates; every stack read is checked
+ * readable first, so a wrong rule ends the walk instead of faulting.
+ */
+#ifndef HT_UNWIND_H
+#define HT_UNWIND_H
+
+#include <stdint.h>
+
+#include "core/glue.h"
+
+/* One frame: the code address it runs at and the registers the next step
+ * needs. exact: pc is where the code was interrupted (a signal), not a
+ * return address. */
+struct ht_unw_cursor {
+    uint64_t pc, sp, bp;
+    uint64_t bp_from; /* the stack slot bp was last loaded from; 0: the walk's start */
+    int exact;
+};
+
+/* Points c at the frame it is inlined into (the code address is exact).
+ * Always inlined: the frame must be the caller's own. */
+static inline __attribute__((always_inline)) void ht_unw_init(struct ht_unw_cursor *c)
+{
+    uint64_t pc, sp, bp;
+    __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
+                     : "=r"(pc), "=r"(sp), "=r"(bp));
+    c->pc = pc;
+    c->sp = sp;
+    c->bp = bp;
+    c->bp_from = 0;
+    c->exact = 1;
+}
+
+/* Moves c to the calling frame: 1 when it did, 0 at the outermost frame or
+ * when the way is lost (no rule, unreadable stack). */
+HT_HIDDEN int ht_unw_step(struct ht_unw_cursor *c);
+
+/* Steps up to max times, each new frame's code address into frames[];
+ * returns how many. The same walk as ht_unw_step(), its common case inline;
+ * c ends at the last frame reached (bp_from not kept). */
+HT_HIDDEN int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max);
+
+/* 1 when [a, a + len) may be read (stack memory checked as the walk does). */
+HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
+
+/* Forgets every learnt rule (code was unloaded). */
+HT_HIDDEN void ht_unw_flush(void);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * init.c - starting the shim, and keeping it right across fork and exit.
+ *
+ * Start-up happens on the first allocation that can afford it or in our
+ * constructor, whichever comes first; an allocation that arrives while another
+ * thread is starting is served uncounted rather than made to wait.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/config.h"
+#include "callers/own_code.h"
+#include "checks/report.h"
+#include "accounting/segment.h"
+#include "callers/sites.h"
+#include "accounting/slots.h"
+#include "core/state.h"
+#include "ht_atomic.h"
+
+enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
+static int init_state = INIT_NONE;
+
+extern char **environ;
+
+static void on_fork_prepare(void)
+{
+    int saved = errno;
+    ht_enter();
+    ht_segment_fork_prepare();
+    ht_leave();
+    errno = saved;
+}
+
+static void on_fork_parent(void)
+{
+    ht_segment_fork_parent();
+}
+
+static void on_fork_child(void)
+{
+    int saved = errno;
+    ht_enter();
+    ht_sites_fork_child();
+    ht_segment_fork_child();
+    ht_slots_fork_child();
+    ht_leave();
+    errno = saved;
+}
+
+void ht_note_exit(int status)
+{
+    ht_segment_exit(status);
+}
+
+static void on_exit_status(int status, void *arg)
+{
+    (void)arg;
+    ht_segment_exit(status);
+}
+
+void ht_init(void)
+{
+    /* Before libc has set up the environment we cannot read our settings:
+     * serve uncounted and try again at the next allocation. */
+    if (!environ || ht_self.depth || ht_next_resolve() != 0)
+        return;
+    int expected = INIT_NONE;
+    if (!ht_cas_acq_rel(&init_state, &expected, INIT_RUNNING))
+        return;
+    int saved_errno = errno; /* settings files that are absent set it */
+    ht_enter();
+    ht_own_code_init();
+    struct ht_config cfg;
+    ht_config_load(&cfg);
+    ht_report_set_abort(cfg.abort_on_report);
+    if (ht_segment_start(&cfg) == 0) {
+        ht_slots_init();
+        pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
+        on_exit(on_exit_status, NULL);
+    }
+    ht_leave();
+    errno = saved_errno;
+    ht_store_release(&init_state, INIT_DONE);
+}

@@ -1,0 +1,118 @@
+/*
+ * state.h - the shim's process-wide and per-thread state.
+ *
+ * Process-wide: where the segment is mapped. Per thread (initial-exec TLS, so
+ * touching it never allocates): the explicit tag in force, the counter slot,
+ * the recursion guard and a small cache from call site to row and counters.
+ */
+#ifndef HT_STATE_H
+#define HT_STATE_H
+
+#include <stdint.h>
+
+#include "core/glue.h"
+#include "heaptag_flags.h"
+#include "heaptag_segment.h"
+
+#define HT_CACHE_SIZE 64 /* power of two */
+
+/* The thread's cache from key -> row, by column so that one index register
+ * reaches every field: entry i is site[i], key[i], word[i]. Hit: site and key
+ * both match; the header's second word (ht_block_word(), whose low half is
+ * the row's counter offset) is then read in one load, so that a signal
+ * handler rewriting the entry cannot pair one key with another's row. */
+struct ht_cache {
+    uint64_t site[HT_CACHE_SIZE]; /* 0: empty; written last so a signal handler
+                                   * never sees half an entry */
+    uint64_t key[HT_CACHE_SIZE];  /* ht_thread.key ^ ht_state.epoch at the time of filling */
+    uint64_t word[HT_CACHE_SIZE]; /* ht_block_word(ht_row_off(row), 0) */
+};
+
+struct ht_thread {
+    struct ht_cache cache;
+    uint64_t key;     /* ht_tag_key(tag): 0 when no tag, top bit set otherwise */
+    uint64_t tag[2];  /* explicit tag in force, NUL-padded; zero when none */
+    struct ht_counters *ctr; /* this thread's counter slot (row-indexed), NULL when none */
+    uint64_t peak_budget;    /* bytes left to allocate before the next peak sample */
+    uint32_t off_limit;     /* ht_state.off_limit while ctr is set, else 0: free's
+                             * one test for "a row of this segment, a slot" */
+    uint32_t shard;   /* shared counter set, when the thread has no slot */
+    uint32_t depth;   /* > 0 while inside the shim's own slow paths */
+    uint32_t slot;    /* index of the slot in ctr, when slot_state is HT_SLOT_HELD */
+    uint32_t slot_state;    /* enum ht_slot_state */
+    uint32_t cache_writing; /* an entry is half written: a signal handler must not cache */
+};
+
+enum ht_slot_state {
+    HT_SLOT_NEW = 0,  /* never asked for one */
+    HT_SLOT_CLAIMING, /* asking now (a signal handler counts shared meanwhile) */
+    HT_SLOT_HELD,
+    HT_SLOT_SHARED,   /* none was free, or the thread is exiting: shared sets */
+};
+
+extern HT_HIDDEN __thread struct ht_thread ht_self __attribute__((tls_model("initial-exec")));
+
+/* The fields malloc and free read come first, in one cache line. */
+struct ht_state {
+    uint32_t *flags;           /* &seg->flags once started; a PENDING word before */
+    uint64_t epoch;            /* bumped when rows must no longer come from caches
+                                * (module changes, the segment remapped); < 2^63 */
+    struct ht_row *rows;
+    uint32_t off_limit;        /* counter offsets free may count on: row_capacity *
+                                * sizeof(struct ht_counters), 0 without a segment */
+    uint32_t next_shard;
+    struct ht_counters *counters; /* set 0 of the counter tables */
+    uint64_t counter_stride;   /* struct ht_counters from one set to the next */
+    uint32_t counter_slots;    /* per-thread sets; HT_SHARDS shared ones follow */
+    struct ht_seg_header *seg; /* the segment, or a private fallback mapping */
+    uint32_t *buckets;
+    uint64_t map_size;
+    int shared;                /* 1: /dev/shm segment; 0: private fallback */
+    char path[64];
+};
+
+extern HT_HIDDEN struct ht_state ht_state;
+
+/* Flags that send an allocation off the fast path; PENDING until started. */
+#define HT_FLAGS_COLD (HT_FLAG_INTERNAL_PENDING | HT_FLAG_htc | HT_FLAG_hfc | \
+                       HT_FLAG_hpc | HT_FLAG_ust | HT_FLAG_htd)
+
+/* The per-thread key word of an explicit tag: 0 for none, else a 62-bit
+ * hash with the top bit set (epochs stay below it, so an untagged key never
+ * equals a tagged one) and bit 62 clear (HT_KEY_SHARED marks the entries of
+ * threads without a counter slot). The fast path compares only this word; the rows
+ * themselves are keyed by the full tag bytes. */
+static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
+{
+    if (!(tag0 | tag1))
+        return 0;
+    uint64_t h = (tag0 ^ 0x632be59bd9b4e019ull) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ tag1) * 0xbf58476d1ce4e5b9ull;
+    return ((h ^ (h >> 32)) & ~(1ull << 62)) | 1ull << 63;
+}
+
+/* The cache key of a thread inside the shim: bit 62 set and bit 63 clear, so
+ * it matches neither an untagged entry (an epoch, far below 2^62) nor a tagged
+ * one (bit 63 set), and no entry is ever filed under it (rows.c files entries
+ * under the tag's own key). */
+#define HT_KEY_INSIDE (1ull << 62)
+
+/* Recursion guard for slow paths that may call into libc. While it is held
+ * no cache entry of the program's tags can hit, so every allocation of the
+ * shim's own work reaches a path that sees depth > 0 and leaves it untracked,
+ * never counted in the program's rows (alloc.c, reentered_row()). */
+static inline void ht_enter(void)
+{
+    if (ht_self.depth++ == 0)
+        ht_self.key = HT_KEY_INSIDE;
+}
+
+/* The key comes back from the tag bytes, so a signal handler that pushed
+ * and popped a scope in between cannot leave a stale one behind. */
+static inline void ht_leave(void)
+{
+    if (--ht_self.depth == 0)
+        ht_self.key = ht_tag_key(ht_self.tag[0], ht_self.tag[1]);
+}
+
+#endif
