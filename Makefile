@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # heaptag: the preloaded shim (build/libheaptag.so), the control tool
 # (build/heaptag), the tests, the examples and the benchmark.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The benchmark: `make bench` (BENCH_QUICK=1 for a short run). Workloads plain,
 # under a bare pass-through preload, under heaptag and under heaptrack; the
 # instruction cost per malloc+free under callgrind; the cost of a `mon` refresh.

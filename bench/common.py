@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """common.py - what the benchmark scripts share: paths, the modes (how a
 command is run plain, under the pass-through preload, under heaptag, under
 heaptrack), one timed run with its rusage, tables and CSV files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cxxmap.cpp - the C++ workload of `make bench`: almost every allocation comes
 // from libstdc++ (std::string::_M_create) or out-of-line std:: template code,
 // so the shim must find the caller above the wrappers on each new block.

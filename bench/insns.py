@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """insns.py - what one allocation costs, in numbers that do not drift.
 
 Instructions: callgrind (which, unlike memcheck, leaves malloc alone: the

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * microbench.c - the allocator microbenchmark of `make bench`.
  *
  *   microbench mix  [-t THREADS] [-n ITERS] [-w WINDOW] [-s SEED]

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon_bench.c - how long a mon refresh takes at scale. Writes synthetic
  * segments (PROCS processes, ROWS rows in all, half tagged, half call sites in
  * one module) into a fresh directory, then times the model's refresh and view

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """moncost.py - what one `heaptag mon` refresh costs over many rows.
 
 Starts 50 processes under the shim, each with 2000 call sites (100,000 rows

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * passthru.c - the floor of interposition: a preload whose allocator entry
  * points only forward to glibc. Whatever it costs, any interposing tool pays.
  * posix_memalign and malloc_usable_size stay glibc's own (same heap). It must

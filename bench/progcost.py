@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """progcost.py - what the shim adds to whole programs, in instructions.
 
 callgrind counts every instruction of one run of each workload plain, under

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sites.c - a process with 2000 distinct allocation call sites, for timing a
  * `heaptag mon` refresh over many rows. Allocates once at each site, prints
  * "ready" and waits for its stdin to close, so the segment stays live.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """times.py - wall time and peak RSS of each workload in each mode.
 
 Runs are interleaved (round r runs every mode of a workload once, the order

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * conf_lines.c - splitting settings files into key/value lines.
  * Runs inside the shim at start-up: no allocation, no stdio, no locale.
  */

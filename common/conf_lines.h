@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * conf_lines.h - the plain-text settings files, line by line: "key value",
  * '#' comments, blank lines. Generic: the reader knows no keys; the shim and
  * the tool each decide what a key means. Pure: no allocation, no stdio.

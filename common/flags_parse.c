@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flags_parse.c - the flag-change parser shared by shim and tool.
  * Runs inside the shim at start-up: no allocation, no stdio, no locale.
  */

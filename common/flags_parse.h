@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flags_parse.h - parse GFlags-style flag changes: "+ptg+ust-htc", "+0x1400",
  * "-20", "ptg", or a bare hex value that replaces the whole word.
  *

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * ht_atomic.h - the atomic operations on shared and per-thread data, with the
  * memory order in the name, so every access says what ordering it relies on
  * (the segment is read by another process while the shim writes it).

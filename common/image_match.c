@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * image_match.c - matching settings' image entries to a program. Runs in
  * the shim's start-up: stack buffers and stat() only, never malloc or stdio.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * image_match.h - whether an `image NAME FLAGS` settings entry names this
  * program: by name, by path, and by what links resolve to (an entry for
  * tclsh applies to tclsh8.6 started through the tclsh link, and the other

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * settings.c - the settings schema as a table, and the few pure helpers both
  * sides need to read a value the same way.
  * Runs inside the shim at start-up: no allocation, no stdio, no locale.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * settings.h - the one schema of heaptag's settings: each setting's key in the
  * settings files, its environment name, its type, range, default and help.
  * The shim (config.c) and the tool (flags/conf_file.c, cmd/flags.c) both read

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * ctl.h - the subcommands of the heaptag tool and the usage text they share.
  * Each cmd_* takes the arguments after its own name (argv[0] is the name) and
  * returns the exit status; usage errors exit 2 from inside.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * main.c - heaptag's entry point: finds the subcommand and hands it the rest
  * of the arguments. The commands are listed in cmd/commands.c.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * leaky.c - a service-like loop with one slow, real leak among honest habits:
  *   "Strg"  churn: strings built and freed every round;
  *   "Cach"  a cache that grows and is trimmed back now and then;

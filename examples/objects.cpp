@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // objects.cpp - C++: operator new, std::string and std::vector under the shim,
 // with a tag around one container. Try: heaptag run -- build/examples/objects
 #include <iostream>

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * tags.c - explicit tags: a block tagged with HEAPTAG_SCOPE, single
  * allocations with heaptag_alloc, and libc's own allocations inside a scope.
  * Runs the same without the shim. Try: heaptag run -- build/examples/tags

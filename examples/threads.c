@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * threads.c - four threads allocating under their own tags and one shared
  * tag; counters stay exact with no lock on the allocation path.
  * Try: heaptag run -- build/examples/threads; heaptag mon -p PID -n 1

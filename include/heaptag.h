@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * heaptag.h - explicit heap tags for applications.
  *
  *   HEAPTAG_SCOPE("Strg") { ... }   everything this thread allocates inside the

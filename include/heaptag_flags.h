@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * heaptag_flags.h - the tagging and heap checking flags, GFlags' names and values.
  *
  * One list generates the enum, the abbreviations and the help text for both the

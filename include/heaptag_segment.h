@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * heaptag_segment.h - the binary layout of a process's shared-memory segment.
  *
  * The shim writes it (with relaxed atomics) and the tool maps it read-only. It

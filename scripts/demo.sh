@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The main job: run examples/leaky under the shim while `heaptag mon` logs its
 # table every second, then let `heaptag trend` read the log and name the leak
 # (tag, process and function), with a picture of it in build/demo/.

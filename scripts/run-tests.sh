@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs each Criterion test binary given, adds up their synthesis lines, prints
 # one closing line "tests: N passed, N failed", and fails if anything failed.
 set -u

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sanitizer builds and fuzzing, part of `make test`.
 #  - build-asan: the tool, the unit tests (which link the shim's core) and the
 #    tool's integration tests, with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Tests. Every tests/unit/test_*.c and tests/integration/test_*.c is a Criterion
 # binary; tests/progs/*.c and *.cpp are programs the integration tests run under
 # the shim. Unit tests link the shim's core (not its libc hooks, so the test

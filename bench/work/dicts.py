@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """dicts.py - the python3 workload of `make bench`: dict and string heavy work
 (run with PYTHONMALLOC=malloc so every object goes through malloc).
 Deterministic; prints a checksum so nothing is optimised away."""

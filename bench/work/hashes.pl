@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hashes.pl - the perl workload of `make bench`: hashes of arrays of strings,
 # string building and sorting; perl's own allocator is off in Debian's build,
 # so every block is a malloc. Prints a checksum.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mapbuf.js - the node workload of `make bench`: a Map of Buffers, filled,
 // overwritten and read. Usage: node mapbuf.js [N] (default 200000).
 const n = Number(process.argv[2] || 200000);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // small.cpp - the C++ file `make bench` compiles (g++'s cc1plus is the workload).
 #include <algorithm>
 #include <iostream>

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/commands.c - the table of heaptag's commands: main.c dispatches through
  * it and bash completion offers its names.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/complete.c - the words bash completion offers, taken from the tool's own
  * tables: the command table of main.c, the options each command's usage line
  * names, the flag list of heaptag_flags.h, and the tagged processes alive now.

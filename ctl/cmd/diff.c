@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/diff.c - `heaptag diff OLD NEW [NEWER ...]`: compares dumps
  * (dump_format.h) as UMDH's compare mode does. With two: the stacks whose
  * live bytes grew, most first, then those that shrank, with the change in

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/dump.c - `heaptag dump [-p PID]`: every live row and ust stack of one
  * process, symbolised, in the format of dump_format.h, on stdout. Reads the
  * segment through the validating reader; never trusts an index in it.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/export.c - `heaptag export --prometheus [-p PID...] [--top N] [--by tag|site]
  * [-o FILE]`: one Prometheus exposition of the tagged processes, on stdout or
  * written atomically to FILE for node_exporter's textfile collector (temporary

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/flags.c - `heaptag flags`: GFlags for the shim. Shows the flags of each
  * scope (persistent files, image entries, environment, a live process) and
  * changes one scope. Every argument is checked before anything is written: a

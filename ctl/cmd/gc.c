@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/gc.c - `heaptag gc`: removes the segments of exited and dead processes.
  * Only regular files the caller owns, never through a symbolic link, and only
  * the very file that was read (same inode). A damaged file is removed only

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/ls.c - `heaptag ls`: one line per segment, live and exited processes
  * alike, sorted by pid; then the processes that have the shim loaded but no
  * segment to show (counting privately), and one line on what heaptag's

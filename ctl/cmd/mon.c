@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/mon.c - `heaptag mon`: picks the live screen (stdout a terminal, no
  * --format, no -n) or the logger (timestamped snapshots every interval, or
  * one snapshot to a file with -N), and paces the logger's loop; with -p the

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/reports.c - `heaptag reports [-p PID]`: the heap check reports each
  * process's segment keeps (the latest HT_REPORTS), symbolised: what happened,
  * to which block (tag, size), and where it was allocated as function

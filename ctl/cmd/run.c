@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/run.c - `heaptag run [+FLAGS ...] [--anyway] [--] CMD [ARGS]`: checks
  * the flags, adds them after those of HEAPTAG_FLAGS, puts the shim first in
  * LD_PRELOAD and execs CMD, which keeps our pid and gives its exit status as

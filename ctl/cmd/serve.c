@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/serve.c - `heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID...]
  * [--top N] [--by tag|site] [--all]`: answers GET /metrics with the exposition
  * of `heaptag export --prometheus`, read afresh for every scrape; keeps

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/trend.c - `heaptag trend LOG...`: reads mon logs, cuts each process's
  * series at its exit (and the teardown before it) and to --since/--until,
  * runs the leak test on every row with the error bounded over all rows,

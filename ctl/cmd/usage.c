@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * cmd/usage.c - the usage text of heaptag and the exits that print it. Kept out of
  * main.c so that the unit tests can link every other object.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * dump/format.h - the text format of `heaptag dump`, read back by `heaptag
  * diff`. Line-oriented, one record per line, frames indented under their
  * stack; stable names (module+offset) so dumps of different runs compare:

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flags/conf_file.c - reading and atomically rewriting heaptag's settings files.
  * Applies the shim's own limits (size, text only, no symlink) so that what the
  * tool writes is what the shim will read. Never leaves a half-written file.

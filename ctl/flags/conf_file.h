@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flags/conf_file.h - the tool's side of the settings files: where they are, what
  * they say about flags, and rewriting one setting atomically (a temporary
  * file renamed over the old one), every other line kept as the person wrote it.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flags/live_flags.c - changing a running process's flags word in place. The
  * segment is found and validated by the reader first; then the same file
  * (same device and inode, opened without following links) is mapped for one

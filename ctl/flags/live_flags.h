@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flags/live_flags.h - `heaptag flags -p PID`: the flags word of a running tagged
  * process, read and changed in its segment, which the shim reads on every
  * allocation. The only place the tool writes to a segment.

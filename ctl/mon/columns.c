@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/columns.c - the one table of mon's columns and their getters. The order
  * of the table is the order of the screen and of the table log; rec gives the
  * order of CSV and JSON records. Field names and table headers are read back

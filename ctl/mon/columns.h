@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/columns.h - every column of `heaptag mon`, described once: its header,
  * widths, CSV/JSON field name, getter, sort key and help. The screen, the
  * three log formats, the sort, the help and the log reader all walk this one

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/model.c - reads segments, groups rows into lines in a uthash table that
  * lives across refreshes (for the deltas), and builds the sorted view. Lines
  * are reset, not freed, at each refresh; the ones no segment fed are dropped

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/model.h - the data layer of `heaptag mon`: reads the watched segments,
  * groups their rows (by tag, site, function or module; summed over processes
  * or split by process) in a hash kept across refreshes, so each line knows its

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/opts.c - parses mon's command line. Every spelling maps onto one field
  * of struct mon_opts; values are checked here so the rest can trust them.
  */

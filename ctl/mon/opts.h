@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/opts.h - the start-up options of `heaptag mon`, in both spellings
  * (dashed and PoolMon's slashed: -b and /b, /( , /iTag /xTag, -e, -l, ...).
  * Parsing only: usage errors exit 2 from inside, nothing else happens here.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/render.c - the PoolMon table, CSV and JSON Lines for one snapshot of
  * the model's view, each a struct mon_renderer over the column table. All
  * numbers are printed as integers so the output is byte-stable and easy to

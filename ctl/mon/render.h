@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/render.h - writes a snapshot of the mon model as a log: the PoolMon
  * table (one block per process), CSV or JSON Lines (one record per line of
  * the table). One renderer interface, one entry per format; every format

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/screen.c - the live screen. One loop: refresh the model every interval,
  * wait on stdin with poll() until then, act on keys, redraw. SIGWINCH only
  * sets a flag; the loop resizes and redraws. Each line is composed in a

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/screen.h - the live PoolMon screen (ncurses): header lines from /proc,
  * the table with deltas in parentheses, changed lines highlighted, PoolMon's
  * keys. Draws the model; never reads a segment itself.

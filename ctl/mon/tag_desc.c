@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/tag_desc.c - the tag description file behind `mon -g FILE`. A line longer
  * than the buffer keeps its beginning; control bytes become '?'. Nothing in
  * the file can make us fail but an unreadable file.

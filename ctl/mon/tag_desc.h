@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * mon/tag_desc.h - descriptions for tags from a file of "Tag  description" lines,
  * like PoolMon's pooltag.txt: the tag, blanks, the rest of the line. Blank
  * lines and lines starting with '#' are skipped; the first entry of a tag wins.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * prom/collect.c - gathers the snapshots an exposition shows: one per pid, so
  * no two processes' series collide, chosen as `mon -p` chooses (live first,
  * then the latest started). Never prints; reports through a callback.

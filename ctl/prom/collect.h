@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * prom/collect.h - what export and serve put on show: one validated snapshot
  * per pid (its live segment, else its latest), either of the pids asked for or
  * of every segment the running user may read, plus the option parsing the two

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * prom/format.c - snapshots as Prometheus text. Rows are grouped into series
  * by a key string (label, or label and site) and summed, so no two series of a
  * process ever share a label set; only the top N by live bytes are written and

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * prom/format.h - the Prometheus text exposition (format 0.0.4) of a set of
  * snapshots: per process and tag (or tag, site and its function) allocation and free
  * counters and live and peak byte gauges, capped per process, plus the health

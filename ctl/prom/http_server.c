@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * prom/http_server.c - the request loop: a fixed table of client slots driven by
  * poll, non-blocking sockets, a deadline per phase (read head, write answer,
  * linger). Every answer closes the connection, so no state survives a request.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * prom/http_server.h - a small HTTP/1.1 server for read-only resources: GET and
  * HEAD, one request per connection, at most HTTP_MAX_CLIENTS at once, each
  * bounded in size (HTTP_MAX_HEAD bytes of request head) and time. Single

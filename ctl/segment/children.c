@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/children.c - walks parent links down from the given processes.
  * Reads only /proc/<pid>/stat (field 4) and segment headers through the
  * validating reader; a process that vanishes meanwhile is simply not seen.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/children.h - the descendants of a process that carry the shim:
  * forked children, and programs exec'd with the shim inherited, at any
  * depth, through processes without it too. Found from /proc/<pid>/stat

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/find.c - finds segment files: parses their names, lists a directory
  * and picks the segment of one pid. Lists without opening anything but the
  * directory, and never follows a symbolic link.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/proc_maps.c - which processes have libheaptag.so mapped (proc_maps.h).
  * A process that vanishes while read is simply left out.
  */

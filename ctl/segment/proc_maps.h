@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/proc_maps.h - processes that have the shim loaded, found from
  * /proc/PID/maps, so `heaptag ls` can name those whose counts no segment
  * shows (counting privately). Reads /proc only; never signals or writes.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/proc_mem.c - reads "Name: value kB" files (meminfo, status) and vmstat for
  * the header lines of mon. Bounded reads, no trust in the format.
  */

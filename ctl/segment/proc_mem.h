@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/proc_mem.h - the figures of the mon header lines, from /proc: system
  * memory, available memory and page faults; a process's resident set and its
  * peak. Missing files or fields read as 0; nothing here fails.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/proc_stat.c - reads the start time of a process from /proc/<pid>/stat.
  * The command name (field 2) may hold spaces and parentheses: fields are
  * counted from the last ')'.

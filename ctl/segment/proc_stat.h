@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/proc_stat.h - what /proc says about a pid, to tell a live process from a dead
  * one whose pid was reused: field 22 of /proc/<pid>/stat, its start time; and
  * who owns it, to tell a segment the process wrote from one planted beside it.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/reader.c - reads one segment file into a validated snapshot.
  * Uses pread only (a file truncated under us gives a short read, not SIGBUS),
  * checks the header before touching any table, and copies every string with a

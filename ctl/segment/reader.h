@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/reader.h - find heaptag segments and read each into a private,
  * validated snapshot. The tool never maps a segment: it reads it with pread, so
  * a file truncated under us is an error message, never a SIGBUS. Nothing in a

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment/usage.c - what heaptag's segments occupy in the segment directory,
  * by state, for the summary line of `heaptag ls`. Reads each file as ls does
  * (never follows a link, never writes); counts only the caller's own files.

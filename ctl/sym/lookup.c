@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sym/lookup.c - from a site as a log wrote it ("module+0xoff") back to the
  * module's file: parsing the site text and finding the file by name. Naming
  * the code is symbolize.c's; this never opens an ELF file itself.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sym/lookup.h - a call site as a log recorded it ("module+0xoff", offsets
  * from the module's lowest loaded address) back to its module's file, for
  * symbolize.h's sym_lookup_file. Never trusts the text: a site it cannot

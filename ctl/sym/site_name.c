@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sym/site_name.c - turns a call-site address into "module+0xoffset" using the
  * module table of the snapshot. Offsets are from the module's base, so the
  * same site reads the same in every run despite ASLR.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sym/site_name.h - names for call sites and rows: the module that holds an
  * address, "module+0xoffset" (stable across ASLR), and the label of a row as
  * the Tag column shows it. Function names come later.

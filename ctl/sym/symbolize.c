@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sym/symbolize.c - the symbol cache over elfutils' libdwfl and libdw,
  * offline: each module file is reported on its own at bias 0, so a file
  * address is the segment's address minus the recorded bias (or the module's

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sym/symbolize.h - the one symboliser of the tool: code addresses to the
  * function, file:line and module that name them, for mon, dump, diff, trend,
  * Prometheus and heap-check reports alike. Works on module files on disk (the

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/analysis.c - the leak test for one series of live bytes.
  *
  * Growth is modelled as a hinge: flat until an onset, then a straight line.

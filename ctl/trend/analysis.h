@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/analysis.h - decides whether one series of live bytes holds a leak
  * (growth that persists, from the start of the log or from an onset inside
  * it) or not (churn, a random walk, a trimmed cache, a one-off step, growth

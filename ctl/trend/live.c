@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/live.c - per-row history for mon's Trend column: a fixed open-address
  * table of rings (allocated once, never grown; when full, new rows just get
  * no history). A refresh at the same time as the last sample replaces it.

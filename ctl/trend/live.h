@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/live.h - the Trend cell of mon's table: a sparkline of a row's live
  * bytes over the last refreshes and a mark when they grow steadily (the same
  * test `heaptag trend` runs on logs). Keeps a small history per (pid, row)

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/log_reader.c - parses mon's three log formats line by line and groups the
  * rows into series. Each line is classified on its own (so formats can be
  * mixed and blocks interleaved); a table row belongs to the last snapshot

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/log_reader.h - reads logs written by `heaptag mon` (the table, CSV or JSON
  * Lines, mixed in one file or not) into one time series of live bytes per
  * (process, run, tag, site). Trusts nothing: lines it cannot use are counted

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/plot.c - the SVG of `heaptag trend --plot`. Time runs from the first
  * snapshot shown; the y axis starts at zero so a slow leak reads as a slope,
  * not as noise blown up. All text from the log is XML-escaped.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/plot.h - draws live bytes over time for a few series as a standalone
  * SVG (or an HTML page holding it): axes with units, a legend, suspects in
  * red shades, thick and labelled. Writes only to the stream it is given.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/rows.c - verdicts over several rows of one process: the exit cut
  * (ignore what follows the exit and the teardown just before it) and the
  * mirror test (a cache whose entries change owner: one site grows while

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * trend/rows.h - the parts of the verdict that look at several rows of one
  * process at once: where its log stops being worth reading (exit and the
  * teardown before it), and whether one row's growth is only another row's

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/fmt.c - the shared text formatters: sizes, timestamps, CSV fields, labels
  * fitted to a column. Output is byte-stable: no locale, no terminal width.
  */

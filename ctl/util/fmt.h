@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/fmt.h - small text formatters the commands share: human-readable sizes, UTC
  * timestamps, CSV fields, and labels fitted to a column. Pure: no globals.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/open_regular.c - the one way the tool opens files named by something it
  * does not trust. Never blocks in open(): a FIFO opened with O_NONBLOCK for
  * reading returns at once, and is then refused by fstat.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/open_regular.h - opening a file whose name the tool did not choose (a
  * module path from a segment, an exe named in a log, a debug file, a tag
  * description file): only a regular file is ever opened for reading, so a

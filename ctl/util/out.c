@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/out.c - flushing stdout with the pipe-closed case turned into a quiet,
  * successful exit, as `heaptag mon | head` expects.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/out.h - standard output for commands that print tables: a reader that goes
  * away (heaptag mon | head) ends us quietly with status 0; any other write
  * error is reported and fails.

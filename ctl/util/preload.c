@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/preload.c - whether the loader will preload the shim into a program,
  * and why a process may have no segment. Reads files and /proc only; never
  * changes anything, never trusts what it reads beyond a reason to print.

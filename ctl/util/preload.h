@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/preload.h - what keeps the shim out of a program (static linking,
  * setuid, setgid, file capabilities) and why a process has no segment.
  */

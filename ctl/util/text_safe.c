@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/text_safe.c - the one place the tool decides which bytes may reach a
  * terminal, a log or a CSV file. Never drops information silently: a byte
  * that cannot be shown is shown as its hex escape.

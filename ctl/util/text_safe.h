@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/text_safe.h - makes a string a tagged program chose (a tag, an exe path,
  * a command line, a name from debug info, a line of a log) safe to print: every
  * byte that a terminal could take as a control (C0, DEL, C1 raw or as UTF-8)

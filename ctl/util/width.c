@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/width.c - text measured in terminal columns: UTF-8 decoded by hand,
  * each character's width from wcwidth under C.UTF-8 (a private locale object,
  * so the tool's global locale and every other output stay byte-stable), and

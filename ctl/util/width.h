@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/width.h - text measured in terminal columns (UTF-8, wcwidth), fitted
  * and padded by display width, and numbers shortened to fit a cell. Used by
  * the table log and the screen so multibyte tags keep the columns aligned.

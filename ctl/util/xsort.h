@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * util/xsort.h - qsort for arrays that may be empty: an empty array is often a
  * NULL pointer here, which qsort must never be given.
  */

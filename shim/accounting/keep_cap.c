@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * keep_cap.c - the cap on kept segments of exited processes (keep_cap.h).
  * Runs at start-up inside the program's first malloc: no allocation (the
  * directory is read with getdents64 into a private mapping), no stdio. Only a

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * keep_cap.h - bounds what kept segments of exited processes occupy in
  * /dev/shm: before a process that keeps its segment creates one, the oldest
  * exited segments of this user are removed until the rest fit the cap.

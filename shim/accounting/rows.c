@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * rows.c - the row table's slow path: probe the shared hash index, insert new
  * rows lock-free, fill the thread's cache.
  * Runs inside malloc: no allocation, no locks, no libc calls.

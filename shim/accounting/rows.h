@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * rows.h - finding the row of an allocation: (explicit tag, call site) -> index.
  *
  * The fast path is a per-thread cache hit; a miss probes the segment's shared

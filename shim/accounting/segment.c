@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment.c - creating, filling and replacing /dev/shm/heaptag.<pidns>.<pid>.
  *
  * Created exclusively with mode 0600 and O_NOFOLLOW, its whole size reserved

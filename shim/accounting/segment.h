@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segment.h - the process's shared-memory segment: created at start, replaced
  * in a forked child, marked at exit.
  */

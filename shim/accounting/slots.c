@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * slots.c - the life of the per-thread counter slots: claimed on a thread's
  * first slow path, given back at thread exit (a pthread key's destructor) for
  * the next thread to add to, kept across fork; and the sampled peak.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * slots.h - counting. Each thread adds to a counter slot of its own (a table
  * of struct ht_counters indexed by row) without a lock; threads that found no
  * slot free add atomically to one of the shared shards. A row's counts are

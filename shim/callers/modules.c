@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * modules.c - fills the segment's module table from dl_iterate_phdr.
  * Called at start and again when an address falls outside every known module
  * (dlopen, dlclose): no allocation, no stdio. Writers bump modules_seq to odd

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * modules.h - the module map in the segment: every loaded object's path, load
  * address and build id, so the tool can symbolise sites even after exit.
  * Lookups read the segment's table, never dl_iterate_phdr; only a rescan

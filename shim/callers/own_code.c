@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * own_code.c - where the shim's own code is mapped (own_code.h): the span of
  * the PT_LOAD segments of the object holding this file, found once with
  * dl_iterate_phdr. Read lock-free afterwards.

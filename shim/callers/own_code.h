@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * own_code.h - the code the shim runs for itself inside a program (its own
  * unwinder and tables: the shim's object). An allocation it makes while in
  * its slow path is the shim's own, never counted in the program's rows.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sites.c - classifying code addresses as application code or allocation
  * wrapper (per module: a sorted table of its wrapper functions, built once),
  * and finding the first application frame with the shim's own unwinder.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * sites.h - which code an allocation is charged to: the first frame outside
  * allocation wrappers (libc and the loader, libstdc++'s operator new and std::
  * code, functions the user names). Each address is classified once and cached

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * stacks.c - the ust stack table: open addressing over the segment's
  * stack_capacity entries, claimed with compare-and-swap (EMPTY -> BUSY ->
  * READY). Runs inside malloc: no locks, no allocation, no libc calls. The

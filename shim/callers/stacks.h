@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * stacks.h - ust: the segment's table of allocation stacks, deduplicated per
  * (row, frames), each with its own alloc/free counters. Lock-free; a full
  * table counts the stack as dropped and the allocation goes on without one.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * unwind.c - the shim's stack walker for x86-64. Each code address gets one
  * rule (where its frame's CFA is, where the caller's rbp and return address
  * sit), learnt once from the object's .eh_frame (found with _dl_find_object,

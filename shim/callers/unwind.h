@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * unwind.h - the shim's own stack walker (x86-64): the caller's frames from
  * each object's .eh_frame, one rule per return address learnt once and kept in
  * a lock-free cache, so a walk is a few loads per frame. Never opens a file

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * wrapsyms.c - the address ranges of one module's allocation wrappers, read
  * once from its ELF file (.symtab, else .dynsym) and kept sorted, so that
  * classifying a new call site is a binary search. The file is mapped, read and

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * wrapsyms.h - one module's allocation-wrapper functions as sorted address
  * ranges, built once from its ELF symbol table; a look-up is a binary search.
  * Never a symbol scan per call site, never a heap allocation.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * heapcheck.c - htc guards, hfc poison and quarantine, hpc pointer checks.
  * Runs inside malloc/free of a program that may already have damaged its heap:
  * never allocates (reports go through report.c), never takes a lock, and

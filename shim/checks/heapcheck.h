@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * heapcheck.h - the heap checks behind htc, hfc and hpc, on the allocator's
  * cold path only. A checked block is laid out as
  *

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * quarantine.c - a ring of freed blocks, filled round-robin with atomic
  * exchanges: every push evicts the oldest occupant of its slot. No lock, no
  * allocation; a block is in at most one slot because only its single

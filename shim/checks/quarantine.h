@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * quarantine.h - hfc: freed blocks wait here, poisoned, before their memory
  * goes back to libc, so a second free of any of the last HT_QUARANTINE_SLOTS
  * freed blocks finds our "freed" header instead of reused memory.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * registry.c - the hpc live-block set: open addressing with tombstones, every
  * slot changed by compare-and-swap. Runs inside malloc and free: no locks, no
  * allocation (the table is one mmap made once, on the first hpc allocation).

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * registry.h - hpc: the set of live block addresses handed out while heap
  * parameter checking was on, so free() can tell a block it gave out from an
  * interior, foreign or stale pointer that happens to look like one.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * report.c - writing heap check reports. Called from inside free and malloc of
  * a program whose heap is already damaged: only stack memory, raw write(2),
  * and reads of the segment's module table that are bounded by its header.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * report.h - heap check reports: one line on stderr, written with write(2)
  * from a stack buffer (no stdio, no allocation), counted in the segment's
  * corruptions[], and abort() afterwards when the user asked for it.

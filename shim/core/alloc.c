@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * alloc.c - allocation, free and realloc with per-row accounting.
  *
  * Runs inside every malloc of the host program: no locks, no allocation of its

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * alloc.h - the shim's allocator core: what every libc allocation entry point
  * forwards to. Tests drive these directly, without preloading.
  *

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * alloc_fast.h - the hot paths of malloc, calloc, realloc and free, inline,
  * so that each exported function (hooks.c) is one function with no call but
  * the real allocator's; alloc.c builds ht_alloc() and the rest from the same

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * api.c - the functions behind include/heaptag.h: explicit tags.
  * Exported by name; the header finds them at run time with dlsym.
  */

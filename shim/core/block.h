@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * block.h - the 16-byte header the shim puts in front of every block it hands out.
  *
  * It remembers the block's size and row, so free() takes back exactly what

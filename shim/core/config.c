@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * config.c - the shim's start-up settings: system file, user file, image
  * entries, environment. Files are read with open/read into a bounded stack
  * buffer (never through stdio or our own malloc); a symlinked, huge, binary or

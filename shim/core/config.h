@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * config.h - what the shim is told at start: flags, sizes and check options,
  * from the system file, the user's file, their image entries and the
  * environment, in that order (later wins).

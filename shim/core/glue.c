@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * glue.c - raw I/O, time and environment helpers for the shim.
  * May be called with the allocator half initialised: nothing here allocates.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * glue.h - every contact of the shim with the rest of libc, in one place.
  *
  * The real allocator is the next one in the chain (next.h, found with

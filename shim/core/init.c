@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * init.c - starting the shim, and keeping it right across fork and exit.
  *
  * Start-up happens on the first allocation that can afford it or in our

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * next.c - finding the next allocator with dlsym(RTLD_NEXT), the bootstrap
  * arena for the allocations dlsym makes meanwhile, and the passive test.
  * Runs inside the program's first malloc: no stdio, no locks, no allocation

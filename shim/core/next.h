@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * next.h - the next allocator in the chain: whatever malloc comes after the
  * shim in the lookup order (glibc's, or a preloaded jemalloc, tcmalloc,
  * mimalloc), found with dlsym(RTLD_NEXT). Every block the shim hands out comes

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * state.h - the shim's process-wide and per-thread state.
  *
  * Process-wide: where the segment is mapped. Per thread (initial-exec TLS, so

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * hooks.c - the libc names the shim exports, each a thin forward to alloc.c.
  *
  * The call site charged is the caller of the libc entry point. Nothing else

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * hooks_wrappers.c - libc's string duplicators and libstdc++'s operator new
  * and delete, re-implemented on the shim's allocator so that the code calling
  * them is charged directly, on the fast path, instead of paying for an unwind

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * fuzz_config.c - libFuzzer target: the shim's start-up configuration. The
  * input is a settings file (flags, image, tracedb, wrappers, abort lines) and,
  * after its first NUL byte, a HEAPTAG_FLAGS value; whatever they say, the

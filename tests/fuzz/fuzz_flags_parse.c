@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * fuzz_flags_parse.c - libFuzzer target: the flag-change parser shared by the
  * shim and the tool, on any bytes. A parse either fails naming a token inside
  * the input, or yields a word with known bits only.

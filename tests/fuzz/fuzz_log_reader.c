@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * fuzz_log_reader.c - libFuzzer target: `heaptag trend`'s log reader on any
  * bytes (table, CSV and JSON Lines, mixed, damaged; with and without the
  * function, file, line, exe, build id and state fields), then the series,

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * fuzz_segment_reader.c - libFuzzer target: any bytes as a segment file in a
  * private directory, read by the tool's reader and rendered as table and CSV.
  * The file is named after the pid the bytes claim, so the reader gets past

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * fuzz_text_safe.c - libFuzzer target: the one function that decides what a
  * tagged program's names may put on a terminal, and the formatters built on
  * it, on any bytes. Its output never holds a control byte (C0, DEL, C1), is

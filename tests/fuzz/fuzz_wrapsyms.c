@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * fuzz_wrapsyms.c - libFuzzer target: the shim's reader of a module's ELF
  * symbol table (shim/callers/wrapsyms.c). The input is the file; whatever it holds,
  * the reader must not read outside it, and the spans it keeps must be sorted,

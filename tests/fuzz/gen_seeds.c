@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * gen_seeds.c - writes seed inputs for the fuzz targets into DIR/<target>/:
  * a small sound segment (rows, modules, stacks) and a few variants of it, so
  * the fuzzer starts from files the reader accepts. Built against the layout

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * harness.c - process running and CSV reading for the integration tests.
  */
 #include "harness.h"

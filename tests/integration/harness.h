@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * harness.h - running programs under the shim from a test, and reading their
  * counters back through `heaptag mon --format csv`, as a user would.
  * The shim goes only into the child's environment: the test runner stays untagged.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * serve_util.c - background processes, ports and a raw HTTP client for the
  * server tests. Everything here is bounded in time: no call waits forever.
  */

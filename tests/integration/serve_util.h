@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * serve_util.h - helpers for tests that talk to servers: background processes
  * in their own process group (always stopped at the end), free loopback
  * ports, a raw HTTP client with a time bound, and `heaptag serve` on a port

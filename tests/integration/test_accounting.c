@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_accounting.c - what lands in a program's rows: exactly what the
  * program allocated. The shim's own work (the unwinder loading unwind
  * information) is never counted, and +htd keeps explicit tags apart from the

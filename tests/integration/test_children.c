@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_children.c - `--children` with -p for mon, dump and export: every
  * descendant that carries the shim (forked, forked twice, exec'd with the
  * shim inherited), each its own process, found after they all exited.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_cli.c - the tool as a user meets it: run, ls, mon, gc, their errors,
  * and damaged files named like segments.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_flags.c - `heaptag flags` and the shim's flags as a user meets them:
  * each scope changes what a newly started program does, -p changes a running
  * one, malformed flags change nothing, and the heap checks report bugs with

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_host_chain.c - the shim inside programs that bring their own
  * allocator: over jemalloc, tcmalloc and mimalloc (shim first) it counts
  * exactly as over glibc; with the allocator first, or an executable with its

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_hostsafe.c - the shim never changes what the host program sees: its
  * file descriptors and files (the unwinder opens none, writes none), errno
  * after successful allocations, small signal stacks and minimal thread

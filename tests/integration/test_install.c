@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_install.c - `make install` into a DESTDIR, as a user then uses it:
  * every file in place, a program built with pkg-config, man pages lint-clean,
  * bash completion of commands, options and flags, `make uninstall` leaving

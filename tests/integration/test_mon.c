@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_mon.c - heaptag mon as its users meet it: the live screen driven in
  * tmux (sort keys, deltas, highlighting, filters, quitting) on a leaking and a
  * threaded program, --by func naming the leaking function and line after the

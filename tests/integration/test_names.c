@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_names.c - how rows get their names, on C and C++ programs built at -O2:
  * library code inlined into a user's function (getline, asprintf, std::string,
  * std::vector, std::map, std::unordered_map) names the user's function and the
@@ -315,13 +315,13 @@ static void check_cxx_program(const char *prog, int gcc)
     free(js);
 
     char *d = tool(pid, "dump", NULL, NULL);
-    expect_dump_chain(d, "fill_vector(", "names_cxx.cpp:29",
+    expect_dump_chain(d, "fill_vector(", "names_cxx.cpp:30",
                       gcc ? "std::vector<long, std::allocator<long> >::push_back(long const&) "
                           : "std::");
-    expect_dump_chain(d, "build_strings(", "names_cxx.cpp:22",
+    expect_dump_chain(d, "build_strings(", "names_cxx.cpp:23",
                       gcc ? "std::__cxx11::basic_string<" : "std::");
-    expect_dump_chain(d, "fill_map(", "names_cxx.cpp:36", gcc ? "std::__new_allocator<" : "std::");
-    expect_dump_chain(d, "fill_hash(", "names_cxx.cpp:43", gcc ? "std::__new_allocator<" : "std::");
+    expect_dump_chain(d, "fill_map(", "names_cxx.cpp:37", gcc ? "std::__new_allocator<" : "std::");
+    expect_dump_chain(d, "fill_hash(", "names_cxx.cpp:44", gcc ? "std::__new_allocator<" : "std::");
     free(d);
     segment_remove(pid);
 }
@@ -405,11 +405,11 @@ Test(names, trend_names_the_function_after_the_binary_is_gone, .timeout = 180)
         out = sh(script, dir, &status);
         cr_assert_eq(status, 1, "%s: status 1 names a suspect", out);
         cr_expect(strstr(out, "verdict: allocated in function " LEAK_NAME " at ") &&
-                  strstr(out, "leak_cxx.cpp:15 (site leak_cxx+0x"),
+                  strstr(out, "leak_cxx.cpp:16 (site leak_cxx+0x"),
                   "%s: binary gone, want the function from the log:\n%s", logs[i], out);
         cr_expect_null(strstr(out, "_Z14index_documentm"), "%s", out);
         free(out);
-        snprintf(script, sizeof script, "grep -c 'in %s leak_cxx.cpp:15' \"$2/%s.svg\"",
+        snprintf(script, sizeof script, "grep -c 'in %s leak_cxx.cpp:16' \"$2/%s.svg\"",
                  LEAK_NAME, logs[i]);
         out = sh(script, dir, &status);
         cr_expect_eq(status, 0, "%s: the plot does not name the function: %s", logs[i], out);
@@ -434,7 +434,7 @@ Test(names, trend_names_the_function_after_the_binary_is_gone, .timeout = 180)
     out = sh(restored, dir, &status);
     cr_assert_eq(status, 1, "%s: status 1 names a suspect", out);
     cr_expect(strstr(out, "verdict: allocated in function " LEAK_NAME " at ") &&
-              strstr(out, "leak_cxx.cpp:15"),
+              strstr(out, "leak_cxx.cpp:16"),
               "the binary that ran, found again, names the leak:\n%s", out);
     free(out);
 

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_patterns.c - known allocation patterns run under the shim, their
  * counters read back with `heaptag mon --format csv`: exact values.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_prometheus.c - heaptag's metrics as Prometheus meets them: the export
  * of a running leaky program checked by promtool and written atomically with
  * -o; a real Prometheus server scraping `heaptag serve` and finding the leak

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_real_programs.c - programs nobody here wrote give byte-identical output
  * and the same exit status with and without the shim.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_realloc_growth.c - realloc stays amortised under every flag: growing a
  * buffer to 16 MiB in 4 KiB steps moves it about as often as without the
  * shim (counted by the addresses realloc returns, never timed), and the

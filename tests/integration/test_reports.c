@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_reports.c - `heaptag reports`: the heap check reports a segment keeps,
  * named by the allocating function and file:line (with ust, its stack), the
  * latest 64 of them, counted as `heaptag ls` counts them.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_security.c - nobody else's files are followed or written, nobody else
  * reads our segments, the tool survives hostile segments, and setuid
  * programs ignore HEAPTAG_* in the environment. Tests that need another user

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_serve_load.c - the exporter under load, on synthetic segments in a
  * private HEAPTAG_SHM_DIR: live processes are shown by default, exited ones
  * while their exit is recent (all with --all); silent connections never keep

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_shm_limits.c - /dev/shm as containers have it: full (a private 1 MB
  * tmpfs in a mount namespace of our own), shared by two PID namespaces whose
  * pid 1 is tagged, and filled by kept segments. Never touches the real

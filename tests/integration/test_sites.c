@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_sites.c - allocations through wrappers are charged to the code that
  * called the wrapper (strdup, operator new, std::vector, a user-named
  * function), dump symbolises them, diff ranks growing stacks, and real

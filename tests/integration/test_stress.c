@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_stress.c - the shim under stress keeps every count exact and never
  * hangs: threads born and dying while others allocate, a 200-process tree of
  * forks and execs, allocation in signal handlers. Each test has a Criterion

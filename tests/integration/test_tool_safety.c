@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_tool_safety.c - the tool as a tagged program's adversary would try it:
  * names chosen to drive the operator's terminal (escape sequences in a source
  * file name through #line, raw C1 bytes in tags, control bytes in an exe path

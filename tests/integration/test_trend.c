@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_trend.c - `heaptag trend` on logs written here with known shapes: two
  * processes, real leaks at two rates among churn, trimmed caches, a cache
  * that fills up, a one-off step and a cache trimmed once; in the table, CSV

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # check.sh - what `make install` and the Debian package put in place, checked
 # as a user would use it. Usage: check.sh ASPECT  (files, pkgconfig, man,
 # completion, uninstall, deb). Exits 0 when the aspect holds; says why not.

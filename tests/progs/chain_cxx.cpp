@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chain_cxx.cpp - every allocation entry point once or many times, for the
 // allocator chain tests: under the shim over jemalloc, tcmalloc or mimalloc,
 // and with those allocators before the shim. Prints what it checked.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cxx_containers.cpp - a C++ program (containers, strings, exceptions, threads)
 // whose output must be the same with and without the shim.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cxx_newfail.cpp - operator new at its edges: bad_alloc, nothrow NULL, over-aligned
 // types, and many small nodes; output must not change under the shim.
 #include <new>

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * evilnames.c - a program whose names are hostile to a terminal: a #line
  * directive puts escape sequences into its source file name (so into its debug
  * info), and its tags hold the bytes 0x9b (a raw C1 CSI), 0x1b and a C1 control

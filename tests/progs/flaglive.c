@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * flaglive.c - a program whose flags change while it runs, for the tests of
  * `heaptag flags -p` and of live semantics.
  *

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * forkkids.c - a parent whose descendants carry the shim: child 1 (forked)
  * first forks a grandchild that allocates 7 blocks of 16 bytes under "Grand",
  * then allocates 10 of 32 under "Kid"; child 2 execs this program again

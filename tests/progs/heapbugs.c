@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * heapbugs.c - programs with heap bugs, run under the shim's heap checks by
  * the integration tests. Each mode commits one bug on a block of a known tag
  * and size, then goes on and ends normally ("done" on stdout, exit 0), which

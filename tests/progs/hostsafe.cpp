@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * hostsafe.cpp - what a host program may expect of the shim, one mode per
  * promise; each mode prints "ok" and exits 0, or says what broke and exits 1.
  *   fds:     the first open() returns 3 after allocations that unwind

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * htdtags.c - explicit tags beside untagged allocations, for +htd: 7 blocks
  * of 10 bytes in a HEAPTAG_SCOPE("HtdA"), 3 of 30 from heaptag_alloc("HtdB"),
  * and 5 untagged blocks of 20 bytes of which 2 are freed. Built at -O2; prints

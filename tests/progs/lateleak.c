@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * lateleak.c - a program whose leak starts mid-run at a call site that
  * already existed: handle_request() allocates a buffer and frees it, until
  * an error path added at ONSET seconds forgets the free one call in ten. A

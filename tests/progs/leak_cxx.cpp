@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leak_cxx.cpp - a C++ service that leaks one block per round in
 // index_document(unsigned long) and frees everything else it allocates, for
 // checking that trend names the C++ function (demangled, with file:line)
@@ -12,7 +13,7 @@ static size_t n_kept;
 __attribute__((noinline)) void index_document(unsigned long id)
 {
     if (n_kept < sizeof kept / sizeof kept[0])
-        kept[n_kept++] = new char[64 + id % 4]; // the leak (line 15, checked by test_names)
+        kept[n_kept++] = new char[64 + id % 4]; // the leak (line 16, checked by test_names)
 }
 
 __attribute__((noinline)) void churn(unsigned long id)

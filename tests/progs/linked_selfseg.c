@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * linked_selfseg.c - a program linked against libheaptag.so (not preloaded),
  * so the shim runs in it even when it is setuid. Prints what its own segment
  * says about the settings the shim took: a setuid copy must show the

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * monprog.c - programs for the mon tests: a slow leaker, a threaded churner,
  * and a short-lived leaker whose leaking lines the tests look up by the
  * LEAK-LINE and LEAK-INLINE markers. Built with nothing but include/heaptag.h.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * names_c.c - allocations through inlined library code in named functions of
  * a C program built at -O2: getline, asprintf, heaptag_alloc from two
  * functions under one tag. Every block stays live (a volatile sink), so the

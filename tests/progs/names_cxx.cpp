@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // names_cxx.cpp - allocations through inlined std:: code in named functions
 // of a C++ program built at -O2: std::string, std::vector push_back, std::map,
 // std::unordered_map. Everything stays live (kept in static containers), so
@@ -19,28 +20,28 @@ static std::unordered_map<long, long> *volatile hashed;
 __attribute__((noinline)) void build_strings(std::vector<std::string> &out)
 {
     for (int i = 0; i < 9; i++)
-        out.emplace_back(40, static_cast<char>('a' + i));  // names_cxx.cpp:22, checked by test_names
+        out.emplace_back(40, static_cast<char>('a' + i));  // names_cxx.cpp:23, checked by test_names
 }
 
 // push_back from 1 to 1024 elements: the buffer doubles 11 times, 1 live.
 __attribute__((noinline)) void fill_vector(std::vector<long> &v)
 {
     for (long i = 0; i < 1024; i++)
-        v.push_back(i);  // :29
+        v.push_back(i);  // :30
 }
 
 // 13 nodes.
 __attribute__((noinline)) void fill_map(std::map<int, int> &m)
 {
     for (int i = 0; i < 13; i++)
-        m[i * 7] = i;  // :36
+        m[i * 7] = i;  // :37
 }
 
 // 17 nodes (and the bucket arrays as the table grows).
 __attribute__((noinline)) void fill_hash(std::unordered_map<long, long> &m)
 {
     for (long i = 0; i < 17; i++)
-        m.emplace(i * 3, i);  // :43
+        m.emplace(i * 3, i);  // :44
 }
 
 int main()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ownmalloc.cpp - a program that brings its own malloc, free, calloc and
 // realloc (glibc's documented replacement set): a bump allocator with a size
 // word in front. Everything libc and libstdc++ hand it must be its own, so

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * patterns.c - known allocation patterns, run under the shim by the
  * integration tests, which then check the counters the pattern implies.
  * Built with nothing but include/heaptag.h. Usage: patterns MODE

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * regrow.c - grows one buffer to 16 MiB in 4 KiB steps under tag "Grow",
  * checks every byte survived, and prints how many times realloc moved it and
  * its pid. The buffer stays alive: 4096 allocs, 4095 frees, 16 MiB live.

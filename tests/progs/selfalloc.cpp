@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * selfalloc.cpp - an explicit tag around exactly 100 std::string allocations,
  * each string long enough to allocate its own buffer: 200 allocations, none
  * freed. Built at -O2. The shim's own work (the unwinder loading unwind

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * stress.c - allocation patterns under stress, with exact expected counts the
  * integration tests check (tests/integration/test_stress.c):
  *   stress threads W R S D   W workers allocating R times while S joined and

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * twoleaks.c - two leaks of different speed through one wrapper, xmalloc
  * (name it in HEAPTAG_WRAPPERS). Each round, leak_fast keeps 3 blocks of
  * 100 bytes and leak_slow 1. Runs 1 round, says "ready" and waits for a

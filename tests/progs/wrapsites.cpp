@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * wrapsites.cpp - allocations through wrappers, each kept live, so the
  * integration tests can check they are charged to the calling function:
  *   in_strdup: 3 strdup("abcdefg") (8 bytes each)

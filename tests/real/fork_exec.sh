@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fork_exec.sh: subshells, pipelines, command substitution, background jobs,
 # exec and xargs -P, exercising fork and exec in every shape bash has.
 set -u

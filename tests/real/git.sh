@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # git.sh: a repository with history, branches, a merge, packing and queries.
 set -e
 export GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pyunit.py - runs modules of python3's own regression suite and prints one
 # line per test with its outcome, then the totals: no timings, no addresses,
 # so two runs of the same interpreter print the same bytes.

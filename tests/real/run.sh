@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run.sh - `make test-real`: real programs give byte-identical stdout, stderr
 # and exit status with and without the shim, under each flag set.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.pl: hashes, regexes, sorting, sprintf, closures and a forked child.
 use strict;
 use warnings;

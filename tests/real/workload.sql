@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- workload.sql: a database built, indexed, queried, updated and vacuumed.
 pragma journal_mode = wal;
 create table t(a integer primary key, b text, c real);

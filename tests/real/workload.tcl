@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.tcl: dicts, lists, strings, regexps, and exec of a child.
 set d [dict create]
 for {set i 0} {$i < 100000} {incr i} {

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segbuild.c - synthetic heaptag segments for tests, fuzz seeds and the
  * benchmark (see segbuild.h). Plans offsets and fills layout fields only;
  * what the rows say is up to the caller. Never reads a real segment.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * segbuild.h - builds synthetic heaptag segments in memory for tests, fuzz
  * seeds and the benchmark: plans the layout (include/heaptag_segment.h, the
  * current version) from table sizes, fills the header's layout fields, hands

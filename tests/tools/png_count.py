@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 # png_count.py PNG RRGGBB... - prints, for each colour given, how many pixels of
 # the picture are within 24 of it on every channel. Reads 8-bit truecolour PNGs
 # (with or without alpha, not interlaced), as headless Chromium writes them.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * tsan_core.c - the shim's core under ThreadSanitizer: threads racing to
  * insert the same rows, counting in slots of their own and (more threads than
  * slots) on shared shards, freeing and reallocating

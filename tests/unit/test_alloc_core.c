@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_alloc_core.c - the shim's allocator core driven directly, without
  * preloading: exact row counters after known patterns.
  */

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_flags_config.c - the settings the shim starts with, from explicit
  * files and environment values; flag changes composed and written back; and
  * the heap checks driven through the allocator core.

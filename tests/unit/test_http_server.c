@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_http_server.c - the HTTP server's pure parts: finding the end of a
  * request head, parsing the request line into a path or an error status, and
  * telling loopback addresses from others.

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_log_reader.c - the log reader on mon's three formats, mixed, with
  * several processes and runs, and on damaged input: every usable row kept
  * with exact values, everything else counted as skipped, no crash.

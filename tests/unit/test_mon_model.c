@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_mon_model.c - the data layer of mon against hand-built segments in a
  * temporary directory: rows summed by tag across processes or split by
  * process, deltas between refreshes, filters, sort orders, a damaged file

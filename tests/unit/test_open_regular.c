@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_open_regular.c - files named by a segment or a log are opened only when
  * regular: a FIFO (which a plain open would wait on for ever), a device and a
  * directory are refused at once, a regular file opens in blocking mode.

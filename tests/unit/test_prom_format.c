@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_prom_format.c - the Prometheus formatter against snapshots built in
  * memory: label value escaping (backslash, quote, newline, invalid UTF-8),
  * grouping of rows into series, the per-process top-N cap and its dropped

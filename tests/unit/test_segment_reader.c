@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_segment_reader.c - the tool's segment reader against hand-built segment
  * images in a temporary directory (HEAPTAG_SHM_DIR): sums of counter sets, process
  * state, and damaged files (truncated, bad magic, tables out of bounds,

@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_text_safe.c - the one function that decides which bytes a tagged
  * program may put on the operator's screen: controls of every kind and
  * invalid UTF-8 become "\xNN", printable UTF-8 stays, and JSON escapes them.

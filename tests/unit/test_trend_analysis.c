@@ -1,4 +1,4 @@
-/*
+/* SPDX-License-Identifier: MIT
  * test_trend_analysis.c - the leak test on synthetic series whose shape is
  * known, from a fixed seed: leaks (steady in churn, two at different rates,
  * late, noiseless, irregular intervals) are suspects with their rate and
