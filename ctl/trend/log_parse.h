@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT
+ * trend/log_parse.h - what the parts of the log reader share, inside
+ * ctl/trend only: the records read, the reader's state, the one number
+ * parser and the per-format line readers. Users include trend/log_reader.h.
+ */
+#ifndef HT_LOG_PARSE_H
+#define HT_LOG_PARSE_H
+
+#include "trend/log_reader.h"
+
+#include <stdint.h>
+
+#define LOG_MAX_VALUE (1ULL << 60) /* no real counter gets near this */
+#define LOG_MAX_TOKENS 64
+#define LOG_MAX_FIELDS 64
+
+struct log_rec {
+    double t;
+    int pid;
+    unsigned run;
+    const char *exe, *tag, *type, *site;
+    const char *func, *file, *build_id;
+    int line;
+    uint64_t allocs, live, peak;
+    int has_peak;
+    int64_t blocks;
+    int has_blocks;
+    int state;
+    size_t order;
+};
+
+/* "the process ended" lines: mon's last word on a pid */
+struct log_end {
+    double t;
+    int pid;
+    int state, code;
+};
+
+struct intern {
+    char **slot;
+    size_t cap, used;
+};
+
+struct csv_map {
+    int ts, pid, tag, type, allocs, frees, diff, bytes, peak, site, state;
+    int func, file, line, exe, build_id;
+    int need; /* fields a record must have */
+};
+
+/* Where the numbers of a table row are: indexes among the numbers after
+ * Type, from the column header (or mon's own column table before one). */
+struct table_map {
+    int allocs, frees, diff, bytes;
+    int n_num;
+};
+
+struct log_data {
+    struct intern strings;
+    struct log_rec *rec;
+    size_t n_rec, cap_rec;
+    /* table context: the last "# <time> pid N exe PATH" line */
+    int have_ctx;
+    double ctx_t;
+    int ctx_pid;
+    const char *ctx_exe;
+    const char *ctx_build_id;
+    int ctx_state;
+    struct csv_map csv;
+    struct log_end *ends;
+    size_t n_ends, cap_ends;
+    struct table_map table;
+    /* the grouped view */
+    struct log_series *series;
+    size_t n_series;
+    struct log_point *points;
+    size_t n_snapshots;
+    int dirty;
+};
+
+struct log_row {
+    double t;
+    int pid;
+    const char *exe, *build_id; /* interned already, or NULL */
+    const char *tag, *type, *site;
+    size_t tag_len, type_len, site_len;
+    const char *func, *file;    /* NULL when absent */
+    size_t func_len, file_len;
+    int line;
+    uint64_t allocs, live, peak;
+    int has_peak;
+    int64_t blocks;
+    int has_blocks;
+    int state;
+};
+
+struct log_tok {
+    const char *s;
+    size_t n;
+};
+
+enum { ROW_OK, ROW_NOT, ROW_DAMAGED, ROW_ORPHAN, ROW_END };
+
+/* exits on out of memory, like the rest of the tool */
+void *log_xrealloc(void *p, size_t n);
+/* One stable, printable copy per distinct string: equal strings, equal pointers. */
+const char *log_intern(struct intern *in, const char *s, size_t n);
+
+/* The one number parser: see log_fields.c. */
+int log_num(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *v);
+
+static inline int log_u64(const char *s, size_t n, uint64_t *v)
+{
+    int64_t x;
+    if (log_num(s, n, 0, (int64_t)LOG_MAX_VALUE, &x) != 0)
+        return -1;
+    *v = (uint64_t)x;
+    return 0;
+}
+
+static inline int log_i64(const char *s, size_t n, int64_t *v)
+{
+    return log_num(s, n, -(int64_t)LOG_MAX_VALUE, (int64_t)LOG_MAX_VALUE, v);
+}
+
+static inline int log_pid(const char *s, size_t n, int *pid)
+{
+    int64_t x;
+    if (log_num(s, n, 1, 0x7fffffff, &x) != 0)
+        return -1;
+    *pid = (int)x;
+    return 0;
+}
+
+size_t log_tokenize(const char *s, size_t len, struct log_tok *t, size_t max);
+const char *log_build_id(struct log_data *d, const char *s, size_t n);
+int log_is_type(const char *s, size_t n);
+void log_add_end(struct log_data *d, double t, int pid, int state, int code);
+void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *st);
+int log_names(struct log_data *d, struct log_row *r, const struct log_tok *func,
+              const struct log_tok *file, const struct log_tok *line, const struct log_tok *exe,
+              const struct log_tok *build_id);
+
+/* the table (log_table.c) */
+void log_table_default(struct table_map *t);
+int log_table_snapshot(struct log_data *d, const char *s, size_t len);
+int log_table_header(struct log_data *d, const char *s, size_t len);
+int log_table_row(struct log_data *d, const char *s, size_t len, struct log_stats *st);
+
+/* CSV (log_csv.c) */
+void log_csv_default(struct csv_map *m);
+int log_csv_header(struct log_data *d, const char *s, size_t len);
+int log_csv_row(struct log_data *d, const char *s, size_t len, struct log_stats *st);
+
+/* JSON Lines (log_json.c) */
+int log_json_row(struct log_data *d, const char *s, size_t len, struct log_stats *st);
+
+#endif
