@@ -47,3 +47,25 @@ bench: deps bench-deps
 	@cd bench && BENCH_QUICK=$(BENCH_QUICK) $(BENCH_PY) moncost.py
 
 .PHONY: bench-deps bench-build
+
+# Leak hunts for `heaptag trend` (docs/verdicts.md): real programs at -O2 run
+# for HUNT_SECONDS (45) each under the shim while mon logs them once a second;
+# bench/hunts/run_hunts.sh judges every log and prints what trend said.
+HUNT_DIR := $(BUILD)/hunts
+HUNT_BIN := $(HUNT_DIR)/hunt $(HUNT_DIR)/lru $(HUNT_DIR)/libhuntwrap.so $(HUNT_DIR)/synth_log
+$(HUNT_DIR)/libhuntwrap.so: bench/hunts/huntwrap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -g -fPIC -shared -o $@ $<
+$(HUNT_DIR)/hunt: bench/hunts/hunt.c include/heaptag.h $(HUNT_DIR)/libhuntwrap.so
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -L$(HUNT_DIR) -lhuntwrap \
+	    -Wl,-rpath,$(abspath $(HUNT_DIR)) -lpthread -ldl
+$(HUNT_DIR)/lru: bench/hunts/lru.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -o $@ $< -lpthread
+$(HUNT_DIR)/synth_log: bench/hunts/synth_log.c tests/support/trend_synth.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -Itests/support -o $@ $< -lm
+
+.PHONY: hunts
+hunts: ctl shim $(HUNT_BIN)
+	bench/hunts/run_hunts.sh $(BUILD)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * trend/log_reader.h - reads logs written by `heaptag mon` (the table, CSV or JSON
  * Lines, mixed in one file or not) into one time series of live bytes per
- * (process, run, tag, site). Trusts nothing: lines it cannot use are counted
+ * row of a process run (the Tag column: a tag, site, function or module, as
+ * mon grouped it). Trusts nothing: lines it cannot use are counted
  * and skipped, never fatal; it must never crash on any input.
  */
 #ifndef HT_LOG_READER_H
@@ -34,7 +35,8 @@ struct log_series {
     const char *exe;   /* "" when the log does not say (old CSV and JSON logs) */
     const char *tag;   /* the Tag column */
     const char *type;  /* Tag, Site, Mod, Ovfl */
-    const char *site;  /* the Site column, "" when absent */
+    const char *site;  /* the Site column of the latest snapshot, "" when absent: under
+                        * --by tag a tag's leading site, which may change */
     /* what the log says names the site (the latest snapshot's): "" and 0
      * when it does not (old logs, the table, unknown) */
     const char *func;

@@ -34,7 +34,7 @@ static int cmp_series_key(const void *pa, const void *pb)
         return (a->pid > b->pid) - (a->pid < b->pid);
     if (a->run != b->run)
         return (a->run > b->run) - (a->run < b->run);
-    if ((c = cmp_ptr(a->tag, b->tag)) || (c = cmp_ptr(a->site, b->site)))
+    if ((c = cmp_ptr(a->tag, b->tag)))
         return c;
     return cmp_time(pa, pb);
 }
@@ -42,14 +42,11 @@ static int cmp_series_key(const void *pa, const void *pb)
 static int cmp_series(const void *pa, const void *pb)
 {
     const struct log_series *a = pa, *b = pb;
-    int c;
     if (a->pid != b->pid)
         return (a->pid > b->pid) - (a->pid < b->pid);
     if (a->run != b->run)
         return (a->run > b->run) - (a->run < b->run);
-    if ((c = strcmp(a->tag, b->tag)))
-        return c;
-    return strcmp(a->site, b->site);
+    return strcmp(a->tag, b->tag);
 }
 
 /* Last allocs per row of the current run, to see counters go backwards. */
@@ -60,9 +57,9 @@ struct last_map {
 
 static const struct log_rec **last_find(struct last_map *m, const struct log_rec *r)
 {
-    uint64_t h = ((uintptr_t)r->tag * 31 + (uintptr_t)r->site) * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = (uintptr_t)r->tag * 0x9e3779b97f4a7c15ULL;
     size_t j = (size_t)(h >> 20) & (m->cap - 1);
-    while (m->slot[j] && (m->slot[j]->tag != r->tag || m->slot[j]->site != r->site))
+    while (m->slot[j] && m->slot[j]->tag != r->tag)
         j = (j + 1) & (m->cap - 1);
     return &m->slot[j];
 }
@@ -166,9 +163,12 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
         for (size_t i = 0; i < d->n_rec; i++) {
             const struct log_rec *r = &d->rec[i];
             struct log_series *s = d->n_series ? &d->series[d->n_series - 1] : NULL;
-            /* the type follows from tag and site: not part of the key */
-            if (!s || s->pid != r->pid || s->run != r->run || s->tag != r->tag ||
-                s->site != r->site) {
+            /* a series is what the row is: its tag column (the tag under
+             * --by tag, the function under --by func, the module under --by
+             * module, the site under --by site) in one run of one process;
+             * the site a tag's row shows (its leading one) and the type are
+             * attributes that may change from snapshot to snapshot */
+            if (!s || s->pid != r->pid || s->run != r->run || s->tag != r->tag) {
                 s = &d->series[d->n_series++];
                 *s = (struct log_series){ .pid = r->pid, .run = r->run, .exe = r->exe,
                                           .tag = r->tag, .type = r->type, .site = r->site,
@@ -176,6 +176,8 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                                           .build_id = r->build_id, .pts = &d->points[i] };
             }
             /* the latest snapshot that says wins */
+            s->site = r->site;
+            s->type = r->type;
             if (r->exe[0])
                 s->exe = r->exe;
             if (r->build_id[0])
