@@ -4,8 +4,9 @@
  * runs the leak test on every row with the error bounded over all rows,
  * drops growth that another row's decline mirrors, ranks the suspects and
  * prints them as a table (with the verdict) or CSV/JSON records. Exits 1
- * when it names a suspect, 0 when none, 2 on usage errors or no usable
- * input. Damaged input costs one line on stderr per file, never the run.
+ * when it names a suspect (a leak, or a leak that stopped), 0 when none, 2 on
+ * usage errors, no usable input, or a --since/--until window too short for
+ * the test. Damaged input costs one line on stderr per file, never the run.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -320,6 +321,8 @@ static void trend_table(struct sym_cache *sc, const struct verdict *v, size_t n)
         char rate[40], pid[32], live[32], first[32], last[32], func[256], tag[25];
         char where[600], name[900];
         rate_text(rate, sizeof rate, v[i].r.rate_bph);
+        if (v[i].r.stopped)
+            snprintf(rate, sizeof rate, "stopped");
         pid_text(pid, sizeof pid, s);
         fmt_human_size(live, sizeof live, v[i].pts[v[i].n - 1].live);
         fmt_timestamp(first, sizeof first, (time_t)v[i].r.onset_t);
@@ -344,7 +347,17 @@ static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
     rate_text(rate, sizeof rate, v->r.rate_bph);
     pid_text(pid, sizeof pid, s);
     double hours = (v->pts[v->n - 1].t - v->r.onset_t) / 3600;
-    if (v->r.onset > 0) {
+    if (v->r.stopped) {
+        char per_s[32], held[32];
+        double span = v->r.stop_t - v->r.onset_t;
+        fmt_human_size(per_s, sizeof per_s,
+                       (uint64_t)(span > 0 ? v->r.rise / span + 0.5 : 0));
+        fmt_human_size(held, sizeof held, (uint64_t)(v->r.held > 0 ? v->r.held + 0.5 : 0));
+        printf("\nverdict: %s leaked in pid %s%s%s: grew +%s/s from +%.0f s to +%.0f s, then "
+               "stopped; %s still held, confidence %.0f%%\n", text_safe_str(s->tag), pid,
+               *s->exe ? " " : "", text_safe_str(s->exe), per_s, v->r.onset_t - v->pts[0].t,
+               v->r.stop_t - v->pts[0].t, held, floor(v->r.confidence * 100));
+    } else if (v->r.onset > 0) {
         fmt_timestamp(since, sizeof since, (time_t)v->r.onset_t);
         printf("\nverdict: %s leaks in pid %s%s%s: live bytes grow %s since %s, steadily over "
                "the last %zu snapshots (%.2g h), confidence %.0f%%\n", text_safe_str(s->tag), pid,
@@ -370,7 +383,8 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
                           enum trend_format format)
 {
     if (format == TREND_CSV)
-        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence\n");
+        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence,class,"
+               "stop,held_bytes\n");
     for (size_t i = 0; i < n; i++) {
         const struct log_series *s = v[i].s;
         char func[256], fl[600], onset[32];
@@ -380,6 +394,11 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
         if (!*fl)
             file_line(s, fl, sizeof fl);
         fmt_timestamp(onset, sizeof onset, (time_t)v[i].r.onset_t);
+        char stop[32] = "";
+        if (v[i].r.stopped)
+            fmt_timestamp(stop, sizeof stop, (time_t)v[i].r.stop_t);
+        const char *cls = v[i].r.stopped ? "stopped" : "leak";
+        double held = v[i].r.stopped ? floor(v[i].r.held + 0.5) : 0;
         const char *site = *s->site ? short_site(s->site) : "";
         double rate = floor(v[i].r.rate_bph + 0.5), conf = v[i].r.confidence;
         if (format == TREND_CSV) {
@@ -390,7 +409,7 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
                 fmt_csv_field(stdout, text[k]);
                 putchar(',');
             }
-            printf("%.0f,%s,%.4f\n", rate, onset, conf);
+            printf("%.0f,%s,%.4f,%s,%s,%.0f\n", rate, onset, conf, cls, stop, held);
         } else {
             printf("{\"rank\":%zu,\"pid\":%d,\"run\":%u,\"exe\":", i + 1, s->pid, s->run + 1);
             fmt_json_string(stdout, text_safe_str(s->exe));
@@ -402,8 +421,11 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
             fmt_json_string(stdout, text_safe_str(fl));
             fputs(",\"site\":", stdout);
             fmt_json_string(stdout, text_safe_str(site));
-            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f}\n", rate, onset,
-                   conf);
+            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f,\"class\":\"%s\"",
+                   rate, onset, conf, cls);
+            if (v[i].r.stopped)
+                printf(",\"stop\":\"%s\",\"held_bytes\":%.0f", stop, held);
+            puts("}");
         }
     }
 }
@@ -418,7 +440,7 @@ static void trend_verbose(const struct verdict *v, size_t n)
         printf("  %-9s %-24s %5zu pts %14s  z=%.2f p=%.2g up=%.2f  %s\n", pid,
                text_safe_str(v[i].s->tag),
                v[i].n, rate, v[i].r.z, v[i].r.p_row, v[i].r.frac_up,
-               v[i].r.suspect ? "SUSPECT" : v[i].r.reason);
+               v[i].r.stopped ? "SUSPECT (stopped)" : v[i].r.suspect ? "SUSPECT" : v[i].r.reason);
     }
 }
 
@@ -438,8 +460,11 @@ static void trend_write_plot(struct sym_cache *sc, const struct trend_opts *o,
                         trend_function(sc, v[i].s, func, sizeof func, where, sizeof where) == 0;
             if (named)
                 trend_name(funcs[k], sizeof funcs[k], func, where);
-            lines[k] = (struct plot_line){ v[i].s, v[i].r.suspect, v[i].r.rate_bph,
-                                           named ? funcs[k] : NULL };
+            lines[k] = (struct plot_line){ .s = v[i].s, .suspect = v[i].r.suspect,
+                                           .rate_bph = v[i].r.rate_bph,
+                                           .func = named ? funcs[k] : NULL,
+                                           .stopped = v[i].r.stopped,
+                                           .stop_t = v[i].r.stop_t, .held = v[i].r.held };
             k++;
         }
     size_t len = strlen(o->plot);
@@ -535,6 +560,18 @@ int cmd_trend(int argc, char **argv)
         }
         procs++;
         i = j;
+    }
+    if (family == 0 && (o.since.set || o.until.set)) {
+        size_t most = 0;
+        for (size_t i = 0; i < n; i++)
+            most = v[i].n > most ? v[i].n : most;
+        warnx("trend: the --since/--until window holds %zu snapshot%s of a row at most, fewer "
+              "than the %d the test needs", most, most == 1 ? "" : "s", TREND_MIN_POINTS);
+        sym_cache_free(sc);
+        free(v);
+        log_free(d);
+        free(o.files);
+        return TREND_EXIT_ERROR;
     }
     for (size_t i = 0; i < n; i++) {
         trend_analyze_family(v[i].pts, v[i].n, family, &v[i].r);

@@ -22,8 +22,17 @@
 
 /* Longer series are thinned evenly to this many points before the search. */
 #define TREND_MAX_FIT 4096
+/* A leading snapshot whose step is this many times the typical one is
+ * start-up (see startup_points). */
+#define TREND_STARTUP_STEP 8.0
 /* Tail lengths of the onset grid shrink by this factor. */
 #define TREND_GRID_RATIO 1.25
+/* How far (in standard deviations of white noise) the variogram must rise
+ * before a random-walk term is charged to the residuals. */
+#define TREND_WALK_SIGMA 3.0
+/* Fewer residuals than this cannot show a walk that matters over them: the
+ * walk term fitted stays (the safe side). */
+#define TREND_GATE_MIN 64
 /* Lags of the variogram fit (in snapshots), up to a quarter of the series. */
 static const size_t vg_lags[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32 };
 
@@ -192,18 +201,35 @@ static struct noise vg_line(const double *t, const double *u, size_t n, size_t l
  * lags is noisy and, after a trend is fitted, often flat too. So the walk is
  * also measured at lags 1-4: where it rises there beyond what white noise
  * allows (its slope over V(1) has a standard deviation near 0.5/sqrt(n)),
- * the steeper of the two slopes is taken. */
+ * the steeper of the two slopes is taken.
+ * The walk term is kept only where the residuals show one: where neither
+ * slope rises above what white noise gives (V(L) - V(1) of white noise has a
+ * standard deviation near V(1) * sqrt(6/n)) the residuals are white churn,
+ * and a walk of a few percent fitted to them would double the error of every
+ * slope over a long window. Over fewer than TREND_GATE_MIN residuals a walk
+ * that matters cannot be told from white noise: the fitted term stays. */
 static struct noise noise_fit(const double *t, const double *u, size_t n)
 {
     double v1 = 0;
-    struct noise all = vg_line(t, u, n, 0, sizeof vg_lags / sizeof vg_lags[0], 0, &v1);
+    size_t n_lags = sizeof vg_lags / sizeof vg_lags[0];
+    struct noise all = vg_line(t, u, n, 0, n_lags, 0, &v1);
     if (n < 8)
         return all;
     struct noise sh = vg_line(t, u, n, 0, 4, 1, NULL);
     double dt = (t[n - 1] - t[0]) / (double)(n - 1);
-    if (v1 > 0 && sh.b * dt / v1 > 1.4 / sqrt((double)n) && sh.b > all.b) {
+    int short_walk = v1 > 0 && sh.b * dt / v1 > 1.4 / sqrt((double)n);
+    if (short_walk && sh.b > all.b) {
         all.b = sh.b;
         all.a = fmax(0, fmin(all.a, v1 - sh.b * dt));
+    }
+    size_t lmax = 1;
+    for (size_t l = 0; l < n_lags && vg_lags[l] < n && (vg_lags[l] == 1 || vg_lags[l] * 4 <= n); l++)
+        lmax = vg_lags[l];
+    double white_sd = v1 * sqrt(6.0 / (double)n);
+    if (!short_walk && v1 > 0 && lmax > 1 && n >= TREND_GATE_MIN &&
+        all.b * dt * (double)(lmax - 1) < TREND_WALK_SIGMA * white_sd) {
+        all.a = all.a + all.b * dt * (double)(lmax + 1) / 2; /* the variogram's level */
+        all.b = 0;
     }
     return all;
 }
@@ -283,21 +309,86 @@ struct work {
     const size_t *src;         /* index into p of each point */
     double *c, *u, *s1, *s2;
     double zcrit;              /* what a candidate's z must reach */
+    int tail_mode;             /* judge the tail alone, with its own noise */
+    int bytes;                 /* x is live bytes (else live blocks) */
 };
+
+/* The statistic of a slope whose weights are c[0..m) under the noise nz:
+ * z (normal scale). The noise is estimated from the series itself: few
+ * degrees of freedom, and fewer than the points, as neighbouring residuals
+ * are not independent. */
+static double slope_z(const double *t, const double *c, size_t m, struct noise nz, double slope)
+{
+    double var = weighted_var(t, c, m, nz);
+    if (!(var > 0)) /* no noise at all: the line is the whole story */
+        return slope > 0 ? INFINITY : slope < 0 ? -INFINITY : 0;
+    double df = fmax(1, ((double)m - 3) / 3);
+    return z_for_p(t_upper(slope / sqrt(var), df));
+}
+
+/* A tail judged by what follows the onset alone: a line through points
+ * [k, n), its noise fitted to that line's residuals. Whatever the series did
+ * before k (a day of wandering) neither helps nor hides it. */
+static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
+{
+    size_t m = w->n - k;
+    const double *t = w->t + k, *x = w->x + k;
+    double tbar = 0, xbar = 0, stt = 0, stx = 0;
+    for (size_t i = 0; i < m; i++) {
+        tbar += t[i];
+        xbar += x[i];
+    }
+    tbar /= (double)m;
+    xbar /= (double)m;
+    for (size_t i = 0; i < m; i++) {
+        stt += (t[i] - tbar) * (t[i] - tbar);
+        stx += (t[i] - tbar) * (x[i] - xbar);
+    }
+    if (stt <= 0)
+        return -INFINITY;
+    *slope = stx / stt;
+    for (size_t i = 0; i < m; i++) {
+        w->c[i] = (t[i] - tbar) / stt;
+        w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
+    }
+    *nz = noise_fit(t, w->u, m);
+    /* A walk the whole series shows (its hinge's residuals) is charged to the
+     * tail too, unless the tail's own variogram rises clearly less than that
+     * walk would make it (by three standard deviations of the estimate): a
+     * tail too short to show a walk is not taken for white noise, but a quiet
+     * tail after a wandering day is. */
+    struct noise whole;
+    double hs;
+    if (hinge_fit(w->t, w->x, w->n, k, w->s2, w->s1, &hs) == 0 &&
+        (whole = noise_fit(w->t, w->s1, w->n)).b > nz->b) {
+        for (size_t i = 0; i < m; i++) /* the tail's residuals again (s1 was used) */
+            w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
+        size_t lag = m / 4 < 24 ? m / 4 : 24;
+        double v1 = 0, vl = 0;
+        for (size_t i = 0; i + 1 < m; i++)
+            v1 += (w->u[i + 1] - w->u[i]) * (w->u[i + 1] - w->u[i]) / 2;
+        for (size_t i = 0; lag > 1 && i + lag < m; i++)
+            vl += (w->u[i + lag] - w->u[i]) * (w->u[i + lag] - w->u[i]) / 2;
+        v1 /= (double)(m - 1);
+        vl = lag > 1 ? vl / (double)(m - lag) : v1;
+        double dt = (t[m - 1] - t[0]) / (double)(m - 1);
+        double expect = whole.b * dt * (double)(lag - 1);
+        double sd = (v1 + expect) * sqrt(6.0 / (double)m);
+        if (!(lag > 1 && vl - v1 < expect - 3 * sd))
+            nz->b = whole.b;
+    }
+    return slope_z(t, w->c, m, *nz, *slope);
+}
 
 /* The statistic of candidate k: z (normal scale) and the fitted noise. */
 static double candidate_z(struct work *w, size_t k, struct noise *nz, double *slope)
 {
+    if (w->tail_mode && k > 0)
+        return tail_z(w, k, nz, slope);
     if (hinge_fit(w->t, w->x, w->n, k, w->c, w->u, slope) != 0)
         return -INFINITY;
     *nz = noise_fit(w->t, w->u, w->n);
-    double var = weighted_var(w->t, w->c, w->n, *nz);
-    if (!(var > 0)) /* no noise at all: the line is the whole story */
-        return *slope > 0 ? INFINITY : *slope < 0 ? -INFINITY : 0;
-    /* the noise is estimated from the series itself: few degrees of freedom,
-     * and fewer than the points, as neighbouring residuals are not independent */
-    double df = fmax(1, ((double)w->n - 3) / 3);
-    return z_for_p(t_upper(*slope / sqrt(var), df));
+    return slope_z(w->t, w->c, w->n, *nz, *slope);
 }
 
 /* The shape tests of a significant candidate; NULL when it looks like a leak. */
@@ -343,7 +434,12 @@ static const char *candidate_shape(struct work *w, size_t k, struct noise nz, do
     size_t ne = m < 3 ? m : 3;
     memcpy(end_v, x + m - ne, ne * sizeof *x);
     double end = median(end_v, ne);
-    if (k >= 1) {
+    /* (a prefix that only wandered, never trimmed at once, is no cache
+     * refilling: a steady rise after it is judged by itself) */
+    double pre_drop = 0;
+    for (size_t i = 1; i < k; i++)
+        pre_drop = fmax(pre_drop, w->x[i - 1] - w->x[i]);
+    if (k >= 1 && (!w->tail_mode || pre_drop > 0.5 * rise)) {
         double pre_high = -INFINITY;
         for (size_t i = 0; i < k; i++) {
             double v[3];
@@ -359,7 +455,7 @@ static const char *candidate_shape(struct work *w, size_t k, struct noise nz, do
     double top = x[0];
     for (size_t i = 1; i < m; i++)
         top = fmax(top, x[i]);
-    if (first->has_peak && (double)first->peak >= top &&
+    if (w->bytes && first->has_peak && (double)first->peak >= top &&
         (double)first->peak - x[0] >= 0.5 * rise)
         return "stays below an earlier peak (a cache refilling)";
 
@@ -447,8 +543,56 @@ static size_t refine_onset(const double *t, const double *x, size_t n, size_t lo
     return best;
 }
 
-static void analyze(const struct log_point *p, size_t n_in, size_t family,
-                    struct trend_result *r)
+/* Snapshots taken while the process was starting (the first a second after
+ * `run &`, before its first steady state): at most the first three, and a
+ * tenth of the series, each whose step to the next is more than
+ * TREND_STARTUP_STEP times the typical step after them (the median absolute
+ * step) and more than a quarter of the whole range after them, in live bytes
+ * or in live blocks. They are left out of the test:
+ * one such jump would otherwise be charged to the noise of everything after. */
+static size_t startup_points(const struct log_point *p, size_t n, double *scratch)
+{
+    size_t most = n / 10 < 3 ? n / 10 : 3, skip = 0;
+    if (most == 0)
+        return 0;
+    for (int blocks = 0; blocks < 2; blocks++) {
+        size_t m = 0;
+        for (size_t i = most; i + 1 < n; i++) {
+            if (blocks && (!p[i].has_blocks || !p[i + 1].has_blocks))
+                continue;
+            scratch[m++] = blocks ? fabs((double)p[i + 1].blocks - (double)p[i].blocks)
+                                  : fabs((double)p[i + 1].live - (double)p[i].live);
+        }
+        if (m < 4)
+            continue;
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = most; i < n; i++) {
+            if (blocks && !p[i].has_blocks)
+                continue;
+            double v = blocks ? (double)p[i].blocks : (double)p[i].live;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+        double typical = median(scratch, m);
+        for (size_t i = 0; i < most; i++) {
+            if (blocks && (!p[i].has_blocks || !p[i + 1].has_blocks))
+                break;
+            double step = blocks ? fabs((double)p[i + 1].blocks - (double)p[i].blocks)
+                                 : fabs((double)p[i + 1].live - (double)p[i].live);
+            if (step > TREND_STARTUP_STEP * typical && step > 0.25 * (hi - lo))
+                skip = skip > i + 1 ? skip : i + 1;
+        }
+    }
+    return skip;
+}
+
+/* The candidates' tests: live bytes by the hinge (the whole series' noise)
+ * and by the tail alone (its own noise), and the same for live blocks when
+ * the log has them. */
+enum { TEST_HINGE, TEST_TAIL, TEST_COUNT };
+
+static void analyze_core(const struct log_point *p, size_t n_in, size_t family, double extra,
+                         struct trend_result *r)
 {
     memset(r, 0, sizeof *r);
     r->p_value = r->p_row = 1;
@@ -461,19 +605,21 @@ static void analyze(const struct log_point *p, size_t n_in, size_t family,
     }
     size_t n = n_in < TREND_MAX_FIT ? n_in : TREND_MAX_FIT;
     size_t scratch_n = TREND_MAX_POINTS * (TREND_MAX_POINTS - 1) / 2 + n;
-    double *t = malloc(n * sizeof *t), *x = malloc(n * sizeof *x);
+    double *t = malloc(n * sizeof *t), *x = malloc(n * sizeof *x), *xb = malloc(n * sizeof *xb);
     double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
     double *s1 = malloc(scratch_n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
     size_t *src = malloc(n * sizeof *src);
-    if (!t || !x || !c || !u || !s1 || !s2 || !src)
+    if (!t || !x || !xb || !c || !u || !s1 || !s2 || !src)
         err(1, "malloc");
+    int have_blocks = 1;
     for (size_t i = 0; i < n; i++) {
         /* thinning keeps the first and the last point; times from the first */
         src[i] = n == n_in ? i : (size_t)((double)i * (double)(n_in - 1) / (double)(n - 1));
         t[i] = p[src[i]].t - p[0].t;
         x[i] = (double)p[src[i]].live;
+        xb[i] = (double)p[src[i]].blocks;
+        have_blocks &= p[src[i]].has_blocks;
     }
-    struct work w = { t, x, n, p, src, c, u, s1, s2, INFINITY };
     r->onset_t = p[0].t;
     r->tail = n;
 
@@ -484,28 +630,46 @@ static void analyze(const struct log_point *p, size_t n_in, size_t family,
         if (ng == 0 || k != grid[ng - 1])
             grid[ng++] = k;
     }
-    r->candidates = ng;
-    w.zcrit = z_for_p(TREND_ALPHA / (double)family / (double)ng);
+    /* every (onset, series, test) tried counts in the correction */
+    double tests = (double)ng * (have_blocks ? 2 : 1) * TEST_COUNT * extra;
+    r->candidates = (size_t)tests;
+    double zcrit = z_for_p(TREND_ALPHA / (double)family / tests);
 
     double best_z = -INFINITY, best_any = -INFINITY, best_draw = 0;
     size_t best_g = SIZE_MAX;
+    int best_blocks = 0;
     const char *why_any = "not growing";
     int any_growing = 0;
-    for (size_t g = 0; g < ng; g++) {
-        struct noise nz;
-        double slope, draw;
-        double z = candidate_z(&w, grid[g], &nz, &slope);
-        any_growing |= slope > 0 && isfinite(z);
-        if (!(z > best_z))
-            continue; /* only a better candidate can change the verdict */
-        const char *why = slope > 0 ? candidate_shape(&w, grid[g], nz, slope, &draw) : "not growing";
-        if (!why) {
-            best_z = z;
-            best_g = g;
-            best_draw = draw;
-        } else if (z > best_any) {
-            best_any = z;
-            why_any = why;
+    for (int blocks = 0; blocks <= have_blocks; blocks++) {
+        for (int test = 0; test < TEST_COUNT; test++) {
+            struct work w = { .t = t, .x = blocks ? xb : x, .n = n, .p = p, .src = src, .c = c,
+                              .u = u, .s1 = s1, .s2 = s2, .zcrit = zcrit,
+                              .tail_mode = test == TEST_TAIL, .bytes = !blocks };
+            for (size_t g = test == TEST_TAIL; g < ng; g++) {
+                struct noise nz;
+                double slope = 0, draw;
+                double z = candidate_z(&w, grid[g], &nz, &slope);
+                any_growing |= slope > 0 && isfinite(z);
+                if (!(z > best_z))
+                    continue; /* only a better candidate can change the verdict */
+                const char *why = slope > 0 ? candidate_shape(&w, grid[g], nz, slope, &draw)
+                                            : "not growing";
+                if (!why && blocks) {
+                    /* blocks alone do not make a leak: the bytes must rise too */
+                    size_t k = grid[g];
+                    if (theil_sen(t + k, x + k, n - k, s1) <= 0)
+                        why = "live blocks grow, live bytes do not";
+                }
+                if (!why) {
+                    best_z = z;
+                    best_g = g;
+                    best_draw = draw;
+                    best_blocks = blocks;
+                } else if (z > best_any) {
+                    best_any = z;
+                    why_any = why;
+                }
+            }
         }
     }
     double alpha = TREND_ALPHA / (double)family;
@@ -516,7 +680,7 @@ static void analyze(const struct log_point *p, size_t n_in, size_t family,
         if (best_any > -INFINITY) {
             r->z = best_any;
             r->p_value = upper_p(best_any);
-            r->p_row = fmin(1, r->p_value * (double)ng);
+            r->p_row = fmin(1, r->p_value * tests);
         }
         if (!any_growing)
             r->reason = "not growing";
@@ -527,23 +691,27 @@ static void analyze(const struct log_point *p, size_t n_in, size_t family,
     }
     if (best_g != SIZE_MAX && !r->reason) {
         size_t k = grid[best_g];
+        const double *xs = best_blocks ? xb : x;
         r->z = best_z;
         r->p_value = upper_p(best_z);
-        r->p_row = fmin(1, r->p_value * (double)ng);
+        r->p_row = fmin(1, r->p_value * tests);
         r->drawdown = best_draw;
+        r->by_blocks = best_blocks;
         /* the onset: the hinge that fits best, anywhere a tail could start */
-        (void)k;
         double ev, ev0, sst = 0, xbar = 0;
-        size_t on = refine_onset(t, x, n, 0, n - TREND_MIN_TAIL, &ev, &ev0);
+        size_t on = refine_onset(t, xs, n, 0, n - TREND_MIN_TAIL, &ev, &ev0);
         for (size_t i = 0; i < n; i++)
-            xbar += x[i];
+            xbar += xs[i];
         xbar /= (double)n;
         for (size_t i = 0; i < n; i++)
-            sst += (x[i] - xbar) * (x[i] - xbar);
+            sst += (xs[i] - xbar) * (xs[i] - xbar);
         /* a later onset only when it fits clearly better than growth from
          * the start (an F test with room for the search) */
         if (on > 0 && sst - ev > 0 && (ev - ev0) / (sst - ev) * (double)(n - 3) < 12)
             on = 0;
+        /* a tail that passed alone starts where its test started at the latest */
+        if (on > k && k > 0)
+            on = k;
         r->onset = src[on];
         r->onset_t = p[src[on]].t;
         r->tail = n_in - src[on];
@@ -552,7 +720,7 @@ static void analyze(const struct log_point *p, size_t n_in, size_t family,
         r->rise = rate * (t[n - 1] - t[on]);
         size_t up = 0;
         for (size_t i = on + 1; i < n; i++)
-            up += x[i] >= x[i - 1];
+            up += xs[i] >= xs[i - 1];
         r->frac_up = n - on > 1 ? (double)up / (double)(n - on - 1) : 0;
         if (r->p_row > alpha)
             r->reason = "no significant upward trend";
@@ -566,11 +734,104 @@ static void analyze(const struct log_point *p, size_t n_in, size_t family,
     }
     free(t);
     free(x);
+    free(xb);
     free(c);
     free(u);
     free(s1);
     free(s2);
     free(src);
+}
+
+/* The last point of growth in a series that grew and then held still: the
+ * stop that splits it best into a line and a flat part after it (most
+ * variance explained by min(t, t_stop)), from running sums in O(n). */
+static size_t best_stop(const struct log_point *p, size_t n, size_t lo, size_t hi)
+{
+    double xbar = 0;
+    for (size_t i = 0; i < n; i++)
+        xbar += (double)p[i].live;
+    xbar /= (double)n;
+    double tot_x = 0;
+    for (size_t i = 0; i < n; i++)
+        tot_x += (double)p[i].live - xbar;
+    double s_t = 0, s_tt = 0, s_tx = 0, s_x = 0, best_v = -1;
+    size_t best = lo;
+    for (size_t e = 0; e <= hi && e < n; e++) {
+        double te = p[e].t - p[0].t, xc = (double)p[e].live - xbar;
+        s_t += te;
+        s_tt += te * te;
+        s_tx += te * xc;
+        s_x += xc;
+        if (e < lo)
+            continue;
+        double after = (double)(n - 1 - e);
+        double sh = s_t + after * te, shh = s_tt + after * te * te - sh * sh / (double)n;
+        double shx = s_tx + te * (tot_x - s_x);
+        double ev = shh > 0 && shx > 0 ? shx * shx / shh : 0;
+        if (ev > best_v) {
+            best_v = ev;
+            best = e;
+        }
+    }
+    return best;
+}
+
+/* A leak that stopped: up to a stop the row passes the leak test (with the
+ * stops searched counted in its error), after it the row neither allocates
+ * (its allocations grew by a tenth of the leak's at most) nor gives the
+ * growth back (half of it or more is still held at the end). A cache that
+ * filled and was trimmed, or that keeps allocating as it evicts, is not one. */
+static void find_stopped(const struct log_point *p, size_t n, size_t family,
+                         struct trend_result *r)
+{
+    if (n < TREND_MIN_POINTS + 3)
+        return;
+    size_t e = best_stop(p, n, TREND_MIN_POINTS - 1, n - 4);
+    size_t stops = 0;
+    for (double m = (double)n; m >= 3; m /= TREND_GRID_RATIO)
+        stops++;
+    struct trend_result g;
+    analyze_core(p, e + 1, family, (double)stops, &g);
+    if (!g.suspect)
+        return;
+    double start = (double)p[g.onset].live, top = (double)p[e].live;
+    double end_v[3] = { (double)p[n - 1].live, (double)p[n - 2].live, (double)p[n - 3].live };
+    double held = median(end_v, 3) - start;
+    uint64_t grew = p[e].allocs - p[g.onset].allocs, after = p[n - 1].allocs - p[e].allocs;
+    if (top <= start || held < 0.5 * (top - start) || p[n - 1].allocs < p[e].allocs ||
+        (double)after > 0.1 * (double)grew)
+        return;
+    *r = g;
+    r->n = n;
+    r->stopped = 1;
+    r->stop = e;
+    r->stop_t = p[e].t;
+    r->held = held;
+    r->rise = top - start;
+}
+
+static void analyze(const struct log_point *p, size_t n_in, size_t family,
+                    struct trend_result *r)
+{
+    double *scratch = malloc((n_in ? n_in : 1) * sizeof *scratch);
+    if (!scratch)
+        err(1, "malloc");
+    size_t skip = n_in >= TREND_MIN_POINTS ? startup_points(p, n_in, scratch) : 0;
+    free(scratch);
+    analyze_core(p + skip, n_in - skip, family, 1, r);
+    if (!r->suspect) {
+        struct trend_result keep = *r;
+        find_stopped(p + skip, n_in - skip, family, r);
+        if (!r->suspect)
+            *r = keep;
+    }
+    r->startup = skip;
+    r->n = n_in;
+    if (r->suspect || r->onset) {
+        r->onset += skip;
+        if (r->stopped)
+            r->stop += skip;
+    }
 }
 
 void trend_analyze_family(const struct log_point *p, size_t n, size_t family,
@@ -591,7 +852,7 @@ double trend_z_at(const double *t, const double *x, size_t n, size_t k)
     double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
     if (!c || !u)
         err(1, "malloc");
-    struct work w = { t, x, n, NULL, NULL, c, u, NULL, NULL, INFINITY };
+    struct work w = { .t = t, .x = x, .n = n, .c = c, .u = u, .zcrit = INFINITY };
     struct noise nz;
     double slope;
     double z = candidate_z(&w, k, &nz, &slope);

@@ -38,6 +38,14 @@ struct trend_result {
     double drawdown;      /* largest drop below an earlier high since the onset */
     double confidence;    /* 1 - p corrected for rows and onsets; 0..1 */
     double score;         /* ranking key: rate times confidence */
+    int by_blocks;        /* the live blocks (Diff) carried the test, the bytes rising too */
+    size_t startup;       /* leading snapshots left out as start-up */
+    /* a leak that stopped: suspect and stopped, grew from onset to stop,
+     * then neither allocated nor gave it back */
+    int stopped;
+    size_t stop;          /* index of the last point of the growth */
+    double stop_t;        /* its time */
+    double held;          /* bytes still held at the end above the level at the onset */
 };
 
 /* Analyses n points sorted by time (as log_series gives them) as one row of

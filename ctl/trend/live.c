@@ -87,7 +87,7 @@ void trend_live_cell(char *buf, size_t n, int pid, uint32_t row, uint64_t live, 
         o += 3;
     }
     if (o + 2 <= n) {
-        buf[o++] = r.suspect ? '^' : ' ';
+        buf[o++] = r.suspect && !r.stopped ? '^' : ' ';
         buf[o] = '\0';
     }
 }

@@ -132,7 +132,12 @@ static void polyline(FILE *out, const struct plot_line *l, const char *color, do
         double x = LEFT + (e->t - t0) / span * PW, y = TOP + PH - (double)e->live / ymax * PH;
         fprintf(out, "<circle cx='%.1f' cy='%.1f' r='6' fill='%s'/>\n", x, y, color);
         fprintf(out, "<text x='%.1f' y='%.1f' text-anchor='end' font-weight='bold' fill='%s'>"
-                "LEAK</text>\n", x - 8, y - 8, color);
+                "%s</text>\n", x - 8, y - 8, color, l->stopped ? "LEAK (STOPPED)" : "LEAK");
+        if (l->stopped) { /* where the growth stopped */
+            double sx = LEFT + (l->stop_t - t0) / span * PW;
+            fprintf(out, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' "
+                    "stroke-dasharray='4,3'/>\n", sx, TOP, sx, TOP + PH, color);
+        }
     }
 }
 
@@ -188,8 +193,16 @@ int trend_plot(FILE *out, const struct plot_line *lines, size_t n, int html, con
             fmt_human_size(rate, sizeof rate,
                            (uint64_t)(lines[i].rate_bph > 0 ? lines[i].rate_bph : 0));
             ly += 16;
-            fprintf(out, "<text x='%d' y='%d' fill='%s'>LEAK: +%s per hour</text>\n",
-                    W - RIGHT + 46, ly + 4, color, rate);
+            if (lines[i].stopped) {
+                char held[16];
+                fmt_human_size(held, sizeof held,
+                               (uint64_t)(lines[i].held > 0 ? lines[i].held : 0));
+                fprintf(out, "<text x='%d' y='%d' fill='%s'>LEAK, STOPPED: %s held</text>\n",
+                        W - RIGHT + 46, ly + 4, color, held);
+            } else {
+                fprintf(out, "<text x='%d' y='%d' fill='%s'>LEAK: +%s per hour</text>\n",
+                        W - RIGHT + 46, ly + 4, color, rate);
+            }
             if (lines[i].func && lines[i].func[0]) {
                 ly += 16;
                 fprintf(out, "<text x='%d' y='%d' fill='%s'>in ", W - RIGHT + 46, ly + 4, color);

@@ -18,6 +18,9 @@ struct plot_line {
     const struct log_series *s;
     int suspect;
     double rate_bph; /* shown for suspects */
+    int stopped;     /* a suspect whose leak stopped at stop_t, held bytes still held */
+    double stop_t;
+    double held;
     const char *func; /* the function allocating, NULL when unknown */
 };
 

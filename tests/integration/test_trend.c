@@ -459,8 +459,9 @@ Test(trend, late_leak_records_and_windows)
                       "print(len(x), sorted(x[0].keys()))\n";
     const char *jargv[] = { "python3", "-c", jpy, NULL };
     cr_assert_eq(run_cmd(jargv, NULL, 0, r.out, &p), 0);
-    cr_assert_str_eq(p.out, "1 ['confidence', 'exe', 'file_line', 'function', 'onset', 'pid', "
-                            "'rank', 'rate_bph', 'run', 'site', 'tag']\n", "%s%s", p.out, p.err);
+    cr_assert_str_eq(p.out, "1 ['class', 'confidence', 'exe', 'file_line', 'function', 'onset', "
+                            "'pid', 'rank', 'rate_bph', 'run', 'site', 'tag']\n", "%s%s", p.out,
+                     p.err);
     run_free(&p);
     run_free(&r);
 
