@@ -548,3 +548,67 @@ Test(trend, exit_and_teardown_are_not_read)
     cr_assert(bph > 0.9 * 1024 * 3600 && bph < 1.1 * 1024 * 3600, "%g B/h", bph);
     run_free(&r);
 }
+
+/* R0 leaks 1 KB a snapshot (2 s) for its first 20 snapshots, then holds the
+ * 20 KB with no allocation; R1 churns. */
+static double stops_row(int row, int k, uint32_t *rng)
+{
+    if (row == 0)
+        return 500 + 1000.0 * (k < 20 ? k : 20);
+    return 80000 + noise(rng, 20000);
+}
+
+static void write_stopped(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs("timestamp,pid,tag,type,allocs,frees,diff,bytes,peak,site,state\n", f);
+    uint32_t rng = 3;
+    char ts[32];
+    for (int k = 0; k < 45; k++) {
+        stamp(ts, sizeof ts, T0 + 2.0 * k);
+        for (int row = 0; row < 2; row++) {
+            uint64_t v = (uint64_t)stops_row(row, k, &rng);
+            uint64_t allocs = row == 0 ? 5 + 10 * (uint64_t)(k < 20 ? k : 20) : 100 + 50 * (uint64_t)k;
+            uint64_t diff = row == 0 ? allocs : 40;
+            fprintf(f, "%s,6001,R%d,Site,%llu,%llu,%llu,%llu,%llu,0x56%04x app+0x%x,live\n", ts,
+                    row, (unsigned long long)allocs, (unsigned long long)(allocs - diff),
+                    (unsigned long long)diff, (unsigned long long)v, (unsigned long long)v, row,
+                    row);
+        }
+    }
+    fclose(f);
+}
+
+/* A leak that stopped is named over the whole log, exit 1, with its own
+ * class; a window that leaves too few snapshots is a usage error. */
+Test(trend, leak_that_stopped_and_empty_window)
+{
+    write_stopped(tmp("stops.csv"));
+    struct run_result r = TREND(tmp("stops.csv"));
+    cr_assert_eq(exit_code(&r), 1, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "verdict: R0 leaked in pid 6001: grew +500/s from +0 s to +40 s, "
+                            "then stopped; 20K still held"), "%s", r.out);
+    run_free(&r);
+    r = TREND(tmp("stops.csv"), "--format", "csv");
+    cr_assert_eq(exit_code(&r), 1);
+    const char *row = strchr(r.out, '\n');
+    cr_assert(row && strstr(row, ",R0,") && strstr(row, ",stopped,2025-11-24T16:00:40Z,20000\n"),
+              "%s", r.out);
+    cr_assert(!strstr(row, ",R1,"), "%s", r.out);
+    run_free(&r);
+    r = TREND(tmp("stops.csv"), "--format", "json");
+    cr_assert(strstr(r.out, "\"class\":\"stopped\",\"stop\":\"2025-11-24T16:00:40Z\","
+                            "\"held_bytes\":20000}"), "%s", r.out);
+    run_free(&r);
+
+    r = TREND(tmp("stops.csv"), "--since", "99h");
+    cr_assert_eq(exit_code(&r), 2, "%s", r.out);
+    cr_assert(strstr(r.err, "--since/--until window holds 0 snapshots") &&
+              !strchr(strchr(r.err, '\n') + 1, '\n'), "%s", r.err);
+    run_free(&r);
+    r = TREND(tmp("stops.csv"), "--since", "+80s");
+    cr_assert_eq(exit_code(&r), 2, "%s", r.out);
+    cr_assert(strstr(r.err, "holds 5 snapshots"), "%s", r.err);
+    run_free(&r);
+}

@@ -437,3 +437,28 @@ Test(log_reader, utf8_tags_in_a_table)
     cr_assert(find(s, n, 300, 0, "Gr\xc3\xb6\xc3\x9f" "e"));
     log_free(d);
 }
+
+/* Under --by tag a tag's row shows its leading site, which changes when
+ * another site of the tag overtakes it: still one series (the tag's), its
+ * site the latest snapshot's. */
+Test(log_reader, tag_series_keeps_its_points_when_its_site_changes)
+{
+    struct log_data *d = log_new();
+    feed(d,
+         "timestamp,pid,tag,type,allocs,frees,diff,bytes,peak,site\n"
+         "2026-11-25T22:40:39Z,7,Conn,Tag,10,0,10,1000,1000,0x1 app+0x10\n"
+         "2026-11-25T22:40:40Z,7,Conn,Tag,20,0,20,2000,2000,0x1 app+0x10\n"
+         "2026-11-25T22:40:41Z,7,Conn,Tag,30,0,30,3000,3000,0x2 app+0x20\n"
+         "2026-11-25T22:40:42Z,7,Conn,Tag,40,0,40,4000,4000,0x2 app+0x20\n",
+         NULL);
+    size_t n;
+    const struct log_series *s = log_series(d, &n);
+    cr_assert_eq(n, 1);
+    const struct log_series *c = find(s, n, 7, 0, "Conn");
+    cr_assert(c);
+    cr_assert_eq(c->n, 4);
+    cr_assert_eq(c->pts[0].live, 1000);
+    cr_assert_eq(c->pts[3].live, 4000);
+    cr_assert_str_eq(c->site, "0x2 app+0x20");
+    log_free(d);
+}
