@@ -587,9 +587,42 @@ static size_t startup_points(const struct log_point *p, size_t n, double *scratc
 }
 
 /* The candidates' tests: live bytes by the hinge (the whole series' noise)
- * and by the tail alone (its own noise), and the same for live blocks when
+ * and by the tail alone (its own noise), and live blocks by the hinge when
  * the log has them. */
 enum { TEST_HINGE, TEST_TAIL, TEST_COUNT };
+
+/* The onset of a tail that passed alone, between the longer tail before it
+ * on the grid (lo) and its own start (hi): the earliest start whose line
+ * fits about as well (mean squared residual within half again, or exactly
+ * when there is none) as the tail from hi. What came before a late leak,
+ * wandering, fits a line worse. From running sums in O(n). */
+static size_t refine_tail_onset(const double *t, const double *x, size_t n, size_t lo, size_t hi)
+{
+    double st = 0, sx = 0, stt = 0, sxx = 0, stx = 0, ref = 0;
+    size_t best = hi;
+    /* centring keeps the sums well conditioned */
+    double tc = t[hi], xc = x[hi];
+    for (size_t k = n; k-- > lo;) {
+        double a = t[k] - tc, b = x[k] - xc;
+        st += a;
+        sx += b;
+        stt += a * a;
+        sxx += b * b;
+        stx += a * b;
+        double m = (double)(n - k);
+        if (k > hi || m < 3)
+            continue;
+        double vtt = stt - st * st / m, vxx = sxx - sx * sx / m, vtx = stx - st * sx / m;
+        double mse = (vtt > 0 ? vxx - vtx * vtx / vtt : vxx) / m;
+        if (mse < 0)
+            mse = 0;
+        if (k == hi)
+            ref = mse;
+        else if (mse <= 1.5 * ref + 1e-9 * (1 + fabs(xc)))
+            best = k;
+    }
+    return best;
+}
 
 static void analyze_core(const struct log_point *p, size_t n_in, size_t family, double extra,
                          struct trend_result *r)
@@ -631,17 +664,19 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
             grid[ng++] = k;
     }
     /* every (onset, series, test) tried counts in the correction */
-    double tests = (double)ng * (have_blocks ? 2 : 1) * TEST_COUNT * extra;
+    double tests = (double)ng * (TEST_COUNT + (have_blocks ? 1 : 0)) * extra;
     r->candidates = (size_t)tests;
     double zcrit = z_for_p(TREND_ALPHA / (double)family / tests);
 
     double best_z = -INFINITY, best_any = -INFINITY, best_draw = 0;
     size_t best_g = SIZE_MAX;
-    int best_blocks = 0;
+    int best_blocks = 0, best_tail = 0;
     const char *why_any = "not growing";
     int any_growing = 0;
     for (int blocks = 0; blocks <= have_blocks; blocks++) {
-        for (int test = 0; test < TEST_COUNT; test++) {
+        /* blocks by the hinge only: a walk of a few blocks, drifting up over
+         * a tail, looks like a quiet line once counted in whole blocks */
+        for (int test = 0; test < (blocks ? 1 : TEST_COUNT); test++) {
             struct work w = { .t = t, .x = blocks ? xb : x, .n = n, .p = p, .src = src, .c = c,
                               .u = u, .s1 = s1, .s2 = s2, .zcrit = zcrit,
                               .tail_mode = test == TEST_TAIL, .bytes = !blocks };
@@ -665,6 +700,7 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
                     best_g = g;
                     best_draw = draw;
                     best_blocks = blocks;
+                    best_tail = test == TEST_TAIL;
                 } else if (z > best_any) {
                     best_any = z;
                     why_any = why;
@@ -709,9 +745,9 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
          * the start (an F test with room for the search) */
         if (on > 0 && sst - ev > 0 && (ev - ev0) / (sst - ev) * (double)(n - 3) < 12)
             on = 0;
-        /* a tail that passed alone starts where its test started at the latest */
-        if (on > k && k > 0)
-            on = k;
+        /* a tail that passed alone: its onset is where a line starts to fit it */
+        if (best_tail)
+            on = refine_tail_onset(t, xs, n, best_g > 0 ? grid[best_g - 1] : 0, k);
         r->onset = src[on];
         r->onset_t = p[src[on]].t;
         r->tail = n_in - src[on];

@@ -353,6 +353,9 @@ Test(trend_analysis, two_days_of_two_hundred_rows, .timeout = 120)
                               r.onset);
             } else {
                 named += r.suspect;
+                if (r.suspect && getenv("TREND_DEBUG"))
+                    fprintf(stderr, "seed %d row %d named: onset %zu z %g blocks %d stopped %d\n",
+                            (int)s, row, r.onset, r.z, r.by_blocks, r.stopped);
             }
         }
         cr_assert_eq(named, 0, "seed %d: %zu walks named", (int)s, named);
