@@ -331,18 +331,125 @@ static char *sym_demangled(const char *name)
     return out;
 }
 
+/* The DIE that declares a function: through abstract origins (inlined
+ * copies) and specifications (a member defined outside its class) to the
+ * declaration, which sits inside its namespaces and classes. */
+static Dwarf_Die *sym_decl_die(Dwarf_Die *die, Dwarf_Die *mem)
+{
+    Dwarf_Attribute attr;
+    for (int hops = 0; hops < 8; hops++) {
+        Dwarf_Attribute *a = dwarf_attr(die, DW_AT_abstract_origin, &attr);
+        if (!a)
+            a = dwarf_attr(die, DW_AT_specification, &attr);
+        if (!a || !dwarf_formref_die(a, mem))
+            break;
+        die = mem;
+    }
+    return die;
+}
+
+/* The text a scope DIE adds before the names inside it ("ns::",
+ * "(anonymous namespace)::", "Class::"), or NULL when it is no scope. */
+static const char *sym_scope_name(Dwarf_Die *d)
+{
+    const char *name = dwarf_diename(d);
+    switch (dwarf_tag(d)) {
+    case DW_TAG_namespace: return name ? name : "(anonymous namespace)";
+    case DW_TAG_class_type: return name ? name : "(anonymous class)";
+    case DW_TAG_structure_type: return name ? name : "(anonymous struct)";
+    case DW_TAG_union_type: return name ? name : "(anonymous union)";
+    default: return NULL;
+    }
+}
+
+/* Looks for the DIE at offset target among the children of parent, going
+ * into namespaces and classes only, and writes the scopes on the way at
+ * buf + o. Returns 1 when found. */
+static int sym_scope_walk(Dwarf_Die *parent, Dwarf_Off target, char *buf, size_t n, size_t o,
+                          int depth)
+{
+    Dwarf_Die c;
+    if (depth > 16 || dwarf_child(parent, &c) != 0)
+        return 0;
+    do {
+        if (dwarf_dieoffset(&c) == target) {
+            buf[o < n ? o : n - 1] = '\0';
+            return 1;
+        }
+        const char *scope = sym_scope_name(&c);
+        if (!scope || !dwarf_haschildren(&c))
+            continue;
+        int w = snprintf(buf + o, o < n ? n - o : 0, "%s::", scope);
+        size_t next = w > 0 && o + (size_t)w < n ? o + (size_t)w : n - 1;
+        if (sym_scope_walk(&c, target, buf, n, next, depth + 1))
+            return 1;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    buf[o < n ? o : n - 1] = '\0';
+    return 0;
+}
+
+/* "ns::(anonymous namespace)::Class::" for the scopes around decl, as the
+ * debug info nests them; "" at file scope. */
+static void sym_scope_prefix(Dwarf_Die *decl, char *buf, size_t n)
+{
+    Dwarf_Die cu;
+    buf[0] = '\0';
+    if (dwarf_diecu(decl, &cu, NULL, NULL) && !sym_scope_walk(&cu, dwarf_dieoffset(decl), buf, n, 0, 0))
+        buf[0] = '\0';
+}
+
 /* The name of a function DIE, following abstract origins (inlined copies)
- * and specifications: the linkage name demangled when there is one (C++),
- * else the plain name; NULL when it has none. */
+ * and specifications: the linkage name demangled when there is one (C++:
+ * scope and parameters), else the plain name inside the scopes the debug
+ * info nests it in (a function with internal linkage, such as a member of a
+ * class in an anonymous namespace, has no linkage name); NULL when it has
+ * none. */
 static char *sym_die_name(Dwarf_Die *die)
 {
     Dwarf_Attribute attr;
     const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
     if (!name)
         name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    if (name)
+        return sym_demangled(name);
+    name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
     if (!name)
-        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-    return name ? sym_demangled(name) : NULL;
+        return NULL;
+    Dwarf_Die mem, *decl = sym_decl_die(die, &mem);
+    char scope[512], full[1024];
+    sym_scope_prefix(decl, scope, sizeof scope);
+    if (!scope[0])
+        return sym_demangled(name);
+    snprintf(full, sizeof full, "%s%s", scope, name);
+    return sym_strdup(full);
+}
+
+/* A function the debug info names without a linkage name (internal
+ * linkage) is named by the symbol table at its start, when that symbol is
+ * the same function: with its parameters. Takes and returns name. */
+static char *sym_symtab_name(Dwfl_Module *mod, Dwarf_Die *fn, Dwarf_Addr bias, char *name)
+{
+    Dwarf_Addr base, start, end;
+    ptrdiff_t r = 0;
+    while ((r = dwarf_ranges(fn, r, &base, &start, &end)) > 0) {
+        GElf_Off off;
+        GElf_Sym sym;
+        const char *mangled =
+            dwfl_module_addrinfo(mod, start + bias, &off, &sym, NULL, NULL, NULL);
+        if (!mangled || off != 0 || mangled[0] != '_' || mangled[1] != 'Z')
+            continue;
+        char *full = sym_demangled(mangled);
+        char *clone = strstr(full, " [clone ");
+        if (clone)
+            *clone = '\0'; /* a hot or cold part, or a specialised copy */
+        if (strchr(full, '(') && !strncmp(full, name, strlen(name)) &&
+            full[strlen(name)] == '(') {
+            free(name);
+            return full;
+        }
+        free(full);
+    }
+    return name;
 }
 
 /* The file a DW_AT_call_file index names in the unit cu, or NULL. */
@@ -424,6 +531,8 @@ static size_t sym_chain(Dwfl_Module *mod, GElf_Addr look, struct sym_frame *out)
         if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
             continue;
         char *name = sym_die_name(&chain[i]);
+        if (tag == DW_TAG_subprogram && name && name[0] && name[strlen(name) - 1] != ')')
+            name = sym_symtab_name(mod, &chain[i], bias, name);
         out[depth].func = name ? name : sym_strdup("");
         out[depth].file = sym_path_dup(file);
         out[depth].line = file ? line : 0;

@@ -44,6 +44,24 @@ __attribute__((noinline)) void fill_hash(std::unordered_map<long, long> &m)
         m.emplace(i * 3, i);  // :44
 }
 
+// 5 blocks of 24 bytes from a member of a class in an anonymous namespace:
+// internal linkage, so no linkage name in the debug info.
+namespace {
+class Sessions {
+public:
+    __attribute__((noinline)) void touch(unsigned n)
+    {
+        for (unsigned i = 0; i < n; i++)
+            kept_[i] = new char[24];
+    }
+
+private:
+    char *kept_[8];
+};
+} // namespace
+
+static Sessions *volatile sessions;
+
 int main()
 {
     strings = new std::vector<std::string>;
@@ -55,6 +73,8 @@ int main()
     fill_vector(*longs);
     fill_map(*ordered);
     fill_hash(*hashed);
+    sessions = new Sessions;
+    sessions->touch(5);
     std::cout << "ready" << std::endl;
     std::string line;
     std::getline(std::cin, line);
