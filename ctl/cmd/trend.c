@@ -440,7 +440,8 @@ static void trend_verbose(const struct verdict *v, size_t n)
         printf("  %-9s %-24s %5zu pts %14s  z=%.2f p=%.2g up=%.2f  %s\n", pid,
                text_safe_str(v[i].s->tag),
                v[i].n, rate, v[i].r.z, v[i].r.p_row, v[i].r.frac_up,
-               v[i].r.stopped ? "SUSPECT (stopped)" : v[i].r.suspect ? "SUSPECT" : v[i].r.reason);
+               v[i].r.stopped ? "SUSPECT (stopped)" : v[i].r.suspect ? "SUSPECT"
+               : v[i].why[0] ? v[i].why : v[i].r.reason); /* why moved with the sort */
     }
 }
 

@@ -208,7 +208,7 @@ static struct noise vg_line(const double *t, const double *u, size_t n, size_t l
  * and a walk of a few percent fitted to them would double the error of every
  * slope over a long window. Over fewer than TREND_GATE_MIN residuals a walk
  * that matters cannot be told from white noise: the fitted term stays. */
-static struct noise noise_fit(const double *t, const double *u, size_t n)
+static struct noise noise_fit(const double *t, const double *u, size_t n, int gate)
 {
     double v1 = 0;
     size_t n_lags = sizeof vg_lags / sizeof vg_lags[0];
@@ -226,7 +226,7 @@ static struct noise noise_fit(const double *t, const double *u, size_t n)
     for (size_t l = 0; l < n_lags && vg_lags[l] < n && (vg_lags[l] == 1 || vg_lags[l] * 4 <= n); l++)
         lmax = vg_lags[l];
     double white_sd = v1 * sqrt(6.0 / (double)n);
-    if (!short_walk && v1 > 0 && lmax > 1 && n >= TREND_GATE_MIN &&
+    if (gate && !short_walk && v1 > 0 && lmax > 1 && n >= TREND_GATE_MIN &&
         all.b * dt * (double)(lmax - 1) < TREND_WALK_SIGMA * white_sd) {
         all.a = all.a + all.b * dt * (double)(lmax + 1) / 2; /* the variogram's level */
         all.b = 0;
@@ -311,6 +311,7 @@ struct work {
     double zcrit;              /* what a candidate's z must reach */
     int tail_mode;             /* judge the tail alone, with its own noise */
     int bytes;                 /* x is live bytes (else live blocks) */
+    int ungated;               /* keep the walk term however small (the safe side) */
 };
 
 /* The statistic of a slope whose weights are c[0..m) under the noise nz:
@@ -351,7 +352,7 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
         w->c[i] = (t[i] - tbar) / stt;
         w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
     }
-    *nz = noise_fit(t, w->u, m);
+    *nz = noise_fit(t, w->u, m, !w->ungated);
     /* A walk the whole series shows (its hinge's residuals) is charged to the
      * tail too, unless the tail's own variogram rises clearly less than that
      * walk would make it (by three standard deviations of the estimate): a
@@ -360,7 +361,7 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
     struct noise whole;
     double hs;
     if (hinge_fit(w->t, w->x, w->n, k, w->s2, w->s1, &hs) == 0 &&
-        (whole = noise_fit(w->t, w->s1, w->n)).b > nz->b) {
+        (whole = noise_fit(w->t, w->s1, w->n, !w->ungated)).b > nz->b) {
         for (size_t i = 0; i < m; i++) /* the tail's residuals again (s1 was used) */
             w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
         size_t lag = m / 4 < 24 ? m / 4 : 24;
@@ -387,7 +388,7 @@ static double candidate_z(struct work *w, size_t k, struct noise *nz, double *sl
         return tail_z(w, k, nz, slope);
     if (hinge_fit(w->t, w->x, w->n, k, w->c, w->u, slope) != 0)
         return -INFINITY;
-    *nz = noise_fit(w->t, w->u, w->n);
+    *nz = noise_fit(w->t, w->u, w->n, !w->ungated);
     return slope_z(w->t, w->c, w->n, *nz, *slope);
 }
 
@@ -815,7 +816,8 @@ static size_t best_stop(const struct log_point *p, size_t n, size_t lo, size_t h
 /* A leak that stopped: up to a stop the row passes the leak test (with the
  * stops searched counted in its error), after it the row neither allocates
  * (its allocations grew by a tenth of the leak's at most) nor gives the
- * growth back (half of it or more is still held at the end). A cache that
+ * growth back (half of it or more is still held at the end), for a quarter
+ * of the time it grew at least. A cache that
  * filled and was trimmed, or that keeps allocating as it evicts, is not one. */
 static void find_stopped(const struct log_point *p, size_t n, size_t family,
                          struct trend_result *r)
@@ -823,6 +825,8 @@ static void find_stopped(const struct log_point *p, size_t n, size_t family,
     if (n < TREND_MIN_POINTS + 3)
         return;
     size_t e = best_stop(p, n, TREND_MIN_POINTS - 1, n - 4);
+    if (n - 1 - e < 3 || (double)(n - 1 - e) < 0.25 * (double)(e + 1))
+        return; /* a stop is only seen by what follows it: held a while */
     size_t stops = 0;
     for (double m = (double)n; m >= 3; m /= TREND_GRID_RATIO)
         stops++;
@@ -888,7 +892,7 @@ double trend_z_at(const double *t, const double *x, size_t n, size_t k)
     double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
     if (!c || !u)
         err(1, "malloc");
-    struct work w = { .t = t, .x = x, .n = n, .c = c, .u = u, .zcrit = INFINITY };
+    struct work w = { .t = t, .x = x, .n = n, .c = c, .u = u, .zcrit = INFINITY, .ungated = 1 };
     struct noise nz;
     double slope;
     double z = candidate_z(&w, k, &nz, &slope);

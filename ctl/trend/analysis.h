@@ -59,7 +59,9 @@ void trend_analyze(const struct log_point *p, size_t n, struct trend_result *r);
 
 /* The trend statistic (normal scale, positive = growing) of x over times t
  * for growth starting at index k, with the noise model fitted to this very
- * series; used to test sums of rows (ownership moving between sites). */
+ * series, its random-walk term kept however small (the safe side for a
+ * test that clears a suspect); used to test sums of rows (ownership moving
+ * between sites). */
 double trend_z_at(const double *t, const double *x, size_t n, size_t k);
 
 #endif

@@ -97,6 +97,28 @@ static double median3(const double *v, size_t n)
     return a[m / 2];
 }
 
+/* The standard deviation of x around its least-squares line over t. */
+static double line_spread(const double *t, const double *x, size_t m)
+{
+    double tb = 0, xb = 0, stt = 0, stx = 0, sse = 0;
+    for (size_t i = 0; i < m; i++) {
+        tb += t[i];
+        xb += x[i];
+    }
+    tb /= (double)m;
+    xb /= (double)m;
+    for (size_t i = 0; i < m; i++) {
+        stt += (t[i] - tb) * (t[i] - tb);
+        stx += (t[i] - tb) * (x[i] - xb);
+    }
+    double b = stt > 0 ? stx / stt : 0;
+    for (size_t i = 0; i < m; i++) {
+        double r = x[i] - xb - b * (t[i] - tb);
+        sse += r * r;
+    }
+    return sqrt(sse / (double)m);
+}
+
 int trend_mirrored(const struct log_point *a, size_t na, size_t onset,
                    const struct log_point *q, size_t nq)
 {
@@ -124,12 +146,22 @@ int trend_mirrored(const struct log_point *a, size_t na, size_t onset,
         double rise = median3(xa + m - 3, 3) - median3(xa, 3);
         double fall = median3(xq, 3) - median3(xq + m - 3, 3);
         double sum_rise = median3(sum + m - 3, 3) - median3(sum, 3);
-        if (rise > 0 && fall >= 0.5 * rise) {
+        if (rise > 0 && fall >= 0.75 * rise) {
             for (size_t i = 0; i < m; i++)
                 xq[i] = -xq[i];
             int q_falls = trend_z_at(t, xq, m, 0) >= 3;
             int sum_flat = sum_rise <= 0.5 * rise || trend_z_at(t, sum, m, 0) < 3;
-            mirrored = q_falls && sum_flat;
+            /* and over the same snapshots: in each half of the tail q fell by
+             * half of what a rose in it at least */
+            size_t h = m / 2;
+            int in_step = 1;
+            if (h >= 3 && m - h >= 3) {
+                double mid_a = median3(xa + h - 1, 3), mid_q = -median3(xq + h - 1, 3);
+                double ra1 = mid_a - median3(xa, 3), ra2 = median3(xa + m - 3, 3) - mid_a;
+                double fq1 = -median3(xq, 3) - mid_q, fq2 = mid_q + median3(xq + m - 3, 3);
+                in_step = (ra1 <= 0 || fq1 >= 0.5 * ra1) && (ra2 <= 0 || fq2 >= 0.5 * ra2);
+            }
+            mirrored = q_falls && sum_flat && in_step && line_spread(t, sum, m) <= 0.05 * rise;
         }
     }
     free(t);

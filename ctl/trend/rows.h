@@ -25,8 +25,10 @@ double trend_exit_cut(const struct log_series *const *rows, size_t n);
 size_t trend_exit_points(const struct log_series *s, double cut);
 
 /* Whether q (another row of the same process) mirrors the growth of a from
- * a's point `onset` on: over the same snapshots q fell by half a's rise or
- * more, and a + q did not grow like a did. */
+ * a's point `onset` on: over the same snapshots q fell by three quarters of
+ * a's rise or more, a + q did not grow like a did, and a + q kept to a line
+ * (spread a twentieth of the rise at most: a wandering row's chance fall is no
+ * move of ownership). */
 int trend_mirrored(const struct log_point *a, size_t na, size_t onset,
                    const struct log_point *q, size_t nq);
 
