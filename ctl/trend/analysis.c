@@ -33,8 +33,10 @@
 /* Fewer residuals than this cannot show a walk that matters over them: the
  * walk term fitted stays (the safe side). */
 #define TREND_GATE_MIN 64
-/* Lags of the variogram fit (in snapshots), up to a quarter of the series. */
-static const size_t vg_lags[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32 };
+/* Lags of the variogram fit (in snapshots), up to a quarter of the series:
+ * long ones too, as a walk too slow to show in 32 snapshots still moves the
+ * level of a day-long series (and decides the gate below). */
+static const size_t vg_lags[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512 };
 
 static int cmp_double(const void *pa, const void *pb)
 {
@@ -594,7 +596,7 @@ enum { TEST_HINGE, TEST_TAIL, TEST_COUNT };
 
 /* The onset of a tail that passed alone, between the longer tail before it
  * on the grid (lo) and its own start (hi): the earliest start whose line
- * fits about as well (mean squared residual within half again, or exactly
+ * fits about as well (mean squared residual within a tenth more, or exactly
  * when there is none) as the tail from hi. What came before a late leak,
  * wandering, fits a line worse. From running sums in O(n). */
 static size_t refine_tail_onset(const double *t, const double *x, size_t n, size_t lo, size_t hi)
@@ -619,7 +621,7 @@ static size_t refine_tail_onset(const double *t, const double *x, size_t n, size
             mse = 0;
         if (k == hi)
             ref = mse;
-        else if (mse <= 1.5 * ref + 1e-9 * (1 + fabs(xc)))
+        else if (mse <= 1.1 * ref + 1e-9 * (1 + fabs(xc)))
             best = k;
     }
     return best;
@@ -747,8 +749,16 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
         if (on > 0 && sst - ev > 0 && (ev - ev0) / (sst - ev) * (double)(n - 3) < 12)
             on = 0;
         /* a tail that passed alone: its onset is where a line starts to fit it */
-        if (best_tail)
-            on = refine_tail_onset(t, xs, n, best_g > 0 ? grid[best_g - 1] : 0, k);
+        if (best_tail) {
+            /* the hinge that fits best between the longer tail before it on
+             * the grid and its own start, unless the tail's own line says the
+             * growth began later (a quiet tail after a wandering day) */
+            size_t lo = best_g > 0 ? grid[best_g - 1] : 0;
+            double e1, e0;
+            size_t h = refine_onset(t, xs, n, lo, k, &e1, &e0);
+            size_t l = refine_tail_onset(t, xs, n, lo, k);
+            on = h > l ? h : l;
+        }
         r->onset = src[on];
         r->onset_t = p[src[on]].t;
         r->tail = n_in - src[on];
