@@ -50,6 +50,19 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# callers dlswap: two plugins of one layout, loaded one after the other.
+PROG_BIN += $(BUILD)/tests/progs/libplugA.so $(BUILD)/tests/progs/libplugB.so
+$(BUILD)/tests/progs/libplug%.so: tests/progs/plugins/plug.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -fno-omit-frame-pointer -DPLUG_NAME=plug$*_fill -o $@ $<
+# callers bogusret: an object with PROT_NONE holes between its segments (2 MB
+# alignment), as many system libraries have.
+PROG_BIN += $(BUILD)/tests/progs/libholes.so
+$(BUILD)/tests/progs/libholes.so: tests/progs/plugins/plug.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -DPLUG_NAME=holes_fill \
+	    -Wl,-z,max-page-size=0x200000 -Wl,-z,separate-code -o $@ $<
+
 # Programs whose tests need what the compiler does at -O2 (inlining, no frame
 # pointers), as users build them.
 $(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h

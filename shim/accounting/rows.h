@@ -24,6 +24,11 @@ HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int r
  * site's own row when no known module holds it. Cold path only. */
 HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
 
+/* After an unload (sites.c): every site or tag row whose site lies in an
+ * object now unloaded is marked with that object's module index and takes
+ * no more counts; a lookup at the same address makes a new row. */
+HT_HIDDEN void ht_rows_retire_unloaded(void);
+
 /* The key the cache files an entry under: the thread's tag key and the
  * epoch in one word (tag keys have the top bit set, epochs never reach it). */
 static inline uint64_t ht_cache_key(const struct ht_thread *t)
