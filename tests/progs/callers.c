@@ -15,9 +15,11 @@
  *   dlswap:    dlopen A, allocate (plug_alloc, 5 blocks kept), dlclose A,
  *              dlopen B at the same address, allocate (plug_alloc, 9 blocks
  *              kept); prints "same_address=1" when B landed where A was.
- *   sigjump:   an itimer signal handler that allocates and siglongjmps out,
- *              while the main loop allocates and frees, many times; then 11
- *              blocks kept from in_after_jumps() (a row with exact counts).
+ *   sigjump:   an itimer signal handler that allocates and siglongjmps out
+ *              (when it interrupted the shim or this program, never glibc:
+ *              glibc's malloc is not reentrant), while the main loop
+ *              allocates and frees, many times; then 11 blocks kept from
+ *              in_after_jumps() (a row with exact counts, a stack under ust).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -173,7 +175,7 @@ static int mode_jitfork(void)
 
 /* ---- nolocals ----------------------------------------------------------- */
 
-static void *blocks[64];
+static void *volatile blocks[64]; /* kept: read by nobody, so volatile */
 
 __attribute__((noinline)) static int via_nolocals(stub_fn f)
 {
@@ -336,12 +338,14 @@ static void on_alarm(int sig, siginfo_t *si, void *ctx)
 {
     (void)sig;
     (void)si;
+    uintptr_t pc = (uintptr_t)((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP];
+    int from = may_jump_from(pc);
+    if (!from)
+        return; /* glibc's malloc is not reentrant: never allocate over it */
     void *p = malloc(64);
     sink = p;
     free(p);
-    uintptr_t pc = (uintptr_t)((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP];
-    int from = armed ? may_jump_from(pc) : 0;
-    if (from) {
+    if (armed) {
         armed = 0;
         if (from == 2)
             in_shim_jumps++;
