@@ -22,6 +22,7 @@
  *              in_after_jumps() (a row with exact counts, a stack under ust).
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -51,6 +52,8 @@ static int fail(const char *what)
  * rbp == rsp. No unwind info anywhere. */
 typedef void *(*stub_fn)(void *(*)(size_t), size_t);
 
+#define STUBS_PER_PAGE 256 /* one every 16 bytes */
+
 static stub_fn make_stub(void)
 {
     static const unsigned char code[] = {
@@ -65,7 +68,8 @@ static stub_fn make_stub(void)
     unsigned char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    memcpy(m, code, sizeof code);
+    for (int i = 0; i < STUBS_PER_PAGE; i++)
+        memcpy(m + 16 * i, code, sizeof code);
     if (mprotect(m, 4096, PROT_READ | PROT_EXEC) != 0)
         return NULL;
     return (stub_fn)(void *)m;
@@ -102,6 +106,39 @@ static fake_fn make_fake(void)
 
 /* ---- jitfork ------------------------------------------------------------ */
 
+/* dl_iterate_phdr as the shim sees it (the executable's definition comes
+ * first): counted, and during jitfork slowed while it holds the loader's
+ * lock, so that a fork landing inside one is likely, not a rare race. */
+typedef int (*phdr_cb)(struct dl_phdr_info *, size_t, void *);
+static int (*real_iterate)(phdr_cb, void *);
+static volatile unsigned long iterate_calls;
+static volatile int iterate_slow;
+
+struct slow_iterate {
+    phdr_cb cb;
+    void *arg;
+    int first;
+};
+
+static int slow_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct slow_iterate *s = arg;
+    if (s->first) {
+        s->first = 0;
+        nanosleep(&(struct timespec){ 0, 300000 }, NULL);
+    }
+    return s->cb(info, size, s->arg);
+}
+
+int dl_iterate_phdr(phdr_cb cb, void *arg)
+{
+    if (!real_iterate)
+        real_iterate = (int (*)(phdr_cb, void *))dlsym(RTLD_NEXT, "dl_iterate_phdr");
+    __atomic_fetch_add(&iterate_calls, 1, __ATOMIC_RELAXED);
+    struct slow_iterate s = { cb, arg, 1 };
+    return iterate_slow ? real_iterate(slow_cb, &s) : real_iterate(cb, arg);
+}
+
 static volatile int stop;
 static stub_fn shared_stub;
 
@@ -110,12 +147,15 @@ static void churn_once(void)
     void *p = shared_stub(malloc, 48);
     sink = p;
     free(p);
-    stub_fn fresh = make_stub(); /* code at an address never seen before */
+    /* code at addresses never seen before: 256 new call sites */
+    unsigned char *fresh = (unsigned char *)(void *)make_stub();
     if (fresh) {
-        p = fresh(malloc, 80);
-        sink = p;
-        free(p);
-        munmap((void *)fresh, 4096);
+        for (int i = 0; i < STUBS_PER_PAGE; i++) {
+            p = ((stub_fn)(void *)(fresh + 16 * i))(malloc, 80);
+            sink = p;
+            free(p);
+        }
+        munmap(fresh, 4096);
     }
 }
 
@@ -132,6 +172,8 @@ static int mode_jitfork(void)
     shared_stub = make_stub();
     if (!shared_stub)
         return fail("no executable page");
+    iterate_slow = 1;
+    unsigned long calls_before = iterate_calls;
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         pthread_create(&t[i], NULL, churn, NULL);
@@ -166,6 +208,7 @@ static int mode_jitfork(void)
     stop = 1;
     for (int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);
+    printf("iterate_calls=%lu\n", iterate_calls - calls_before);
     if (hung || bad) {
         printf("fail: %d children hung, %d failed\n", hung, bad);
         return 1;
