@@ -75,7 +75,7 @@ static void done(struct run_result *r, char *dump)
     run_free(r);
 }
 
-/* 60 forks while three threads allocate through generated code (256 new call
+/* 60 forks while three threads allocate through generated code (64 new call
  * sites per page), under ptg and ptg+ust, three times each: every child exits
  * (the program kills one that has not within 10 s and fails), and no
  * allocation called dl_iterate_phdr. */

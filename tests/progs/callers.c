@@ -52,7 +52,7 @@ static int fail(const char *what)
  * rbp == rsp. No unwind info anywhere. */
 typedef void *(*stub_fn)(void *(*)(size_t), size_t);
 
-#define STUBS_PER_PAGE 256 /* one every 16 bytes */
+#define STUBS_PER_PAGE 64 /* one every 16 bytes */
 
 static stub_fn make_stub(void)
 {
@@ -147,7 +147,7 @@ static void churn_once(void)
     void *p = shared_stub(malloc, 48);
     sink = p;
     free(p);
-    /* code at addresses never seen before: 256 new call sites */
+    /* code at addresses never seen before: 64 new call sites */
     unsigned char *fresh = (unsigned char *)(void *)make_stub();
     if (fresh) {
         for (int i = 0; i < STUBS_PER_PAGE; i++) {
