@@ -17,6 +17,15 @@
 #include "callers/wrapsyms.h"
 #include "ht_atomic.h"
 
+#ifdef HT_ORACLE /* the test build that checks every walk against libunwind */
+#include "oracle.h"
+#define ORACLE_WALK(r, f, n, max) ht_oracle_walk(r, f, n, max, ht_sites_pick(f, n))
+#define ORACLE_SITE(r, site) ht_oracle_site(r, site)
+#else
+#define ORACLE_WALK(r, f, n, max) ((void)0)
+#define ORACLE_SITE(r, site) ((void)0)
+#endif
+
 #define CLASS_CACHE 4096 /* power of two */
 #define CLASS_ADDR_SHIFT 16
 #define CLASS_GEN_MASK 0x3fffu
@@ -315,6 +324,7 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
         frames[k++] = r;
         k += ht_unw_trace(&c, frames + 1, max - 1);
     }
+    ORACLE_WALK(r, frames, k ? k : 1, max);
     ht_leave();
     if (k == 0) /* unwinding lost the way: the immediate caller alone */
         frames[k++] = r;
@@ -343,6 +353,7 @@ uint64_t ht_sites_resolve(uint64_t r)
                 site = pc;
                 break;
             }
+    ORACLE_SITE(r, site);
     ht_leave();
     return site;
 }
