@@ -97,6 +97,11 @@ include bench/bench.mk
 demo: all examples
 	@scripts/demo.sh
 
+# heaptag(1)'s SYNOPSIS from the tool's command table (a test checks they agree).
+man-synopsis: ctl
+	scripts/man-synopsis.sh $(BUILD)/heaptag man/heaptag.1
+.PHONY: man-synopsis
+
 # Installation: every directory can be moved, DESTDIR is honoured throughout.
 # The Debian package sets PREFIX=/usr and LIBDIR to the multiarch directory.
 VERSION       := $(shell cat VERSION)

@@ -24,6 +24,7 @@
 #include "util/preload.h"
 #include "util/text_safe.h"
 #include "mon/tag_desc.h"
+#include "segment/reader.h"
 
 #define MON_MAX_WARNED 256
 /* -p pids whose end is tracked (more are watched, their end is not awaited) */
@@ -192,12 +193,67 @@ static int mon_log(struct mon_opts *o, struct mon_model *m)
     return 0;
 }
 
+/* The last part of a path. */
+static const char *mon_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* -p NAME: every tagged process whose program (the last part of its exe) or
+ * whose /proc name is NAME, added to o->pids once each. None: exit 1. */
+static void mon_resolve_names(struct mon_opts *o, const char *dir)
+{
+    struct segread_entry *e = NULL;
+    size_t n = 0;
+    if (o->n_names && segread_list(dir, &e, &n) != 0)
+        err(1, "%s", dir);
+    for (size_t k = 0; k < o->n_names; k++) {
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct segread_snap snap;
+            const char *why;
+            if (segread_open(dir, e[i].name, &snap, &why) != SEGREAD_OK)
+                continue;
+            char comm[64] = "";
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/comm", (int)snap.pid);
+            FILE *f = snap.state == SEGREAD_LIVE ? fopen(path, "r") : NULL;
+            if (f) {
+                if (fgets(comm, sizeof comm, f))
+                    comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+            }
+            int match = !strcmp(mon_base(snap.exe), o->names[k]) || !strcmp(comm, o->names[k]);
+            pid_t pid = snap.pid;
+            segread_close(&snap);
+            if (!match)
+                continue;
+            found++;
+            size_t j = 0;
+            while (j < o->n_pids && o->pids[j] != pid)
+                j++;
+            if (j < o->n_pids)
+                continue;
+            if (o->n_pids == MON_MAX_PIDS)
+                ctl_usage_error("mon: '%s' names more than %d processes", o->names[k],
+                                MON_MAX_PIDS);
+            o->pids[o->n_pids++] = pid;
+        }
+        if (!found)
+            errx(1, "mon: no tagged process is named '%s' (heaptag ls lists them)",
+                 text_safe_str(o->names[k]));
+    }
+    free(e);
+}
+
 int cmd_mon(int argc, char **argv)
 {
     struct mon_opts o;
     struct mon_model m;
     struct tag_desc *desc = NULL;
     mon_opts_parse(&o, argc, argv);
+    mon_resolve_names(&o, segread_dir());
     if (o.tag_file && !(desc = tag_desc_load(o.tag_file))) {
         if (errno == EINVAL)
             errx(1, "%s: not a regular file", o.tag_file);

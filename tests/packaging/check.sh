@@ -66,6 +66,9 @@ man)
         MANWIDTH=80 man --warnings -l "$m" >/dev/null 2>"$work/warn" || fail "$m: man"
         [ ! -s "$work/warn" ] || { cat "$work/warn"; fail "$m: man --warnings"; }
     done
+    # the SYNOPSIS is the one the tool prints from its command table
+    "$root/scripts/man-synopsis.sh" "$build/heaptag" "$root/man/heaptag.1" --check ||
+        fail "heaptag(1) SYNOPSIS is not the tool's"
     # every command of the tool has its section in heaptag(1)
     for c in $("$build/heaptag" __complete 1 heaptag ''); do
         [ "$c" = help ] && continue
@@ -80,12 +83,22 @@ completion)
         COMP_WORDS=(heaptag flags +u); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[*]}"
         COMP_WORDS=(heaptag mo); COMP_CWORD=1; _heaptag; echo "${COMPREPLY[*]}"
         COMP_WORDS=(heaptag mon --fo); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag mon --by ""); COMP_CWORD=3; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag export --by ""); COMP_CWORD=3; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag trend --format j); COMP_CWORD=3; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag export ""); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[0]}"
+        COMP_WORDS=(heaptag help tr); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[*]}"
         COMP_WORDS=(heaptag flags -p ""); COMP_CWORD=3; _heaptag; echo "pids:${COMPREPLY[*]}"
     ' _ "$dest$prefix/share/bash-completion/completions/heaptag") || fail "completion script"
     expect="+ust
 mon
---format"
-    [ "$(echo "$out" | head -n 3)" = "$expect" ] || { echo "$out"; fail "completion words"; }
+--format
+tag site func module
+tag site
+json
+--prometheus
+trend"
+    [ "$(echo "$out" | head -n 8)" = "$expect" ] || { echo "$out"; fail "completion words"; }
     ;;
 uninstall)
     install_tree
