@@ -385,6 +385,16 @@ Test(columns, numbers_shortened_to_fit)
     cr_assert_str_eq(fmt_short(b, sizeof b, 6, 0, 999999999, 0, 1000), "1.0G");
     cr_assert_str_eq(fmt_short(b, sizeof b, 4, 0, UINT64_MAX, 0, 1024), "16E");
     cr_assert_str_eq(fmt_short(b, sizeof b, 11, 0, UINT64_MAX, 0, 1000), "18E");
+    /* small negative changes in a 4-wide cell: -1000..-9999 have no room
+     * for a decimal after the sign, and must not be cut to "-0.0~" */
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -1000, 0, 1, 1024), "-1K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -1000, 0, 1, 1000), "-1K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -4656, 0, 1, 1024), "-5K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -9999, 0, 1, 1000), "-10K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 5, -4656, 0, 1, 1024), "-4656");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 5, -9216, 0, 1, 1000), "-9216");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -1536, 0, 1, 1024), "-2K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -999, 0, 1, 1024), "-999");
 }
 
 Test(columns, display_width_of_utf8)
