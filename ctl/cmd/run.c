@@ -38,12 +38,12 @@ static char *absolute(const char *path)
 }
 
 #ifndef HT_SHIM_LIBDIR
-#define HT_SHIM_LIBDIR "/usr/local/lib"
+#define HT_SHIM_LIBDIR "/usr/local/lib/heaptag"
 #endif
 
 /* $HEAPTAG_LIB, else next to our binary, else ../lib, else ../lib/heaptag,
- * else the directory it was installed to (LIBDIR, the multiarch one in the
- * Debian package). */
+ * else the directory it was installed to (SHIMDIR: $LIBDIR/heaptag, the multiarch
+ * one in the Debian package). */
 static char *run_find_shim(void)
 {
     static const char *const rel[] = {
