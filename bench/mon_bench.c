@@ -15,6 +15,7 @@
 
 #include "heaptag_segment.h"
 #include "mon/model.h"
+#include "mon/view.h"
 #include "segbuild.h"
 
 #define BENCH_PID0 1900000000

@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "util/fmt.h"
 #include "mon/model.h"
+#include "mon/view.h"
 #include "mon/opts.h"
 #include "mon/render.h"
 #include "mon/screen.h"

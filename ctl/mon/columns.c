@@ -5,7 +5,6 @@
  * by `heaptag trend` and by other people's parsers: never rename one.
  */
 #include "mon/columns.h"
-#include "mon/render.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@ static uint64_t get_frees(const struct mon_line *l) { return l->frees; }
 static uint64_t get_diff(const struct mon_line *l) { return (uint64_t)l->diff; }
 static uint64_t get_bytes(const struct mon_line *l) { return l->bytes; }
 static uint64_t get_per_alloc(const struct mon_line *l) { return mon_per_alloc(l); }
+static uint64_t get_avg_alloc(const struct mon_line *l) { return mon_avg_alloc(l); }
 static uint64_t get_bytes_alloc(const struct mon_line *l) { return l->bytes_alloc; }
 static uint64_t get_bytes_freed(const struct mon_line *l) { return l->bytes_freed; }
 static uint64_t get_peak(const struct mon_line *l) { return l->peak; }
@@ -149,14 +149,15 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                             .val = MON_VAL_U64, .where = MON_IN_SCREEN | MON_IN_TABLE,
                             .sep = 1, .width = 10, .scr_wide = 9, .scr_narrow = 9,
                             .human = 1024, NUM(get_per_alloc), .sort = MON_SORT_PER_ALLOC,
-                            .key = 'm', .sort_name = "per alloc", .help = "bytes per alloc" },
+                            .key = 'm', .sort_name = "per alloc",
+                            .help = "bytes per live block" },
     [MON_COL_BYTES_ALLOC] = { .name = "bytes_alloc", .rec = 10, .val = MON_VAL_U64,
                               NUM(get_bytes_alloc), .sort = -1 },
     [MON_COL_BYTES_FREED] = { .name = "bytes_freed", .rec = 11, .val = MON_VAL_U64,
                               NUM(get_bytes_freed), .sort = -1 },
     [MON_COL_PEAK] = { .name = "peak", .rec = 12, .val = MON_VAL_U64, NUM(get_peak),
                        .sort = -1 },
-    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 20,
+    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 21,
                        .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IF_DESC, .sep = 2,
                        .width = 32, .scr_wide = 32, .scr_narrow = 16, .text = txt_desc,
@@ -165,12 +166,12 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                         .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                         .width = TREND_LIVE_WIDTH, .scr_wide = TREND_LIVE_WIDTH,
                         .scr_narrow = TREND_LIVE_WIDTH, .text = txt_trend, .sort = -1 },
-    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 19, .val = MON_VAL_TEXT,
+    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 20, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                        .text = txt_site, .sort = -1 },
     /* Records only, before the site (which stays last, as older logs had it):
      * the site's function and file:line, the process's exe and build id, then
-     * the process's state in this snapshot. */
+     * the process's state in this snapshot, the run's average allocation. */
     [MON_COL_FUNC] = { .name = "function", .rec = 13, .val = MON_VAL_TEXT, .text = txt_func,
                        .sort = -1 },
     [MON_COL_FILE] = { .name = "file", .rec = 14, .val = MON_VAL_TEXT, .text = txt_file,
@@ -183,6 +184,10 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                            .text = txt_build_id, .sort = -1 },
     [MON_COL_STATE] = { .name = "state", .rec = 18, .val = MON_VAL_TEXT, .text = txt_state,
                         .sort = -1 },
+    /* bytes allocated per allocation over the run: what Per Alloc showed
+     * before it became PoolMon's Bytes / Diff */
+    [MON_COL_AVG_ALLOC] = { .name = "avg_alloc", .rec = 19, .val = MON_VAL_U64,
+                            NUM(get_avg_alloc), .sort = -1 },
 };
 #undef NUM
 

@@ -23,6 +23,7 @@
 #include "util/fmt.h"
 #include "util/width.h"
 #include "mon/columns.h"
+#include "mon/view.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "util/text_safe.h"
