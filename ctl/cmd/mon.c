@@ -268,7 +268,8 @@ int cmd_mon(int argc, char **argv)
         .n_pids = o.n_pids,
         .by = o.by,
         .split = screen ? o.split : 1, /* logs keep a block per process */
-        .name_sites = !screen,
+        .name_sites = 1,
+        .func_first = screen,
         .children = o.children,
         /* the screen without -p watches live processes; logs keep every one */
         .live_only = screen && !o.all && !o.n_pids,

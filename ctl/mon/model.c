@@ -188,7 +188,12 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
             site_format_full(where, sizeof where, s, r->site);
         else
             site_format(where, sizeof where, s, r->site);
-        if (si->func[0] && si->file[0])
+        if (m->cfg.func_first && si->func[0] && si->file[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s %s:%d  %s", si->func, si->file, si->line,
+                      where);
+        else if (m->cfg.func_first && si->func[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s  %s", si->func, where);
+        else if (si->func[0] && si->file[0])
             model_fmt(detail, MON_DETAIL_MAX, "%s %s %s:%d", where, si->func, si->file,
                       si->line);
         else if (si->func[0])
@@ -256,7 +261,7 @@ static struct mon_line *model_line(struct mon_model *m, const struct segread_sna
         l->key = k;
         l->det_index = UINT32_MAX;
         l->func = l->file = "";
-        if (r->kind == HT_KIND_TAG && m->cfg.desc && m->cfg.by == MON_BY_TAG)
+        if (m->cfg.desc) /* a tag, a site, a function or a module, as the line is named */
             l->desc = tag_desc_find(m->cfg.desc, k.label);
         HASH_ADD_KEYPTR(hh, m->map, &l->key, klen, l);
     }
@@ -299,6 +304,9 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
             l->func = si.func;
             l->file = si.file;
             l->line = si.line;
+            /* -g: a site row is also described by its function's entry */
+            if (m->cfg.desc && !l->desc && l->func[0] && l->key.kind != HT_KIND_TAG)
+                l->desc = tag_desc_find(m->cfg.desc, l->func);
             l->det_pid = s->pid;
             l->det_seq = seq;
             l->det_index = r->index;

@@ -88,9 +88,11 @@ struct mon_cfg {
     int      split;      /* one line per process instead of sums */
     int      live_only;  /* exited and dead segments are listed, not summed */
     const struct tag_desc *desc;
-    int      name_sites; /* by tag too, name each line's site (logs: they must
-                          * name their code on their own); costs a symbol
-                          * look-up per line, so the screen leaves it */
+    int      name_sites; /* by tag too, name each line's site (a symbol look-up
+                          * per site, cached for the whole run) */
+    int      func_first; /* by tag, the Site text leads with the function and
+                          * file:line (the screen); logs keep the address first,
+                          * as `heaptag trend` and older parsers read it */
     int      children;   /* pids' descendants with the shim too, found at each refresh */
 };
 

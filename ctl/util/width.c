@@ -182,6 +182,11 @@ char *fmt_short(char *buf, size_t n, int width, int64_t sv, uint64_t uv, int is_
             if ((int)strlen(buf) <= width && v < base - 0.5)
                 return buf;
         }
+        if (v >= 0.05 && v < 0.95) { /* the next unit's tenths: -270K as -.3M */
+            snprintf(buf, n, "%s.%d%c", neg ? "-" : "", (int)(v * 10 + 0.5), units[u]);
+            if ((int)strlen(buf) <= width)
+                return buf;
+        }
     }
     return buf;
 }
