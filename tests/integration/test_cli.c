@@ -57,6 +57,8 @@ Test(cli, untagged_pid_and_usage_errors)
     cr_assert_eq(exit_code(&r), 1);
     cr_assert(strstr(r.err, "Query heap tags failed"), "%s", r.err);
     cr_assert(strstr(r.err, "heaptag run"), "%s", r.err);
+    /* which it is, not "not tagged, or not yours": no segment has its pid */
+    cr_assert(strstr(r.err, "not tagged") && !strstr(r.err, " or not yours"), "%s", r.err);
     run_free(&r);
     r = tool("mon", "--bogus", NULL, NULL);
     cr_assert_eq(exit_code(&r), 2);
@@ -406,4 +408,24 @@ Test(cli, mon_parts_include_downward_only)
     out[n] = '\0';
     int st = pclose(p);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+}
+
+/* A damaged segment of another user is theirs to hear about: ls lists what
+ * it can and says nothing on stderr about it (as root, where it can see it). */
+Test(cli, ls_is_quiet_about_other_users_segments)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to make a file of another user");
+    char path[64];
+    snprintf(path, sizeof path, "/dev/shm/heaptag.%d", 2000000000 + (int)(getpid() % 1000000));
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "garbage garbage", 15), 15);
+    close(fd);
+    cr_assert_eq(chown(path, 65534, 65534), 0);
+    struct run_result r = tool("ls", NULL, NULL, NULL);
+    unlink(path);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert_null(strstr(r.err, path + strlen("/dev/shm/")), "%s", r.err);
+    run_free(&r);
 }
