@@ -429,3 +429,24 @@ Test(cli, ls_is_quiet_about_other_users_segments)
     cr_assert_null(strstr(r.err, path + strlen("/dev/shm/")), "%s", r.err);
     run_free(&r);
 }
+
+/* On a terminal, run says the pid the next command needs, on stderr. */
+Test(cli, run_says_its_pid_on_a_terminal)
+{
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "script -qec '%s run -- sh -c \"echo child=\\$\\$\"' /dev/null",
+             build_path("heaptag"));
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s", out);
+    int said = 0, child = 0;
+    const char *a = strstr(out, "heaptag: pid "), *b = strstr(out, "child=");
+    cr_assert(a && b, "%s", out);
+    cr_assert_eq(sscanf(a, "heaptag: pid %d;", &said), 1, "%s", out);
+    cr_assert_eq(sscanf(b, "child=%d", &child), 1, "%s", out);
+    cr_assert_eq(said, child, "the pid said is the program's: %s", out);
+    cr_assert(strstr(a, "heaptag mon -p "), "%s", out);
+    segment_remove(child);
+}
