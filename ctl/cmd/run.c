@@ -238,6 +238,10 @@ int cmd_run(int argc, char **argv)
                 (int)getpid(), (int)getpid());
 
     execvp(argv[i], argv + i);
+    int exec_errno = errno;
+    if (pid_file) /* nothing runs under that pid: no file that says so */
+        unlink(pid_file);
+    errno = exec_errno;
     if (errno == ENOENT) {
         warnx("%s: command not found", argv[i]);
         return 127;
