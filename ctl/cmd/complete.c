@@ -132,6 +132,34 @@ static void complete_pids(const char *cur)
     free(e);
 }
 
+/* The program names of the live tagged processes (mon -p NAME), once each. */
+static void complete_names(const char *cur)
+{
+    struct segread_entry *e = NULL;
+    size_t n = 0;
+    if (segread_list(segread_dir(), &e, &n) != 0)
+        return;
+    char (*seen)[64] = calloc(n ? n : 1, sizeof *seen);
+    size_t n_seen = 0;
+    for (size_t i = 0; seen && i < n; i++) {
+        char name[64];
+        if (kill(e[i].pid, 0) != 0)
+            continue;
+        complete_comm(e[i].pid, name, sizeof name);
+        if (!name[0] || strchr(name, '?'))
+            continue;
+        size_t j = 0;
+        while (j < n_seen && strcmp(seen[j], name) != 0)
+            j++;
+        if (j < n_seen)
+            continue;
+        memcpy(seen[n_seen++], name, sizeof name);
+        complete_offer(name, cur);
+    }
+    free(seen);
+    free(e);
+}
+
 int cmd_complete(int argc, char **argv)
 {
     /* argv: __complete CWORD heaptag WORD... */
@@ -166,7 +194,11 @@ int cmd_complete(int argc, char **argv)
     const char *p = prev[0] == '/' ? (char[3]){ '-', prev[1], prev[1] ? prev[2] : 0 } : prev;
     const struct ctl_option *o = complete_option(c, !strcmp(p, "-k") ? "-p" : p);
     if (o && o->arg) {
-        if (o->values && !strcmp(o->values, CTL_VALUES_PIDS))
+        /* mon -p also takes program names */
+        if (o->values && !strcmp(o->values, CTL_VALUES_PIDS) && !strcmp(c->name, "mon") &&
+            cur[0] && (cur[0] < '0' || cur[0] > '9'))
+            complete_names(cur);
+        else if (o->values && !strcmp(o->values, CTL_VALUES_PIDS))
             complete_pids(cur);
         else if (o->values && o->values[0] != '<')
             complete_words(o->values, cur);
