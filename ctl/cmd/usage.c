@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * cmd/usage.c - the usage text of heaptag and the exits that print it. Kept out of
- * main.c so that the unit tests can link every other object.
+ * cmd/usage.c - what the command table (cmd/commands.c) prints: the usage text,
+ * each command's help (synopsis, options, notes, an example) and the SYNOPSIS
+ * of heaptag(1) in roff; and the exits that print them. Kept out of main.c so
+ * that the unit tests can link every other object.
  */
 #include "ctl.h"
 
