@@ -201,8 +201,9 @@ static const char *mon_base(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* -p NAME: every tagged process whose program (the last part of its exe) or
- * whose /proc name is NAME, added to o->pids once each. None: exit 1. */
+/* -p NAME: every tagged process whose program (the last part of its exe or
+ * of the name it was started as) or whose /proc name is NAME, added to
+ * o->pids once each. None: exit 1. */
 static void mon_resolve_names(struct mon_opts *o, const char *dir)
 {
     struct segread_entry *e = NULL;
@@ -225,7 +226,11 @@ static void mon_resolve_names(struct mon_opts *o, const char *dir)
                     comm[strcspn(comm, "\n")] = '\0';
                 fclose(f);
             }
-            int match = !strcmp(mon_base(snap.exe), o->names[k]) || !strcmp(comm, o->names[k]);
+            /* the name it was started as: the first word of its command line */
+            char arg0[sizeof snap.cmdline];
+            snprintf(arg0, sizeof arg0, "%.*s", (int)strcspn(snap.cmdline, " "), snap.cmdline);
+            int match = !strcmp(mon_base(snap.exe), o->names[k]) || !strcmp(comm, o->names[k]) ||
+                        !strcmp(mon_base(arg0), o->names[k]);
             pid_t pid = snap.pid;
             segread_close(&snap);
             if (!match)
@@ -291,5 +296,7 @@ int cmd_mon(int argc, char **argv)
         rc = mon_log(&o, &m);
     mon_model_fini(&m);
     tag_desc_free(desc);
+    for (size_t i = 0; i < o.n_names; i++)
+        free((char *)o.names[i]);
     return rc;
 }
