@@ -181,6 +181,11 @@ int cmd_run(int argc, char **argv)
         i++;
     if (i >= argc)
         ctl_usage_error("run: no command given");
+    struct stat st; /* execvp would say "Permission denied" */
+    if (strchr(argv[i], '/') && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+        warnx("%s: is a directory", argv[i]);
+        return 126;
+    }
 
     /* The flags compose: settings files, then HEAPTAG_FLAGS, then ours, later
      * ones winning (the shim reads them in that order). Every flag argument
@@ -209,11 +214,6 @@ int cmd_run(int argc, char **argv)
     }
 
     char path[PATH_MAX];
-    struct stat st;
-    if (strchr(argv[i], '/') && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-        warnx("%s: is a directory", argv[i]);
-        return 126;
-    }
     const char *why = run_resolve(argv[i], path, sizeof path) == 0 ? preload_blocker(path)
                                                                      : NULL;
     if (why && !anyway)
