@@ -177,7 +177,7 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
     si->line = 0;
     if (by == MON_BY_SITE || by == MON_BY_FUNC ||
         (want_detail && by == MON_BY_TAG && m->cfg.name_sites))
-        known = sym_lookup(m->sym, s, r->site, si) == 0;
+        known = sym_lookup_near(m->sym, s, r->site, site_row_hint(r), si) == 0;
     switch (by) {
     case MON_BY_TAG: {
         site_row_label(k->label, sizeof k->label, s, r);
