@@ -92,12 +92,16 @@ static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
     return ht_rows_lookup_slow(t, site, 1);
 }
 
-/* The row at a site already resolved (ust found it in the stack). */
+/* The row at a site already resolved (ust found it in the stack; a handler
+ * over the shim's slow path). Called inside the guard too, where t->key is
+ * HT_KEY_INSIDE and matches no entry: the key comes from the tag bytes, as
+ * the entries were filed. */
 static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
 {
-    uint32_t row;
-    if (likely(ht_rows_cached(t, site, &row)))
-        return row;
+    uint64_t word, key = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
+    if (likely(ht_cache_lookup(t, site, key, &word) ||
+               ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word)))
+        return ht_off_row((uint32_t)word);
     return ht_rows_lookup_slow(t, site, 0);
 }
 
