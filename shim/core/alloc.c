@@ -423,7 +423,7 @@ __attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
-        row = t->depth == 0 ? ht_rows_lookup(t, site) : reentered_row(t, site);
+        row = !ht_inside(t) ? ht_rows_lookup(t, site) : reentered_row(t, site);
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
