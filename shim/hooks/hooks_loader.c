@@ -18,7 +18,7 @@ HT_EXPORT int dlclose(void *handle)
     if (!real)
         return -1;
     int rc = real(handle);
-    if (rc == 0)
+    if (rc == 0 && !(ht_next_resolve() == 0 && ht_next_passive()))
         ht_sites_after_dlclose();
     return rc;
 }
