@@ -89,6 +89,19 @@ Test(callers, forks_while_jit_code_allocates)
             /* the loader's lock is never taken inside malloc (the program
              * counts the shim's calls of dl_iterate_phdr meanwhile) */
             cr_expect(strstr(r.out, "iterate_calls=0\n"), "%s: %s", flags[i], r.out);
+            const char *kids = strstr(r.out, "children");
+            cr_assert_not_null(kids, "%s", r.out);
+            /* the children kept their segments too */
+            int removed = 0;
+            const char *p = kids + strlen("children");
+            char *end;
+            long pid;
+            while ((pid = strtol(p, &end, 10)) > 0) {
+                segment_remove((int)pid);
+                removed++;
+                p = end;
+            }
+            cr_expect_eq(removed, 60, "%s", r.out);
             segment_remove(r.pid);
             run_free(&r);
         }

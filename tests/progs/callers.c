@@ -178,10 +178,12 @@ static int mode_jitfork(void)
     for (int i = 0; i < 3; i++)
         pthread_create(&t[i], NULL, churn, NULL);
     int hung = 0, bad = 0;
+    static pid_t kids[60];
     for (int n = 0; n < 60; n++) {
         pid_t pid = fork();
         if (pid < 0)
             return fail("fork");
+        kids[n] = pid;
         if (pid == 0) {
             for (int i = 0; i < 3; i++)
                 churn_once();
@@ -209,6 +211,10 @@ static int mode_jitfork(void)
     for (int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);
     printf("iterate_calls=%lu\n", iterate_calls - calls_before);
+    printf("children");
+    for (int n = 0; n < 60; n++)
+        printf(" %d", (int)kids[n]);
+    printf("\n");
     if (hung || bad) {
         printf("fail: %d children hung, %d failed\n", hung, bad);
         return 1;
