@@ -214,11 +214,16 @@ struct segread_stack {
 int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
                    const char **why);
 
-/* Whether the keep cap removed the kept segment of pid: 1 with the pid of
- * the process whose exit or start removed it, the cap in MB then in force
- * and when; 0 when no segment in dir says so. */
+/* Whether the keep cap removed the kept segment of pid: 1 with the cap in MB
+ * then in force and, when a segment still names the removal, the pid of the
+ * process whose exit or start removed it and when (else *by is 0); 0 when
+ * nothing in dir says so. */
 int segread_cap_removed(const char *dir, pid_t pid, pid_t *by, uint32_t *cap_mb,
                         uint64_t *when_ns);
+
+/* Removes the empty notes the keep cap leaves for the segments it removed
+ * (<segment name>.capped.<MB>, regular files of ours); returns how many. */
+int segread_remove_tombstones(const char *dir);
 
 /* Sums over the snapshot, saturating instead of wrapping. */
 uint64_t segread_live_total(const struct segread_snap *snap);
