@@ -40,7 +40,7 @@ static int tombstone(const char *dir, pid_t pid, uint32_t *cap_mb)
             continue;
         struct stat st;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-            st.st_uid != geteuid())
+            st.st_uid != geteuid() || st.st_size != 0)
             continue;
         *cap_mb = (uint32_t)mb;
         found = 1;
