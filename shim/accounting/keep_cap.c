@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * keep_cap.c - the cap on kept segments of exited processes (keep_cap.h).
- * Runs at start-up inside the program's first malloc: no allocation (the
- * directory is read with getdents64 into a private mapping), no stdio. Only a
- * file whose own header says its process exited is ever removed: that is
- * proof it is over, in any PID namespace.
+ * keep_cap.c - the cap on kept segments of exited processes, per process
+ * tree (keep_cap.h). Runs at start-up inside the program's first malloc and
+ * at exit: no allocation (the directory is read with getdents64 into a
+ * private mapping), no stdio. Only a file whose own header says its process
+ * exited, and that names the same tree, is ever removed: that is proof it is
+ * over, in any PID namespace, and that it is this run's to remove.
  */
 #include "accounting/keep_cap.h"
 
