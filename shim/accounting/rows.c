@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "accounting/grow.h"
 #include "callers/modules.h"
 #include "callers/sites.h"
 #include "ht_atomic.h"
@@ -65,13 +66,16 @@ void ht_rows_retire_unloaded(void)
     }
 }
 
-/* Claims the next unused row, or returns 0 (the overflow row) when full. */
+/* Claims the next unused row, or returns 0 (the overflow row) when full or
+ * when /dev/shm cannot back another chunk of rows (grow.c). */
 static uint32_t claim_row(void)
 {
     struct ht_seg_header *h = ht_state.seg;
     uint32_t used = ht_load_relaxed(&h->rows_used);
     do {
         if (used >= h->row_capacity)
+            return 0;
+        if (used >= ht_load_acquire(&h->rows_reserved) && ht_grow_rows(used + 1) != 0)
             return 0;
     } while (!ht_cas_weak_relaxed(&h->rows_used, &used, used + 1));
     return used;
