@@ -82,9 +82,9 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
         e->site[0] = '\0';
         e->func = "";
         if (o->by == PROM_BY_SITE) {
-            site_format(e->site, sizeof e->site, s, r->site);
+            site_format_near(e->site, sizeof e->site, s, r->site, site_row_hint(r));
             struct sym_info si;
-            if (o->sym && sym_lookup(o->sym, s, r->site, &si) == 0)
+            if (o->sym && sym_lookup_near(o->sym, s, r->site, site_row_hint(r), &si) == 0)
                 e->func = si.func; /* the same site, the same function: not part of the key */
         }
         e->allocs = r->allocs;

@@ -4,8 +4,10 @@
  * changes anything, never trusts what it reads beyond a reason to print.
  */
 #include "util/preload.h"
+#include "segment/reader.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -91,6 +93,18 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
     char path[64], exe[PATH_MAX];
     struct stat st;
     snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    pid_t by;
+    uint32_t cap_mb;
+    uint64_t when;
+    if (stat(path, &st) != 0 && segread_cap_removed(shm_dir, pid, &by, &cap_mb, &when)) {
+        (void)when;
+        int at = snprintf(buf, n, "it exited and the keep cap removed its segment: the kept "
+                          "segments of one run may use %u MB (HEAPTAG_KEEP_MAX_MB), the "
+                          "oldest go first", (unsigned)cap_mb);
+        if (by > 0 && at > 0 && (size_t)at < n)
+            snprintf(buf + at, n - (size_t)at, " (removed by pid %d of the same run)", (int)by);
+        return;
+    }
     if (stat(path, &st) != 0) {
         snprintf(buf, n, "no such process: it exited (a segment is kept after exit only "
                  "with HEAPTAG_KEEP=1, as heaptag run sets; heaptag gc may have removed it) "
@@ -106,6 +120,7 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
         return;
     }
     int shim = preload_has_shim(pid);
+    int maps_errno = errno;
     if (shim == 1) {
         struct statvfs vfs;
         int full = statvfs(shm_dir, &vfs) == 0 && vfs.f_bavail * vfs.f_frsize < (1u << 22);
@@ -116,6 +131,9 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
     if (shim == 0)
         snprintf(buf, n, "not tagged: it was not started under the shim; start it with "
                  "heaptag run");
-    else
-        snprintf(buf, n, "not tagged, or not yours to read: start it with heaptag run");
+    else /* no segment file has its pid, readable or not: only private counting
+          * could hide one, and its map says nothing to us */
+        snprintf(buf, n, "not tagged: start it with heaptag run (whether the shim is "
+                 "loaded but counting privately cannot be told: /proc/%d/maps: %s)", (int)pid,
+                 strerror(maps_errno));
 }
