@@ -52,6 +52,14 @@ enum ht_seg_mode {
                           * preloaded before it, or its own): nothing counted */
 };
 
+/* Why a passive process's shim stood aside (the header's passive_reason). */
+enum ht_passive_reason {
+    HT_PASSIVE_NOT            = 0, /* counting; or a shim too old to say */
+    HT_PASSIVE_EXECUTABLE     = 1, /* the executable defines malloc itself */
+    HT_PASSIVE_LOADED_BEFORE  = 2, /* an allocator loaded before the shim
+                                    * (earlier in LD_PRELOAD) */
+};
+
 enum ht_row_state {
     HT_ROW_EMPTY     = 0,
     HT_ROW_READY     = 2, /* key written, counters valid */
@@ -214,7 +222,9 @@ struct ht_seg_header {
     uint32_t report_capacity; /* entries at reports_offset (HT_REPORTS) */
     uint64_t reports_offset;
     uint64_t reports_seq;     /* reports written so far (the ring keeps the latest) */
-    uint64_t reserved[26];
+    uint32_t passive_reason;  /* enum ht_passive_reason, with mode HT_SEG_PASSIVE */
+    uint32_t reserved32;
+    uint64_t reserved[25];
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
