@@ -50,6 +50,12 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# Built non-PIE with malloc's address taken in code (canonical PLT entries):
+# the shim must count it, not stand aside.
+$(BUILD)/tests/progs/fnptr_nopie: tests/progs/fnptr_nopie.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -o $@ $<
+
 # Programs whose tests need what the compiler does at -O2 (inlining, no frame
 # pointers), as users build them.
 $(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h
@@ -71,7 +77,7 @@ $(BUILD)/tests/progs/linked_selfseg: tests/progs/linked_selfseg.c $(BUILD)/libhe
 	$(CC) $(CSTD) $(WARN) -O1 -g -Iinclude -o $@ $< -L$(BUILD) -Wl,--no-as-needed -lheaptag \
 	    -Wl,-rpath,$(abspath $(BUILD))
 
-test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
+test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES) $(BUILD)/tests/tools/libcountalloc.so
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
 # integration tests where the shim, the tool and the programs are.
@@ -131,3 +137,8 @@ $(BUILD)/tests/progs/names_cxx_clang: tests/progs/names_cxx.cpp
 $(BUILD)/tests/progs/leak_cxx: tests/progs/leak_cxx.cpp
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<
+
+# The independent counting preload the count tests compare the shim with.
+$(BUILD)/tests/tools/libcountalloc.so: tests/tools/countalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl -lpthread
