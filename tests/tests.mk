@@ -104,9 +104,12 @@ check: deps test-deps
 
 
 # Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,
-# xz, g++, bash) byte-identical with and without the shim, under each flag set.
-test-real: deps test-deps all
+# xz, g++, bash) byte-identical with and without the shim, under each flag set;
+# then their counts equal an independent counting preload's (tests/real/counts.py).
+test-real: deps test-deps all $(BUILD)/tests/tools/libcountalloc.so $(BUILD)/tests/progs/fnptr_nopie
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
+	@echo "== counts: the shim's totals against an independent counting preload"
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/counts.py
 	@echo "== the Debian package: built, linted, installed, run, purged"
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) HEAPTAG_DEB_INSTALL=1 tests/packaging/check.sh deb
 
