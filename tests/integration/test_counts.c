@@ -311,3 +311,33 @@ Test(counts, allocator_loaded_first_is_the_reason_recorded)
     segment_remove(r.pid);
     run_free(&r);
 }
+
+/* The benchmark refuses a shim run that counted nothing, and takes one that
+ * counted (bench/common.py's check, as `make bench` runs it). */
+Test(counts, bench_refuses_a_run_that_counted_nothing)
+{
+    char script[4096], bench[2048];
+    snprintf(bench, sizeof bench, "%s", access("bench/common.py", R_OK) == 0
+                                            ? "bench" : build_path("../bench"));
+    snprintf(script, sizeof script,
+             "import sys; sys.path.insert(0, '%s')\n"
+             "import common\n"
+             "common.SHIM = '%s'; common.TOOL = '%s'\n"
+             "for prog in ('%s', '%s'):\n"
+             "    a, e = common.command_for('plain', [prog], {})\n"
+             "    e['LD_PRELOAD'] = common.SHIM\n"
+             "    try:\n"
+             "        common.run_timed(a, common.keep_env(e), check=prog)\n"
+             "        print('counted')\n"
+             "    except common.NotCounted as x:\n"
+             "        print('refused:', x)\n",
+             bench, build_path("libheaptag.so"), build_path("heaptag"),
+             build_path("tests/progs/ownmalloc"), build_path("tests/progs/fnptr_nopie"));
+    const char *argv[] = { "python3", "-c", script, NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "refused:") && strstr(r.out, "is passive"), "%s", r.out);
+    cr_expect(strstr(r.out, "\ncounted\n"), "%s", r.out);
+    run_free(&r);
+}
