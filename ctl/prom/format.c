@@ -225,6 +225,12 @@ static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
                     procs[i].snap->state == states[k]);
         }
 
+    family(out, "heaptag_process_passive", "gauge",
+           "1 when the shim stood aside in the process and counts nothing (its malloc is "
+           "not the shim's: defined by the program, or an allocator loaded first), else 0.");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_process_passive", procs[i].snap, (uint64_t)procs[i].snap->passive);
+
     family(out, "heaptag_process_start_time_seconds", "gauge",
            "Start time of the process since the Unix epoch in seconds.");
     for (size_t i = 0; i < n; i++) {

@@ -205,6 +205,7 @@ Test(prom, families_contiguous_across_processes)
     snap_init(&s[1], 200, "/bin/two", 4);
     add_row(&s[1], HT_KIND_TAG, "Bbbb", APP_BASE, 2, 0, 20, 20);
     s[1].state = SEGREAD_EXITED;
+    s[1].passive = 1;
     char *out = render(s, 2, 100, PROM_BY_TAG);
     char seen[64][64];
     int n_seen = 0;
@@ -226,12 +227,14 @@ Test(prom, families_contiguous_across_processes)
         if (n_seen == 0 || strcmp(seen[n_seen - 1], name))
             strcpy(seen[n_seen++], name);
     }
-    cr_assert_eq(n_seen, 14, "every family has samples");
+    cr_assert_eq(n_seen, 15, "every family has samples");
     free(out);
     out = render(s, 2, 100, PROM_BY_TAG);
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"100\",exe=\"/bin/one\",tag=\"Aaaa\"} 10\n"
                           "heaptag_live_bytes{pid=\"200\",exe=\"/bin/two\",tag=\"Bbbb\"} 20\n"));
     cr_assert(strstr(out, "heaptag_segment_state{pid=\"200\",exe=\"/bin/two\",state=\"exited\"} 1\n"));
+    cr_assert(strstr(out, "heaptag_process_passive{pid=\"100\",exe=\"/bin/one\"} 0\n"
+                          "heaptag_process_passive{pid=\"200\",exe=\"/bin/two\"} 1\n"));
     free(out);
     free(s[0].rows);
     free(s[1].rows);
