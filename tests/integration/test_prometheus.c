@@ -134,7 +134,7 @@ Test(prom, export_of_a_running_program)
 
     /* a cap of one series: only the biggest row, the other three counted */
     r = export_pid(leaky_pid, "--top", "1");
-    snprintf(pre, sizeof pre, "heaptag_series_dropped_total{pid=\"%d\",", (int)leaky_pid);
+    snprintf(pre, sizeof pre, "heaptag_series_dropped{pid=\"%d\",", (int)leaky_pid);
     cr_assert_eq(sample(r.out, pre), 3, "%s", r.out);
     int series = 0;
     for (const char *p = r.out; (p = strstr(p, "\nheaptag_live_bytes{")); p++)

@@ -123,7 +123,7 @@ Test(prom, series_and_process_metrics)
     snprintf(want, sizeof want, "heaptag_peak_bytes%s,tag=\"Strg\"} 900\n", lb);
     cr_assert(strstr(out, want), "%s", out);
     cr_assert_null(strstr(out, "Idle"));
-    snprintf(want, sizeof want, "heaptag_series_dropped_total%s} 0\n", lb);
+    snprintf(want, sizeof want, "heaptag_series_dropped%s} 0\n", lb);
     cr_assert(strstr(out, want), "%s", out);
     snprintf(want, sizeof want, "heaptag_process_live_bytes%s} 940\n", lb);
     cr_assert(strstr(out, want), "%s", out);
@@ -164,7 +164,7 @@ Test(prom, top_n_cap_counts_what_it_leaves_out)
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"7\",exe=\"/bin/t\",tag=\"T50\"} 50\n"
                           "heaptag_live_bytes{pid=\"7\",exe=\"/bin/t\",tag=\"T40\"} 40\n"), "%s", out);
     cr_assert_null(strstr(out, "tag=\"T30\""));
-    cr_assert(strstr(out, "heaptag_series_dropped_total{pid=\"7\",exe=\"/bin/t\"} 3\n"), "%s", out);
+    cr_assert(strstr(out, "heaptag_series_dropped{pid=\"7\",exe=\"/bin/t\"} 3\n"), "%s", out);
     cr_assert(strstr(out, "heaptag_process_live_bytes{pid=\"7\",exe=\"/bin/t\"} 150\n"),
               "dropped rows still count in the process total: %s", out);
     free(out);
