@@ -398,8 +398,11 @@ static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
 static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t n,
                           enum trend_format format)
 {
+    /* from Prometheus, the instance follows (logs keep their columns) */
+    int inst = n && v[0].s->instance;
     if (format == TREND_CSV)
-        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence\n");
+        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence%s\n",
+               inst ? ",instance" : "");
     for (size_t i = 0; i < n; i++) {
         const struct log_series *s = v[i].s;
         char func[256], fl[600], onset[32];
@@ -419,7 +422,12 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
                 fmt_csv_field(stdout, text[k]);
                 putchar(',');
             }
-            printf("%.0f,%s,%.4f\n", rate, onset, conf);
+            printf("%.0f,%s,%.4f", rate, onset, conf);
+            if (inst) {
+                putchar(',');
+                fmt_csv_field(stdout, text_safe_str(s->instance));
+            }
+            putchar('\n');
         } else {
             printf("{\"rank\":%zu,\"pid\":%d,\"run\":%u,\"exe\":", i + 1, s->pid, s->run + 1);
             fmt_json_string(stdout, text_safe_str(s->exe));
@@ -431,8 +439,12 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
             fmt_json_string(stdout, text_safe_str(fl));
             fputs(",\"site\":", stdout);
             fmt_json_string(stdout, text_safe_str(site));
-            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f}\n", rate, onset,
-                   conf);
+            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f", rate, onset, conf);
+            if (inst) {
+                fputs(",\"instance\":", stdout);
+                fmt_json_string(stdout, text_safe_str(s->instance));
+            }
+            fputs("}\n", stdout);
         }
     }
 }

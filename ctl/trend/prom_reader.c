@@ -471,7 +471,12 @@ int promr_same_code(const struct log_series *a, const struct log_series *b)
 {
     /* one after the other: processes of the same code side by side (workers)
      * are each their own */
-    if (!a->n || !b->n || (a->pts[a->n - 1].t >= b->pts[0].t && b->pts[b->n - 1].t >= a->pts[0].t))
+    if (!a->n || !b->n)
+        return 0;
+    const struct log_series *first = a->pts[0].t <= b->pts[0].t ? a : b;
+    const struct log_series *then = first == a ? b : a;
+    if (first->pts[first->n - 1].t > then->pts[0].t + PROMR_RESTART_OVERLAP_S ||
+        then->pts[then->n - 1].t <= first->pts[first->n - 1].t)
         return 0;
     return a->instance && b->instance && a->pid != b->pid && !strcmp(a->instance, b->instance) &&
            !strcmp(a->exe, b->exe) && !strcmp(a->tag, b->tag) && !strcmp(a->func, b->func) &&

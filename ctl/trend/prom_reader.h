@@ -20,6 +20,11 @@
  * series has at most this many points (the analysis reads 512 at most). */
 #define PROMR_TARGET_POINTS 480
 
+/* How long the series of a process that ended may go on beside its
+ * successor's: serve shows an exited process for 5 minutes, and a query
+ * repeats a series' last sample for the 5 minutes of its lookback. */
+#define PROMR_RESTART_OVERLAP_S 660
+
 struct promr_opts {
     const char *url;   /* http://host:port[/prefix] */
     const char *match; /* "{job=\"api\"}" or NULL */
