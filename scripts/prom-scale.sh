@@ -36,15 +36,24 @@ else
     t0=$(date +%s)
     "$WORK/gen" "$WORK" "$INST" "$ROWS" "$HOURS" 60 "$END" &
     GEN=$!
+    # two promtool at once (each reads its block twice), the generator ahead
     i=0
     while [ $i -lt $NB ]; do
         f="$WORK/$(printf 'block-%02d.om' $i)"
         while [ ! -e "$f" ]; do kill -0 $GEN 2>/dev/null || [ -e "$f" ] || exit 1; sleep 0.2; done
-        promtool tsdb create-blocks-from openmetrics -q "$f" "$DATA" >"$WORK/promtool.log" 2>&1 ||
-            { tail -5 "$WORK/promtool.log"; exit 1; }
-        rm -f "$f"
+        ( promtool tsdb create-blocks-from openmetrics -q "$f" "$DATA" >"$f.log" 2>&1 ||
+              { tail -5 "$f.log"; touch "$WORK/failed"; }; rm -f "$f" ) &
+        [ $((i % 2)) = 1 ] && wait_blocks=1 || wait_blocks=
+        if [ -n "$wait_blocks" ]; then
+            # wait for both: the generator meanwhile writes the next ones
+            while [ -e "$WORK/$(printf 'block-%02d.om' $((i - 1)))" ] ||
+                  [ -e "$f" ]; do sleep 0.5; done
+        fi
+        [ -e "$WORK/failed" ] && exit 1
         i=$((i + 1))
     done
+    while [ "$(ls "$WORK"/block-*.om 2>/dev/null | wc -l)" -gt 0 ]; do sleep 0.5; done
+    [ -e "$WORK/failed" ] && exit 1
     wait $GEN
     echo "$END" > "$DATA/end"
     echo "prom-scale: $INST instances x $ROWS rows x $HOURS hours of 1-minute samples: TSDB built in $(( $(date +%s) - t0 )) s, $(du -sh "$DATA" | cut -f1)"

@@ -15,6 +15,7 @@ const struct ctl_command ctl_commands[] = {
     { "export", cmd_export },
     { "serve", cmd_serve },
     { "trend", cmd_trend },
+    { "rules", cmd_rules },
     { "reports", cmd_reports },
 };
 const size_t ctl_n_commands = sizeof ctl_commands / sizeof ctl_commands[0];

@@ -10,7 +10,7 @@
  * steps. Deterministic. Usage: gen_openmetrics DIR INSTANCES ROWS HOURS STEP END
  * writes DIR/block-NN.om in time order (each under a .tmp name until whole);
  * promtool maps its input, so files are real: it waits to start block k
- * until the reader has removed block k-2, which bounds the disk used.
+ * until the readers have removed block k-3, which bounds the disk used.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,8 +59,8 @@ int main(int argc, char **argv)
     int file_no = 0;
     for (long b0 = start - start % BLOCK_S; b0 < end; b0 += BLOCK_S, file_no++) {
         char path[4096], tmp[4200];
-        if (file_no >= 2) {
-            snprintf(path, sizeof path, "%s/block-%02d.om", dir, file_no - 2);
+        if (file_no >= 3) {
+            snprintf(path, sizeof path, "%s/block-%02d.om", dir, file_no - 3);
             while (access(path, F_OK) == 0)
                 usleep(100000);
         }
