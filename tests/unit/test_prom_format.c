@@ -226,12 +226,17 @@ Test(prom, families_contiguous_across_processes)
         if (n_seen == 0 || strcmp(seen[n_seen - 1], name))
             strcpy(seen[n_seen++], name);
     }
-    cr_assert_eq(n_seen, 14, "every family has samples");
+    cr_assert_eq(n_seen, 15, "every family has samples");
     free(out);
     out = render(s, 2, 100, PROM_BY_TAG);
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"100\",exe=\"/bin/one\",tag=\"Aaaa\"} 10\n"
                           "heaptag_live_bytes{pid=\"200\",exe=\"/bin/two\",tag=\"Bbbb\"} 20\n"));
     cr_assert(strstr(out, "heaptag_segment_state{pid=\"200\",exe=\"/bin/two\",state=\"exited\"} 1\n"));
+    /* bytes allocated, a counter; the rows left out, a gauge of this scrape */
+    cr_assert(strstr(out, "# TYPE heaptag_allocated_bytes_total counter\n"), "%s", out);
+    cr_assert(strstr(out, "heaptag_allocated_bytes_total{pid=\"200\",exe=\"/bin/two\",tag=\"Bbbb\"} 20\n"),
+              "%s", out);
+    cr_assert(strstr(out, "# TYPE heaptag_series_dropped gauge\n"), "%s", out);
     free(out);
     free(s[0].rows);
     free(s[1].rows);
