@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/xsort.h"
 #include "ctl.h"
@@ -509,6 +511,42 @@ static void trend_window(struct verdict *v, double cut, const struct trend_opts 
     v->n = end - start;
 }
 
+struct analyze_job {
+    struct verdict *v;
+    size_t n, family;
+    size_t next; /* taken with __atomic_fetch_add */
+};
+
+static void *analyze_worker(void *arg)
+{
+    struct analyze_job *j = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&j->next, 64, __ATOMIC_RELAXED);
+        if (i >= j->n)
+            return NULL;
+        for (size_t e = i + 64 < j->n ? i + 64 : j->n; i < e; i++)
+            trend_analyze_family(j->v[i].pts, j->v[i].n, j->family, &j->v[i].r);
+    }
+}
+
+/* The analysis of every row, on every CPU when there are many rows (a fleet
+ * from Prometheus): each row's verdict depends on its points and the family
+ * size only. */
+static void trend_analyze_all(struct verdict *v, size_t n, size_t family)
+{
+    struct analyze_job job = { v, n, family, 0 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = n < 2048 || cpus < 2 ? 1 : cpus > 16 ? 16 : (size_t)cpus;
+    pthread_t tid[16];
+    size_t started = 0;
+    for (size_t k = 1; k < threads; k++)
+        if (pthread_create(&tid[started], NULL, analyze_worker, &job) == 0)
+            started++;
+    analyze_worker(&job);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
 /* Two rows of one run of one process (on one instance, from Prometheus). */
 static int same_process(const struct log_series *a, const struct log_series *b)
 {
@@ -642,8 +680,8 @@ int cmd_trend(int argc, char **argv)
         procs++;
         i = j;
     }
+    trend_analyze_all(v, n, family);
     for (size_t i = 0; i < n; i++) {
-        trend_analyze_family(v[i].pts, v[i].n, family, &v[i].r);
         for (size_t k = 0; k < v[i].n; k++)
             v[i].max_live = fmax(v[i].max_live, (double)v[i].pts[k].live);
         suspects += v[i].r.suspect;
