@@ -638,6 +638,9 @@ int cmd_trend(int argc, char **argv)
             return TREND_EXIT_ERROR;
         }
         o.since.set = o.until.set = 0; /* the query was the window */
+        if (o.verbose)
+            fprintf(stderr, "trend: %zu series, %zu points in %zu queries, step %gs\n", n,
+                    promr_snapshots(pd), promr_queries(pd), promr_step(pd));
     } else {
         d = log_new();
         if (trend_read(d, &o) == 0) {
