@@ -387,7 +387,11 @@ static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
                *s->exe ? " " : "", text_safe_str(s->exe), rate, v->n, hours,
                floor(v->r.confidence * 100));
     }
-    if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0)
+    if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0 && !*s->site &&
+        !strcmp(func, s->tag)) /* from Prometheus, named by function: no site to add */
+        printf("verdict: allocated in function %s%s%s\n", text_safe_str(func),
+               *where ? " at " : "", text_safe_str(where));
+    else if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0)
         printf("verdict: allocated in function %s%s%s (site %s)\n", text_safe_str(func),
                *where ? " at " : "", text_safe_str(where),
                text_safe_str(*s->site ? short_site(s->site) : s->tag));
@@ -509,6 +513,15 @@ static void trend_window(struct verdict *v, double cut, const struct trend_opts 
         end--;
     v->pts = s->pts + start;
     v->n = end - start;
+}
+
+/* After a sort, a reason written into a verdict's own buffer points into
+ * whichever verdict now sits where it was: point it back at its own. */
+static void trend_own_reasons(struct verdict *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].r.suspect && v[i].why[0])
+            v[i].r.reason = v[i].why;
 }
 
 struct analyze_job {
@@ -692,9 +705,11 @@ int cmd_trend(int argc, char **argv)
     trend_mirror(v, n, &suspects);
     /* series cut to nothing sort last and are never drawn as data */
     xsort(v, n, sizeof *v, cmp_verdict);
+    trend_own_reasons(v, n);
     if (pd) {
         trend_chains(v, n, &suspects);
         xsort(v, n, sizeof *v, cmp_verdict);
+        trend_own_reasons(v, n);
     }
 
     char subtitle[160], a[32], b[32];
