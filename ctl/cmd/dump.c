@@ -22,12 +22,12 @@
 /* One frame as dump prints it: "FUNCTION FILE:LINE MODULE+0xOFF", the
  * function the program's own innermost one; then its inline chain. */
 static void dump_frame(FILE *out, struct sym_cache *sc, const struct segread_snap *snap,
-                       uint64_t ret)
+                       uint64_t ret, uint32_t hint)
 {
     struct sym_info si;
     char text[1024];
     /* sites and frames are return addresses: sym_lookup names the call */
-    int known = sym_lookup(sc, snap, ret, &si) == 0;
+    int known = sym_lookup_near(sc, snap, ret, hint, &si) == 0;
     sym_describe(text, sizeof text, &si, known, ret);
     fprintf(out, "%s\n", text);
     /* code inlined there: the whole chain, innermost first */
@@ -57,7 +57,7 @@ static uint64_t stack_id(struct sym_cache *sc, const struct segread_snap *snap,
     for (uint32_t i = 0; i < depth; i++) {
         struct sym_info si;
         uint64_t a = frames[i];
-        int known = sym_lookup(sc, snap, a, &si) == 0;
+        int known = sym_lookup_near(sc, snap, a, site_row_hint(r), &si) == 0;
         if (known && si.func[0]) {
             h = id_mix(h, si.func);
             h = id_mix(h, si.file);
@@ -134,7 +134,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
                 r->allocs, r->frees, n, r->live, label);
         if (r->site) {
             fputs("  at ", out);
-            dump_frame(out, sc, snap, r->site);
+            dump_frame(out, sc, snap, r->site, site_row_hint(r));
         }
     }
     xsort(stacks, n_stacks, sizeof stacks[0], by_stack_live);
@@ -154,7 +154,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
                 st->live);
         for (uint32_t k = 0; k < st->depth; k++) {
             fprintf(out, "  #%u ", k);
-            dump_frame(out, sc, snap, st->frames[k]);
+            dump_frame(out, sc, snap, st->frames[k], site_row_hint(r));
         }
     }
     /* Rows with no stack of their own (ust off, or its table full) stand as
@@ -170,7 +170,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
                 " live_allocs=%" PRIu64 " live_bytes=%" PRIu64 "\n",
                 stack_id(sc, snap, r, &r->site, 1), r->index, r->allocs, r->frees, n, r->live);
         fputs("  #0 ", out);
-        dump_frame(out, sc, snap, r->site);
+        dump_frame(out, sc, snap, r->site, site_row_hint(r));
     }
     free(with_stacks);
     sym_cache_free(sc);
@@ -241,12 +241,23 @@ int cmd_dump(int argc, char **argv)
     pids[0] = pid;
     if (children && segread_add_children(dir, &pids, &n) != 0)
         err(1, "%s", dir);
-    printf("%s\n", DUMP_MAGIC_LINE);
+    /* The dump is made in memory and written only once whole: a dump that
+     * fails (exit 1) leaves nothing on stdout, so `dump > before.txt` never
+     * leaves a file that looks like a dump. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        err(1, "open_memstream");
+    fprintf(mem, "%s\n", DUMP_MAGIC_LINE);
     for (size_t i = 0; i < n; i++)
-        dump_pid(stdout, dir, pids[i]);
-    fputs("end\n", stdout);
+        dump_pid(mem, dir, pids[i]);
+    fputs("end\n", mem);
     free(pids);
-    if (fflush(stdout) != 0 || ferror(stdout))
+    if (fclose(mem) != 0)
+        errx(1, "out of memory");
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0 || ferror(stdout))
         err(1, "stdout");
+    free(text);
     return 0;
 }

@@ -19,6 +19,7 @@ enum mon_col_id {
     MON_COL_BYTES_FREED, MON_COL_PEAK, MON_COL_DESC, MON_COL_TREND, MON_COL_SITE,
     /* records only: what names the site and the process, so a log stands alone */
     MON_COL_FUNC, MON_COL_FILE, MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE,
+    MON_COL_AVG_ALLOC,
     MON_COL_COUNT
 };
 

@@ -88,13 +88,13 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
         e->func = e->file = "";
         struct sym_info si;
         if (o->by == PROM_BY_SITE) {
-            site_format(e->site, sizeof e->site, s, r->site);
-            if (o->sym && sym_lookup(o->sym, s, r->site, &si) == 0) {
+            site_format_near(e->site, sizeof e->site, s, r->site, site_row_hint(r));
+            if (o->sym && sym_lookup_near(o->sym, s, r->site, site_row_hint(r), &si) == 0) {
                 e->func = si.func; /* the same site, the same names: no new key */
                 e->file = si.file;
             }
         } else if (o->by == PROM_BY_FUNCTION && r->kind == HT_KIND_SITE && o->sym &&
-                   sym_lookup(o->sym, s, r->site, &si) == 0 && si.func[0]) {
+                   sym_lookup_near(o->sym, s, r->site, site_row_hint(r), &si) == 0 && si.func[0]) {
             /* a rebuild moves the offset, not the function: the series goes on */
             snprintf(e->tag, sizeof e->tag, "%s", si.func);
             e->func = si.func;
