@@ -192,8 +192,8 @@ const struct ctl_command ctl_commands[] = {
       "answer GET /metrics (default 127.0.0.1:9464)", serve_opts, NULL,
       "heaptag serve --listen 127.0.0.1:9464" },
     { "rules", cmd_rules,
-      "[--window DUR] [--for DUR] [--row-rate SIZE] [--min-bytes SIZE]\n"
-      "[--instance-rate SIZE]",
+      "[--window DUR] [--for DUR] [--row-rate SIZE]\n"
+      "[--min-bytes SIZE] [--instance-rate SIZE]",
       "Prometheus recording and alerting rules for the metrics", rules_opts,
       "Recording rules for each row's and instance's growth; alerts for a steady leak,\n"
       "a growing instance and dropped series. Check with promtool check rules.\n",
