@@ -123,7 +123,7 @@ Test(prom, series_and_process_metrics)
     snprintf(want, sizeof want, "heaptag_peak_bytes%s,tag=\"Strg\"} 900\n", lb);
     cr_assert(strstr(out, want), "%s", out);
     cr_assert_null(strstr(out, "Idle"));
-    snprintf(want, sizeof want, "heaptag_series_dropped_total%s} 0\n", lb);
+    snprintf(want, sizeof want, "heaptag_series_dropped%s} 0\n", lb);
     cr_assert(strstr(out, want), "%s", out);
     snprintf(want, sizeof want, "heaptag_process_live_bytes%s} 940\n", lb);
     cr_assert(strstr(out, want), "%s", out);
@@ -164,7 +164,7 @@ Test(prom, top_n_cap_counts_what_it_leaves_out)
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"7\",exe=\"/bin/t\",tag=\"T50\"} 50\n"
                           "heaptag_live_bytes{pid=\"7\",exe=\"/bin/t\",tag=\"T40\"} 40\n"), "%s", out);
     cr_assert_null(strstr(out, "tag=\"T30\""));
-    cr_assert(strstr(out, "heaptag_series_dropped_total{pid=\"7\",exe=\"/bin/t\"} 3\n"), "%s", out);
+    cr_assert(strstr(out, "heaptag_series_dropped{pid=\"7\",exe=\"/bin/t\"} 3\n"), "%s", out);
     cr_assert(strstr(out, "heaptag_process_live_bytes{pid=\"7\",exe=\"/bin/t\"} 150\n"),
               "dropped rows still count in the process total: %s", out);
     free(out);
@@ -235,6 +235,11 @@ Test(prom, families_contiguous_across_processes)
     cr_assert(strstr(out, "heaptag_segment_state{pid=\"200\",exe=\"/bin/two\",state=\"exited\"} 1\n"));
     cr_assert(strstr(out, "heaptag_process_passive{pid=\"100\",exe=\"/bin/one\"} 0\n"
                           "heaptag_process_passive{pid=\"200\",exe=\"/bin/two\"} 1\n"));
+    /* bytes allocated, a counter; the rows left out, a gauge of this scrape */
+    cr_assert(strstr(out, "# TYPE heaptag_allocated_bytes_total counter\n"), "%s", out);
+    cr_assert(strstr(out, "heaptag_allocated_bytes_total{pid=\"200\",exe=\"/bin/two\",tag=\"Bbbb\"} 20\n"),
+              "%s", out);
+    cr_assert(strstr(out, "# TYPE heaptag_series_dropped gauge\n"), "%s", out);
     free(out);
     free(s[0].rows);
     free(s[1].rows);
