@@ -227,7 +227,7 @@ Test(prom, families_contiguous_across_processes)
         if (n_seen == 0 || strcmp(seen[n_seen - 1], name))
             strcpy(seen[n_seen++], name);
     }
-    cr_assert_eq(n_seen, 15, "every family has samples");
+    cr_assert_eq(n_seen, 16, "every family has samples");
     free(out);
     out = render(s, 2, 100, PROM_BY_TAG);
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"100\",exe=\"/bin/one\",tag=\"Aaaa\"} 10\n"
