@@ -62,6 +62,11 @@ $(BUILD)/tests/progs/libholes.so: tests/progs/plugins/plug.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -DPLUG_NAME=holes_fill \
 	    -Wl,-z,max-page-size=0x200000 -Wl,-z,separate-code -o $@ $<
+# Built non-PIE with malloc's address taken in code (canonical PLT entries):
+# the shim must count it, not stand aside.
+$(BUILD)/tests/progs/fnptr_nopie: tests/progs/fnptr_nopie.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -o $@ $<
 
 # Programs whose tests need what the compiler does at -O2 (inlining, no frame
 # pointers), as users build them.
@@ -84,7 +89,7 @@ $(BUILD)/tests/progs/linked_selfseg: tests/progs/linked_selfseg.c $(BUILD)/libhe
 	$(CC) $(CSTD) $(WARN) -O1 -g -Iinclude -o $@ $< -L$(BUILD) -Wl,--no-as-needed -lheaptag \
 	    -Wl,-rpath,$(abspath $(BUILD))
 
-test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
+test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES) $(BUILD)/tests/tools/libcountalloc.so
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
 # integration tests where the shim, the tool and the programs are.
@@ -120,12 +125,15 @@ check: deps test-deps
 
 
 # Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,
-# xz, g++, bash) byte-identical with and without the shim, under each flag set.
-test-real: deps test-deps all
+# xz, g++, bash) byte-identical with and without the shim, under each flag set;
+# then their counts equal an independent counting preload's (tests/real/counts.py).
+test-real: deps test-deps all $(BUILD)/tests/tools/libcountalloc.so $(BUILD)/tests/progs/fnptr_nopie
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
 	@echo "== the shim's walks against libunwind's: test programs, python3, node, sqlite3, clang++"
 	@$(MAKE) --no-print-directory test-build oracle
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/oracle/run.sh real
+	@echo "== counts: the shim's totals against an independent counting preload"
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/counts.py
 	@echo "== the Debian package: built, linted, installed, run, purged"
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) HEAPTAG_DEB_INSTALL=1 tests/packaging/check.sh deb
 
@@ -183,3 +191,7 @@ $(ORACLE_DIR)/oracle.o: tests/oracle/oracle.c tests/oracle/oracle.h
 	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
 $(ORACLE_DIR)/libheaptag-oracle.so: $(ORACLE_OBJ)
 	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ -lunwind $(SHIM_LDLIBS)
+# The independent counting preload the count tests compare the shim with.
+$(BUILD)/tests/tools/libcountalloc.so: tests/tools/countalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl -lpthread

@@ -118,6 +118,8 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
     }
     fprintf(out, "process pid=%d state=%s flags=0x%x exe=%s\n", (int)snap->pid,
             segread_state_name(snap->state), snap->flags, snap->exe);
+    if (snap->passive) /* 0 rows below would read as "no allocations" */
+        fprintf(out, "passive nothing is counted: %s\n", segread_passive_why(snap->passive_reason));
     fprintf(out, "totals rows=%zu stacks=%zu stacks_dropped=%" PRIu64 " live_allocs=%" PRIu64
             " live_bytes=%" PRIu64 "\n", snap->n_rows, n_stacks, snap->stacks_dropped, la, lb);
 

@@ -340,6 +340,8 @@ static void model_take(struct mon_model *m, struct mon_proc *p, const struct seg
 {
     p->state = s->state;
     p->exit_code = s->state == SEGREAD_EXITED ? s->exit_code : -1;
+    p->passive = s->passive;
+    p->passive_reason = s->passive_reason;
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
     model_exe_build_id(p, s);
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)

@@ -81,6 +81,7 @@ struct segread_snap {
     int      other_pidns;        /* 1: not ours, so liveness cannot be judged
                                   * (state says live unless it exited) */
     int      passive;            /* the shim stood aside: nothing is counted */
+    uint32_t passive_reason;     /* enum ht_passive_reason, 0 when unknown */
     char     name[NAME_MAX + 1]; /* file name in the directory */
     char     path[PATH_MAX];     /* directory + name, for messages */
     dev_t    dev;
@@ -231,5 +232,8 @@ uint64_t segread_corrupt_total(const struct segread_snap *snap);
 
 /* "live", "exited" or "dead". */
 const char *segread_state_name(enum segread_state state);
+
+/* Why a passive process is not counted, and what to do: one phrase. */
+const char *segread_passive_why(uint32_t reason);
 
 #endif

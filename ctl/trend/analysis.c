@@ -825,9 +825,10 @@ static size_t best_stop(const struct log_point *p, size_t n, size_t lo, size_t h
 
 /* A leak that stopped: up to a stop the row passes the leak test (with the
  * stops searched counted in its error), after it the row neither allocates
- * (its allocations grew by a tenth of the leak's at most) nor gives the
- * growth back (half of it or more is still held at the end), for a quarter
- * of the time it grew at least. A cache that
+ * (its allocations grew by a tenth of the leak's at most, where the source
+ * counts them) nor gives the growth back (half of it or more held at every
+ * snapshot) nor grows on (a quarter of it at most), for a quarter of the
+ * time it grew at least. A cache that
  * filled and was trimmed, or that keeps allocating as it evicts, is not one. */
 static void find_stopped(const struct log_point *p, size_t n, size_t family,
                          struct trend_result *r)
@@ -847,9 +848,18 @@ static void find_stopped(const struct log_point *p, size_t n, size_t family,
     double start = (double)p[g.onset].live, top = (double)p[e].live;
     double end_v[3] = { (double)p[n - 1].live, (double)p[n - 2].live, (double)p[n - 3].live };
     double held = median(end_v, 3) - start;
+    double lo = INFINITY, hi = -INFINITY; /* after the stop: never given back, no new growth */
+    for (size_t i = e + 1; i < n; i++) {
+        lo = fmin(lo, (double)p[i].live);
+        hi = fmax(hi, (double)p[i].live);
+    }
+    if (top <= start || held < 0.5 * (top - start) || lo < start + 0.5 * (top - start) ||
+        hi > top + 0.25 * (top - start))
+        return;
+    /* the allocations, where the source counts them (Prometheus does not) */
     uint64_t grew = p[e].allocs - p[g.onset].allocs, after = p[n - 1].allocs - p[e].allocs;
-    if (top <= start || held < 0.5 * (top - start) || p[n - 1].allocs < p[e].allocs ||
-        (double)after > 0.1 * (double)grew)
+    if ((p[e].allocs || p[n - 1].allocs) &&
+        (p[n - 1].allocs < p[e].allocs || (double)after > 0.1 * (double)grew))
         return;
     *r = g;
     r->n = n;

@@ -144,6 +144,10 @@ int log_csv_row(struct log_data *d, const char *s, size_t len, struct log_stats 
         goto out;
     if (m->state >= 0)
         r.state = log_parse_state(f[m->state].s, f[m->state].n, &code);
+    if (m->type >= 0 && f[m->type].n == 7 && !memcmp(f[m->type].s, "Passive", 7)) {
+        rc = ROW_END; /* mon's note that nothing is counted: no row */
+        goto out;
+    }
     if (m->type >= 0 && f[m->type].n == 3 && !memcmp(f[m->type].s, "End", 3)) {
         if (r.state == LOG_STATE_UNKNOWN || r.state == LOG_STATE_LIVE)
             goto out;

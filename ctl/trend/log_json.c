@@ -178,6 +178,10 @@ int log_json_row(struct log_data *d, const char *s, size_t len, struct log_stats
     int code;
     if (state_f && state_f->is_str)
         r.state = log_parse_state(state_f->val.s, state_f->val.n, &code);
+    if (type && type->is_str && type->val.n == 7 && !memcmp(type->val.s, "Passive", 7)) {
+        rc = ROW_END; /* mon's note that nothing is counted: no row */
+        goto out;
+    }
     if (ts && pid && type && type->is_str && type->val.n == 3 && !memcmp(type->val.s, "End", 3)) {
         if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r.t) != 0 || pid->is_str ||
             log_pid(pid->val.s, pid->val.n, &r.pid) != 0 || r.state == LOG_STATE_UNKNOWN ||

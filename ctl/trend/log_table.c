@@ -42,6 +42,8 @@ int log_table_snapshot(struct log_data *d, const char *s, size_t len)
         return -1;
     size_t k = 4;
     int state = LOG_STATE_UNKNOWN, code = -1;
+    if (t[4].n == 8 && !memcmp(t[4].s, "passive:", 8))
+        return 0; /* mon's note that nothing is counted in this process */
     if (n >= 6 && t[4].n == 5 && !memcmp(t[4].s, "ended", 5)) {
         size_t wl = t[5].n;
         if (wl && t[5].s[wl - 1] == ':')
