@@ -2,7 +2,7 @@
  * test_prometheus.c - heaptag's metrics as Prometheus meets them: the export
  * of a running leaky program checked by promtool and written atomically with
  * -o; a real Prometheus server scraping `heaptag serve` and finding the leak
- * with the README's query; and the server surviving garbage, oversized, slow
+ * with the query in docs/prometheus.md; and the server surviving garbage, oversized, slow
  * and broken clients. Every process started here is stopped in .fini.
  */
 #include <criterion/criterion.h>
@@ -295,7 +295,7 @@ Test(prom, prometheus_scrapes_the_leak)
     prom_pid = bg_start(argv, NULL, NULL, log);
     cr_assert_gt(prom_pid, 0);
 
-    /* The README's query with its windows shrunk from an hour to seconds. */
+    /* docs/prometheus.md's query for a short look. */
     const char *leak_query =
         "deriv(heaptag_live_bytes[10s]) > 0"
         " and min_over_time(heaptag_live_bytes[5s]) > max_over_time(heaptag_live_bytes[5s] offset 5s)";
