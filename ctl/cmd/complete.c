@@ -11,6 +11,7 @@
 
 #include "ctl.h"
 #include "heaptag_flags.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 
 static void complete_offer(const char *word, const char *cur)

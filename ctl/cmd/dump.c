@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "dump/format.h"
 #include "segment/children.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 #include "sym/site_name.h"
 #include "sym/symbolize.h"

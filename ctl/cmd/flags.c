@@ -18,6 +18,7 @@
 #include "heaptag_flags.h"
 #include "flags/live_flags.h"
 #include "settings.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 #include "util/text_safe.h"
 

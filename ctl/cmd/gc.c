@@ -19,6 +19,7 @@
 
 #include "ctl.h"
 #include "util/out.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 
 /* The file is still the one we read and still ours. */

@@ -21,6 +21,7 @@
 #include "util/text_safe.h"
 #include "util/xsort.h"
 #include "segment/proc_maps.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 
 #define LS_HEADER_FMT "%7s %-7s %14s %8s %7s %7s %s\n"

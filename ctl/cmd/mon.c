@@ -22,9 +22,10 @@
 #include "mon/render.h"
 #include "mon/screen.h"
 #include "util/out.h"
-#include "util/preload.h"
+#include "segment/preload.h"
 #include "util/text_safe.h"
 #include "mon/tag_desc.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 
 #define MON_MAX_WARNED 256

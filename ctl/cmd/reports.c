@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 #include "sym/symbolize.h"
 #include "util/text_safe.h"

@@ -20,7 +20,7 @@
 #include "flags_parse.h"
 #include "heaptag_flags.h"
 #include "settings.h"
-#include "util/preload.h"
+#include "segment/preload.h"
 
 #define SHIM_NAME "libheaptag.so"
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "heaptag_flags.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 #include "ht_atomic.h"
 

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "segment/children.h"
+#include "segment/find.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "sym/symbolize.h"

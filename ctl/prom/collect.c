@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "segment/find.h"
 
 /* As segread_open_pid: live beats not live, then the later start wins. */
 static int prom_better(const struct segread_snap *a, const struct segread_snap *b)

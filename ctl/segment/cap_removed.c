@@ -4,6 +4,7 @@
  * one it removes, and names the latest in the header of the segment of the
  * process that removed them (same user, same tree).
  */
+#include "segment/find.h"
 #include "segment/reader.h"
 
 #include <dirent.h>

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "segment/find.h"
 #include "segment/reader.h"
 
 /* One parent link: child's parent is parent. From a segment, start is when

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "heaptag_segment.h"
+#include "segment/names.h"
 
 /* Segments larger than this are refused rather than read ("segment too large"). */
 #define SEGREAD_MAX_SIZE ((uint64_t)1 << 30)
@@ -128,45 +129,6 @@ struct segread_snap {
     struct segread_report *reports;   /* the ring's whole entries, oldest first */
 };
 
-/* A candidate segment file found in a directory. */
-struct segread_entry {
-    char     name[NAME_MAX + 1];
-    uint64_t pidns;  /* from the name, 0 when it has none */
-    pid_t    pid;
-    unsigned seq; /* the <n> of heaptag.<pid>.<n>, 0 for heaptag.<pid> */
-};
-
-/* The directory segments live in: $HEAPTAG_SHM_DIR if set and non-empty, else /dev/shm. */
-const char *segread_dir(void);
-
-/* Parses "heaptag.<pid>" or "heaptag.<pid>.<n>" (decimal, no sign, no leading
- * zeros, pid > 0), or the same after "<pidns>.". Returns 0 and fills *pid and
- * *seq, or -1. */
-int segread_parse_name(const char *name, pid_t *pid, unsigned *seq);
-
-/* The same, with the PID namespace inode the name carries (0 for none).
- * Names: heaptag.<pidns>.<pid>[.<n>] (pidns above HT_PID_MAX_LIMIT) or
- * heaptag.<pid>[.<n>]. */
-int segread_parse_name_ns(const char *name, uint64_t *ns, pid_t *pid, unsigned *seq);
-
-/* The inode of the tool's own PID namespace (0 when /proc will not say), and
- * whether ns (0: unknown) is another one. */
-uint64_t segread_self_pidns(void);
-int segread_other_pidns(uint64_t ns);
-
-/* What heaptag's segments occupy in dir: files named like segments that are
- * regular files of the caller, by state, with their bytes on disk. */
-struct segread_usage {
-    size_t live, exited, dead, other_ns, passive, damaged;
-    uint64_t bytes; /* st_blocks * 512, summed */
-};
-int segread_usage(const char *dir, struct segread_usage *u);
-
-/* Lists the regular files of dir named like segments (symlinks and other
- * types are left out), sorted by pid then seq. Returns 0 with a malloc'd array
- * the caller frees, or -1 with errno set (dir unreadable). */
-int segread_list(const char *dir, struct segread_entry **out, size_t *n);
-
 /* Reads dir/name into *snap. Returns SEGREAD_OK; or SEGREAD_DAMAGED /
  * SEGREAD_NOACCESS / SEGREAD_FORGED with *why naming the problem ("bad magic",
  * "truncated", ...; a static string). On failure *snap holds nothing to free.
@@ -188,13 +150,6 @@ int segread_peek(const char *dir, const char *name, enum segread_state *state,
 
 /* Frees what segread_open allocated; *snap may then be reused. */
 void segread_close(struct segread_snap *snap);
-
-/* Finds the segment of pid in dir: the live one if any, else the latest
- * started. Returns as segread_open (a forged file only when no trusted one
- * exists); SEGREAD_NOACCESS with why "not tagged" when there is no file for
- * pid at all. */
-int segread_open_pid(const char *dir, pid_t pid, struct segread_snap *snap,
-                     const char **why);
 
 /* ust: one READY entry of the stack table. */
 struct segread_stack {

@@ -3,6 +3,7 @@
  * by state, for the summary line of `heaptag ls`. Reads each file as ls does
  * (never follows a link, never writes); counts only the caller's own files.
  */
+#include "segment/find.h"
 #include "segment/reader.h"
 
 #include <fcntl.h>

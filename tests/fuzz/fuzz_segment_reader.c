@@ -15,6 +15,7 @@
 #include "mon/model.h"
 #include "mon/view.h"
 #include "mon/render.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 
 static char dir[64];

@@ -17,6 +17,7 @@
 #include "util/fmt.h"
 #include "heaptag_segment.h"
 #include "segment/proc_stat.h"
+#include "segment/find.h"
 #include "segment/reader.h"
 #include "segbuild.h"
 #include "sym/site_name.h"

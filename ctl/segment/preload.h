@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * util/preload.h - what keeps the shim out of a program (static linking,
+ * segment/preload.h - what keeps the shim out of a program (static linking,
  * setuid, setgid, file capabilities) and why a process has no segment.
  */
 #ifndef HT_PRELOAD_H

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * util/preload.c - whether the loader will preload the shim into a program,
+ * segment/preload.c - whether the loader will preload the shim into a program,
  * and why a process may have no segment. Reads files and /proc only; never
  * changes anything, never trusts what it reads beyond a reason to print.
  */
-#include "util/preload.h"
+#include "segment/preload.h"
 #include "segment/reader.h"
 
 #include <elf.h>
