@@ -21,6 +21,7 @@
 
 #include "accounting/keep_cap.h"
 #include "callers/modules.h"
+#include "accounting/ages.h"
 #include "callers/stacks.h"
 #include "ht_atomic.h"
 
@@ -53,7 +54,9 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->buckets_offset = off;
     off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));
     h->row_size = sizeof(struct ht_row);
-    h->row_capacity = cfg->rows;
+    /* below 2^22: a counter offset leaves the header's stamp bits free
+     * (core/block.h), and an uncounted block's never passes for one */
+    h->row_capacity = cfg->rows < (1u << 22) ? cfg->rows : (1u << 22) - 1;
     h->rows_offset = off;
     off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
     /* counter sets: HT_DEFAULT_SLOTS per-thread slots, then HT_SHARDS shared
@@ -72,6 +75,11 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->stack_capacity = cfg->stack_capacity;
     h->stacks_offset = off;
     off = round_page(off + (uint64_t)h->stack_capacity * h->stack_size);
+    /* ages (accounting/ages.c): a region of their own, after everything */
+    h->ages_size = sizeof(struct ht_ages);
+    h->age_row_size = sizeof(struct ht_age_row);
+    h->ages_offset = off;
+    off = round_page(off + h->ages_size + (uint64_t)h->row_capacity * h->age_row_size);
     return off;
 }
 
@@ -233,6 +241,7 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.off_limit = h->row_capacity * (uint32_t)sizeof(struct ht_counters);
     /* rows moved (a fork child's fresh segment): no cached row may stand */
     ht_fetch_add_relaxed(&ht_state.epoch, 1);
+    ht_ages_point(h);
     ht_store_release(&ht_state.flags, &h->flags);
 }
 
@@ -314,6 +323,7 @@ int ht_segment_start(const struct ht_config *cfg)
     h->rows_used = 1;
 
     ht_modules_scan(h);
+    ht_ages_init(h);
     h->state = HT_SEG_LIVE;
     ht_store_release(&h->magic, HT_SEG_MAGIC); /* readers go by magic */
     point_state_at(h, size, shared);
@@ -337,6 +347,9 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
     ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
+    if (src->ages_offset) /* the blocks the child inherits keep their ages */
+        memcpy((char *)dst + src->ages_offset, (const char *)src + src->ages_offset,
+               src->ages_size + (size_t)rows_used * src->age_row_size);
 }
 
 /* The parent's counts at the moment of fork. Taken in the parent just before
@@ -442,6 +455,9 @@ static void give_back_unused(const struct ht_seg_header *h)
         punch(fd, h->counters_offset + h->counter_sets * h->counter_stride, h->modules_offset);
         punch(fd, h->modules_offset + (uint64_t)mods * h->module_size, h->stacks_offset);
         /* the stack table is hashed: used entries sit anywhere in it */
+        if (h->ages_offset)
+            punch(fd, h->ages_offset + h->ages_size + (uint64_t)rows * h->age_row_size,
+                  ht_state.map_size);
     }
     close(fd);
 }

@@ -41,6 +41,13 @@ struct ht_thread {
     uint32_t slot;    /* index of the slot in ctr, when slot_state is HT_SLOT_HELD */
     uint32_t slot_state;    /* enum ht_slot_state */
     uint32_t cache_writing; /* an entry is half written: a signal handler must not cache */
+    /* ages (accounting/ages.h): the tick this thread stamps and counts in,
+     * what a header's second word minus free_base is for a plain block of
+     * that tick (its counter offset), and the allocations left before the
+     * clock is looked at again */
+    uint64_t free_base;
+    uint32_t tick;
+    uint32_t age_count;
 };
 
 enum ht_slot_state {
@@ -68,6 +75,8 @@ struct ht_state {
     uint32_t *buckets;
     uint64_t map_size;
     int shared;                /* 1: /dev/shm segment; 0: private fallback */
+    struct ht_ages *ages;      /* the ages header, NULL without one */
+    struct ht_age_row *age_rows;
     char path[64];
 };
 
