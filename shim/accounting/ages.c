@@ -273,9 +273,12 @@ void ht_ages_sync(struct ht_thread *t)
     struct ht_ages *a = ht_state.ages;
     if (!a)
         return;
-    if (t->age_count == 0 || t->age_count > HT_AGE_EVERY) {
+    /* the fast path counts down to 0 and comes here; slow paths count too */
+    if (t->age_count <= 1 || t->age_count > HT_AGE_EVERY) {
         t->age_count = HT_AGE_EVERY;
         advance(a);
+    } else {
+        t->age_count--;
     }
     /* not inside a cache write or our own slow path (a signal handler there):
      * the next allocation does it */

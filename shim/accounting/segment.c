@@ -54,9 +54,9 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->buckets_offset = off;
     off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));
     h->row_size = sizeof(struct ht_row);
-    /* below 2^22: a counter offset leaves the header's stamp bits free
+    /* below 2^17: a counter offset leaves the header's stamp bits free
      * (core/block.h), and an uncounted block's never passes for one */
-    h->row_capacity = cfg->rows < (1u << 22) ? cfg->rows : (1u << 22) - 1;
+    h->row_capacity = cfg->rows < HT_ROWS_LIMIT ? cfg->rows : HT_ROWS_LIMIT - 1;
     h->rows_offset = off;
     off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
     /* counter sets: HT_DEFAULT_SLOTS per-thread slots, then HT_SHARDS shared

@@ -71,29 +71,31 @@ static inline uint32_t ht_off_row(uint32_t off)
 }
 
 /* The allocation's age stamp (accounting/ages.h): its tick modulo 2^14, in
- * bits no other reader needs. A counter offset is row << 5 below 2^27 (rows
- * are at most 2^22), so off's low five and top five bits are free; meta's low
- * four are no flag. Stamp bits 0-4 sit in off bits 0-4, bits 5-9 in off bits
- * 27-31, bits 10-13 in meta bits 0-3. A block counted nowhere (HT_ROW_NONE)
- * carries none. Free compares the whole second word against the stamp of its
- * thread's tick (ht_thread.free_base): one subtract and one compare test
- * "ours, plain, of this tick, in a row of this segment" at once. */
-#define HT_OFF_MASK 0x07ffffe0u
+ * bits no other reader needs. A counter offset is row << 5 below 2^22 (rows
+ * are fewer than 2^17), so off's top ten bits are free; meta's low four are
+ * no flag. Stamp bits 0-9 sit in off bits 22-31, bits 10-13 in meta bits 0-3:
+ * all above the offset, so that free's one subtract and one compare of the
+ * header's second word against its thread's tick (ht_thread.free_base) test
+ * "ours, plain, of this tick, in a row of this segment" at once (a stamp
+ * that differs leaves 2^22 or more, past any offset). A block counted
+ * nowhere (HT_ROW_NONE) carries none. */
+#define HT_OFF_MASK 0x003fffe0u
+#define HT_ROWS_LIMIT (1u << 17)
 #define HT_META_STAMP_MASK 0x000fu
 #define HT_STAMP_MASK ((1u << HT_AGE_STAMP_BITS) - 1)
-_Static_assert(HT_AGE_STAMP_BITS == 14, "stamp bits: 5 + 5 in off, 4 in meta");
+_Static_assert(HT_AGE_STAMP_BITS == 14, "stamp bits: 10 in off, 4 in meta");
 
 /* The stamp of tick as bits of the header's second word. */
 static inline uint64_t ht_stamp_bits(uint32_t tick)
 {
     uint64_t s = tick & HT_STAMP_MASK;
-    return (s & 31) | ((s >> 5) & 31) << 27 | (s >> 10) << 32;
+    return (s & 1023) << 22 | (s >> 10) << 32;
 }
 
 /* The stamp in a header's off and meta fields. */
 static inline uint32_t ht_stamp_of(uint32_t off, uint16_t meta)
 {
-    return (off & 31) | ((off >> 27) & 31) << 5 | (uint32_t)(meta & HT_META_STAMP_MASK) << 10;
+    return off >> 22 | (uint32_t)(meta & HT_META_STAMP_MASK) << 10;
 }
 
 /* The counter offset in a header's off field, without its stamp. */
