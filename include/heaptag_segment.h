@@ -26,7 +26,9 @@
 
 #define HT_TAG_MAX      16   /* 15 characters and a NUL */
 #define HT_SHARDS       4    /* shared counter sets for threads without a slot of their own */
-#define HT_DEFAULT_SLOTS 12  /* per-thread counter sets */
+#define HT_DEFAULT_SLOTS 9   /* per-thread counter sets (9, not 12: the three
+                              * sets pay for the age bins, so the segment
+                              * stays the size it was) */
 #define HT_SLOTS_MAX    256
 #define HT_PATH_MAX     256
 #define HT_CMDLINE_MAX  1024
