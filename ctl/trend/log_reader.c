@@ -29,8 +29,8 @@ struct log_rec {
     const char *exe, *tag, *type, *site;
     const char *func, *file, *build_id;
     int line;
-    uint64_t allocs, live, peak;
-    int has_peak;
+    uint64_t allocs, live, peak, old;
+    int has_peak, has_old;
     int64_t blocks;
     int has_blocks;
     int state;
@@ -51,7 +51,7 @@ struct intern {
 
 struct csv_map {
     int ts, pid, tag, type, allocs, frees, diff, bytes, peak, site, state;
-    int func, file, line, exe, build_id;
+    int func, file, line, exe, build_id, old;
     int need; /* fields a record must have */
 };
 
@@ -158,14 +158,14 @@ static const char *intern_safe(struct intern *in, const char *s, size_t n)
 static const enum mon_col_id csv_cols[] = {
     MON_COL_TIMESTAMP, MON_COL_PID, MON_COL_TAG, MON_COL_TYPE, MON_COL_ALLOCS, MON_COL_FREES,
     MON_COL_DIFF, MON_COL_BYTES, MON_COL_PEAK, MON_COL_SITE, MON_COL_FUNC, MON_COL_FILE,
-    MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE,
+    MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE, MON_COL_OLD,
 };
 
 static int *csv_slot(struct csv_map *m, size_t k)
 {
     int *slot[] = { &m->ts, &m->pid, &m->tag, &m->type, &m->allocs, &m->frees, &m->diff,
                     &m->bytes, &m->peak, &m->site, &m->func, &m->file, &m->line, &m->exe,
-                    &m->build_id, &m->state };
+                    &m->build_id, &m->state, &m->old };
     return slot[k];
 }
 
@@ -182,7 +182,7 @@ static void csv_default(struct csv_map *m)
     m->need = 0;
     for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {
         *csv_slot(m, k) = -1;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && csv_cols[k] != MON_COL_OLD; i++) /* ages: newer */
             if (rec[i] == csv_cols[k])
                 *csv_slot(m, k) = (int)i;
         if (*csv_slot(m, k) + 1 > m->need)
@@ -330,8 +330,8 @@ struct row {
     const char *func, *file;    /* NULL when absent */
     size_t func_len, file_len;
     int line;
-    uint64_t allocs, live, peak;
-    int has_peak;
+    uint64_t allocs, live, peak, old;
+    int has_peak, has_old;
     int64_t blocks;
     int has_blocks;
     int state;
@@ -390,6 +390,8 @@ static void add_row(struct log_data *d, const struct row *r, struct log_stats *s
     o->live = r->live;
     o->peak = r->peak;
     o->has_peak = r->has_peak;
+    o->old = r->old;
+    o->has_old = r->has_old;
     o->blocks = r->blocks;
     o->has_blocks = r->has_blocks;
     o->state = r->state;
@@ -704,6 +706,8 @@ static int csv_row(struct log_data *d, const char *s, size_t len, struct log_sta
     r.has_peak = m->peak >= 0 && parse_u64(f[m->peak].s, f[m->peak].n, &r.peak) == 0;
     if (m->peak >= 0 && !r.has_peak)
         goto out;
+    r.has_old = m->old >= 0 && m->old < n &&
+                parse_u64(f[m->old].s, f[m->old].n, &r.old) == 0;
     r.tag = f[m->tag].s;
     r.tag_len = f[m->tag].n;
     r.type = m->type >= 0 ? f[m->type].s : "";
@@ -917,6 +921,8 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
         r.has_blocks = 1;
     }
     r.has_peak = peak && json_u64(peak, &r.peak) == 0;
+    const struct jfield *old = json_get(f, n, mon_cols[MON_COL_OLD].name);
+    r.has_old = old && json_u64(old, &r.old) == 0;
     r.tag = tag->val.s;
     r.tag_len = tag->val.n;
     r.type = type && type->is_str ? type->val.s : "";
@@ -1244,7 +1250,8 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                 s->pts[s->n - 1].allocs == r->allocs)
                 s->n--;
             s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
-                                                 r->blocks, r->has_blocks, r->state };
+                                                 r->old, r->has_old, r->blocks, r->has_blocks,
+                                                 r->state };
         }
         xsort(d->series, d->n_series, sizeof *d->series, cmp_series);
         mark_ends(d);
