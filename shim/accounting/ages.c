@@ -268,6 +268,13 @@ static void retick(struct ht_thread *t, struct ht_ages *a, uint32_t now)
     t->cache_writing = 0;
 }
 
+__attribute__((noinline)) void ht_ages_clock(struct ht_thread *t)
+{
+    t->age_count = HT_AGE_EVERY;
+    if (ht_state.ages)
+        advance(ht_state.ages);
+}
+
 void ht_ages_sync(struct ht_thread *t)
 {
     struct ht_ages *a = ht_state.ages;

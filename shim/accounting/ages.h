@@ -24,6 +24,10 @@ HT_HIDDEN void ht_ages_point(struct ht_seg_header *h);
  * latest tick for its own stamps and slot. Call where the shim has started. */
 HT_HIDDEN void ht_ages_sync(struct ht_thread *t);
 
+/* The fast path's look at the clock: the count renewed, the bins moved when
+ * a new tick began (the thread takes it at its next slow path). */
+HT_HIDDEN void ht_ages_clock(struct ht_thread *t);
+
 /* free_base from t->tick (after it changed). */
 HT_HIDDEN void ht_ages_thread_bases(struct ht_thread *t);
 

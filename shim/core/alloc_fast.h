@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/block.h"
+#include "accounting/ages.h"
 #include "accounting/rows.h"
 #include "accounting/slots.h"
 #include "core/state.h"
@@ -46,9 +47,12 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
 {
     struct ht_thread *t = &ht_self;
     uint64_t word;
-    /* the miss path also looks at the clock every HT_AGE_EVERY allocations */
-    if (unlikely(!ht_rows_cached_word(t, site, &word)) || unlikely(--t->age_count == 0))
+    if (unlikely(!ht_rows_cached_word(t, site, &word)))
         return ht_alloc_miss(b, size, site);
+    /* every HT_AGE_EVERY allocations, a look at the clock (ages.h); a new
+     * tick reaches this thread's stamps at its next allocation */
+    if (unlikely(--t->age_count == 0))
+        ht_ages_clock(t);
     ht_block_set_word(b, size, word);
     /* a hit means the thread holds a slot: entries of threads without one
      * are filed under another key (rows.h); the word carries the thread's
