@@ -47,12 +47,10 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
 {
     struct ht_thread *t = &ht_self;
     uint64_t word;
-    if (unlikely(!ht_rows_cached_word(t, site, &word)))
+    /* every HT_AGE_EVERY allocations the miss path looks at the clock
+     * (ages.h): a call here would make the hook save registers every time */
+    if (unlikely(!ht_rows_cached_word(t, site, &word)) || unlikely(--t->age_count == 0))
         return ht_alloc_miss(b, size, site);
-    /* every HT_AGE_EVERY allocations, a look at the clock (ages.h); a new
-     * tick reaches this thread's stamps at its next allocation */
-    if (unlikely(--t->age_count == 0))
-        ht_ages_clock(t);
     ht_block_set_word(b, size, word);
     /* a hit means the thread holds a slot: entries of threads without one
      * are filed under another key (rows.h); the word carries the thread's
