@@ -5,6 +5,35 @@
  * is the only contract between the two: fixed-width fields, no pointers, every
  * table located by an offset from the segment start. A reader trusts nothing
  * in it and validates magic, version, sizes and every offset and index.
+ *
+ * Live layout (version 5), each table on pages of its own, in this order:
+ *
+ *   header | reports ring | bucket index | rows | counter sets | modules | stacks
+ *
+ * The file's size (segment_size) covers every table at full capacity, but
+ * /dev/shm pages are reserved only for what is in use, so a segment grows
+ * with its program: at start the header, reports, buckets, modules, the stack
+ * table (ust), the first HT_GROW_ROWS rows and, for them, the counters of the
+ * HT_SHARDS shared sets. Row entries, and their counters in every open set,
+ * are reserved HT_GROW_ROWS at a time as rows are claimed (rows_reserved); a
+ * per-thread set is opened (its bit in sets_open, its pages reserved up to
+ * rows_target) when a thread first claims it. Growth happens on the slow path
+ * of a new row or a new thread, never on the hot path, and without a lock; a
+ * chunk that cannot be reserved (a full /dev/shm) sends new rows to the
+ * overflow row and new threads to the shared sets. A table added per row
+ * (beside rows and counters) grows with rows_reserved the same way.
+ *
+ * Pages past rows_reserved, and sets without their bit, are holes: a reader
+ * reads zeros there (pread of a hole), and must not rely on anything else.
+ *
+ * Compact layout (HT_SEG_COMPACT in layout): what a kept segment becomes at
+ * exit. The same header, then the reports ring, the rows (row_capacity =
+ * rows used), ONE counter set holding every set's sums (counter_sets 1,
+ * counter_slots 0), the modules in use, and the stack entries in use one
+ * after another (stack_capacity = stacks_used; the reports' stack indexes
+ * renumbered to match). No bucket index
+ * (bucket_capacity 0). It is written to a new file that replaces the live one
+ * by rename, so a reader sees one layout or the other, whole.
  */
 #ifndef HEAPTAG_SEGMENT_H
 #define HEAPTAG_SEGMENT_H
@@ -12,9 +41,11 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC   0x3147415450414548ULL /* "HEAPTAG1" little-endian */
-#define HT_SEG_VERSION 4u /* 2: pid namespace in the name; 3: the report ring;
+#define HT_SEG_VERSION 5u /* 2: pid namespace in the name; 3: the report ring;
                             * 4: per-thread counter slots and shared shards,
-                            * 64-byte rows */
+                            * 64-byte rows; 5: the segment grows (rows_reserved,
+                            * sets_open), the compact layout of an exited
+                            * segment, the process tree and the keep cap's record */
 
 /* /dev/shm/heaptag.<pidns>.<pid>[.<n>]: <pidns> is the inode of the creator's
  * /proc/self/ns/pid (always above any pid: PID_MAX_LIMIT is 4194304), so
@@ -26,9 +57,8 @@
 
 #define HT_TAG_MAX      16   /* 15 characters and a NUL */
 #define HT_SHARDS       4    /* shared counter sets for threads without a slot of their own */
-#define HT_DEFAULT_SLOTS 9   /* per-thread counter sets (9, not 12: the three
-                              * sets pay for the age bins, so the segment
-                              * stays the size it was) */
+#define HT_DEFAULT_SLOTS 28  /* per-thread counter sets (pages reserved only once used) */
+#define HT_SETS_MAX     64   /* counter sets a writer makes: sets_open has a bit for each */
 #define HT_SLOTS_MAX    256
 #define HT_PATH_MAX     256
 #define HT_CMDLINE_MAX  1024
@@ -40,6 +70,13 @@
 /* Default table sizes; the shim may be told other sizes, the header says which. */
 #define HT_DEFAULT_ROWS    8192
 #define HT_DEFAULT_MODULES 512
+
+enum ht_seg_layout {
+    HT_SEG_GROWING = 0, /* live layout: tables at full capacity, pages reserved as used */
+    HT_SEG_COMPACT = 1, /* an exited segment rewritten to what it used */
+};
+
+#define HT_CAP_REMOVED 4 /* the keep cap's latest removals a header names */
 
 enum ht_seg_state {
     HT_SEG_STARTING = 0,
@@ -135,6 +172,10 @@ struct ht_row {
 
 #define HT_PEAK_EVERY (256u * 1024u)
 
+/* Rows are reserved in chunks of this many: 8 KB of row entries and 4 KB of
+ * counters in each open set. */
+#define HT_GROW_ROWS 128u
+
 struct ht_module {
     uint64_t base;         /* load address (l_addr + lowest PT_LOAD vaddr) */
     uint64_t size;         /* span of its PT_LOAD segments */
@@ -216,11 +257,36 @@ struct ht_seg_header {
     uint32_t report_capacity; /* entries at reports_offset (HT_REPORTS) */
     uint64_t reports_offset;
     uint64_t reports_seq;     /* reports written so far (the ring keeps the latest) */
+
+    /* growth (live layout; see the top of this file) */
+    uint32_t rows_reserved;   /* rows [0, rows_reserved) have their row entry and
+                               * their counters in every open set reserved;
+                               * rows_used <= rows_reserved <= row_capacity */
+    uint32_t rows_target;     /* rows_reserved once the growth under way is done */
+    uint64_t sets_open;       /* bit k: counter set k is reserved up to rows_target */
+
+    uint32_t layout;          /* enum ht_seg_layout */
+    int32_t  tree_pid;        /* the process tree this segment belongs to (the keep */
+    uint64_t tree_ticks;      /* cap's scope): its first process's pid and start_ticks */
+
+    /* The keep cap: HEAPTAG_KEEP_MAX_MB in force, and the latest kept segments
+     * of this process tree it removed when this process started or exited. */
+    uint32_t keep_cap_mb;
+    uint32_t cap_removed_total; /* segments removed, all told */
+    struct ht_cap_removed {
+        int32_t  pid;
+        uint32_t reserved0;
+        uint64_t pid_ns;
+        uint64_t start_ticks;
+        uint64_t removed_unix_ns;
+    } cap_removed[HT_CAP_REMOVED];
+
+    /* ages (the struct ht_ages below) */
     uint64_t ages_offset;     /* struct ht_ages, then row_capacity struct ht_age_row;
                                * 0: the segment keeps no ages */
     uint32_t ages_size;       /* sizeof(struct ht_ages) */
     uint32_t age_row_size;    /* sizeof(struct ht_age_row) */
-    uint64_t reserved[24];
+    uint64_t reserved[3];
 };
 
 /* Ages: how old each row's live bytes are (shim/accounting/ages.c has the
@@ -275,6 +341,7 @@ _Static_assert(sizeof(struct ht_seg_header) == 1792, "header layout");
 _Static_assert(sizeof(struct ht_report) == 96, "report entry layout");
 _Static_assert(sizeof(struct ht_age_row) == 96, "age row layout");
 _Static_assert(sizeof(struct ht_ages) == 1240, "ages header layout");
+_Static_assert(HT_DEFAULT_SLOTS + HT_SHARDS <= HT_SETS_MAX, "a sets_open bit per set");
 _Static_assert(__builtin_offsetof(struct ht_seg_header, flags) == 64, "flags offset");
 #endif
 

@@ -38,7 +38,7 @@ static void ls_print(const struct segread_snap *s)
     char size[16];
     printf("%7d %-7s %14" PRIu64 " %8zu %7s %7" PRIu64 " %s\n", (int)s->pid, ls_state(s),
            segread_live_total(s), s->n_rows,
-           fmt_human_size(size, sizeof size, s->segment_size), segread_corrupt_total(s),
+           fmt_human_size(size, sizeof size, s->disk_bytes), segread_corrupt_total(s),
            s->exe[0] ? s->exe : "?");
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "segment/proc_stat.h"
 #include "ctl.h"
 #include "flags_parse.h"
 #include "heaptag_flags.h"
@@ -187,8 +188,14 @@ int cmd_run(int argc, char **argv)
         warnx("%s %s; running it untagged", path, why);
 
     char *shim = run_find_shim();
+    /* the run is one process tree for the keep cap: CMD keeps our pid and
+     * start time, its children inherit the name */
+    char tree[48];
+    uint64_t ticks = 0;
+    procstat_start_ticks(getpid(), &ticks);
+    snprintf(tree, sizeof tree, "%d.%llu", (int)getpid(), (unsigned long long)ticks);
     if ((flags[0] && setenv(ht_setting(HT_SET_flags)->env, flags, 1) != 0) ||
-        setenv(ht_setting(HT_SET_keep)->env, "1", 0) != 0)
+        setenv(ht_setting(HT_SET_keep)->env, "1", 0) != 0 || setenv("HEAPTAG_TREE", tree, 1) != 0)
         err(1, "setenv");
     run_set_preload(shim);
     free(flags);

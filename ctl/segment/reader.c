@@ -94,6 +94,12 @@ static const char *check_header(const struct ht_seg_header *h, uint64_t file_siz
         return "bad process state";
     if (h->mode > HT_SEG_PASSIVE)
         return "bad mode";
+    if (h->layout > HT_SEG_COMPACT)
+        return "bad layout";
+    if (h->layout == HT_SEG_COMPACT && (h->counter_sets != 1 || h->state != HT_SEG_EXITED))
+        return "bad compact layout";
+    if (h->rows_reserved > h->row_capacity)
+        return "bad reserved rows";
     if (h->row_size != sizeof(struct ht_row))
         return "bad row size";
     if (!table_ok(h->rows_offset, h->row_capacity, h->row_size, hs, h->segment_size))
@@ -480,6 +486,15 @@ static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
     s->flags = h->flags;
     s->flags_at_start = h->flags_at_start;
     s->segment_size = h->segment_size;
+    s->compact = h->layout == HT_SEG_COMPACT;
+    s->tree_pid = h->tree_pid > 0 ? h->tree_pid : 0;
+    s->tree_ticks = h->tree_ticks;
+    s->keep_cap_mb = h->keep_cap_mb;
+    s->cap_removed_total = h->cap_removed_total;
+    s->n_cap_removed = 0;
+    for (uint32_t i = 0; i < HT_CAP_REMOVED && i < h->cap_removed_total; i++)
+        if (h->cap_removed[i].pid > 0)
+            s->cap_removed[s->n_cap_removed++] = h->cap_removed[i];
     s->row_capacity = h->row_capacity;
     s->untracked_frees = h->untracked_frees;
     s->untracked_reallocs = h->untracked_reallocs;
@@ -535,6 +550,7 @@ static const char *read_fd(int fd, struct segread_snap *s, pid_t pid, int *forge
     s->dev = st.st_dev;
     s->ino = st.st_ino;
     s->uid = st.st_uid;
+    s->disk_bytes = (uint64_t)st.st_blocks * 512;
     if ((uint64_t)st.st_size < sizeof h || read_at(fd, &h, sizeof h, 0) != 0)
         return "truncated";
     if ((why = check_header(&h, (uint64_t)st.st_size, pid)) != NULL)

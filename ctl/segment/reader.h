@@ -105,7 +105,15 @@ struct segread_snap {
     uint64_t exit_unix_ns;
     uint32_t flags;
     uint32_t flags_at_start;
-    uint64_t segment_size;
+    uint64_t segment_size;            /* the file's size: every table at full capacity */
+    uint64_t disk_bytes;              /* what it occupies (st_blocks): the pages in use */
+    int      compact;                 /* rewritten to what it used at exit */
+    pid_t    tree_pid;                /* its process tree (the keep cap's scope), 0 unknown */
+    uint64_t tree_ticks;
+    uint32_t keep_cap_mb;             /* the keep cap in force for the tree */
+    uint32_t cap_removed_total;       /* segments of the tree the cap removed here */
+    size_t   n_cap_removed;           /* the latest of them (pid > 0 only) */
+    struct ht_cap_removed cap_removed[HT_CAP_REMOVED];
     uint32_t row_capacity;
     uint32_t rows_used;               /* clamped to row_capacity */
     uint64_t untracked_frees;
@@ -215,6 +223,12 @@ struct segread_stack {
  * of READY entries (possibly none) the caller frees, or -1 with *why set. */
 int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
                    const char **why);
+
+/* Whether the keep cap removed the kept segment of pid: 1 with the pid of
+ * the process whose exit or start removed it, the cap in MB then in force
+ * and when; 0 when no segment in dir says so. */
+int segread_cap_removed(const char *dir, pid_t pid, pid_t *by, uint32_t *cap_mb,
+                        uint64_t *when_ns);
 
 /* Sums over the snapshot, saturating instead of wrapping. */
 uint64_t segread_live_total(const struct segread_snap *snap);

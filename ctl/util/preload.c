@@ -4,6 +4,7 @@
  * changes anything, never trusts what it reads beyond a reason to print.
  */
 #include "util/preload.h"
+#include "segment/reader.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -91,6 +92,16 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
     char path[64], exe[PATH_MAX];
     struct stat st;
     snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    pid_t by;
+    uint32_t cap_mb;
+    uint64_t when;
+    if (stat(path, &st) != 0 && segread_cap_removed(shm_dir, pid, &by, &cap_mb, &when)) {
+        (void)when;
+        snprintf(buf, n, "it exited and the keep cap removed its segment: the kept segments "
+                 "of one run may use %u MB (HEAPTAG_KEEP_MAX_MB), the oldest go first "
+                 "(removed by pid %d of the same run)", (unsigned)cap_mb, (int)by);
+        return;
+    }
     if (stat(path, &st) != 0) {
         snprintf(buf, n, "no such process: it exited (a segment is kept after exit only "
                  "with HEAPTAG_KEEP=1, as heaptag run sets; heaptag gc may have removed it) "

@@ -116,6 +116,29 @@ void ht_ages_add(uint32_t off, uint32_t tick, int64_t bytes, int32_t blocks)
     ht_fetch_add_relaxed(&r->blocks[b], blocks);
 }
 
+void ht_ages_fold_slots(const struct ht_seg_header *h, struct ht_age_row *out, uint32_t r0,
+                        uint32_t n)
+{
+    if (!h->ages_offset)
+        return;
+    const struct ht_ages *a = (const struct ht_ages *)((const char *)h + h->ages_offset);
+    uint64_t open = ht_load_acquire(&h->sets_open);
+    for (uint32_t k = 0; k < h->counter_slots && k < HT_SLOTS_MAX && k < HT_SETS_MAX; k++) {
+        if (!(open >> k & 1))
+            continue; /* a closed set is a hole: reading it would fill it */
+        uint32_t b = ht_age_bin_of(a->span, ht_load_relaxed(&a->slot_tick[k]));
+        const struct ht_counters *c =
+            (const struct ht_counters *)((const char *)h + h->counters_offset +
+                                         k * h->counter_stride) + r0;
+        for (uint32_t i = 0; i < n; i++) {
+            out[i].bytes[b] += (int64_t)(ht_load_relaxed(&c[i].bytes_alloc) -
+                                         ht_load_relaxed(&c[i].bytes_freed));
+            out[i].blocks[b] += (int32_t)(ht_load_relaxed(&c[i].allocs) -
+                                          ht_load_relaxed(&c[i].frees));
+        }
+    }
+}
+
 static uint32_t rows_in_use(void)
 {
     struct ht_seg_header *h = ht_state.seg;

@@ -39,6 +39,13 @@ HT_HIDDEN void ht_ages_slot_taken(struct ht_thread *t, struct ht_counters *ctr, 
  * row at counter offset off (clean, checked below off_limit). */
 HT_HIDDEN void ht_ages_add(uint32_t off, uint32_t tick, int64_t bytes, int32_t blocks);
 
+/* Adds to out[0..n) the net counts of rows [r0, r0 + n) in every open slot
+ * of h, each in the bin of its slot's tick: what a single set holding every
+ * set's sums (a forked child's, a compacted segment's) needs besides the
+ * bins to stay exact. */
+HT_HIDDEN void ht_ages_fold_slots(const struct ht_seg_header *h, struct ht_age_row *out,
+                                  uint32_t r0, uint32_t n);
+
 /* The tick a stamp stands for: the latest tick with those low bits. */
 HT_HIDDEN uint32_t ht_ages_tick_of_stamp(uint32_t stamp);
 

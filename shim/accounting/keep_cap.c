@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "heaptag_segment.h"
+#include "core/glue.h"
 
 struct linux_dirent64 {
     uint64_t d_ino;
@@ -28,6 +29,10 @@ struct cand {
     uint64_t exit_ns;
     uint64_t bytes;
     uint64_t ino;
+    uint64_t pid_ns;
+    uint64_t start_ticks;
+    int32_t pid;
+    int own;
     char name[40];
 };
 
@@ -35,8 +40,9 @@ struct cand {
 #define DIRBUF 32768u
 #define MAX_CANDS ((SCRATCH - DIRBUF) / sizeof(struct cand))
 
-/* An exited segment of ours: its exit time, or 0. */
-static uint64_t exited_at(int dfd, const char *name, const struct stat *st)
+/* An exited segment of the tree: its exit time (and who it was in c), or 0. */
+static uint64_t exited_at(int dfd, const char *name, const struct stat *st, int32_t tree_pid,
+                          uint64_t tree_ticks, struct cand *c)
 {
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
@@ -45,8 +51,14 @@ static uint64_t exited_at(int dfd, const char *name, const struct stat *st)
     struct stat fst;
     uint64_t at = 0;
     if (fstat(fd, &fst) == 0 && fst.st_ino == st->st_ino &&
-        pread(fd, &h, 64, 0) == 64 && h.magic == HT_SEG_MAGIC && h.state == HT_SEG_EXITED)
+        pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && h.magic == HT_SEG_MAGIC &&
+        h.version == HT_SEG_VERSION && h.state == HT_SEG_EXITED && h.tree_pid == tree_pid &&
+        h.tree_ticks == tree_ticks) {
         at = h.exit_unix_ns ? h.exit_unix_ns : 1;
+        c->pid = h.pid;
+        c->pid_ns = h.pid_ns;
+        c->start_ticks = h.start_ticks;
+    }
     close(fd);
     return at;
 }
@@ -64,16 +76,18 @@ static void sort_cands(struct cand *c, size_t n)
         }
 }
 
-void ht_keep_cap(const char *dir, uint64_t cap)
+uint32_t ht_keep_cap(const char *dir, uint64_t cap, int32_t tree_pid, uint64_t tree_ticks,
+                     const char *own, struct ht_cap_removed out[HT_CAP_REMOVED])
 {
+    uint32_t removed = 0;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
-        return;
+        return 0;
     char *scratch = mmap(NULL, SCRATCH, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (scratch == MAP_FAILED) {
         close(dfd);
-        return;
+        return 0;
     }
     struct cand *c = (struct cand *)(scratch + DIRBUF);
     size_t n = 0;
@@ -92,9 +106,12 @@ void ht_keep_cap(const char *dir, uint64_t cap)
                 fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
                 !S_ISREG(st.st_mode) || st.st_uid != me)
                 continue;
-            uint64_t at = exited_at(dfd, d->d_name, &st);
-            if (!at || n == MAX_CANDS)
+            if (n == MAX_CANDS)
                 continue;
+            uint64_t at = exited_at(dfd, d->d_name, &st, tree_pid, tree_ticks, &c[n]);
+            if (!at)
+                continue;
+            c[n].own = own && strcmp(own, d->d_name) == 0;
             c[n].exit_ns = at;
             c[n].bytes = (uint64_t)st.st_blocks * 512;
             c[n].ino = st.st_ino;
@@ -108,13 +125,21 @@ void ht_keep_cap(const char *dir, uint64_t cap)
         for (size_t i = 0; i < n && total > cap; i++) {
             struct stat st;
             /* still the file read, still ours */
-            if (fstatat(dfd, c[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            if (c[i].own || fstatat(dfd, c[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
                 st.st_ino != c[i].ino || st.st_uid != me)
                 continue;
-            if (unlinkat(dfd, c[i].name, 0) == 0)
+            if (unlinkat(dfd, c[i].name, 0) == 0) {
                 total -= c[i].bytes;
+                struct ht_cap_removed *r = &out[removed++ % HT_CAP_REMOVED];
+                memset(r, 0, sizeof *r);
+                r->pid = c[i].pid;
+                r->pid_ns = c[i].pid_ns;
+                r->start_ticks = c[i].start_ticks;
+                r->removed_unix_ns = ht_now_unix_ns();
+            }
         }
     }
     munmap(scratch, SCRATCH);
     close(dfd);
+    return removed;
 }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "accounting/grow.h"
 #include "callers/modules.h"
 #include "callers/sites.h"
 #include "ht_atomic.h"
@@ -26,13 +27,16 @@ static int row_matches(const struct ht_row *r, uint64_t site, const uint64_t tag
     return r->site == site && rt[0] == tag[0] && rt[1] == tag[1];
 }
 
-/* Claims the next unused row, or returns 0 (the overflow row) when full. */
+/* Claims the next unused row, or returns 0 (the overflow row) when full or
+ * when /dev/shm cannot back another chunk of rows (grow.c). */
 static uint32_t claim_row(void)
 {
     struct ht_seg_header *h = ht_state.seg;
     uint32_t used = ht_load_relaxed(&h->rows_used);
     do {
         if (used >= h->row_capacity)
+            return 0;
+        if (used >= ht_load_acquire(&h->rows_reserved) && ht_grow_rows(used + 1) != 0)
             return 0;
     } while (!ht_cas_weak_relaxed(&h->rows_used, &used, used + 1));
     return used;

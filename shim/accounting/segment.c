@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * segment.c - creating, filling and replacing /dev/shm/heaptag.<pidns>.<pid>.
  *
- * Created exclusively with mode 0600 and O_NOFOLLOW, its whole size reserved
- * (fallocate) before a page is touched, so a full /dev/shm means counting
- * privately, never a SIGBUS. A stale segment of our own (a dead process with
+ * Created exclusively with mode 0600 and O_NOFOLLOW, sized for every table at
+ * full capacity but with pages reserved (fallocate) only for what a program
+ * uses at first: header, reports, buckets, modules, stacks, the first chunk of
+ * rows and the shared counter sets; the rest grows (grow.c). Nothing is
+ * touched before it is reserved, so a full /dev/shm means counting privately,
+ * never a SIGBUS. A stale segment of our own (a dead process with
  * our pid in our PID namespace, or our image before exec) is replaced; a file
  * of anyone else's is never followed, written or removed - we take another name.
  * Runs at start, in a forked child and at exit: no stdio, no allocation.
@@ -14,11 +17,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accounting/compact.h"
+#include "accounting/grow.h"
 #include "accounting/keep_cap.h"
 #include "callers/modules.h"
 #include "accounting/ages.h"
@@ -60,7 +66,8 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->rows_offset = off;
     off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
     /* counter sets: HT_DEFAULT_SLOTS per-thread slots, then HT_SHARDS shared
-     * shards, each a table of row_capacity counters on pages of its own */
+     * shards, each a table of row_capacity counters on pages of its own,
+     * reserved only once open (sets_open) */
     h->counter_slots = HT_DEFAULT_SLOTS;
     h->counter_sets = HT_DEFAULT_SLOTS + HT_SHARDS;
     h->counter_stride = round_page((uint64_t)h->row_capacity * sizeof(struct ht_counters));
@@ -80,7 +87,52 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->age_row_size = sizeof(struct ht_age_row);
     h->ages_offset = off;
     off = round_page(off + h->ages_size + (uint64_t)h->row_capacity * h->age_row_size);
+    /* what is reserved at first: one chunk of rows, the shared sets */
+    h->layout = HT_SEG_GROWING;
+    h->rows_reserved = ht_grow_chunk_up(h, 1);
+    h->rows_target = h->rows_reserved;
+    h->sets_open = ((1ull << HT_SHARDS) - 1) << h->counter_slots;
     return off;
+}
+
+/* The process tree whose kept segments share one cap: heaptag run names it
+ * in HEAPTAG_TREE ("<pid>.<start ticks>" of its own process); without it the
+ * tree starts here. A forked child keeps its parent's. */
+static int32_t tree_pid;
+static uint64_t tree_ticks;
+
+static void tree_from_env(void)
+{
+    const char *s = getenv("HEAPTAG_TREE");
+    uint64_t pid = 0, ticks = 0;
+    if (s && *s >= '1' && *s <= '9') {
+        while (*s >= '0' && *s <= '9' && pid <= HT_PID_MAX_LIMIT)
+            pid = pid * 10 + (uint64_t)(*s++ - '0');
+        if (*s++ == '.' && *s >= '0' && *s <= '9') {
+            while (*s >= '0' && *s <= '9' && ticks < (UINT64_MAX - 9) / 10)
+                ticks = ticks * 10 + (uint64_t)(*s++ - '0');
+            if (*s == '\0' && pid <= HT_PID_MAX_LIMIT) {
+                tree_pid = (int32_t)pid;
+                tree_ticks = ticks;
+                return;
+            }
+        }
+    }
+    tree_pid = 0; /* filled from the segment's own identity */
+}
+
+/* Removals by the keep cap at start, written into the segment once made. */
+static struct ht_cap_removed start_removed[HT_CAP_REMOVED];
+static uint32_t start_removed_n;
+
+/* n removals, the latest HT_CAP_REMOVED of them in r (removal i at
+ * r[i % HT_CAP_REMOVED]). */
+static void note_removals(struct ht_seg_header *h, const struct ht_cap_removed *r, uint32_t n)
+{
+    uint32_t first = n > HT_CAP_REMOVED ? n - HT_CAP_REMOVED : 0;
+    h->cap_removed_total += first;
+    for (uint32_t i = first; i < n; i++)
+        h->cap_removed[h->cap_removed_total++ % HT_CAP_REMOVED] = r[i % HT_CAP_REMOVED];
 }
 
 /* The inode of our PID namespace, 0 when /proc will not say. Read again in
@@ -157,22 +209,47 @@ static int remove_stale(const char *path, uint64_t ns)
     return unlink(path);
 }
 
-/* Reserves every byte of the file now: tmpfs hands out pages at first touch,
- * and a full /dev/shm would then answer with SIGBUS. */
-static int reserve(int fd, uint64_t size)
+/* Reserves bytes [off, off + len) of the file now: tmpfs hands out pages at
+ * first touch, and a full /dev/shm would then answer with SIGBUS. */
+static int reserve(int fd, uint64_t off, uint64_t len)
 {
-    if (fallocate(fd, 0, 0, (off_t)size) == 0)
+    if (!len)
+        return 0;
+    if (fallocate(fd, 0, (off_t)off, (off_t)len) == 0)
         return 0;
     if (errno != EOPNOTSUPP && errno != ENOSYS)
         return -1;
-    return posix_fallocate(fd, 0, (off_t)size) == 0 ? 0 : -1;
+    return posix_fallocate(fd, (off_t)off, (off_t)len) == 0 ? 0 : -1;
 }
 
-/* Opens a fresh segment file of size bytes, all reserved; fills ht_state.path.
- * -1 when /dev/shm cannot hold it (or cannot be used at all). */
+/* What a new segment laid out as h reserves: everything but the rows and
+ * counter sets, then rows [0, h->rows_reserved) in the rows table and in
+ * every set of h->sets_open. */
+static int reserve_start(int fd, const struct ht_seg_header *h, uint64_t size)
+{
+    if (reserve(fd, 0, h->rows_offset) != 0 ||
+        reserve(fd, h->rows_offset, (uint64_t)h->rows_reserved * h->row_size) != 0 ||
+        reserve(fd, h->modules_offset,
+                (h->ages_offset ? h->ages_offset : size) - h->modules_offset) != 0)
+        return -1;
+    /* the ages' header and the bins of the rows reserved (they grow with them) */
+    if (h->ages_offset &&
+        reserve(fd, h->ages_offset, h->ages_size + (uint64_t)h->rows_reserved * h->age_row_size) != 0)
+        return -1;
+    for (uint32_t k = 0; k < h->counter_sets && k < HT_SETS_MAX; k++)
+        if (h->sets_open >> k & 1 &&
+            reserve(fd, h->counters_offset + (uint64_t)k * h->counter_stride,
+                    (uint64_t)h->rows_reserved * sizeof(struct ht_counters)) != 0)
+            return -1;
+    return 0;
+}
+
+/* Opens a fresh segment file of size bytes laid out as plan, its first pages
+ * reserved; fills ht_state.path. -1 when /dev/shm cannot hold it (or cannot
+ * be used at all). */
 static int create_errno; /* why create_file() last failed */
 
-static int create_file(uint64_t size)
+static int create_file(uint64_t size, const struct ht_seg_header *plan)
 {
     int pid = (int)getpid();
     create_errno = 0;
@@ -182,7 +259,7 @@ static int create_file(uint64_t size)
         for (int attempt = 0; attempt < 2; attempt++) {
             int fd = open(ht_state.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (fd >= 0) {
-                if (ftruncate(fd, (off_t)size) == 0 && reserve(fd, size) == 0)
+                if (ftruncate(fd, (off_t)size) == 0 && reserve_start(fd, plan, size) == 0)
                     return fd;
                 create_errno = errno;
                 close(fd);
@@ -202,9 +279,9 @@ static int create_file(uint64_t size)
 /* Says once per process tree that nobody can see this process's counts. */
 static int private_said;
 
-static void *map_segment(uint64_t size, int *shared)
+static void *map_segment(uint64_t size, const struct ht_seg_header *plan, int *shared)
 {
-    int fd = create_file(size);
+    int fd = create_file(size, plan);
     void *m = MAP_FAILED;
     if (fd >= 0) {
         m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -253,7 +330,7 @@ static struct ht_seg_header *make_segment(const struct ht_config *cfg, uint32_t 
     struct ht_seg_header plan;
     memset(&plan, 0, sizeof plan);
     uint64_t size = plan_layout(&plan, cfg);
-    struct ht_seg_header *h = map_segment(size, shared);
+    struct ht_seg_header *h = map_segment(size, &plan, shared);
     if (!h)
         return NULL;
 
@@ -266,7 +343,15 @@ static struct ht_seg_header *make_segment(const struct ht_config *cfg, uint32_t 
     h->keep = (uint32_t)cfg->keep;
     h->mode = mode;
     h->exit_code = -1;
+    h->keep_cap_mb = cfg->keep_max_mb;
     fill_identity(h);
+    if (!tree_pid) {
+        tree_pid = h->pid;
+        tree_ticks = h->start_ticks;
+    }
+    h->tree_pid = tree_pid;
+    h->tree_ticks = tree_ticks;
+    note_removals(h, start_removed, start_removed_n);
     *size_out = size;
     return h;
 }
@@ -305,8 +390,10 @@ static int start_passive(const struct ht_config *cfg)
 
 int ht_segment_start(const struct ht_config *cfg)
 {
-    if (cfg->keep)
-        ht_keep_cap(HT_SHM_DIR, (uint64_t)cfg->keep_max_mb << 20);
+    tree_from_env();
+    if (cfg->keep && tree_pid)
+        start_removed_n = ht_keep_cap(HT_SHM_DIR, (uint64_t)cfg->keep_max_mb << 20, tree_pid,
+                                      tree_ticks, NULL, start_removed);
     if (ht_next_passive())
         return start_passive(cfg);
     uint64_t size;
@@ -331,25 +418,55 @@ int ht_segment_start(const struct ht_config *cfg)
 }
 
 /* Bytes of the old segment worth copying: everything up to the last used row,
- * then the module and stack tables. */
-static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src)
+ * the counters of the open sets, then the module and stack tables. With
+ * merge, every open set of src is added into dst's first shared set instead
+ * (a forked child has one thread: its parent's many sets become one). Only
+ * open sets are read: a closed one is a hole that reading would fill. */
+static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src, int merge)
 {
     uint32_t rows_used = ht_load_relaxed(&src->rows_used);
     if (rows_used > src->row_capacity)
         rows_used = src->row_capacity;
+    if (rows_used > src->rows_reserved)
+        rows_used = src->rows_reserved;
+    uint64_t open = ht_load_acquire(&src->sets_open);
     memcpy(dst, src, src->rows_offset);
     memcpy((char *)dst + src->rows_offset, (const char *)src + src->rows_offset,
            (size_t)rows_used * src->row_size);
-    for (uint32_t k = 0; k < src->counter_sets; k++)
-        memcpy((char *)dst + src->counters_offset + k * src->counter_stride,
-               (const char *)src + src->counters_offset + k * src->counter_stride,
-               (size_t)rows_used * sizeof(struct ht_counters));
+    struct ht_counters *into =
+        (struct ht_counters *)((char *)dst + src->counters_offset +
+                               (uint64_t)src->counter_slots * src->counter_stride);
+    for (uint32_t k = 0; k < src->counter_sets && k < HT_SETS_MAX; k++) {
+        if (!(open >> k & 1))
+            continue;
+        const struct ht_counters *from =
+            (const struct ht_counters *)((const char *)src + src->counters_offset +
+                                         k * src->counter_stride);
+        if (!merge) {
+            memcpy((char *)dst + src->counters_offset + k * src->counter_stride, from,
+                   (size_t)rows_used * sizeof(struct ht_counters));
+            continue;
+        }
+        for (uint32_t r = 0; r < rows_used; r++) {
+            into[r].allocs += from[r].allocs;
+            into[r].frees += from[r].frees;
+            into[r].bytes_alloc += from[r].bytes_alloc;
+            into[r].bytes_freed += from[r].bytes_freed;
+        }
+    }
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
     ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
-    if (src->ages_offset) /* the blocks the child inherits keep their ages */
+    if (src->ages_offset) { /* the blocks the child inherits keep their ages */
         memcpy((char *)dst + src->ages_offset, (const char *)src + src->ages_offset,
                src->ages_size + (size_t)rows_used * src->age_row_size);
+        /* merged into a shared set, the slots' counts go to the bins of their
+         * ticks, where a shared set's counts are */
+        if (merge)
+            ht_ages_fold_slots(src, (struct ht_age_row *)((char *)dst + src->ages_offset +
+                                                          src->ages_size),
+                               0, rows_used);
+    }
 }
 
 /* The parent's counts at the moment of fork. Taken in the parent just before
@@ -367,7 +484,7 @@ void ht_segment_fork_prepare(void)
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return;
-    copy_used(m, h);
+    copy_used(m, h, 0);
     fork_snapshot = m;
 }
 
@@ -403,8 +520,18 @@ void ht_segment_fork_child(void)
         old->exit_unix_ns = 0;
         return;
     }
+    /* the child's segment reserves the rows its parent had, and two sets:
+     * the first shared one, which takes every count inherited, and the slot
+     * of the one thread there is */
+    struct ht_seg_header plan;
+    if (snap) {
+        memcpy(&plan, snap, sizeof plan);
+        plan.sets_open = ((1ull << HT_SHARDS) - 1) << snap->counter_slots;
+        if (ht_self.slot_state == HT_SLOT_HELD && ht_self.slot < snap->counter_slots)
+            plan.sets_open |= 1ull << ht_self.slot;
+    }
     int shared;
-    struct ht_seg_header *h = snap ? map_segment(size, &shared) : NULL;
+    struct ht_seg_header *h = snap ? map_segment(size, &plan, &shared) : NULL;
     if (!h) {
         /* Keep the program going, but never count into the parent's segment. */
         ht_warn("fork: no segment for the child; counting off");
@@ -415,9 +542,12 @@ void ht_segment_fork_child(void)
             munmap(snap, size);
         return;
     }
-    copy_used(h, snap);
+    copy_used(h, snap, 1);
     munmap(snap, size);
     h->magic = 0;
+    h->sets_open = plan.sets_open;
+    h->cap_removed_total = 0;
+    memset(h->cap_removed, 0, sizeof h->cap_removed);
     fill_identity(h);
     h->state = HT_SEG_LIVE;
     h->exit_code = -1;
@@ -427,51 +557,31 @@ void ht_segment_fork_child(void)
     munmap(old, size);
 }
 
-/* A kept segment holds on to what it reserved: give back the pages of the
- * tables past their last used entry (reads of a hole see zeros). Only after
- * exit, when nobody writes more. */
-static void punch(int fd, uint64_t from, uint64_t to)
-{
-    from = round_page(from);
-    to &= ~(uint64_t)(PAGE - 1);
-    if (to > from)
-        fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from));
-}
-
-static void give_back_unused(const struct ht_seg_header *h)
-{
-    int fd = open(ht_state.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == ht_state.map_size) {
-        uint32_t rows = h->rows_used < h->row_capacity ? h->rows_used : h->row_capacity;
-        uint32_t mods = h->modules_used < h->module_capacity ? h->modules_used : h->module_capacity;
-        punch(fd, h->rows_offset + (uint64_t)rows * h->row_size, h->counters_offset);
-        for (uint32_t k = 0; k < h->counter_sets; k++) /* each set past its used rows */
-            punch(fd, h->counters_offset + k * h->counter_stride +
-                          (uint64_t)rows * sizeof(struct ht_counters),
-                  h->counters_offset + (k + 1) * h->counter_stride);
-        punch(fd, h->counters_offset + h->counter_sets * h->counter_stride, h->modules_offset);
-        punch(fd, h->modules_offset + (uint64_t)mods * h->module_size, h->stacks_offset);
-        /* the stack table is hashed: used entries sit anywhere in it */
-        if (h->ages_offset)
-            punch(fd, h->ages_offset + h->ages_size + (uint64_t)rows * h->age_row_size,
-                  ht_state.map_size);
-    }
-    close(fd);
-}
-
 void ht_segment_exit(int status)
 {
     struct ht_seg_header *h = ht_state.seg;
-    if (!h || h->pid != (int32_t)getpid())
+    if (!h || h->pid != (int32_t)getpid() || h->state == HT_SEG_EXITED)
         return;
     h->exit_code = status;
     h->exit_unix_ns = ht_now_unix_ns();
-    ht_store_release(&h->state, HT_SEG_EXITED);
-    if (ht_state.shared && !h->keep && ht_state.path[0])
+    if (!ht_state.shared || !ht_state.path[0]) {
+        ht_store_release(&h->state, HT_SEG_EXITED);
+        return;
+    }
+    if (!h->keep) {
+        ht_store_release(&h->state, HT_SEG_EXITED);
         unlink(ht_state.path);
-    else if (ht_state.shared && ht_state.path[0])
-        give_back_unused(h);
+        return;
+    }
+    /* kept: rewritten to what it used, then the tree's kept segments capped */
+    int fd = ht_compact(h, ht_state.path);
+    ht_store_release(&h->state, HT_SEG_EXITED);
+    struct ht_cap_removed r[HT_CAP_REMOVED];
+    const char *own = strrchr(ht_state.path, '/') + 1;
+    uint32_t n = ht_keep_cap(HT_SHM_DIR, (uint64_t)h->keep_cap_mb << 20, h->tree_pid,
+                             h->tree_ticks, own, r);
+    if (n && fd >= 0)
+        ht_compact_note_removals(fd, h, r, n);
+    if (fd >= 0)
+        close(fd);
 }

@@ -6,6 +6,7 @@
  * pthread key's value is set under the recursion guard).
  */
 #include "accounting/slots.h"
+#include "accounting/grow.h"
 #include "ht_atomic.h"
 
 #include <pthread.h>
@@ -64,6 +65,11 @@ void ht_slots_attach(struct ht_thread *t)
         return;
     }
     t->slot = (uint32_t)slot;
+    if (ht_grow_open_set((uint32_t)slot) != 0) { /* /dev/shm cannot back it */
+        ht_fetch_and_release(&slot_used[slot / 64], ~(1ull << (slot % 64)));
+        t->slot_state = HT_SLOT_SHARED;
+        return;
+    }
     /* the value only makes the destructor run; above the first 32 keys
      * glibc allocates its second-level block, uncounted under the guard */
     ht_enter();
@@ -132,7 +138,10 @@ void ht_row_totals(uint32_t row, struct ht_counters *sum)
     if (!ht_state.counters || row >= ht_state.off_limit >> HT_CTR_SHIFT)
         return;
     uint32_t sets = ht_state.counter_slots + HT_SHARDS;
-    for (uint32_t s = 0; s < sets; s++) {
+    uint64_t open = ht_grow_sets_open();
+    for (uint32_t s = 0; s < sets && s < HT_SETS_MAX; s++) {
+        if (!(open >> s & 1))
+            continue; /* a hole: reading it through the mapping would fill it */
         const struct ht_counters *c =
             ht_state.counters + (uint64_t)s * ht_state.counter_stride + row;
         sum->allocs += ht_load_relaxed(&c->allocs);

@@ -186,4 +186,30 @@ Test(ages, cache_leak_and_churn_on_one_snapshot)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     segment_remove((int)pid);
+
+    /* a kept segment, compacted at exit: the ages stay exact (the leak's
+     * 1 KB blocks are all that is left) */
+    pid_t k = fork();
+    cr_assert_geq(k, 0);
+    if (k == 0) {
+        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
+        setenv("HEAPTAG_KEEP", "1", 1);
+        const char *prog = build_path("tests/progs/agesprog");
+        execl(prog, prog, "1", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(k, &st, 0), k);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    dump = tool_pid_out("dump", (int)k, NULL);
+    cr_assert_not_null(dump);
+    const char *row = strstr(dump, "label=Leak");
+    cr_assert_not_null(row, "%s", dump);
+    const char *ages = strstr(row, "  ages 10s=");
+    cr_assert_not_null(ages, "%s", dump);
+    long long b10, n10;
+    cr_assert_eq(sscanf(ages, "  ages 10s=%lld/%lld", &b10, &n10), 2, "%s", ages);
+    cr_assert(b10 == 10 * 1024 && n10 == 10, "a second of leak, all young:\n%s", dump);
+    free(dump);
+    segment_remove((int)k);
 }

@@ -70,29 +70,82 @@ Test(shm, full_dev_shm_counts_privately)
     free(out);
 }
 
-/* Kept segments of exited processes stay under HEAPTAG_KEEP_MAX_MB: the
- * oldest go first; the newest is still there. */
-Test(shm, kept_segments_are_capped)
+/* Kept segments stay under HEAPTAG_KEEP_MAX_MB per run (process tree),
+ * forked children included: one `heaptag run +ust` of a program forking 60
+ * children that each exit with a kept segment; the oldest go first, the
+ * parent's (the newest) stays. Then another run of the same user: it never
+ * removes what the first run kept. */
+Test(shm, kept_segments_are_capped_per_run)
 {
     need_unshare();
-    char script[2048];
+    char script[4096];
     snprintf(script, sizeof script,
              "unshare -m sh -c 'mount -t tmpfs -o size=64m tmpfs /dev/shm && "
-             "for i in $(seq 1 30); do HEAPTAG_KEEP=1 HEAPTAG_KEEP_MAX_MB=1 LD_PRELOAD=%s "
-             "%s basic > /dev/null || echo FAIL; done; "
-             "echo files=$(ls /dev/shm | wc -l); echo kb=$(du -sk /dev/shm | cut -f1); "
-             "HEAPTAG_KEEP=1 LD_PRELOAD=%s %s basic; %s ls | tail -n 1'",
-             bp("libheaptag.so"), bp("tests/progs/patterns"),
-             bp("libheaptag.so"), bp("tests/progs/patterns"),
-             bp("heaptag"));
+             "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /tmp/ht_cap_run1.$$ || echo FAIL; "
+             "echo kb=$(du -sk /dev/shm | cut -f1); echo files=$(ls /dev/shm | wc -l); "
+             "p=$(sed -n s/^pid.//p /tmp/ht_cap_run1.$$); "
+             "ls /dev/shm | grep -q [.]$p$ && echo parent_kept; "
+             "ls /dev/shm | sort > /tmp/ht_cap_first.$$; "
+             "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /dev/null || echo FAIL; "
+             "ls /dev/shm | sort | comm -23 /tmp/ht_cap_first.$$ - | sed s/^/lost.../; "
+             "rm -f /tmp/ht_cap_run1.$$ /tmp/ht_cap_first.$$'",
+             bp("heaptag"), bp("tests/progs/manykids"), bp("heaptag"),
+             bp("tests/progs/manykids"));
     char *out = sh(script);
     cr_expect_null(strstr(out, "FAIL"), "%s", out);
     const char *f = strstr(out, "files="), *k = strstr(out, "kb=");
     cr_assert(f && k, "%s", out);
     int files = atoi(f + 6), kb = atoi(k + 3);
-    cr_expect(files > 1 && files < 30, "the cap removed none or all: %s", out);
-    cr_expect_leq(kb, 1024 + 512, "kept segments over the cap: %s", out);
-    cr_expect(strstr(out, "segments: 0 live, "), "%s", out);
+    cr_expect(files > 1 && files < 61, "the cap removed none or all: %s", out);
+    cr_expect_leq(kb, 1024, "kept segments of one run over the cap: %s", out);
+    cr_expect(strstr(out, "parent_kept"), "the newest segment went: %s", out);
+    cr_expect_null(strstr(out, "lost..."), "another run removed what the first kept: %s", out);
+    free(out);
+}
+
+/* The footprint: a small single-threaded program's live segment occupies at
+ * most 640 KB of /dev/shm, so a 64 MB /dev/shm holds 100 of them (each with
+ * its segment: none counts privately); once exited, a kept segment of a run
+ * under +ust (16 MB of stack table while live) occupies at most 1 MB. */
+Test(shm, segments_grow_with_the_program)
+{
+    need_unshare();
+    char script[4096];
+    snprintf(script, sizeof script,
+             "unshare -m sh -c 'mount -t tmpfs -o size=64m tmpfs /dev/shm && "
+             "HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s hold 100 20 > /tmp/ht_hold.$$ & k=$!; "
+             "for i in $(seq 1 300); do grep -q ready /tmp/ht_hold.$$ && break; sleep 0.1; done; "
+             "%s ls | tail -n 1; echo max=$(du -sk /dev/shm/* | sort -n | tail -n 1 | "
+             "cut -f1); kill $k; wait; rm -f /tmp/ht_hold.$$ /dev/shm/*; "
+             "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg+ust LD_PRELOAD=%s %s sites 300; "
+             "echo exited=$(du -sk /dev/shm | cut -f1)'",
+             bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"),
+             bp("libheaptag.so"), bp("tests/progs/manykids"));
+    char *out = sh(script);
+    cr_expect(strstr(out, "segments: 101 live, "), "%s", out);
+    cr_expect_null(strstr(out, "counting privately"), "%s", out);
+    const char *m = strstr(out, "max="), *e = strstr(out, "exited=");
+    cr_assert(m && e, "%s", out);
+    cr_expect(atoi(m + 4) > 0 && atoi(m + 4) <= 640, "a live segment over 640 KB: %s", out);
+    cr_expect(strstr(out, "ok\n"), "%s", out);
+    cr_expect(atoi(e + 7) > 0 && atoi(e + 7) <= 1024, "an exited segment over 1 MB: %s", out);
+    free(out);
+}
+
+/* /dev/shm fills while the segment grows: new rows go to the overflow row,
+ * the program runs on (never a SIGBUS) and every allocation is counted. */
+Test(shm, full_dev_shm_while_growing)
+{
+    need_unshare();
+    char script[4096];
+    snprintf(script, sizeof script,
+             "unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs /dev/shm && "
+             "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s sites 8000; echo rc=$?; "
+             "%s ls | tail -n 1'",
+             bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"));
+    char *out = sh(script);
+    cr_expect(strstr(out, "ok\nrc=0"), "%s", out);
+    cr_expect(strstr(out, "segments: 0 live, 1 exited, 0 dead"), "%s", out);
     free(out);
 }
 

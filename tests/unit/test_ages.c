@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accounting/ages.h"
+#include "accounting/grow.h"
 #include "accounting/slots.h"
 #include "core/alloc.h"
 #include "core/block.h"
@@ -43,7 +44,10 @@ static struct hist hist_of(uint32_t row)
         h.bytes[b] = ht_state.age_rows[row].bytes[b];
         h.blocks[b] = ht_state.age_rows[row].blocks[b];
     }
+    uint64_t open = ht_grow_sets_open();
     for (uint32_t k = 0; k < ht_state.counter_slots; k++) {
+        if (!(open >> k & 1))
+            continue; /* a closed set is a hole */
         const struct ht_counters *c =
             ht_state.counters + (uint64_t)k * ht_state.counter_stride + row;
         uint32_t b = ht_age_bin_of(a->span, a->slot_tick[k]);
