@@ -97,11 +97,18 @@ include bench/bench.mk
 demo: all examples
 	@scripts/demo.sh
 
+# heaptag(1)'s SYNOPSIS from the tool's command table (a test checks they agree).
+man-synopsis: ctl
+	scripts/man-synopsis.sh $(BUILD)/heaptag man/heaptag.1
+.PHONY: man-synopsis
+
 # Installation: every directory can be moved, DESTDIR is honoured throughout.
 # The Debian package sets PREFIX=/usr and LIBDIR to the multiarch directory.
 VERSION       := $(shell cat VERSION)
 BINDIR        ?= $(PREFIX)/bin
 LIBDIR        ?= $(PREFIX)/lib
+# the shim is a preload library, not one to link with: a directory of its own
+SHIMDIR       ?= $(LIBDIR)/heaptag
 INCLUDEDIR    ?= $(PREFIX)/include
 DATADIR       ?= $(PREFIX)/share
 MANDIR        ?= $(DATADIR)/man
@@ -111,24 +118,50 @@ SYSTEMDDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 HEADERS       := include/heaptag.h include/heaptag_segment.h include/heaptag_flags.h
 MAN_PAGES     := $(wildcard man/*.[1-8])
-INSTALLED     := $(BINDIR)/heaptag $(LIBDIR)/libheaptag.so \
+INSTALLED     := $(BINDIR)/heaptag $(SHIMDIR)/libheaptag.so \
                  $(HEADERS:include/%=$(INCLUDEDIR)/%) $(PKGCONFIGDIR)/heaptag.pc \
                  $(BASHCOMPDIR)/heaptag $(SYSTEMDDIR)/heaptag-serve.service \
                  $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
 $(BUILD)/ctl/main.o: CTL_CFLAGS += -DHT_VERSION='"$(VERSION)"'
-# The tool looks for the shim next to itself, then in LIBDIR.
-$(BUILD)/ctl/cmd/run.o: CTL_CFLAGS += -DHT_SHIM_LIBDIR='"$(LIBDIR)"'
+# Where an installed heaptag finds what install put in place: the tool looks
+# for the shim next to itself, then in SHIMDIR; shim and tool read the system
+# settings file in SYSCONFDIR. install links its own copies of the tool and the
+# shim with these compiled in (build/inst/), rebuilt whenever they change, so
+# `make install PREFIX=...` never touches build/heaptag or build/libheaptag.so
+# (which read /etc/heaptag/flags) while tests may be running them.
+INST := $(BUILD)/inst
+INSTALL_DIRS_DEFS := -DHT_SHIM_LIBDIR='"$(SHIMDIR)"' -DHT_SYSCONFDIR='"$(SYSCONFDIR)"'
+INST_CTL_SRC  := ctl/cmd/run.c ctl/flags/conf_file.c
+INST_SHIM_SRC := shim/core/config.c
+$(INST)/dirs.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INSTALL_DIRS_DEFS)' | cmp -s - $@ || echo '$(INSTALL_DIRS_DEFS)' > $@
+$(INST)/ctl/%.o: ctl/%.c $(INST)/dirs.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CTL_CFLAGS) $(INSTALL_DIRS_DEFS) -c $< -o $@
+$(INST)/shim/%.o: shim/%.c $(INST)/dirs.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(SHIM_CFLAGS) $(INSTALL_DIRS_DEFS) -c $< -o $@
+$(INST)/heaptag: $(BUILD)/ctl/main.o $(filter-out $(INST_CTL_SRC:%.c=$(BUILD)/%.o),$(CTL_OBJ)) \
+                 $(INST_CTL_SRC:%.c=$(INST)/%.o)
+	$(CC) $(SANITIZE) -o $@ $^ $(CTL_LDLIBS)
+$(INST)/libheaptag.so: $(filter-out $(INST_SHIM_SRC:%.c=$(BUILD)/%.o),$(SHIM_OBJ)) \
+                       $(INST_SHIM_SRC:%.c=$(INST)/%.o)
+	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ $(SHIM_LDLIBS)
+FORCE:
+.PHONY: FORCE
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+install: all $(INST)/heaptag $(INST)/libheaptag.so
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHIMDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/heaptag $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5
-	install -m 0755 $(BUILD)/heaptag $(DESTDIR)$(BINDIR)/heaptag
-	install -m 0644 $(BUILD)/libheaptag.so $(DESTDIR)$(LIBDIR)/libheaptag.so
+	install -m 0755 $(INST)/heaptag $(DESTDIR)$(BINDIR)/heaptag
+	install -m 0644 $(INST)/libheaptag.so $(DESTDIR)$(SHIMDIR)/libheaptag.so
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	@# relocatable: includedir relative to prefix (pkg-config --define-prefix)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|; s|@VERSION@|$(VERSION)|' \
 	    packaging/heaptag.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/heaptag.pc
 	install -m 0644 packaging/heaptag.bash-completion $(DESTDIR)$(BASHCOMPDIR)/heaptag
 	sed 's|/usr/bin/heaptag|$(BINDIR)/heaptag|' packaging/heaptag-serve.service \
@@ -144,7 +177,9 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	if cmp -s packaging/flags $(DESTDIR)$(SYSCONFDIR)/heaptag/flags; then \
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/heaptag/flags; fi
-	-rmdir $(DESTDIR)$(SYSCONFDIR)/heaptag 2>/dev/null
+	@# the directories install made, where nothing else is left in them
+	scripts/uninstall-dirs.sh '$(DESTDIR)' '$(PREFIX)' $(SHIMDIR) $(SYSCONFDIR)/heaptag \
+	    $(dir $(INSTALLED))
 
 # heaptag_VERSION_ARCH.deb with Debian's own tools, built in a copy of the tree
 # (none of our make variables leak into the package build).

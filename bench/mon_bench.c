@@ -15,6 +15,7 @@
 
 #include "heaptag_segment.h"
 #include "mon/model.h"
+#include "mon/view.h"
 #include "segbuild.h"
 
 #define BENCH_PID0 1900000000
@@ -70,7 +71,10 @@ static double bench_now(void)
 
 static void bench_run(const char *dir, const char *what, enum mon_by by, int split, int n)
 {
-    struct mon_cfg cfg = { .dir = dir, .by = by, .split = split };
+    /* as cmd/mon.c sets it: sites named on the screen and in logs, the
+     * screen's Site text function first */
+    struct mon_cfg cfg = { .dir = dir, .by = by, .split = split, .name_sites = 1,
+                           .func_first = !split };
     struct mon_view_cfg view = { .sort = MON_SORT_BYTES, .pid_first = split };
     struct mon_model m;
     mon_model_init(&m, &cfg);

@@ -15,7 +15,10 @@
 /* Where the settings files are: the system file (its path may be replaced
  * by $HEAPTAG_SYSTEM_CONFIG), then the user's under $XDG_CONFIG_HOME (when
  * absolute) or else $HOME. */
-#define HT_SETTINGS_SYSTEM_PATH "/etc/heaptag/flags"
+#ifndef HT_SYSCONFDIR /* the build sets it: $(PREFIX)/etc, or /etc for PREFIX=/usr */
+#define HT_SYSCONFDIR "/etc"
+#endif
+#define HT_SETTINGS_SYSTEM_PATH HT_SYSCONFDIR "/heaptag/flags"
 #define HT_SETTINGS_SYSTEM_ENV  "HEAPTAG_SYSTEM_CONFIG"
 #define HT_SETTINGS_XDG_ENV     "XDG_CONFIG_HOME"
 #define HT_SETTINGS_XDG_TAIL    "/heaptag/flags"

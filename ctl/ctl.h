@@ -22,16 +22,45 @@ int cmd_trend(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 
-/* The command table of main.c, for dispatch and for completion. */
+/* What completion offers after an option (struct ctl_option.values): these
+ * markers, or the words themselves separated by spaces ("tag site"). */
+#define CTL_VALUES_PIDS  "<pid>"
+#define CTL_VALUES_FILES "<file>"
+#define CTL_VALUES_FLAGS "<flag>"
+
+/* One option of a command: "--by" with its value "tag|site|func|module". */
+struct ctl_option {
+    const char *name;
+    const char *arg;    /* the value it takes as the synopsis writes it, or NULL */
+    const char *values; /* what completion offers for it (above), or NULL */
+    const char *help;   /* one line */
+};
+
+/* The command table (cmd/commands.c): dispatch, usage, help, completion and
+ * the man page's synopsis all come from it. */
 struct ctl_command {
     const char *name;
     int (*fn)(int argc, char **argv);
+    const char *synopsis; /* after "heaptag NAME"; '\n' between lines */
+    const char *summary;  /* one line */
+    const struct ctl_option *options; /* ends with a NULL name */
+    const char *more;     /* paragraphs for its help, or NULL */
+    const char *example;  /* one command line, with a comment */
 };
 extern const struct ctl_command ctl_commands[];
 extern const size_t ctl_n_commands;
 
+/* The command named name, or NULL. */
+const struct ctl_command *ctl_command_find(const char *name);
+
 /* The whole usage text. */
 const char *ctl_usage_text(void);
+
+/* One command's help: synopsis, options, notes and an example. */
+void ctl_command_help(FILE *out, const struct ctl_command *c);
+
+/* The SYNOPSIS section of heaptag(1) in roff, from the command table. */
+void ctl_man_synopsis(FILE *out);
 
 /* Prints the whole usage text to out. */
 void ctl_usage(FILE *out);

@@ -80,3 +80,26 @@ build-fuzz/tests/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(SEGBUILD_SRC) include/
 $(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_OBJ_fuzz_$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ_fuzz_$*) $(FUZZ_LIBS)
+
+# The fuzzers' regression seeds without libFuzzer (make check): each target
+# built with the ordinary compiler around replay_main.c, run once over the
+# kept corpus and the generated seeds.
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/tests/replay/%)
+$(BUILD)/tests/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_OBJ_fuzz_$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(FUZZ_OBJ_fuzz_$*) $(FUZZ_LIBS)
+
+$(BUILD)/tests/replay/gen_seeds: tests/fuzz/gen_seeds.c $(SEGBUILD_SRC) include/heaptag_segment.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -Iinclude -Itests/support -o $@ $(filter %.c,$^)
+
+.PHONY: test-replay
+test-replay: $(REPLAY_BIN) $(BUILD)/tests/replay/gen_seeds
+	@rm -rf $(BUILD)/tests/replay/seeds && mkdir -p $(BUILD)/tests/replay/seeds
+	@$(BUILD)/tests/replay/gen_seeds $(BUILD)/tests/replay/seeds
+	@ok=0; bad=0; for t in $(FUZZ_NAMES); do \
+	    if $(BUILD)/tests/replay/$$t tests/fuzz/corpus/$$t $(BUILD)/tests/replay/seeds/$$t \
+	        > $(BUILD)/tests/replay/$$t.log 2>&1; then ok=$$((ok + 1)); \
+	    else bad=$$((bad + 1)); echo "== $$t failed on:"; tail -n 5 $(BUILD)/tests/replay/$$t.log; fi; \
+	done; echo "fuzz seeds: $$ok passed, $$bad failed"; \
+	[ -z "$(HEAPTAG_COUNTS)" ] || echo "$$ok $$bad" >> "$(HEAPTAG_COUNTS)"; [ $$bad -eq 0 ]

@@ -89,10 +89,18 @@ test: deps test-deps
 
 .PHONY: test-build
 
-# The fast loop: unit and integration tests, no sanitizer builds, no fuzzing.
+# The fast loop (under a minute): unit tests, the integration tests but the slow
+# ones tests/slow.list names (printed at the end, with how to run each), and the
+# fuzzers' regression seeds replayed once. No sanitizer builds, no fuzzing:
+# `make test` runs everything.
 check: deps test-deps
-	@$(MAKE) --no-print-directory test-build
-	@HEAPTAG_BUILD=$(abspath $(BUILD)) $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@$(MAKE) --no-print-directory test-build $(REPLAY_BIN) $(BUILD)/tests/replay/gen_seeds
+	@rm -f $(BUILD)/check-counts
+	@HEAPTAG_COUNTS=$(abspath $(BUILD))/check-counts HEAPTAG_BUILD=$(abspath $(BUILD)) \
+	    HEAPTAG_SLOW_LIST=tests/slow.list $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@HEAPTAG_COUNTS=$(abspath $(BUILD))/check-counts $(MAKE) --no-print-directory test-replay
+	@awk '{ p += $$1; f += $$2 } END { printf "check: %d passed, %d failed\n", p, f }' \
+	    $(BUILD)/check-counts
 
 .PHONY: check
 

@@ -258,12 +258,23 @@ int cmd_dump(int argc, char **argv)
     pids[0] = pid;
     if (children && segread_add_children(dir, &pids, &n) != 0)
         err(1, "%s", dir);
-    printf("%s\n", DUMP_MAGIC_LINE);
+    /* The dump is made in memory and written only once whole: a dump that
+     * fails (exit 1) leaves nothing on stdout, so `dump > before.txt` never
+     * leaves a file that looks like a dump. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        err(1, "open_memstream");
+    fprintf(mem, "%s\n", DUMP_MAGIC_LINE);
     for (size_t i = 0; i < n; i++)
-        dump_pid(stdout, dir, pids[i]);
-    fputs("end\n", stdout);
+        dump_pid(mem, dir, pids[i]);
+    fputs("end\n", mem);
     free(pids);
-    if (fflush(stdout) != 0 || ferror(stdout))
+    if (fclose(mem) != 0)
+        errx(1, "out of memory");
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0 || ferror(stdout))
         err(1, "stdout");
+    free(text);
     return 0;
 }

@@ -2,14 +2,17 @@
  * cmd/ls.c - `heaptag ls`: one line per segment, live and exited processes
  * alike, sorted by pid; then the processes that have the shim loaded but no
  * segment to show (counting privately), and one line on what heaptag's
- * segments occupy. A damaged segment costs one warning on stderr and is
- * skipped; segments we may not read are skipped silently.
+ * segments occupy. A damaged segment of our own costs one warning on stderr
+ * and is skipped; other users' damaged segments and segments we may not read
+ * are skipped silently (the summary counts them).
  */
 #include <err.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -90,6 +93,17 @@ static void ls_summary(const char *dir, size_t n_private)
            dir, n_private);
 }
 
+/* Whether dir/name is our own file: a damaged segment of another user is
+ * theirs to hear about (the summary line still counts it). */
+static int ls_own_file(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return 0;
+    return lstat(path, &st) == 0 && st.st_uid == geteuid();
+}
+
 int cmd_ls(int argc, char **argv)
 {
     ctl_no_args("ls", argc, argv);
@@ -109,7 +123,7 @@ int cmd_ls(int argc, char **argv)
         struct segread_snap s;
         const char *why;
         int rc = segread_open(dir, v[i].name, &s, &why);
-        if (rc == SEGREAD_DAMAGED) {
+        if (rc == SEGREAD_DAMAGED && ls_own_file(dir, v[i].name)) {
             out_flush(); /* keep stdout and stderr in order on a terminal */
             warnx("%s: skipped: %s", s.path, why);
         }

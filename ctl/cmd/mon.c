@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "util/fmt.h"
 #include "mon/model.h"
+#include "mon/view.h"
 #include "mon/opts.h"
 #include "mon/render.h"
 #include "mon/screen.h"
@@ -24,6 +25,7 @@
 #include "util/preload.h"
 #include "util/text_safe.h"
 #include "mon/tag_desc.h"
+#include "segment/reader.h"
 
 #define MON_MAX_WARNED 256
 /* -p pids whose end is tracked (more are watched, their end is not awaited) */
@@ -192,12 +194,72 @@ static int mon_log(struct mon_opts *o, struct mon_model *m)
     return 0;
 }
 
+/* The last part of a path. */
+static const char *mon_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* -p NAME: every tagged process whose program (the last part of its exe or
+ * of the name it was started as) or whose /proc name is NAME, added to
+ * o->pids once each. None: exit 1. */
+static void mon_resolve_names(struct mon_opts *o, const char *dir)
+{
+    struct segread_entry *e = NULL;
+    size_t n = 0;
+    if (o->n_names && segread_list(dir, &e, &n) != 0)
+        err(1, "%s", dir);
+    for (size_t k = 0; k < o->n_names; k++) {
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct segread_snap snap;
+            const char *why;
+            if (segread_open(dir, e[i].name, &snap, &why) != SEGREAD_OK)
+                continue;
+            char comm[64] = "";
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/comm", (int)snap.pid);
+            FILE *f = snap.state == SEGREAD_LIVE ? fopen(path, "r") : NULL;
+            if (f) {
+                if (fgets(comm, sizeof comm, f))
+                    comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+            }
+            /* the name it was started as: the first word of its command line */
+            char arg0[sizeof snap.cmdline];
+            snprintf(arg0, sizeof arg0, "%.*s", (int)strcspn(snap.cmdline, " "), snap.cmdline);
+            int match = !strcmp(mon_base(snap.exe), o->names[k]) || !strcmp(comm, o->names[k]) ||
+                        !strcmp(mon_base(arg0), o->names[k]);
+            pid_t pid = snap.pid;
+            segread_close(&snap);
+            if (!match)
+                continue;
+            found++;
+            size_t j = 0;
+            while (j < o->n_pids && o->pids[j] != pid)
+                j++;
+            if (j < o->n_pids)
+                continue;
+            if (o->n_pids == MON_MAX_PIDS)
+                ctl_usage_error("mon: '%s' names more than %d processes", o->names[k],
+                                MON_MAX_PIDS);
+            o->pids[o->n_pids++] = pid;
+        }
+        if (!found)
+            errx(1, "mon: no tagged process is named '%s' (heaptag ls lists them)",
+                 text_safe_str(o->names[k]));
+    }
+    free(e);
+}
+
 int cmd_mon(int argc, char **argv)
 {
     struct mon_opts o;
     struct mon_model m;
     struct tag_desc *desc = NULL;
     mon_opts_parse(&o, argc, argv);
+    mon_resolve_names(&o, segread_dir());
     if (o.tag_file && !(desc = tag_desc_load(o.tag_file))) {
         if (errno == EINVAL)
             errx(1, "%s: not a regular file", o.tag_file);
@@ -211,7 +273,8 @@ int cmd_mon(int argc, char **argv)
         .n_pids = o.n_pids,
         .by = o.by,
         .split = screen ? o.split : 1, /* logs keep a block per process */
-        .name_sites = !screen,
+        .name_sites = 1,
+        .func_first = screen,
         .children = o.children,
         /* the screen without -p watches live processes; logs keep every one */
         .live_only = screen && !o.all && !o.n_pids,
@@ -234,5 +297,7 @@ int cmd_mon(int argc, char **argv)
         rc = mon_log(&o, &m);
     mon_model_fini(&m);
     tag_desc_free(desc);
+    for (size_t i = 0; i < o.n_names; i++)
+        free((char *)o.names[i]);
     return rc;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * cmd/run.c - `heaptag run [+FLAGS ...] [--anyway] [--] CMD [ARGS]`: checks
- * the flags, adds them after those of HEAPTAG_FLAGS, puts the shim first in
- * LD_PRELOAD and execs CMD, which keeps our pid and gives its exit status as
- * ours. A program the loader will not preload into (static, setuid) is named
- * before it starts. Nothing is forked and nothing left behind.
+ * cmd/run.c - `heaptag run [+FLAGS ...] [--pid-file FILE] [--anyway] [--] CMD
+ * [ARGS]`: checks the flags, adds them after those of HEAPTAG_FLAGS, puts the
+ * shim first in LD_PRELOAD and execs CMD, which keeps our pid and gives its
+ * exit status as ours. The pid is said on stderr when that is a terminal, and
+ * written to FILE with --pid-file. A program the loader will not preload into
+ * (static, setuid) is named before it starts. Nothing is forked.
  */
 #include <err.h>
 #include <errno.h>
@@ -38,12 +39,12 @@ static char *absolute(const char *path)
 }
 
 #ifndef HT_SHIM_LIBDIR
-#define HT_SHIM_LIBDIR "/usr/local/lib"
+#define HT_SHIM_LIBDIR "/usr/local/lib/heaptag"
 #endif
 
 /* $HEAPTAG_LIB, else next to our binary, else ../lib, else ../lib/heaptag,
- * else the directory it was installed to (LIBDIR, the multiarch one in the
- * Debian package). */
+ * else the directory it was installed to (SHIMDIR: $LIBDIR/heaptag, the multiarch
+ * one in the Debian package). */
 static char *run_find_shim(void)
 {
     static const char *const rel[] = {
@@ -129,11 +130,30 @@ static int is_flag_arg(const char *a)
     return a[0] == '+' || (a[0] == '-' && strcmp(a, "--") != 0);
 }
 
+/* Writes "PID\n" to file (replaced whole, so a reader never sees half). */
+static void run_write_pid(const char *file)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", file, (int)getpid()) >= (int)sizeof tmp)
+        errx(1, "--pid-file %s: name too long", file);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        err(1, "--pid-file %s", file);
+    fprintf(f, "%d\n", (int)getpid());
+    if (fclose(f) != 0 || rename(tmp, file) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        err(1, "--pid-file %s", file);
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct ht_flags_change chg = { 0 };
     size_t joined_len = 0;
     int i, anyway = 0;
+    const char *pid_file = NULL;
 
     if (argc > 1 && ctl_is_help(argv[1]))
         ctl_help();
@@ -146,6 +166,12 @@ int cmd_run(int argc, char **argv)
             anyway = 1;
             continue;
         }
+        if (!strcmp(argv[i], "--pid-file") || !strncmp(argv[i], "--pid-file=", 11)) {
+            pid_file = argv[i][10] == '=' ? argv[i] + 11 : i + 1 < argc ? argv[++i] : "";
+            if (!*pid_file)
+                ctl_usage_error("run: --pid-file needs a file name");
+            continue;
+        }
         if (ht_flags_parse(argv[i], strlen(argv[i]), &chg, &bad, &bad_len) != 0)
             ctl_usage_error("run: unknown flag '%.*s' in '%s' (known: %s)", (int)bad_len, bad,
                             argv[i], HT_FLAG_NAMES);
@@ -156,6 +182,11 @@ int cmd_run(int argc, char **argv)
         i++;
     if (i >= argc)
         ctl_usage_error("run: no command given");
+    struct stat st; /* execvp would say "Permission denied" */
+    if (strchr(argv[i], '/') && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+        warnx("%s: is a directory", argv[i]);
+        return 126;
+    }
 
     /* The flags compose: settings files, then HEAPTAG_FLAGS, then ours, later
      * ones winning (the shim reads them in that order). Every flag argument
@@ -175,9 +206,13 @@ int cmd_run(int argc, char **argv)
     if (!flags)
         err(1, "malloc");
     strcpy(flags, env);
-    for (int k = 1; k <= last_flag; k++)
-        if (strcmp(argv[k], "--anyway") != 0)
+    for (int k = 1; k <= last_flag; k++) {
+        if (!strcmp(argv[k], "--pid-file"))
+            k++;
+        else if (argv[k][0] == '+' || (argv[k][0] == '-' && strcmp(argv[k], "--anyway") != 0 &&
+                                       strncmp(argv[k], "--pid-file=", 11) != 0))
             strcat(flags, argv[k]);
+    }
 
     char path[PATH_MAX];
     const char *why = run_resolve(argv[i], path, sizeof path) == 0 ? preload_blocker(path)
@@ -201,7 +236,19 @@ int cmd_run(int argc, char **argv)
     free(flags);
     free(shim);
 
+    /* CMD keeps our pid: say it where the next command needs it, never
+     * into a redirected output */
+    if (pid_file)
+        run_write_pid(pid_file);
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "heaptag: pid %d; watch it from another terminal: heaptag mon -p %d\n",
+                (int)getpid(), (int)getpid());
+
     execvp(argv[i], argv + i);
+    int exec_errno = errno;
+    if (pid_file) /* nothing runs under that pid: no file that says so */
+        unlink(pid_file);
+    errno = exec_errno;
     if (errno == ENOENT) {
         warnx("%s: command not found", argv[i]);
         return 127;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * cmd/usage.c - the usage text of heaptag and the exits that print it. Kept out of
- * main.c so that the unit tests can link every other object.
+ * cmd/usage.c - what the command table (cmd/commands.c) prints: the usage text,
+ * each command's help (synopsis, options, notes, an example) and the SYNOPSIS
+ * of heaptag(1) in roff; and the exits that print them. Kept out of main.c so
+ * that the unit tests can link every other object.
  */
 #include "ctl.h"
 
@@ -10,66 +12,60 @@
 
 #include "heaptag_flags.h"
 
-static const char usage_text[] =
-    "usage: heaptag COMMAND [ARGS]\n"
+/* After the commands, before the FLAGS lines (which come from the flag list). */
+static const char usage_middle[] =
     "\n"
-    "  heaptag run [+FLAGS ...] [--anyway] [--] CMD [ARGS]\n"
-    "                                             run CMD with the shim (ptg is on by default)\n"
-    "  heaptag ls                                 list tagged processes, live and exited\n"
-    "  heaptag flags [-r | -i IMAGE | -p PID] [+FLAGS -FLAGS ...] [--tracedb MB]\n"
-    "                                             show or change flags (GFlags)\n"
-    "  heaptag trend [--plot FILE.svg|.html] [--top N] [-v] [--format table|csv|json]\n"
-    "                [--since TIME|+OFFSET] [--until TIME|+OFFSET] LOG...\n"
-    "                                             rank the rows that leak, and since when;\n"
-    "                                             exits 1 on a suspect, 0 on none, 2 on error\n"
-    "  heaptag mon [-p PID[,PID...]] [-i SECS] [-n COUNT] [-N FILE]\n"
-    "              [--format table|csv|json] [--by tag|site|func|module] [--split] [--all]\n"
-    "              [--children]\n"
-    "              [-b|-a|-f|-d|-t|-m] [-(] [/iTAG ...] [/xTAG ...] [-e] [-l] [-g FILE]\n"
-    "                                             the tag table (PoolMon), live or as a log\n"
-    "  heaptag gc                                 remove segments of exited and dead processes\n"
-    "  heaptag dump [-p PID [--children]] > SNAP  live rows and ust stacks, symbolised\n"
-    "  heaptag diff OLD NEW [NEWER ...]           stacks whose live bytes grew (UMDH);\n"
-    "                                             with more dumps, ranked by steady growth\n"
-    "  heaptag reports [-p PID]                   heap check reports, symbolised\n"
-    "  heaptag export --prometheus [-p PID[,PID...] [--children]] [--top N]\n"
-    "                 [--by tag|site] [--all] [-o FILE]\n"
-    "                                             the counters as Prometheus metrics\n"
-    "  heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID[,PID...]]\n"
-    "                [--top N] [--by tag|site] [--all]\n"
-    "                                             answer GET /metrics (default 127.0.0.1:9464)\n"
-    "  heaptag help                               show this text\n"
-    "\n"
-    "mon on a terminal redraws every -i SECS (default 1); keys (either case): t a f d\n"
-    "b m sort by tag, allocs, frees, diff, bytes, bytes per alloc (again: reverse),\n"
-    "( ) sort by change, p cycles the Type filter, s splits by process, w cycles the\n"
-    "grouping, x adds exited and dead processes (--all; without -p the screen shows\n"
-    "live ones), e totals, l highlighting, Left Right scroll sideways (Trend, Site),\n"
-    "h help, q quits. Not on a terminal, or with -n or --format, it prints a\n"
-    "timestamped snapshot every interval (-n: COUNT times).\n"
-    "-N FILE (/n: poolsnap.log) writes one snapshot to FILE. /iTAG and /xTAG (or\n"
-    "--include, --exclude) keep or drop tags matching * and ? patterns. -e totals,\n"
-    "-l no highlighting, -g FILE adds descriptions from \"Tag  description\" lines.\n"
-    "The PoolMon spellings /b /a /f /d /t /m /( /e /l /p /g work too.\n"
-    "run adds its FLAGS after HEAPTAG_FLAGS (settings files, the variable, then\n"
-    "run's arguments; later ones win), and refuses a static, setuid or setgid CMD\n"
-    "(the loader would not preload the shim) unless --anyway is given.\n";
+    "heaptag COMMAND --help (or heaptag help COMMAND): that command's options and an\n"
+    "example. Usage errors exit 2 with one line; -h, --help, /? and /h show help.\n";
 
-/* After the FLAGS lines, which come from the flag list. */
+/* After the FLAGS lines. */
 static const char usage_tail[] =
-    "flags scopes: -r persistent (/etc/heaptag/flags as root, else\n"
-    "       ~/.config/heaptag/flags), -i IMAGE one executable, -p PID (or -k PID)\n"
-    "       a running process (+ust only if it started with ust or a tracedb\n"
-    "       size); /r /i /p /k work too. Hex values: +0x1400, -20. An image is\n"
-    "       matched by name, path and through links. /? and /h show this text.\n"
-    "export and serve: --top N series per process by live bytes (default 100; the\n"
-    "rest are counted in heaptag_series_dropped_total); -o writes FILE atomically.\n"
-    "Without -p they show live processes and those that exited in the last 5\n"
-    "minutes; --all shows every segment.\n"
-    "--children (mon, dump, export, with -p): every descendant of the processes\n"
-    "that carries the shim too (forked, or exec'd with it inherited).\n"
-    "serve binds to loopback only unless --allow-remote is given.\n"
     "Segments are read from $HEAPTAG_SHM_DIR, default /dev/shm.\n";
+
+/* Appends to buf (cap bytes, NUL-terminated), never past its end. */
+__attribute__((format(printf, 3, 4)))
+static void usage_add(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t at = strlen(buf);
+    if (at + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + at, cap - at, fmt, ap);
+    va_end(ap);
+}
+
+/* "heaptag NAME SYNOPSIS", continuation lines under the first word after the
+ * name, each line starting with lead. */
+static void usage_synopsis(char *buf, size_t cap, const char *lead, const struct ctl_command *c)
+{
+    int indent = (int)(strlen(lead) + strlen("heaptag ") + strlen(c->name) + 1);
+    usage_add(buf, cap, "%sheaptag %s", lead, c->name);
+    const char *s = c->synopsis;
+    if (*s)
+        usage_add(buf, cap, " ");
+    while (*s) {
+        size_t len = strcspn(s, "\n");
+        usage_add(buf, cap, "%.*s", (int)len, s);
+        s += len;
+        if (*s == '\n' && *++s)
+            usage_add(buf, cap, "\n%*s", indent, "");
+    }
+}
+
+#define USAGE_SUMMARY_COL 45
+
+/* summary after the synopsis just added: at USAGE_SUMMARY_COL of its last
+ * line when it fits there, else on a line of its own. */
+static void usage_summary(char *buf, size_t cap, const char *summary)
+{
+    const char *nl = strrchr(buf, '\n');
+    size_t last = strlen(nl ? nl + 1 : buf);
+    if (last + 1 <= USAGE_SUMMARY_COL && USAGE_SUMMARY_COL + strlen(summary) <= 80)
+        usage_add(buf, cap, "%*s%s\n", (int)(USAGE_SUMMARY_COL - last), "", summary);
+    else
+        usage_add(buf, cap, "\n      %s\n", summary);
+}
 
 /* "FLAGS: +ptg pool tagging, +ust stack traces, ..." wrapped before column
  * 80, appended to buf (cap bytes, NUL-terminated). */
@@ -100,13 +96,135 @@ static void usage_flags(char *buf, size_t cap)
 
 const char *ctl_usage_text(void)
 {
-    static char text[sizeof usage_text + sizeof usage_tail + 512];
-    if (!text[0]) {
-        memcpy(text, usage_text, sizeof usage_text);
-        usage_flags(text, sizeof text - sizeof usage_tail);
-        strcat(text, usage_tail);
+    static char text[8192];
+    if (text[0])
+        return text;
+    usage_add(text, sizeof text, "usage: heaptag COMMAND [ARGS]\n\n");
+    for (size_t i = 0; i < ctl_n_commands; i++) {
+        const struct ctl_command *c = &ctl_commands[i];
+        usage_synopsis(text, sizeof text, "  ", c);
+        usage_summary(text, sizeof text, c->summary);
     }
+    usage_add(text, sizeof text, "  heaptag help [COMMAND]");
+    usage_summary(text, sizeof text, "this text, or one command's help");
+    usage_add(text, sizeof text, "%s", usage_middle);
+    usage_flags(text, sizeof text - sizeof usage_tail);
+    usage_add(text, sizeof text, "%s", usage_tail);
     return text;
+}
+
+/* text wrapped before column 80, every line after the first indented by
+ * indent columns (the first continues where the caller is, at column col). */
+static void help_wrap(FILE *out, const char *text, int col, int indent)
+{
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (col > indent && col + 1 + (int)word > 79) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
+        }
+        fprintf(out, "%.*s", (int)word, text);
+        col += (int)word;
+        text += word;
+        text += strspn(text, " ");
+    }
+    fputc('\n', out);
+}
+
+#define HELP_OPT_COL 26
+
+void ctl_command_help(FILE *out, const struct ctl_command *c)
+{
+    char syn[1024] = "";
+    usage_synopsis(syn, sizeof syn, "usage: ", c);
+    fprintf(out, "%s\n%s\n", syn, c->summary);
+    int flags = 0;
+    if (c->options[0].name) {
+        fputs("\noptions:\n", out);
+        for (const struct ctl_option *o = c->options; o->name; o++) {
+            int col = fprintf(out, "  %s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+            if (col + 2 > HELP_OPT_COL) {
+                fprintf(out, "\n%*s", HELP_OPT_COL, "");
+            } else {
+                fprintf(out, "%*s", HELP_OPT_COL - col, "");
+            }
+            help_wrap(out, o->help, HELP_OPT_COL, HELP_OPT_COL);
+            flags |= o->values && !strcmp(o->values, CTL_VALUES_FLAGS);
+        }
+    }
+    if (flags) {
+        char list[1024] = "";
+        usage_flags(list, sizeof list);
+        fprintf(out, "\n%s", list);
+    }
+    if (c->more)
+        fprintf(out, "\n%s", c->more);
+    fprintf(out, "\nexample:\n  %s\n", c->example);
+}
+
+/* One synopsis word in roff: literal words bold, values italic, '-' as \-. */
+static void man_word(FILE *out, const struct ctl_command *c, const char *w, size_t len)
+{
+    size_t lead = strspn(w, ",");
+    size_t trail = len >= 3 && !strncmp(w + len - 3, "...", 3) ? 3 : 0;
+    if (lead + trail >= len) {
+        fprintf(out, "%.*s", (int)len, w);
+        return;
+    }
+    fprintf(out, "%.*s", (int)lead, w);
+    w += lead;
+    len -= lead + trail;
+    int literal = -1, upper = 0, lower = 0;
+    for (const struct ctl_option *o = c->options; o->name; o++)
+        if (strlen(o->name) == len && !strncmp(o->name, w, len))
+            literal = !o->values || strcmp(o->values, CTL_VALUES_FLAGS) != 0;
+    for (size_t i = 0; i < len; i++) {
+        upper |= w[i] >= 'A' && w[i] <= 'Z';
+        lower |= w[i] >= 'a' && w[i] <= 'z';
+    }
+    if (literal < 0)
+        literal = lower || !upper;
+    fputs(literal ? "\\fB" : "\\fI", out);
+    for (size_t i = 0; i < len; i++)
+        fputs(w[i] == '-' ? "\\-" : (char[2]){ w[i], 0 }, out);
+    fputs("\\fR", out);
+    if (trail)
+        fputs("...", out);
+}
+
+void ctl_man_synopsis(FILE *out)
+{
+    fputs(".SH SYNOPSIS\n.ad l\n.nh\n", out);
+    for (size_t i = 0; i < ctl_n_commands; i++) {
+        const struct ctl_command *c = &ctl_commands[i];
+        /* one filled line per command; inside brackets the spaces do not
+         * break, so an option stays with its value */
+        fprintf(out, "%s\\fBheaptag %s\\fR", i ? ".br\n" : "", c->name);
+        const char *s = c->synopsis;
+        int depth = 0;
+        if (*s)
+            fputc(' ', out);
+        while (*s) {
+            size_t len = strcspn(s, " []|\n");
+            if (len) {
+                man_word(out, c, s, len);
+                s += len;
+                continue;
+            }
+            depth += *s == '[';
+            depth -= *s == ']';
+            if (*s == ' ' || *s == '\n')
+                fputs(depth > 0 ? "\\ " : " ", out);
+            else
+                fputc(*s, out);
+            s++;
+        }
+        fputc('\n', out);
+    }
+    fputs(".br\n\\fBheaptag help\\fR [\\fICOMMAND\\fR]\n.ad\n.hy\n", out);
 }
 
 void ctl_usage(FILE *out)
@@ -148,6 +266,10 @@ void ctl_no_args(const char *cmd, int argc, char **argv)
 
 void ctl_help(void)
 {
-    ctl_usage(stdout);
+    const struct ctl_command *c = ctl_command_find(ctl_cmd);
+    if (c)
+        ctl_command_help(stdout, c);
+    else
+        ctl_usage(stdout);
     exit(fflush(stdout) == 0 ? 0 : 1);
 }

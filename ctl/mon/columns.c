@@ -5,7 +5,6 @@
  * by `heaptag trend` and by other people's parsers: never rename one.
  */
 #include "mon/columns.h"
-#include "mon/render.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@ static uint64_t get_frees(const struct mon_line *l) { return l->frees; }
 static uint64_t get_diff(const struct mon_line *l) { return (uint64_t)l->diff; }
 static uint64_t get_bytes(const struct mon_line *l) { return l->bytes; }
 static uint64_t get_per_alloc(const struct mon_line *l) { return mon_per_alloc(l); }
+static uint64_t get_avg_alloc(const struct mon_line *l) { return mon_avg_alloc(l); }
 static uint64_t get_bytes_alloc(const struct mon_line *l) { return l->bytes_alloc; }
 static uint64_t get_bytes_freed(const struct mon_line *l) { return l->bytes_freed; }
 static uint64_t get_peak(const struct mon_line *l) { return l->peak; }
@@ -136,17 +136,17 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                       .scr_wide = 7, .scr_narrow = 7, .human = 1000, NUM(get_pid), .sort = -1 },
     [MON_COL_ALLOCS] = { .header = "Allocs", .name = "allocs", .rec = 5, .val = MON_VAL_U64,
                          .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IN_TOTAL, .sep = 1,
-                         .width = 12, .scr_wide = 11, .scr_delta = 7, .scr_narrow = 6,
+                         .width = 12, .scr_wide = 11, .scr_delta = 7, .scr_narrow = 5,
                          .scr_ndelta = 4, .human = 1000, NUM(get_allocs), .change = chg_allocs,
                          .sort = MON_SORT_ALLOCS, .key = 'a', .sort_name = "allocs" },
     [MON_COL_FREES] = { .header = "Frees", .name = "frees", .rec = 6, .val = MON_VAL_U64,
                         .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IN_TOTAL, .sep = 1,
-                        .width = 12, .scr_wide = 11, .scr_delta = 7, .scr_narrow = 6,
+                        .width = 12, .scr_wide = 11, .scr_delta = 7, .scr_narrow = 5,
                         .scr_ndelta = 4, .human = 1000, NUM(get_frees), .change = chg_frees,
                         .sort = MON_SORT_FREES, .key = 'f', .sort_name = "frees" },
     [MON_COL_DIFF] = { .header = "Diff", .name = "diff", .rec = 7, .val = MON_VAL_I64,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IN_TOTAL, .sep = 1,
-                       .width = 12, .scr_wide = 11, .scr_narrow = 7, .human = 1000,
+                       .width = 12, .scr_wide = 11, .scr_narrow = 5, .human = 1000,
                        NUM(get_diff), .change = chg_diff, .sort = MON_SORT_DIFF, .key = 'd',
                        .sort_name = "diff" },
     [MON_COL_BYTES] = { .header = "Bytes", .name = "bytes", .rec = 8, .val = MON_VAL_U64,
@@ -158,13 +158,14 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                             .val = MON_VAL_U64, .where = MON_IN_SCREEN | MON_IN_TABLE,
                             .sep = 1, .width = 10, .scr_wide = 9, .scr_narrow = 9,
                             .human = 1024, NUM(get_per_alloc), .sort = MON_SORT_PER_ALLOC,
-                            .key = 'm', .sort_name = "per alloc", .help = "bytes per alloc" },
-    [MON_COL_OLD] = { .header = "Old", .name = "old_bytes", .rec = 20, .val = MON_VAL_U64,
+                            .key = 'm', .sort_name = "per alloc",
+                            .help = "bytes per live block" },
+    [MON_COL_OLD] = { .header = "Old", .name = "old_bytes", .rec = 21, .val = MON_VAL_U64,
                       .where = MON_IN_SCREEN | MON_IF_WIDE, .sep = 1,
                       .width = 12, .scr_wide = 9, .scr_narrow = 6, .human = 1024,
                       NUM(get_old), .sort = MON_SORT_OLD, .key = 'o', .sort_name = "old",
                       .help = "old bytes" },
-    [MON_COL_MARK] = { .header = "Mark", .name = "mark", .rec = 22, .val = MON_VAL_TEXT,
+    [MON_COL_MARK] = { .header = "Mark", .name = "mark", .rec = 23, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IF_WIDE, .sep = 1,
                        .width = 5, .scr_wide = 5, .scr_narrow = 5, .text = txt_mark,
                        .sort = -1 },
@@ -174,21 +175,23 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                               NUM(get_bytes_freed), .sort = -1 },
     [MON_COL_PEAK] = { .name = "peak", .rec = 12, .val = MON_VAL_U64, NUM(get_peak),
                        .sort = -1 },
-    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 23,
+    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 24,
                        .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IF_DESC, .sep = 2,
                        .width = 32, .scr_wide = 32, .scr_narrow = 16, .text = txt_desc,
                        .sort = -1 },
+    /* on 80 columns the last 4 refreshes and the mark: the leak hint stays
+     * in view; the screen's tightest layout (split) keeps the mark alone */
     [MON_COL_TREND] = { .header = "Trend", .val = MON_VAL_TEXT,
-                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
+                        .where = MON_IN_SCREEN | MON_IN_TABLE, .sep = 2,
                         .width = TREND_LIVE_WIDTH, .scr_wide = TREND_LIVE_WIDTH,
-                        .scr_narrow = TREND_LIVE_WIDTH, .text = txt_trend, .sort = -1 },
-    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 19, .val = MON_VAL_TEXT,
+                        .scr_narrow = 5, .text = txt_trend, .sort = -1 },
+    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 20, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                        .text = txt_site, .sort = -1 },
     /* Records only, before the site (which stays last, as older logs had it):
      * the site's function and file:line, the process's exe and build id, then
-     * the process's state in this snapshot. */
+     * the process's state in this snapshot, the run's average allocation. */
     [MON_COL_FUNC] = { .name = "function", .rec = 13, .val = MON_VAL_TEXT, .text = txt_func,
                        .sort = -1 },
     [MON_COL_FILE] = { .name = "file", .rec = 14, .val = MON_VAL_TEXT, .text = txt_file,
@@ -201,7 +204,11 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                            .text = txt_build_id, .sort = -1 },
     [MON_COL_STATE] = { .name = "state", .rec = 18, .val = MON_VAL_TEXT, .text = txt_state,
                         .sort = -1 },
-    [MON_COL_OLD_BLOCKS] = { .name = "old_blocks", .rec = 21, .val = MON_VAL_U64,
+    /* bytes allocated per allocation over the run: what Per Alloc showed
+     * before it became PoolMon's Bytes / Diff */
+    [MON_COL_AVG_ALLOC] = { .name = "avg_alloc", .rec = 19, .val = MON_VAL_U64,
+                            NUM(get_avg_alloc), .sort = -1 },
+    [MON_COL_OLD_BLOCKS] = { .name = "old_blocks", .rec = 22, .val = MON_VAL_U64,
                              NUM(get_old_blocks), .sort = -1 },
 };
 #undef NUM

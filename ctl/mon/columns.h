@@ -22,6 +22,7 @@ enum mon_col_id {
     /* records only: what names the site and the process, so a log stands alone */
     MON_COL_FUNC, MON_COL_FILE, MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE,
     MON_COL_OLD_BLOCKS,
+    MON_COL_AVG_ALLOC,
     MON_COL_COUNT
 };
 

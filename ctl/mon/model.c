@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * mon/model.c - reads segments, groups rows into lines in a uthash table that
- * lives across refreshes (for the deltas), and builds the sorted view. Lines
- * are reset, not freed, at each refresh; the ones no segment fed are dropped
- * at its end. Nothing here prints, exits on bad input or trusts a segment.
+ * lives across refreshes (for the deltas). Lines are reset, not freed, at each
+ * refresh; the ones no segment fed are dropped at its end. Nothing here
+ * prints, exits on bad input or trusts a segment. The data layer of mon: it
+ * knows no column, renderer or screen (the sorted view is mon/view.c).
  */
 #define HASH_FUNCTION HASH_FNV /* measured faster than the default on our keys */
 #include "mon/model.h"
@@ -22,7 +23,6 @@
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
-#include "mon/columns.h"
 #include "mon/tag_desc.h"
 
 /* Signed sums of counters a damaged segment may have made huge: wrap as the
@@ -188,7 +188,12 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
             site_format_full(where, sizeof where, s, r->site);
         else
             site_format(where, sizeof where, s, r->site);
-        if (si->func[0] && si->file[0])
+        if (m->cfg.func_first && si->func[0] && si->file[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s %s:%d  %s", si->func, si->file, si->line,
+                      where);
+        else if (m->cfg.func_first && si->func[0])
+            model_fmt(detail, MON_DETAIL_MAX, "%s  %s", si->func, where);
+        else if (si->func[0] && si->file[0])
             model_fmt(detail, MON_DETAIL_MAX, "%s %s %s:%d", where, si->func, si->file,
                       si->line);
         else if (si->func[0])
@@ -256,7 +261,7 @@ static struct mon_line *model_line(struct mon_model *m, const struct segread_sna
         l->key = k;
         l->det_index = UINT32_MAX;
         l->func = l->file = "";
-        if (r->kind == HT_KIND_TAG && m->cfg.desc && m->cfg.by == MON_BY_TAG)
+        if (m->cfg.desc) /* a tag, a site, a function or a module, as the line is named */
             l->desc = tag_desc_find(m->cfg.desc, k.label);
         HASH_ADD_KEYPTR(hh, m->map, &l->key, klen, l);
     }
@@ -304,6 +309,9 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
             l->func = si.func;
             l->file = si.file;
             l->line = si.line;
+            /* -g: a site row is also described by its function's entry */
+            if (m->cfg.desc && !l->desc && l->func[0] && l->key.kind != HT_KIND_TAG)
+                l->desc = tag_desc_find(m->cfg.desc, l->func);
             l->det_pid = s->pid;
             l->det_seq = seq;
             l->det_index = r->index;
@@ -482,93 +490,25 @@ int mon_proc_shown(const struct mon_model *m, const struct mon_proc *p)
 
 uint64_t mon_per_alloc(const struct mon_line *l)
 {
+    return l->diff > 0 ? l->bytes / (uint64_t)l->diff : 0;
+}
+
+uint64_t mon_avg_alloc(const struct mon_line *l)
+{
     return l->allocs ? l->bytes_alloc / l->allocs : 0;
 }
 
-static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
-static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
-
-struct model_sort {
-    const struct mon_view_cfg *v;
-    const struct mon_col *col; /* the column v->sort names */
-};
-
-static int model_cmp(const void *pa, const void *pb, void *arg)
+void mon_state_text(char *buf, size_t n, const struct mon_proc *p)
 {
-    const struct mon_line *a = *(struct mon_line *const *)pa, *b = *(struct mon_line *const *)pb;
-    const struct model_sort *ms = arg;
-    const struct mon_view_cfg *v = ms->v;
-    int c;
-    if (v->pid_first) {
-        c = cmp_i64(a->key.pid, b->key.pid);
-        if (c == 0)
-            c = cmp_u64(a->key.seq, b->key.seq);
-        if (c)
-            return c;
-    }
-    c = -mon_col_cmp(ms->col, a, b, v->by_change); /* numbers: largest first */
-    if (c == 0)
-        c = strcmp(a->key.label, b->key.label);
-    if (v->reverse)
-        c = -c;
-    if (c == 0)
-        c = cmp_u64(a->key.kind, b->key.kind);
-    if (c == 0)
-        c = cmp_i64(a->key.pid, b->key.pid);
-    if (c == 0)
-        c = cmp_u64(a->key.seq, b->key.seq);
-    return c;
+    if (p->state == SEGREAD_EXITED && p->exit_code >= 0)
+        snprintf(buf, n, "exited(%d)", (int)p->exit_code);
+    else
+        snprintf(buf, n, "%s", segread_state_name(p->state));
 }
 
-static int model_matches(const char *const *pats, size_t n, const char *label)
+void *mon_model_xalloc(void *p, size_t n, size_t size)
 {
-    for (size_t i = 0; i < n; i++)
-        if (fnmatch(pats[i], label, 0) == 0)
-            return 1;
-    return 0;
-}
-
-static int model_shown(const struct mon_line *l, const struct mon_view_cfg *v)
-{
-    if (l->allocs == 0)
-        return 0;
-    if (v->type == MON_TYPE_TAG && l->key.kind != HT_KIND_TAG)
-        return 0;
-    if (v->type == MON_TYPE_SITE && l->key.kind == HT_KIND_TAG)
-        return 0;
-    if (v->n_include && !model_matches(v->include, v->n_include, l->key.label))
-        return 0;
-    return !model_matches(v->exclude, v->n_exclude, l->key.label);
-}
-
-void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v)
-{
-    size_t n = HASH_COUNT(m->map);
-    struct mon_line *l, *tmp;
-    struct mon_totals *t = &m->totals;
-    if (n > m->cap_view) {
-        m->cap_view = n;
-        m->view = model_xalloc(m->view, n, sizeof *m->view);
-    }
-    m->n_view = 0;
-    memset(t, 0, sizeof *t);
-    HASH_ITER(hh, m->map, l, tmp) {
-        if (!model_shown(l, v))
-            continue;
-        m->view[m->n_view++] = l;
-        t->allocs = sat_add(t->allocs, l->allocs);
-        t->frees = sat_add(t->frees, l->frees);
-        t->bytes = sat_add(t->bytes, l->bytes);
-        t->diff = wrap_add(t->diff, l->diff);
-        t->d_allocs = wrap_add(t->d_allocs, l->d_allocs);
-        t->d_frees = wrap_add(t->d_frees, l->d_frees);
-        t->d_bytes = wrap_add(t->d_bytes, l->d_bytes);
-        t->d_diff = wrap_add(t->d_diff, l->d_diff);
-    }
-    t->lines = m->n_view;
-    struct model_sort ms = { v, mon_col_sorted(v->sort) };
-    if (m->n_view > 1) /* an empty view may be NULL */
-        qsort_r(m->view, m->n_view, sizeof *m->view, model_cmp, &ms);
+    return model_xalloc(p, n, size);
 }
 
 const char *mon_by_name(enum mon_by by)

@@ -97,9 +97,11 @@ struct mon_cfg {
     int      split;      /* one line per process instead of sums */
     int      live_only;  /* exited and dead segments are listed, not summed */
     const struct tag_desc *desc;
-    int      name_sites; /* by tag too, name each line's site (logs: they must
-                          * name their code on their own); costs a symbol
-                          * look-up per line, so the screen leaves it */
+    int      name_sites; /* by tag too, name each line's site (a symbol look-up
+                          * per site, cached for the whole run) */
+    int      func_first; /* by tag, the Site text leads with the function and
+                          * file:line (the screen); logs keep the address first,
+                          * as `heaptag trend` and older parsers read it */
     int      children;   /* pids' descendants with the shim too, found at each refresh */
     uint64_t old_secs;   /* --old: the age from which live bytes count as old */
 };
@@ -153,14 +155,23 @@ void mon_model_regroup(struct mon_model *m, enum mon_by by, int split);
 /* Reads every watched segment and updates the lines and their deltas. */
 void mon_model_refresh(struct mon_model *m);
 
-/* Builds m->view and m->totals from the current lines. */
-void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v);
+/* The state of a process as logs and the screen write it: "live",
+ * "exited(3)" ("exited" when the code is not known), "dead". */
+void mon_state_text(char *buf, size_t n, const struct mon_proc *p);
+
+/* realloc for the model and its view: exits on failure. */
+void *mon_model_xalloc(void *p, size_t n, size_t size);
 
 /* Whether the lines of p are in the model (not hidden by live_only). */
 int mon_proc_shown(const struct mon_model *m, const struct mon_proc *p);
 
-/* Per Alloc: bytes allocated per allocation over the run (0 without allocs). */
+/* Per Alloc as PoolMon defines it: Bytes / Diff, the average size of a live
+ * block (0 when no block is alive). */
 uint64_t mon_per_alloc(const struct mon_line *l);
+
+/* Bytes allocated per allocation over the whole run (0 without allocs): the
+ * logs' avg_alloc field. */
+uint64_t mon_avg_alloc(const struct mon_line *l);
 
 const char *mon_by_name(enum mon_by by);
 /* Parses "tag", "site", "func" or "module"; -1 if none. */

@@ -21,6 +21,21 @@ static void mon_parse_pids(struct mon_opts *o, const char *arg)
     const char *p = arg;
     for (;;) {
         char *end;
+        if (!isdigit((unsigned char)*p) && *p != '-' && *p != '+') { /* a program name */
+            size_t len = strcspn(p, ",");
+            if (!len || memchr(p, '/', len))
+                ctl_usage_error("mon: bad PID or program name in '%s'", arg);
+            if (o->n_names == MON_MAX_PIDS)
+                ctl_usage_error("mon: at most %d program names", MON_MAX_PIDS);
+            char *name = strndup(p, len);
+            if (!name)
+                ctl_usage_error("mon: out of memory");
+            o->names[o->n_names++] = name;
+            if (!p[len])
+                return;
+            p += len + 1;
+            continue;
+        }
         errno = 0;
         long v = strtol(p, &end, 10);
         if (end == p || errno || v <= 0 || v > INT_MAX || (*end && *end != ','))
@@ -189,6 +204,6 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
     }
     if (o->snap_file && !*o->snap_file)
         ctl_usage_error("mon: -N needs a file name");
-    if (o->children && !o->n_pids)
+    if (o->children && !o->n_pids && !o->n_names)
         ctl_usage_error("mon: --children needs -p PID");
 }

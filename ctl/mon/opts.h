@@ -16,6 +16,8 @@
 struct mon_opts {
     pid_t    pids[MON_MAX_PIDS];
     size_t   n_pids;
+    const char *names[MON_MAX_PIDS]; /* -p NAME: program names, resolved by cmd/mon.c */
+    size_t   n_names;
     unsigned long count;      /* -n; 0: forever */
     long long interval_ns;    /* -i */
     struct mon_view_cfg view; /* sort, reverse, by_change, type, include, exclude */

@@ -159,14 +159,6 @@ void mon_render_header(FILE *out, enum mon_format format, int with_desc)
         mon_renderers[format].header(&c);
 }
 
-void mon_state_text(char *buf, size_t n, const struct mon_proc *p)
-{
-    if (p->state == SEGREAD_EXITED && p->exit_code >= 0)
-        snprintf(buf, n, "exited(%d)", (int)p->exit_code);
-    else
-        snprintf(buf, n, "%s", segread_state_name(p->state));
-}
-
 /* mon's last word on a process: in records, an End row whose state says how
  * it ended, every other field empty or 0. */
 void mon_render_end(FILE *out, enum mon_format format, const char *ts, int pid,

@@ -47,10 +47,6 @@ int mon_format_parse(const char *s);
  * other formats. Written once per output, before the first record. */
 void mon_render_header(FILE *out, enum mon_format format, int with_desc);
 
-/* The state of a process as logs write it: "live", "exited(3)" ("exited"
- * when the code is not known), "dead". */
-void mon_state_text(char *buf, size_t n, const struct mon_proc *p);
-
 /* mon's last word on a process it watched (-p) that is gone: a comment line
  * in the table ("# <time> pid N ended exited(0): ..."), an "End" record in
  * CSV and JSON with the state ("exited(0)", "killed" or "gone"). */

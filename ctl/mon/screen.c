@@ -23,13 +23,21 @@
 #include "util/fmt.h"
 #include "util/width.h"
 #include "mon/columns.h"
+#include "mon/view.h"
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "util/text_safe.h"
+#include "trend/live.h"
 
 #define SCR_HEAD_LINES 5 /* two figure lines, the view line, the problem line, the header */
 #define SCR_LINE_MAX 2048
 #define SCR_SITE_STEP 8  /* Right past the last column scrolls the Site text */
+
+static int scr_page(void)
+{
+    int n = LINES - SCR_HEAD_LINES;
+    return n > 1 ? n : 1;
+}
 
 static volatile sig_atomic_t scr_resized;
 
@@ -59,10 +67,19 @@ struct scr {
     int have_prev_sys;
     struct scr_col cols[MON_COL_COUNT];
     size_t n_cols;
-    int narrow;          /* numbers shortened to fit 80 columns */
+    int narrow;          /* 0: wide; 1: numbers shortened to fit 80 columns;
+                          * 2: tight (split on 80 columns): shorter changes,
+                          * Trend its mark alone, a narrower Tag */
     size_t hcol;         /* columns hidden right of Tag (Left/Right) */
     size_t hsite;        /* display columns of the Site text scrolled away */
 };
+
+/* Table lines on the page: the totals line takes the last one. */
+static int scr_rows(const struct scr *s)
+{
+    int n = scr_page() - (s->totals ? 1 : 0);
+    return n > 0 ? n : 0;
+}
 
 static long long scr_now_ns(void)
 {
@@ -103,12 +120,13 @@ static int scr_core_width(const struct scr *s)
     return w;
 }
 
-/* The widths for this terminal: the numbers in full when Tag to Per Alloc
- * fit, else shortened (K/M/G) so they fit 80 columns; Tag takes what is left,
- * up to its full width. Trend and Site follow, reached by Right when cut. */
+/* The widths for this terminal: the numbers in full when Tag to Trend fit,
+ * else shortened (K/M/G) so that they and the Trend mark fit 80 columns, a
+ * PID column included (split) in the tightest layout; Tag takes what is left,
+ * up to its full width. Site follows, reached by Right when cut. */
 static void scr_layout(struct scr *s)
 {
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         s->narrow = pass;
         s->n_cols = 0;
         for (size_t i = 0; i < MON_COL_COUNT; i++) {
@@ -119,18 +137,29 @@ static void scr_layout(struct scr *s)
             sc->id = (enum mon_col_id)i;
             sc->vw = pass ? c->scr_narrow : c->scr_wide;
             sc->dw = pass ? c->scr_ndelta : c->scr_delta;
+            /* allocs and frees only grow: 3 columns hold their changes */
+            if (pass == 2 && (sc->id == MON_COL_ALLOCS || sc->id == MON_COL_FREES))
+                sc->dw = 3;
+            if (pass == 2 && sc->id == MON_COL_TREND)
+                sc->vw = 1;
+            if (pass == 2 && sc->id == MON_COL_TAG)
+                sc->vw = 10;
             sc->w = sc->vw + (sc->dw ? sc->dw + 3 : 0);
         }
         if (scr_core_width(s) <= COLS)
             break;
     }
-    if (s->narrow) {
+    if (s->narrow) { /* Tag grows as far as its longest name needs, Site gets the rest */
         struct scr_col *tag = &s->cols[0];
-        int room = COLS - scr_core_width(s);
-        if (room > 0)
-            tag->w += room;
-        if (tag->w > mon_cols[MON_COL_TAG].scr_wide)
-            tag->w = mon_cols[MON_COL_TAG].scr_wide;
+        int room = COLS - scr_core_width(s), want = (int)strlen(mon_cols[MON_COL_TAG].header);
+        for (size_t i = 0; i < s->m->n_view && want < mon_cols[MON_COL_TAG].scr_wide; i++) {
+            int w = (int)fmt_width(s->m->view[i]->key.label);
+            want = w > want ? w : want;
+        }
+        if (want > mon_cols[MON_COL_TAG].scr_wide)
+            want = mon_cols[MON_COL_TAG].scr_wide;
+        if (room > 0 && tag->w < want)
+            tag->w += room < want - tag->w ? room : want - tag->w;
     }
     if (s->hcol + 1 >= s->n_cols)
         s->hcol = s->n_cols > 1 ? s->n_cols - 2 : 0;
@@ -208,15 +237,48 @@ static void scr_header(struct scr *s)
              m->cfg.split ? ", per process" : "", mon_type_name(s->view.type), old,
              s->view.n_include || s->view.n_exclude ? "   Filtered" : "",
              s->hcol || s->hsite ? "   (scrolled: Left)" : "");
+    /* where the page is: "Lines 21-40 of 95" */
+    size_t n = m->n_view, rows = (size_t)scr_rows(s);
+    size_t first = n ? s->top + 1 : 0, last = s->top + rows < n ? s->top + rows : n;
+    size_t len = strlen(line);
+    snprintf(line + len, sizeof line - len, "   Lines %zu-%zu of %zu", first, last, n);
     scr_put(2, line, A_NORMAL);
 }
 
-/* Segments that could not be read this time, shown and skipped. */
+/* How a process that is not running ended, as the logs' last word says
+ * it: "exited(0)", "killed"; NULL while it runs. */
+static const char *scr_end(const struct mon_proc *p, char *buf, size_t n)
+{
+    if (p->status != MON_PROC_OK || p->state == SEGREAD_LIVE)
+        return NULL;
+    if (p->state == SEGREAD_EXITED)
+        mon_state_text(buf, n, p);
+    else
+        snprintf(buf, n, "killed");
+    return buf;
+}
+
+/* The processes shown that have ended and how ("Ended: 4242 exited(0)"),
+ * then the segments that could not be read this time, shown and skipped. */
 static void scr_problems(struct scr *s)
 {
-    char line[SCR_LINE_MAX];
-    size_t len = 0, bad = 0;
+    char line[SCR_LINE_MAX], how[32];
+    size_t len = 0, bad = 0, ended = 0;
     line[0] = '\0';
+    for (size_t i = 0; i < s->m->n_procs && len < sizeof line - 1; i++) {
+        const struct mon_proc *p = &s->m->procs[i];
+        if (!scr_end(p, how, sizeof how) || p->hidden)
+            continue;
+        int n = snprintf(line + len, sizeof line - len, "%s%d %s", ended ? ", " : " Ended: ",
+                         (int)p->pid, how);
+        ended++;
+        if (n > 0)
+            len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
+    }
+    if (ended && len < sizeof line - 1) {
+        int n = snprintf(line + len, sizeof line - len, "%s", "  ");
+        len += n > 0 ? (size_t)n : 0;
+    }
     for (size_t i = 0; i < s->m->n_procs && len < sizeof line - 1; i++) {
         const struct mon_proc *p = &s->m->procs[i];
         if (p->status == MON_PROC_OK)
@@ -228,7 +290,7 @@ static void scr_problems(struct scr *s)
         if (n > 0)
             len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
     }
-    scr_put(3, line, bad ? A_BOLD : A_NORMAL);
+    scr_put(3, line, bad || ended ? A_BOLD : A_NORMAL);
 }
 
 /* A number cell: the value, and its change in parentheses when shown. */
@@ -267,7 +329,8 @@ static void scr_compose(char *line, size_t n, const struct scr *s, const struct 
             len += (size_t)snprintf(line + len, n - len, "%*s", c->sep, "");
         if (head) {
             text = sc->id == MON_COL_SITE && s->m->cfg.by == MON_BY_FUNC ? "File:Line"
-                                                                         : c->header;
+                   : sc->id == MON_COL_TREND && sc->w < (int)strlen(c->header) ? "^"
+                   : c->header;
         } else if (total && sc->id == MON_COL_TAG) {
             text = "Total";
         } else if (total && sc->id == MON_COL_SITE) {
@@ -283,6 +346,8 @@ static void scr_compose(char *line, size_t n, const struct scr *s, const struct 
             text = c->text(&mc, tbuf, sizeof tbuf);
             if (!text)
                 text = "-";
+            else if (sc->id == MON_COL_TREND && sc->w < TREND_LIVE_WIDTH)
+                text += fmt_skip_cols(text, (size_t)(TREND_LIVE_WIDTH - sc->w)); /* newest */
         }
         if (last) {
             const char *t = text + fmt_skip_cols(text, s->hsite);
@@ -331,8 +396,8 @@ static const char *const scr_help_text[] = {
     "  g             the age Old counts from: 10s, 1m, 10m, 1h, 1d",
     "  e             totals line on / off",
     "  l             highlighting of changed lines on / off",
-    "  Left Right    scroll sideways: Trend and Site on a narrow terminal",
-    "  Up Down PgUp PgDn Home End   scroll",
+    "  Left Right    scroll sideways: the Site column on a narrow terminal",
+    "  Up Down PgUp PgDn Home End   scroll (the header says which lines show)",
     "  h ?           this help (any key closes it)",
     "  q Esc         quit",
     "  Keys work in either case.",
@@ -352,11 +417,6 @@ static void scr_help(void)
         scr_put(y++, scr_help_text[i], A_NORMAL);
 }
 
-static int scr_page(void)
-{
-    int n = LINES - SCR_HEAD_LINES;
-    return n > 1 ? n : 1;
-}
 
 static void scr_draw(struct scr *s)
 {
@@ -368,14 +428,14 @@ static void scr_draw(struct scr *s)
     }
     char line[SCR_LINE_MAX];
     scr_layout(s);
+    int rows = scr_rows(s);
+    size_t n = s->m->n_view;
+    if (s->top + (size_t)rows > n)
+        s->top = n > (size_t)rows ? n - (size_t)rows : 0;
     scr_header(s);
     scr_problems(s);
     scr_compose(line, sizeof line, s, NULL, 1, 0);
     scr_put(SCR_HEAD_LINES - 1, line, A_BOLD | A_UNDERLINE);
-    int rows = scr_page() - (s->totals ? 1 : 0);
-    size_t n = s->m->n_view;
-    if (s->top + (size_t)rows > n)
-        s->top = n > (size_t)rows ? n - (size_t)rows : 0;
     for (int i = 0; i < rows && s->top + (size_t)i < n; i++)
         scr_row(s, SCR_HEAD_LINES + i, s->m->view[s->top + (size_t)i]);
     if (s->totals)

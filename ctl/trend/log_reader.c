@@ -176,8 +176,9 @@ static void csv_default(struct csv_map *m)
 {
     enum mon_col_id all[MON_COL_COUNT], rec[MON_COL_COUNT];
     size_t n_all = mon_col_records(all, MON_COL_COUNT, 0), n = 0;
-    for (size_t i = 0; i < n_all; i++) /* nor the state, written since too */
-        if ((all[i] < MON_COL_FUNC || all[i] > MON_COL_BUILD_ID) && all[i] != MON_COL_STATE)
+    for (size_t i = 0; i < n_all; i++) /* nor the state and avg_alloc, written since too */
+        if ((all[i] < MON_COL_FUNC || all[i] > MON_COL_BUILD_ID) && all[i] != MON_COL_STATE &&
+            all[i] != MON_COL_AVG_ALLOC)
             rec[n++] = all[i];
     m->need = 0;
     for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {

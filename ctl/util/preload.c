@@ -7,6 +7,7 @@
 #include "segment/reader.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -117,6 +118,7 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
         return;
     }
     int shim = preload_has_shim(pid);
+    int maps_errno = errno;
     if (shim == 1) {
         struct statvfs vfs;
         int full = statvfs(shm_dir, &vfs) == 0 && vfs.f_bavail * vfs.f_frsize < (1u << 22);
@@ -127,6 +129,9 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
     if (shim == 0)
         snprintf(buf, n, "not tagged: it was not started under the shim; start it with "
                  "heaptag run");
-    else
-        snprintf(buf, n, "not tagged, or not yours to read: start it with heaptag run");
+    else /* no segment file has its pid, readable or not: only private counting
+          * could hide one, and its map says nothing to us */
+        snprintf(buf, n, "not tagged: start it with heaptag run (whether the shim is "
+                 "loaded but counting privately cannot be told: /proc/%d/maps: %s)", (int)pid,
+                 strerror(maps_errno));
 }

@@ -172,12 +172,21 @@ char *fmt_short(char *buf, size_t n, int width, int64_t sv, uint64_t uv, int is_
     for (int u = 0; u < 6; u++) {
         div *= base;
         double v = (double)mag / div;
-        if (v < 9.95)
+        if (v < 9.95) { /* 1.5K; where the sign leaves no room for it, 2K */
             snprintf(buf, n, "%s%.1f%c", neg ? "-" : "", v, units[u]);
-        else
+            if ((int)strlen(buf) <= width)
+                return buf;
+        }
+        if (v >= 0.5) {
             snprintf(buf, n, "%s%.0f%c", neg ? "-" : "", v, units[u]);
-        if ((int)strlen(buf) <= width && v < base - 0.5)
-            return buf;
+            if ((int)strlen(buf) <= width && v < base - 0.5)
+                return buf;
+        }
+        if (v >= 0.05 && v < 0.95) { /* the next unit's tenths: -270K as -.3M */
+            snprintf(buf, n, "%s.%d%c", neg ? "-" : "", (int)(v * 10 + 0.5), units[u]);
+            if ((int)strlen(buf) <= width)
+                return buf;
+        }
     }
     return buf;
 }

@@ -13,6 +13,7 @@
 
 #include "heaptag_segment.h"
 #include "mon/model.h"
+#include "mon/view.h"
 #include "mon/render.h"
 #include "segment/reader.h"
 

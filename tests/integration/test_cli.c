@@ -57,6 +57,8 @@ Test(cli, untagged_pid_and_usage_errors)
     cr_assert_eq(exit_code(&r), 1);
     cr_assert(strstr(r.err, "Query heap tags failed"), "%s", r.err);
     cr_assert(strstr(r.err, "heaptag run"), "%s", r.err);
+    /* which it is, not "not tagged, or not yours": no segment has its pid */
+    cr_assert(strstr(r.err, "not tagged") && !strstr(r.err, " or not yours"), "%s", r.err);
     run_free(&r);
     r = tool("mon", "--bogus", NULL, NULL);
     cr_assert_eq(exit_code(&r), 2);
@@ -290,4 +292,161 @@ Test(cli, mon_says_a_full_shm_means_counting_privately)
     fclose(f);
     unlink(path);
     cr_assert(strstr(out, "/dev/shm is full") && strstr(out, "counts privately"), "%s", out);
+}
+
+/* heaptag CMD --help and heaptag help CMD: that command's own help (its
+ * synopsis, its options, an example), not the whole usage text. */
+Test(cli, help_per_command)
+{
+    const char *cmds[] = { "run", "ls", "mon", "gc", "flags", "dump", "diff", "trend",
+                           "reports", "export", "serve" };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "usage: heaptag %s", cmds[i]);
+        struct run_result a = tool(cmds[i], "--help", NULL, NULL);
+        struct run_result b = tool("help", cmds[i], NULL, NULL);
+        cr_assert_eq(exit_code(&a), 0, "%s --help: %s", cmds[i], a.err);
+        cr_assert_eq(exit_code(&b), 0, "help %s: %s", cmds[i], b.err);
+        cr_assert(!strncmp(a.out, head, strlen(head)), "%s --help:\n%s", cmds[i], a.out);
+        cr_assert_str_eq(a.out, b.out, "help %s is %s --help", cmds[i], cmds[i]);
+        cr_assert(strstr(a.out, "\nexample:\n  heaptag "), "%s", a.out);
+        cr_assert(!strstr(a.out, "heaptag serve [") || !strcmp(cmds[i], "serve"),
+                  "%s --help is not the whole usage:\n%s", cmds[i], a.out);
+        run_free(&a);
+        run_free(&b);
+    }
+    struct run_result r = tool("mon", "--help", NULL, NULL);
+    cr_assert(strstr(r.out, "  --by tag|site|func|module") && strstr(r.out, "  --split") &&
+              strstr(r.out, "  -p PID|NAME[,...]"), "%s", r.out);
+    run_free(&r);
+    r = tool("help", "frobnicate", NULL, NULL);
+    cr_assert_eq(exit_code(&r), 2);
+    cr_assert(strstr(r.err, "unknown command 'frobnicate'"), "%s", r.err);
+    run_free(&r);
+}
+
+/* The pid is never a guess: --pid-file writes the program's own pid (run
+ * execs it), and with stderr redirected nothing is added to it. */
+Test(cli, run_pid_file_and_quiet_when_redirected)
+{
+    char file[128];
+    snprintf(file, sizeof file, "/tmp/heaptag-test-pidfile.%d", (int)getpid());
+    const char *argv[] = { build_path("heaptag"), "run", "--pid-file", file, "+ptg", "--",
+                           "sh", "-c", "echo $$ >&2", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    char want[32];
+    snprintf(want, sizeof want, "%d\n", r.pid);
+    cr_assert_str_eq(r.err, want, "stderr is the program's alone (not a terminal)");
+    FILE *f = fopen(file, "r");
+    cr_assert_not_null(f);
+    char got[32] = "";
+    cr_assert(fgets(got, sizeof got, f));
+    fclose(f);
+    cr_assert_str_eq(got, want, "the pid file holds the program's pid");
+    unlink(file);
+    segment_remove(r.pid);
+    run_free(&r);
+
+    r = tool("run", "--", "/tmp", NULL);
+    cr_assert_eq(exit_code(&r), 126);
+    cr_assert_str_eq(r.err, "heaptag: /tmp: is a directory\n");
+    run_free(&r);
+}
+
+/* mon -p takes a program name: every tagged process of that name. */
+Test(cli, mon_p_takes_a_program_name)
+{
+    const char *argv[] = { build_path("heaptag"), "run", "--", build_path("tests/progs/patterns"),
+                           "basic", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    int pid = r.pid;
+    run_free(&r);
+    const char *mon[] = { build_path("heaptag"), "mon", "-p", "patterns", "-n", "1",
+                          "--format", "csv", NULL };
+    cr_assert_eq(run_cmd(mon, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    char want[64];
+    snprintf(want, sizeof want, ",%d,Basc,Tag,10,", pid);
+    cr_assert(strstr(r.out, want), "%s in:\n%s", want, r.out);
+    run_free(&r);
+    segment_remove(pid);
+    r = tool("mon", "-p", "no-such-program-here", "-n");
+    cr_assert_eq(exit_code(&r), 2, "-n needs its value: %s", r.err);
+    run_free(&r);
+    const char *none[] = { build_path("heaptag"), "mon", "-p", "no-such-program-here", "-n",
+                           "1", NULL };
+    cr_assert_eq(run_cmd(none, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 1);
+    cr_assert(strstr(r.err, "no tagged process is named 'no-such-program-here'"), "%s", r.err);
+    run_free(&r);
+}
+
+/* A dump that fails writes nothing on stdout: `dump > before.txt` leaves
+ * an empty file, not one that starts like a dump. */
+Test(cli, failed_dump_writes_nothing)
+{
+    struct run_result r = tool("dump", "-p", "1", NULL);
+    cr_assert_eq(exit_code(&r), 1, "%s", r.err);
+    cr_assert_eq(r.out_len, 0, "stdout: '%s'", r.out);
+    cr_assert(strstr(r.err, "pid 1"), "%s", r.err);
+    run_free(&r);
+}
+
+/* mon's parts include downward only (scripts/check-layers.sh). */
+Test(cli, mon_parts_include_downward_only)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/../scripts/check-layers.sh' 2>&1", build_path("."));
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    char out[4096];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+}
+
+/* A damaged segment of another user is theirs to hear about: ls lists what
+ * it can and says nothing on stderr about it (as root, where it can see it). */
+Test(cli, ls_is_quiet_about_other_users_segments)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to make a file of another user");
+    char path[64];
+    snprintf(path, sizeof path, "/dev/shm/heaptag.%d", 2000000000 + (int)(getpid() % 1000000));
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "garbage garbage", 15), 15);
+    close(fd);
+    cr_assert_eq(chown(path, 65534, 65534), 0);
+    struct run_result r = tool("ls", NULL, NULL, NULL);
+    unlink(path);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert_null(strstr(r.err, path + strlen("/dev/shm/")), "%s", r.err);
+    run_free(&r);
+}
+
+/* On a terminal, run says the pid the next command needs, on stderr. */
+Test(cli, run_says_its_pid_on_a_terminal)
+{
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "script -qec '%s run -- sh -c \"echo child=\\$\\$\"' /dev/null",
+             build_path("heaptag"));
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s", out);
+    int said = 0, child = 0;
+    const char *a = strstr(out, "heaptag: pid "), *b = strstr(out, "child=");
+    cr_assert(a && b, "%s", out);
+    cr_assert_eq(sscanf(a, "heaptag: pid %d;", &said), 1, "%s", out);
+    cr_assert_eq(sscanf(b, "child=%d", &child), 1, "%s", out);
+    cr_assert_eq(said, child, "the pid said is the program's: %s", out);
+    cr_assert(strstr(a, "heaptag mon -p "), "%s", out);
+    segment_remove(child);
 }

@@ -318,7 +318,7 @@ Test(mon, screen_on_a_leaking_program)
     assert_above(s, "Stbl", "Chrn");
     free(s);
     s = sort_by("m", "Sort: per alloc");
-    assert_above(s, "Stbl", "Leak"); /* 1000 > 64 > 10 bytes per allocation */
+    assert_above(s, "Stbl", "Leak"); /* 1000 > 64 > 10 bytes per live block */
     assert_above(s, "Leak", "Chrn");
     free(s);
     s = sort_by("b", "Sort: bytes ");
@@ -381,7 +381,7 @@ Test(mon, screen_on_a_threaded_program)
     screen_start(args);
     free(WAIT_FOR("Thr0", "Thr1", "Thr2", "Thr3"));
     char *s = sort_by("m", "Sort: per alloc");
-    /* bytes per allocation: (100 (N + 1) + 200) / (N + 2) = 150, 133, 125, 120 */
+    /* Per Alloc, Bytes / Diff: the kept blocks of 500, 400, 300, 200 bytes */
     assert_above(s, "Thr0", "Thr1");
     assert_above(s, "Thr1", "Thr2");
     assert_above(s, "Thr2", "Thr3");
@@ -618,6 +618,27 @@ Test(mon, tag_descriptions)
     r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", "/nonexistent/tags");
     cr_assert_eq(exit_code(&r), 1);
     run_free(&r);
+
+    /* site rows are described too: by their own name, or by their function */
+    f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("main  the program's own buffer\n", f);
+    fclose(f);
+    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file, "--format", "csv");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    py = python("import sys, csv\n"
+                "print(sorted((x['type'], x['description']) for x in csv.DictReader(sys.stdin)"
+                " if x['type'] != 'End'))\n",
+                r.out);
+    cr_assert_str_eq(py.out, "[('Site', \"the program's own buffer\"), ('Tag', '')]\n", "%s",
+                     r.out);
+    run_free(&py);
+    run_free(&r);
+    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file, "--by", "func");
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nmain ") && strstr(r.out, "the program's own buffer"), "%s",
+              r.out);
+    run_free(&r);
     unlink(file);
     segment_remove(pid);
 }
@@ -813,9 +834,10 @@ Test(mon, p_ends_when_the_process_is_killed, .timeout = 60)
     snprintf(want, sizeof want, ",%d,,End,0,0,0,0,0,0,0,0,", (int)pid);
     const char *end = strstr(buf, want);
     cr_assert(end, "%s", buf);
-    /* function, file, line, exe and build_id name no code on an end record */
-    cr_assert_str_eq(end + strlen(want), ",,0,,,killed,\n");
-    cr_assert(strstr(buf, ",live,0x"), "snapshots while it ran say live:\n%s", buf);
+    /* function, file, line, exe and build_id name no code on an end record;
+     * avg_alloc 0, then an empty site */
+    cr_assert_str_eq(end + strlen(want), ",,0,,,killed,0,\n");
+    cr_assert(strstr(buf, ",live,"), "snapshots while it ran say live:\n%s", buf);
     segment_remove(pid);
 }
 
@@ -890,14 +912,14 @@ Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
     char line[512];
     struct prog p = screen_on("leak", 80, 24, "");
     char *s = WAIT_FOR("Leak", "Stbl", "Per Alloc");
-    /* every column PoolMon shows fits: Tag to Per Alloc, in 80 columns */
+    /* every column PoolMon shows fits: Tag to Per Alloc, and the Trend with
+     * its leak mark, in 80 columns */
     cr_assert(screen_line(s, "Tag ", line, sizeof line), "%s", s);
-    const char *want[] = { "Type", "Allocs", "Frees", "Diff", "Bytes", "Per Alloc" };
-    for (size_t i = 0; i < 6; i++)
+    const char *want[] = { "Type", "Allocs", "Frees", "Diff", "Bytes", "Per Alloc", "Trend" };
+    for (size_t i = 0; i < 7; i++)
         cr_assert(strstr(line, want[i]), "%s in the header: %s", want[i], line);
     cr_assert_leq(cols_of(line, strlen(line)), 80);
     cr_assert_null(strstr(line, "Site"), "Site waits for a wider screen: %s", line);
-    cr_assert_null(strstr(line, "Trend"), "%s", line);
     /* the row holds every number, deltas in parentheses */
     cr_assert(screen_line(s, "Stbl ", line, sizeof line), "%s", s);
     unsigned long long al, fr, by, per;
@@ -909,10 +931,22 @@ Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
     cr_assert_eq(per, 1000);
     free(s);
 
-    /* Right scrolls the numbers away and brings Trend and Site; Tag stays */
-    for (int i = 0; i < 6; i++)
+    /* the leak's growth mark shows without scrolling */
+    for (int waited = 0;; waited += 100) {
+        s = capture(0);
+        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^') &&
+            cols_of(line, strlen(line)) <= 80) {
+            free(s);
+            break;
+        }
+        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark in 80 columns:\n%s", s);
+        free(s);
+        nap_ms(100);
+    }
+    /* Right scrolls the numbers away and brings Site; Tag stays */
+    for (int i = 0; i < 7; i++)
         keys("Right");
-    s = WAIT_FOR("Trend", "Site", "scrolled");
+    s = WAIT_FOR("Site", "scrolled");
     cr_assert(row_pos(s, "Leak") >= 0, "the Tag column stays:\n%s", s);
     cr_assert(strstr(s, "monprog+0x"), "the site:\n%s", s);
     free(s);
@@ -1075,6 +1109,62 @@ Test(mon, utf8_tags_align_by_display_width)
     }
     cr_assert(strstr(s, "averyvery") && strstr(strstr(s, "averyvery"), "~ Tag"),
               "a long tag is cut and marked:\n%s", s);
+    free(s);
+    screen_off(&p);
+}
+
+/* The screen says when its process ends and how, as the log's last word
+ * does, and where the page is. */
+Test(mon, screen_says_when_its_process_ends)
+{
+    pid_t pid = lateleak_start("2", "0", "3");
+    char args[64], want[64];
+    snprintf(args, sizeof args, "-p %d -i 0.3", (int)pid);
+    pane_x = 80, pane_y = 24;
+    screen_start(args);
+    char *s = WAIT_FOR("Lines 1-", "(1 live)");
+    free(s);
+    waitpid(pid, NULL, 0);
+    snprintf(want, sizeof want, "Ended: %d exited(3)", (int)pid);
+    s = WAIT_FOR(want, "(0 live)");
+    free(s);
+    screen_quit("q");
+    pane_x = 200, pane_y = 40;
+    segment_remove(pid);
+}
+
+/* Split view (a PID column) still fits 80 columns, Per Alloc and the growth
+ * mark included; under --by tag the Site column names the function. */
+Test(mon, screen_split_fits_80_columns_and_site_names_the_function)
+{
+    char line[512];
+    struct prog p = screen_on("leak", 80, 24, "--split");
+    char *s = WAIT_FOR("Leak", "PID", "Per Alloc");
+    cr_assert(screen_line(s, "Tag ", line, sizeof line), "%s", s);
+    cr_assert(strstr(line, "Per Alloc") && strstr(line, "PID"), "%s", line);
+    cr_assert_leq(cols_of(line, strlen(line)), 80, "%s", line);
+    free(s);
+    for (int waited = 0;; waited += 100) {
+        s = capture(0);
+        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^') &&
+            cols_of(line, strlen(line)) <= 80) {
+            free(s);
+            break;
+        }
+        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark in split view:\n%s", s);
+        free(s);
+        nap_ms(100);
+    }
+    screen_quit("q");
+    pane_x = 200, pane_y = 40;
+    prog_stop(&p);
+
+    p = screen_on("leak", 200, 40, "");
+    s = WAIT_FOR("Leak", "Site", "leak_forever");
+    cr_assert(screen_line(s, "Leak ", line, sizeof line), "%s", s);
+    char *site = strstr(line, "leak_forever");
+    cr_assert(site && strstr(site, "monprog.c:") && strstr(site, "monprog+0x"),
+              "function, file:line, then the site: %s", line);
     free(s);
     screen_off(&p);
 }

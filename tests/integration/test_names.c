@@ -298,15 +298,15 @@ static void check_cxx_program(const char *prog, int gcc)
     expect_no_library_names(v, n, js);
     /* 9 strings of 40 characters: 41-byte buffers */
     expect_row(v, n, js, "build_strings(std::vector<std::__cxx11::basic_string<char", "Site", 9, 0,
-               369, "names_cxx.cpp", 22);
+               369, "names_cxx.cpp", 23);
     /* push_back to 1024 longs: the buffer doubles from 8 bytes to 8192 */
     expect_row(v, n, js, "fill_vector(std::vector<long, std::allocator<long> >&)", "Site", 11, 10,
-               8192, "names_cxx.cpp", 29);
+               8192, "names_cxx.cpp", 30);
     /* 13 map nodes of 40 bytes */
-    expect_row(v, n, js, "fill_map(std::map<int, int,", "Site", 13, 0, 520, "names_cxx.cpp", 36);
+    expect_row(v, n, js, "fill_map(std::map<int, int,", "Site", 13, 0, 520, "names_cxx.cpp", 37);
     /* 17 hash nodes of 24 bytes plus the bucket arrays (13 buckets, then 29) */
     expect_row(v, n, js, "fill_hash(std::unordered_map<long, long,", "Site", 19, 1,
-               17 * 24 + 29 * 8, "names_cxx.cpp", 43);
+               17 * 24 + 29 * 8, "names_cxx.cpp", 44);
     free(js);
 
     js = mon_json(pid, "site");

@@ -21,7 +21,7 @@ case "${1:-}" in
 files)
     install_tree
     version=$(cat "$root/VERSION")
-    for f in bin/heaptag lib/libheaptag.so include/heaptag.h include/heaptag_segment.h \
+    for f in bin/heaptag lib/heaptag/libheaptag.so include/heaptag.h include/heaptag_segment.h \
              include/heaptag_flags.h lib/pkgconfig/heaptag.pc \
              share/bash-completion/completions/heaptag lib/systemd/system/heaptag-serve.service \
              share/man/man1/heaptag.1 share/man/man3/heaptag.3 share/man/man5/heaptag-flags.5 \
@@ -35,8 +35,13 @@ files)
     [ "$("$dest$prefix/bin/heaptag" --version)" = "heaptag $version" ] || fail "--version"
     grep -q "ExecStart=$prefix/bin/heaptag serve" "$dest$prefix/lib/systemd/system/heaptag-serve.service" ||
         fail "unit does not start the installed tool"
-    # the installed tool finds the installed shim and counts
+    # the installed tool finds the installed shim (in a directory of its own) and counts
     out=$(HEAPTAG_SHM_DIR=$work "$dest$prefix/bin/heaptag" run -- /bin/true 2>&1) || fail "run: $out"
+    # tool and shim read the settings file of their own prefix, not /etc's
+    "$dest$prefix/bin/heaptag" flags | grep -q "^System settings file $prefix/etc/heaptag/flags:" ||
+        fail "the installed tool does not read $prefix/etc/heaptag/flags"
+    grep -q "$prefix/etc/heaptag/flags" "$dest$prefix/lib/heaptag/libheaptag.so" ||
+        fail "the installed shim does not read $prefix/etc/heaptag/flags"
     ;;
 pkgconfig)
     install_tree
@@ -58,7 +63,12 @@ C
     [ "$(pkg-config --modversion heaptag)" = "$(cat "$root/VERSION")" ] || fail "modversion"
     cc -Wall -Werror $flags "$work/app.c" $(pkg-config --libs heaptag) -o "$work/app" || fail "build"
     [ "$("$work/app")" = ok ] || fail "runs without the shim"
-    [ "$(LD_PRELOAD=$dest$prefix/lib/libheaptag.so HEAPTAG_KEEP=0 "$work/app")" = ok ] || fail "under the shim"
+    [ "$(LD_PRELOAD=$dest$prefix/lib/heaptag/libheaptag.so HEAPTAG_KEEP=0 "$work/app")" = ok ] || fail "under the shim"
+    # relocatable: moved elsewhere, --define-prefix finds the headers there
+    grep -qx 'includedir=${prefix}/include' "$dest$prefix/lib/pkgconfig/heaptag.pc" || fail "includedir not relative"
+    mkdir -p "$work/moved" && cp -r "$dest$prefix/." "$work/moved/"
+    moved=$(PKG_CONFIG_SYSROOT_DIR= PKG_CONFIG_PATH=$work/moved/lib/pkgconfig pkg-config --define-prefix --cflags heaptag | sed "s/ *$//")
+    [ "$moved" = "-I$work/moved/include" ] || fail "pkg-config --define-prefix: '$moved'"
     ;;
 man)
     for m in "$root"/man/*.[1-8]; do
@@ -66,6 +76,9 @@ man)
         MANWIDTH=80 man --warnings -l "$m" >/dev/null 2>"$work/warn" || fail "$m: man"
         [ ! -s "$work/warn" ] || { cat "$work/warn"; fail "$m: man --warnings"; }
     done
+    # the SYNOPSIS is the one the tool prints from its command table
+    "$root/scripts/man-synopsis.sh" "$build/heaptag" "$root/man/heaptag.1" --check ||
+        fail "heaptag(1) SYNOPSIS is not the tool's"
     # every command of the tool has its section in heaptag(1)
     for c in $("$build/heaptag" __complete 1 heaptag ''); do
         [ "$c" = help ] && continue
@@ -80,12 +93,22 @@ completion)
         COMP_WORDS=(heaptag flags +u); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[*]}"
         COMP_WORDS=(heaptag mo); COMP_CWORD=1; _heaptag; echo "${COMPREPLY[*]}"
         COMP_WORDS=(heaptag mon --fo); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag mon --by ""); COMP_CWORD=3; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag export --by ""); COMP_CWORD=3; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag trend --format j); COMP_CWORD=3; _heaptag; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(heaptag export ""); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[0]}"
+        COMP_WORDS=(heaptag help tr); COMP_CWORD=2; _heaptag; echo "${COMPREPLY[*]}"
         COMP_WORDS=(heaptag flags -p ""); COMP_CWORD=3; _heaptag; echo "pids:${COMPREPLY[*]}"
     ' _ "$dest$prefix/share/bash-completion/completions/heaptag") || fail "completion script"
     expect="+ust
 mon
---format"
-    [ "$(echo "$out" | head -n 3)" = "$expect" ] || { echo "$out"; fail "completion words"; }
+--format
+tag site func module
+tag site
+json
+--prometheus
+trend"
+    [ "$(echo "$out" | head -n 8)" = "$expect" ] || { echo "$out"; fail "completion words"; }
     ;;
 uninstall)
     install_tree
@@ -93,6 +116,8 @@ uninstall)
         fail "make uninstall"
     left=$(find "$dest" -type f)
     [ -z "$left" ] || fail "left after uninstall: $left"
+    # nor the directories it made: the prefix is its own, so it goes too
+    [ ! -e "$dest$prefix" ] || fail "left after uninstall: $(find "$dest$prefix")"
     ;;
 deb)
     make -s -C "$root" BUILD="$build" deb >"$work/deb.log" 2>&1 || { tail -n 30 "$work/deb.log"; fail "make deb"; }

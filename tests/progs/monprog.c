@@ -56,7 +56,8 @@ static void leak_forever(void)
 }
 
 /* Threads 0..3 each under tag ThrN: N + 1 blocks of 100 bytes allocated and
- * freed every 20 ms, and one block of 200 bytes kept each time. */
+ * freed every 20 ms, and one block of 500 - 100 N bytes kept each time (so
+ * Per Alloc, Bytes / Diff, is 500, 400, 300, 200). */
 static void *thread_main(void *arg)
 {
     int id = (int)(long)arg;
@@ -67,7 +68,7 @@ static void *thread_main(void *arg)
         HEAPTAG_SCOPE(tag) {
             for (int i = 0; i <= id; i++)
                 b[i] = do_malloc(100);
-            sink = do_malloc(200);
+            sink = do_malloc((size_t)(500 - 100 * id));
         }
         for (int i = 0; i <= id; i++)
             free(b[i]);

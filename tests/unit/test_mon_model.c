@@ -18,6 +18,7 @@
 #include "heaptag_segment.h"
 #include "mon/columns.h"
 #include "mon/model.h"
+#include "mon/view.h"
 #include "mon/render.h"
 #include "mon/tag_desc.h"
 
@@ -142,7 +143,8 @@ Test(model, sums_by_tag_and_splits_by_process)
     cr_assert_eq(l->diff, 12);
     cr_assert_eq(l->bytes, 657);
     cr_assert_eq(l->rows, 3);
-    cr_assert_eq(mon_per_alloc(l), 1057 / 16);
+    cr_assert_eq(mon_per_alloc(l), 657 / 12, "PoolMon's Per Alloc: Bytes / Diff");
+    cr_assert_eq(mon_avg_alloc(l), 1057 / 16, "the run's average: bytes allocated / allocs");
     cr_assert_eq(m.view[0], l, "most bytes first");
     cr_assert_str_eq(l->detail, "app+0x1000", "the site with the most live bytes");
     l = find(&m, "app+0x3000", 0);
@@ -345,7 +347,7 @@ Test(columns, one_table_makes_the_csv_header_and_the_keys)
     fclose(f);
     cr_assert_str_eq(buf, "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,"
                           "bytes_alloc,bytes_freed,peak,function,file,line,exe,build_id,"
-                          "state,site,old_bytes,old_blocks,mark\n");
+                          "state,avg_alloc,site,old_bytes,old_blocks,mark\n");
     f = fmemopen(buf, sizeof buf, "w");
     mon_render_header(f, MON_FORMAT_CSV, 1);
     fclose(f);
@@ -366,7 +368,7 @@ Test(columns, one_table_makes_the_csv_header_and_the_keys)
     char k[64], names[256];
     mon_col_sort_help(k, sizeof k, names, sizeof names);
     cr_assert_str_eq(k, "t a f d b m o");
-    cr_assert_str_eq(names, "tag, allocs, frees, diff, bytes, bytes per alloc, old bytes");
+    cr_assert_str_eq(names, "tag, allocs, frees, diff, bytes, bytes per live block, old bytes");
     /* record positions are unique and dense */
     enum mon_col_id rec[MON_COL_COUNT];
     size_t n = mon_col_records(rec, MON_COL_COUNT, 1);
@@ -385,6 +387,16 @@ Test(columns, numbers_shortened_to_fit)
     cr_assert_str_eq(fmt_short(b, sizeof b, 6, 0, 999999999, 0, 1000), "1.0G");
     cr_assert_str_eq(fmt_short(b, sizeof b, 4, 0, UINT64_MAX, 0, 1024), "16E");
     cr_assert_str_eq(fmt_short(b, sizeof b, 11, 0, UINT64_MAX, 0, 1000), "18E");
+    /* small negative changes in a 4-wide cell: -1000..-9999 have no room
+     * for a decimal after the sign, and must not be cut to "-0.0~" */
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -1000, 0, 1, 1024), "-1K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -1000, 0, 1, 1000), "-1K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -4656, 0, 1, 1024), "-5K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -9999, 0, 1, 1000), "-10K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 5, -4656, 0, 1, 1024), "-4656");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 5, -9216, 0, 1, 1000), "-9216");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -1536, 0, 1, 1024), "-2K");
+    cr_assert_str_eq(fmt_short(b, sizeof b, 4, -999, 0, 1, 1024), "-999");
 }
 
 Test(columns, display_width_of_utf8)
