@@ -36,7 +36,7 @@ CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:common/%.c=$(BUILD)/ctl/com
 TEST_PKGS := sqlite3 git perl python3 tcl xz-utils g++ tmux prometheus chromium libjemalloc2 \
              libpython3.11-testsuite clang libclang-rt-14-dev util-linux \
              mandoc man-db lintian debhelper dpkg-dev fakeroot bash-completion \
-             libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+             libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 libunwind-dev
 
 .PHONY: all deps test-deps shim ctl examples test test-unit test-integration \
         demo install clean bench

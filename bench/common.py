@@ -7,9 +7,11 @@ It never changes the system: everything it writes goes under build/bench/ and
 bench/results/.
 """
 import csv
+import io
 import os
 import shutil
 import statistics
+import struct
 import subprocess
 import time
 
@@ -27,6 +29,12 @@ TOOL = os.path.join(BUILD, "heaptag")
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+# BENCH_ONLY=python3,node: only the workloads whose names contain one of these
+ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
+
+
+def wanted(name):
+    return not ONLY or any(w in name for w in ONLY)
 
 # mode name -> (description, extra environment, command prefix)
 MODES = {
@@ -65,9 +73,81 @@ def command_for(mode, argv, extra_env):
     return prefix + argv, env
 
 
-def run_timed(argv, env, stdin_path=None, cwd=None):
+def shim_mode(mode):
+    """1 when the mode runs the program under the shim."""
+    return SHIM in MODES[mode][1].get("LD_PRELOAD", "").split(":")
+
+
+class NotCounted(Exception):
+    pass
+
+
+SEG_MAGIC = 0x3147415450414548
+
+
+def segment_file(pid):
+    try:
+        p = "/dev/shm/heaptag.%d.%d" % (os.stat("/proc/self/ns/pid").st_ino, pid)
+        if os.path.exists(p):
+            return p
+    except OSError:
+        pass
+    return "/dev/shm/heaptag.%d" % pid
+
+
+def counted_allocs(pid, label):
+    """The allocations the shim counted in process pid, from its kept segment
+    (read with `heaptag mon`, as a user would), which is then removed. Raises
+    NotCounted when there is no segment, it is passive, or it counted nothing:
+    a figure for a shim that did not count would measure nothing."""
+    path = segment_file(pid)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(80)
+    except OSError:
+        raise NotCounted("%s: pid %d left no segment (%s): the shim did not run" %
+                         (label, pid, path))
+    try:
+        magic, = struct.unpack_from("=Q", head, 0)
+        mode, = struct.unpack_from("=I", head, 76)
+        if magic != SEG_MAGIC:
+            raise NotCounted("%s: pid %d: %s is not a segment" % (label, pid, path))
+        if mode != 0:
+            raise NotCounted("%s: pid %d is passive: the shim stood aside and counted "
+                             "nothing" % (label, pid))
+        r = subprocess.run([TOOL, "mon", "-p", str(pid), "-n", "1", "--format", "csv"],
+                           capture_output=True, text=True)
+        allocs = sum(int(row["allocs"]) for row in csv.DictReader(io.StringIO(r.stdout))
+                     if row.get("type") not in ("End", "Passive"))
+        if allocs == 0:
+            raise NotCounted("%s: pid %d: the shim counted no allocation" % (label, pid))
+        return allocs
+    finally:
+        for p in (path,):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+
+def keep_env(env):
+    """The environment of a shim run the benchmark checks afterwards: its
+    segment kept after exit (no cost while it runs)."""
+    env = dict(env)
+    env["HEAPTAG_KEEP"] = "1"
+    return env
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def run_timed(argv, env, stdin_path=None, cwd=None, check=None):
     """Runs argv once; returns (wall seconds, cpu seconds, peak RSS KiB).
-    rusage comes from wait4: the child and the descendants it waited for."""
+    rusage comes from wait4: the child and the descendants it waited for.
+    check: a label; the run is under the shim, and must have counted
+    (counted_allocs), else NotCounted."""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     try:
         t0 = time.perf_counter()
@@ -83,6 +163,8 @@ def run_timed(argv, env, stdin_path=None, cwd=None):
     if p.returncode != 0:
         raise RuntimeError("%s exited with %d: %s" % (" ".join(argv), p.returncode,
                                                       err.decode(errors="replace")[-2000:]))
+    if check:
+        counted_allocs(p.pid, check)
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 

@@ -14,7 +14,8 @@ import re
 import subprocess
 import sys
 
-from common import (MICRO, MICRO_TAGGED, QUICK, WORK, command_for, print_table, write_csv)
+from common import (MICRO, MICRO_TAGGED, QUICK, WORK, NotCounted, command_for, counted_allocs,
+                    keep_env, print_table, shim_mode, write_csv)
 
 SHORT, LONG = (1000, 11000) if QUICK else (2000, 42000)
 
@@ -36,9 +37,19 @@ def callgrind_total(mode, binary, iters):
     if preload:
         cmd.append("--trace-children=no")
         env["LD_PRELOAD"] = preload
-    r = subprocess.run(cmd + argv, env=env, capture_output=True, text=True)
+    if shim_mode(mode):
+        env = keep_env(env)
+    p = subprocess.Popen(cmd + argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    stdout, stderr = p.communicate()
+    r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
     if r.returncode != 0:
         sys.exit("bench: callgrind failed:\n" + r.stderr[-2000:])
+    if shim_mode(mode):  # valgrind runs the program in its own process
+        try:
+            counted_allocs(p.pid, "microbenchmark under callgrind, %s" % mode)
+        except NotCounted as e:
+            sys.exit("bench: refusing to report: %s" % e)
     m = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
     if not m:
         sys.exit("bench: no instruction count from callgrind:\n" + r.stderr[-2000:])

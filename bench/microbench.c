@@ -171,7 +171,8 @@ static int cmd_mem(long blocks)
     snprintf(path, sizeof path, "/dev/shm/heaptag.%llu.%d",
              stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0ull,
              (int)getpid());
-    long long seg = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+    /* what the segment occupies in /dev/shm, not its (sparse) size */
+    long long seg = stat(path, &st) == 0 ? (long long)st.st_blocks * 512 : 0;
     printf("mem blocks=%ld asked=%zu held=%zu per_block=%.2f segment=%lld\n", blocks, asked,
            held, (double)(held - asked) / (double)blocks, seg);
     for (long i = 0; i < blocks; i++)

@@ -25,6 +25,10 @@
 #define HT_SETTINGS_HOME_ENV    "HOME"
 #define HT_SETTINGS_HOME_TAIL   "/.config/heaptag/flags"
 
+/* Set by `heaptag run` to the pid of the program it execs: that process's
+ * shim, and no other, says on stderr when it stands aside (passive). */
+#define HT_RUN_PID_ENV "HEAPTAG_RUN_PID"
+
 /* The longest "wrappers" value, for the buffers that hold one. */
 #define HT_SETTINGS_WRAPPERS_MAX 255
 

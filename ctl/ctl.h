@@ -19,6 +19,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 

@@ -91,6 +91,14 @@ enum ht_seg_mode {
                           * preloaded before it, or its own): nothing counted */
 };
 
+/* Why a passive process's shim stood aside (the header's passive_reason). */
+enum ht_passive_reason {
+    HT_PASSIVE_NOT            = 0, /* counting; or a shim too old to say */
+    HT_PASSIVE_EXECUTABLE     = 1, /* the executable defines malloc itself */
+    HT_PASSIVE_LOADED_BEFORE  = 2, /* an allocator loaded before the shim
+                                    * (earlier in LD_PRELOAD) */
+};
+
 enum ht_row_state {
     HT_ROW_EMPTY     = 0,
     HT_ROW_READY     = 2, /* key written, counters valid */
@@ -281,12 +289,14 @@ struct ht_seg_header {
         uint64_t removed_unix_ns;
     } cap_removed[HT_CAP_REMOVED];
 
+    uint32_t passive_reason;  /* enum ht_passive_reason, with mode HT_SEG_PASSIVE */
+    uint32_t reserved32;
     /* ages (the struct ht_ages below) */
     uint64_t ages_offset;     /* struct ht_ages, then row_capacity struct ht_age_row;
                                * 0: the segment keeps no ages */
     uint32_t ages_size;       /* sizeof(struct ht_ages) */
     uint32_t age_row_size;    /* sizeof(struct ht_age_row) */
-    uint64_t reserved[3];
+    uint64_t reserved[2];
 };
 
 /* Ages: how old each row's live bytes are (shim/accounting/ages.c has the

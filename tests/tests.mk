@@ -50,6 +50,24 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# callers dlswap: two plugins of one layout, loaded one after the other.
+PROG_BIN += $(BUILD)/tests/progs/libplugA.so $(BUILD)/tests/progs/libplugB.so
+$(BUILD)/tests/progs/libplug%.so: tests/progs/plugins/plug.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -fno-omit-frame-pointer -DPLUG_NAME=plug$*_fill -o $@ $<
+# callers bogusret: an object with PROT_NONE holes between its segments (2 MB
+# alignment), as many system libraries have.
+PROG_BIN += $(BUILD)/tests/progs/libholes.so
+$(BUILD)/tests/progs/libholes.so: tests/progs/plugins/plug.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -DPLUG_NAME=holes_fill \
+	    -Wl,-z,max-page-size=0x200000 -Wl,-z,separate-code -o $@ $<
+# Built non-PIE with malloc's address taken in code (canonical PLT entries):
+# the shim must count it, not stand aside.
+$(BUILD)/tests/progs/fnptr_nopie: tests/progs/fnptr_nopie.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -o $@ $<
+
 # Programs whose tests need what the compiler does at -O2 (inlining, no frame
 # pointers), as users build them.
 $(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h
@@ -71,7 +89,7 @@ $(BUILD)/tests/progs/linked_selfseg: tests/progs/linked_selfseg.c $(BUILD)/libhe
 	$(CC) $(CSTD) $(WARN) -O1 -g -Iinclude -o $@ $< -L$(BUILD) -Wl,--no-as-needed -lheaptag \
 	    -Wl,-rpath,$(abspath $(BUILD))
 
-test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES)
+test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES) $(BUILD)/tests/tools/libcountalloc.so
 
 # Runs every test binary; fails if any fails. HEAPTAG_BUILD tells the
 # integration tests where the shim, the tool and the programs are.
@@ -84,6 +102,7 @@ test: deps test-deps
 	    $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts \
 	    $(MAKE) --no-print-directory test-asan test-tsan test-fuzz
+	@$(MAKE) --no-print-directory test-oracle
 	@awk -v extra=$(words $(TSAN_BIN) $(FUZZ_NAMES)) '{ p += $$1; f += $$2 } \
 	    END { printf "tests: %d passed, %d failed\n", p + extra, f }' $(BUILD)/test-counts
 
@@ -106,13 +125,26 @@ check: deps test-deps
 
 
 # Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,
-# xz, g++, bash) byte-identical with and without the shim, under each flag set.
-test-real: deps test-deps all
+# xz, g++, bash) byte-identical with and without the shim, under each flag set;
+# then their counts equal an independent counting preload's (tests/real/counts.py).
+test-real: deps test-deps all $(BUILD)/tests/tools/libcountalloc.so $(BUILD)/tests/progs/fnptr_nopie
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
+	@echo "== the shim's walks against libunwind's: test programs, python3, node, sqlite3, clang++"
+	@$(MAKE) --no-print-directory test-build oracle
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/oracle/run.sh real
+	@echo "== counts: the shim's totals against an independent counting preload"
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/counts.py
 	@echo "== the Debian package: built, linted, installed, run, purged"
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) HEAPTAG_DEB_INSTALL=1 tests/packaging/check.sh deb
 
 .PHONY: test-real
+
+# The shim's unwinder against libunwind on the test programs (tests/oracle).
+test-oracle: deps test-deps
+	@$(MAKE) --no-print-directory test-build oracle
+	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/oracle/run.sh fast
+
+.PHONY: test-oracle
 
 include tests/sanitize.mk
 
@@ -139,3 +171,27 @@ $(BUILD)/tests/progs/names_cxx_clang: tests/progs/names_cxx.cpp
 $(BUILD)/tests/progs/leak_cxx: tests/progs/leak_cxx.cpp
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 $(WARN) -O2 -g -o $@ $<
+
+# The libunwind oracle: the shim built once more with tests/oracle/oracle.c,
+# every walk checked against libunwind (tests/oracle/run.sh runs it).
+ORACLE_DIR := $(BUILD)/oracle
+ORACLE_OBJ := $(SHIM_SRC:%.c=$(ORACLE_DIR)/%.o) \
+              $(COMMON_SRC:common/%.c=$(ORACLE_DIR)/shim/common_%.o) $(ORACLE_DIR)/oracle.o
+ORACLE_CFLAGS := $(SHIM_CFLAGS) -DHT_ORACLE -Itests/oracle -I/usr/include/$(shell gcc -print-multiarch)
+.PHONY: oracle
+oracle: $(ORACLE_DIR)/libheaptag-oracle.so
+$(ORACLE_DIR)/shim/common_%.o: common/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+$(ORACLE_DIR)/shim/%.o: shim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+$(ORACLE_DIR)/oracle.o: tests/oracle/oracle.c tests/oracle/oracle.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+$(ORACLE_DIR)/libheaptag-oracle.so: $(ORACLE_OBJ)
+	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ -lunwind $(SHIM_LDLIBS)
+# The independent counting preload the count tests compare the shim with.
+$(BUILD)/tests/tools/libcountalloc.so: tests/tools/countalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl -lpthread

@@ -85,8 +85,21 @@ static const struct ctl_option trend_opts[] = {
     { "-v", NULL, NULL, "say why each other row is not a suspect" },
     { "--format", "table|csv|json", "table csv json", "one record per suspect (csv, json)" },
     { "--since", "TIME|+OFFSET", NULL,
-      "from a time (2026-11-25T22:40:01Z) or an offset from the first snapshot (+90s, 15m, 2h, 1d)" },
+      "from a time (2026-11-25T22:40:01Z) or an offset from the first snapshot (+90s, 15m, 2h, 1d);"
+      " with --prometheus a duration back from now (default 1d)" },
     { "--until", "TIME|+OFFSET", NULL, "up to a time or an offset" },
+    { "--prometheus", "URL", NULL, "read heaptag_live_bytes from this Prometheus server, not logs" },
+    { "--match", "SELECTOR", NULL, "with --prometheus: only series matching '{job=\"api\"}'" },
+    { "--step", "DUR", NULL, "with --prometheus: the query step (default: the scrape interval)" },
+    END,
+};
+
+static const struct ctl_option rules_opts[] = {
+    { "--window", "DUR", NULL, "growth measured over DUR (default 1h)" },
+    { "--for", "DUR", NULL, "an alert fires after DUR (default 1h)" },
+    { "--row-rate", "SIZE", NULL, "a row's growth per hour that alerts (default 0: any)" },
+    { "--min-bytes", "SIZE", NULL, "rows smaller than SIZE never alert (default 1M)" },
+    { "--instance-rate", "SIZE", NULL, "an instance's growth per hour that alerts (default 10M)" },
     END,
 };
 
@@ -100,7 +113,8 @@ static const struct ctl_option export_opts[] = {
     { "-p", "PID[,PID...]", CTL_VALUES_PIDS, "these processes only" },
     { "--children", NULL, NULL, "with -p: their tagged descendants too" },
     { "--top", "N", NULL, "series per process by live bytes (default 100)" },
-    { "--by", "tag|site", "tag site", "label series by tag (default) or by call site" },
+    { "--by", "function|tag|site", "function tag site",
+      "name a call site by function and file (default), module+offset, or add a site label" },
     { "--all", NULL, NULL, "every segment, not only live and recently exited" },
     { "-o", "FILE", CTL_VALUES_FILES, "write FILE atomically instead of stdout" },
     END,
@@ -111,7 +125,8 @@ static const struct ctl_option serve_opts[] = {
     { "--allow-remote", NULL, NULL, "allow an address other than loopback" },
     { "-p", "PID[,PID...]", CTL_VALUES_PIDS, "these processes only" },
     { "--top", "N", NULL, "series per process by live bytes (default 100)" },
-    { "--by", "tag|site", "tag site", "label series by tag (default) or by call site" },
+    { "--by", "function|tag|site", "function tag site",
+      "name a call site by function and file (default), module+offset, or add a site label" },
     { "--all", NULL, NULL, "every segment, not only live and recently exited" },
     END,
 };
@@ -159,25 +174,34 @@ const struct ctl_command ctl_commands[] = {
       NULL, "heaptag diff before.txt after.txt" },
     { "trend", cmd_trend,
       "[--plot FILE] [--top N] [-v] [--format table|csv|json]\n"
-      "[--since TIME|+OFFSET] [--until TIME|+OFFSET] LOG ...",
+      "[--since TIME|+OFFSET] [--until TIME|+OFFSET]\n"
+      "LOG ... | --prometheus URL [--match SELECTOR] [--step DUR]",
       "rank the rows that leak, and since when", trend_opts,
-      "Reads what mon logged (table, CSV or JSON Lines). Exits 1 when it names a\n"
-      "suspect, 0 when it names none, 2 on a usage error or when no log gives it\n"
-      "anything to judge.\n",
+      "Reads what mon logged (table, CSV or JSON Lines), or heaptag's series from a\n"
+      "Prometheus server (per instance, process and row; a restart is no growth).\n"
+      "Exits 1 when it names a suspect, 0 when it names none, 2 on a usage error or\n"
+      "when no input gives it anything to judge.\n",
       "heaptag trend poolmon.log --plot leak.svg" },
     { "reports", cmd_reports, "[-p PID]", "heap check reports, symbolised", reports_opts, NULL,
       "heaptag reports -p 4242" },
     { "export", cmd_export,
       "--prometheus [-p PID[,PID...] [--children]] [--top N]\n"
-      "[--by tag|site] [--all] [-o FILE]",
+      "[--by function|tag|site] [--all] [-o FILE]",
       "the counters as Prometheus metrics", export_opts,
       "Without -p: live processes and those that exited in the last 5 minutes.\n",
       "heaptag export --prometheus -o /var/lib/node_exporter/heaptag.prom" },
     { "serve", cmd_serve,
       "[--listen HOST:PORT] [--allow-remote] [-p PID[,PID...]]\n"
-      "[--top N] [--by tag|site] [--all]",
+      "[--top N] [--by function|tag|site] [--all]",
       "answer GET /metrics (default 127.0.0.1:9464)", serve_opts, NULL,
       "heaptag serve --listen 127.0.0.1:9464" },
+    { "rules", cmd_rules,
+      "[--window DUR] [--for DUR] [--row-rate SIZE]\n"
+      "[--min-bytes SIZE] [--instance-rate SIZE]",
+      "Prometheus recording and alerting rules for the metrics", rules_opts,
+      "Recording rules for each row's and instance's growth; alerts for a steady leak,\n"
+      "a growing instance and dropped series. Check with promtool check rules.\n",
+      "heaptag rules > /etc/prometheus/heaptag-rules.yml" },
 };
 const size_t ctl_n_commands = sizeof ctl_commands / sizeof ctl_commands[0];
 

@@ -23,12 +23,12 @@
 /* One frame as dump prints it: "FUNCTION FILE:LINE MODULE+0xOFF", the
  * function the program's own innermost one; then its inline chain. */
 static void dump_frame(FILE *out, struct sym_cache *sc, const struct segread_snap *snap,
-                       uint64_t ret)
+                       uint64_t ret, uint32_t hint)
 {
     struct sym_info si;
     char text[1024];
     /* sites and frames are return addresses: sym_lookup names the call */
-    int known = sym_lookup(sc, snap, ret, &si) == 0;
+    int known = sym_lookup_near(sc, snap, ret, hint, &si) == 0;
     sym_describe(text, sizeof text, &si, known, ret);
     fprintf(out, "%s\n", text);
     /* code inlined there: the whole chain, innermost first */
@@ -58,7 +58,7 @@ static uint64_t stack_id(struct sym_cache *sc, const struct segread_snap *snap,
     for (uint32_t i = 0; i < depth; i++) {
         struct sym_info si;
         uint64_t a = frames[i];
-        int known = sym_lookup(sc, snap, a, &si) == 0;
+        int known = sym_lookup_near(sc, snap, a, site_row_hint(r), &si) == 0;
         if (known && si.func[0]) {
             h = id_mix(h, si.func);
             h = id_mix(h, si.file);
@@ -134,6 +134,8 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
     }
     fprintf(out, "process pid=%d state=%s flags=0x%x exe=%s\n", (int)snap->pid,
             segread_state_name(snap->state), snap->flags, snap->exe);
+    if (snap->passive) /* 0 rows below would read as "no allocations" */
+        fprintf(out, "passive nothing is counted: %s\n", segread_passive_why(snap->passive_reason));
     fprintf(out, "totals rows=%zu stacks=%zu stacks_dropped=%" PRIu64 " live_allocs=%" PRIu64
             " live_bytes=%" PRIu64 "\n", snap->n_rows, n_stacks, snap->stacks_dropped, la, lb);
 
@@ -151,7 +153,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
         dump_ages(out, snap, r, now);
         if (r->site) {
             fputs("  at ", out);
-            dump_frame(out, sc, snap, r->site);
+            dump_frame(out, sc, snap, r->site, site_row_hint(r));
         }
     }
     xsort(stacks, n_stacks, sizeof stacks[0], by_stack_live);
@@ -171,7 +173,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
                 st->live);
         for (uint32_t k = 0; k < st->depth; k++) {
             fprintf(out, "  #%u ", k);
-            dump_frame(out, sc, snap, st->frames[k]);
+            dump_frame(out, sc, snap, st->frames[k], site_row_hint(r));
         }
     }
     /* Rows with no stack of their own (ust off, or its table full) stand as
@@ -187,7 +189,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
                 " live_allocs=%" PRIu64 " live_bytes=%" PRIu64 "\n",
                 stack_id(sc, snap, r, &r->site, 1), r->index, r->allocs, r->frees, n, r->live);
         fputs("  #0 ", out);
-        dump_frame(out, sc, snap, r->site);
+        dump_frame(out, sc, snap, r->site, site_row_hint(r));
     }
     free(with_stacks);
     sym_cache_free(sc);

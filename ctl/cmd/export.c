@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * cmd/export.c - `heaptag export --prometheus [-p PID...] [--top N] [--by tag|site]
+ * cmd/export.c - `heaptag export --prometheus [-p PID...] [--top N] [--by function|tag|site]
  * [-o FILE]`: one Prometheus exposition of the tagged processes, on stdout or
  * written atomically to FILE for node_exporter's textfile collector (temporary
  * file in the same directory, fsync, rename), so a reader never sees half a file.
@@ -141,7 +141,7 @@ int cmd_export(int argc, char **argv)
 
     struct prom_set set;
     const char *dir = segread_dir();
-    if (o.by == PROM_BY_SITE)
+    if (o.by != PROM_BY_TAG)
         o.sym = sym_cache_new(); /* the series are grouped, and named, as they are read */
     pid_t *watch = malloc(n_pids * sizeof *watch + 1);
     size_t n_watch = n_pids;

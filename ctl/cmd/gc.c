@@ -98,6 +98,10 @@ int cmd_gc(int argc, char **argv)
     }
     free(v);
     close(dfd);
+    int notes = segread_remove_tombstones(dir);
+    if (notes)
+        printf("removed %d note%s of segments the keep cap removed\n", notes,
+               notes == 1 ? "" : "s");
     out_flush();
     return status;
 }

@@ -25,11 +25,12 @@
 
 #define LS_HEADER_FMT "%7s %-7s %14s %8s %7s %7s %s\n"
 
-/* "passive": the shim stood aside (the program's malloc is not its own);
+/* "passive": the shim stood aside (the program's malloc is not its own),
+ * live or ended: its 0 rows are not "no allocations";
  * "other": another PID namespace's, whose liveness /proc cannot tell. */
 static const char *ls_state(const struct segread_snap *s)
 {
-    if (s->state == SEGREAD_LIVE && s->passive)
+    if (s->passive)
         return "passive";
     if (s->state == SEGREAD_LIVE && s->other_pidns)
         return "other";

@@ -233,6 +233,12 @@ int cmd_run(int argc, char **argv)
         setenv(ht_setting(HT_SET_keep)->env, "1", 0) != 0 || setenv("HEAPTAG_TREE", tree, 1) != 0)
         err(1, "setenv");
     run_set_preload(shim);
+    /* exec keeps our pid: the program's shim knows it was started here and
+     * says at once when it cannot count (passive) */
+    char run_pid[24];
+    snprintf(run_pid, sizeof run_pid, "%ld", (long)getpid());
+    if (setenv(HT_RUN_PID_ENV, run_pid, 1) != 0)
+        err(1, "setenv");
     free(flags);
     free(shim);
 

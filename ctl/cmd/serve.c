@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * cmd/serve.c - `heaptag serve [--listen HOST:PORT] [--allow-remote] [-p PID...]
- * [--top N] [--by tag|site] [--all]`: answers GET /metrics with the exposition
+ * [--top N] [--by function|tag|site] [--all]`: answers GET /metrics with the exposition
  * of `heaptag export --prometheus`, read afresh for every scrape; keeps
  * nothing between scrapes. Binds to
  * loopback unless told otherwise; shows only segments its user may read.
@@ -98,7 +98,7 @@ int cmd_serve(int argc, char **argv)
     if (optind < argc)
         ctl_usage_error("serve: unexpected argument '%s'", argv[optind]);
     ctx.dir = segread_dir();
-    if (ctx.args.opts.by == PROM_BY_SITE)
+    if (ctx.args.opts.by != PROM_BY_TAG)
         ctx.args.opts.sym = sym_cache_new(); /* kept across scrapes: each module is opened once */
     signal(SIGPIPE, SIG_IGN); /* a closed stdout or a client gone must not end us */
 

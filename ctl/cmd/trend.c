@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util/xsort.h"
 #include "ctl.h"
@@ -27,6 +30,7 @@
 #include "trend/ages.h"
 #include "trend/analysis.h"
 #include "trend/plot.h"
+#include "trend/prom_reader.h"
 #include "trend/rows.h"
 #include "util/text_safe.h"
 
@@ -53,6 +57,9 @@ struct trend_opts {
     int verbose;
     enum trend_format format;
     struct trend_bound since, until;
+    const char *prometheus; /* --prometheus URL: read series from there, not logs */
+    const char *match;
+    double step;
 };
 
 struct verdict {
@@ -142,12 +149,32 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
                 ctl_usage_error("trend: bad --%s '%s' (a time like 2026-11-25T22:40:01Z, or "
                                 "an offset from the first snapshot like +90s, 15m, 2h)",
                                 since ? "since" : "until", v);
+        } else if (!strcmp(a, "--prometheus") || !strncmp(a, "--prometheus=", 13)) {
+            o->prometheus = a[12] == '=' ? a + 13 : i + 1 < argc ? argv[++i] : "";
+            if (strncmp(o->prometheus, "http://", 7) != 0)
+                ctl_usage_error("trend: bad --prometheus '%s' (a URL like http://localhost:9090)",
+                                o->prometheus);
+        } else if (!strcmp(a, "--match") || !strncmp(a, "--match=", 8)) {
+            o->match = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : "";
+            if (promr_match_ok(o->match) != 0)
+                ctl_usage_error("trend: bad --match '%s' (a label selector like '{job=\"api\"}')",
+                                o->match);
+        } else if (!strcmp(a, "--step") || !strncmp(a, "--step=", 7)) {
+            const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : "";
+            struct trend_bound b;
+            if (trend_parse_bound(v, &b) != 0 || !b.relative || b.t < 0.001 || b.t > 86400)
+                ctl_usage_error("trend: bad --step '%s' (a duration like 15s or 1m)", v);
+            o->step = b.t;
         } else if (a[0] == '-' && a[1])
             ctl_usage_error("trend: unknown option '%s'", a);
         else
             o->files[o->n_files++] = argv[i];
     }
-    if (o->n_files == 0)
+    if (o->prometheus && o->n_files)
+        ctl_usage_error("trend: log files and --prometheus do not mix");
+    if (!o->prometheus && (o->match || o->step))
+        ctl_usage_error("trend: --match and --step need --prometheus");
+    if (o->n_files == 0 && !o->prometheus)
         ctl_usage_error("trend: no log file given");
     if (o->since.set && o->until.set && o->since.relative == o->until.relative &&
         o->until.t <= o->since.t)
@@ -195,7 +222,9 @@ static int cmp_verdict(const void *pa, const void *pb)
 
 static void pid_text(char *buf, size_t n, const struct log_series *s)
 {
-    if (s->run)
+    if (s->instance)
+        snprintf(buf, n, "%s/%d", text_safe_str(s->instance), s->pid);
+    else if (s->run)
         snprintf(buf, n, "%d#%u", s->pid, s->run + 1);
     else
         snprintf(buf, n, "%d", s->pid);
@@ -235,8 +264,10 @@ static int trend_function(struct sym_cache *sc, const struct log_series *s, char
     where[0] = '\0';
     if (s->func[0]) {
         snprintf(buf, n, "%s", s->func);
-        if (s->file[0])
+        if (s->file[0] && s->line > 0)
             snprintf(where, wn, "%s:%d", s->file, s->line);
+        else if (s->file[0]) /* from Prometheus: the file, no line */
+            snprintf(where, wn, "%s", s->file);
         return 0;
     }
     if (sym_parse_site(s->site, module, sizeof module, &off, &func) != 0 &&
@@ -373,7 +404,11 @@ static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
                floor(v->r.confidence * 100));
     }
     trend_verdict_ages(v);
-    if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0)
+    if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0 && !*s->site &&
+        !strcmp(func, s->tag)) /* from Prometheus, named by function: no site to add */
+        printf("verdict: allocated in function %s%s%s\n", text_safe_str(func),
+               *where ? " at " : "", text_safe_str(where));
+    else if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0)
         printf("verdict: allocated in function %s%s%s (site %s)\n", text_safe_str(func),
                *where ? " at " : "", text_safe_str(where),
                text_safe_str(*s->site ? short_site(s->site) : s->tag));
@@ -386,8 +421,11 @@ static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
 static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t n,
                           enum trend_format format)
 {
+    /* from Prometheus, the instance follows (logs keep their columns) */
+    int inst = n && v[0].s->instance;
     if (format == TREND_CSV)
-        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence\n");
+        printf("rank,pid,run,exe,tag,function,file_line,site,rate_bph,onset,confidence%s\n",
+               inst ? ",instance" : "");
     for (size_t i = 0; i < n; i++) {
         const struct log_series *s = v[i].s;
         char func[256], fl[600], onset[32];
@@ -407,7 +445,12 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
                 fmt_csv_field(stdout, text[k]);
                 putchar(',');
             }
-            printf("%.0f,%s,%.4f\n", rate, onset, conf);
+            printf("%.0f,%s,%.4f", rate, onset, conf);
+            if (inst) {
+                putchar(',');
+                fmt_csv_field(stdout, text_safe_str(s->instance));
+            }
+            putchar('\n');
         } else {
             printf("{\"rank\":%zu,\"pid\":%d,\"run\":%u,\"exe\":", i + 1, s->pid, s->run + 1);
             fmt_json_string(stdout, text_safe_str(s->exe));
@@ -419,8 +462,12 @@ static void trend_records(struct sym_cache *sc, const struct verdict *v, size_t 
             fmt_json_string(stdout, text_safe_str(fl));
             fputs(",\"site\":", stdout);
             fmt_json_string(stdout, text_safe_str(site));
-            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f}\n", rate, onset,
-                   conf);
+            printf(",\"rate_bph\":%.0f,\"onset\":\"%s\",\"confidence\":%.4f", rate, onset, conf);
+            if (inst) {
+                fputs(",\"instance\":", stdout);
+                fmt_json_string(stdout, text_safe_str(s->instance));
+            }
+            fputs("}\n", stdout);
         }
     }
 }
@@ -485,6 +532,93 @@ static void trend_window(struct verdict *v, double cut, const struct trend_opts 
     v->n = end - start;
 }
 
+/* After a sort, a reason written into a verdict's own buffer points into
+ * whichever verdict now sits where it was: point it back at its own. */
+static void trend_own_reasons(struct verdict *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].r.suspect && v[i].why[0])
+            v[i].r.reason = v[i].why;
+}
+
+struct analyze_job {
+    struct verdict *v;
+    size_t n, family;
+    size_t next; /* taken with __atomic_fetch_add */
+};
+
+static void *analyze_worker(void *arg)
+{
+    struct analyze_job *j = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&j->next, 64, __ATOMIC_RELAXED);
+        if (i >= j->n)
+            return NULL;
+        for (size_t e = i + 64 < j->n ? i + 64 : j->n; i < e; i++)
+            trend_analyze_family(j->v[i].pts, j->v[i].n, j->family, &j->v[i].r);
+    }
+}
+
+/* The analysis of every row, on every CPU when there are many rows (a fleet
+ * from Prometheus): each row's verdict depends on its points and the family
+ * size only. */
+static void trend_analyze_all(struct verdict *v, size_t n, size_t family)
+{
+    struct analyze_job job = { v, n, family, 0 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = n < 2048 || cpus < 2 ? 1 : cpus > 16 ? 16 : (size_t)cpus;
+    pthread_t tid[16];
+    size_t started = 0;
+    for (size_t k = 1; k < threads; k++)
+        if (pthread_create(&tid[started], NULL, analyze_worker, &job) == 0)
+            started++;
+    analyze_worker(&job);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
+/* Two rows of one run of one process (on one instance, from Prometheus). */
+static int same_process(const struct log_series *a, const struct log_series *b)
+{
+    return a->pid == b->pid && a->run == b->run &&
+           (a->instance == b->instance ||
+            (a->instance && b->instance && !strcmp(a->instance, b->instance)));
+}
+
+/* From Prometheus, a process that restarted on the same instance runs the
+ * same code as before: each run is judged on its own (the restart's drop is
+ * no growth), and a leak found in several runs is named once, by its best. */
+static void trend_chains(struct verdict *v, size_t n, size_t *suspects)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].r.suspect)
+            continue;
+        for (size_t j = i + 1; j < n; j++)
+            if (v[j].r.suspect && promr_same_code(v[i].s, v[j].s)) {
+                snprintf(v[j].why, sizeof v[j].why,
+                         "the same code as pid %d, named there", v[i].s->pid);
+                v[j].r.suspect = 0;
+                v[j].r.reason = v[j].why;
+                (*suspects)--;
+            }
+    }
+}
+
+/* The window of --prometheus: --since/--until count back from now (default
+ * the last day). */
+static void trend_prom_window(const struct trend_opts *o, struct promr_opts *q)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    double t = (double)now.tv_sec;
+    q->url = o->prometheus;
+    q->match = o->match;
+    q->step = o->step;
+    q->verbose = o->verbose;
+    q->start = !o->since.set ? t - 86400 : o->since.relative ? t - o->since.t : o->since.t;
+    q->end = !o->until.set ? t : o->until.relative ? t - o->until.t : o->until.t;
+}
+
 /* Growth that a decline of another row of the same process run mirrors is
  * ownership moving between sites, not a leak. */
 static void trend_mirror(struct verdict *v, size_t n, size_t *suspects)
@@ -493,7 +627,7 @@ static void trend_mirror(struct verdict *v, size_t n, size_t *suspects)
         if (!v[i].r.suspect)
             continue;
         for (size_t j = 0; j < n; j++) {
-            if (j == i || v[j].s->pid != v[i].s->pid || v[j].s->run != v[i].s->run)
+            if (j == i || !same_process(v[j].s, v[i].s))
                 continue;
             if (trend_mirrored(v[i].pts, v[i].n, v[i].r.onset, v[j].pts, v[j].n)) {
                 snprintf(v[i].why, sizeof v[i].why,
@@ -512,16 +646,42 @@ int cmd_trend(int argc, char **argv)
     struct trend_opts o;
     trend_parse(&o, argc, argv);
     out_init();
-    struct log_data *d = log_new();
-    if (trend_read(d, &o) == 0) {
-        warnx("trend: no log could be read");
-        return TREND_EXIT_ERROR;
-    }
+    struct log_data *d = NULL;
+    struct promr_data *pd = NULL;
+    struct promr_opts q;
     size_t n;
-    const struct log_series *s = log_series(d, &n);
-    if (n == 0) {
-        warnx("trend: no snapshots of heaptag mon in the input");
-        return TREND_EXIT_ERROR;
+    const struct log_series *s;
+    if (o.prometheus) {
+        char why[512];
+        trend_prom_window(&o, &q);
+        if (q.end <= q.start)
+            ctl_usage_error("trend: --until must come after --since");
+        pd = promr_read(&q, why, sizeof why);
+        if (!pd) {
+            warnx("trend: %s: %s", o.prometheus, text_safe_str(why));
+            return TREND_EXIT_ERROR;
+        }
+        s = promr_series(pd, &n);
+        if (n == 0) {
+            warnx("trend: %s: no heaptag_live_bytes series in the window", o.prometheus);
+            promr_free(pd);
+            return TREND_EXIT_ERROR;
+        }
+        o.since.set = o.until.set = 0; /* the query was the window */
+        if (o.verbose)
+            fprintf(stderr, "trend: %zu series, %zu points in %zu queries, step %gs\n", n,
+                    promr_snapshots(pd), promr_queries(pd), promr_step(pd));
+    } else {
+        d = log_new();
+        if (trend_read(d, &o) == 0) {
+            warnx("trend: no log could be read");
+            return TREND_EXIT_ERROR;
+        }
+        s = log_series(d, &n);
+        if (n == 0) {
+            warnx("trend: no snapshots of heaptag mon in the input");
+            return TREND_EXIT_ERROR;
+        }
     }
     struct sym_cache *sc = sym_cache_new();
     struct verdict *v = calloc(n ? n : 1, sizeof *v);
@@ -536,7 +696,7 @@ int cmd_trend(int argc, char **argv)
     /* per process run (series are sorted by pid and run): the exit cut */
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < n && s[j].pid == s[i].pid && s[j].run == s[i].run)
+        while (j < n && same_process(&s[j], &s[i]))
             j++;
         const struct log_series **rows = malloc((j - i) * sizeof *rows);
         if (!rows)
@@ -553,8 +713,8 @@ int cmd_trend(int argc, char **argv)
         procs++;
         i = j;
     }
+    trend_analyze_all(v, n, family);
     for (size_t i = 0; i < n; i++) {
-        trend_analyze_family(v[i].pts, v[i].n, family, &v[i].r);
         for (size_t k = 0; k < v[i].n; k++)
             v[i].max_live = fmax(v[i].max_live, (double)v[i].pts[k].live);
         suspects += v[i].r.suspect;
@@ -562,12 +722,18 @@ int cmd_trend(int argc, char **argv)
     trend_mirror(v, n, &suspects);
     /* series cut to nothing sort last and are never drawn as data */
     xsort(v, n, sizeof *v, cmp_verdict);
+    trend_own_reasons(v, n);
+    if (pd) {
+        trend_chains(v, n, &suspects);
+        xsort(v, n, sizeof *v, cmp_verdict);
+        trend_own_reasons(v, n);
+    }
 
     char subtitle[160], a[32], b[32];
     fmt_timestamp(a, sizeof a, (time_t)t0);
     fmt_timestamp(b, sizeof b, (time_t)t1);
     snprintf(subtitle, sizeof subtitle, "%zu snapshots of %zu process%s, %s to %s",
-             log_snapshots(d), procs, procs == 1 ? "" : "es", a, b);
+             pd ? promr_snapshots(pd) : log_snapshots(d), procs, procs == 1 ? "" : "es", a, b);
     size_t shown = suspects < o.top ? suspects : o.top;
     if (o.format != TREND_TABLE) {
         trend_records(sc, v, shown, o.format);
@@ -587,7 +753,9 @@ int cmd_trend(int argc, char **argv)
     out_flush();
     sym_cache_free(sc);
     free(v);
-    log_free(d);
+    if (d)
+        log_free(d);
+    promr_free(pd);
     free(o.files);
     return suspects ? TREND_EXIT_SUSPECT : TREND_EXIT_CLEAN;
 }

@@ -177,7 +177,7 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
     si->line = 0;
     if (by == MON_BY_SITE || by == MON_BY_FUNC ||
         (want_detail && by == MON_BY_TAG && m->cfg.name_sites))
-        known = sym_lookup(m->sym, s, r->site, si) == 0;
+        known = sym_lookup_near(m->sym, s, r->site, site_row_hint(r), si) == 0;
     switch (by) {
     case MON_BY_TAG: {
         site_row_label(k->label, sizeof k->label, s, r);
@@ -367,6 +367,8 @@ static void model_take(struct mon_model *m, struct mon_proc *p, const struct seg
 {
     p->state = s->state;
     p->exit_code = s->state == SEGREAD_EXITED ? s->exit_code : -1;
+    p->passive = s->passive;
+    p->passive_reason = s->passive_reason;
     snprintf(p->exe, sizeof p->exe, "%s", s->exe[0] ? s->exe : "?");
     model_exe_build_id(p, s);
     if (s->state == SEGREAD_LIVE && procmem_rss(s->pid, &p->rss, &p->rss_peak) != 0)

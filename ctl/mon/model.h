@@ -87,6 +87,8 @@ struct mon_proc {
     uint64_t bytes;                  /* live tagged bytes */
     size_t   rows;                   /* rows with allocations */
     int      hidden;                 /* not live and the view shows live ones only */
+    int      passive;                /* the shim stood aside: nothing is counted */
+    uint32_t passive_reason;         /* enum ht_passive_reason */
 };
 
 struct mon_cfg {

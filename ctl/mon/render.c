@@ -202,6 +202,49 @@ void mon_render_end(FILE *out, enum mon_format format, const char *ts, int pid,
     fputs(format == MON_FORMAT_CSV ? "\n" : "}\n", out);
 }
 
+/* A passive process has no rows, and an empty block would read as "no
+ * allocations": it gets one record that says nothing is counted, and why. */
+static void passive_record(const struct mon_render_ctx *c, enum mon_format format,
+                           const struct mon_proc *p, const char *ts)
+{
+    const char *why = segread_passive_why(p->passive_reason);
+    if (format == MON_FORMAT_TABLE) {
+        fprintf(c->out, "# %s pid %d passive: nothing is counted: %s\n", ts, (int)p->pid, why);
+        return;
+    }
+    char state[32];
+    mon_state_text(state, sizeof state, p);
+    const char *sep = format == MON_FORMAT_CSV ? "" : "{";
+    for (size_t i = 0; i < c->n_rec; i++) {
+        const struct mon_col *col = &mon_cols[c->rec[i]];
+        const char *text = c->rec[i] == MON_COL_TIMESTAMP ? ts
+                           : c->rec[i] == MON_COL_TYPE    ? "Passive"
+                           : c->rec[i] == MON_COL_TAG     ? "passive"
+                           : c->rec[i] == MON_COL_STATE   ? state
+                           : c->rec[i] == MON_COL_SITE    ? why
+                           : c->rec[i] == MON_COL_EXE     ? p->exe
+                                                          : "";
+        if (format == MON_FORMAT_CSV) {
+            fputs(sep, c->out);
+            sep = ",";
+            if (c->rec[i] == MON_COL_PID)
+                fprintf(c->out, "%d", (int)p->pid);
+            else if (col->val != MON_VAL_TEXT)
+                fputc('0', c->out);
+            else
+                fmt_csv_field(c->out, text);
+        } else if (c->rec[i] == MON_COL_PID) {
+            fprintf(c->out, "%s\"pid\":%d", sep, (int)p->pid);
+            sep = ",";
+        } else if (*text) {
+            fprintf(c->out, "%s\"%s\":", sep, col->name);
+            fmt_json_string(c->out, text);
+            sep = ",";
+        }
+    }
+    fputs(format == MON_FORMAT_CSV ? "\n" : "}\n", c->out);
+}
+
 /* First index of the view at or after (pid, seq); the view is ordered by them. */
 static size_t mon_lower_bound(const struct mon_model *m, pid_t pid, unsigned seq)
 {
@@ -229,6 +272,8 @@ void mon_render(FILE *out, const struct mon_model *m, enum mon_format format,
             continue;
         if (r->block)
             r->block(&c, p, ts);
+        if (p->passive)
+            passive_record(&c, format, p, ts);
         for (size_t k = mon_lower_bound(m, p->pid, p->seq); k < m->n_view; k++) {
             const struct mon_line *l = m->view[k];
             if (l->key.pid != p->pid || l->key.seq != p->seq)

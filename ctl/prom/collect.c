@@ -205,9 +205,11 @@ void prom_args_opt(const char *cmd, int c, char **argv, struct prom_args *a)
 
 enum prom_by prom_parse_by(const char *cmd, const char *arg)
 {
+    if (!strcmp(arg, "function") || !strcmp(arg, "func"))
+        return PROM_BY_FUNCTION;
     if (!strcmp(arg, "tag"))
         return PROM_BY_TAG;
     if (!strcmp(arg, "site"))
         return PROM_BY_SITE;
-    ctl_usage_error("%s: unknown grouping '%s' (tag or site)", cmd, arg);
+    ctl_usage_error("%s: unknown grouping '%s' (function, tag or site)", cmd, arg);
 }

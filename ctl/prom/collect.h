@@ -49,14 +49,14 @@ size_t prom_parse_top(const char *cmd, const char *arg);
 enum prom_by prom_parse_by(const char *cmd, const char *arg);
 
 /* The options export and serve share: -p PID (repeatable), --top N,
- * --by tag|site, --all, and -h/--help. */
+ * --by function|tag|site, --all, and -h/--help. */
 struct prom_args {
     pid_t pids[PROM_MAX_PIDS];
     size_t n_pids;
     struct prom_opts opts;
     unsigned flags; /* PROM_ALL */
 };
-#define PROM_ARGS_INIT { .opts = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_TAG } }
+#define PROM_ARGS_INIT { .opts = { .top = PROM_TOP_DEFAULT, .by = PROM_BY_FUNCTION } }
 #define PROM_ARGS_LONGOPTS                                  \
     { "top", required_argument, NULL, 'T' },                \
     { "by", required_argument, NULL, 'B' },                 \

@@ -22,8 +22,9 @@
 struct prom_series {
     char tag[PROM_LABEL_MAX];
     char site[PROM_LABEL_MAX]; /* by site only; "" otherwise */
-    const char *func;          /* by site with a symbol cache: the site's function, or "" */
-    uint64_t allocs, frees, live, peak;
+    const char *func;          /* the site's function, or "" (not by tag; needs a symbol cache) */
+    const char *file;          /* the site's source file, or "" */
+    uint64_t allocs, frees, live, peak, bytes_alloc;
     int64_t age[SEGAGE_CLASSES];   /* live bytes by age class (segment/ages.h) */
 };
 
@@ -55,7 +56,11 @@ static int series_key_cmp(const void *pa, const void *pb)
 {
     const struct prom_series *a = pa, *b = pb;
     int c = strcmp(a->tag, b->tag);
-    return c ? c : strcmp(a->site, b->site);
+    if (!c)
+        c = strcmp(a->site, b->site);
+    if (!c)
+        c = strcmp(a->func, b->func);
+    return c ? c : strcmp(a->file, b->file);
 }
 
 static int series_live_cmp(const void *pa, const void *pb)
@@ -83,17 +88,26 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
         struct prom_series *e = &v[n++];
         site_row_label(e->tag, sizeof e->tag, s, r);
         e->site[0] = '\0';
-        e->func = "";
+        e->func = e->file = "";
+        struct sym_info si;
         if (o->by == PROM_BY_SITE) {
-            site_format(e->site, sizeof e->site, s, r->site);
-            struct sym_info si;
-            if (o->sym && sym_lookup(o->sym, s, r->site, &si) == 0)
-                e->func = si.func; /* the same site, the same function: not part of the key */
+            site_format_near(e->site, sizeof e->site, s, r->site, site_row_hint(r));
+            if (o->sym && sym_lookup_near(o->sym, s, r->site, site_row_hint(r), &si) == 0) {
+                e->func = si.func; /* the same site, the same names: no new key */
+                e->file = si.file;
+            }
+        } else if (o->by == PROM_BY_FUNCTION && r->kind == HT_KIND_SITE && o->sym &&
+                   sym_lookup_near(o->sym, s, r->site, site_row_hint(r), &si) == 0 && si.func[0]) {
+            /* a rebuild moves the offset, not the function: the series goes on */
+            snprintf(e->tag, sizeof e->tag, "%s", si.func);
+            e->func = si.func;
+            e->file = si.file;
         }
         e->allocs = r->allocs;
         e->frees = r->frees;
         e->live = r->live;
         e->peak = r->peak;
+        e->bytes_alloc = r->bytes_alloc;
         int64_t blocks[SEGAGE_CLASSES];
         segage_classes(s, r, now, e->age, blocks);
     }
@@ -106,6 +120,7 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
             d->frees = sat_add(d->frees, v[i].frees);
             d->live = sat_add(d->live, v[i].live);
             d->peak = sat_add(d->peak, v[i].peak); /* the rows' sampled peaks, summed */
+            d->bytes_alloc = sat_add(d->bytes_alloc, v[i].bytes_alloc);
             for (int c = 0; c < SEGAGE_CLASSES; c++)
                 d->age[c] += v[i].age[c];
         } else if (m++ != i) {
@@ -174,7 +189,7 @@ static void proc_u64(FILE *out, const char *name, const struct segread_snap *s, 
     fprintf(out, "} %" PRIu64 "\n", v);
 }
 
-enum series_field { F_ALLOCS, F_FREES, F_LIVE, F_PEAK };
+enum series_field { F_ALLOCS, F_FREES, F_LIVE, F_PEAK, F_BYTES_ALLOC };
 
 static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
                           const struct prom_opts *o, const char *name, enum series_field f)
@@ -184,17 +199,21 @@ static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
         for (size_t k = 0; k < p->n; k++) {
             const struct prom_series *e = &p->series[k];
             uint64_t v = f == F_ALLOCS ? e->allocs : f == F_FREES ? e->frees
-                       : f == F_LIVE ? e->live : e->peak;
+                       : f == F_LIVE ? e->live : f == F_PEAK ? e->peak : e->bytes_alloc;
             proc_labels(out, name, p->snap);
             fputs(",tag=\"", out);
             prom_label_value(out, e->tag);
             if (o->by == PROM_BY_SITE) {
                 fputs("\",site=\"", out);
                 prom_label_value(out, e->site);
-                if (e->func[0]) {
-                    fputs("\",function=\"", out);
-                    prom_label_value(out, e->func);
-                }
+            }
+            if (e->func[0]) {
+                fputs("\",function=\"", out);
+                prom_label_value(out, e->func);
+            }
+            if (e->file[0]) {
+                fputs("\",file=\"", out);
+                prom_label_value(out, e->file);
             }
             fprintf(out, "\"} %" PRIu64 "\n", v);
         }
@@ -247,10 +266,10 @@ static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
 {
     static const enum segread_state states[] = { SEGREAD_LIVE, SEGREAD_EXITED, SEGREAD_DEAD };
 
-    family(out, "heaptag_series_dropped_total", "counter",
-           "Row groups of the process left out by the per-process series cap (--top).");
+    family(out, "heaptag_series_dropped", "gauge",
+           "Row groups of the process left out by the per-process series cap (--top) at this scrape.");
     for (size_t i = 0; i < n; i++)
-        proc_u64(out, "heaptag_series_dropped_total", procs[i].snap, procs[i].dropped);
+        proc_u64(out, "heaptag_series_dropped", procs[i].snap, procs[i].dropped);
 
     family(out, "heaptag_process_live_bytes", "gauge",
            "Live heap bytes of the process over all rows, dropped ones included.");
@@ -265,6 +284,12 @@ static void process_families(FILE *out, const struct prom_proc *procs, size_t n)
             fprintf(out, ",state=\"%s\"} %d\n", segread_state_name(states[k]),
                     procs[i].snap->state == states[k]);
         }
+
+    family(out, "heaptag_process_passive", "gauge",
+           "1 when the shim stood aside in the process and counts nothing (its malloc is "
+           "not the shim's: defined by the program, or an allocator loaded first), else 0.");
+    for (size_t i = 0; i < n; i++)
+        proc_u64(out, "heaptag_process_passive", procs[i].snap, (uint64_t)procs[i].snap->passive);
 
     family(out, "heaptag_process_start_time_seconds", "gauge",
            "Start time of the process since the Unix epoch in seconds.");
@@ -323,6 +348,9 @@ void prom_write_procs(FILE *out, const struct prom_proc *procs, size_t n,
           "Allocations counted in the row group since the process started.", F_ALLOCS },
         { "heaptag_frees_total", "counter",
           "Frees of blocks of the row group since the process started.", F_FREES },
+        { "heaptag_allocated_bytes_total", "counter",
+          "Bytes allocated in the row group since the process started (sizes asked for).",
+          F_BYTES_ALLOC },
         { "heaptag_live_bytes", "gauge",
           "Bytes allocated and not yet freed in the row group (sizes asked for).", F_LIVE },
         { "heaptag_peak_bytes", "gauge",

@@ -19,8 +19,10 @@
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 enum prom_by {
-    PROM_BY_TAG,  /* one series per Tag column label (explicit tag, or site) */
-    PROM_BY_SITE, /* one series per (label, call site) */
+    PROM_BY_FUNCTION, /* the default: a site row by its function and file (the
+                       * labels a rebuild keeps), any other row by its label */
+    PROM_BY_TAG,      /* one series per Tag column label (explicit tag, or module+0xoff) */
+    PROM_BY_SITE,     /* one series per (label, call site) */
 };
 
 struct sym_cache;
@@ -28,8 +30,9 @@ struct sym_cache;
 struct prom_opts {
     size_t top;       /* series per process, most live bytes first; 1..PROM_TOP_MAX */
     enum prom_by by;
-    /* by site: names each site's function in a "function" label (the
-     * program's own, sym/symbolize.h); NULL: no such label */
+    /* by function and by site: names each site's function and file in
+     * "function" and "file" labels (the program's own, sym/symbolize.h);
+     * NULL: no such labels (and by function then groups as by tag) */
     struct sym_cache *sym;
 };
 

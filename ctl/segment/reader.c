@@ -503,6 +503,8 @@ static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
     s->pidns = h->pid_ns;
     s->other_pidns = segread_other_pidns(h->pid_ns);
     s->passive = h->mode == HT_SEG_PASSIVE;
+    s->passive_reason = s->passive && h->passive_reason <= HT_PASSIVE_LOADED_BEFORE
+                            ? h->passive_reason : HT_PASSIVE_NOT;
     s->state = process_state(h);
 }
 
@@ -658,6 +660,19 @@ uint64_t segread_corrupt_total(const struct segread_snap *snap)
     for (int k = 0; k < HT_CORRUPT_KINDS; k++)
         sum = sat_add(sum, snap->corruptions[k]);
     return sum;
+}
+
+const char *segread_passive_why(uint32_t reason)
+{
+    switch (reason) {
+    case HT_PASSIVE_EXECUTABLE:
+        return "the program defines malloc itself; it cannot be counted";
+    case HT_PASSIVE_LOADED_BEFORE:
+        return "an allocator was loaded before libheaptag.so; put libheaptag.so first in "
+               "LD_PRELOAD";
+    default:
+        return "the program's malloc is not the shim's";
+    }
 }
 
 const char *segread_state_name(enum segread_state state)

@@ -85,6 +85,7 @@ struct segread_snap {
     int      other_pidns;        /* 1: not ours, so liveness cannot be judged
                                   * (state says live unless it exited) */
     int      passive;            /* the shim stood aside: nothing is counted */
+    uint32_t passive_reason;     /* enum ht_passive_reason, 0 when unknown */
     char     name[NAME_MAX + 1]; /* file name in the directory */
     char     path[PATH_MAX];     /* directory + name, for messages */
     dev_t    dev;
@@ -224,11 +225,16 @@ struct segread_stack {
 int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, size_t *n,
                    const char **why);
 
-/* Whether the keep cap removed the kept segment of pid: 1 with the pid of
- * the process whose exit or start removed it, the cap in MB then in force
- * and when; 0 when no segment in dir says so. */
+/* Whether the keep cap removed the kept segment of pid: 1 with the cap in MB
+ * then in force and, when a segment still names the removal, the pid of the
+ * process whose exit or start removed it and when (else *by is 0); 0 when
+ * nothing in dir says so. */
 int segread_cap_removed(const char *dir, pid_t pid, pid_t *by, uint32_t *cap_mb,
                         uint64_t *when_ns);
+
+/* Removes the empty notes the keep cap leaves for the segments it removed
+ * (<segment name>.capped.<MB>, regular files of ours); returns how many. */
+int segread_remove_tombstones(const char *dir);
 
 /* Sums over the snapshot, saturating instead of wrapping. */
 uint64_t segread_live_total(const struct segread_snap *snap);
@@ -236,5 +242,8 @@ uint64_t segread_corrupt_total(const struct segread_snap *snap);
 
 /* "live", "exited" or "dead". */
 const char *segread_state_name(enum segread_state state);
+
+/* Why a passive process is not counted, and what to do: one phrase. */
+const char *segread_passive_why(uint32_t reason);
 
 #endif

@@ -36,7 +36,7 @@ int segread_usage(const char *dir, struct segread_usage *u)
             u->damaged++;
         if (rc != SEGREAD_OK)
             continue;
-        if (s.passive && s.state == SEGREAD_LIVE)
+        if (s.passive)
             u->passive++;
         else if (s.other_pidns && s.state == SEGREAD_LIVE)
             u->other_ns++;

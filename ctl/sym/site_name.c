@@ -27,6 +27,14 @@ const struct segread_module *site_module(const struct segread_snap *snap, uint64
     return unloaded;
 }
 
+const struct segread_module *site_module_near(const struct segread_snap *snap, uint64_t addr,
+                                              uint32_t hint)
+{
+    if (hint < snap->n_modules && holds(&snap->modules[hint], addr))
+        return &snap->modules[hint];
+    return site_module(snap, addr);
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -44,7 +52,13 @@ const char *site_module_name(const struct segread_snap *snap, const struct segre
 
 void site_format(char *buf, size_t n, const struct segread_snap *snap, uint64_t addr)
 {
-    const struct segread_module *m = site_module(snap, addr);
+    site_format_near(buf, n, snap, addr, SEGREAD_NO_MODULE);
+}
+
+void site_format_near(char *buf, size_t n, const struct segread_snap *snap, uint64_t addr,
+                      uint32_t hint)
+{
+    const struct segread_module *m = site_module_near(snap, addr, hint);
     if (addr == 0)
         snprintf(buf, n, "-");
     else if (m)
@@ -89,7 +103,7 @@ void site_row_label(char *buf, size_t n, const struct segread_snap *snap,
     default:
         break;
     }
-    site_format(buf, n, snap, row->site);
+    site_format_near(buf, n, snap, row->site, site_row_hint(row));
 }
 
 const char *site_kind_name(uint32_t kind)

@@ -507,8 +507,14 @@ static void sym_clear(struct sym_info *out)
 int sym_lookup(struct sym_cache *c, const struct segread_snap *snap, uint64_t addr,
                struct sym_info *out)
 {
+    return sym_lookup_near(c, snap, addr, SEGREAD_NO_MODULE, out);
+}
+
+int sym_lookup_near(struct sym_cache *c, const struct segread_snap *snap, uint64_t addr,
+                    uint32_t hint, struct sym_info *out)
+{
     sym_clear(out);
-    const struct segread_module *m = addr ? site_module(snap, addr) : NULL;
+    const struct segread_module *m = addr ? site_module_near(snap, addr, hint) : NULL;
     if (!m)
         return -1;
     snprintf(out->module, sizeof out->module, "%s", site_module_name(snap, m));

@@ -55,6 +55,10 @@ void sym_cache_free(struct sym_cache *cache);
 int sym_lookup(struct sym_cache *cache, const struct segread_snap *snap, uint64_t addr,
                struct sym_info *out);
 
+/* The same with a module hint (site_module_near(): a row's unloaded module). */
+int sym_lookup_near(struct sym_cache *cache, const struct segread_snap *snap, uint64_t addr,
+                    uint32_t hint, struct sym_info *out);
+
 /* The same for a return address given as module+offset (offset from the
  * module's lowest loaded address, as "module+0xoff" reads) of the ELF file at
  * path, used only when its build id is build_id (build_id_len 0: not

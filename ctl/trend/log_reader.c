@@ -463,6 +463,8 @@ static int table_snapshot_line(struct log_data *d, const char *s, size_t len)
         return -1;
     size_t k = 4;
     int state = LOG_STATE_UNKNOWN, code = -1;
+    if (t[4].n == 8 && !memcmp(t[4].s, "passive:", 8))
+        return 0; /* mon's note that nothing is counted in this process */
     if (n >= 6 && t[4].n == 5 && !memcmp(t[4].s, "ended", 5)) {
         size_t wl = t[5].n;
         if (wl && t[5].s[wl - 1] == ':')
@@ -686,6 +688,10 @@ static int csv_row(struct log_data *d, const char *s, size_t len, struct log_sta
         goto out;
     if (m->state >= 0)
         r.state = log_parse_state(f[m->state].s, f[m->state].n, &code);
+    if (m->type >= 0 && f[m->type].n == 7 && !memcmp(f[m->type].s, "Passive", 7)) {
+        rc = ROW_END; /* mon's note that nothing is counted: no row */
+        goto out;
+    }
     if (m->type >= 0 && f[m->type].n == 3 && !memcmp(f[m->type].s, "End", 3)) {
         if (r.state == LOG_STATE_UNKNOWN || r.state == LOG_STATE_LIVE)
             goto out;
@@ -896,6 +902,10 @@ static int json_row(struct log_data *d, const char *s, size_t len, struct log_st
     int code;
     if (state_f && state_f->is_str)
         r.state = log_parse_state(state_f->val.s, state_f->val.n, &code);
+    if (type && type->is_str && type->val.n == 7 && !memcmp(type->val.s, "Passive", 7)) {
+        rc = ROW_END; /* mon's note that nothing is counted: no row */
+        goto out;
+    }
     if (ts && pid && type && type->is_str && type->val.n == 3 && !memcmp(type->val.s, "End", 3)) {
         if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r.t) != 0 || pid->is_str ||
             parse_pid(pid->val.s, pid->val.n, &r.pid) != 0 || r.state == LOG_STATE_UNKNOWN ||

@@ -48,6 +48,7 @@ struct log_series {
     int ended;         /* the log says this run of the process ended */
     double end_t;      /* when mon saw it end (or its last snapshot), if ended */
     int exit_code;     /* -1 when not known (killed, gone) */
+    const char *instance; /* Prometheus' instance label (trend --prometheus); NULL in logs */
 };
 
 struct log_stats {

@@ -98,9 +98,11 @@ void preload_why_no_segment(pid_t pid, const char *shm_dir, char *buf, size_t n)
     uint64_t when;
     if (stat(path, &st) != 0 && segread_cap_removed(shm_dir, pid, &by, &cap_mb, &when)) {
         (void)when;
-        snprintf(buf, n, "it exited and the keep cap removed its segment: the kept segments "
-                 "of one run may use %u MB (HEAPTAG_KEEP_MAX_MB), the oldest go first "
-                 "(removed by pid %d of the same run)", (unsigned)cap_mb, (int)by);
+        int at = snprintf(buf, n, "it exited and the keep cap removed its segment: the kept "
+                          "segments of one run may use %u MB (HEAPTAG_KEEP_MAX_MB), the "
+                          "oldest go first", (unsigned)cap_mb);
+        if (by > 0 && at > 0 && (size_t)at < n)
+            snprintf(buf + at, n - (size_t)at, " (removed by pid %d of the same run)", (int)by);
         return;
     }
     if (stat(path, &st) != 0) {

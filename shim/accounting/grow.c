@@ -33,11 +33,13 @@
 
 static int populate_broken; /* the kernel has no MADV_POPULATE_WRITE */
 
-/* Reserves bytes [off, off + len) of the segment (page-aligned off). */
+/* Reserves the pages that hold bytes [off, off + len) of the segment. */
 static int reserve(uint64_t off, uint64_t len)
 {
     if (!len || !ht_state.shared)
         return 0; /* private memory: no file to fill */
+    len += off & (PAGE - 1);
+    off &= ~(uint64_t)(PAGE - 1);
     len = (len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
     int saved = errno, ok = -1;
     if (!ht_load_relaxed(&populate_broken)) {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * keep_cap.c - the cap on kept segments of exited processes (keep_cap.h).
- * Runs at start-up inside the program's first malloc: no allocation (the
- * directory is read with getdents64 into a private mapping), no stdio. Only a
- * file whose own header says its process exited is ever removed: that is
- * proof it is over, in any PID namespace.
+ * keep_cap.c - the cap on kept segments of exited processes, per process
+ * tree (keep_cap.h). Runs at start-up inside the program's first malloc and
+ * at exit: no allocation (the directory is read with getdents64 into a
+ * private mapping), no stdio. Only a file whose own header says its process
+ * exited, and that names the same tree, is ever removed: that is proof it is
+ * over, in any PID namespace, and that it is this run's to remove.
  */
 #include "accounting/keep_cap.h"
 
@@ -61,6 +62,24 @@ static uint64_t exited_at(int dfd, const char *name, const struct stat *st, int3
     }
     close(fd);
     return at;
+}
+
+/* An empty file named <segment>.capped.<cap in MB>, so that the tool can
+ * say what became of the segment: it occupies no page, and heaptag gc
+ * removes it. */
+static void leave_tombstone(int dfd, const char *name, uint64_t cap)
+{
+    char tomb[80], *p = tomb;
+    size_t n = strlen(name);
+    if (n + sizeof ".capped." + 20 > sizeof tomb)
+        return;
+    memcpy(p, name, n);
+    p += n;
+    memcpy(p, ".capped.", sizeof ".capped." - 1);
+    ht_fmt_u64(p + sizeof ".capped." - 1, cap >> 20);
+    int fd = openat(dfd, tomb, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
 }
 
 /* Shell sort by exit time, oldest first: qsort may allocate. */
@@ -130,6 +149,7 @@ uint32_t ht_keep_cap(const char *dir, uint64_t cap, int32_t tree_pid, uint64_t t
                 continue;
             if (unlinkat(dfd, c[i].name, 0) == 0) {
                 total -= c[i].bytes;
+                leave_tombstone(dfd, c[i].name, cap);
                 struct ht_cap_removed *r = &out[removed++ % HT_CAP_REMOVED];
                 memset(r, 0, sizeof *r);
                 r->pid = c[i].pid;

@@ -20,11 +20,50 @@ static uint64_t key_hash(uint64_t site, uint64_t tag0, uint64_t tag1)
     return h ^ (h >> 31);
 }
 
+/* A row of code that was unloaded takes no more counts: another object may
+ * be loaded at its address (a site or tag row then names the module it was
+ * in; a module row's module is unloaded). */
+static int row_retired(const struct ht_row *r)
+{
+    uint32_t m = ht_load_relaxed(&r->module);
+    if (m == UINT32_MAX)
+        return 0;
+    if (r->kind != HT_KIND_MODULE)
+        return 1;
+    const struct ht_seg_header *h = ht_state.seg;
+    const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
+    return m < h->module_capacity && ht_load_relaxed(&t[m].state) != 1;
+}
+
 static int row_matches(const struct ht_row *r, uint64_t site, const uint64_t tag[2])
 {
     uint64_t rt[2];
     memcpy(rt, r->tag, sizeof rt);
-    return r->site == site && rt[0] == tag[0] && rt[1] == tag[1];
+    return r->site == site && rt[0] == tag[0] && rt[1] == tag[1] && !row_retired(r);
+}
+
+void ht_rows_retire_unloaded(void)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    const struct ht_module *t = (const struct ht_module *)((const char *)h + h->modules_offset);
+    uint32_t used = ht_load_acquire(&h->rows_used), mods = ht_load_acquire(&h->modules_used);
+    if (used > h->row_capacity)
+        used = h->row_capacity;
+    if (mods > h->module_capacity)
+        mods = h->module_capacity;
+    for (uint32_t i = 1; i < used; i++) {
+        struct ht_row *r = &ht_state.rows[i];
+        if (ht_load_acquire(&r->state) != HT_ROW_READY || r->kind == HT_KIND_MODULE ||
+            ht_load_relaxed(&r->module) != UINT32_MAX || !r->site)
+            continue;
+        if (ht_modules_find(h, r->site) >= 0)
+            continue; /* in an object still loaded */
+        for (uint32_t m = mods; m-- > 0;)
+            if (t[m].state == 2 && r->site - t[m].base < t[m].size) {
+                ht_store_relaxed(&r->module, m);
+                break;
+            }
+    }
 }
 
 /* Claims the next unused row, or returns 0 (the overflow row) when full or

@@ -24,6 +24,11 @@ HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int r
  * site's own row when no known module holds it. Cold path only. */
 HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
 
+/* After an unload (sites.c): every site or tag row whose site lies in an
+ * object now unloaded is marked with that object's module index and takes
+ * no more counts; a lookup at the same address makes a new row. */
+HT_HIDDEN void ht_rows_retire_unloaded(void);
+
 /* The key the cache files an entry under: the thread's tag key and the
  * epoch in one word (tag keys have the top bit set, epochs never reach it). */
 static inline uint64_t ht_cache_key(const struct ht_thread *t)
@@ -87,12 +92,16 @@ static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
     return ht_rows_lookup_slow(t, site, 1);
 }
 
-/* The row at a site already resolved (ust found it in the stack). */
+/* The row at a site already resolved (ust found it in the stack; a handler
+ * over the shim's slow path). Called inside the guard too, where t->key is
+ * HT_KEY_INSIDE and matches no entry: the key comes from the tag bytes, as
+ * the entries were filed. */
 static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
 {
-    uint32_t row;
-    if (likely(ht_rows_cached(t, site, &row)))
-        return row;
+    uint64_t word, key = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
+    if (likely(ht_cache_lookup(t, site, key, &word) ||
+               ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word)))
+        return ht_off_row((uint32_t)word);
     return ht_rows_lookup_slow(t, site, 0);
 }
 

@@ -380,6 +380,7 @@ static int start_passive(const struct ht_config *cfg)
     struct ht_seg_header *h = make_segment(&c, HT_SEG_PASSIVE, &size, &shared);
     if (!h)
         return -1;
+    h->passive_reason = (uint32_t)ht_next_passive_reason;
     h->state = HT_SEG_LIVE;
     ht_store_release(&h->magic, HT_SEG_MAGIC);
     ht_state.seg = h;

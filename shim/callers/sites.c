@@ -10,11 +10,21 @@
 #include <errno.h>
 #include <string.h>
 
+#include "accounting/rows.h"
 #include "callers/modules.h"
 #include "core/state.h"
 #include "callers/unwind.h"
 #include "callers/wrapsyms.h"
 #include "ht_atomic.h"
+
+#ifdef HT_ORACLE /* the test build that checks every walk against libunwind */
+#include "oracle.h"
+#define ORACLE_WALK(r, f, n, max) ht_oracle_walk(r, f, n, max, ht_sites_pick(f, n))
+#define ORACLE_SITE(r, site) ht_oracle_site(r, site)
+#else
+#define ORACLE_WALK(r, f, n, max) ((void)0)
+#define ORACLE_SITE(r, site) ((void)0)
+#endif
 
 #define CLASS_CACHE 4096 /* power of two */
 #define CLASS_ADDR_SHIFT 16
@@ -178,14 +188,11 @@ static int classify(uint64_t addr, int *cacheable)
     *cacheable = 1;
     if (!h)
         return HT_SITE_DIRECT;
-    int m = ht_modules_find(h, addr);
-    if (m < 0 && ht_modules_scan(h) > 0) {
-        /* something was loaded or unloaded: row caches may name old code,
-         * learnt unwind rules may describe it */
-        ht_fetch_add_relaxed(&ht_state.epoch, 1);
-        ht_unw_flush();
-        m = ht_modules_find(h, addr);
-    }
+    /* never a rescan here (the loader's lock): an object loaded since is
+     * found lock-free, code outside every object is its own site, once */
+    int m = ht_modules_lookup(h, addr);
+    if (m == -2)
+        *cacheable = 0;
     uint32_t gen = ht_modules_generation();
     if (ht_load_acquire(&roles_gen) != gen)
         roles_refresh(h, gen);
@@ -317,6 +324,7 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
         frames[k++] = r;
         k += ht_unw_trace(&c, frames + 1, max - 1);
     }
+    ORACLE_WALK(r, frames, k ? k : 1, max);
     ht_leave();
     if (k == 0) /* unwinding lost the way: the immediate caller alone */
         frames[k++] = r;
@@ -345,8 +353,27 @@ uint64_t ht_sites_resolve(uint64_t r)
                 site = pc;
                 break;
             }
+    ORACLE_SITE(r, site);
     ht_leave();
     return site;
+}
+
+void ht_sites_after_dlclose(void)
+{
+    struct ht_seg_header *h = ht_state.seg;
+    if (!h)
+        return;
+    int saved = errno;
+    ht_enter();
+    if (ht_modules_scan_wait(h) > 0) {
+        /* an object went away, and another may come at its address: its
+         * rows stop taking counts, no cache may answer for its code */
+        ht_rows_retire_unloaded();
+        ht_fetch_add_relaxed(&ht_state.epoch, 1);
+        ht_unw_flush();
+    }
+    ht_leave();
+    errno = saved;
 }
 
 void ht_sites_fork_child(void)

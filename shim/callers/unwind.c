@@ -104,6 +104,23 @@ int ht_unw_readable(uint64_t a, uint64_t len)
     return readable(a, len);
 }
 
+int ht_unw_code_readable(uint64_t a, uint64_t len)
+{
+    if (a + len < a || len == 0)
+        return 0;
+    for (uint64_t p = a & ~(PAGE - 1); p < a + len; p += PAGE)
+        if (!page_ok(p))
+            return 0;
+    return 1;
+}
+
+void ht_unw_thread_reset(void)
+{
+    /* a jump out of readable_slow() may have left a range half written */
+    ok_ranges[0] = (struct range){ 0, 0 };
+    ok_ranges[1] = (struct range){ 0, 0 };
+}
+
 /* ---- rules ------------------------------------------------------------ */
 
 /* A rule in 32 bits:
@@ -454,7 +471,10 @@ static uint32_t derive(uint64_t q, int exact)
     uint64_t pc = exact ? q : q + 1;
     /* the kernel's signal return: mov $15,%rax; syscall */
     static const uint8_t sigret[9] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+    /* an object's span has PROT_NONE holes between its segments, and a
+     * stale or bogus return address may point into one: read once checked */
     if (pc + sizeof sigret <= (uint64_t)fo.dlfo_map_end && pc >= (uint64_t)fo.dlfo_map_start &&
+        ht_unw_code_readable(pc, sizeof sigret) &&
         memcmp((const void *)pc, sigret, sizeof sigret) == 0)
         return RULE_SIGRET;
     if (!fo.dlfo_eh_frame)
@@ -552,8 +572,8 @@ int ht_unw_step(struct ht_unw_cursor *c)
     case RULE_FRAME:
         if (r & R_NOINFO) {
             /* code without unwind info (JIT): a frame-pointer frame, if the
-             * chain looks like one */
-            if (bp <= c->sp || bp - c->sp > (1u << 24) || !readable(bp, 16))
+             * chain looks like one; bp == sp is a frame without locals */
+            if (bp < c->sp || bp - c->sp > (1u << 24) || !readable(bp, 16))
                 return 0;
             cfa = bp + 16;
             bp_from = bp;

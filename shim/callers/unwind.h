@@ -47,6 +47,14 @@ HT_HIDDEN int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max);
 /* 1 when [a, a + len) may be read (stack memory checked as the walk does). */
 HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
 
+/* 1 when [a, a + len) may be read, asked of the kernel page by page (code
+ * and loaded objects: never cached with the stack ranges). */
+HT_HIDDEN int ht_unw_code_readable(uint64_t a, uint64_t len);
+
+/* Forgets this thread's verified stack ranges (a jump out of the shim may
+ * have left one half written). */
+HT_HIDDEN void ht_unw_thread_reset(void);
+
 /* Forgets every learnt rule (code was unloaded). */
 HT_HIDDEN void ht_unw_flush(void);
 

@@ -119,10 +119,11 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
     uint32_t stack = HT_STACK_NONE;
-    int started = !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth == 0;
+    int inside = ht_inside(t);
+    int started = !(flags & HT_FLAG_INTERNAL_PENDING) && !inside;
     if (started && (flags & HT_FLAG_ptg))
         ht_ages_sync(t);
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && t->depth != 0) {
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && inside) {
         row = reentered_row(t, site);
     } else if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
@@ -177,10 +178,10 @@ __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, u
     struct ht_thread *t = &ht_self;
     uint32_t row;
     ht_ages_sync(t); /* the clock, every HT_AGE_EVERY allocations */
+    int inside = ht_inside(t);
     int cached = ht_rows_cached(t, site, &row); /* a thread without a slot */
     if (!cached)  /* the unwinder's own allocation (not a signal handler's): not the program's */
-        row = t->depth != 0 && ht_own_code(site) ? HT_ROW_NONE
-                                                 : ht_rows_lookup_slow(t, site, t->depth == 0);
+        row = inside && ht_own_code(site) ? HT_ROW_NONE : ht_rows_lookup_slow(t, site, !inside);
     ht_block_set(b, size, row, 0);
     ht_count_alloc_off(t, ht_row_off(row), size);
     /* a real miss samples the row's peak; shared counting samples by budget */
@@ -303,7 +304,7 @@ static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, 
     *stack = HT_STACK_NONE;
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) != HT_FLAG_ptg)
         return HT_ROW_NONE;
-    if (t->depth != 0)
+    if (ht_inside(t))
         return reentered_row(t, site);
     if (flags & HT_FLAG_ust)
         return ust_lookup(t, site, stack);
@@ -427,7 +428,7 @@ __attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_
     struct ht_thread *t = &ht_self;
     uint32_t row = HT_ROW_NONE;
     if ((flags & (HT_FLAG_ptg | HT_FLAG_INTERNAL_PENDING)) == HT_FLAG_ptg)
-        row = t->depth == 0 ? ht_rows_lookup(t, site) : reentered_row(t, site);
+        row = !ht_inside(t) ? ht_rows_lookup(t, site) : reentered_row(t, site);
 
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))

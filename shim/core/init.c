@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/config.h"
+#include "settings.h"
 #include "callers/own_code.h"
 #include "checks/report.h"
 #include "accounting/segment.h"
@@ -61,6 +62,43 @@ static void on_exit_status(int status, void *arg)
     ht_segment_exit(status);
 }
 
+/* `heaptag run` started this very process (HEAPTAG_RUN_PID is our pid). */
+static int started_by_run(void)
+{
+    const char *v = ht_getenv(HT_RUN_PID_ENV);
+    long pid = 0;
+    if (!v || !*v)
+        return 0;
+    for (; *v >= '0' && *v <= '9' && pid < HT_PID_MAX_LIMIT; v++)
+        pid = pid * 10 + (*v - '0');
+    return !*v && pid == (long)getpid();
+}
+
+/* One line at start, for the program `heaptag run` started: nothing will be
+ * counted in it, why, and what to do. */
+static void say_passive(void)
+{
+    if (!started_by_run())
+        return;
+    const char *who = ht_next_passive_who;
+    if (ht_next_passive_reason == HT_PASSIVE_EXECUTABLE) {
+        ht_warn("passive: the program defines malloc itself; its allocations cannot be "
+                "counted (heaptag ls shows it passive)");
+        return;
+    }
+    char msg[HT_PATH_MAX + 200];
+    size_t n = 0;
+    const char *parts[] = { "passive: malloc comes from ", who,
+                            ", loaded before libheaptag.so; nothing is counted: put "
+                            "libheaptag.so first in LD_PRELOAD (and not after it in "
+                            "/etc/ld.so.preload)" };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (const char *c = parts[i]; *c && n + 1 < sizeof msg; c++)
+            msg[n++] = *c;
+    msg[n] = '\0';
+    ht_warn(msg);
+}
+
 void ht_init(void)
 {
     /* Before libc has set up the environment we cannot read our settings:
@@ -81,6 +119,8 @@ void ht_init(void)
         pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
         on_exit(on_exit_status, NULL);
     }
+    if (ht_next_passive())
+        say_passive();
     ht_leave();
     errno = saved_errno;
     ht_store_release(&init_state, INIT_DONE);

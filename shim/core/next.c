@@ -5,6 +5,7 @@
  * but what dlsym does (served by the arena).
  */
 #include "core/next.h"
+#include "core/whose_malloc.h"
 #include "ht_atomic.h"
 
 #include <dlfcn.h>
@@ -21,6 +22,8 @@ extern void *__libc_memalign(size_t, size_t);
 
 struct ht_next_fns ht_next;
 int ht_next_state = HT_NEXT_UNRESOLVED;
+int ht_next_passive_reason;
+const char *ht_next_passive_who = "";
 
 #define BOOT_SIZE (64u * 1024u)
 static _Alignas(64) char boot_arena[BOOT_SIZE];
@@ -107,9 +110,16 @@ int ht_next_resolve_slow(void)
     void *us = dlsym(RTLD_NEXT, "malloc_usable_size");
     f.usable_size = us ? (size_t (*)(void *))us : usable_none;
     /* Whose malloc does the program call? Not ours: stay out of the way. */
-    void *def = dlsym(RTLD_DEFAULT, "malloc");
-    int state = ht_hook_malloc && def && def != (void *)ht_hook_malloc ? HT_NEXT_PASSIVE
-                                                                        : HT_NEXT_READY;
+    int state = HT_NEXT_READY;
+    if (ht_hook_malloc) {
+        const char *who;
+        int why = ht_whose_malloc((void *)ht_hook_malloc, &who);
+        if (why != HT_MALLOC_OURS) {
+            state = HT_NEXT_PASSIVE;
+            ht_next_passive_reason = why;
+            ht_next_passive_who = who;
+        }
+    }
     ht_next = f;
     ht_store_release(&ht_next_state, state);
     return 0;

@@ -48,6 +48,11 @@ static inline int ht_next_passive(void)
     return unlikely(ht_load_relaxed(&ht_next_state) == HT_NEXT_PASSIVE);
 }
 
+/* When passive: why (enum ht_passive_reason) and the object whose malloc
+ * the program calls ("the executable", or a library's path). */
+extern HT_HIDDEN int ht_next_passive_reason;
+extern HT_HIDDEN const char *ht_next_passive_who;
+
 /* The next definition of an exported name (RTLD_NEXT from the shim), looked
  * up once into *slot; NULL when there is none. */
 HT_HIDDEN void *ht_next_sym(void **slot, const char *name);

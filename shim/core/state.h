@@ -41,6 +41,9 @@ struct ht_thread {
     uint32_t slot;    /* index of the slot in ctr, when slot_state is HT_SLOT_HELD */
     uint32_t slot_state;    /* enum ht_slot_state */
     uint32_t cache_writing; /* an entry is half written: a signal handler must not cache */
+    uint64_t enter_fp;  /* the frame that took the guard (depth 0 to 1) and */
+    uint64_t enter_ret; /* its return address: a frame gone or overwritten
+                         * means a jump out of the shim (ht_depth_held()) */
     /* ages (accounting/ages.h): the tick this thread stamps and counts in,
      * what a header's second word minus free_base is for a plain block of
      * that tick (its counter offset), and the allocations left before the
@@ -63,7 +66,7 @@ extern HT_HIDDEN __thread struct ht_thread ht_self __attribute__((tls_model("ini
 struct ht_state {
     uint32_t *flags;           /* &seg->flags once started; a PENDING word before */
     uint64_t epoch;            /* bumped when rows must no longer come from caches
-                                * (module changes, the segment remapped); < 2^63 */
+                                * (module changes, the segment remapped); < 2^61 */
     struct ht_row *rows;
     uint32_t off_limit;        /* counter offsets free may count on: row_capacity *
                                 * sizeof(struct ht_counters), 0 without a segment */
@@ -86,25 +89,29 @@ extern HT_HIDDEN struct ht_state ht_state;
 #define HT_FLAGS_COLD (HT_FLAG_INTERNAL_PENDING | HT_FLAG_htc | HT_FLAG_hfc | \
                        HT_FLAG_hpc | HT_FLAG_ust | HT_FLAG_htd)
 
-/* The per-thread key word of an explicit tag: 0 for none, else a 62-bit
- * hash with the top bit set (epochs stay below it, so an untagged key never
- * equals a tagged one) and bit 62 clear (HT_KEY_SHARED marks the entries of
- * threads without a counter slot). The fast path compares only this word; the rows
- * themselves are keyed by the full tag bytes. */
+/* The per-thread key word of an explicit tag: 0 for none, else a 61-bit
+ * hash with the top bit set (epochs stay below 2^61, so an untagged key never
+ * equals a tagged one), bit 62 clear (HT_KEY_SHARED marks the entries of
+ * threads without a counter slot) and bit 61 clear (HT_KEY_INSIDE has it).
+ * The fast path compares only this word; the rows themselves are keyed by
+ * the full tag bytes. */
 static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
 {
     if (!(tag0 | tag1))
         return 0;
     uint64_t h = (tag0 ^ 0x632be59bd9b4e019ull) * 0x9e3779b97f4a7c15ull;
     h = (h ^ (h >> 29) ^ tag1) * 0xbf58476d1ce4e5b9ull;
-    return ((h ^ (h >> 32)) & ~(1ull << 62)) | 1ull << 63;
+    return ((h ^ (h >> 32)) & ~(3ull << 61)) | 1ull << 63;
 }
 
-/* The cache key of a thread inside the shim: bit 62 set and bit 63 clear, so
- * it matches neither an untagged entry (an epoch, far below 2^62) nor a tagged
- * one (bit 63 set), and no entry is ever filed under it (rows.c files entries
- * under the tag's own key). */
-#define HT_KEY_INSIDE (1ull << 62)
+/* The cache key of a thread inside the shim: bits 63 and 61 set. Entries are
+ * filed under a tag key or an untagged one (bit 63 clear), each possibly with
+ * HT_KEY_SHARED (bit 62) flipped, xor an epoch below 2^61: a tag key has bit
+ * 61 clear, so no entry is ever filed under this key or under it with bit 62
+ * flipped. (It once was bit 62 alone, the very bit of the shared entries: a
+ * thread without a slot inside the shim hit them on the fast path and counted
+ * into its NULL slot.) */
+#define HT_KEY_INSIDE (1ull << 63 | 1ull << 61)
 
 /* Recursion guard for slow paths that may call into libc. While it is held
  * no cache entry of the program's tags can hit, so every allocation of the
@@ -112,8 +119,12 @@ static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
  * never counted in the program's rows (alloc.c, reentered_row()). */
 static inline void ht_enter(void)
 {
-    if (ht_self.depth++ == 0)
+    if (ht_self.depth++ == 0) {
+        /* inlined: the frame and return address of the function taking it */
+        ht_self.enter_fp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+        ht_self.enter_ret = (uint64_t)(uintptr_t)__builtin_return_address(0);
         ht_self.key = HT_KEY_INSIDE;
+    }
 }
 
 /* The key comes back from the tag bytes, so a signal handler that pushed
@@ -122,6 +133,20 @@ static inline void ht_leave(void)
 {
     if (--ht_self.depth == 0)
         ht_self.key = ht_tag_key(ht_self.tag[0], ht_self.tag[1]);
+}
+
+/* A signal handler that interrupted the shim and jumped out (siglongjmp)
+ * leaves depth > 0 for good. Called where a slow path finds depth > 0: when
+ * the frame that took the guard is no longer one of the current call's
+ * (popped: below the stack pointer; or its return address slot overwritten),
+ * the thread's state is reset (depth, key, half-written cache and stack
+ * ranges) and 0 returned, the call being a fresh one. Else 1: really inside. */
+HT_HIDDEN int ht_depth_held(struct ht_thread *t);
+
+/* t->depth != 0, stale depths recovered. */
+static inline int ht_inside(struct ht_thread *t)
+{
+    return t->depth != 0 && ht_depth_held(t);
 }
 
 #endif

@@ -2,7 +2,7 @@
  * test_prometheus.c - heaptag's metrics as Prometheus meets them: the export
  * of a running leaky program checked by promtool and written atomically with
  * -o; a real Prometheus server scraping `heaptag serve` and finding the leak
- * with the README's query; and the server surviving garbage, oversized, slow
+ * with the query in docs/prometheus.md; and the server surviving garbage, oversized, slow
  * and broken clients. Every process started here is stopped in .fini.
  */
 #include <criterion/criterion.h>
@@ -129,12 +129,24 @@ Test(prom, export_of_a_running_program)
     r = export_pid(leaky_pid, "--by", "site");
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     cr_assert(strstr(r.out, "tag=\"Sess\",site=\"leaky+0x"), "%s", r.out);
+    /* by default a site row is named by its function and file, which a
+     * rebuild keeps, and bytes allocated are counted */
+    run_free(&r);
+    r = export_pid(leaky_pid, NULL, NULL);
+    cr_assert(strstr(r.out, ",tag=\"leak_session_names\",function=\"leak_session_names\","
+                            "file=\""), "%s", r.out);
+    cr_assert(strstr(r.out, "# TYPE heaptag_allocated_bytes_total counter\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "# TYPE heaptag_series_dropped gauge\n"), "%s", r.out);
+    snprintf(pre, sizeof pre, "heaptag_allocated_bytes_total{pid=\"%d\",exe=\"%s\",tag=\"Sess\"}",
+             (int)leaky_pid, realpath(build_path("examples/leaky"), NULL));
+    cr_assert_geq(sample(r.out, pre), SESS_LIVE, "%s", r.out);
+    cr_assert_eq(sample(r.out, pre) % 512, 0, "%s", r.out);
     cr_assert(promtool_ok(r.out));
     run_free(&r);
 
     /* a cap of one series: only the biggest row, the other three counted */
     r = export_pid(leaky_pid, "--top", "1");
-    snprintf(pre, sizeof pre, "heaptag_series_dropped_total{pid=\"%d\",", (int)leaky_pid);
+    snprintf(pre, sizeof pre, "heaptag_series_dropped{pid=\"%d\",", (int)leaky_pid);
     cr_assert_eq(sample(r.out, pre), 3, "%s", r.out);
     int series = 0;
     for (const char *p = r.out; (p = strstr(p, "\nheaptag_live_bytes{")); p++)
@@ -283,7 +295,7 @@ Test(prom, prometheus_scrapes_the_leak)
     prom_pid = bg_start(argv, NULL, NULL, log);
     cr_assert_gt(prom_pid, 0);
 
-    /* The README's query with its windows shrunk from an hour to seconds. */
+    /* docs/prometheus.md's query for a short look. */
     const char *leak_query =
         "deriv(heaptag_live_bytes[10s]) > 0"
         " and min_over_time(heaptag_live_bytes[5s]) > max_over_time(heaptag_live_bytes[5s] offset 5s)";
@@ -291,7 +303,7 @@ Test(prom, prometheus_scrapes_the_leak)
     for (int i = 0; i < 40; i++) {
         cr_assert(bg_alive(prom_pid), "prometheus exited; see its log (kept only on success)");
         json = prom_query(pport, leak_query);
-        if (json && strstr(json, "\"tag\":\"leaky+0x"))
+        if (json && strstr(json, "\"tag\":\"leak_session_names\""))
             break;
         sleep(1);
     }
@@ -299,7 +311,7 @@ Test(prom, prometheus_scrapes_the_leak)
     /* The leak is flagged; the churn and the steady population never are. The
      * trimmed cache is built to look like a leak over short windows, so on a
      * loaded machine its refill may pass the seconds-long query too. */
-    const char *hit = strstr(json, "\"tag\":\"leaky+0x");
+    const char *hit = strstr(json, "\"tag\":\"leak_session_names\"");
     cr_assert_not_null(hit, "the untagged leaking site is flagged: %s", json);
     cr_assert_null(strstr(json, "\"tag\":\"Strg\""), "churn is not flagged: %s", json);
     cr_assert_null(strstr(json, "\"tag\":\"Sess\""), "steady sessions are not flagged: %s", json);
@@ -307,7 +319,7 @@ Test(prom, prometheus_scrapes_the_leak)
     json_str(hit, "tag", tag, sizeof tag);
     json_str(json, "pid", got_pid, sizeof got_pid);
     cr_assert_str_eq(got_pid, pid);
-    cr_assert_eq(strncmp(tag, "leaky+0x", 8), 0, "the untagged leaking site: %s", json);
+    cr_assert_str_eq(tag, "leak_session_names", "the untagged leaking site, by function: %s", json);
 
     char live_query[128];
     snprintf(live_query, sizeof live_query, "heaptag_live_bytes{pid=\"%s\",tag=\"%s\"}", pid, tag);
@@ -419,13 +431,190 @@ Test(prom, serve_survives_garbage)
     cr_assert_eq(strncmp(status_of(resp), "200 ", 4), 0, "%s", resp);
 }
 
-Test(prom, alert_rules_are_valid)
+/* Writes text to tmp/name. */
+static void write_file(const char *name, const char *text)
 {
-    const char *argv[] = { "promtool", "check", "rules",
-                           build_path("../examples/prometheus/heaptag-rules.yml"), NULL };
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+Test(prom, rules_pass_promtool)
+{
+    /* the example in the tree is what the command prints by default */
+    const char *rules[] = { build_path("heaptag"), "rules", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(rules, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert_str_eq(r.out, read_all(build_path("../examples/prometheus/heaptag-rules.yml")),
+                     "examples/prometheus/heaptag-rules.yml is not `heaptag rules`");
+    make_tmp();
+    write_file("heaptag-rules.yml", r.out);
+    write_file("rules_test.yml", read_all(build_path("../tests/prometheus/rules_test.yml")));
+    run_free(&r);
+
+    char path[256];
+    snprintf(path, sizeof path, "%s/heaptag-rules.yml", tmp);
+    const char *check[] = { "promtool", "check", "rules", path, NULL };
+    cr_assert_eq(run_cmd(check, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "SUCCESS: 6 rules found"), "%s", r.out);
+    run_free(&r);
+
+    /* a leak alerts, a cache and a walk never fire, a growing instance does */
+    snprintf(path, sizeof path, "%s/rules_test.yml", tmp);
+    const char *test[] = { "promtool", "test", "rules", path, NULL };
+    cr_assert_eq(run_cmd(test, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "SUCCESS"), "%s", r.out);
+    run_free(&r);
+
+    /* thresholds as options, in the expressions */
+    const char *opts[] = { build_path("heaptag"), "rules", "--window", "30m", "--for", "2h",
+                           "--row-rate", "1M", "--min-bytes", "64K", NULL };
+    cr_assert_eq(run_cmd(opts, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "record: row:heaptag_live_bytes:deriv30m\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "row:heaptag_live_bytes:deriv30m > 291.271\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "max_over_time(heaptag_live_bytes[15m] offset 901s)"), "%s", r.out);
+    cr_assert(strstr(r.out, "heaptag_live_bytes > 65536\n        for: 2h\n"), "%s", r.out);
+    run_free(&r);
+    const char *bad[] = { build_path("heaptag"), "rules", "--window", "soon", NULL };
+    cr_assert_eq(run_cmd(bad, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 2);
+    cr_assert(strstr(r.err, "bad --window 'soon'"), "%s", r.err);
+    run_free(&r);
+}
+
+/* The fleet's nightly job in a minute: Prometheus scrapes serve every second
+ * while fleetleak runs; trend reads the series back and names the leak only. */
+Test(prom, trend_reads_prometheus, .timeout = 120)
+{
+    const char *prog[] = { build_path("heaptag"), "run", "--", build_path("tests/progs/fleetleak"),
+                           "80", NULL };
+    leaky_pid = bg_start(prog, NULL, NULL, NULL);
+    cr_assert_gt(leaky_pid, 0);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d", (int)leaky_pid);
+    const char *extra[] = { "-p", pid, NULL };
+    int sport = 0;
+    serve_pid = serve_start(extra, NULL, &sport);
+    cr_assert_gt(serve_pid, 0, "heaptag serve did not start");
+
+    make_tmp();
+    char cfg[128], data[128], log[128], a_cfg[160], a_data[160], a_listen[64];
+    snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp);
+    snprintf(data, sizeof data, "%s/data", tmp);
+    snprintf(log, sizeof log, "%s/prometheus.log", tmp);
+    FILE *f = fopen(cfg, "w");
+    fprintf(f, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+               "scrape_configs:\n  - job_name: fleet\n    static_configs:\n"
+               "      - targets: ['127.0.0.1:%d']\n", sport);
+    fclose(f);
+    int pport = free_port();
+    snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg);
+    snprintf(a_data, sizeof a_data, "--storage.tsdb.path=%s", data);
+    snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", pport);
+    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn", NULL };
+    prom_pid = bg_start(argv, NULL, NULL, log);
+    cr_assert_gt(prom_pid, 0);
+    sleep(61);
+    cr_assert(bg_alive(prom_pid), "prometheus exited");
+    cr_assert(bg_alive(leaky_pid), "fleetleak ended before the window did");
+
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", pport);
+    const char *csv[] = { build_path("heaptag"), "trend", "--prometheus", url, "--since", "60s",
+                          "--match", "{job=\"fleet\"}", "--format", "csv", NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(csv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 1, "%s%s", r.out, r.err);
+    /* one record: the leak, on this instance and pid */
+    const char *rec = strchr(r.out, '\n');
+    cr_assert_not_null(rec, "%s", r.out);
+    char want[160];
+    snprintf(want, sizeof want, "\n1,%s,1,", pid);
+    cr_assert_eq(strncmp(rec, want, strlen(want)), 0, "%s", r.out);
+    cr_assert(strstr(rec, ",Leak,"), "the leak is named: %s", r.out);
+    snprintf(want, sizeof want, ",127.0.0.1:%d\n", sport);
+    cr_assert(strstr(rec, want), "the instance is said: %s", r.out);
+    cr_assert_null(strchr(rec + 1, '\n')[1] ? strchr(rec + 1, '\n') + 1 : NULL,
+                   "only the leak: %s", r.out);
+    run_free(&r);
+
+    /* the table and its verdict; a selector that matches nothing is an error */
+    const char *table[] = { build_path("heaptag"), "trend", "--prometheus", url, "--since", "60s",
+                            "--step", "2s", NULL };
+    cr_assert_eq(run_cmd(table, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 1, "%s%s", r.out, r.err);
+    snprintf(want, sizeof want, "verdict: Leak leaks in pid 127.0.0.1:%d/%s ", sport, pid);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    run_free(&r);
+    const char *none[] = { build_path("heaptag"), "trend", "--prometheus", url, "--since", "60s",
+                           "--match", "{job=\"nothing\"}", NULL };
+    cr_assert_eq(run_cmd(none, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 2, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.err, "no heaptag_live_bytes series"), "%s", r.err);
+    run_free(&r);
+}
+
+/* A backfilled fleet (scripts/prom-scale.sh at a small size): three hosts,
+ * one restarting halfway, their planted leaks named and nothing else. */
+Test(prom, trend_fleet_backfilled, .timeout = 120)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s/..' && HEAPTAG_BUILD='%s' scripts/prom-scale.sh 3 100 12",
+             build_path("."), build_path("."));
+    const char *argv[] = { "sh", "-c", cmd, NULL };
     struct run_result r;
     cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
     cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
-    cr_assert(strstr(r.out, "SUCCESS: 2 rules found"), "%s", r.out);
+    cr_assert(strstr(r.out, "prom-scale: 2 of 2 planted leaks named, 0 other suspects"), "%s%s",
+              r.out, r.err);
+    run_free(&r);
+}
+
+Test(prom, trend_prometheus_usage)
+{
+    static const char *const cases[][6] = {
+        { "--prometheus", "localhost:9090", NULL },
+        { "--prometheus", "http://127.0.0.1:1", "--match", "job=x", NULL },
+        { "--prometheus", "http://127.0.0.1:1", "--step", "0s", NULL },
+        { "--match", "{job=\"x\"}", "some.log", NULL },
+        { "--prometheus", "http://127.0.0.1:1", "some.log", NULL },
+    };
+    static const char *const errs[] = { "bad --prometheus", "bad --match", "bad --step",
+                                        "need --prometheus", "do not mix" };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[8] = { build_path("heaptag"), "trend" };
+        for (size_t k = 0; cases[i][k]; k++)
+            argv[2 + k] = cases[i][k];
+        struct run_result r;
+        cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+        cr_expect_eq(exit_code(&r), 2, "%zu: %s", i, r.err);
+        cr_expect(strstr(r.err, errs[i]), "%zu: %s", i, r.err);
+        run_free(&r);
+    }
+    /* nobody listening: one line, exit 2 */
+    const char *argv[] = { build_path("heaptag"), "trend", "--prometheus", "http://127.0.0.1:1",
+                           NULL };
+    struct run_result r;
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(exit_code(&r), 2, "%s", r.err);
+    cr_assert(strstr(r.err, "connect to 127.0.0.1:1"), "%s", r.err);
     run_free(&r);
 }

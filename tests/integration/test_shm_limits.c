@@ -73,8 +73,9 @@ Test(shm, full_dev_shm_counts_privately)
 /* Kept segments stay under HEAPTAG_KEEP_MAX_MB per run (process tree),
  * forked children included: one `heaptag run +ust` of a program forking 60
  * children that each exit with a kept segment; the oldest go first, the
- * parent's (the newest) stays. Then another run of the same user: it never
- * removes what the first run kept. */
+ * parent's (the newest) stays, and mon -p of a removed child names the cap.
+ * Then another run of the same user: it never removes what the first run
+ * kept. */
 Test(shm, kept_segments_are_capped_per_run)
 {
     need_unshare();
@@ -82,17 +83,22 @@ Test(shm, kept_segments_are_capped_per_run)
     snprintf(script, sizeof script,
              "unshare -m sh -c 'mount -t tmpfs -o size=64m tmpfs /dev/shm && "
              "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /tmp/ht_cap_run1.$$ || echo FAIL; "
-             "echo kb=$(du -sk /dev/shm | cut -f1); echo files=$(ls /dev/shm | wc -l); "
+             "echo kb=$(du -sk /dev/shm | cut -f1); echo files=$(ls /dev/shm | grep -vc capped); "
              "p=$(sed -n s/^pid.//p /tmp/ht_cap_run1.$$); "
              "ls /dev/shm | grep -q [.]$p$ && echo parent_kept; "
-             "ls /dev/shm | sort > /tmp/ht_cap_first.$$; "
+             "k=$(sed -n s/^kid.//p /tmp/ht_cap_run1.$$ | head -n 1); "
+             "%s mon -p $k -n 1 2>&1 | sed s/^/first.kid.../; "
+             "ls /dev/shm | grep -v capped | sort > /tmp/ht_cap_first.$$; "
              "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /dev/null || echo FAIL; "
-             "ls /dev/shm | sort | comm -23 /tmp/ht_cap_first.$$ - | sed s/^/lost.../; "
+             "ls /dev/shm | grep -v capped | sort | comm -23 /tmp/ht_cap_first.$$ - | sed s/^/lost.../; "
              "rm -f /tmp/ht_cap_run1.$$ /tmp/ht_cap_first.$$'",
-             bp("heaptag"), bp("tests/progs/manykids"), bp("heaptag"),
+             bp("heaptag"), bp("tests/progs/manykids"), bp("heaptag"), bp("heaptag"),
              bp("tests/progs/manykids"));
     char *out = sh(script);
     cr_expect_null(strstr(out, "FAIL"), "%s", out);
+    cr_expect(strstr(out, "keep cap removed its segment") &&
+              strstr(out, "may use 1 MB (HEAPTAG_KEEP_MAX_MB)"),
+              "mon -p of a removed child does not name the cap: %s", out);
     const char *f = strstr(out, "files="), *k = strstr(out, "kb=");
     cr_assert(f && k, "%s", out);
     int files = atoi(f + 6), kb = atoi(k + 3);

@@ -104,7 +104,7 @@ completion)
 mon
 --format
 tag site func module
-tag site
+function tag site
 json
 --prometheus
 trend"

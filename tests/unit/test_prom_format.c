@@ -123,7 +123,7 @@ Test(prom, series_and_process_metrics)
     snprintf(want, sizeof want, "heaptag_peak_bytes%s,tag=\"Strg\"} 900\n", lb);
     cr_assert(strstr(out, want), "%s", out);
     cr_assert_null(strstr(out, "Idle"));
-    snprintf(want, sizeof want, "heaptag_series_dropped_total%s} 0\n", lb);
+    snprintf(want, sizeof want, "heaptag_series_dropped%s} 0\n", lb);
     cr_assert(strstr(out, want), "%s", out);
     snprintf(want, sizeof want, "heaptag_process_live_bytes%s} 940\n", lb);
     cr_assert(strstr(out, want), "%s", out);
@@ -164,7 +164,7 @@ Test(prom, top_n_cap_counts_what_it_leaves_out)
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"7\",exe=\"/bin/t\",tag=\"T50\"} 50\n"
                           "heaptag_live_bytes{pid=\"7\",exe=\"/bin/t\",tag=\"T40\"} 40\n"), "%s", out);
     cr_assert_null(strstr(out, "tag=\"T30\""));
-    cr_assert(strstr(out, "heaptag_series_dropped_total{pid=\"7\",exe=\"/bin/t\"} 3\n"), "%s", out);
+    cr_assert(strstr(out, "heaptag_series_dropped{pid=\"7\",exe=\"/bin/t\"} 3\n"), "%s", out);
     cr_assert(strstr(out, "heaptag_process_live_bytes{pid=\"7\",exe=\"/bin/t\"} 150\n"),
               "dropped rows still count in the process total: %s", out);
     free(out);
@@ -205,6 +205,7 @@ Test(prom, families_contiguous_across_processes)
     snap_init(&s[1], 200, "/bin/two", 4);
     add_row(&s[1], HT_KIND_TAG, "Bbbb", APP_BASE, 2, 0, 20, 20);
     s[1].state = SEGREAD_EXITED;
+    s[1].passive = 1;
     char *out = render(s, 2, 100, PROM_BY_TAG);
     char seen[64][64];
     int n_seen = 0;
@@ -226,12 +227,19 @@ Test(prom, families_contiguous_across_processes)
         if (n_seen == 0 || strcmp(seen[n_seen - 1], name))
             strcpy(seen[n_seen++], name);
     }
-    cr_assert_eq(n_seen, 14, "every family has samples");
+    cr_assert_eq(n_seen, 16, "every family has samples");
     free(out);
     out = render(s, 2, 100, PROM_BY_TAG);
     cr_assert(strstr(out, "heaptag_live_bytes{pid=\"100\",exe=\"/bin/one\",tag=\"Aaaa\"} 10\n"
                           "heaptag_live_bytes{pid=\"200\",exe=\"/bin/two\",tag=\"Bbbb\"} 20\n"));
     cr_assert(strstr(out, "heaptag_segment_state{pid=\"200\",exe=\"/bin/two\",state=\"exited\"} 1\n"));
+    cr_assert(strstr(out, "heaptag_process_passive{pid=\"100\",exe=\"/bin/one\"} 0\n"
+                          "heaptag_process_passive{pid=\"200\",exe=\"/bin/two\"} 1\n"));
+    /* bytes allocated, a counter; the rows left out, a gauge of this scrape */
+    cr_assert(strstr(out, "# TYPE heaptag_allocated_bytes_total counter\n"), "%s", out);
+    cr_assert(strstr(out, "heaptag_allocated_bytes_total{pid=\"200\",exe=\"/bin/two\",tag=\"Bbbb\"} 20\n"),
+              "%s", out);
+    cr_assert(strstr(out, "# TYPE heaptag_series_dropped gauge\n"), "%s", out);
     free(out);
     free(s[0].rows);
     free(s[1].rows);

@@ -624,3 +624,42 @@ Test(fmt, timestamp)
     cr_assert_str_eq(fmt_timestamp(b, sizeof b, 0), "1970-01-01T00:00:00Z");
     cr_assert_str_eq(fmt_timestamp(b, sizeof b, 1795646401), "2026-11-25T22:40:01Z");
 }
+
+/* Layout 5: the growth and compaction fields are checked too. */
+Test(segread, bad_layout) { hdr()->layout = 7; expect_damaged("bad layout"); }
+Test(segread, compact_layout_of_a_live_process)
+{
+    hdr()->layout = HT_SEG_COMPACT; /* live, and SETS counter sets */
+    expect_damaged("bad compact layout");
+}
+Test(segread, reserved_rows_beyond_the_table)
+{
+    hdr()->rows_reserved = ROWS + 1;
+    expect_damaged("bad reserved rows");
+}
+
+/* The keep cap's note for a removed segment: found for its pid only, with
+ * the cap it names; a note of another pid, a non-empty or malformed one is
+ * not taken. */
+Test(segread, cap_note_names_the_cap)
+{
+    char name[128];
+    pid_t gone = 4000000; /* above any pid of this machine's default pid_max */
+    snprintf(name, sizeof name, "heaptag.%d.capped.7", (int)gone);
+    write_file(name, "", 0);
+    snprintf(name, sizeof name, "heaptag.%d.capped.9", (int)gone + 1);
+    write_file(name, "x", 1);
+    snprintf(name, sizeof name, "heaptag.%d.capped.x", (int)gone + 2);
+    write_file(name, "", 0);
+    pid_t by = -1;
+    uint32_t mb = 0;
+    uint64_t when = 1;
+    cr_assert_eq(segread_cap_removed(dir, gone, &by, &mb, &when), 1);
+    cr_assert_eq(mb, 7);
+    cr_assert_eq(by, 0);
+    cr_assert_eq(segread_cap_removed(dir, gone + 1, &by, &mb, &when), 0);
+    cr_assert_eq(segread_cap_removed(dir, gone + 2, &by, &mb, &when), 0);
+    cr_assert_eq(segread_cap_removed(dir, gone + 3, &by, &mb, &when), 0);
+    cr_assert_eq(segread_remove_tombstones(dir), 2); /* the empty ones */
+    cr_assert_eq(segread_cap_removed(dir, gone, &by, &mb, &when), 0);
+}

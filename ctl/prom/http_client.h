@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT
+ * prom/http_client.h - the smallest HTTP/1.1 client that reads Prometheus'
+ * query API: GET over a plain TCP connection (no TLS, no proxy, no
+ * redirects), one request per connection, the answer read whole into memory
+ * (plain, Content-Length or chunked), bounded in size and time. Trusts
+ * nothing it receives; never raises SIGPIPE.
+ */
+#ifndef HT_HTTP_CLIENT_H
+#define HT_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+#define HTTP_CLIENT_MAX_BODY ((size_t)4 << 30) /* 4 GiB: one answer, decoded */
+#define HTTP_CLIENT_TIMEOUT_MS 300000         /* with no byte received */
+
+/* A base URL, "http://host:port/prefix" (port 80 when not given). */
+struct http_url {
+    char host[256];
+    char port[8];
+    char prefix[512]; /* "" or "/something", no trailing slash */
+};
+
+/* Parses url into u. Returns 0, or -1 with *why set. */
+int http_url_parse(const char *url, struct http_url *u, const char **why);
+
+/* GETs prefix + target (a path and query, already escaped) from u. Returns 0
+ * with the status code in *status and the body (malloc'd, NUL-terminated
+ * after len bytes) in *body, or -1 with why (a message of at most wn bytes)
+ * when no complete answer came. */
+int http_get(const struct http_url *u, const char *target, int *status, char **body,
+             size_t *len, char *why, size_t wn);
+
+/* Splits a received answer (head and body, buf[0..n)) into its status and
+ * its decoded body (malloc'd, NUL-terminated). Returns 0, or -1 with why.
+ * Exposed for the fuzz target. */
+int http_parse_answer(const char *buf, size_t n, int *status, char **body, size_t *len,
+                      char *why, size_t wn);
+
+/* Appends s to out (cap bytes with its NUL) percent-escaped for a query
+ * string. Returns 0, or -1 when it does not fit. */
+int http_query_escape(char *out, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT
+ * trend/prom_reader.c - asks Prometheus for heaptag_live_bytes over the
+ * window: first the scrape interval (for the step) and the instances, then
+ * one range query per instance, cut into time slices so that no query asks
+ * for more than PROMR_MAX_STEPS points per series or PROMR_MAX_SAMPLES in
+ * all, halved again when the server still says it is too much. Series met in
+ * several slices are one series (keyed by every label).
+ */
+#include "trend/prom_reader.h"
+
+#include <err.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prom/http_client.h"
+#include "prom/query_json.h"
+#include "util/xsort.h"
+
+#define PROMR_METRIC "heaptag_live_bytes"
+#define PROMR_MAX_SPLIT 8 /* halvings of a slice the server refused */
+
+struct pseries {
+    struct log_series s;
+    const char *key;
+    size_t cap;
+};
+
+struct promr_data {
+    struct http_url url;
+    const struct promr_opts *o;
+    double step;
+    /* interned strings and the series' key index: open addressing */
+    const char **strs;
+    size_t n_strs, strs_cap;
+    size_t *index; /* series number + 1, by key hash; 0 empty */
+    size_t index_cap;
+    struct pseries *ps;
+    size_t n, cap;
+    struct log_series *out; /* the series with points, sorted; pts shared with ps */
+    size_t n_out, snapshots, queries;
+};
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        err(1, "malloc");
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        err(1, "malloc");
+    return p;
+}
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static const char *intern(struct promr_data *d, const char *s)
+{
+    if (2 * (d->n_strs + 1) > d->strs_cap) {
+        size_t cap = d->strs_cap ? d->strs_cap * 2 : 1024;
+        const char **v = calloc(cap, sizeof *v);
+        if (!v)
+            err(1, "malloc");
+        for (size_t i = 0; i < d->strs_cap; i++)
+            if (d->strs[i]) {
+                size_t k = hash(d->strs[i]) & (cap - 1);
+                while (v[k])
+                    k = (k + 1) & (cap - 1);
+                v[k] = d->strs[i];
+            }
+        free(d->strs);
+        d->strs = v;
+        d->strs_cap = cap;
+    }
+    size_t k = hash(s) & (d->strs_cap - 1);
+    while (d->strs[k]) {
+        if (!strcmp(d->strs[k], s))
+            return d->strs[k];
+        k = (k + 1) & (d->strs_cap - 1);
+    }
+    d->strs[k] = strdup(s);
+    if (!d->strs[k])
+        err(1, "malloc");
+    d->n_strs++;
+    return d->strs[k];
+}
+
+static void index_put(struct promr_data *d, size_t i)
+{
+    size_t k = hash(d->ps[i].key) & (d->index_cap - 1);
+    while (d->index[k])
+        k = (k + 1) & (d->index_cap - 1);
+    d->index[k] = i + 1;
+}
+
+static struct pseries *series_for(struct promr_data *d, const char *key)
+{
+    if (d->index_cap) {
+        size_t k = hash(key) & (d->index_cap - 1);
+        for (; d->index[k]; k = (k + 1) & (d->index_cap - 1))
+            if (!strcmp(d->ps[d->index[k] - 1].key, key))
+                return &d->ps[d->index[k] - 1];
+    }
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 256;
+        d->ps = xrealloc(d->ps, d->cap * sizeof *d->ps);
+    }
+    if (2 * (d->n + 1) > d->index_cap) {
+        free(d->index);
+        d->index_cap = d->index_cap ? d->index_cap * 2 : 1024;
+        d->index = calloc(d->index_cap, sizeof *d->index);
+        if (!d->index)
+            err(1, "malloc");
+        for (size_t i = 0; i < d->n; i++)
+            index_put(d, i);
+    }
+    struct pseries *p = &d->ps[d->n];
+    memset(p, 0, sizeof *p);
+    p->key = intern(d, key);
+    index_put(d, d->n++);
+    return p;
+}
+
+static const char *label(const struct promq_series *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_labels; i++)
+        if (!strcmp(s->labels[i].name, name))
+            return s->labels[i].value;
+    return "";
+}
+
+static int take_series(void *arg, const struct promq_series *q)
+{
+    struct promr_data *d = arg;
+    /* the key: every label but the name, as the server sorted them */
+    size_t kl = 1;
+    for (size_t i = 0; i < q->n_labels; i++)
+        kl += strlen(q->labels[i].name) + strlen(q->labels[i].value) + 2;
+    char *key = xmalloc(kl), *k = key;
+    for (size_t i = 0; i < q->n_labels; i++) {
+        if (!strcmp(q->labels[i].name, "__name__"))
+            continue;
+        k += sprintf(k, "%s\x1f%s\x1e", q->labels[i].name, q->labels[i].value);
+    }
+    *k = '\0';
+    struct pseries *p = series_for(d, key);
+    free(key);
+    if (!p->s.tag) {
+        const char *pid = label(q, "pid");
+        char *end;
+        long v = strtol(pid, &end, 10);
+        p->s.pid = *pid && !*end && v > 0 && v <= INT32_MAX ? (int)v : 0;
+        p->s.instance = intern(d, label(q, "instance"));
+        p->s.exe = intern(d, label(q, "exe"));
+        const char *tag = label(q, "tag");
+        p->s.tag = intern(d, *tag ? tag : label(q, "function"));
+        p->s.site = intern(d, label(q, "site"));
+        p->s.func = intern(d, label(q, "function"));
+        p->s.file = intern(d, label(q, "file"));
+        p->s.type = *label(q, "function") || *p->s.site ? "Site" : "Tag";
+        p->s.build_id = "";
+        p->s.exit_code = -1;
+    }
+    if (p->s.n + q->n > p->cap) {
+        p->cap = p->s.n + q->n + 16;
+        p->s.pts = xrealloc(p->s.pts, p->cap * sizeof *p->s.pts);
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        if (!(q->v[i] >= 0) || q->v[i] > 1.8e19)
+            continue; /* not a byte count */
+        p->s.pts[p->s.n++] = (struct log_point){ .t = q->t[i], .live = (uint64_t)llround(q->v[i]),
+                                                 .state = LOG_STATE_UNKNOWN };
+    }
+    return 0;
+}
+
+/* GETs target and returns the body, or NULL with why (the status and the
+ * server's words when it answered). */
+static char *get(struct promr_data *d, const char *target, size_t *len, int *status, char *why,
+                 size_t wn)
+{
+    char *body;
+    d->queries++;
+    if (d->o->verbose)
+        fprintf(stderr, "trend: GET %s\n", target);
+    if (http_get(&d->url, target, status, &body, len, why, wn) != 0)
+        return NULL;
+    return body;
+}
+
+/* "heaptag_live_bytes{<match inside>,instance="X"}" */
+static void selector(char *buf, size_t n, const char *match, const char *instance)
+{
+    size_t o = (size_t)snprintf(buf, n, "%s{", PROMR_METRIC);
+    if (match) {
+        size_t ml = strlen(match);
+        o += (size_t)snprintf(buf + o, n > o ? n - o : 0, "%.*s", (int)(ml - 2), match + 1);
+    }
+    if (instance) {
+        o += (size_t)snprintf(buf + o, n > o ? n - o : 0, "%sinstance=\"",
+                              match && strlen(match) > 2 ? "," : "");
+        for (const char *c = instance; *c && o + 4 < n; c++) {
+            if (*c == '\\' || *c == '"')
+                buf[o++] = '\\';
+            if (*c == '\n') {
+                buf[o++] = '\\';
+                buf[o++] = 'n';
+                continue;
+            }
+            buf[o++] = *c;
+        }
+        o += (size_t)snprintf(buf + o, n > o ? n - o : 0, "\"");
+    }
+    snprintf(buf + o, n > o ? n - o : 0, "}");
+}
+
+static int too_much(const char *why)
+{
+    return strstr(why, "too many samples") || strstr(why, "exceeded maximum resolution") ||
+           strstr(why, "would load too many") || strstr(why, "query processing");
+}
+
+static int query_slice(struct promr_data *d, const char *sel, double start, double end,
+                       int depth, char *why, size_t wn)
+{
+    char target[12288];
+    snprintf(target, sizeof target, "/api/v1/query_range?query=");
+    if (http_query_escape(target, sizeof target, sel) != 0) {
+        snprintf(why, wn, "--match too long");
+        return -1;
+    }
+    size_t o = strlen(target);
+    snprintf(target + o, sizeof target - o, "&start=%.3f&end=%.3f&step=%.3f", start, end,
+             d->step);
+    size_t len;
+    int status;
+    char *body = get(d, target, &len, &status, why, wn);
+    if (!body)
+        return -1;
+    size_t before = d->n;
+    size_t *had = NULL;
+    /* a failed parse must not leave half a batch: remember the lengths */
+    had = xmalloc((d->n ? d->n : 1) * sizeof *had);
+    for (size_t i = 0; i < d->n; i++)
+        had[i] = d->ps[i].s.n;
+    char pwhy[300];
+    int rc = promq_parse_matrix(body, len, take_series, d, pwhy, sizeof pwhy);
+    free(body);
+    if (rc != 0) {
+        for (size_t i = 0; i < before; i++)
+            d->ps[i].s.n = had[i];
+        for (size_t i = before; i < d->n; i++)
+            d->ps[i].s.n = 0; /* new series left empty; dropped at the end */
+        free(had);
+        if (too_much(pwhy) && depth < PROMR_MAX_SPLIT && end - start > 2 * d->step) {
+            double mid = start + floor((end - start) / 2 / d->step) * d->step;
+            return query_slice(d, sel, start, mid, depth + 1, why, wn) != 0 ||
+                   query_slice(d, sel, mid + d->step, end, depth + 1, why, wn) != 0 ? -1 : 0;
+        }
+        snprintf(why, wn, "query_range (HTTP %d): %s", status, pwhy);
+        return -1;
+    }
+    free(had);
+    return 0;
+}
+
+static int query_instance(struct promr_data *d, const char *instance, char *why, size_t wn)
+{
+    char sel[8192];
+    selector(sel, sizeof sel, d->o->match, instance);
+    double span = PROMR_MAX_STEPS * d->step;
+    for (double t = d->o->start; t <= d->o->end; t += span + d->step) {
+        double e = fmin(t + span, d->o->end);
+        if (query_slice(d, sel, t, e, 0, why, wn) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+struct inst_list {
+    char **v;
+    size_t n;
+};
+
+static int take_instance(void *arg, const char *s)
+{
+    struct inst_list *l = arg;
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n] = strdup(s);
+    if (!l->v[l->n])
+        err(1, "malloc");
+    l->n++;
+    return 0;
+}
+
+static double scrape_interval(struct promr_data *d)
+{
+    size_t len;
+    int status;
+    char why[300];
+    char *body = get(d, "/api/v1/targets?state=active", &len, &status, why, sizeof why);
+    double iv = 0;
+    if (body && promq_parse_interval(body, len, &iv, why, sizeof why) != 0)
+        iv = 0;
+    free(body);
+    return iv;
+}
+
+static int cmp_pt(const void *pa, const void *pb)
+{
+    const struct log_point *a = pa, *b = pb;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+static int cmp_out(const void *pa, const void *pb)
+{
+    const struct log_series *a = pa, *b = pb;
+    int c = strcmp(a->instance, b->instance);
+    if (c)
+        return c;
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
+    if ((c = strcmp(a->exe, b->exe)) || (c = strcmp(a->tag, b->tag)) ||
+        (c = strcmp(a->func, b->func)) || (c = strcmp(a->file, b->file)))
+        return c;
+    return strcmp(a->site, b->site);
+}
+
+static void finish(struct promr_data *d)
+{
+    d->out = xmalloc(d->n * sizeof *d->out);
+    size_t m = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        struct log_series *s = &d->ps[i].s;
+        if (s->n == 0)
+            continue;
+        xsort(s->pts, s->n, sizeof *s->pts, cmp_pt);
+        size_t k = 1;
+        for (size_t j = 1; j < s->n; j++)
+            if (s->pts[j].t != s->pts[k - 1].t)
+                s->pts[k++] = s->pts[j];
+        s->n = k;
+        d->out[m++] = *s;
+    }
+    xsort(d->out, m, sizeof *d->out, cmp_out);
+    d->n_out = m;
+    /* snapshots: per process, the points of its longest row */
+    for (size_t i = 0; i < m;) {
+        size_t j = i, most = 0;
+        while (j < m && d->out[j].pid == d->out[i].pid &&
+               !strcmp(d->out[j].instance, d->out[i].instance)) {
+            most = d->out[j].n > most ? d->out[j].n : most;
+            j++;
+        }
+        d->snapshots += most;
+        i = j;
+    }
+}
+
+struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
+{
+    struct promr_data *d = calloc(1, sizeof *d);
+    const char *uw;
+    if (!d)
+        err(1, "malloc");
+    d->o = o;
+    if (http_url_parse(o->url, &d->url, &uw) != 0) {
+        snprintf(why, wn, "bad URL '%s': %s", o->url, uw);
+        promr_free(d);
+        return NULL;
+    }
+    d->step = o->step;
+    if (d->step <= 0) {
+        double iv = scrape_interval(d);
+        d->step = iv > 0 ? iv : 60;
+        double want = (o->end - o->start) / PROMR_TARGET_POINTS;
+        if (want > d->step)
+            d->step = ceil(want / d->step) * d->step;
+    }
+    /* the instances, one query each (a host's rows are what one server holds) */
+    char sel[8192], target[12288];
+    selector(sel, sizeof sel, o->match, NULL);
+    snprintf(target, sizeof target, "/api/v1/label/instance/values?match[]=");
+    if (http_query_escape(target, sizeof target, sel) != 0) {
+        snprintf(why, wn, "--match too long");
+        promr_free(d);
+        return NULL;
+    }
+    size_t tl = strlen(target);
+    snprintf(target + tl, sizeof target - tl, "&start=%.3f&end=%.3f", o->start, o->end);
+    size_t len;
+    int status;
+    char pwhy[300];
+    char *body = get(d, target, &len, &status, why, wn);
+    if (!body) {
+        promr_free(d);
+        return NULL;
+    }
+    struct inst_list inst = { 0 };
+    int rc = promq_parse_strings(body, len, take_instance, &inst, pwhy, sizeof pwhy);
+    free(body);
+    if (rc != 0) {
+        snprintf(why, wn, "label values (HTTP %d): %s", status, pwhy);
+    } else if (inst.n == 0) {
+        rc = query_instance(d, NULL, why, wn); /* no instance label at all */
+    } else {
+        for (size_t i = 0; i < inst.n && rc == 0; i++)
+            rc = query_instance(d, inst.v[i], why, wn);
+    }
+    for (size_t i = 0; i < inst.n; i++)
+        free(inst.v[i]);
+    free(inst.v);
+    if (rc != 0) {
+        promr_free(d);
+        return NULL;
+    }
+    finish(d);
+    return d;
+}
+
+void promr_free(struct promr_data *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++)
+        free(d->ps[i].s.pts);
+    for (size_t i = 0; i < d->strs_cap; i++)
+        free((char *)d->strs[i]);
+    free(d->strs);
+    free(d->index);
+    free(d->ps);
+    free(d->out);
+    free(d);
+}
+
+const struct log_series *promr_series(const struct promr_data *d, size_t *n)
+{
+    *n = d->n_out;
+    return d->out;
+}
+
+size_t promr_snapshots(const struct promr_data *d)
+{
+    return d->snapshots;
+}
+
+double promr_step(const struct promr_data *d)
+{
+    return d->step;
+}
+
+size_t promr_queries(const struct promr_data *d)
+{
+    return d->queries;
+}
+
+int promr_same_code(const struct log_series *a, const struct log_series *b)
+{
+    /* one after the other: processes of the same code side by side (workers)
+     * are each their own */
+    if (!a->n || !b->n)
+        return 0;
+    const struct log_series *first = a->pts[0].t <= b->pts[0].t ? a : b;
+    const struct log_series *then = first == a ? b : a;
+    if (first->pts[first->n - 1].t > then->pts[0].t + PROMR_RESTART_OVERLAP_S ||
+        then->pts[then->n - 1].t <= first->pts[first->n - 1].t)
+        return 0;
+    return a->instance && b->instance && a->pid != b->pid && !strcmp(a->instance, b->instance) &&
+           !strcmp(a->exe, b->exe) && !strcmp(a->tag, b->tag) && !strcmp(a->func, b->func) &&
+           !strcmp(a->file, b->file);
+}
+
+int promr_match_ok(const char *m)
+{
+    size_t n = strlen(m);
+    if (n < 2 || m[0] != '{' || m[n - 1] != '}')
+        return -1;
+    int quoted = 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (quoted && m[i] == '\\' && i + 2 < n) {
+            i++;
+            continue;
+        }
+        if (m[i] == '"' || m[i] == '\'' || m[i] == '`')
+            quoted = !quoted;
+        else if (!quoted && (m[i] == '{' || m[i] == '}'))
+            return -1;
+    }
+    return quoted ? -1 : 0;
+}

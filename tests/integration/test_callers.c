@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT
+ * test_callers.c - the ways to a call site the shim's unwinder must survive
+ * (tests/progs/callers): forks while threads allocate from generated code
+ * (no child waits on the loader's lock), frame-pointer functions without
+ * locals, bogus return addresses into a library's PROT_NONE hole, a library
+ * unloaded and another loaded at its address, and signal handlers that
+ * siglongjmp out of the shim.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+TestSuite(callers, .timeout = 240);
+
+static void run_callers(const char *mode, const char *flags, struct run_result *r)
+{
+    char flagenv[64], dir[4096];
+    snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flags);
+    snprintf(dir, sizeof dir, "%s", build_path("tests/progs"));
+    const char *env[] = { flagenv, NULL };
+    const char *argv[] = { build_path("tests/progs/callers"), mode, dir, NULL };
+    cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
+    cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0 && strstr(r->out, "ok"),
+              "%s under %s: status %d, out: %s err: %s", mode, flags, r->status, r->out, r->err);
+}
+
+static char *dump_of(int pid)
+{
+    char *out = tool_pid_out("dump", pid, NULL);
+    cr_assert_not_null(out, "dump failed");
+    return out;
+}
+
+/* The row line whose next line is "  at FUNC ..." and holds counts. */
+static int has_row(const char *dump, const char *func, const char *counts)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\n  at %s ", func);
+    for (const char *at = strstr(dump, pat); at; at = strstr(at + 1, pat)) {
+        const char *row = at;
+        while (row > dump && row[-1] != '\n')
+            row--;
+        if (strncmp(row, "row ", 4) == 0 && strstr(row, counts) && strstr(row, counts) < at)
+            return 1;
+    }
+    return 0;
+}
+
+/* The stack entry (under ust) whose counts are counts: its text up to the
+ * next entry, malloc'd, or NULL. */
+static char *stack_with(const char *dump, const char *counts)
+{
+    for (const char *s = strstr(dump, "\nstack "); s; s = strstr(s + 1, "\nstack ")) {
+        const char *eol = strchr(s + 1, '\n');
+        const char *c = strstr(s, counts);
+        if (!c || !eol || c > eol)
+            continue;
+        const char *end = strstr(eol, "\nstack ");
+        if (!end)
+            end = strstr(eol, "\nend");
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        return strndup(s, n);
+    }
+    return NULL;
+}
+
+static void done(struct run_result *r, char *dump)
+{
+    free(dump);
+    segment_remove(r->pid);
+    run_free(r);
+}
+
+/* 60 forks while three threads allocate through generated code (64 new call
+ * sites per page), under ptg and ptg+ust, three times each: every child exits
+ * (the program kills one that has not within 10 s and fails), and no
+ * allocation called dl_iterate_phdr. */
+Test(callers, forks_while_jit_code_allocates)
+{
+    static const char *const flags[] = { "+ptg", "+ptg+ust" };
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 2; i++) {
+            struct run_result r;
+            run_callers("jitfork", flags[i], &r);
+            /* the loader's lock is never taken inside malloc (the program
+             * counts the shim's calls of dl_iterate_phdr meanwhile) */
+            cr_expect(strstr(r.out, "iterate_calls=0\n"), "%s: %s", flags[i], r.out);
+            const char *kids = strstr(r.out, "children");
+            cr_assert_not_null(kids, "%s", r.out);
+            /* the children kept their segments too */
+            int removed = 0;
+            const char *p = kids + strlen("children");
+            char *end;
+            long pid;
+            while ((pid = strtol(p, &end, 10)) > 0) {
+                segment_remove((int)pid);
+                removed++;
+                p = end;
+            }
+            cr_expect_eq(removed, 60, "%s", r.out);
+            segment_remove(r.pid);
+            run_free(&r);
+        }
+}
+
+/* rbp == rsp at the call in a generated frame-pointer function: the walk goes
+ * on to its C caller. */
+Test(callers, frame_without_locals_is_walked)
+{
+    struct run_result r;
+    run_callers("nolocals", "+ptg+ust", &r);
+    char *d = dump_of(r.pid);
+    char *st = stack_with(d, "allocs=7 frees=0 live_allocs=7 live_bytes=392");
+    cr_assert_not_null(st, "%s", d);
+    cr_expect(strstr(st, "\n  #1 via_nolocals "), "%s", st);
+    free(st);
+    done(&r, d);
+}
+
+/* Return addresses into a PROT_NONE hole between libholes.so's segments, into
+ * a mapping made unreadable, at the null page and the stack: the host exits 0. */
+Test(callers, bogus_return_addresses)
+{
+    static const char *const flags[] = { "+ptg", "+ptg+ust", "+ptg+ust+hfc" };
+    for (int i = 0; i < 3; i++) {
+        struct run_result r;
+        run_callers("bogusret", flags[i], &r);
+        cr_expect(strstr(r.out, "hole=yes"), "no hole found: %s", r.out);
+        segment_remove(r.pid);
+        run_free(&r);
+    }
+}
+
+/* dlopen A, allocate 5, dlclose A, dlopen B at A's address, allocate 9: B's
+ * function has a row of its own with exactly its 9, A's 5 stay apart, each
+ * named after its own library (rows and stacks). */
+static void check_dlswap(const char *flags)
+{
+    struct run_result r;
+    run_callers("dlswap", flags, &r);
+    cr_assert(strstr(r.out, "same_address=1"), "B not loaded at A's address: %s", r.out);
+    char *d = dump_of(r.pid);
+    cr_expect(has_row(d, "plugB_fill", "allocs=9 frees=0 live_allocs=9 live_bytes=360 "), "%s", d);
+    cr_expect(has_row(d, "plugA_fill", "allocs=5 frees=0 live_allocs=5 live_bytes=160 "), "%s", d);
+    cr_expect_null(strstr(d, "allocs=14 "), "B charged to A's row:\n%s", d);
+    if (strstr(flags, "ust")) {
+        char *st = stack_with(d, "allocs=9 frees=0 live_allocs=9 live_bytes=360");
+        cr_assert_not_null(st, "%s", d);
+        cr_expect(strstr(st, "\n  #0 plugB_fill ") && strstr(st, "\n  #1 plug_alloc ") &&
+                      strstr(st, " mode_dlswap ") && !strstr(st, "libplugA"),
+                  "%s", st);
+        free(st);
+        st = stack_with(d, "allocs=5 frees=0 live_allocs=5 live_bytes=160");
+        cr_assert_not_null(st, "%s", d);
+        cr_expect(strstr(st, "\n  #0 plugA_fill ") && !strstr(st, "libplugB"), "%s", st);
+        free(st);
+    }
+    done(&r, d);
+}
+
+Test(callers, library_replaced_at_same_address) { check_dlswap("+ptg"); }
+Test(callers, library_replaced_at_same_address_ust) { check_dlswap("+ptg+ust"); }
+
+/* Thousands of siglongjmps out of a handler that interrupted the shim: the
+ * host lives, and the thread is counted as before afterwards (its 11 blocks
+ * in a row of their own; under ust with their whole stack). */
+static void check_sigjump(const char *flags)
+{
+    struct run_result r;
+    run_callers("sigjump", flags, &r);
+    cr_assert(strstr(r.out, "in_shim="), "%s", r.out);
+    cr_expect(!strstr(r.out, "in_shim=0 "), "no jump left the shim: %s", r.out);
+    char *d = dump_of(r.pid);
+    cr_expect(has_row(d, "in_after_jumps", "allocs=11 frees=0 live_allocs=11 live_bytes=792 "),
+              "%s", d);
+    if (strstr(flags, "ust")) {
+        char *st = stack_with(d, "allocs=11 frees=0 live_allocs=11 live_bytes=792");
+        cr_assert_not_null(st, "no stack for the blocks after the jumps:\n%s", d);
+        cr_expect(strstr(st, "\n  #0 in_after_jumps ") && strstr(st, "\n  #1 mode_sigjump "),
+                  "%s", st);
+        free(st);
+    }
+    done(&r, d);
+}
+
+Test(callers, siglongjmp_out_of_the_shim) { check_sigjump("+ptg"); }
+Test(callers, siglongjmp_out_of_the_shim_ust) { check_sigjump("+ptg+ust"); }
