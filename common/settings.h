@@ -58,7 +58,7 @@ enum ht_setting_type {
       "MB", "room in MB the kept segments of exited processes may use")                  \
     X(abort, "abort", "HEAPTAG_ABORT", HT_SETTING_BOOL, 0, 1, 0, NULL, "0|1",            \
       "heap check reports end in abort()")                                               \
-    X(rows, NULL, "HEAPTAG_ROWS", HT_SETTING_COUNT, 64, 4194304, HT_DEFAULT_ROWS, NULL,  \
+    X(rows, NULL, "HEAPTAG_ROWS", HT_SETTING_COUNT, 64, 131071, HT_DEFAULT_ROWS, NULL,  \
       "N", "row table capacity")                                                         \
     X(stack_depth, NULL, "HEAPTAG_STACK_DEPTH", HT_SETTING_COUNT, 1, HT_STACK_DEPTH_MAX, \
       32, NULL, "N", "frames kept per ust stack")                                        \

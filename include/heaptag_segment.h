@@ -288,9 +288,58 @@ struct ht_seg_header {
         uint64_t start_ticks;
         uint64_t removed_unix_ns;
     } cap_removed[HT_CAP_REMOVED];
+
     uint32_t passive_reason;  /* enum ht_passive_reason, with mode HT_SEG_PASSIVE */
     uint32_t reserved32;
-    uint64_t reserved[4];
+    /* ages (the struct ht_ages below) */
+    uint64_t ages_offset;     /* struct ht_ages, then row_capacity struct ht_age_row;
+                               * 0: the segment keeps no ages */
+    uint32_t ages_size;       /* sizeof(struct ht_ages) */
+    uint32_t age_row_size;    /* sizeof(struct ht_age_row) */
+    uint64_t reserved[2];
+};
+
+/* Ages: how old each row's live bytes are (shim/accounting/ages.c has the
+ * design). Time runs in ticks of tick_ns from origin; every counted block
+ * carries the tick of its allocation (modulo 2^HT_AGE_STAMP_BITS) in its
+ * header. A row's live bytes are, exactly, the sum of its age bins plus the
+ * net counts of every per-thread slot (a slot's counts all belong to the tick
+ * in slot_tick; the shared shards hold nothing the bins do not). Bin b holds
+ * the blocks allocated in ticks [span[b].lo, span[b].hi); the spans partition
+ * [0, tick]. Counts move (slot to shard and bin, bin to bin) between
+ * moves_begun++ and moves_done++: a reader whose copy saw moves_begun change,
+ * or begun != done, reads again. */
+#define HT_AGE_TICK_NS    10000000000ull /* 10 s */
+#define HT_AGE_STAMP_BITS 14
+#define HT_AGE_RING       4   /* bins 0..3: the latest four ticks, one each */
+#define HT_AGE_BINS       8   /* then generations of at most 60, 360 and 8640
+                               * ticks (10 min, 1 h, 1 d), and the older rest */
+
+struct ht_age_span {
+    uint32_t lo, hi;          /* ticks [lo, hi); lo == hi: empty */
+};
+
+struct ht_ages {
+    uint64_t tick_ns;
+    uint64_t origin_unix_ns;  /* tick 0 starts here */
+    uint64_t origin_mono_ns;  /* the same instant on the shim's CLOCK_MONOTONIC */
+    uint32_t tick;            /* the latest tick, release-stored after the bins moved */
+    uint32_t bins;            /* HT_AGE_BINS */
+    uint64_t moves_begun;
+    uint64_t moves_done;
+    uint32_t folding;         /* 1 while one thread moves bins to a new tick */
+    uint32_t reserved0;
+    uint32_t dirty[HT_AGE_BINS]; /* a bin some row may have counts in */
+    struct ht_age_span span[HT_AGE_BINS];
+    uint32_t slot_tick[HT_SLOTS_MAX]; /* the tick of each slot's counts */
+    uint64_t reserved[8];
+};
+
+/* One row's age bins: net live bytes and blocks (signed: a free may be seen
+ * before the allocation it undoes). */
+struct ht_age_row {
+    int64_t bytes[HT_AGE_BINS];
+    int32_t blocks[HT_AGE_BINS];
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
@@ -300,6 +349,8 @@ _Static_assert(sizeof(struct ht_module) == 320, "module layout");
 _Static_assert(sizeof(struct ht_stack) == 48, "stack entry layout");
 _Static_assert(sizeof(struct ht_seg_header) == 1792, "header layout");
 _Static_assert(sizeof(struct ht_report) == 96, "report entry layout");
+_Static_assert(sizeof(struct ht_age_row) == 96, "age row layout");
+_Static_assert(sizeof(struct ht_ages) == 1240, "ages header layout");
 _Static_assert(HT_DEFAULT_SLOTS + HT_SHARDS <= HT_SETS_MAX, "a sets_open bit per set");
 _Static_assert(__builtin_offsetof(struct ht_seg_header, flags) == 64, "flags offset");
 #endif

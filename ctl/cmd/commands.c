@@ -44,6 +44,9 @@ static const struct ctl_option mon_opts[] = {
     { "-d", NULL, NULL, "sort by Diff (blocks alive)" },
     { "-t", NULL, NULL, "sort by tag" },
     { "-m", NULL, NULL, "sort by Per Alloc (Bytes / Diff)" },
+    { "-o", NULL, NULL, "sort by Old (live bytes allocated at least --old ago)" },
+    { "--old", "SECS", NULL,
+      "Old counts live bytes allocated at least SECS ago (default 600; 1 or more)" },
     { "-(", NULL, NULL, "sort by change since the last refresh" },
     { "--include", "PATTERN", NULL, "keep tags matching PATTERN (* and ?; PoolMon's /iTAG)" },
     { "--exclude", "PATTERN", NULL, "drop tags matching PATTERN (PoolMon's /xTAG)" },
@@ -143,11 +146,12 @@ const struct ctl_command ctl_commands[] = {
     { "mon", cmd_mon,
       "[-p PID|NAME[,...]] [--children] [-i SECS] [-n COUNT]\n"
       "[--format table|csv|json] [--by tag|site|func|module]\n"
-      "[--split] [--all] [-b|-a|-f|-d|-t|-m] [-(] [-e] [-l]\n"
+      "[--split] [--all] [-b|-a|-f|-d|-t|-m|-o] [--old SECS] [-(] [-e] [-l]\n"
       "[--include PATTERN] [--exclude PATTERN] [-g FILE] [-N FILE]",
       "the tag table (PoolMon), live or as a log", mon_opts,
-      "On a terminal mon redraws in place; keys (either case): t a f d b m sort (again:\n"
-      "reverse), ( ) sort by change, p cycles the Type filter, s splits by process,\n"
+      "On a terminal mon redraws in place; keys (either case): t a f d b m o sort (again:\n"
+      "reverse), ( ) sort by change, g changes the age Old counts from (wider than 80\n"
+      "columns), p cycles the Type filter, s splits by process,\n"
       "w cycles the grouping, x adds exited processes, e totals, l highlighting,\n"
       "Left Right scroll sideways, h help, q quits. Not on a terminal, or with -n or\n"
       "--format, it prints a timestamped snapshot every interval. PoolMon's spellings\n"

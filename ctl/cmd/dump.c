@@ -14,6 +14,7 @@
 #include "util/xsort.h"
 #include "ctl.h"
 #include "dump/format.h"
+#include "segment/ages.h"
 #include "segment/children.h"
 #include "segment/find.h"
 #include "segment/reader.h"
@@ -106,9 +107,24 @@ static const struct segread_row *row_by_index(const struct segread_snap *snap, u
 }
 
 /* One process's part of a dump: from its "process" line to its last stack. */
+/* The row's live bytes and blocks by age class (segment/ages.h). */
+static void dump_ages(FILE *out, const struct segread_snap *snap, const struct segread_row *r,
+                      uint64_t now)
+{
+    if (!snap->has_ages)
+        return;
+    int64_t bytes[SEGAGE_CLASSES], blocks[SEGAGE_CLASSES];
+    segage_classes(snap, r, now, bytes, blocks);
+    fputs("  ages", out);
+    for (int c = 0; c < SEGAGE_CLASSES; c++)
+        fprintf(out, " %s=%" PRId64 "/%" PRId64, segage_class_name[c], bytes[c], blocks[c]);
+    fputc('\n', out);
+}
+
 static void dump_process(FILE *out, struct segread_snap *snap, struct segread_stack *stacks,
                          size_t n_stacks)
 {
+    uint64_t now = segage_now_ns(snap);
     struct sym_cache *sc = sym_cache_new();
     if (!sc)
         errx(1, "out of memory");
@@ -135,6 +151,7 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
         fprintf(out, "row %u %s allocs=%" PRIu64 " frees=%" PRIu64 " live_allocs=%" PRIu64
                 " live_bytes=%" PRIu64 " label=%s\n", r->index, site_kind_name(r->kind),
                 r->allocs, r->frees, n, r->live, label);
+        dump_ages(out, snap, r, now);
         if (r->site) {
             fputs("  at ", out);
             dump_frame(out, sc, snap, r->site, site_row_hint(r));

@@ -280,6 +280,7 @@ int cmd_mon(int argc, char **argv)
         /* the screen without -p watches live processes; logs keep every one */
         .live_only = screen && !o.all && !o.n_pids,
         .desc = desc,
+        .old_secs = o.old_secs,
     };
     o.view.pid_first = !screen;
     mon_model_init(&m, &cfg);

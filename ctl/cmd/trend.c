@@ -28,6 +28,7 @@
 #include "util/out.h"
 #include "sym/lookup.h"
 #include "sym/symbolize.h"
+#include "trend/ages.h"
 #include "trend/analysis.h"
 #include "trend/plot.h"
 #include "trend/prom_reader.h"
@@ -371,6 +372,21 @@ static void trend_table(struct sym_cache *sc, const struct verdict *v, size_t n)
     }
 }
 
+/* The ages line of a verdict, where the log has ages (mon's old_bytes). */
+static void trend_verdict_ages(const struct verdict *v)
+{
+    uint64_t from, to;
+    char a[32], b[32];
+    enum trend_age_verdict av = trend_age_verdict(v->pts, v->n, &from, &to);
+    fmt_human_size(a, sizeof a, from);
+    fmt_human_size(b, sizeof b, to);
+    if (av == TREND_AGE_LEAK)
+        printf("verdict: its old bytes grow too (%s to %s): memory nobody frees, a leak\n", a, b);
+    else if (av == TREND_AGE_CACHE)
+        printf("verdict: but its old bytes stay flat (%s to %s): the growth is young, "
+               "a cache still filling rather than a leak\n", a, b);
+}
+
 static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
 {
     const struct log_series *s = v->s;
@@ -400,6 +416,7 @@ static void trend_verdict(struct sym_cache *sc, const struct verdict *v)
                *s->exe ? " " : "", text_safe_str(s->exe), rate, v->n, hours,
                floor(v->r.confidence * 100));
     }
+    trend_verdict_ages(v);
     if (trend_function(sc, s, func, sizeof func, where, sizeof where) == 0 && !*s->site &&
         !strcmp(func, s->tag)) /* from Prometheus, named by function: no site to add */
         printf("verdict: allocated in function %s%s%s\n", text_safe_str(func),

@@ -7,6 +7,7 @@
  *   process pid=PID state=live|exited|dead flags=0xHEX exe=PATH
  *   totals rows=N stacks=N stacks_dropped=N live_allocs=N live_bytes=N
  *   row INDEX KIND allocs=N frees=N live_allocs=N live_bytes=N label=LABEL
+ *     ages 10s=BYTES/BLOCKS 1m=B/N 10m=B/N 1h=B/N 1d=B/N older=B/N
  *     at FUNCTION FILE:LINE MODULE+0xOFFSET
  *       inline FUNCTION FILE:LINE
  *   stack ID row=INDEX allocs=N frees=N live_allocs=N live_bytes=N
@@ -19,6 +20,10 @@
  * of the call within it. Where code was inlined there, the "inline" lines
  * that follow list the whole chain, innermost first, the last one being the
  * function the code lives in.
+ *
+ * The ages line (segment/ages.h) splits the row's live bytes and blocks by
+ * the age they surely have: under 10 s, 1 min, 10 min, 1 h, 1 d, and older;
+ * it sums to live_bytes and live_allocs. Segments without ages have none.
  *
  * Unknown parts read "??" (function, file; line 0) or "0xADDR" (no module).
  * ID is 16 hex digits naming the stack at source level: the row's explicit

@@ -23,6 +23,15 @@ static uint64_t get_avg_alloc(const struct mon_line *l) { return mon_avg_alloc(l
 static uint64_t get_bytes_alloc(const struct mon_line *l) { return l->bytes_alloc; }
 static uint64_t get_bytes_freed(const struct mon_line *l) { return l->bytes_freed; }
 static uint64_t get_peak(const struct mon_line *l) { return l->peak; }
+static uint64_t get_old(const struct mon_line *l) { return l->old_bytes; }
+static uint64_t get_old_blocks(const struct mon_line *l) { return l->old_blocks; }
+
+/* The single-snapshot leak mark (mon_old_suspect()). */
+static const char *txt_mark(const struct mon_cell *c, char *buf, size_t n)
+{
+    (void)buf, (void)n;
+    return mon_old_suspect(c->l) ? "leak?" : "";
+}
 
 static int64_t chg_allocs(const struct mon_line *l) { return l->d_allocs; }
 static int64_t chg_frees(const struct mon_line *l) { return l->d_frees; }
@@ -151,13 +160,22 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                             .human = 1024, NUM(get_per_alloc), .sort = MON_SORT_PER_ALLOC,
                             .key = 'm', .sort_name = "per alloc",
                             .help = "bytes per live block" },
+    [MON_COL_OLD] = { .header = "Old", .name = "old_bytes", .rec = 21, .val = MON_VAL_U64,
+                      .where = MON_IN_SCREEN | MON_IF_WIDE, .sep = 1,
+                      .width = 12, .scr_wide = 9, .scr_narrow = 6, .human = 1024,
+                      NUM(get_old), .sort = MON_SORT_OLD, .key = 'o', .sort_name = "old",
+                      .help = "old bytes" },
+    [MON_COL_MARK] = { .header = "Mark", .name = "mark", .rec = 23, .val = MON_VAL_TEXT,
+                       .where = MON_IN_SCREEN | MON_IF_WIDE, .sep = 1,
+                       .width = 5, .scr_wide = 5, .scr_narrow = 5, .text = txt_mark,
+                       .sort = -1 },
     [MON_COL_BYTES_ALLOC] = { .name = "bytes_alloc", .rec = 10, .val = MON_VAL_U64,
                               NUM(get_bytes_alloc), .sort = -1 },
     [MON_COL_BYTES_FREED] = { .name = "bytes_freed", .rec = 11, .val = MON_VAL_U64,
                               NUM(get_bytes_freed), .sort = -1 },
     [MON_COL_PEAK] = { .name = "peak", .rec = 12, .val = MON_VAL_U64, NUM(get_peak),
                        .sort = -1 },
-    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 21,
+    [MON_COL_DESC] = { .header = "Description", .name = "description", .rec = 24,
                        .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_IF_DESC, .sep = 2,
                        .width = 32, .scr_wide = 32, .scr_narrow = 16, .text = txt_desc,
@@ -190,6 +208,8 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
      * before it became PoolMon's Bytes / Diff */
     [MON_COL_AVG_ALLOC] = { .name = "avg_alloc", .rec = 19, .val = MON_VAL_U64,
                             NUM(get_avg_alloc), .sort = -1 },
+    [MON_COL_OLD_BLOCKS] = { .name = "old_blocks", .rec = 22, .val = MON_VAL_U64,
+                             NUM(get_old_blocks), .sort = -1 },
 };
 #undef NUM
 

@@ -15,10 +15,13 @@
 
 enum mon_col_id {
     MON_COL_TIMESTAMP, MON_COL_TAG, MON_COL_TYPE, MON_COL_PID, MON_COL_ALLOCS,
-    MON_COL_FREES, MON_COL_DIFF, MON_COL_BYTES, MON_COL_PER_ALLOC, MON_COL_BYTES_ALLOC,
+    MON_COL_FREES, MON_COL_DIFF, MON_COL_BYTES, MON_COL_PER_ALLOC,
+    MON_COL_OLD, MON_COL_MARK, /* ages: live bytes at least --old old, and the leak mark */
+    MON_COL_BYTES_ALLOC,
     MON_COL_BYTES_FREED, MON_COL_PEAK, MON_COL_DESC, MON_COL_TREND, MON_COL_SITE,
     /* records only: what names the site and the process, so a log stands alone */
     MON_COL_FUNC, MON_COL_FILE, MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE,
+    MON_COL_OLD_BLOCKS,
     MON_COL_AVG_ALLOC,
     MON_COL_COUNT
 };
@@ -32,6 +35,7 @@ enum mon_val { MON_VAL_TEXT, MON_VAL_U64, MON_VAL_I64 };
 #define MON_IF_DESC   0x08u /* only with -g */
 #define MON_IN_TOTAL  0x10u /* screen: summed on the totals line */
 #define MON_WIDE_ONLY 0x20u /* screen: right of the numbers, reached by scrolling at 80 columns */
+#define MON_IF_WIDE   0x40u /* screen: only on a terminal wider than 80 columns */
 
 /* What a cell is drawn from: the line, its process (logs) and the time. */
 struct mon_cell {

@@ -292,6 +292,11 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
     if (l->gen != m->gen) {
         l->gen = m->gen;
         l->allocs = l->frees = l->bytes = l->bytes_alloc = l->bytes_freed = l->peak = 0;
+        l->has_ages = 0;
+        l->old_bytes = l->old_blocks = 0;
+        l->old_bins = 0;
+        memset(l->age_bytes, 0, sizeof l->age_bytes);
+        memset(l->age_blocks, 0, sizeof l->age_blocks);
         l->rows = 0;
         l->detail_bytes = 0;
     }
@@ -321,6 +326,28 @@ static void model_add_row(struct mon_model *m, const struct segread_snap *s, uns
     l->bytes_alloc = sat_add(l->bytes_alloc, r->bytes_alloc);
     l->bytes_freed = sat_add(l->bytes_freed, r->bytes_freed);
     l->peak = sat_add(l->peak, r->peak);
+    if (s->has_ages) {
+        uint64_t now = segage_now_ns(s), ob, on;
+        uint32_t bins;
+        int64_t cb[SEGAGE_CLASSES], cn[SEGAGE_CLASSES];
+        segage_old(s, r, now, m->cfg.old_secs, &ob, &on, &bins);
+        segage_classes(s, r, now, cb, cn);
+        l->has_ages = 1;
+        l->old_bytes = sat_add(l->old_bytes, ob);
+        l->old_blocks = sat_add(l->old_blocks, on);
+        if (bins > l->old_bins)
+            l->old_bins = bins;
+        for (int c = 0; c < SEGAGE_CLASSES; c++) {
+            l->age_bytes[c] += cb[c];
+            l->age_blocks[c] += cn[c];
+        }
+    }
+}
+
+int mon_old_suspect(const struct mon_line *l)
+{
+    return l->has_ages && l->bytes > 0 && l->old_bytes >= l->bytes - l->bytes / 2 &&
+           l->old_bins >= 2;
 }
 
 /* The build id of the main program: the module the exe's path names. */

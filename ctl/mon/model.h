@@ -15,6 +15,7 @@
 
 #include <uthash.h>
 
+#include "segment/ages.h"
 #include "segment/reader.h"
 
 struct tag_desc;
@@ -27,8 +28,10 @@ struct mon_memo;
 
 enum mon_sort {
     MON_SORT_BYTES, MON_SORT_ALLOCS, MON_SORT_FREES, MON_SORT_DIFF, MON_SORT_TAG,
-    MON_SORT_PER_ALLOC,
+    MON_SORT_PER_ALLOC, MON_SORT_OLD,
 };
+
+#define MON_OLD_DEFAULT 600 /* --old: seconds */
 enum mon_by { MON_BY_TAG, MON_BY_SITE, MON_BY_FUNC, MON_BY_MODULE };
 /* The Type filter p cycles through: every row, explicit tags, call sites. */
 enum mon_type { MON_TYPE_ALL, MON_TYPE_TAG, MON_TYPE_SITE, MON_TYPE_COUNT };
@@ -58,6 +61,12 @@ struct mon_line {
     int64_t  d_allocs, d_frees, d_bytes, d_diff; /* since the last refresh */
     uint64_t prev_allocs, prev_frees, prev_bytes;
     int64_t  prev_diff;
+    /* ages (segment/ages.h): live bytes and blocks at least cfg.old_secs
+     * old, how many age bins hold them, and the six classes */
+    int      has_ages;
+    uint64_t old_bytes, old_blocks;
+    uint32_t old_bins;
+    int64_t  age_bytes[SEGAGE_CLASSES], age_blocks[SEGAGE_CLASSES];
     unsigned gen;
     UT_hash_handle hh;
 };
@@ -96,6 +105,7 @@ struct mon_cfg {
                           * file:line (the screen); logs keep the address first,
                           * as `heaptag trend` and older parsers read it */
     int      children;   /* pids' descendants with the shim too, found at each refresh */
+    uint64_t old_secs;   /* --old: the age from which live bytes count as old */
 };
 
 struct mon_view_cfg {
@@ -132,6 +142,11 @@ struct mon_model {
     size_t   n_view, cap_view;
     struct mon_totals totals; /* of the view */
 };
+
+/* 1 when the line looks like a leak on this one snapshot: its old bytes
+ * are at least half of what it holds, and were allocated over more than one
+ * age bin (it kept growing after it began, unlike a cache filled once). */
+int mon_old_suspect(const struct mon_line *l);
 
 void mon_model_init(struct mon_model *m, const struct mon_cfg *cfg);
 void mon_model_fini(struct mon_model *m);

@@ -70,6 +70,17 @@ static long long mon_parse_interval(const char *arg)
     return (long long)(v * 1e9);
 }
 
+/* --old: whole seconds, 1 up to ten years. */
+static uint64_t mon_parse_old(const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end || errno || v == 0 || v > 315360000ull)
+        ctl_usage_error("mon: bad age '%s' for --old (whole seconds, 1 or more)", arg);
+    return (uint64_t)v;
+}
+
 /* Single-letter switches, dashed or slashed; 0 if a is not one. */
 static int mon_letter(struct mon_opts *o, const char *a)
 {
@@ -141,6 +152,7 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->interval_ns = 1000000000LL;
+    o->old_secs = MON_OLD_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (mon_letter(o, a))
@@ -169,6 +181,8 @@ void mon_opts_parse(struct mon_opts *o, int argc, char **argv)
             o->tag_file = mon_value(argc, argv, &i, "-g");
         else if (!strcmp(a, "/g"))
             o->tag_file = mon_value(argc, argv, &i, "/g");
+        else if (mon_is_opt(a, "--old"))
+            o->old_secs = mon_parse_old(mon_value(argc, argv, &i, "--old"));
         else if (mon_is_opt(a, "--format"))
             mon_format_arg(o, mon_value(argc, argv, &i, "--format"));
         else if (mon_is_opt(a, "--by")) {

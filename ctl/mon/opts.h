@@ -31,6 +31,7 @@ struct mon_opts {
     int      no_highlight;    /* -l */
     const char *snap_file;    /* -N FILE or /n: one snapshot to a file */
     const char *tag_file;     /* -g FILE */
+    uint64_t old_secs;        /* --old SECS: live bytes at least this old are Old */
 };
 
 void mon_opts_parse(struct mon_opts *o, int argc, char **argv);

@@ -125,6 +125,14 @@ static void json_row(const struct mon_render_ctx *c, const struct mon_cell *cell
         fprintf(c->out, "%s\"%s\":", i ? "," : "{", mon_cols[c->rec[i]].name);
         record_value(c, &mon_cols[c->rec[i]], cell, fmt_json_string);
     }
+    if (cell->l->has_ages) { /* the whole histogram: live bytes and blocks by age class */
+        fputs(",\"ages\":{", c->out);
+        for (int k = 0; k < SEGAGE_CLASSES; k++)
+            fprintf(c->out, "%s\"%s\":{\"bytes\":%" PRId64 ",\"blocks\":%" PRId64 "}",
+                    k ? "," : "", segage_class_name[k], cell->l->age_bytes[k],
+                    cell->l->age_blocks[k]);
+        fputc('}', c->out);
+    }
     fputs("}\n", c->out);
 }
 

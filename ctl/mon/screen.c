@@ -106,6 +106,8 @@ static int scr_has(const struct scr *s, const struct mon_col *c)
         return 0;
     if ((c->where & MON_IF_SPLIT) && !s->m->cfg.split)
         return 0;
+    if ((c->where & MON_IF_WIDE) && COLS <= 80)
+        return 0;
     return !(c->where & MON_IF_DESC) || s->m->cfg.desc;
 }
 
@@ -163,6 +165,30 @@ static void scr_layout(struct scr *s)
         s->hcol = s->n_cols > 1 ? s->n_cols - 2 : 0;
 }
 
+/* g: the next age Old counts from (the lines are read again with it). */
+static void scr_next_old(struct scr *s)
+{
+    static const uint64_t ages[] = { 10, 60, 600, 3600, 86400 };
+    size_t i = 0;
+    while (i < sizeof ages / sizeof *ages && ages[i] <= s->m->cfg.old_secs)
+        i++;
+    s->m->cfg.old_secs = ages[i % (sizeof ages / sizeof *ages)];
+    mon_model_regroup(s->m, s->m->cfg.by, s->m->cfg.split);
+}
+
+/* "10m", "90s": an age as the header shows it. */
+static void scr_age_text(char *buf, size_t n, uint64_t s)
+{
+    if (s % 86400 == 0)
+        snprintf(buf, n, "%" PRIu64 "d", s / 86400);
+    else if (s % 3600 == 0)
+        snprintf(buf, n, "%" PRIu64 "h", s / 3600);
+    else if (s % 60 == 0)
+        snprintf(buf, n, "%" PRIu64 "m", s / 60);
+    else
+        snprintf(buf, n, "%" PRIu64 "s", s);
+}
+
 static const char *scr_sort_name(const struct mon_view_cfg *v)
 {
     return mon_col_sorted(v->sort)->sort_name;
@@ -200,10 +226,15 @@ static void scr_header(struct scr *s)
                  ? (hidden ? "   Live only (x: all)" : "   Live only")
                  : "   All processes (x: live only)");
     scr_put(1, line, A_NORMAL);
-    snprintf(line, sizeof line, " Sort: %s%s%s   By: %s%s   Type: %s%s%s",
+    char old[64] = "", age[32];
+    if (COLS > 80) { /* the Old column is shown */
+        scr_age_text(age, sizeof age, m->cfg.old_secs);
+        snprintf(old, sizeof old, "   Old: %s+ (g)", age);
+    }
+    snprintf(line, sizeof line, " Sort: %s%s%s   By: %s%s   Type: %s%s%s%s",
              scr_sort_name(&s->view), s->view.by_change ? " change" : "",
              s->view.reverse ? " (reversed)" : "", mon_by_name(m->cfg.by),
-             m->cfg.split ? ", per process" : "", mon_type_name(s->view.type),
+             m->cfg.split ? ", per process" : "", mon_type_name(s->view.type), old,
              s->view.n_include || s->view.n_exclude ? "   Filtered" : "",
              s->hcol || s->hsite ? "   (scrolled: Left)" : "");
     /* where the page is: "Lines 21-40 of 95" */
@@ -362,6 +393,7 @@ static const char *const scr_help_text[] = {
     "  s             sum over processes / a line per process",
     "  w             group by tag, site, function, module",
     "  x             live processes only / exited and dead ones too (without -p)",
+    "  g             the age Old counts from: 10s, 1m, 10m, 1h, 1d",
     "  e             totals line on / off",
     "  l             highlighting of changed lines on / off",
     "  Left Right    scroll sideways: the Site column on a narrow terminal",
@@ -465,6 +497,7 @@ static int scr_key(struct scr *s, int ch)
     case 'q': case 27: return 1;
     case '(': case ')': v->by_change = !v->by_change; break;
     case 'p': v->type = (enum mon_type)((v->type + 1) % MON_TYPE_COUNT); s->top = 0; break;
+    case 'g': scr_next_old(s); return 2;
     case 'e': s->totals = !s->totals; break;
     case 'l': s->no_highlight = !s->no_highlight; break;
     case 'h': case '?': s->help = 1; break;

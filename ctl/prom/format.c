@@ -6,6 +6,7 @@
  */
 #include "util/xsort.h"
 #include "prom/format.h"
+#include "segment/ages.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@ struct prom_series {
     const char *func;          /* the site's function, or "" (not by tag; needs a symbol cache) */
     const char *file;          /* the site's source file, or "" */
     uint64_t allocs, frees, live, peak, bytes_alloc;
+    int64_t age[SEGAGE_CLASSES];   /* live bytes by age class (segment/ages.h) */
 };
 
 
@@ -78,6 +80,7 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
 {
     const struct segread_snap *s = p->snap;
     size_t n = 0;
+    uint64_t now = segage_now_ns(s);
     for (size_t i = 0; i < s->n_rows; i++) {
         const struct segread_row *r = &s->rows[i];
         if (r->allocs == 0)
@@ -105,6 +108,8 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
         e->live = r->live;
         e->peak = r->peak;
         e->bytes_alloc = r->bytes_alloc;
+        int64_t blocks[SEGAGE_CLASSES];
+        segage_classes(s, r, now, e->age, blocks);
     }
     xsort(v, n, sizeof *v, series_key_cmp);
     size_t m = 0;
@@ -116,6 +121,8 @@ static int prom_group(struct prom_proc *p, const struct prom_opts *o,
             d->live = sat_add(d->live, v[i].live);
             d->peak = sat_add(d->peak, v[i].peak); /* the rows' sampled peaks, summed */
             d->bytes_alloc = sat_add(d->bytes_alloc, v[i].bytes_alloc);
+            for (int c = 0; c < SEGAGE_CLASSES; c++)
+                d->age[c] += v[i].age[c];
         } else if (m++ != i) {
             v[m - 1] = v[i];
         }
@@ -209,6 +216,40 @@ static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
                 prom_label_value(out, e->file);
             }
             fprintf(out, "\"} %" PRIu64 "\n", v);
+        }
+    }
+}
+
+/* Live bytes by age: one series per row group and age class, the age label
+ * one of segage_class_name (the age the bytes surely have: under 10s, 1m,
+ * 10m, 1h, 1d, and older); the classes of a group sum to heaptag_live_bytes. */
+static void age_family(FILE *out, const struct prom_proc *procs, size_t n,
+                       const struct prom_opts *o)
+{
+    family(out, "heaptag_live_bytes_by_age", "gauge",
+           "Live bytes of the row group by the age of their allocation (age: under 10s, 1m, "
+           "10m, 1h, 1d, or older).");
+    for (size_t i = 0; i < n; i++) {
+        const struct prom_proc *p = &procs[i];
+        if (!p->snap->has_ages)
+            continue;
+        for (size_t k = 0; k < p->n; k++) {
+            const struct prom_series *e = &p->series[k];
+            for (int c = 0; c < SEGAGE_CLASSES; c++) {
+                proc_labels(out, "heaptag_live_bytes_by_age", p->snap);
+                fputs(",tag=\"", out);
+                prom_label_value(out, e->tag);
+                if (o->by == PROM_BY_SITE) {
+                    fputs("\",site=\"", out);
+                    prom_label_value(out, e->site);
+                    if (e->func[0]) {
+                        fputs("\",function=\"", out);
+                        prom_label_value(out, e->func);
+                    }
+                }
+                fprintf(out, "\",age=\"%s\"} %" PRIu64 "\n", segage_class_name[c],
+                        e->age[c] > 0 ? (uint64_t)e->age[c] : 0);
+            }
         }
     }
 }
@@ -320,6 +361,7 @@ void prom_write_procs(FILE *out, const struct prom_proc *procs, size_t n,
         family(out, series[k].name, series[k].type, series[k].help);
         series_family(out, procs, n, o, series[k].name, series[k].f);
     }
+    age_family(out, procs, n, o);
     process_families(out, procs, n);
     family(out, "heaptag_segments_skipped", "gauge",
            "Files named like segments that could not be read as one at this scrape.");

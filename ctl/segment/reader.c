@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "segment/proc_stat.h"
@@ -199,8 +200,15 @@ static const char *read_modules(int fd, const struct ht_seg_header *h, struct se
     return NULL;
 }
 
+/* A row's age bins as read: the shim's bins plus each slot's net in the bin
+ * that holds the slot's tick. */
+struct age_acc {
+    int64_t bytes[HT_AGE_BINS];
+    int64_t blocks[HT_AGE_BINS];
+};
+
 static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t index,
-                     const struct ht_counters *sum)
+                     const struct ht_counters *sum, const struct age_acc *acc)
 {
     if (r->state != HT_ROW_READY)
         return;
@@ -222,11 +230,66 @@ static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t in
     o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
     /* the shim samples peaks (a lower bound): never below what is live now */
     o->peak = r->peak_live > o->live ? r->peak_live : o->live;
+    if (acc) {
+        memcpy(o->age_bytes, acc->bytes, sizeof o->age_bytes);
+        memcpy(o->age_blocks, acc->blocks, sizeof o->age_blocks);
+    }
+}
+
+/* The bin of tick under the snapshot's spans (the shim's rule, accounting/ages.h). */
+static uint32_t age_bin_of(const struct ht_age_span *span, uint32_t tick)
+{
+    for (uint32_t b = 0; b < HT_AGE_BINS; b++)
+        if (span[b].lo <= tick && tick < span[b].hi)
+            return b;
+    uint32_t best = 0;
+    for (uint32_t b = 1; b < HT_AGE_BINS; b++)
+        if (span[b].hi > span[best].hi)
+            best = b;
+    return best;
+}
+
+/* The ages header, when the segment keeps ages in a place and shape we
+ * know; 0 otherwise (the snapshot then has none). */
+static int read_ages_header(int fd, const struct ht_seg_header *h, struct ht_ages *a)
+{
+    if (!h->ages_offset || h->ages_size != sizeof *a || h->age_row_size != sizeof(struct ht_age_row))
+        return 0;
+    uint64_t len = sizeof *a + (uint64_t)h->row_capacity * sizeof(struct ht_age_row);
+    if (h->ages_offset < h->header_size || h->ages_offset > h->segment_size ||
+        len > h->segment_size - h->ages_offset)
+        return 0;
+    if (read_at(fd, a, sizeof *a, h->ages_offset) != 0 || a->bins != HT_AGE_BINS ||
+        a->tick_ns == 0)
+        return 0;
+    for (uint32_t b = 0; b < HT_AGE_BINS; b++)
+        if (a->span[b].lo > a->span[b].hi)
+            a->span[b].lo = a->span[b].hi = 0; /* nonsense: an empty bin */
+    return 1;
+}
+
+/* Adds the shim's age bins of rows [0, used) to acc. */
+static int read_age_rows(int fd, const struct ht_seg_header *h, uint32_t used, struct age_acc *acc)
+{
+    static struct ht_age_row chunk[ROW_CHUNK];
+    uint64_t base = h->ages_offset + h->ages_size;
+    for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
+        uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
+        if (read_at(fd, chunk, (size_t)n * sizeof chunk[0], base + (uint64_t)i * sizeof chunk[0]) != 0)
+            return -1;
+        for (uint32_t r = 0; r < n; r++)
+            for (uint32_t b = 0; b < HT_AGE_BINS; b++) {
+                acc[i + r].bytes[b] += chunk[r].bytes[b];
+                acc[i + r].blocks[b] += chunk[r].blocks[b];
+            }
+    }
+    return 0;
 }
 
 /* The counters of rows [0, used) summed over every counter set (per-thread
  * slots and shared shards), saturating. NULL when out of memory or truncated. */
 static struct ht_counters *sum_counters(int fd, const struct ht_seg_header *h, uint32_t used,
+                                        const struct ht_ages *ages, struct age_acc *acc,
                                         const char **why)
 {
     static struct ht_counters chunk[ROW_CHUNK];
@@ -244,8 +307,15 @@ static struct ht_counters *sum_counters(int fd, const struct ht_seg_header *h, u
                 *why = "truncated";
                 return NULL;
             }
+            /* a slot's counts all belong to its tick */
+            uint32_t bin = ages && k < h->counter_slots && k < HT_SLOTS_MAX
+                               ? age_bin_of(ages->span, ages->slot_tick[k]) : HT_AGE_BINS;
             for (uint32_t r = 0; r < n; r++) {
                 struct ht_counters *o = &sum[i + r];
+                if (bin < HT_AGE_BINS) {
+                    acc[i + r].bytes[bin] += (int64_t)(chunk[r].bytes_alloc - chunk[r].bytes_freed);
+                    acc[i + r].blocks[bin] += (int64_t)(chunk[r].allocs - chunk[r].frees);
+                }
                 o->allocs = sat_add(o->allocs, chunk[r].allocs);
                 o->frees = sat_add(o->frees, chunk[r].frees);
                 o->bytes_alloc = sat_add(o->bytes_alloc, chunk[r].bytes_alloc);
@@ -269,20 +339,59 @@ static const char *read_rows(int fd, const struct ht_seg_header *h, struct segre
     if (!s->rows)
         return "out of memory";
     const char *why;
-    struct ht_counters *sum = sum_counters(fd, h, used, &why);
-    if (!sum)
-        return why;
+    struct ht_ages ages;
+    struct age_acc *acc = calloc(used ? used : 1, sizeof *acc);
+    if (!acc)
+        return "out of memory";
+    struct ht_counters *sum;
+    /* counts that move between a slot, a shard and the bins while we copy
+     * could be seen twice or not at all: read again (a few times) until no
+     * move began or ran during the copy */
+    for (uint32_t attempt = 0;; attempt++) {
+        int has = read_ages_header(fd, h, &ages);
+        sum = sum_counters(fd, h, used, has ? &ages : NULL, acc, &why);
+        if (!sum) {
+            free(acc);
+            return why;
+        }
+        uint64_t begun = 0;
+        if (has && read_age_rows(fd, h, used, acc) != 0) {
+            free(sum);
+            free(acc);
+            return "truncated";
+        }
+        s->has_ages = has;
+        if (!has || attempt >= 16 ||
+            (ages.moves_begun == ages.moves_done &&
+             read_at(fd, &begun, sizeof begun,
+                     h->ages_offset + offsetof(struct ht_ages, moves_begun)) == 0 &&
+             begun == ages.moves_begun))
+            break;
+        free(sum);
+        memset(acc, 0, (used ? used : 1) * sizeof *acc);
+        s->age_retries++;
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (s->has_ages) {
+        s->age_tick_ns = ages.tick_ns;
+        s->age_origin_unix_ns = ages.origin_unix_ns;
+        s->age_tick = ages.tick;
+        memcpy(s->age_span, ages.span, sizeof s->age_span);
+    }
     for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
         uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
         if (read_at(fd, chunk, (size_t)n * sizeof chunk[0],
                     h->rows_offset + (uint64_t)i * h->row_size) != 0) {
             free(sum);
+            free(acc);
             return "truncated";
         }
         for (uint32_t k = 0; k < n; k++)
-            take_row(s, &chunk[k], i + k, &sum[i + k]);
+            take_row(s, &chunk[k], i + k, &sum[i + k], s->has_ages ? &acc[i + k] : NULL);
     }
     free(sum);
+    free(acc);
     return NULL;
 }
 

@@ -61,6 +61,10 @@ struct segread_row {
     uint64_t bytes_freed;
     uint64_t live;         /* bytes_alloc - bytes_freed, 0 when a racy read says less */
     uint64_t peak;         /* highest live bytes sampled by the shim, at least live */
+    /* live bytes and blocks by age bin (segment/ages.h reads them); their
+     * sums are bytes_alloc - bytes_freed and allocs - frees exactly */
+    int64_t  age_bytes[HT_AGE_BINS];
+    int64_t  age_blocks[HT_AGE_BINS];
 };
 
 /* One whole heap check report from the segment's ring. */
@@ -124,6 +128,12 @@ struct segread_snap {
     struct segread_module *modules;   /* indexed as in the segment */
     size_t   n_rows;
     struct segread_row *rows;         /* READY rows only, in segment order */
+    int      has_ages;                /* the segment keeps ages: the fields below */
+    uint64_t age_tick_ns;
+    uint64_t age_origin_unix_ns;
+    uint32_t age_tick;                /* the latest tick the shim saw */
+    struct ht_age_span age_span[HT_AGE_BINS]; /* each bin's ticks */
+    uint32_t age_retries;             /* copies read again because counts moved */
     uint64_t reports_total;           /* heap check reports written so far */
     size_t   n_reports;
     struct segread_report *reports;   /* the ring's whole entries, oldest first */

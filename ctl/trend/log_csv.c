@@ -15,14 +15,14 @@
 static const enum mon_col_id csv_cols[] = {
     MON_COL_TIMESTAMP, MON_COL_PID, MON_COL_TAG, MON_COL_TYPE, MON_COL_ALLOCS, MON_COL_FREES,
     MON_COL_DIFF, MON_COL_BYTES, MON_COL_PEAK, MON_COL_SITE, MON_COL_FUNC, MON_COL_FILE,
-    MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE,
+    MON_COL_LINE, MON_COL_EXE, MON_COL_BUILD_ID, MON_COL_STATE, MON_COL_OLD,
 };
 
 static int *csv_slot(struct csv_map *m, size_t k)
 {
     int *slot[] = { &m->ts, &m->pid, &m->tag, &m->type, &m->allocs, &m->frees, &m->diff,
                     &m->bytes, &m->peak, &m->site, &m->func, &m->file, &m->line, &m->exe,
-                    &m->build_id, &m->state };
+                    &m->build_id, &m->state, &m->old };
     return slot[k];
 }
 
@@ -40,7 +40,7 @@ void log_csv_default(struct csv_map *m)
     m->need = 0;
     for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {
         *csv_slot(m, k) = -1;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && csv_cols[k] != MON_COL_OLD; i++) /* ages: newer */
             if (rec[i] == csv_cols[k])
                 *csv_slot(m, k) = (int)i;
         if (*csv_slot(m, k) + 1 > m->need)
@@ -169,6 +169,8 @@ int log_csv_row(struct log_data *d, const char *s, size_t len, struct log_stats 
     r.has_peak = m->peak >= 0 && log_u64(f[m->peak].s, f[m->peak].n, &r.peak) == 0;
     if (m->peak >= 0 && !r.has_peak)
         goto out;
+    r.has_old = m->old >= 0 && m->old < n &&
+                log_u64(f[m->old].s, f[m->old].n, &r.old) == 0;
     r.tag = f[m->tag].s;
     r.tag_len = f[m->tag].n;
     r.type = m->type >= 0 ? f[m->type].s : "";

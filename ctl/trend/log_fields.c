@@ -201,6 +201,8 @@ void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *
     o->live = r->live;
     o->peak = r->peak;
     o->has_peak = r->has_peak;
+    o->old = r->old;
+    o->has_old = r->has_old;
     o->blocks = r->blocks;
     o->has_blocks = r->has_blocks;
     o->state = r->state;

@@ -208,6 +208,8 @@ int log_json_row(struct log_data *d, const char *s, size_t len, struct log_stats
         r.has_blocks = 1;
     }
     r.has_peak = peak && json_u64(peak, &r.peak) == 0;
+    const struct jfield *old = json_get(f, n, mon_cols[MON_COL_OLD].name);
+    r.has_old = old && json_u64(old, &r.old) == 0;
     r.tag = tag->val.s;
     r.tag_len = tag->val.n;
     r.type = type && type->is_str ? type->val.s : "";

@@ -21,8 +21,8 @@ struct log_rec {
     const char *exe, *tag, *type, *site;
     const char *func, *file, *build_id;
     int line;
-    uint64_t allocs, live, peak;
-    int has_peak;
+    uint64_t allocs, live, peak, old;
+    int has_peak, has_old;
     int64_t blocks;
     int has_blocks;
     int state;
@@ -43,7 +43,7 @@ struct intern {
 
 struct csv_map {
     int ts, pid, tag, type, allocs, frees, diff, bytes, peak, site, state;
-    int func, file, line, exe, build_id;
+    int func, file, line, exe, build_id, old;
     int need; /* fields a record must have */
 };
 
@@ -86,8 +86,8 @@ struct log_row {
     const char *func, *file;    /* NULL when absent */
     size_t func_len, file_len;
     int line;
-    uint64_t allocs, live, peak;
-    int has_peak;
+    uint64_t allocs, live, peak, old;
+    int has_peak, has_old;
     int64_t blocks;
     int has_blocks;
     int state;

@@ -18,6 +18,8 @@ struct log_point {
     uint64_t allocs;
     uint64_t peak;   /* peak live bytes, when has_peak (CSV and JSON have it) */
     int has_peak;
+    uint64_t old;    /* live bytes mon counted old (--old), when has_old */
+    int has_old;
     int64_t blocks;  /* live blocks (allocs - frees), when has_blocks */
     int has_blocks;
     int state;       /* enum log_state of the process in this snapshot */

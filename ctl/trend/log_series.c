@@ -193,7 +193,8 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
                 s->pts[s->n - 1].allocs == r->allocs)
                 s->n--;
             s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
-                                                 r->blocks, r->has_blocks, r->state };
+                                                 r->old, r->has_old, r->blocks, r->has_blocks,
+                                                 r->state };
         }
         xsort(d->series, d->n_series, sizeof *d->series, cmp_series);
         mark_ends(d);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accounting/ages.h"
 #include "ht_atomic.h"
 
 #define PAGE 4096u
@@ -66,6 +67,10 @@ static uint64_t plan(struct ht_seg_header *c, const struct ht_seg_header *h, uin
     c->stacks_offset = off;
     c->stack_capacity = c->stacks_used = stacks;
     off = round_page(off + (uint64_t)stacks * h->stack_size);
+    if (h->ages_offset) { /* the ages, the slots' counts folded into the bins */
+        c->ages_offset = off;
+        off = round_page(off + h->ages_size + (uint64_t)rows * h->age_row_size);
+    }
     c->segment_size = off;
     c->layout = HT_SEG_COMPACT;
     c->state = HT_SEG_EXITED;
@@ -95,6 +100,33 @@ static int put_counters(int fd, const struct ht_seg_header *h, uint32_t rows, ui
             }
         }
         if (put(fd, sum, (uint64_t)n * sizeof *sum, off + (uint64_t)r0 * sizeof *sum) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The ages header and the bins of rows [0, rows), each row's slot counts
+ * added to the bin of their slot's tick (the one counter set of a compact
+ * segment holds them, as a shared set would). */
+static int put_ages(int fd, const struct ht_seg_header *h, uint32_t rows, uint64_t off)
+{
+    if (!h->ages_offset)
+        return 0;
+    const char *a = (const char *)h + h->ages_offset;
+    if (put(fd, a, h->ages_size, off) != 0)
+        return -1;
+    struct ht_age_row bins[SUM_ROWS];
+    const struct ht_age_row *src = (const struct ht_age_row *)(a + h->ages_size);
+    for (uint32_t r0 = 0; r0 < rows; r0 += SUM_ROWS) {
+        uint32_t n = rows - r0 < SUM_ROWS ? rows - r0 : SUM_ROWS;
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t b = 0; b < HT_AGE_BINS; b++) {
+                bins[i].bytes[b] = ht_load_relaxed(&src[r0 + i].bytes[b]);
+                bins[i].blocks[b] = ht_load_relaxed(&src[r0 + i].blocks[b]);
+            }
+        ht_ages_fold_slots(h, bins, r0, n);
+        if (put(fd, bins, (uint64_t)n * sizeof *bins,
+                off + h->ages_size + (uint64_t)r0 * sizeof *bins) != 0)
             return -1;
     }
     return 0;
@@ -200,6 +232,7 @@ int ht_compact(const struct ht_seg_header *h, const char *path)
              put(fd, (const char *)h + h->rows_offset, (uint64_t)rows * h->row_size,
                  c.rows_offset) == 0 &&
              put_counters(fd, h, rows, c.counters_offset) == 0 &&
+             put_ages(fd, h, rows, c.ages_offset) == 0 &&
              put(fd, (const char *)h + h->modules_offset, (uint64_t)mods * h->module_size,
                  c.modules_offset) == 0 &&
              put(fd, &c, sizeof c, 0) == 0 &&

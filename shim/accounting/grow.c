@@ -102,6 +102,11 @@ int ht_grow_rows(uint32_t want)
     for (uint32_t k = 0; ok && k < h->counter_sets && k < HT_SETS_MAX; k++)
         if (open >> k & 1)
             ok = reserve_set(h, k, from, target) == 0;
+    if (ok && h->ages_offset) { /* the rows' age bins (accounting/ages.h) */
+        uint64_t base = h->ages_offset + h->ages_size;
+        uint64_t a = (base + (uint64_t)from * h->age_row_size) & ~(uint64_t)(PAGE - 1);
+        ok = reserve(a, base + (uint64_t)target * h->age_row_size - a) == 0;
+    }
     if (!ok)
         return -1; /* the target stays: lowering it could race a growth that
                     * succeeded, and a set opened later would miss its chunk */

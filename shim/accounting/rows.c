@@ -142,7 +142,7 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     ht_store_relaxed(&t->cache.site[i], 0);
     ht_signal_fence();
     t->cache.key[i] = key;
-    t->cache.word[i] = ht_block_word(ht_row_off(row), 0);
+    t->cache.word[i] = ht_block_word(ht_row_off(row), 0) | ht_stamp_bits(t->tick);
     ht_signal_fence();
     ht_store_relaxed(&t->cache.site[i], site);
     ht_signal_fence();

@@ -78,7 +78,7 @@ static inline int ht_rows_cached(struct ht_thread *t, uint64_t site, uint32_t *r
     if (!ht_cache_lookup(t, site, key, &word) &&
         !ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word))
         return 0;
-    *row = ht_off_row((uint32_t)word);
+    *row = ht_off_row((uint32_t)word & HT_OFF_MASK); /* without the tick's stamp */
     return 1;
 }
 

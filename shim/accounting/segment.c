@@ -27,6 +27,7 @@
 #include "accounting/grow.h"
 #include "accounting/keep_cap.h"
 #include "callers/modules.h"
+#include "accounting/ages.h"
 #include "callers/stacks.h"
 #include "ht_atomic.h"
 
@@ -59,7 +60,9 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->buckets_offset = off;
     off = round_page(off + (uint64_t)h->bucket_capacity * sizeof(uint32_t));
     h->row_size = sizeof(struct ht_row);
-    h->row_capacity = cfg->rows;
+    /* below 2^17: a counter offset leaves the header's stamp bits free
+     * (core/block.h), and an uncounted block's never passes for one */
+    h->row_capacity = cfg->rows < HT_ROWS_LIMIT ? cfg->rows : HT_ROWS_LIMIT - 1;
     h->rows_offset = off;
     off = round_page(off + (uint64_t)h->row_capacity * h->row_size);
     /* counter sets: HT_DEFAULT_SLOTS per-thread slots, then HT_SHARDS shared
@@ -79,6 +82,11 @@ static uint64_t plan_layout(struct ht_seg_header *h, const struct ht_config *cfg
     h->stack_capacity = cfg->stack_capacity;
     h->stacks_offset = off;
     off = round_page(off + (uint64_t)h->stack_capacity * h->stack_size);
+    /* ages (accounting/ages.c): a region of their own, after everything */
+    h->ages_size = sizeof(struct ht_ages);
+    h->age_row_size = sizeof(struct ht_age_row);
+    h->ages_offset = off;
+    off = round_page(off + h->ages_size + (uint64_t)h->row_capacity * h->age_row_size);
     /* what is reserved at first: one chunk of rows, the shared sets */
     h->layout = HT_SEG_GROWING;
     h->rows_reserved = ht_grow_chunk_up(h, 1);
@@ -221,7 +229,12 @@ static int reserve_start(int fd, const struct ht_seg_header *h, uint64_t size)
 {
     if (reserve(fd, 0, h->rows_offset) != 0 ||
         reserve(fd, h->rows_offset, (uint64_t)h->rows_reserved * h->row_size) != 0 ||
-        reserve(fd, h->modules_offset, size - h->modules_offset) != 0)
+        reserve(fd, h->modules_offset,
+                (h->ages_offset ? h->ages_offset : size) - h->modules_offset) != 0)
+        return -1;
+    /* the ages' header and the bins of the rows reserved (they grow with them) */
+    if (h->ages_offset &&
+        reserve(fd, h->ages_offset, h->ages_size + (uint64_t)h->rows_reserved * h->age_row_size) != 0)
         return -1;
     for (uint32_t k = 0; k < h->counter_sets && k < HT_SETS_MAX; k++)
         if (h->sets_open >> k & 1 &&
@@ -305,6 +318,7 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.off_limit = h->row_capacity * (uint32_t)sizeof(struct ht_counters);
     /* rows moved (a fork child's fresh segment): no cached row may stand */
     ht_fetch_add_relaxed(&ht_state.epoch, 1);
+    ht_ages_point(h);
     ht_store_release(&ht_state.flags, &h->flags);
 }
 
@@ -397,6 +411,7 @@ int ht_segment_start(const struct ht_config *cfg)
     h->rows_used = 1;
 
     ht_modules_scan(h);
+    ht_ages_init(h);
     h->state = HT_SEG_LIVE;
     ht_store_release(&h->magic, HT_SEG_MAGIC); /* readers go by magic */
     point_state_at(h, size, shared);
@@ -443,6 +458,16 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
     ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
+    if (src->ages_offset) { /* the blocks the child inherits keep their ages */
+        memcpy((char *)dst + src->ages_offset, (const char *)src + src->ages_offset,
+               src->ages_size + (size_t)rows_used * src->age_row_size);
+        /* merged into a shared set, the slots' counts go to the bins of their
+         * ticks, where a shared set's counts are */
+        if (merge)
+            ht_ages_fold_slots(src, (struct ht_age_row *)((char *)dst + src->ages_offset +
+                                                          src->ages_size),
+                               0, rows_used);
+    }
 }
 
 /* The parent's counts at the moment of fork. Taken in the parent just before

@@ -80,6 +80,8 @@ void ht_slots_attach(struct ht_thread *t)
         t->slot_state = HT_SLOT_SHARED;
         return;
     }
+    /* counts a thread gone before left in it go to the bins of their tick */
+    ht_ages_slot_taken(t, slot_base((uint32_t)slot), (uint32_t)slot);
     ht_signal_fence();
     t->ctr = slot_base((uint32_t)slot);
     ht_signal_fence();

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "accounting/ages.h"
 #include "core/block.h"
 #include "core/state.h"
 #include "ht_atomic.h"
@@ -84,17 +85,24 @@ static inline void ht_count_alloc_off(struct ht_thread *t, uint32_t off, uint64_
         c = ht_ctr_at(ht_shard_set(t->shard), off);
         ht_fetch_add_relaxed(&c->allocs, 1);
         ht_fetch_add_relaxed(&c->bytes_alloc, size);
+        ht_ages_add(off, t->tick, (int64_t)size, 1);
     }
     if (unlikely(__builtin_sub_overflow(t->peak_budget, size, &t->peak_budget)))
         ht_peak_sample(t, off, NULL);
 }
 
-static inline void ht_count_free_off(struct ht_thread *t, uint32_t off, uint64_t size)
+/* The free of a block whose header holds off and meta (its row and its
+ * stamp): in the thread's slot when the block is of the slot's tick, else on
+ * a shard and off the bin of the block's tick (accounting/ages.c). */
+static inline void ht_count_free_off(struct ht_thread *t, uint32_t off_stamped, uint16_t meta,
+                                     uint64_t size)
 {
+    uint32_t off = ht_off_clean(off_stamped);
     if (unlikely(off >= ht_state.off_limit))
         return;
+    uint32_t stamp = ht_stamp_of(off_stamped, meta);
     struct ht_counters *c = t->ctr;
-    if (likely(c != NULL)) {
+    if (likely(c != NULL) && stamp == (t->tick & HT_STAMP_MASK)) {
         c = ht_ctr_at(c, off);
         ht_slot_add(&c->frees, 1);
         ht_slot_add(&c->bytes_freed, size);
@@ -102,6 +110,7 @@ static inline void ht_count_free_off(struct ht_thread *t, uint32_t off, uint64_t
         c = ht_ctr_at(ht_shard_set(t->shard), off);
         ht_fetch_add_relaxed(&c->frees, 1);
         ht_fetch_add_relaxed(&c->bytes_freed, size);
+        ht_ages_add(off, ht_ages_tick_of_stamp(stamp), -(int64_t)size, -1);
     }
 }
 
@@ -110,9 +119,11 @@ static inline void ht_count_alloc(uint32_t row, uint64_t size)
     ht_count_alloc_off(&ht_self, ht_row_off(row), size);
 }
 
+/* The free of a block allocated by this thread in its present tick. */
 static inline void ht_count_free(uint32_t row, uint64_t size)
 {
-    ht_count_free_off(&ht_self, ht_row_off(row), size);
+    uint64_t s = ht_stamp_bits(ht_self.tick);
+    ht_count_free_off(&ht_self, ht_row_off(row) | (uint32_t)s, (uint16_t)(s >> 32), size);
 }
 
 #endif

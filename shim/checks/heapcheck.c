@@ -55,7 +55,7 @@ static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
 static void info_block(struct ht_report_info *r, void *user, uint64_t size)
 {
     const struct ht_check_ext *x = ext_of(user);
-    uint32_t off = ht_block_of(user)->off;
+    uint32_t off = ht_off_clean(ht_block_of(user)->off);
     r->size = size;
     if (x->magic != ext_magic(user))
         return;
@@ -208,7 +208,7 @@ void *ht_check_realloc(void *p, struct ht_block *b, size_t size, uint64_t site, 
         ht_stacks_count_free(stack, old);
     if (meta & HT_META_PARAM)
         ht_registry_remove((uintptr_t)p); /* check_fill registers the new address */
-    ht_count_free_off(&ht_self, line, old);
+    ht_count_free_off(&ht_self, line, meta, old);
     check_fill(user, size, prefix, site, row, flags, stack);
     return user;
 }
@@ -340,7 +340,7 @@ void ht_check_free(void *p, struct ht_block *b, enum ht_check_op op)
         ht_registry_remove((uintptr_t)p);
     if (meta & HT_META_TAIL)
         check_tail(p, size, op);
-    ht_count_free_off(&ht_self, line, size);
+    ht_count_free_off(&ht_self, line, meta, size);
     const struct ht_check_ext *x = ext_of(p);
     if (x->magic == ext_magic(p) && x->stack != HT_STACK_NONE)
         ht_stacks_count_free(x->stack, size);

@@ -121,6 +121,8 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     uint32_t stack = HT_STACK_NONE;
     int inside = ht_inside(t);
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && !inside;
+    if (started && (flags & HT_FLAG_ptg))
+        ht_ages_sync(t);
     if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && inside) {
         row = reentered_row(t, site);
     } else if ((flags & HT_FLAG_ptg) && started) {
@@ -175,6 +177,7 @@ __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, u
 {
     struct ht_thread *t = &ht_self;
     uint32_t row;
+    ht_ages_sync(t); /* the clock, every HT_AGE_EVERY allocations */
     int inside = ht_inside(t);
     int cached = ht_rows_cached(t, site, &row); /* a thread without a slot */
     if (!cached)  /* the unwinder's own allocation (not a signal handler's): not the program's */
@@ -247,13 +250,15 @@ __attribute__((noinline)) void ht_free_cold(void *p)
         return;
     }
     struct ht_thread *t = &ht_self;
-    if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0)
+    if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0 && ht_state.seg) {
+        ht_ages_sync(t);
         ht_slots_attach(t); /* a thread whose first call is a free */
+    }
     /* read once: the counting atomics would make the compiler read again */
     uint64_t size = ht_block_size(b);
     uint32_t off = b->off;
     uint16_t meta = b->meta;
-    ht_count_free_off(t, off, size);
+    ht_count_free_off(t, off, meta, size);
     void *base = ht_block_base(b);
     if (meta & HT_META_STACK)
         free_stack(ht_block_stack(b), size);
@@ -364,7 +369,7 @@ static __attribute__((noinline)) void *realloc_cold(void *p, struct ht_block *b,
     char *nbase = ht_real_realloc(base, pad + size);
     if (unlikely(!nbase))
         return NULL; /* the old block is untouched and still counted */
-    ht_count_free_off(t, old.off, old_size);
+    ht_count_free_off(t, old.off, old.meta, old_size);
     if (old_stack != HT_STACK_NONE)
         free_stack(old_stack, old_size);
     uint16_t meta = (uint16_t)(pad > HT_BLOCK_HDR ? lg << HT_META_ALIGN_SHIFT : 0);
@@ -428,7 +433,7 @@ __attribute__((noinline)) void *ht_realloc_general(void *p, size_t size, uint64_
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
         return NULL; /* the old block is untouched and still counted */
-    ht_count_free_off(t, old.off, old.size);
+    ht_count_free_off(t, old.off, old.meta, old.size);
     ht_block_set(nb, size, row, 0);
     ht_count_alloc_off(t, ht_row_off(row), size);
     return nb + 1;

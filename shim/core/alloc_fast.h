@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/block.h"
+#include "accounting/ages.h"
 #include "accounting/rows.h"
 #include "accounting/slots.h"
 #include "core/state.h"
@@ -46,12 +47,15 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
 {
     struct ht_thread *t = &ht_self;
     uint64_t word;
-    if (unlikely(!ht_rows_cached_word(t, site, &word)))
+    /* every HT_AGE_EVERY allocations the miss path looks at the clock
+     * (ages.h): a call here would make the hook save registers every time */
+    if (unlikely(!ht_rows_cached_word(t, site, &word)) || unlikely(--t->age_count == 0))
         return ht_alloc_miss(b, size, site);
     ht_block_set_word(b, size, word);
     /* a hit means the thread holds a slot: entries of threads without one
-     * are filed under another key (rows.h) */
-    struct ht_counters *c = ht_ctr_at(t->ctr, (uint32_t)word);
+     * are filed under another key (rows.h); the word carries the thread's
+     * tick stamp (accounting/ages.h), masked off the offset */
+    struct ht_counters *c = ht_ctr_at(t->ctr, (uint32_t)word & HT_OFF_MASK);
     ht_slot_add(&c->allocs, 1);
     ht_slot_add(&c->bytes_alloc, size);
     return b + 1;
@@ -79,12 +83,20 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
 #define HT_REAL_CALLOC(n) ht_real_calloc(1, n)
 
 /* A block free and realloc may treat the plain way: ours, no meta bit (no
- * alignment, check or stack), counted in a row of this segment, and a thread
- * with a slot to count the free in (t->off_limit is 0 without one). */
+ * alignment, check or stack), stamped with the thread's tick, counted in a
+ * row of this segment, and a thread with a slot to count the free in
+ * (t->off_limit is 0 without one). One subtract and one compare: the
+ * header's second word less t->free_base is the counter offset exactly when
+ * all of that holds. Returns 1 and the offset in *off. */
 static inline __attribute__((always_inline)) int ht_plain_block(const struct ht_block *b,
-                                                              const struct ht_thread *t)
+                                                              const struct ht_thread *t,
+                                                              uint32_t *off)
 {
-    return likely(ht_block_tail(b) == (uint32_t)HT_BLOCK_MAGIC << 16 && b->off < t->off_limit);
+    uint64_t w;
+    memcpy(&w, (const char *)b + 8, sizeof w);
+    w -= t->free_base;
+    *off = (uint32_t)w;
+    return likely(w < t->off_limit);
 }
 
 static inline __attribute__((always_inline)) void ht_free_fast(void *p)
@@ -93,11 +105,12 @@ static inline __attribute__((always_inline)) void ht_free_fast(void *p)
         return;
     struct ht_block *b = ht_block_of(p);
     struct ht_thread *t = &ht_self;
-    if (unlikely(ht_header_near_page(p) || !ht_plain_block(b, t))) {
+    uint32_t off;
+    if (unlikely(ht_header_near_page(p) || !ht_plain_block(b, t, &off))) {
         ht_free_cold(p);
         return;
     }
-    struct ht_counters *c = ht_ctr_at(t->ctr, b->off);
+    struct ht_counters *c = ht_ctr_at(t->ctr, off);
     ht_slot_add(&c->frees, 1);
     ht_slot_add(&c->bytes_freed, b->size);
     /* a second free of this block must not look like ours: the whole second
@@ -115,10 +128,12 @@ static inline __attribute__((always_inline)) void *ht_realloc_fast(void *p, size
     struct ht_block *b = ht_block_of(p);
     struct ht_counters *c;
     uint64_t word;
+    uint32_t off;
     if (unlikely(!p || size == 0 || size > HT_SIZE_LIMIT || !ht_fast_flags() ||
-                 ht_header_near_page(p) || !ht_plain_block(b, t) || !ht_rows_cached_word(t, site, &word)))
+                 ht_header_near_page(p) || !ht_plain_block(b, t, &off) ||
+                 !ht_rows_cached_word(t, site, &word)))
         return ht_realloc_general(p, size, site);
-    c = ht_ctr_at(t->ctr, b->off);
+    c = ht_ctr_at(t->ctr, off);
     uint64_t old = b->size;
     struct ht_block *nb = ht_real_realloc(b, size + HT_BLOCK_HDR);
     if (unlikely(!nb))
@@ -126,7 +141,7 @@ static inline __attribute__((always_inline)) void *ht_realloc_fast(void *p, size
     ht_slot_add(&c->frees, 1);
     ht_slot_add(&c->bytes_freed, old);
     ht_block_set_word(nb, size, word);
-    c = ht_ctr_at(t->ctr, (uint32_t)word);
+    c = ht_ctr_at(t->ctr, (uint32_t)word & HT_OFF_MASK);
     ht_slot_add(&c->allocs, 1);
     ht_slot_add(&c->bytes_alloc, size);
     return nb + 1;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "heaptag_segment.h"
+#include "core/state.h"
 
 #define HT_ROW_NONE UINT32_MAX /* allocated while counting was off */
 
@@ -67,6 +68,40 @@ static inline uint32_t ht_row_off(uint32_t row)
 static inline uint32_t ht_off_row(uint32_t off)
 {
     return off == HT_ROW_NONE ? HT_ROW_NONE : off >> HT_CTR_SHIFT;
+}
+
+/* The allocation's age stamp (accounting/ages.h): its tick modulo 2^14, in
+ * bits no other reader needs. A counter offset is row << 5 below 2^22 (rows
+ * are fewer than 2^17), so off's top ten bits are free; meta's low four are
+ * no flag. Stamp bits 0-9 sit in off bits 22-31, bits 10-13 in meta bits 0-3:
+ * all above the offset, so that free's one subtract and one compare of the
+ * header's second word against its thread's tick (ht_thread.free_base) test
+ * "ours, plain, of this tick, in a row of this segment" at once (a stamp
+ * that differs leaves 2^22 or more, past any offset). A block counted
+ * nowhere (HT_ROW_NONE) carries none. */
+#define HT_OFF_MASK 0x003fffe0u
+#define HT_ROWS_LIMIT (1u << 17)
+#define HT_META_STAMP_MASK 0x000fu
+#define HT_STAMP_MASK ((1u << HT_AGE_STAMP_BITS) - 1)
+_Static_assert(HT_AGE_STAMP_BITS == 14, "stamp bits: 10 in off, 4 in meta");
+
+/* The stamp of tick as bits of the header's second word. */
+static inline uint64_t ht_stamp_bits(uint32_t tick)
+{
+    uint64_t s = tick & HT_STAMP_MASK;
+    return (s & 1023) << 22 | (s >> 10) << 32;
+}
+
+/* The stamp in a header's off and meta fields. */
+static inline uint32_t ht_stamp_of(uint32_t off, uint16_t meta)
+{
+    return off >> 22 | (uint32_t)(meta & HT_META_STAMP_MASK) << 10;
+}
+
+/* The counter offset in a header's off field, without its stamp. */
+static inline uint32_t ht_off_clean(uint32_t off)
+{
+    return off == HT_ROW_NONE ? off : off & HT_OFF_MASK;
 }
 
 #define HT_BLOCK_HDR sizeof(struct ht_block)
@@ -121,15 +156,19 @@ static inline void ht_block_set_word(struct ht_block *b, uint64_t size, uint64_t
     memcpy((char *)b + 8, &word, sizeof word);
 }
 
-/* row: the row index or HT_ROW_NONE. */
+/* row: the row index or HT_ROW_NONE. A counted block is stamped with the
+ * tick of this thread (the tick its counts go to). */
 static inline void ht_block_set(struct ht_block *b, uint64_t size, uint32_t row, uint16_t meta)
 {
-    ht_block_set_word(b, size, ht_block_word(ht_row_off(row), meta));
+    uint64_t word = ht_block_word(ht_row_off(row), meta);
+    if (row != HT_ROW_NONE)
+        word |= ht_stamp_bits(ht_self.tick);
+    ht_block_set_word(b, size, word);
 }
 
 static inline uint32_t ht_block_row(const struct ht_block *b)
 {
-    return ht_off_row(b->off);
+    return ht_off_row(ht_off_clean(b->off));
 }
 
 /* The size the caller asked for, without a ust stack index. */

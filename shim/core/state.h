@@ -44,6 +44,13 @@ struct ht_thread {
     uint64_t enter_fp;  /* the frame that took the guard (depth 0 to 1) and */
     uint64_t enter_ret; /* its return address: a frame gone or overwritten
                          * means a jump out of the shim (ht_depth_held()) */
+    /* ages (accounting/ages.h): the tick this thread stamps and counts in,
+     * what a header's second word minus free_base is for a plain block of
+     * that tick (its counter offset), and the allocations left before the
+     * clock is looked at again */
+    uint64_t free_base;
+    uint32_t tick;
+    uint32_t age_count;
 };
 
 enum ht_slot_state {
@@ -71,6 +78,8 @@ struct ht_state {
     uint32_t *buckets;
     uint64_t map_size;
     int shared;                /* 1: /dev/shm segment; 0: private fallback */
+    struct ht_ages *ages;      /* the ages header, NULL without one */
+    struct ht_age_row *age_rows;
     char path[64];
 };
 

@@ -347,16 +347,16 @@ Test(columns, one_table_makes_the_csv_header_and_the_keys)
     fclose(f);
     cr_assert_str_eq(buf, "timestamp,pid,tag,type,allocs,frees,diff,bytes,per_alloc,"
                           "bytes_alloc,bytes_freed,peak,function,file,line,exe,build_id,"
-                          "state,avg_alloc,site\n");
+                          "state,avg_alloc,site,old_bytes,old_blocks,mark\n");
     f = fmemopen(buf, sizeof buf, "w");
     mon_render_header(f, MON_FORMAT_CSV, 1);
     fclose(f);
-    cr_assert(strstr(buf, ",site,description\n"), "%s", buf);
+    cr_assert(strstr(buf, ",site,old_bytes,old_blocks,mark,description\n"), "%s", buf);
     /* PoolMon's letters, either case; each sort has one column */
     const struct { int ch; enum mon_sort sort; } keys[] = {
         { 'b', MON_SORT_BYTES }, { 'B', MON_SORT_BYTES }, { 'a', MON_SORT_ALLOCS },
         { 'F', MON_SORT_FREES }, { 'd', MON_SORT_DIFF }, { 'T', MON_SORT_TAG },
-        { 'm', MON_SORT_PER_ALLOC },
+        { 'm', MON_SORT_PER_ALLOC }, { 'o', MON_SORT_OLD }, { 'O', MON_SORT_OLD },
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         cr_assert_eq(mon_col_sort_key(keys[i].ch), (int)keys[i].sort, "%c", keys[i].ch);
@@ -367,8 +367,8 @@ Test(columns, one_table_makes_the_csv_header_and_the_keys)
     cr_assert_eq(mon_format_parse("xml"), -1);
     char k[64], names[256];
     mon_col_sort_help(k, sizeof k, names, sizeof names);
-    cr_assert_str_eq(k, "t a f d b m");
-    cr_assert_str_eq(names, "tag, allocs, frees, diff, bytes, bytes per live block");
+    cr_assert_str_eq(k, "t a f d b m o");
+    cr_assert_str_eq(names, "tag, allocs, frees, diff, bytes, bytes per live block, old bytes");
     /* record positions are unique and dense */
     enum mon_col_id rec[MON_COL_COUNT];
     size_t n = mon_col_records(rec, MON_COL_COUNT, 1);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT
+ * ages.h - how old each row's live bytes are: the tick every block is
+ * stamped with, the thread's tick, the age bins (ages.c has the design).
+ */
+#ifndef HT_AGES_H
+#define HT_AGES_H
+
+#include <stdint.h>
+
+#include "core/block.h"
+#include "core/state.h"
+
+/* Allocations a thread makes on its fast path between looks at the clock. */
+#define HT_AGE_EVERY 64
+
+/* Fills the ages header of a new segment (origin: now, tick 0). */
+HT_HIDDEN void ht_ages_init(struct ht_seg_header *h);
+
+/* Points ht_state at the ages of h (none when h keeps none). */
+HT_HIDDEN void ht_ages_point(struct ht_seg_header *h);
+
+/* A thread's slow path: looks at the clock when its count of allocations
+ * ran out (moving every row's bins when a new tick began), and takes the
+ * latest tick for its own stamps and slot. Call where the shim has started. */
+HT_HIDDEN void ht_ages_sync(struct ht_thread *t);
+
+/* The fast path's look at the clock: the count renewed, the bins moved when
+ * a new tick began (the thread takes it at its next slow path). */
+HT_HIDDEN void ht_ages_clock(struct ht_thread *t);
+
+/* free_base from t->tick (after it changed). */
+HT_HIDDEN void ht_ages_thread_bases(struct ht_thread *t);
+
+/* A slot was just claimed by t: counts another thread left in it go to the
+ * bins of their tick; from now on they are t's tick's. */
+HT_HIDDEN void ht_ages_slot_taken(struct ht_thread *t, struct ht_counters *ctr, uint32_t slot);
+
+/* Counts bytes and blocks (negative for a free) in the bin of tick of the
+ * row at counter offset off (clean, checked below off_limit). */
+HT_HIDDEN void ht_ages_add(uint32_t off, uint32_t tick, int64_t bytes, int32_t blocks);
+
+/* Adds to out[0..n) the net counts of rows [r0, r0 + n) in every open slot
+ * of h, each in the bin of its slot's tick: what a single set holding every
+ * set's sums (a forked child's, a compacted segment's) needs besides the
+ * bins to stay exact. */
+HT_HIDDEN void ht_ages_fold_slots(const struct ht_seg_header *h, struct ht_age_row *out,
+                                  uint32_t r0, uint32_t n);
+
+/* The tick a stamp stands for: the latest tick with those low bits. */
+HT_HIDDEN uint32_t ht_ages_tick_of_stamp(uint32_t stamp);
+
+/* The bin of tick under spans (also the tool's rule): the bin whose span
+ * holds it, else (a tick past every span) bin 0's. */
+static inline uint32_t ht_age_bin_of(const struct ht_age_span *span, uint32_t tick)
+{
+    for (uint32_t b = 0; b < HT_AGE_BINS; b++)
+        if (span[b].lo <= tick && tick < span[b].hi)
+            return b;
+    uint32_t best = 0;
+    for (uint32_t b = 1; b < HT_AGE_BINS; b++)
+        if (span[b].hi > span[best].hi)
+            best = b;
+    return best;
+}
+
+#endif
