@@ -146,12 +146,13 @@ const struct ctl_command ctl_commands[] = {
     { "mon", cmd_mon,
       "[-p PID|NAME[,...]] [--children] [-i SECS] [-n COUNT]\n"
       "[--format table|csv|json] [--by tag|site|func|module]\n"
-      "[--split] [--all] [-b|-a|-f|-d|-t|-m|-o] [--old SECS] [-(] [-e] [-l]\n"
-      "[--include PATTERN] [--exclude PATTERN] [-g FILE] [-N FILE]",
+      "[--split] [--all] [-b|-a|-f|-d|-t|-m|-o] [-(] [-e] [-l]\n"
+      "[--old SECS] [--include PATTERN] [--exclude PATTERN]\n"
+      "[-g FILE] [-N FILE]",
       "the tag table (PoolMon), live or as a log", mon_opts,
-      "On a terminal mon redraws in place; keys (either case): t a f d b m o sort (again:\n"
-      "reverse), ( ) sort by change, g changes the age Old counts from (wider than 80\n"
-      "columns), p cycles the Type filter, s splits by process,\n"
+      "On a terminal mon redraws in place; keys (either case): t a f d b m o sort\n"
+      "(again: reverse), ( ) sort by change, g changes the age Old counts from (wider\n"
+      "than 80 columns), p cycles the Type filter, s splits by process,\n"
       "w cycles the grouping, x adds exited processes, e totals, l highlighting,\n"
       "Left Right scroll sideways, h help, q quits. Not on a terminal, or with -n or\n"
       "--format, it prints a timestamped snapshot every interval. PoolMon's spellings\n"

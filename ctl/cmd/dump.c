@@ -151,11 +151,11 @@ static void dump_process(FILE *out, struct segread_snap *snap, struct segread_st
         fprintf(out, "row %u %s allocs=%" PRIu64 " frees=%" PRIu64 " live_allocs=%" PRIu64
                 " live_bytes=%" PRIu64 " label=%s\n", r->index, site_kind_name(r->kind),
                 r->allocs, r->frees, n, r->live, label);
-        dump_ages(out, snap, r, now);
         if (r->site) {
             fputs("  at ", out);
             dump_frame(out, sc, snap, r->site, site_row_hint(r));
         }
+        dump_ages(out, snap, r, now); /* after "at", which readers expect next to its row */
     }
     xsort(stacks, n_stacks, sizeof stacks[0], by_stack_live);
     uint32_t *with_stacks = calloc(n_stacks ? n_stacks : 1, sizeof *with_stacks);

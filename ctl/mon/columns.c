@@ -160,12 +160,12 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                             .human = 1024, NUM(get_per_alloc), .sort = MON_SORT_PER_ALLOC,
                             .key = 'm', .sort_name = "per alloc",
                             .help = "bytes per live block" },
-    [MON_COL_OLD] = { .header = "Old", .name = "old_bytes", .rec = 21, .val = MON_VAL_U64,
+    [MON_COL_OLD] = { .header = "Old", .name = "old_bytes", .rec = 20, .val = MON_VAL_U64,
                       .where = MON_IN_SCREEN | MON_IF_WIDE, .sep = 1,
                       .width = 12, .scr_wide = 9, .scr_narrow = 6, .human = 1024,
                       NUM(get_old), .sort = MON_SORT_OLD, .key = 'o', .sort_name = "old",
                       .help = "old bytes" },
-    [MON_COL_MARK] = { .header = "Mark", .name = "mark", .rec = 23, .val = MON_VAL_TEXT,
+    [MON_COL_MARK] = { .header = "Mark", .name = "mark", .rec = 22, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IF_WIDE, .sep = 1,
                        .width = 5, .scr_wide = 5, .scr_narrow = 5, .text = txt_mark,
                        .sort = -1 },
@@ -186,7 +186,7 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
                         .where = MON_IN_SCREEN | MON_IN_TABLE, .sep = 2,
                         .width = TREND_LIVE_WIDTH, .scr_wide = TREND_LIVE_WIDTH,
                         .scr_narrow = 5, .text = txt_trend, .sort = -1 },
-    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 20, .val = MON_VAL_TEXT,
+    [MON_COL_SITE] = { .header = "Site", .name = "site", .rec = 23, .val = MON_VAL_TEXT,
                        .where = MON_IN_SCREEN | MON_IN_TABLE | MON_WIDE_ONLY, .sep = 2,
                        .text = txt_site, .sort = -1 },
     /* Records only, before the site (which stays last, as older logs had it):
@@ -208,7 +208,7 @@ const struct mon_col mon_cols[MON_COL_COUNT] = {
      * before it became PoolMon's Bytes / Diff */
     [MON_COL_AVG_ALLOC] = { .name = "avg_alloc", .rec = 19, .val = MON_VAL_U64,
                             NUM(get_avg_alloc), .sort = -1 },
-    [MON_COL_OLD_BLOCKS] = { .name = "old_blocks", .rec = 22, .val = MON_VAL_U64,
+    [MON_COL_OLD_BLOCKS] = { .name = "old_blocks", .rec = 21, .val = MON_VAL_U64,
                              NUM(get_old_blocks), .sort = -1 },
 };
 #undef NUM

@@ -33,14 +33,15 @@ void log_csv_default(struct csv_map *m)
 {
     enum mon_col_id all[MON_COL_COUNT], rec[MON_COL_COUNT];
     size_t n_all = mon_col_records(all, MON_COL_COUNT, 0), n = 0;
-    for (size_t i = 0; i < n_all; i++) /* nor the state and avg_alloc, written since too */
+    for (size_t i = 0; i < n_all; i++) /* nor the state, avg_alloc and ages, written since too */
         if ((all[i] < MON_COL_FUNC || all[i] > MON_COL_BUILD_ID) && all[i] != MON_COL_STATE &&
-            all[i] != MON_COL_AVG_ALLOC)
+            all[i] != MON_COL_AVG_ALLOC && all[i] != MON_COL_OLD &&
+            all[i] != MON_COL_OLD_BLOCKS && all[i] != MON_COL_MARK)
             rec[n++] = all[i];
     m->need = 0;
     for (size_t k = 0; k < sizeof csv_cols / sizeof csv_cols[0]; k++) {
         *csv_slot(m, k) = -1;
-        for (size_t i = 0; i < n && csv_cols[k] != MON_COL_OLD; i++) /* ages: newer */
+        for (size_t i = 0; i < n; i++)
             if (rec[i] == csv_cols[k])
                 *csv_slot(m, k) = (int)i;
         if (*csv_slot(m, k) + 1 > m->need)
