@@ -841,8 +841,8 @@ Test(mon, p_ends_when_the_process_is_killed, .timeout = 60)
     const char *end = strstr(buf, want);
     cr_assert(end, "%s", buf);
     /* function, file, line, exe and build_id name no code on an end record;
-     * avg_alloc 0, then an empty site; no old bytes, no mark */
-    cr_assert_str_eq(end + strlen(want), ",,0,,,killed,0,,0,0,\n");
+     * avg_alloc 0, no old bytes, no mark, then an empty site */
+    cr_assert_str_eq(end + strlen(want), ",,0,,,killed,0,0,0,,\n");
     cr_assert(strstr(buf, ",live,"), "snapshots while it ran say live:\n%s", buf);
     segment_remove(pid);
 }
