@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#include "core/block.h"
+#include "base/block.h"
 #include "accounting/slots.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
 
 /* resolve: site is an immediate return address that may lie in an allocation
