@@ -133,7 +133,7 @@ $(BUILD)/ctl/main.o: CTL_CFLAGS += -DHT_VERSION='"$(VERSION)"'
 INST := $(BUILD)/inst
 INSTALL_DIRS_DEFS := -DHT_SHIM_LIBDIR='"$(SHIMDIR)"' -DHT_SYSCONFDIR='"$(SYSCONFDIR)"'
 INST_CTL_SRC  := ctl/cmd/run.c ctl/flags/conf_file.c
-INST_SHIM_SRC := shim/core/config.c
+INST_SHIM_SRC := shim/base/config.c
 $(INST)/dirs.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(INSTALL_DIRS_DEFS)' | cmp -s - $@ || echo '$(INSTALL_DIRS_DEFS)' > $@

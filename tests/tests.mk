@@ -98,6 +98,7 @@ test-build: all $(UNIT_BIN) $(INTEG_BIN) $(PROG_BIN) $(EXAMPLES) $(BUILD)/tests/
 test: deps test-deps
 	@$(MAKE) --no-print-directory test-build
 	@rm -f $(BUILD)/test-counts
+	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts $(MAKE) --no-print-directory test-layers
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts HEAPTAG_BUILD=$(abspath $(BUILD)) \
 	    $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/test-counts \
@@ -115,6 +116,7 @@ test: deps test-deps
 check: deps test-deps
 	@$(MAKE) --no-print-directory test-build $(REPLAY_BIN) $(BUILD)/tests/replay/gen_seeds
 	@rm -f $(BUILD)/check-counts
+	@HEAPTAG_COUNTS=$(abspath $(BUILD))/check-counts $(MAKE) --no-print-directory test-layers
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/check-counts HEAPTAG_BUILD=$(abspath $(BUILD)) \
 	    HEAPTAG_SLOW_LIST=tests/slow.list $(TEST_ENV) scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
 	@HEAPTAG_COUNTS=$(abspath $(BUILD))/check-counts $(MAKE) --no-print-directory test-replay
@@ -195,3 +197,12 @@ $(ORACLE_DIR)/libheaptag-oracle.so: $(ORACLE_OBJ)
 $(BUILD)/tests/tools/libcountalloc.so: tests/tools/countalloc.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl -lpthread
+
+# One direction between the parts: no unit (x.c with x.h) includes, directly or
+# through others, one that includes it back, and no folder reaches back to
+# itself through another (scripts/check-includes.py); mon's layers downward
+# only (scripts/check-layers.sh).
+.PHONY: test-layers
+test-layers:
+	@python3 scripts/check-includes.py && scripts/check-layers.sh && echo "layers: one direction" && \
+	    { [ -z "$(HEAPTAG_COUNTS)" ] || echo "1 0" >> "$(HEAPTAG_COUNTS)"; }

@@ -28,11 +28,11 @@
 #include "util/out.h"
 #include "sym/lookup.h"
 #include "sym/symbolize.h"
-#include "trend/ages.h"
-#include "trend/analysis.h"
+#include "verdict/ages.h"
+#include "verdict/analysis.h"
 #include "trend/plot.h"
 #include "trend/prom_reader.h"
-#include "trend/rows.h"
+#include "verdict/rows.h"
 #include "util/text_safe.h"
 
 #define TREND_DEFAULT_TOP 10

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "sym/site_name.h"
-#include "trend/live.h"
+#include "verdict/live.h"
 
 static uint64_t get_pid(const struct mon_line *l) { return (uint64_t)(int64_t)l->key.pid; }
 static uint64_t get_allocs(const struct mon_line *l) { return l->allocs; }

@@ -27,7 +27,7 @@
 #include "segment/proc_mem.h"
 #include "sym/site_name.h"
 #include "util/text_safe.h"
-#include "trend/live.h"
+#include "verdict/live.h"
 
 #define SCR_HEAD_LINES 5 /* two figure lines, the view line, the problem line, the header */
 #define SCR_LINE_MAX 2048

@@ -4,6 +4,7 @@
  * before the naming fields), RFC 4180 records, and the rows they hold.
  */
 #include "trend/log_parse.h"
+#include "trend/log_reader.h"
 #include "mon/columns.h"
 
 #include <ctype.h>

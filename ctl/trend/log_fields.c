@@ -5,6 +5,7 @@
  * strings, and the records each format adds. Never aborts on input.
  */
 #include "trend/log_parse.h"
+#include "trend/log_reader.h"
 #include "util/text_safe.h"
 
 #include <ctype.h>

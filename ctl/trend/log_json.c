@@ -4,6 +4,7 @@
  * end records they hold.
  */
 #include "trend/log_parse.h"
+#include "trend/log_reader.h"
 #include "mon/columns.h"
 
 #include <ctype.h>

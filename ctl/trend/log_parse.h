@@ -6,7 +6,9 @@
 #ifndef HT_LOG_PARSE_H
 #define HT_LOG_PARSE_H
 
-#include "trend/log_reader.h"
+#include "verdict/series.h"
+
+struct log_stats;
 
 #include <stdint.h>
 

@@ -6,6 +6,7 @@
  * line seen. Every number is range-checked and allocs - frees must equal diff,
  * which catches most spliced lines. Never aborts on input, only on ENOMEM.
  */
+#include "trend/log_reader.h"
 #include "trend/log_parse.h"
 
 #include <ctype.h>

@@ -4,6 +4,7 @@
  * run sorted by time, and marks which runs ended and how.
  */
 #include "trend/log_parse.h"
+#include "trend/log_reader.h"
 #include "util/xsort.h"
 
 #include <err.h>

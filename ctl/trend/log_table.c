@@ -5,6 +5,7 @@
  * before the site).
  */
 #include "trend/log_parse.h"
+#include "trend/log_reader.h"
 #include "mon/columns.h"
 
 #include <string.h>

@@ -52,7 +52,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "accounting/slots.h"
+#include "accounting/counter_sets.h"
 #include "ht_atomic.h"
 
 /* The largest span of each bin, in ticks (the one-tick bins and the rest: 0). */

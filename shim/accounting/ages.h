@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "core/block.h"
-#include "core/state.h"
+#include "base/block.h"
+#include "base/state.h"
 
 /* Allocations a thread makes on its fast path between looks at the clock. */
 #define HT_AGE_EVERY 64

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_segment.h"
 
 /* Writes the compact copy of the live segment h to a new file and renames it

@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
 
 #ifndef MADV_POPULATE_WRITE

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_segment.h"
 
 /* Rows rounded up to whole growth chunks, at most the table's capacity. */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "heaptag_segment.h"
-#include "core/glue.h"
+#include "base/glue.h"
 
 struct linux_dirent64 {
     uint64_t d_ino;

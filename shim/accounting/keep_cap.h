@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_segment.h"
 
 /* Removes the oldest exited segments of our user and of the tree (tree_pid,

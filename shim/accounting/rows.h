@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#include "core/block.h"
+#include "base/block.h"
 #include "accounting/slots.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
 
 /* resolve: site is an immediate return address that may lie in an allocation
@@ -101,7 +101,7 @@ static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
     uint64_t word, key = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
     if (likely(ht_cache_lookup(t, site, key, &word) ||
                ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word)))
-        return ht_off_row((uint32_t)word);
+        return ht_off_row((uint32_t)word & HT_OFF_MASK); /* without the tick's stamp */
     return ht_rows_lookup_slow(t, site, 0);
 }
 

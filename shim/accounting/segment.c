@@ -10,10 +10,15 @@
  * our pid in our PID namespace, or our image before exec) is replaced; a file
  * of anyone else's is never followed, written or removed - we take another name.
  * Runs at start, in a forked child and at exit: no stdio, no allocation.
+ *
+ * accounting/ - where counts go: the segment (created, grown as rows and
+ * threads appear, compacted at exit, kept under the cap), the row table and
+ * its per-thread cache (rows), the counter sets and slots, the ages. Uses
+ * base/ and callers/ (to name a new row's site); knows nothing of core/.
  */
 #include "accounting/segment.h"
 
-#include "core/block.h"
+#include "base/block.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +35,7 @@
 #include "accounting/ages.h"
 #include "callers/stacks.h"
 #include "ht_atomic.h"
+#include "base/next.h"
 
 #define PAGE 4096u
 

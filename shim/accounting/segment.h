@@ -5,8 +5,8 @@
 #ifndef HT_SEGMENT_H
 #define HT_SEGMENT_H
 
-#include "core/config.h"
-#include "core/state.h"
+#include "base/config.h"
+#include "base/state.h"
 
 /* Creates and maps the segment described by cfg and points ht_state at it.
  * Falls back to private memory (counting still works, nobody can read it)

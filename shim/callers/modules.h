@@ -7,7 +7,7 @@
 #ifndef HT_MODULES_H
 #define HT_MODULES_H
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_segment.h"
 
 /* Brings the table up to date with the objects loaded now: new ones are

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 /* Finds where that code is mapped. At start-up, inside the recursion guard. */
 HT_HIDDEN void ht_own_code_init(void);

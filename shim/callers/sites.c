@@ -4,15 +4,19 @@
  * and finding the first application frame with the shim's own unwinder.
  * Runs on the allocation slow path: no locks, no heap allocation, errno kept;
  * every walk is made under the recursion guard.
+ *
+ * callers/ - who asked: the shim's own unwinder (unwind), the module map
+ * (modules), the allocation wrappers of each module (wrapsyms), the shim's
+ * own code (own_code), the first frame that is the program's (sites), and the
+ * ust stack table (stacks). Uses base/ only.
  */
 #include "callers/sites.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "accounting/rows.h"
 #include "callers/modules.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "callers/unwind.h"
 #include "callers/wrapsyms.h"
 #include "ht_atomic.h"
@@ -356,24 +360,6 @@ uint64_t ht_sites_resolve(uint64_t r)
     ORACLE_SITE(r, site);
     ht_leave();
     return site;
-}
-
-void ht_sites_after_dlclose(void)
-{
-    struct ht_seg_header *h = ht_state.seg;
-    if (!h)
-        return;
-    int saved = errno;
-    ht_enter();
-    if (ht_modules_scan_wait(h) > 0) {
-        /* an object went away, and another may come at its address: its
-         * rows stop taking counts, no cache may answer for its code */
-        ht_rows_retire_unloaded();
-        ht_fetch_add_relaxed(&ht_state.epoch, 1);
-        ht_unw_flush();
-    }
-    ht_leave();
-    errno = saved;
 }
 
 void ht_sites_fork_child(void)

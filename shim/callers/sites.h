@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 enum ht_site_class {
     HT_SITE_DIRECT  = 1, /* application code: a site of its own */
@@ -42,10 +42,6 @@ HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
  * (the allocation's immediate return address; the shim's own frames are
  * dropped). Returns the count, at least 1 (just r when unwinding fails). */
 HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
-
-/* After the program's dlclose (not inside malloc): the module table again
- * from the loader's list; the rows and caches of objects gone are dropped. */
-HT_HIDDEN void ht_sites_after_dlclose(void);
 
 /* In a forked child, before anything else: every lock-like state another
  * thread held at fork is released (the child has only the forking thread). */

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 
 #include "heaptag_segment.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
 
 #define STACK_BUSY 1u

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_segment.h"
 
 #define HT_STACK_NONE UINT32_MAX

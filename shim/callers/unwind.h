@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 /* One frame: the code address it runs at and the registers the next step
  * needs. exact: pc is where the code was interrupted (a signal), not a

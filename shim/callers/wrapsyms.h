@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 struct ht_wrapsyms {
     const uint64_t *spans; /* n pairs [lo, hi), sorted, disjoint; run-time addresses */

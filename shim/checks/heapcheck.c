@@ -4,6 +4,11 @@
  * never allocates (reports go through report.c), never takes a lock, and
  * reads no memory but the block it was handed, the bytes just before a
  * pointer (as the fast path already does) and blocks the registry vouches for.
+ *
+ * checks/ - the heap checks behind htc, hfc and hpc: guards and poison
+ * (heapcheck), the freed-block quarantine, the live-block registry, and the
+ * reports they write. Uses base/, callers/ and accounting/; core/ calls it on
+ * its cold paths.
  */
 #include "checks/heapcheck.h"
 
@@ -15,8 +20,9 @@
 #include "checks/report.h"
 #include "accounting/rows.h"
 #include "callers/stacks.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
+#include "base/next.h"
 
 #define HT_EXT_MAGIC 0x48744578u
 #define CHECK_PREFIX 64 /* ext + header, rounded to a power of two */

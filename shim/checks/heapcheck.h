@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/block.h"
-#include "core/glue.h"
+#include "base/block.h"
+#include "base/glue.h"
 #include "heaptag_flags.h"
 
 #define HT_CHECK_FLAGS (HT_FLAG_htc | HT_FLAG_hfc | HT_FLAG_hpc)

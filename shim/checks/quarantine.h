@@ -6,7 +6,7 @@
 #ifndef HT_QUARANTINE_H
 #define HT_QUARANTINE_H
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 #define HT_QUARANTINE_SLOTS 4096
 

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 /* 0 when p is now registered, -1 when it could not be (no room, no memory). */
 HT_HIDDEN int ht_registry_add(uintptr_t p);

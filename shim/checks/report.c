@@ -10,7 +10,7 @@
 
 #include "heaptag_segment.h"
 #include "callers/modules.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
 
 static int report_abort;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 struct ht_msg {
     char buf[640];

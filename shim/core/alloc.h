@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 /* site: the code address the allocation is charged to. */
 HT_HIDDEN void *ht_alloc(size_t size, uint64_t site);
@@ -23,10 +23,6 @@ HT_HIDDEN void *ht_realloc(void *p, size_t size, uint64_t site);
 HT_HIDDEN void ht_free(void *p);
 HT_HIDDEN size_t ht_usable_size(void *p);
 
-/* Marks the segment exited with status (exit handlers, _exit). */
-HT_HIDDEN void ht_note_exit(int status);
-
-/* Starts the shim if it has not started and it is safe to now. */
-HT_HIDDEN void ht_init(void);
+#include "core/init.h"
 
 #endif

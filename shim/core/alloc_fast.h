@@ -2,11 +2,11 @@
  * alloc_fast.h - the hot paths of malloc, calloc, realloc and free, inline,
  * so that each exported function (hooks.c) is one function with no call but
  * the real allocator's; alloc.c builds ht_alloc() and the rest from the same
- * code.
+ * code. Above alloc_slow.c, where it leaves for anything but the common case.
  *
  * Only the common case lives here: counting on, no check flag, a warm cache,
  * a plain block, a thread with a counter slot of its own. Anything else
- * leaves through one call to alloc.c. Never add a lock, an allocation or a
+ * leaves through one call to alloc_slow.c. Never add a lock, an allocation or a
  * shared atomic here.
  */
 #ifndef HT_ALLOC_FAST_H
@@ -18,19 +18,15 @@
 #pragma GCC optimize("no-tree-slp-vectorize")
 #endif
 
-#include "core/alloc.h"
-#include "core/block.h"
+#include "core/alloc_slow.h"
+#include "base/block.h"
 #include "accounting/ages.h"
 #include "accounting/rows.h"
 #include "accounting/slots.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
+#include "base/next.h"
 
-/* The out-of-line rest of alloc.c. */
-HT_HIDDEN void *ht_alloc_general(size_t size, size_t align, int zero, uint64_t site);
-HT_HIDDEN void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site);
-HT_HIDDEN void ht_free_cold(void *p);
-HT_HIDDEN void *ht_realloc_general(void *p, size_t size, uint64_t site);
 
 /* 1 when the flags in force let an allocation take the fast path. */
 static inline __attribute__((always_inline)) int ht_fast_flags(void)

@@ -6,7 +6,7 @@
 
 #include "core/alloc.h"
 #include "heaptag.h"
-#include "core/state.h"
+#include "base/state.h"
 
 _Static_assert(sizeof(((heaptag_scope_t *)0)->saved) >= 3 * sizeof(uint64_t),
                "a scope saves the previous tag and its key");

@@ -11,7 +11,7 @@
 #include <sys/uio.h>
 
 #include "callers/unwind.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "accounting/slots.h"
 #include "ht_atomic.h"
 

@@ -8,18 +8,20 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "core/config.h"
+#include "core/init.h"
+#include "base/config.h"
 #include "settings.h"
 #include "callers/own_code.h"
 #include "checks/report.h"
 #include "accounting/segment.h"
 #include "callers/sites.h"
 #include "accounting/slots.h"
-#include "core/state.h"
+#include "base/state.h"
 #include "ht_atomic.h"
+#include "base/next.h"
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
@@ -113,6 +115,10 @@ void ht_init(void)
     ht_own_code_init();
     struct ht_config cfg;
     ht_config_load(&cfg);
+    if (cfg.wrappers[0])
+        ht_sites_add_wrappers(cfg.wrappers, strlen(cfg.wrappers));
+    if (cfg.wrappers_env)
+        ht_sites_add_wrappers(cfg.wrappers_env, strlen(cfg.wrappers_env));
     ht_report_set_abort(cfg.abort_on_report);
     if (ht_segment_start(&cfg) == 0) {
         ht_slots_init();

@@ -5,6 +5,11 @@
  * belongs here: keep every hook one line of logic. When the shim is passive
  * (next.h: the program's malloc is not ours) each hook forwards to the next
  * definition of its own name, as if the shim were not there.
+ *
+ * hooks/ - the top of the shim: the names it exports (malloc and the rest of
+ * libc's family, operator new and delete, strdup and friends, dlclose) and
+ * the constructor that starts it. Each forwards to core/; nothing below calls
+ * up into hooks/.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "core/alloc_fast.h"
+#include "base/next.h"
 
 #define CALLER() ((uint64_t)__builtin_return_address(0))
 

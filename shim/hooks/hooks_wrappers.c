@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "base/next.h"
 
 #define CALLER() ((uint64_t)__builtin_return_address(0))
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "base/config.h"
 #include "heaptag_flags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

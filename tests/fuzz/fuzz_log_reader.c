@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "trend/log_reader.h"
-#include "trend/analysis.h"
-#include "trend/rows.h"
+#include "verdict/analysis.h"
+#include "verdict/rows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -410,6 +410,60 @@ Test(cli, mon_parts_include_downward_only)
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
 }
 
+/* The include checker passes on the tree and fails on a tree with a cycle:
+ * two units of one part that include each other, and two parts that reach
+ * back to each other through their files. */
+static int check_includes(const char *root, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 '%s/../scripts/check-includes.py' %s 2>&1",
+             build_path("."), root);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(cli, parts_include_one_way)
+{
+    char out[8192];
+    char root[512];
+    snprintf(root, sizeof root, "'%s/..'", build_path("."));
+    cr_assert_eq(check_includes(root, out, sizeof out), 0, "%s", out);
+
+    char tmp[] = "/tmp/htinc.XXXXXX";
+    cr_assert_not_null(mkdtemp(tmp));
+    char dir[600];
+    snprintf(dir, sizeof dir, "mkdir -p %s/shim/low %s/shim/high %s/ctl/a", tmp, tmp, tmp);
+    cr_assert_eq(system(dir), 0);
+    snprintf(dir, sizeof dir, "%s/ctl/a", tmp);
+    put_file(dir, "x.h", "#include \"a/y.h\"\n");
+    put_file(dir, "y.h", "\n");
+    put_file(dir, "y.c", "#include \"a/x.h\"\n");
+    snprintf(dir, sizeof dir, "%s/shim", tmp);
+    put_file(dir, "low/l.c", "#include \"high/h.h\"\n");
+    put_file(dir, "high/h.h", "\n");
+    put_file(dir, "high/h.c", "#include \"low/m.h\"\n");
+    put_file(dir, "low/m.h", "\n");
+    cr_assert_eq(check_includes(tmp, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "units include each other: ctl/a/x <-> ctl/a/y"), "%s", out);
+    cr_assert(strstr(out, "parts include each other: shim/high <-> shim/low"), "%s", out);
+    snprintf(dir, sizeof dir, "rm -rf %s", tmp);
+    cr_assert_eq(system(dir), 0);
+}
+
 /* A damaged segment of another user is theirs to hear about: ls lists what
  * it can and says nothing on stderr about it (as root, where it can see it). */
 Test(cli, ls_is_quiet_about_other_users_segments)

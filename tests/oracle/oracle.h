@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 
 /* A ust walk: frames[0, n) the shim found from r (frames[0] == r), at most
  * max; picked, the caller ptg charges from them. */

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/block.h"
+#include "base/block.h"
 #include "heaptag.h"
 #include "accounting/slots.h"
-#include "core/state.h"
+#include "base/state.h"
 
 void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
 void heaptag_scope_leave(heaptag_scope_t *scope);

@@ -17,8 +17,8 @@
 #include "accounting/grow.h"
 #include "accounting/slots.h"
 #include "core/alloc.h"
-#include "core/block.h"
-#include "core/state.h"
+#include "base/block.h"
+#include "base/state.h"
 
 static void setup(void) { ht_init(); }
 

@@ -10,15 +10,15 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "core/block.h"
+#include "base/block.h"
 #include "flags/conf_file.h"
 #include "conf_lines.h"
-#include "core/config.h"
+#include "base/config.h"
 #include "flags_parse.h"
 #include "checks/heapcheck.h"
 #include "heaptag_flags.h"
 #include "settings.h"
-#include "core/state.h"
+#include "base/state.h"
 
 static char dir[64];
 

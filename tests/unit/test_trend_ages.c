@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "mon/model.h"
-#include "trend/ages.h"
+#include "verdict/ages.h"
 
 static struct log_point pt(double t, uint64_t live, uint64_t old)
 {

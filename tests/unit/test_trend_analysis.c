@@ -10,11 +10,12 @@
 #include <criterion/criterion.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "trend/analysis.h"
-#include "trend/rows.h"
+#include "verdict/analysis.h"
+#include "verdict/rows.h"
 
 #define N 120
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trend/analysis.h"
+#include "verdict/analysis.h"
 #include "trend_synth.h"
 
 #define DAY2 2880 /* two days of snapshots a minute apart */

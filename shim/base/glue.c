@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * glue.c - raw I/O, time and environment helpers for the shim.
  * May be called with the allocator half initialised: nothing here allocates.
+ *
+ * base/ - what every other part of the shim stands on, and nothing of theirs:
+ * libc without allocation (glue), the per-process and per-thread state
+ * (state.h), the block header (block.h), the next allocator and whether the
+ * shim must stand aside (next, whose_malloc), the settings read at start
+ * (config).
  */
-#include "core/glue.h"
+#include "base/glue.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * trend/ages.h - what the logged ages of a growing row say: old bytes that
+ * verdict/ages.h - what the logged ages of a growing row say: old bytes that
  * grow are memory nobody frees (a leak); old bytes that stay flat while the
  * row grows mean the growth is young (a cache still filling).
  */
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trend/log_reader.h"
+#include "verdict/series.h"
 
 enum trend_age_verdict {
     TREND_AGE_NONE,  /* the log has no ages, or they say nothing */

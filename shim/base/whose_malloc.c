@@ -13,7 +13,7 @@
  * Runs once, inside the program's first malloc (from next.c): no allocation,
  * no stdio; dladdr1 takes the loader's lock as dlsym does.
  */
-#include "core/whose_malloc.h"
+#include "base/whose_malloc.h"
 
 #include <dlfcn.h>
 #include <elf.h>

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT
- * trend/rows.c - verdicts over several rows of one process: the exit cut
+ * verdict/rows.c - verdicts over several rows of one process: the exit cut
  * (ignore what follows the exit and the teardown just before it) and the
  * mirror test (a cache whose entries change owner: one site grows while
  * another falls by as much). Pure arithmetic on the points; never prints.
  */
-#include "trend/rows.h"
+#include "verdict/rows.h"
 
 #include <err.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "trend/analysis.h"
+#include "verdict/analysis.h"
 #include "util/xsort.h"
 
 /* A snapshot whose process total fell by more than this share is teardown

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * trend/ages.c - a growing row judged by its old bytes (ages.h).
+ * verdict/ages.c - a growing row judged by its old bytes (ages.h).
  */
-#include "trend/ages.h"
+#include "verdict/ages.h"
 
 enum trend_age_verdict trend_age_verdict(const struct log_point *pts, size_t n,
                                          uint64_t *old_from, uint64_t *old_to)

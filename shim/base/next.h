@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "ht_atomic.h"
 
 struct ht_next_fns {
@@ -28,6 +28,15 @@ struct ht_next_fns {
 };
 
 extern HT_HIDDEN struct ht_next_fns ht_next;
+
+/* The real allocator: the next one in the chain. */
+#define ht_real_malloc(n)         ht_next.malloc(n)
+#define ht_real_free(p)           ht_next.free(p)
+#define ht_real_calloc(c, n)      ht_next.calloc(c, n)
+#define ht_real_realloc(p, n)     ht_next.realloc(p, n)
+#define ht_real_memalign(a, n)    ht_next.memalign(a, n)
+#define ht_real_usable_size(p)    ht_next.usable_size(p)
+
 
 enum { HT_NEXT_UNRESOLVED, HT_NEXT_RESOLVING, HT_NEXT_READY, HT_NEXT_PASSIVE };
 extern HT_HIDDEN int ht_next_state;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "settings.h"
 
 
@@ -24,6 +24,7 @@ struct ht_config {
     uint32_t keep_max_mb;    /* kept segments of exited processes may use this much */
     int      abort_on_report; /* HEAPTAG_ABORT / "abort 1": heap check reports abort() */
     char     wrappers[HT_SETTINGS_WRAPPERS_MAX + 1]; /* "wrappers" value, comma-separated names */
+    const char *wrappers_env; /* HEAPTAG_WRAPPERS, or NULL; both lists go to the sites at start */
 };
 
 /* Fills cfg from the settings files and the environment (the names and
@@ -49,8 +50,5 @@ HT_HIDDEN void ht_config_load_from(struct ht_config *cfg, const struct ht_config
  * stack_depth in cfg (0 MB: no table, every stack dropped). */
 HT_HIDDEN void ht_config_set_tracedb(struct ht_config *cfg, uint32_t mb);
 
-/* A "wrappers" setting (comma-separated function names) from any config
- * source: allocations inside these functions are charged to their callers. */
-HT_HIDDEN void ht_config_wrappers(const char *list, size_t len);
 
 #endif

@@ -2,8 +2,8 @@
  * glue.h - every contact of the shim with the rest of libc, in one place.
  *
  * The real allocator is the next one in the chain (next.h, found with
- * dlsym(RTLD_NEXT) behind a bootstrap arena). The I/O helpers use raw file
- * descriptors: the shim never uses stdio.
+ * dlsym(RTLD_NEXT) behind a bootstrap arena; next.h is above this file). The
+ * I/O helpers use raw file descriptors: the shim never uses stdio.
  */
 #ifndef HT_GLUE_H
 #define HT_GLUE_H
@@ -15,14 +15,6 @@
 #define HT_EXPORT __attribute__((visibility("default")))
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-
-/* The real allocator: the next one in the chain (next.h). */
-#define ht_real_malloc(n)         ht_next.malloc(n)
-#define ht_real_free(p)           ht_next.free(p)
-#define ht_real_calloc(c, n)      ht_next.calloc(c, n)
-#define ht_real_realloc(p, n)     ht_next.realloc(p, n)
-#define ht_real_memalign(a, n)    ht_next.memalign(a, n)
-#define ht_real_usable_size(p)    ht_next.usable_size(p)
 
 /* Writes a message to stderr with write(2): async-signal-safe, no allocation. */
 HT_HIDDEN void ht_warn(const char *msg);
@@ -50,7 +42,5 @@ HT_HIDDEN uint64_t ht_now_unix_ns(void);
 /* The environment as the shim may use it: NULL for everything in a setuid or
  * setgid program (secure execution), where the caller must not be trusted. */
 HT_HIDDEN const char *ht_getenv(const char *name);
-
-#include "core/next.h"
 
 #endif

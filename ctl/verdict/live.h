@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * trend/live.h - the Trend cell of mon's table: a sparkline of a row's live
+ * verdict/live.h - the Trend cell of mon's table: a sparkline of a row's live
  * bytes over the last refreshes and a mark when they grow steadily (the same
  * test `heaptag trend` runs on logs). Keeps a small history per (pid, row)
  * across calls; it must never change what the other columns say.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * trend/analysis.c - the leak test for one series of live bytes.
+ * verdict/analysis.c - the leak test for one series of live bytes.
  *
  * Growth is modelled as a hinge: flat until an onset, then a straight line.
  * The onset is searched on a geometric grid of tail lengths (so a leak that
@@ -13,7 +13,7 @@
  * levelling off, growth spread over its tail, not one block of changing size.
  */
 #include "util/xsort.h"
-#include "trend/analysis.h"
+#include "verdict/analysis.h"
 
 #include <err.h>
 #include <math.h>

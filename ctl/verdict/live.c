@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT
- * trend/live.c - per-row history for mon's Trend column: a fixed open-address
+ * verdict/live.c - per-row history for mon's Trend column: a fixed open-address
  * table of rings (allocated once, never grown; when full, new rows just get
  * no history). A refresh at the same time as the last sample replaces it.
  */
-#include "trend/live.h"
+#include "verdict/live.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "trend/log_reader.h"
-#include "trend/analysis.h"
+#include "verdict/series.h"
+#include "verdict/analysis.h"
 
 #define LIVE_SLOTS 8192
 #define LIVE_HISTORY 16

@@ -6,7 +6,7 @@
 #ifndef HT_WHOSE_MALLOC_H
 #define HT_WHOSE_MALLOC_H
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_segment.h"
 
 enum ht_whose_malloc {

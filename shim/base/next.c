@@ -4,8 +4,8 @@
  * Runs inside the program's first malloc: no stdio, no locks, no allocation
  * but what dlsym does (served by the arena).
  */
-#include "core/next.h"
-#include "core/whose_malloc.h"
+#include "base/next.h"
+#include "base/whose_malloc.h"
 #include "ht_atomic.h"
 
 #include <dlfcn.h>

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/glue.h"
+#include "base/glue.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
 

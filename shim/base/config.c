@@ -4,7 +4,7 @@
  * buffer (never through stdio or our own malloc); a symlinked, huge, binary or
  * malformed file costs one warning and never stops the program.
  */
-#include "core/config.h"
+#include "base/config.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -16,7 +16,6 @@
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
 #include "settings.h"
-#include "callers/sites.h"
 
 /* What one settings file says about flags. */
 struct conf_scope {
@@ -251,19 +250,11 @@ void ht_config_load(struct ht_config *cfg)
      * stack table exists when ust is on at start or a size was given, so a
      * later +ust has somewhere to record. */
     config_size_stacks(cfg);
-    if (cfg->wrappers[0])
-        ht_config_wrappers(cfg->wrappers, strlen(cfg->wrappers));
-    if ((s = env_value(HT_SET_wrappers)))
-        ht_config_wrappers(s, strlen(s));
+    cfg->wrappers_env = env_value(HT_SET_wrappers);
 }
 
 void ht_config_set_tracedb(struct ht_config *cfg, uint32_t mb)
 {
     uint64_t entry = sizeof(struct ht_stack) + (uint64_t)cfg->stack_depth * sizeof(uint64_t);
     cfg->stack_capacity = (uint32_t)(((uint64_t)mb << 20) / entry);
-}
-
-void ht_config_wrappers(const char *list, size_t len)
-{
-    ht_sites_add_wrappers(list, len);
 }

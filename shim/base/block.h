@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "heaptag_segment.h"
-#include "core/state.h"
+#include "base/state.h"
 
 #define HT_ROW_NONE UINT32_MAX /* allocated while counting was off */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * trend/rows.h - the parts of the verdict that look at several rows of one
+ * verdict/rows.h - the parts of the verdict that look at several rows of one
  * process at once: where its log stops being worth reading (exit and the
  * teardown before it), and whether one row's growth is only another row's
  * decline (ownership moving between call sites). Pure arithmetic, no I/O.
@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "trend/log_reader.h"
+#include "verdict/series.h"
 
 /* For the rows of one run of one process: the time of the last snapshot
  * worth analysing. Snapshots taken after the process exited or died are

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * trend/analysis.h - decides whether one series of live bytes holds a leak
+ * verdict/analysis.h - decides whether one series of live bytes holds a leak
  * (growth that persists, from the start of the log or from an onset inside
  * it) or not (churn, a random walk, a trimmed cache, a one-off step, growth
  * that levels off), how fast it grows and since when. Pure arithmetic on the
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "trend/log_reader.h"
+#include "verdict/series.h"
 
 /* Fewer snapshots than this never make a suspect. */
 #define TREND_MIN_POINTS 6
