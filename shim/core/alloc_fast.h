@@ -27,7 +27,6 @@
 #include "ht_atomic.h"
 #include "base/next.h"
 
-
 /* 1 when the flags in force let an allocation take the fast path. */
 static inline __attribute__((always_inline)) int ht_fast_flags(void)
 {
