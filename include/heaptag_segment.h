@@ -319,6 +319,21 @@ struct ht_age_span {
     uint32_t lo, hi;          /* ticks [lo, hi); lo == hi: empty */
 };
 
+/* The bin of tick under spans, the one rule the shim counts by and the tool
+ * reads by: the bin whose span holds it, else (a tick past every span) the
+ * bin whose span ends latest. */
+static inline uint32_t ht_age_bin_of(const struct ht_age_span *span, uint32_t tick)
+{
+    for (uint32_t b = 0; b < HT_AGE_BINS; b++)
+        if (span[b].lo <= tick && tick < span[b].hi)
+            return b;
+    uint32_t best = 0;
+    for (uint32_t b = 1; b < HT_AGE_BINS; b++)
+        if (span[b].hi > span[best].hi)
+            best = b;
+    return best;
+}
+
 struct ht_ages {
     uint64_t tick_ns;
     uint64_t origin_unix_ns;  /* tick 0 starts here */

@@ -236,19 +236,6 @@ static void take_row(struct segread_snap *s, const struct ht_row *r, uint32_t in
     }
 }
 
-/* The bin of tick under the snapshot's spans (the shim's rule, accounting/ages.h). */
-static uint32_t age_bin_of(const struct ht_age_span *span, uint32_t tick)
-{
-    for (uint32_t b = 0; b < HT_AGE_BINS; b++)
-        if (span[b].lo <= tick && tick < span[b].hi)
-            return b;
-    uint32_t best = 0;
-    for (uint32_t b = 1; b < HT_AGE_BINS; b++)
-        if (span[b].hi > span[best].hi)
-            best = b;
-    return best;
-}
-
 /* The ages header, when the segment keeps ages in a place and shape we
  * know; 0 otherwise (the snapshot then has none). */
 static int read_ages_header(int fd, const struct ht_seg_header *h, struct ht_ages *a)
@@ -309,7 +296,7 @@ static struct ht_counters *sum_counters(int fd, const struct ht_seg_header *h, u
             }
             /* a slot's counts all belong to its tick */
             uint32_t bin = ages && k < h->counter_slots && k < HT_SLOTS_MAX
-                               ? age_bin_of(ages->span, ages->slot_tick[k]) : HT_AGE_BINS;
+                               ? ht_age_bin_of(ages->span, ages->slot_tick[k]) : HT_AGE_BINS;
             for (uint32_t r = 0; r < n; r++) {
                 struct ht_counters *o = &sum[i + r];
                 if (bin < HT_AGE_BINS) {

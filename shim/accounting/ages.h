@@ -49,18 +49,4 @@ HT_HIDDEN void ht_ages_fold_slots(const struct ht_seg_header *h, struct ht_age_r
 /* The tick a stamp stands for: the latest tick with those low bits. */
 HT_HIDDEN uint32_t ht_ages_tick_of_stamp(uint32_t stamp);
 
-/* The bin of tick under spans (also the tool's rule): the bin whose span
- * holds it, else (a tick past every span) bin 0's. */
-static inline uint32_t ht_age_bin_of(const struct ht_age_span *span, uint32_t tick)
-{
-    for (uint32_t b = 0; b < HT_AGE_BINS; b++)
-        if (span[b].lo <= tick && tick < span[b].hi)
-            return b;
-    uint32_t best = 0;
-    for (uint32_t b = 1; b < HT_AGE_BINS; b++)
-        if (span[b].hi > span[best].hi)
-            best = b;
-    return best;
-}
-
 #endif
