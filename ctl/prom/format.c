@@ -189,6 +189,29 @@ static void proc_u64(FILE *out, const char *name, const struct segread_snap *s, 
     fprintf(out, "} %" PRIu64 "\n", v);
 }
 
+/* The labels of one row group's sample, up to an open last value: the
+ * process's, tag, site (with --by site), function and file. Every family of
+ * row groups writes these, so their series join label for label. */
+static void series_labels(FILE *out, const char *name, const struct segread_snap *s,
+                          const struct prom_opts *o, const struct prom_series *e)
+{
+    proc_labels(out, name, s);
+    fputs(",tag=\"", out);
+    prom_label_value(out, e->tag);
+    if (o->by == PROM_BY_SITE) {
+        fputs("\",site=\"", out);
+        prom_label_value(out, e->site);
+    }
+    if (e->func[0]) {
+        fputs("\",function=\"", out);
+        prom_label_value(out, e->func);
+    }
+    if (e->file[0]) {
+        fputs("\",file=\"", out);
+        prom_label_value(out, e->file);
+    }
+}
+
 enum series_field { F_ALLOCS, F_FREES, F_LIVE, F_PEAK, F_BYTES_ALLOC };
 
 static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
@@ -200,21 +223,7 @@ static void series_family(FILE *out, const struct prom_proc *procs, size_t n,
             const struct prom_series *e = &p->series[k];
             uint64_t v = f == F_ALLOCS ? e->allocs : f == F_FREES ? e->frees
                        : f == F_LIVE ? e->live : f == F_PEAK ? e->peak : e->bytes_alloc;
-            proc_labels(out, name, p->snap);
-            fputs(",tag=\"", out);
-            prom_label_value(out, e->tag);
-            if (o->by == PROM_BY_SITE) {
-                fputs("\",site=\"", out);
-                prom_label_value(out, e->site);
-            }
-            if (e->func[0]) {
-                fputs("\",function=\"", out);
-                prom_label_value(out, e->func);
-            }
-            if (e->file[0]) {
-                fputs("\",file=\"", out);
-                prom_label_value(out, e->file);
-            }
+            series_labels(out, name, p->snap, o, e);
             fprintf(out, "\"} %" PRIu64 "\n", v);
         }
     }
@@ -236,17 +245,7 @@ static void age_family(FILE *out, const struct prom_proc *procs, size_t n,
         for (size_t k = 0; k < p->n; k++) {
             const struct prom_series *e = &p->series[k];
             for (int c = 0; c < SEGAGE_CLASSES; c++) {
-                proc_labels(out, "heaptag_live_bytes_by_age", p->snap);
-                fputs(",tag=\"", out);
-                prom_label_value(out, e->tag);
-                if (o->by == PROM_BY_SITE) {
-                    fputs("\",site=\"", out);
-                    prom_label_value(out, e->site);
-                    if (e->func[0]) {
-                        fputs("\",function=\"", out);
-                        prom_label_value(out, e->func);
-                    }
-                }
+                series_labels(out, "heaptag_live_bytes_by_age", p->snap, o, e);
                 fprintf(out, "\",age=\"%s\"} %" PRIu64 "\n", segage_class_name[c],
                         e->age[c] > 0 ? (uint64_t)e->age[c] : 0);
             }
