@@ -59,12 +59,18 @@
 static const uint32_t gen_cap[HT_AGE_BINS] = { 0, 0, 0, 0, 60, 360, 8640, 0 };
 #define GEN_FIRST HT_AGE_RING
 
+uint64_t ht_ages_clock_skew_ns;
+
+/* The clock ticks are read on. Unit tests make ticks pass by moving the skew
+ * forward: moving the origin back instead would run below zero on a machine
+ * booted a few minutes ago, whose monotonic clock is still small. */
 static uint64_t mono_ns(void)
 {
     struct timespec ts;
     if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
         return 0;
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+           ht_load_relaxed(&ht_ages_clock_skew_ns);
 }
 
 void ht_ages_init(struct ht_seg_header *h)

@@ -13,6 +13,10 @@
 /* Allocations a thread makes on its fast path between looks at the clock. */
 #define HT_AGE_EVERY 64
 
+/* Added to the monotonic clock the ages read; 0 but in the unit tests,
+ * which move it forward to make ticks pass. */
+HT_HIDDEN extern uint64_t ht_ages_clock_skew_ns;
+
 /* Fills the ages header of a new segment (origin: now, tick 0). */
 HT_HIDDEN void ht_ages_init(struct ht_seg_header *h);
 

@@ -2,8 +2,8 @@
  * test_ages.c - the age bins of the shim core, driven directly: the sum of a
  * row's bins and slots is its live bytes and blocks exactly, across ticks,
  * threads, realloc and fork, and old bytes stay in the bins of their tick.
- * A tick is made by moving the ages' origin back by one tick and letting the
- * thread look at the clock on its next allocation.
+ * A tick is made by moving the clock the ages read forward by one tick and
+ * letting the thread look at it on its next allocation.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -85,13 +85,13 @@ static int64_t older_bytes(uint32_t row)
     return h.sum_bytes - h.bytes[now];
 }
 
-/* One tick passes: the origin moves back, this thread looks at the clock at
+/* One tick passes: the clock moves on, this thread looks at the clock at
  * its next allocation and takes the new tick at the one after. */
 static void tick(void)
 {
     struct ht_ages *a = ht_state.ages;
     uint32_t before = a->tick;
-    a->origin_mono_ns -= HT_AGE_TICK_NS;
+    ht_fetch_add_relaxed(&ht_ages_clock_skew_ns, HT_AGE_TICK_NS);
     ht_self.age_count = 1;
     ht_free(ht_alloc(1, 0x7777)); /* a row of its own, nothing kept: the look */
     ht_free(ht_alloc(1, 0x7777)); /* the cache missed: the thread takes the tick */
@@ -186,7 +186,7 @@ static void *worker(void *arg)
     for (int r = 0; r < ROUNDS; r++) {
         int i = r % 64;
         if (id == 0 && r % 1000 == 999) /* a tick now and then, whatever the timing */
-            __atomic_fetch_sub(&ht_state.ages->origin_mono_ns, HT_AGE_TICK_NS, __ATOMIC_RELAXED);
+            ht_fetch_add_relaxed(&ht_ages_clock_skew_ns, HT_AGE_TICK_NS);
         if (mine[i])
             ht_free(mine[i]);
         mine[i] = ht_alloc((size_t)(16 + (r % 7) * 8), 0x5301);
@@ -202,7 +202,7 @@ static void *ticker(void *arg)
 {
     (void)arg;
     while (!stop_ticking) {
-        __atomic_fetch_sub(&ht_state.ages->origin_mono_ns, HT_AGE_TICK_NS / 2, __ATOMIC_RELAXED);
+        ht_fetch_add_relaxed(&ht_ages_clock_skew_ns, HT_AGE_TICK_NS / 2);
         usleep(500);
     }
     return NULL;
