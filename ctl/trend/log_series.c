@@ -12,42 +12,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* -1, 0 or 1 as a is below, equal to or above b. */
+#define CMP3(a, b) (((a) > (b)) - ((a) < (b)))
+
 static int cmp_time(const void *pa, const void *pb)
 {
     const struct log_rec *a = pa, *b = pb;
-    if (a->pid != b->pid)
-        return (a->pid > b->pid) - (a->pid < b->pid);
-    if (a->t != b->t)
-        return (a->t > b->t) - (a->t < b->t);
-    return (a->order > b->order) - (a->order < b->order);
+    int c = CMP3(a->pid, b->pid);
+    if (!c)
+        c = CMP3(a->t, b->t);
+    return c ? c : CMP3(a->order, b->order);
 }
 
-static int cmp_ptr(const void *a, const void *b)
+/* Records and series both sort by process, then by run of that process. */
+static int cmp_run(int pid_a, unsigned run_a, int pid_b, unsigned run_b)
 {
-    return ((uintptr_t)a > (uintptr_t)b) - ((uintptr_t)a < (uintptr_t)b);
+    int c = CMP3(pid_a, pid_b);
+    return c ? c : CMP3(run_a, run_b);
 }
 
 static int cmp_series_key(const void *pa, const void *pb)
 {
     const struct log_rec *a = pa, *b = pb;
-    int c;
-    if (a->pid != b->pid)
-        return (a->pid > b->pid) - (a->pid < b->pid);
-    if (a->run != b->run)
-        return (a->run > b->run) - (a->run < b->run);
-    if ((c = cmp_ptr(a->tag, b->tag)))
-        return c;
-    return cmp_time(pa, pb);
+    int c = cmp_run(a->pid, a->run, b->pid, b->run);
+    if (!c)
+        c = CMP3((uintptr_t)a->tag, (uintptr_t)b->tag);
+    return c ? c : cmp_time(pa, pb);
 }
 
 static int cmp_series(const void *pa, const void *pb)
 {
     const struct log_series *a = pa, *b = pb;
-    if (a->pid != b->pid)
-        return (a->pid > b->pid) - (a->pid < b->pid);
-    if (a->run != b->run)
-        return (a->run > b->run) - (a->run < b->run);
-    return strcmp(a->tag, b->tag);
+    int c = cmp_run(a->pid, a->run, b->pid, b->run);
+    return c ? c : strcmp(a->tag, b->tag);
 }
 
 /* Last allocs per row of the current run, to see counters go backwards. */
