@@ -6,6 +6,7 @@
  */
 #include "trend/log_parse.h"
 #include "trend/log_reader.h"
+#include "util/intern.h"
 #include "util/text_safe.h"
 
 #include <ctype.h>
@@ -22,16 +23,6 @@ void *log_xrealloc(void *p, size_t n)
     return q;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static const char *intern_safe(struct intern *in, const char *s, size_t n);
-
 /* One stable copy per distinct string: equal strings, equal pointers. Every
  * string of a log is kept in its printable form (util/text_safe.h): a tag,
  * site or exe a tagged program chose never reaches the terminal raw. */
@@ -44,42 +35,9 @@ const char *log_intern(struct intern *in, const char *s, size_t n)
     raw[n] = '\0';
     if (memchr(s, '\0', n) || !text_is_safe(raw)) {
         text_safe(safe, sizeof safe, raw);
-        return intern_safe(in, safe, strlen(safe));
+        return intern_str(in, safe, strlen(safe));
     }
-    return intern_safe(in, s, n);
-}
-
-static const char *intern_safe(struct intern *in, const char *s, size_t n)
-{
-    if (in->used * 2 >= in->cap) {
-        size_t cap = in->cap ? in->cap * 2 : 256;
-        char **slot = calloc(cap, sizeof *slot);
-        if (!slot)
-            err(1, "malloc");
-        for (size_t i = 0; i < in->cap; i++) {
-            if (!in->slot[i])
-                continue;
-            size_t j = hash_bytes(in->slot[i], strlen(in->slot[i])) & (cap - 1);
-            while (slot[j])
-                j = (j + 1) & (cap - 1);
-            slot[j] = in->slot[i];
-        }
-        free(in->slot);
-        in->slot = slot;
-        in->cap = cap;
-    }
-    size_t j = hash_bytes(s, n) & (in->cap - 1);
-    while (in->slot[j]) {
-        if (strlen(in->slot[j]) == n && !memcmp(in->slot[j], s, n))
-            return in->slot[j];
-        j = (j + 1) & (in->cap - 1);
-    }
-    char *c = log_xrealloc(NULL, n + 1);
-    memcpy(c, s, n);
-    c[n] = '\0';
-    in->slot[j] = c;
-    in->used++;
-    return c;
+    return intern_str(in, s, n);
 }
 
 /* The one number parser of the logs: optional '-' (only when lo < 0), then

@@ -6,6 +6,7 @@
 #ifndef HT_LOG_PARSE_H
 #define HT_LOG_PARSE_H
 
+#include "util/intern.h"
 #include "verdict/series.h"
 
 struct log_stats;
@@ -36,11 +37,6 @@ struct log_end {
     double t;
     int pid;
     int state, code;
-};
-
-struct intern {
-    char **slot;
-    size_t cap, used;
 };
 
 struct csv_map {
