@@ -145,7 +145,7 @@ void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *
         d->rec = log_xrealloc(d->rec, d->cap_rec * sizeof *d->rec);
     }
     struct log_rec *o = &d->rec[d->n_rec];
-    o->t = r->t;
+    o->pt = r->pt;
     o->pid = r->pid;
     o->run = 0;
     o->exe = r->exe ? r->exe : log_intern(&d->strings, "", 0);
@@ -156,15 +156,6 @@ void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *
     o->file = log_intern(&d->strings, r->file ? r->file : "", r->file ? r->file_len : 0);
     o->line = r->line;
     o->build_id = r->build_id ? r->build_id : log_intern(&d->strings, "", 0);
-    o->allocs = r->allocs;
-    o->live = r->live;
-    o->peak = r->peak;
-    o->has_peak = r->has_peak;
-    o->old = r->old;
-    o->has_old = r->has_old;
-    o->blocks = r->blocks;
-    o->has_blocks = r->has_blocks;
-    o->state = r->state;
     o->order = d->n_rec++;
     d->dirty = 1;
     if (st)

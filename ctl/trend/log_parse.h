@@ -17,18 +17,15 @@ struct log_stats;
 #define LOG_MAX_TOKENS 64
 #define LOG_MAX_FIELDS 64
 
+/* One row of one snapshot as read: pt is what its series gets
+ * (verdict/series.h), the rest says which series. */
 struct log_rec {
-    double t;
+    struct log_point pt;
     int pid;
     unsigned run;
     const char *exe, *tag, *type, *site;
     const char *func, *file, *build_id;
     int line;
-    uint64_t allocs, live, peak, old;
-    int has_peak, has_old;
-    int64_t blocks;
-    int has_blocks;
-    int state;
     size_t order;
 };
 
@@ -75,8 +72,10 @@ struct log_data {
     int dirty;
 };
 
+/* A row as a format's parser finds it, before log_add_row() keeps it:
+ * strings not yet interned. */
 struct log_row {
-    double t;
+    struct log_point pt;
     int pid;
     const char *exe, *build_id; /* interned already, or NULL */
     const char *tag, *type, *site;
@@ -84,11 +83,6 @@ struct log_row {
     const char *func, *file;    /* NULL when absent */
     size_t func_len, file_len;
     int line;
-    uint64_t allocs, live, peak, old;
-    int has_peak, has_old;
-    int64_t blocks;
-    int has_blocks;
-    int state;
 };
 
 struct log_tok {

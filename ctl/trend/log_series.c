@@ -20,7 +20,7 @@ static int cmp_time(const void *pa, const void *pb)
     const struct log_rec *a = pa, *b = pb;
     int c = CMP3(a->pid, b->pid);
     if (!c)
-        c = CMP3(a->t, b->t);
+        c = CMP3(a->pt.t, b->pt.t);
     return c ? c : CMP3(a->order, b->order);
 }
 
@@ -84,12 +84,12 @@ static void assign_runs(struct log_data *d)
         memset(m.slot, 0, m.cap * sizeof *m.slot);
         while (i < d->n_rec && d->rec[i].pid == pid) {
             size_t g = i;
-            while (g < d->n_rec && d->rec[g].pid == pid && d->rec[g].t == d->rec[i].t)
+            while (g < d->n_rec && d->rec[g].pid == pid && d->rec[g].pt.t == d->rec[i].pt.t)
                 g++;
             int restart = 0;
             for (size_t k = i; k < g && !restart; k++) {
                 const struct log_rec *last = *last_find(&m, &d->rec[k]);
-                if (last && d->rec[k].allocs < last->allocs)
+                if (last && d->rec[k].pt.allocs < last->pt.allocs)
                     restart = 1;
                 if (d->rec[k].exe[0] && exe[0] && d->rec[k].exe != exe)
                     restart = 1;
@@ -187,12 +187,10 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
             }
             /* one point per time: the same snapshot read twice (several
              * copies of a log) is one observation, not two */
-            if (s->n && s->pts[s->n - 1].t == r->t && s->pts[s->n - 1].live == r->live &&
-                s->pts[s->n - 1].allocs == r->allocs)
+            if (s->n && s->pts[s->n - 1].t == r->pt.t && s->pts[s->n - 1].live == r->pt.live &&
+                s->pts[s->n - 1].allocs == r->pt.allocs)
                 s->n--;
-            s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
-                                                 r->old, r->has_old, r->blocks, r->has_blocks,
-                                                 r->state };
+            s->pts[s->n++] = r->pt;
         }
         xsort(d->series, d->n_series, sizeof *d->series, cmp_series);
         mark_ends(d);
