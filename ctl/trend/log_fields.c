@@ -188,6 +188,18 @@ size_t log_tokenize(const char *s, size_t len, struct log_tok *t, size_t max)
     return n;
 }
 
+int log_parse_row(struct log_data *d, const char *s, size_t len, struct log_stats *st,
+                  log_row_fn *parse)
+{
+    char *buf = log_xrealloc(NULL, len + 1);
+    struct log_row r = { 0 };
+    int rc = parse(d, s, len, buf, &r);
+    if (rc == ROW_OK)
+        log_add_row(d, &r, st);
+    free(buf);
+    return rc;
+}
+
 /* A build id as the logs write it: hex, at most 2 * 64 digits; interned
  * lower-case, or NULL when it is not one. */
 const char *log_build_id(struct log_data *d, const char *s, size_t n)

@@ -128,6 +128,14 @@ const char *log_build_id(struct log_data *d, const char *s, size_t n);
 int log_is_type(const char *s, size_t n);
 void log_add_end(struct log_data *d, double t, int pid, int state, int code);
 void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *st);
+
+/* A format's reader of one line: fills r (its strings may point into buf, a
+ * scratch of len + 1 bytes) and returns a ROW_ code. */
+typedef int log_row_fn(struct log_data *d, const char *s, size_t len, char *buf,
+                       struct log_row *r);
+/* Runs parse on the line and keeps the row when it says ROW_OK; its code. */
+int log_parse_row(struct log_data *d, const char *s, size_t len, struct log_stats *st,
+                  log_row_fn *parse);
 int log_names(struct log_data *d, struct log_row *r, const struct log_tok *func,
               const struct log_tok *file, const struct log_tok *line, const struct log_tok *exe,
               const struct log_tok *build_id);
