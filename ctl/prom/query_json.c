@@ -362,18 +362,26 @@ struct envelope {
     void *data_ctx;
 };
 
+/* A string value naming a kind ("status": "success", "resultType":
+ * "matrix"): *seen set, *is 1 when it is word, 0 when another. -1 when the
+ * value is not a string. */
+static int kind_value(struct jp *p, const char *word, int *seen, int *is)
+{
+    size_t off;
+    if (jstring(p, &off) != 0)
+        return -1;
+    *seen = 1;
+    *is = !strcmp(p->arena + off, word);
+    p->alen = off;
+    return 0;
+}
+
 static int envelope_member(struct jp *p, const char *key, void *ctx)
 {
     struct envelope *e = ctx;
     size_t off;
-    if (!strcmp(key, "status")) {
-        if (jstring(p, &off) != 0)
-            return -1;
-        e->status_seen = 1;
-        e->status_ok = !strcmp(p->arena + off, "success");
-        p->alen = off;
-        return 0;
-    }
+    if (!strcmp(key, "status"))
+        return kind_value(p, "success", &e->status_seen, &e->status_ok);
     if (!strcmp(key, "errorType") || !strcmp(key, "error")) {
         if (peek(p) != '"')
             return skip_value(p);
@@ -545,15 +553,8 @@ static int series_element(struct jp *p, void *ctx)
 static int data_member(struct jp *p, const char *key, void *ctx)
 {
     struct matrix *m = ctx;
-    if (!strcmp(key, "resultType")) {
-        size_t off;
-        if (jstring(p, &off) != 0)
-            return -1;
-        m->type_seen = 1;
-        m->is_matrix = !strcmp(p->arena + off, "matrix");
-        p->alen = off;
-        return 0;
-    }
+    if (!strcmp(key, "resultType"))
+        return kind_value(p, "matrix", &m->type_seen, &m->is_matrix);
     if (!strcmp(key, "result")) {
         if (m->type_seen && !m->is_matrix)
             return jfail(p, "the answer is not a matrix");
