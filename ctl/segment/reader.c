@@ -20,6 +20,7 @@
 #include "segment/proc_stat.h"
 #include "full_io.h"
 #include "util/text_safe.h"
+#include "util/sums.h"
 
 #define ROW_CHUNK 256 /* rows read per pread */
 #define MODULE_TRIES 4 /* attempts to read the module table between writer updates */
@@ -46,12 +47,6 @@ static int copy_str(char *dst, size_t dcap, const char *src, size_t scap)
     raw[n] = '\0';
     text_safe(dst, dcap, raw);
     return memchr(src, '\0', scap) == NULL;
-}
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
 /* Everything in the header that could make a later read go wrong. */
