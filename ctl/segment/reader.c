@@ -369,6 +369,17 @@ static int by_seq(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* The fields the snapshot takes from the segment as they are (X-lists of
+ * field names, each used as X(field) by one take_ function); the others are
+ * checked or converted where they are taken. */
+#define HEADER_AS_IS(X)                                                                   \
+    X(pid) X(ppid) X(exit_code) X(start_ticks) X(start_unix_ns) X(exit_unix_ns) X(flags) \
+    X(flags_at_start) X(segment_size) X(tree_ticks) X(keep_cap_mb) X(cap_removed_total)  \
+    X(row_capacity) X(untracked_frees) X(untracked_reallocs) X(stacks_dropped)
+#define REPORT_AS_IS(X) \
+    X(seq) X(kind) X(op) X(addr) X(size) X(site) X(detail) X(time_unix_ns) X(stack)
+#define STACK_AS_IS(X) X(row) X(depth) X(allocs) X(frees) X(bytes_alloc) X(bytes_freed)
+
 /* An entry read the same twice, numbered for its slot, and of known kind. */
 static int take_report(struct segread_snap *s, const struct ht_report *e,
                        const struct ht_report *again, uint32_t slot, uint32_t cap, uint64_t total)
@@ -381,15 +392,9 @@ static int take_report(struct segread_snap *s, const struct ht_report *e,
         return 0;
     }
     struct segread_report *o = &s->reports[s->n_reports++];
-    o->seq = e->seq;
-    o->kind = e->kind;
-    o->op = e->op;
-    o->addr = e->addr;
-    o->size = e->size;
-    o->site = e->site;
-    o->detail = e->detail;
-    o->time_unix_ns = e->time_unix_ns;
-    o->stack = e->stack;
+#define TAKE(field) o->field = e->field;
+    REPORT_AS_IS(TAKE)
+#undef TAKE
     s->repairs += (uint32_t)copy_str(o->tag, sizeof o->tag, e->tag, sizeof e->tag);
     return 1;
 }
@@ -443,30 +448,17 @@ static enum segread_state process_state(const struct ht_seg_header *h)
 
 static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
 {
-    s->pid = h->pid;
-    s->ppid = h->ppid;
+#define TAKE(field) s->field = h->field;
+    HEADER_AS_IS(TAKE)
+#undef TAKE
     s->repairs += (uint32_t)copy_str(s->exe, sizeof s->exe, h->exe, sizeof h->exe);
     s->repairs += (uint32_t)copy_str(s->cmdline, sizeof s->cmdline, h->cmdline, sizeof h->cmdline);
-    s->exit_code = h->exit_code;
-    s->start_ticks = h->start_ticks;
-    s->start_unix_ns = h->start_unix_ns;
-    s->exit_unix_ns = h->exit_unix_ns;
-    s->flags = h->flags;
-    s->flags_at_start = h->flags_at_start;
-    s->segment_size = h->segment_size;
     s->compact = h->layout == HT_SEG_COMPACT;
     s->tree_pid = h->tree_pid > 0 ? h->tree_pid : 0;
-    s->tree_ticks = h->tree_ticks;
-    s->keep_cap_mb = h->keep_cap_mb;
-    s->cap_removed_total = h->cap_removed_total;
     s->n_cap_removed = 0;
     for (uint32_t i = 0; i < HT_CAP_REMOVED && i < h->cap_removed_total; i++)
         if (h->cap_removed[i].pid > 0)
             s->cap_removed[s->n_cap_removed++] = h->cap_removed[i];
-    s->row_capacity = h->row_capacity;
-    s->untracked_frees = h->untracked_frees;
-    s->untracked_reallocs = h->untracked_reallocs;
-    s->stacks_dropped = h->stacks_dropped;
     memcpy(s->corruptions, h->corruptions, sizeof s->corruptions);
     s->pidns = h->pid_ns;
     s->other_pidns = segread_other_pidns(h->pid_ns);
@@ -662,12 +654,9 @@ static int take_stack(const struct ht_stack *e, uint32_t index, uint32_t table_d
         return 0;
     memset(o, 0, sizeof *o);
     o->index = index;
-    o->row = e->row;
-    o->depth = e->depth;
-    o->allocs = e->allocs;
-    o->frees = e->frees;
-    o->bytes_alloc = e->bytes_alloc;
-    o->bytes_freed = e->bytes_freed;
+#define TAKE(field) o->field = e->field;
+    STACK_AS_IS(TAKE)
+#undef TAKE
     o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
     memcpy(o->frames, e->frames, e->depth * sizeof e->frames[0]);
     return 1;
