@@ -44,7 +44,7 @@ static void assert_printable(const char *what, const char *s, size_t n)
     }
 }
 
-static void run_tool(const char *const argv[], struct run_result *r)
+static void tool_exits(const char *const argv[], struct run_result *r)
 {
     cr_assert_eq(run_cmd(argv, NULL, 0, NULL, r), 0, "cannot run %s", argv[1]);
     cr_assert(WIFEXITED(r->status), "heaptag %s died: status %d", argv[1], r->status);
@@ -53,7 +53,7 @@ static void run_tool(const char *const argv[], struct run_result *r)
 static void check_tool(const char *const argv[], char *out_copy, size_t cap)
 {
     struct run_result r;
-    run_tool(argv, &r);
+    tool_exits(argv, &r);
     char what[128];
     snprintf(what, sizeof what, "heaptag %s %s %s %s stdout", argv[1], argv[2] ? argv[2] : "",
              argv[2] && argv[3] ? argv[3] : "", argv[2] && argv[3] && argv[4] ? argv[4] : "");
@@ -233,24 +233,24 @@ Test(tool_safety, fifo_as_debug_file_or_tag_file_never_blocks, .timeout = 60)
     /* the control: the debug file beside it names the source file */
     const char *func[] = { h, "mon", "-p", p, "-n", "1", "--by", "func", "--format", "csv", NULL };
     struct run_result r;
-    run_tool(func, &r);
+    tool_exits(func, &r);
     cr_expect_not_null(strstr(r.out, "pwned"), "debuglink not followed: %s", r.out);
     run_free(&r);
 
     cr_assert_eq(unlink(dbg), 0);
     cr_assert_eq(mkfifo(dbg, 0600), 0);
     cr_assert_eq(mkfifo(tags, 0600), 0);
-    run_tool(func, &r);
+    tool_exits(func, &r);
     cr_expect_eq(WEXITSTATUS(r.status), 0, "mon: %s", r.err);
     cr_expect_not_null(strstr(r.out, "evil_alloc"), "the symbol table is still used: %s", r.out);
     cr_expect_null(strstr(r.out, "pwned"), "a FIFO was read as a debug file: %s", r.out);
     run_free(&r);
     const char *dump[] = { h, "dump", "-p", p, NULL };
-    run_tool(dump, &r);
+    tool_exits(dump, &r);
     cr_expect_eq(WEXITSTATUS(r.status), 0, "dump: %s", r.err);
     run_free(&r);
     const char *g[] = { h, "mon", "-p", p, "-n", "1", "-g", tags, NULL };
-    run_tool(g, &r);
+    tool_exits(g, &r);
     run_free(&r);
     segment_remove(pid);
     unlink(dbg);
@@ -272,7 +272,7 @@ Test(tool_safety, fifo_as_a_logs_exe_never_blocks_trend, .timeout = 60)
     write_log(log, exe, "Leak", "0x55d1c0a0164c fifoapp+0x164c");
     const char *trend[] = { build_path("heaptag"), "trend", log, NULL };
     struct run_result r;
-    run_tool(trend, &r);
+    tool_exits(trend, &r);
     cr_expect_eq(WEXITSTATUS(r.status), 1, "trend names the suspect: %s", r.err);
     cr_expect_not_null(strstr(r.out, "Leak"), "trend: %s", r.out);
     run_free(&r);
