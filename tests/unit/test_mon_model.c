@@ -21,6 +21,7 @@
 #include "mon/view.h"
 #include "mon/render.h"
 #include "mon/tag_desc.h"
+#include "tmpdir.h"
 
 #define NROWS 4
 #define PID_A 1900000001
@@ -93,15 +94,26 @@ static void write_segment(int pid, const struct spec *rows, int n)
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/htmodel.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(tmpdir_make(dir, sizeof dir, "htmodel."), 0);
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+/* A model over the test directory's segments, read once. */
+static void model_open(struct mon_model *m, const struct mon_cfg *cfg)
+{
+    mon_model_init(m, cfg);
+    mon_model_refresh(m);
+}
+
+/* The segments read again, and the rows of view v made. */
+static void model_next(struct mon_model *m, const struct mon_view_cfg *v)
+{
+    mon_model_refresh(m);
+    mon_model_view(m, v);
 }
 
 TestSuite(model, .init = setup, .fini = teardown);
@@ -131,8 +143,7 @@ Test(model, sums_by_tag_and_splits_by_process)
     struct mon_cfg cfg = { .dir = dir };
     struct mon_view_cfg v = { .sort = MON_SORT_BYTES };
     struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
+    model_open(&m, &cfg);
     mon_model_view(&m, &v);
     cr_assert_eq(m.n_procs, 2);
     cr_assert_eq(m.n_view, 3);
@@ -155,15 +166,13 @@ Test(model, sums_by_tag_and_splits_by_process)
     cr_assert_eq(m.totals.allocs, 21);
 
     mon_model_regroup(&m, MON_BY_TAG, 1);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
+    model_next(&m, &v);
     cr_assert_eq(m.n_view, 4);
     cr_assert_eq(find(&m, "Strg", PID_A)->bytes, 650);
     cr_assert_eq(find(&m, "Strg", PID_B)->bytes, 7);
 
     mon_model_regroup(&m, MON_BY_MODULE, 0);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
+    model_next(&m, &v);
     cr_assert_eq(m.n_view, 2, "a Tag and a Site line for the one module");
     mon_model_fini(&m);
 }
@@ -174,8 +183,7 @@ Test(model, deltas_between_refreshes)
     struct mon_cfg cfg = { .dir = dir };
     struct mon_view_cfg v = { .sort = MON_SORT_BYTES };
     struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
+    model_open(&m, &cfg);
     mon_model_view(&m, &v);
     cr_assert_eq(find(&m, "Strg", 0)->d_allocs, 0, "no change on the first refresh");
 
@@ -186,8 +194,7 @@ Test(model, deltas_between_refreshes)
         { "Newt", 0x404000, 2, 0, 64, 0 },
     };
     write_segment(PID_A, a2, 4);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
+    model_next(&m, &v);
     const struct mon_line *l = find(&m, "Strg", 0);
     cr_assert_eq(l->d_allocs, 3);
     cr_assert_eq(l->d_frees, 1);
@@ -208,8 +215,7 @@ Test(model, deltas_between_refreshes)
     char path[128];
     snprintf(path, sizeof path, "%s/heaptag.%d", dir, PID_A);
     unlink(path);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
+    model_next(&m, &v);
     cr_assert_eq(m.n_view, 0);
     mon_model_fini(&m);
 }
@@ -226,8 +232,7 @@ Test(model, filters_sorts_and_damaged_files)
     struct mon_cfg cfg = { .dir = dir };
     struct mon_view_cfg v = { .sort = MON_SORT_TAG };
     struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
+    model_open(&m, &cfg);
     cr_assert_eq(m.n_procs, 3);
     cr_assert_eq(m.procs[2].status, MON_PROC_DAMAGED);
     cr_assert_str_eq(m.procs[2].why, "truncated");
@@ -297,8 +302,7 @@ Test(model, hostile_module_paths_do_not_symbolise, .timeout = 30)
         struct mon_cfg cfg = { .dir = dir, .by = MON_BY_FUNC };
         struct mon_view_cfg v = { .sort = MON_SORT_TAG };
         struct mon_model m;
-        mon_model_init(&m, &cfg);
-        mon_model_refresh(&m);
+        model_open(&m, &cfg);
         mon_model_view(&m, &v);
         const char *base = strrchr(module_path, '/') ? strrchr(module_path, '/') + 1 : module_path;
         char want[HT_PATH_MAX + 16];
@@ -317,10 +321,8 @@ Test(model, a_row_that_changes_its_key_moves_to_its_new_line)
     struct mon_cfg cfg = { .dir = dir };
     struct mon_view_cfg v = { .sort = MON_SORT_TAG };
     struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
+    model_open(&m, &cfg);
+    model_next(&m, &v);
     cr_assert_eq(find(&m, "Strg", 0)->allocs, 15);
     struct spec changed[] = {
         { "Chgd", 0x401000, 10, 4, 1000, 400 }, /* same row, another tag: not to be trusted */
@@ -328,8 +330,7 @@ Test(model, a_row_that_changes_its_key_moves_to_its_new_line)
         { NULL, 0x405000, 3, 3, 30, 30 },        /* same row, another site */
     };
     write_segment(PID_A, changed, 3);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
+    model_next(&m, &v);
     cr_assert_eq(find(&m, "Strg", 0)->allocs, 5);
     cr_assert_eq(find(&m, "Chgd", 0)->allocs, 10);
     cr_assert_eq(find(&m, "app+0x5000", 0)->allocs, 3);
