@@ -33,7 +33,11 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(SEGBUIL
 
 $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(HARNESS_SRC) -lcriterion
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(HARNESS_SRC) $(INTEG_TOOL_SRC) -lcriterion
+
+# The tool's own query escaping, for the Prometheus test's queries.
+$(BUILD)/tests/integration/test_prometheus: INTEG_TOOL_SRC := ctl/prom/http_client.c
+$(BUILD)/tests/integration/test_prometheus: ctl/prom/http_client.c
 
 $(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h
 	@mkdir -p $(dir $@)
