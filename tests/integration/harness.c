@@ -139,6 +139,12 @@ int run_tool(const char *const args[], struct run_result *r)
     return run_cmd(argv, NULL, 0, NULL, r);
 }
 
+int heaptag_run(const char *rel, const char *arg, struct run_result *r)
+{
+    const char *args[] = { "run", "--", build_path(rel), arg, NULL };
+    return run_tool(args, r);
+}
+
 int start_tagged(const char *rel, const char *const args[], int out_fd)
 {
     pid_t pid = fork();
@@ -304,6 +310,16 @@ void segment_remove(int pid)
 {
     char path[96];
     unlink(segment_path(path, sizeof path, pid));
+}
+
+int shell_out(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    return pclose(p);
 }
 
 int count_in(const char *text, const char *word)
