@@ -39,7 +39,7 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard te
 $(BUILD)/tests/integration/test_prometheus: INTEG_TOOL_SRC := ctl/prom/http_client.c
 $(BUILD)/tests/integration/test_prometheus: ctl/prom/http_client.c
 
-$(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h
+$(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h $(wildcard tests/progs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -Iinclude -o $@ $< -lpthread
 
@@ -50,7 +50,7 @@ $(BUILD)/tests/progs/%: tests/progs/%.cpp include/heaptag.h
 # The pattern program once more as a non-PIE executable: the header's run-time
 # lookup must find the shim there too.
 PROG_BIN += $(BUILD)/tests/progs/patterns_nopie
-$(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
+$(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h tests/progs/prog_modes.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
@@ -82,7 +82,7 @@ $(BUILD)/tests/progs/htdtags: tests/progs/htdtags.c include/heaptag.h
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -ldl
 # And statically linked: heaptag run must refuse it (no loader to preload into).
 PROG_BIN += $(BUILD)/tests/progs/patterns_static
-$(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h
+$(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h tests/progs/prog_modes.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -static -Iinclude -o $@ $< -lpthread
 
