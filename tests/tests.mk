@@ -186,15 +186,17 @@ ORACLE_OBJ := $(SHIM_SRC:%.c=$(ORACLE_DIR)/%.o) \
 ORACLE_CFLAGS := $(SHIM_CFLAGS) -DHT_ORACLE -Itests/oracle -I/usr/include/$(shell gcc -print-multiarch)
 .PHONY: oracle
 oracle: $(ORACLE_DIR)/libheaptag-oracle.so
+# Every oracle object compiles alike: common/, shim/ and the oracle itself.
+define oracle_compile
+	@mkdir -p $(dir $@)
+	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+endef
 $(ORACLE_DIR)/shim/common_%.o: common/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+	$(oracle_compile)
 $(ORACLE_DIR)/shim/%.o: shim/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+	$(oracle_compile)
 $(ORACLE_DIR)/oracle.o: tests/oracle/oracle.c tests/oracle/oracle.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+	$(oracle_compile)
 $(ORACLE_DIR)/libheaptag-oracle.so: $(ORACLE_OBJ)
 	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ -lunwind $(SHIM_LDLIBS)
 # The independent counting preload the count tests compare the shim with.
