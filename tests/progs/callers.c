@@ -305,34 +305,39 @@ static int mode_bogusret(const char *dir)
 
 typedef void *plug_alloc_fn(size_t);
 
-/* plug_alloc of dir/libplug<which>.so, loaded into *h; NULL after a fail line. */
-static plug_alloc_fn *load_plug(const char *dir, char which, void **h)
+/* plug_alloc of a plugin dlopen gave h for (NULL: it failed), or NULL after
+ * a fail line. The dlopen calls stay in mode_dlswap: what the loader
+ * allocates is counted at their two call sites, apart from the plugins' rows. */
+static plug_alloc_fn *plug_alloc_of(void *h, char which)
 {
-    char path[4096], what[32];
-    snprintf(path, sizeof path, "%s/libplug%c.so", dir, which);
-    *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!*h) {
+    if (!h) {
         fail(dlerror());
         return NULL;
     }
-    plug_alloc_fn *fn = (plug_alloc_fn *)dlsym(*h, "plug_alloc");
-    snprintf(what, sizeof what, "plug_alloc in %c", which);
-    if (!fn)
+    plug_alloc_fn *fn = (plug_alloc_fn *)dlsym(h, "plug_alloc");
+    if (!fn) {
+        char what[32];
+        snprintf(what, sizeof what, "plug_alloc in %c", which);
         fail(what);
+    }
     return fn;
 }
 
 static int mode_dlswap(const char *dir)
 {
-    void *ha, *hb;
-    plug_alloc_fn *fa = load_plug(dir, 'A', &ha);
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s/libplugA.so", dir);
+    snprintf(b, sizeof b, "%s/libplugB.so", dir);
+    void *ha = dlopen(a, RTLD_NOW | RTLD_LOCAL);
+    plug_alloc_fn *fa = plug_alloc_of(ha, 'A');
     if (!fa)
         return 1;
     for (int i = 0; i < 5; i++)
         blocks[i] = fa(32);
     uintptr_t where_a = (uintptr_t)fa;
     dlclose(ha);
-    plug_alloc_fn *fb = load_plug(dir, 'B', &hb);
+    void *hb = dlopen(b, RTLD_NOW | RTLD_LOCAL);
+    plug_alloc_fn *fb = plug_alloc_of(hb, 'B');
     if (!fb)
         return 1;
     for (int i = 0; i < 9; i++)
