@@ -86,7 +86,8 @@ struct bug_case {
     const char *mode, *flags;
     const char *has[7];
     const char *counted;
-    int count, corrupt;
+    int count;
+    unsigned long corrupt;
 };
 
 static void bug_run_check(struct bug_run *b, const struct bug_case *c)
