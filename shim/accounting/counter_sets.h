@@ -14,7 +14,7 @@
 #include "ht_atomic.h"
 
 /* The counters at byte offset off of the table at base. */
-static inline struct ht_counters *ht_ctr_at(struct ht_counters *base, uint32_t off)
+static inline struct ht_counters *ht_ctr_at(struct ht_counters *base, uint64_t off)
 {
     return (struct ht_counters *)((char *)base + off);
 }

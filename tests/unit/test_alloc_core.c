@@ -61,7 +61,7 @@ Test(alloc_core, counts_by_site)
     cr_assert_eq(s.allocs, 5);
     cr_assert_eq(s.frees, 2);
     cr_assert_eq(s.live, 100 + 102 + 104);
-    cr_assert_eq(s.peak, 100, "sampled at the cache miss, not on the fast path");
+    cr_assert_eq(s.peak, 100, "sampled at the thread's first allocation, not on the fast path");
     cr_assert_eq(ht_state.rows[row].site, 0x1000);
     cr_assert_eq(ht_state.rows[row].kind, HT_KIND_SITE);
     void *q = ht_alloc(8, 0x2000);
