@@ -147,13 +147,17 @@ static inline void ht_leave(void)
  * the frame that took the guard is no longer one of the current call's
  * (popped: below the stack pointer; or its return address slot overwritten),
  * the thread's state is reset (depth, key, half-written cache and stack
- * ranges) and 0 returned, the call being a fresh one. Else 1: really inside. */
-HT_HIDDEN int ht_depth_held(struct ht_thread *t);
+ * ranges) and 0 returned, the call being a fresh one. Else 1: really inside.
+ * caller_fp: the frame of the slow path asking; a guard held by this call
+ * was taken there or in one of its callers, at or above it. */
+HT_HIDDEN int ht_depth_held(struct ht_thread *t, uint64_t caller_fp);
 
-/* t->depth != 0, stale depths recovered. */
-static inline int ht_inside(struct ht_thread *t)
+/* t->depth != 0, stale depths recovered. Inlined: the frame it passes is
+ * the slow path's own. */
+static inline __attribute__((always_inline)) int ht_inside(struct ht_thread *t)
 {
-    return t->depth != 0 && ht_depth_held(t);
+    return t->depth != 0 &&
+           ht_depth_held(t, (uint64_t)(uintptr_t)__builtin_frame_address(0));
 }
 
 #endif

@@ -46,7 +46,7 @@ static int read_word(uint64_t a, uint64_t *out)
     return ret == -EFAULT ? 0 : -1;
 }
 
-int ht_depth_held(struct ht_thread *t)
+int ht_depth_held(struct ht_thread *t, uint64_t caller_fp)
 {
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
@@ -58,13 +58,19 @@ int ht_depth_held(struct ht_thread *t)
      * the current call's own frames (every word above sp is), so this call is
      * nested in the shim's work (its own allocation, a handler over it) */
     if (got && word == t->enter_ret) {
-        if (fp >= sp)
+        if (fp >= caller_fp)
             return 1;
+        /* between sp and the asking frame: this function's own frame, whose
+         * unwritten slots may still hold the words of the call a jump cut
+         * short (the same slow path at the same depth): stale */
+        if (fp >= sp)
+            goto stale;
         /* below sp: popped, unless we run on a signal stack above it */
         stack_t old;
         if (raw_sigaltstack(NULL, &old) != 0 || (old.ss_flags & SS_ONSTACK))
             return 1;
     }
+stale:
     /* the frames that took the guard are gone */
     t->cache_writing = 1;
     ht_signal_fence();
