@@ -220,7 +220,7 @@ static void advance(struct ht_ages *a)
             step(a, ++t);
         ht_store_release(&a->tick, t);
         ht_fetch_add_acq_rel(&a->moves_done, 1);
-        ht_fetch_add_relaxed(&ht_state.epoch, 1); /* every cache word has the old stamp */
+        ht_epoch_bump(); /* every cache word has the old stamp */
     }
     ht_store_release(&a->folding, 0);
 }
@@ -275,7 +275,7 @@ static void retick(struct ht_thread *t, struct ht_ages *a, uint32_t now)
     t->cache_writing = 1;
     ht_signal_fence();
     for (int i = 0; i < HT_CACHE_SIZE; i++)
-        ht_store_relaxed(&t->cache.site[i], 0);
+        ht_store_relaxed(&t->cache.match[i], 0);
     ht_signal_fence();
     struct ht_counters *ctr = t->ctr;
     uint32_t limit = t->off_limit;

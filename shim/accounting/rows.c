@@ -138,13 +138,13 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     uint64_t key = ht_tag_key(tag[0], tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
     if (!t->ctr)
         key ^= HT_KEY_SHARED;
-    uint32_t i = ht_cache_slot(site, key);
-    ht_store_relaxed(&t->cache.site[i], 0);
+    uint64_t match = site ^ key;
+    uint32_t i = ht_cache_slot(match);
+    ht_store_relaxed(&t->cache.match[i], 0);
     ht_signal_fence();
-    t->cache.key[i] = key;
     t->cache.word[i] = ht_block_word(ht_row_off(row), 0) | ht_stamp_bits(t->tick);
     ht_signal_fence();
-    ht_store_relaxed(&t->cache.site[i], site);
+    ht_store_relaxed(&t->cache.match[i], match);
     ht_signal_fence();
     t->cache_writing = 0;
     return row;

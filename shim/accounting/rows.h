@@ -29,8 +29,8 @@ HT_HIDDEN uint32_t ht_rows_lookup_module(struct ht_thread *t, uint64_t site);
  * no more counts; a lookup at the same address makes a new row. */
 HT_HIDDEN void ht_rows_retire_unloaded(void);
 
-/* The key the cache files an entry under: the thread's tag key and the
- * epoch in one word (tag keys have the top bit set, epochs never reach it). */
+/* The key the cache files an entry under, with the site: the thread's tag
+ * key and the epoch in one word (state.h says which bits are whose). */
 static inline uint64_t ht_cache_key(const struct ht_thread *t)
 {
     return t->key ^ ht_load_relaxed(&ht_state.epoch);
@@ -41,12 +41,11 @@ static inline uint64_t ht_cache_key(const struct ht_thread *t)
  * never hit them, and the slow path that counts on a shared shard does. */
 #define HT_KEY_SHARED (1ull << 62)
 
-/* 32-bit multiply: call sites differ in their low bits, which all reach the
- * top bits of the product. A sum, not an xor: one lea, where an xor needs a
- * copy of a register first (the key is compared afterwards). */
-static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
+/* 32-bit multiply of an entry's match word (site ^ key): call sites differ
+ * in their low bits, which all reach the top bits of the product. */
+static inline uint32_t ht_cache_slot(uint64_t match)
 {
-    return ((uint32_t)site + (uint32_t)key) * 0x9e3779b1u >> (32 - HT_CACHE_BITS);
+    return (uint32_t)match * 0x9e3779b1u >> (32 - HT_CACHE_BITS);
 }
 
 /* The cache alone, under key: 1 and the entry's word (ht_block_word(): the
@@ -55,8 +54,9 @@ static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
 static inline int ht_cache_lookup(struct ht_thread *t, uint64_t site, uint64_t key,
                                   uint64_t *word)
 {
-    uint32_t i = ht_cache_slot(site, key);
-    if (likely(t->cache.site[i] == site && t->cache.key[i] == key)) {
+    uint64_t match = site ^ key;
+    uint32_t i = ht_cache_slot(match);
+    if (likely(t->cache.match[i] == match)) {
         *word = t->cache.word[i];
         return 1;
     }

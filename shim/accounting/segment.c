@@ -323,7 +323,7 @@ static void point_state_at(struct ht_seg_header *h, uint64_t size, int shared)
     ht_state.counter_slots = h->counter_slots;
     ht_state.off_limit = h->row_capacity * (uint32_t)sizeof(struct ht_counters);
     /* rows moved (a fork child's fresh segment): no cached row may stand */
-    ht_fetch_add_relaxed(&ht_state.epoch, 1);
+    ht_epoch_bump();
     ht_ages_point(h);
     ht_store_release(&ht_state.flags, &h->flags);
 }

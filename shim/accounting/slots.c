@@ -101,7 +101,7 @@ static void slot_release(void *arg)
     t->cache_writing = 1;
     ht_signal_fence();
     for (int i = 0; i < HT_CACHE_SIZE; i++)
-        ht_store_relaxed(&t->cache.site[i], 0);
+        ht_store_relaxed(&t->cache.match[i], 0);
     ht_signal_fence();
     t->slot_state = HT_SLOT_SHARED;
     t->off_limit = 0;

@@ -13,25 +13,31 @@
 #include "base/glue.h"
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
+#include "ht_atomic.h"
 
 /* Entries of the thread's site cache: a large program's start-up (node)
  * allocates in loops over a few hundred sites (115,000 misses in 64 or 128
- * entries, 7,000 in 256). An entry costs 24 bytes of static TLS, which glibc
- * carves from every thread's stack: 6 KB, and a thread created with
- * PTHREAD_STACK_MIN must still start (test_hostsafe, minstack). */
+ * entries, 7,000 in 256). An entry costs 16 bytes of static TLS, which glibc
+ * carves from every thread's stack: 4 KB, and a thread created with
+ * PTHREAD_STACK_MIN must still start (test_hostsafe, minstack; 12 KB did not). */
 #define HT_CACHE_BITS 8
 #define HT_CACHE_SIZE (1 << HT_CACHE_BITS)
 
-/* The thread's cache from key -> row, by column so that one index register
- * reaches every field: entry i is site[i], key[i], word[i]. Hit: site and key
- * both match; the header's second word (ht_block_word(), whose low half is
- * the row's counter offset) is then read in one load, so that a signal
- * handler rewriting the entry cannot pair one key with another's row. */
+/* The thread's cache from (site, key) -> row, by column so that one index
+ * register reaches every field: entry i is match[i], word[i]. An entry is
+ * filed under site ^ key, one word that one compare checks: a site is a user
+ * address (below 2^47), the epoch lives in bits 47 to 60 and a key's own bits
+ * 61 to 63 tell untagged, tagged, shared and inside apart (below), so two
+ * different (site, key) pairs of one tag never share a word. Hit: the word
+ * matches; the header's second word (ht_block_word(), whose low half is the
+ * row's counter offset) is then read in one load, so that a signal handler
+ * rewriting the entry cannot pair one key with another's row. */
 struct ht_cache {
-    uint64_t site[HT_CACHE_SIZE]; /* 0: empty; written last so a signal handler
-                                   * never sees half an entry */
-    uint64_t key[HT_CACHE_SIZE];  /* ht_thread.key ^ ht_state.epoch at the time of filling */
-    uint64_t word[HT_CACHE_SIZE]; /* ht_block_word(ht_row_off(row), 0) */
+    uint64_t match[HT_CACHE_SIZE]; /* site ^ key at the time of filling; 0: empty
+                                    * (never a filed value: a site is not 0 and
+                                    * lies below the epoch's bits); written last
+                                    * so a signal handler never sees half an entry */
+    uint64_t word[HT_CACHE_SIZE];  /* ht_block_word(ht_row_off(row), 0) */
 };
 
 struct ht_thread {
@@ -73,7 +79,8 @@ extern HT_HIDDEN __thread struct ht_thread ht_self __attribute__((tls_model("ini
 struct ht_state {
     uint32_t *flags;           /* &seg->flags once started; a PENDING word before */
     uint64_t epoch;            /* bumped when rows must no longer come from caches
-                                * (module changes, the segment remapped); < 2^61 */
+                                * (module changes, the segment remapped, a tick):
+                                * bits 47 to 60 only (ht_epoch_bump()) */
     struct ht_row *rows;
     uint32_t off_limit;        /* counter offsets free may count on: row_capacity *
                                 * sizeof(struct ht_counters), 0 without a segment */
@@ -97,8 +104,8 @@ extern HT_HIDDEN struct ht_state ht_state;
                        HT_FLAG_hpc | HT_FLAG_ust | HT_FLAG_htd)
 
 /* The per-thread key word of an explicit tag: 0 for none, else a 61-bit
- * hash with the top bit set (epochs stay below 2^61, so an untagged key never
- * equals a tagged one), bit 62 clear (HT_KEY_SHARED marks the entries of
+ * hash with the top bit set (epochs stay below 2^61 and sites below 2^47, so
+ * an untagged entry never equals a tagged one), bit 62 clear (HT_KEY_SHARED marks the entries of
  * threads without a counter slot) and bit 61 clear (HT_KEY_INSIDE has it).
  * The fast path compares only this word; the rows themselves are keyed by
  * the full tag bytes. */
@@ -113,12 +120,29 @@ static inline uint64_t ht_tag_key(uint64_t tag0, uint64_t tag1)
 
 /* The cache key of a thread inside the shim: bits 63 and 61 set. Entries are
  * filed under a tag key or an untagged one (bit 63 clear), each possibly with
- * HT_KEY_SHARED (bit 62) flipped, xor an epoch below 2^61: a tag key has bit
- * 61 clear, so no entry is ever filed under this key or under it with bit 62
- * flipped. (It once was bit 62 alone, the very bit of the shared entries: a
+ * HT_KEY_SHARED (bit 62) flipped, xor an epoch and a site below 2^61: a tag
+ * key has bit 61 clear, so no entry is ever filed under this key or under it
+ * with bit 62 flipped. (It once was bit 62 alone, the very bit of the shared entries: a
  * thread without a slot inside the shim hit them on the fast path and counted
  * into its NULL slot.) */
 #define HT_KEY_INSIDE (1ull << 63 | 1ull << 61)
+
+/* The epoch moves in bits 47 to 60, above every user address and below the
+ * key bits: 16,384 values, then it starts again. An entry filed exactly a
+ * multiple of 16,384 epochs ago hits again only if its thread took no tick
+ * since (a tick empties the thread's cache, ages.c), and then charges a live
+ * row or a retired one: never memory the segment does not hold. */
+#define HT_EPOCH_SHIFT 47
+#define HT_EPOCH_MASK (((1ull << 14) - 1) << HT_EPOCH_SHIFT)
+
+/* No cache entry filed before this call hits after it. */
+static inline void ht_epoch_bump(void)
+{
+    uint64_t e = ht_load_relaxed(&ht_state.epoch);
+    while (!ht_cas_weak_relaxed(&ht_state.epoch, &e,
+                                (e + (1ull << HT_EPOCH_SHIFT)) & HT_EPOCH_MASK))
+        ;
+}
 
 /* Recursion guard for slow paths that may call into libc. While it is held
  * no cache entry of the program's tags can hit, so every allocation of the

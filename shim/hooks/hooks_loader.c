@@ -29,7 +29,7 @@ static void after_dlclose(void)
         /* an object went away, and another may come at its address: its
          * rows stop taking counts, no cache may answer for its code */
         ht_rows_retire_unloaded();
-        ht_fetch_add_relaxed(&ht_state.epoch, 1);
+        ht_epoch_bump();
         ht_unw_flush();
     }
     ht_leave();
