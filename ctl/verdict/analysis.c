@@ -38,18 +38,59 @@
  * level of a day-long series (and decides the gate below). */
 static const size_t vg_lags[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512 };
 
-static int cmp_double(const void *pa, const void *pb)
+/* Puts the k-th smallest of v[0..n) at v[k], the smaller ones before it and
+ * the larger after (Hoare's selection, median-of-three pivots): the same
+ * order statistic a sort would leave there, in O(n). */
+static void select_kth(double *v, size_t n, size_t k)
 {
-    double a = *(const double *)pa, b = *(const double *)pb;
-    return (a > b) - (a < b);
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo + 2) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            double tmp = v[i];
+            v[i] = v[j];
+            v[j] = tmp;
+            i++;
+            j--;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi] */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    for (size_t a = lo + 1; a <= hi; a++) /* at most three left: insertion */
+        for (size_t b = a; b > lo && v[b - 1] > v[b]; b--) {
+            double tmp = v[b];
+            v[b] = v[b - 1];
+            v[b - 1] = tmp;
+        }
 }
 
+/* The median of v[0..n) (reorders v): the middle value, or the mean of the
+ * two middle ones. */
 static double median(double *v, size_t n)
 {
     if (n == 0)
         return 0;
-    xsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    if (n < 3)
+        return n == 1 ? v[0] : (fmin(v[0], v[1]) + fmax(v[0], v[1])) / 2;
+    select_kth(v, n, n / 2);
+    if (n % 2)
+        return v[n / 2];
+    double below = v[0]; /* the largest of the lower half */
+    for (size_t i = 1; i < n / 2; i++)
+        below = v[i] > below ? v[i] : below;
+    return (below + v[n / 2]) / 2;
 }
 
 /* Robust standard deviation: 1.4826 times the median absolute deviation. */
@@ -129,16 +170,20 @@ static double upper_p(double z)
     return 0.5 * erfc(z / sqrt(2.0));
 }
 
-/* The z whose upper tail is p (bisection: called once a series). */
+/* The z whose upper tail is p (bisection). Once lo and hi are neighbouring
+ * doubles a step changes neither, and no later one would: stopping there
+ * gives what a hundred steps give. */
 static double z_for_p(double p)
 {
     double lo = -10, hi = 40;
     for (int i = 0; i < 100; i++) {
-        double mid = (lo + hi) / 2;
+        double mid = (lo + hi) / 2, was_lo = lo, was_hi = hi;
         if (upper_p(mid) > p)
             lo = mid;
         else
             hi = mid;
+        if (lo == was_lo && hi == was_hi)
+            break;
     }
     return hi;
 }
