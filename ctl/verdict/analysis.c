@@ -194,26 +194,142 @@ struct noise {
     double a, b;
 };
 
-/* Weighted least squares of V on tau over lags [l0, l1) of vg_lags. */
-static struct noise vg_line(const double *t, const double *u, size_t n, size_t l0, size_t l1,
-                            int short_only, double *v1)
+#define VG_NLAGS (sizeof vg_lags / sizeof vg_lags[0])
+
+/* How many of vg_lags a series of n points is measured at: lags shorter
+ * than the series and, past the first, a quarter of it at most. */
+static size_t vg_usable(size_t n)
 {
-    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (size_t l = l0; l < l1; l++) {
-        size_t lag = vg_lags[l];
-        if (lag >= n || (lag > 1 && lag * 4 > n))
-            break;
+    size_t l = 0;
+    while (l < VG_NLAGS && vg_lags[l] < n && (vg_lags[l] == 1 || vg_lags[l] * 4 <= n))
+        l++;
+    return l;
+}
+
+/* The empirical variogram of a series of n points at its nl usable lags:
+ * v, half the mean squared difference of points lag apart, and tau, the
+ * mean time between them. */
+struct vgram {
+    size_t n, nl;
+    double v[VG_NLAGS], tau[VG_NLAGS];
+};
+
+/* The variogram of u, one pass over the points per lag. */
+static void vg_direct(const double *t, const double *u, size_t n, struct vgram *g)
+{
+    g->n = n;
+    g->nl = vg_usable(n);
+    for (size_t l = 0; l < g->nl; l++) {
+        size_t lag = vg_lags[l], pairs = n - lag;
         double v = 0, tau = 0;
-        size_t pairs = n - lag;
         for (size_t i = 0; i + lag < n; i++) {
             double d = u[i + lag] - u[i];
             v += d * d / 2;
             tau += t[i + lag] - t[i];
         }
-        v /= (double)pairs;
-        tau /= (double)pairs;
-        if (lag == 1 && v1)
-            *v1 = v;
+        g->v[l] = v / (double)pairs;
+        g->tau[l] = tau / (double)pairs;
+    }
+}
+
+/* Sums over the pairs of a series at each usable lag, from pair i to the
+ * end: of dx^2, dx*dt, dt^2 and dt (dx, dt: the differences of value and
+ * time lag apart). The residuals of a line or a hinge of slope s differ by
+ * d = dx - s*dh lag apart (the intercept cancels), so their variogram is
+ * (sum dx^2 - 2s sum dx*dh + s^2 sum dh^2) / 2 / pairs: with these sums,
+ * one candidate onset costs a few operations a lag, not a pass over the
+ * points (the hinge's dh is dt from its onset on, 0 before, and differs
+ * from both only for the pairs that straddle the onset, fewer than lag). */
+struct vgsums {
+    const double *t, *x;
+    size_t n, nl;
+    double *sxx, *sxt, *stt, *st; /* [l * (n + 1) + i] */
+};
+
+static void vgsums_init(struct vgsums *s, const double *t, const double *x, size_t n)
+{
+    s->t = t;
+    s->x = x;
+    s->n = n;
+    s->nl = vg_usable(n);
+    size_t len = (s->nl ? s->nl : 1) * (n + 1);
+    s->sxx = malloc(4 * len * sizeof *s->sxx);
+    if (!s->sxx)
+        err(1, "malloc");
+    s->sxt = s->sxx + len;
+    s->stt = s->sxt + len;
+    s->st = s->stt + len;
+    for (size_t l = 0; l < s->nl; l++) {
+        size_t lag = vg_lags[l], b = l * (n + 1), i = n - lag;
+        s->sxx[b + i] = s->sxt[b + i] = s->stt[b + i] = s->st[b + i] = 0;
+        while (i-- > 0) {
+            double dx = x[i + lag] - x[i], dt = t[i + lag] - t[i];
+            s->sxx[b + i] = s->sxx[b + i + 1] + dx * dx;
+            s->sxt[b + i] = s->sxt[b + i + 1] + dx * dt;
+            s->stt[b + i] = s->stt[b + i + 1] + dt * dt;
+            s->st[b + i] = s->st[b + i + 1] + dt;
+        }
+    }
+}
+
+static void vgsums_free(struct vgsums *s)
+{
+    free(s->sxx);
+}
+
+/* A sum of squared residual differences from the expanded form: what is
+ * left of sum dx^2 after the line is rounding (a line through the points
+ * leaves nothing, where the residuals themselves would be exactly equal),
+ * and never below 0. */
+static double vg_exact(double sum, double sxx)
+{
+    return sum > 1e-10 * sxx ? sum : 0;
+}
+
+/* The variogram of the residuals of the hinge at onset k with slope s. */
+static void vg_hinge(const struct vgsums *vs, size_t k, double slope, struct vgram *g)
+{
+    const double *t = vs->t, *x = vs->x;
+    size_t n = vs->n;
+    g->n = n;
+    g->nl = vs->nl;
+    for (size_t l = 0; l < vs->nl; l++) {
+        size_t lag = vg_lags[l], b = l * (n + 1), pairs = n - lag;
+        size_t from = k < pairs ? k : pairs;
+        double xh = vs->sxt[b + from], hh = vs->stt[b + from];
+        for (size_t i = k + 1 > lag ? k + 1 - lag : 0; i < k && i < pairs; i++) {
+            double dh = t[i + lag] - t[k], dx = x[i + lag] - x[i];
+            xh += dx * dh;
+            hh += dh * dh;
+        }
+        double sum = vs->sxx[b] - 2 * slope * xh + slope * slope * hh;
+        g->v[l] = vg_exact(sum, vs->sxx[b]) / 2 / (double)pairs;
+        g->tau[l] = vs->st[b] / (double)pairs;
+    }
+}
+
+/* The variogram of the residuals of the line of slope s through points
+ * [k, n) of the series. */
+static void vg_tail(const struct vgsums *vs, size_t k, double slope, struct vgram *g)
+{
+    size_t n = vs->n, m = n - k;
+    g->n = m;
+    g->nl = vg_usable(m);
+    for (size_t l = 0; l < g->nl; l++) {
+        size_t lag = vg_lags[l], b = l * (n + 1) + k, pairs = m - lag;
+        double sum = vs->sxx[b] - 2 * slope * vs->sxt[b] + slope * slope * vs->stt[b];
+        g->v[l] = vg_exact(sum, vs->sxx[b]) / 2 / (double)pairs;
+        g->tau[l] = vs->st[b] / (double)pairs;
+    }
+}
+
+/* Weighted least squares of V on tau over the first l1 lags of g. */
+static struct noise vg_line(const struct vgram *g, size_t l1, int short_only)
+{
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t l = 0; l < l1 && l < g->nl; l++) {
+        size_t lag = vg_lags[l], pairs = g->n - lag;
+        double v = g->v[l], tau = g->tau[l];
         /* long lags have few, strongly dependent pairs: weigh them less */
         double w = short_only ? 1 : (double)pairs / (double)lag;
         sw += w;
@@ -243,7 +359,8 @@ static struct noise vg_line(const double *t, const double *u, size_t n, size_t l
 }
 
 /* The noise model: V(lag) = a + b * (time lag), a, b >= 0, fitted to the
- * empirical variogram of u. Over all lags up to a quarter of the series,
+ * empirical variogram g of residuals at times t[0..n). Over all lags up to
+ * a quarter of the series,
  * white churn shows as a flat variogram; but one walk's variogram at long
  * lags is noisy and, after a trend is fitted, often flat too. So the walk is
  * also measured at lags 1-4: where it rises there beyond what white noise
@@ -255,23 +372,20 @@ static struct noise vg_line(const double *t, const double *u, size_t n, size_t l
  * and a walk of a few percent fitted to them would double the error of every
  * slope over a long window. Over fewer than TREND_GATE_MIN residuals a walk
  * that matters cannot be told from white noise: the fitted term stays. */
-static struct noise noise_fit(const double *t, const double *u, size_t n, int gate)
+static struct noise noise_fit(const struct vgram *g, const double *t, size_t n, int gate)
 {
-    double v1 = 0;
-    size_t n_lags = sizeof vg_lags / sizeof vg_lags[0];
-    struct noise all = vg_line(t, u, n, 0, n_lags, 0, &v1);
+    double v1 = g->nl ? g->v[0] : 0; /* vg_lags[0] is 1 */
+    struct noise all = vg_line(g, VG_NLAGS, 0);
     if (n < 8)
         return all;
-    struct noise sh = vg_line(t, u, n, 0, 4, 1, NULL);
+    struct noise sh = vg_line(g, 4, 1);
     double dt = (t[n - 1] - t[0]) / (double)(n - 1);
     int short_walk = v1 > 0 && sh.b * dt / v1 > 1.4 / sqrt((double)n);
     if (short_walk && sh.b > all.b) {
         all.b = sh.b;
         all.a = fmax(0, fmin(all.a, v1 - sh.b * dt));
     }
-    size_t lmax = 1;
-    for (size_t l = 0; l < n_lags && vg_lags[l] < n && (vg_lags[l] == 1 || vg_lags[l] * 4 <= n); l++)
-        lmax = vg_lags[l];
+    size_t lmax = g->nl ? vg_lags[g->nl - 1] : 1;
     double white_sd = v1 * sqrt(6.0 / (double)n);
     if (gate && !short_walk && v1 > 0 && lmax > 1 && n >= TREND_GATE_MIN &&
         all.b * dt * (double)(lmax - 1) < TREND_WALK_SIGMA * white_sd) {
@@ -296,7 +410,8 @@ static double weighted_var(const double *t, const double *c, size_t n, struct no
 }
 
 /* OLS of x on the hinge (t - t[k])+ with an intercept: slope, weights c
- * (slope = sum c x), residuals u. Returns -1 when the regressor is constant. */
+ * (slope = sum c x), residuals u (unless NULL). Returns -1 when the
+ * regressor is constant. */
 static int hinge_fit(const double *t, const double *x, size_t n, size_t k, double *c,
                      double *u, double *slope)
 {
@@ -319,7 +434,8 @@ static int hinge_fit(const double *t, const double *x, size_t n, size_t k, doubl
     for (size_t i = 0; i < n; i++) {
         double h = (i >= k ? t[i] - t[k] : 0) - hbar;
         c[i] = h / shh;
-        u[i] = x[i] - xbar - *slope * h;
+        if (u)
+            u[i] = x[i] - xbar - *slope * h;
     }
     return 0;
 }
@@ -354,12 +470,25 @@ struct work {
     size_t n;
     const struct log_point *p; /* the points behind t and x (thinned) */
     const size_t *src;         /* index into p of each point */
+    const struct vgsums *vs;   /* the sums of x for the variograms; NULL: pass over u */
     double *c, *u, *s1, *s2;
     double zcrit;              /* what a candidate's z must reach */
     int tail_mode;             /* judge the tail alone, with its own noise */
     int bytes;                 /* x is live bytes (else live blocks) */
     int ungated;               /* keep the walk term however small (the safe side) */
 };
+
+/* The noise of the hinge at onset k with slope s fitted to w's series: from
+ * the sums, or from its residuals u (hinge_fit's) when there are none. */
+static struct noise hinge_noise(const struct work *w, size_t k, double slope, const double *u)
+{
+    struct vgram g;
+    if (w->vs)
+        vg_hinge(w->vs, k, slope, &g);
+    else
+        vg_direct(w->t, u, w->n, &g);
+    return noise_fit(&g, w->t, w->n, !w->ungated);
+}
 
 /* The statistic of a slope whose weights are c[0..m) under the noise nz:
  * z (normal scale). The noise is estimated from the series itself: few
@@ -395,11 +524,17 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
     if (stt <= 0)
         return -INFINITY;
     *slope = stx / stt;
-    for (size_t i = 0; i < m; i++) {
+    struct vgram g;
+    for (size_t i = 0; i < m; i++)
         w->c[i] = (t[i] - tbar) / stt;
-        w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
+    if (w->vs) {
+        vg_tail(w->vs, k, *slope, &g);
+    } else {
+        for (size_t i = 0; i < m; i++)
+            w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
+        vg_direct(t, w->u, m, &g);
     }
-    *nz = noise_fit(t, w->u, m, !w->ungated);
+    *nz = noise_fit(&g, t, m, !w->ungated);
     /* A walk the whole series shows (its hinge's residuals) is charged to the
      * tail too, unless the tail's own variogram rises clearly less than that
      * walk would make it (by three standard deviations of the estimate): a
@@ -407,8 +542,8 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
      * tail after a wandering day is. */
     struct noise whole;
     double hs;
-    if (hinge_fit(w->t, w->x, w->n, k, w->s2, w->s1, &hs) == 0 &&
-        (whole = noise_fit(w->t, w->s1, w->n, !w->ungated)).b > nz->b) {
+    if (hinge_fit(w->t, w->x, w->n, k, w->s2, w->vs ? NULL : w->s1, &hs) == 0 &&
+        (whole = hinge_noise(w, k, hs, w->s1)).b > nz->b) {
         for (size_t i = 0; i < m; i++) /* the tail's residuals again (s1 was used) */
             w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
         size_t lag = m / 4 < 24 ? m / 4 : 24;
@@ -433,9 +568,9 @@ static double candidate_z(struct work *w, size_t k, struct noise *nz, double *sl
 {
     if (w->tail_mode && k > 0)
         return tail_z(w, k, nz, slope);
-    if (hinge_fit(w->t, w->x, w->n, k, w->c, w->u, slope) != 0)
+    if (hinge_fit(w->t, w->x, w->n, k, w->c, w->vs ? NULL : w->u, slope) != 0)
         return -INFINITY;
-    *nz = noise_fit(w->t, w->u, w->n, !w->ungated);
+    *nz = hinge_noise(w, k, *slope, w->u);
     return slope_z(w->t, w->c, w->n, *nz, *slope);
 }
 
@@ -537,6 +672,7 @@ static const char *candidate_shape(struct work *w, size_t k, struct noise nz, do
             y[i] = w->x[i] - (i > k + j ? jump : 0);
         struct work wy = *w;
         wy.x = y;
+        wy.vs = NULL; /* the sums are x's */
         struct noise ny;
         double sy;
         double zy = candidate_z(&wy, k, &ny, &sy);
@@ -722,11 +858,13 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
     const char *why_any = "not growing";
     int any_growing = 0;
     for (int blocks = 0; blocks <= have_blocks; blocks++) {
+        struct vgsums vs;
+        vgsums_init(&vs, t, blocks ? xb : x, n);
         /* blocks by the hinge only: a walk of a few blocks, drifting up over
          * a tail, looks like a quiet line once counted in whole blocks */
         for (int test = 0; test < (blocks ? 1 : TEST_COUNT); test++) {
-            struct work w = { .t = t, .x = blocks ? xb : x, .n = n, .p = p, .src = src, .c = c,
-                              .u = u, .s1 = s1, .s2 = s2, .zcrit = zcrit,
+            struct work w = { .t = t, .x = blocks ? xb : x, .n = n, .p = p, .src = src,
+                              .vs = &vs, .c = c, .u = u, .s1 = s1, .s2 = s2, .zcrit = zcrit,
                               .tail_mode = test == TEST_TAIL, .bytes = !blocks };
             for (size_t g = test == TEST_TAIL; g < ng; g++) {
                 struct noise nz;
@@ -755,6 +893,7 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
                 }
             }
         }
+        vgsums_free(&vs);
     }
     double alpha = TREND_ALPHA / (double)family;
     if (t[n - 1] <= 0) {
