@@ -473,6 +473,9 @@ struct work {
     const struct vgsums *vs;   /* the sums of x for the variograms; NULL: pass over u */
     double *c, *u, *s1, *s2;
     double zcrit;              /* what a candidate's z must reach */
+    double screen;             /* below this a slope's z is not worked out (slope_z) */
+    struct noise *hinge_nz;    /* by onset: the hinge's noise, when hinge_done says */
+    unsigned char *hinge_done; /* by onset: 1 fitted, 2 no fit, 0 not yet; NULL: none kept */
     int tail_mode;             /* judge the tail alone, with its own noise */
     int bytes;                 /* x is live bytes (else live blocks) */
     int ungated;               /* keep the walk term however small (the safe side) */
@@ -490,17 +493,32 @@ static struct noise hinge_noise(const struct work *w, size_t k, double slope, co
     return noise_fit(&g, w->t, w->n, !w->ungated);
 }
 
+/* The degrees of freedom of a slope's statistic over m points: the noise is
+ * estimated from the series itself, few of them, and fewer than the points,
+ * as neighbouring residuals are not independent. */
+static double slope_df(size_t m)
+{
+    return fmax(1, ((double)m - 3) / 3);
+}
+
 /* The statistic of a slope whose weights are c[0..m) under the noise nz:
- * z (normal scale). The noise is estimated from the series itself: few
- * degrees of freedom, and fewer than the points, as neighbouring residuals
- * are not independent. */
-static double slope_z(const double *t, const double *c, size_t m, struct noise nz, double slope)
+ * z (normal scale) of its Student t.
+ * The screen: Student's t has the heavier tail (P(T > s) >= P(Z > s) for
+ * s > 0, every df), so its z is at most s, and at most 0 for s <= 0 (a
+ * check over df 1..1364 and s 0..45 of these very functions finds z - s
+ * <= 1e-16). Where that bound stays below `screen`, the z is not worked out
+ * (a continued fraction and a bisection): the bound is returned, which the
+ * caller knows for one below its screen. */
+static double slope_z(const double *t, const double *c, size_t m, struct noise nz, double slope,
+                      double screen)
 {
     double var = weighted_var(t, c, m, nz);
     if (!(var > 0)) /* no noise at all: the line is the whole story */
         return slope > 0 ? INFINITY : slope < 0 ? -INFINITY : 0;
-    double df = fmax(1, ((double)m - 3) / 3);
-    return z_for_p(t_upper(slope / sqrt(var), df));
+    double ts = slope / sqrt(var);
+    if (ts < screen)
+        return ts > 0 ? ts : 0;
+    return z_for_p(t_upper(ts, slope_df(m)));
 }
 
 /* A tail judged by what follows the onset alone: a line through points
@@ -542,8 +560,16 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
      * tail after a wandering day is. */
     struct noise whole;
     double hs;
-    if (hinge_fit(w->t, w->x, w->n, k, w->s2, w->vs ? NULL : w->s1, &hs) == 0 &&
-        (whole = hinge_noise(w, k, hs, w->s1)).b > nz->b) {
+    int fits;
+    if (w->hinge_done && w->hinge_done[k]) {
+        fits = w->hinge_done[k] == 1; /* the hinge test fitted this onset already */
+        whole = w->hinge_nz[k];
+    } else {
+        fits = hinge_fit(w->t, w->x, w->n, k, w->s2, w->vs ? NULL : w->s1, &hs) == 0;
+        if (fits)
+            whole = hinge_noise(w, k, hs, w->s1);
+    }
+    if (fits && whole.b > nz->b) {
         for (size_t i = 0; i < m; i++) /* the tail's residuals again (s1 was used) */
             w->u[i] = x[i] - xbar - *slope * (t[i] - tbar);
         size_t lag = m / 4 < 24 ? m / 4 : 24;
@@ -560,7 +586,7 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
         if (!(lag > 1 && vl - v1 < expect - 3 * sd))
             nz->b = whole.b;
     }
-    return slope_z(t, w->c, m, *nz, *slope);
+    return slope_z(t, w->c, m, *nz, *slope, w->screen);
 }
 
 /* The statistic of candidate k: z (normal scale) and the fitted noise. */
@@ -568,10 +594,17 @@ static double candidate_z(struct work *w, size_t k, struct noise *nz, double *sl
 {
     if (w->tail_mode && k > 0)
         return tail_z(w, k, nz, slope);
-    if (hinge_fit(w->t, w->x, w->n, k, w->c, w->vs ? NULL : w->u, slope) != 0)
+    if (hinge_fit(w->t, w->x, w->n, k, w->c, w->vs ? NULL : w->u, slope) != 0) {
+        if (w->hinge_done)
+            w->hinge_done[k] = 2;
         return -INFINITY;
+    }
     *nz = hinge_noise(w, k, *slope, w->u);
-    return slope_z(w->t, w->c, w->n, *nz, *slope);
+    if (w->hinge_done) {
+        w->hinge_done[k] = 1;
+        w->hinge_nz[k] = *nz;
+    }
+    return slope_z(w->t, w->c, w->n, *nz, *slope, w->screen);
 }
 
 /* The shape tests of a significant candidate; NULL when it looks like a leak. */
@@ -672,7 +705,9 @@ static const char *candidate_shape(struct work *w, size_t k, struct noise nz, do
             y[i] = w->x[i] - (i > k + j ? jump : 0);
         struct work wy = *w;
         wy.x = y;
-        wy.vs = NULL; /* the sums are x's */
+        wy.vs = NULL; /* the sums and the hinges kept are x's */
+        wy.hinge_done = NULL;
+        wy.screen = -INFINITY;
         struct noise ny;
         double sy;
         double zy = candidate_z(&wy, k, &ny, &sy);
@@ -852,25 +887,58 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
     r->candidates = (size_t)tests;
     double zcrit = z_for_p(TREND_ALPHA / (double)family / tests);
 
+    /* The screen: a candidate whose z stays below zcrit (less a margin far
+     * above the rounding of z_for_p and of the p-values) cannot be named:
+     * a suspect's p corrected for the tests is alpha at most, so its z is
+     * zcrit or more. Such a candidate needs no shape test and, under the
+     * bound of slope_z, not even its exact z. This changes no verdict: the
+     * candidate named is the one of largest z among those that pass the
+     * shape tests (a candidate is tested when its z beats the best so far,
+     * and the tests do not depend on the order), and when that one is
+     * significant it is the largest among the significant ones that pass,
+     * the same one, tested with the same best before it; when it is not,
+     * none is named either way. Only what -v says of rows not named moves:
+     * a row with no significant candidate says "no significant upward
+     * trend" (or "not growing"), its z, p and rate those of its candidate
+     * of largest bound, the rate a least-squares one; a row whose only
+     * significant candidates fail a shape test says which, where a passing
+     * candidate too weak to count used to hide it. */
+    double screen = zcrit - 1e-6;
+    double low_z = -INFINITY, low_slope = 0;
+    size_t low_m = n;
     double best_z = -INFINITY, best_any = -INFINITY, best_draw = 0;
     size_t best_g = SIZE_MAX;
     int best_blocks = 0, best_tail = 0;
     const char *why_any = "not growing";
     int any_growing = 0;
+    struct noise *hinge_nz = malloc(n * sizeof *hinge_nz);
+    unsigned char *hinge_done = malloc(n);
+    if (!hinge_nz || !hinge_done)
+        err(1, "malloc");
     for (int blocks = 0; blocks <= have_blocks; blocks++) {
         struct vgsums vs;
         vgsums_init(&vs, t, blocks ? xb : x, n);
+        memset(hinge_done, 0, n);
         /* blocks by the hinge only: a walk of a few blocks, drifting up over
          * a tail, looks like a quiet line once counted in whole blocks */
         for (int test = 0; test < (blocks ? 1 : TEST_COUNT); test++) {
             struct work w = { .t = t, .x = blocks ? xb : x, .n = n, .p = p, .src = src,
                               .vs = &vs, .c = c, .u = u, .s1 = s1, .s2 = s2, .zcrit = zcrit,
+                              .screen = screen, .hinge_nz = hinge_nz, .hinge_done = hinge_done,
                               .tail_mode = test == TEST_TAIL, .bytes = !blocks };
             for (size_t g = test == TEST_TAIL; g < ng; g++) {
                 struct noise nz;
                 double slope = 0, draw;
                 double z = candidate_z(&w, grid[g], &nz, &slope);
                 any_growing |= slope > 0 && isfinite(z);
+                if (z < screen) {
+                    if (z > low_z) {
+                        low_z = z;
+                        low_slope = slope;
+                        low_m = test == TEST_TAIL ? n - grid[g] : n;
+                    }
+                    continue;
+                }
                 if (!(z > best_z))
                     continue; /* only a better candidate can change the verdict */
                 const char *why = slope > 0 ? candidate_shape(&w, grid[g], nz, slope, &draw)
@@ -895,6 +963,8 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
         }
         vgsums_free(&vs);
     }
+    free(hinge_nz);
+    free(hinge_done);
     double alpha = TREND_ALPHA / (double)family;
     if (t[n - 1] <= 0) {
         r->reason = "no time between snapshots";
@@ -911,6 +981,13 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
             r->reason = why_any;
         else
             r->reason = "no significant upward trend";
+        if (best_any == -INFINITY && low_z > -INFINITY) {
+            /* screened out: the figures of the candidate of largest bound */
+            r->z = z_for_p(t_upper(low_z, slope_df(low_m)));
+            r->p_value = upper_p(r->z);
+            r->p_row = fmin(1, r->p_value * tests);
+            r->rate_bph = low_slope * 3600;
+        }
     }
     if (best_g != SIZE_MAX && !r->reason) {
         size_t k = grid[best_g];
@@ -1096,7 +1173,8 @@ double trend_z_at(const double *t, const double *x, size_t n, size_t k)
     double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
     if (!c || !u)
         err(1, "malloc");
-    struct work w = { .t = t, .x = x, .n = n, .c = c, .u = u, .zcrit = INFINITY, .ungated = 1 };
+    struct work w = { .t = t, .x = x, .n = n, .c = c, .u = u, .zcrit = INFINITY,
+                      .screen = -INFINITY, .ungated = 1 };
     struct noise nz;
     double slope;
     double z = candidate_z(&w, k, &nz, &slope);
