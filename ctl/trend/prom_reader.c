@@ -479,8 +479,12 @@ static void finish(struct promr_data *d)
         struct log_series *s = &d->ps[i].s;
         if (s->n == 0)
             continue;
-        xsort(s->pts, s->n, sizeof *s->pts, cmp_pt);
         size_t k = 1;
+        while (k < s->n && s->pts[k - 1].t <= s->pts[k].t)
+            k++;
+        if (k < s->n) /* slices come in time order: most series already are */
+            xsort(s->pts, s->n, sizeof *s->pts, cmp_pt);
+        k = 1;
         for (size_t j = 1; j < s->n; j++)
             if (s->pts[j].t != s->pts[k - 1].t)
                 s->pts[k++] = s->pts[j];
