@@ -107,9 +107,12 @@ static double robust_sd(const double *v, size_t n, double *scratch)
 
 /* Theil-Sen: the median of the slopes of all pairs, per second; at most
  * TREND_MAX_POINTS points, taken evenly. */
-static double theil_sen(const double *t, const double *x, size_t n, double *scratch)
+static double theil_sen(const double *t, const double *x, size_t n)
 {
     size_t m = n < TREND_MAX_POINTS ? n : TREND_MAX_POINTS, k = 0;
+    double *scratch = malloc((m * (m - 1) / 2 + 1) * sizeof *scratch);
+    if (!scratch)
+        err(1, "malloc");
     for (size_t a = 0; a < m; a++) {
         size_t i = m == n ? a : (size_t)((double)a * (double)(n - 1) / (double)(m - 1));
         for (size_t b = a + 1; b < m; b++) {
@@ -118,7 +121,9 @@ static double theil_sen(const double *t, const double *x, size_t n, double *scra
                 scratch[k++] = (x[j] - x[i]) / (t[j] - t[i]);
         }
     }
-    return k ? median(scratch, k) : 0;
+    double slope = k ? median(scratch, k) : 0;
+    free(scratch);
+    return slope;
 }
 
 /* The continued fraction of the regularized incomplete beta function
@@ -856,10 +861,9 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
         return;
     }
     size_t n = n_in < TREND_MAX_FIT ? n_in : TREND_MAX_FIT;
-    size_t scratch_n = TREND_MAX_POINTS * (TREND_MAX_POINTS - 1) / 2 + n;
     double *t = malloc(n * sizeof *t), *x = malloc(n * sizeof *x), *xb = malloc(n * sizeof *xb);
     double *c = malloc(n * sizeof *c), *u = malloc(n * sizeof *u);
-    double *s1 = malloc(scratch_n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
+    double *s1 = malloc(n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
     size_t *src = malloc(n * sizeof *src);
     if (!t || !x || !xb || !c || !u || !s1 || !s2 || !src)
         err(1, "malloc");
@@ -946,7 +950,7 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
                 if (!why && blocks) {
                     /* blocks alone do not make a leak: the bytes must rise too */
                     size_t k = grid[g];
-                    if (theil_sen(t + k, x + k, n - k, s1) <= 0)
+                    if (theil_sen(t + k, x + k, n - k) <= 0)
                         why = "live blocks grow, live bytes do not";
                 }
                 if (!why) {
@@ -1023,7 +1027,7 @@ static void analyze_core(const struct log_point *p, size_t n_in, size_t family, 
         r->onset = src[on];
         r->onset_t = p[src[on]].t;
         r->tail = n_in - src[on];
-        double rate = theil_sen(t + on, x + on, n - on, s1);
+        double rate = theil_sen(t + on, x + on, n - on);
         r->rate_bph = rate * 3600;
         r->rise = rate * (t[n - 1] - t[on]);
         size_t up = 0;
