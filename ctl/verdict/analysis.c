@@ -415,10 +415,11 @@ static double weighted_var(const double *t, const double *c, size_t n, struct no
 }
 
 /* OLS of x on the hinge (t - t[k])+ with an intercept: slope, weights c
- * (slope = sum c x), residuals u (unless NULL). Returns -1 when the
- * regressor is constant. */
+ * (slope = sum c x) and residuals u, each unless NULL; *shh_out (if not
+ * NULL) the regressor's sum of squares, whose inverse is sum c^2. Returns
+ * -1 when the regressor is constant. */
 static int hinge_fit(const double *t, const double *x, size_t n, size_t k, double *c,
-                     double *u, double *slope)
+                     double *u, double *slope, double *shh_out)
 {
     double hbar = 0, xbar = 0;
     for (size_t i = 0; i < n; i++) {
@@ -436,9 +437,12 @@ static int hinge_fit(const double *t, const double *x, size_t n, size_t k, doubl
     if (shh <= 0)
         return -1;
     *slope = shx / shh;
-    for (size_t i = 0; i < n; i++) {
+    if (shh_out)
+        *shh_out = shh;
+    for (size_t i = 0; (c || u) && i < n; i++) {
         double h = (i >= k ? t[i] - t[k] : 0) - hbar;
-        c[i] = h / shh;
+        if (c)
+            c[i] = h / shh;
         if (u)
             u[i] = x[i] - xbar - *slope * h;
     }
@@ -498,6 +502,20 @@ static struct noise hinge_noise(const struct work *w, size_t k, double slope, co
     return noise_fit(&g, w->t, w->n, !w->ungated);
 }
 
+/* An upper bound of a slope's statistic from the white part of its noise
+ * alone: its variance a * sum c^2 + 2b * walk is at least a / sxx (sum c^2
+ * of least-squares weights is 1 / sxx, the walk term is not negative), so
+ * slope / sqrt(var) is at most slope * sqrt(sxx / a), widened by far more
+ * than the rounding of either. INFINITY when a says nothing (a = 0). */
+static double slope_bound(double slope, double sxx, struct noise nz)
+{
+    if (slope <= 0)
+        return 0;
+    if (!(nz.a > 0))
+        return INFINITY;
+    return slope * sqrt(sxx / nz.a) * (1 + 1e-9);
+}
+
 /* The degrees of freedom of a slope's statistic over m points: the noise is
  * estimated from the series itself, few of them, and fewer than the points,
  * as neighbouring residuals are not independent. */
@@ -548,8 +566,9 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
         return -INFINITY;
     *slope = stx / stt;
     struct vgram g;
-    for (size_t i = 0; i < m; i++)
-        w->c[i] = (t[i] - tbar) / stt;
+    if (!w->vs) /* else the weights only once the screen lets the tail through */
+        for (size_t i = 0; i < m; i++)
+            w->c[i] = (t[i] - tbar) / stt;
     if (w->vs) {
         vg_tail(w->vs, k, *slope, &g);
     } else {
@@ -570,7 +589,7 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
         fits = w->hinge_done[k] == 1; /* the hinge test fitted this onset already */
         whole = w->hinge_nz[k];
     } else {
-        fits = hinge_fit(w->t, w->x, w->n, k, w->s2, w->vs ? NULL : w->s1, &hs) == 0;
+        fits = hinge_fit(w->t, w->x, w->n, k, NULL, w->vs ? NULL : w->s1, &hs, NULL) == 0;
         if (fits)
             whole = hinge_noise(w, k, hs, w->s1);
     }
@@ -591,6 +610,13 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
         if (!(lag > 1 && vl - v1 < expect - 3 * sd))
             nz->b = whole.b;
     }
+    if (w->vs) {
+        double bound = slope_bound(*slope, stt, *nz);
+        if (bound < w->screen)
+            return bound; /* screened without its weights (see slope_z) */
+        for (size_t i = 0; i < m; i++)
+            w->c[i] = (t[i] - tbar) / stt;
+    }
     return slope_z(t, w->c, m, *nz, *slope, w->screen);
 }
 
@@ -599,7 +625,10 @@ static double candidate_z(struct work *w, size_t k, struct noise *nz, double *sl
 {
     if (w->tail_mode && k > 0)
         return tail_z(w, k, nz, slope);
-    if (hinge_fit(w->t, w->x, w->n, k, w->c, w->vs ? NULL : w->u, slope) != 0) {
+    /* with the sums, the weights only once the screen lets the onset through */
+    double shh;
+    if (hinge_fit(w->t, w->x, w->n, k, w->vs ? NULL : w->c, w->vs ? NULL : w->u, slope,
+                  &shh) != 0) {
         if (w->hinge_done)
             w->hinge_done[k] = 2;
         return -INFINITY;
@@ -608,6 +637,12 @@ static double candidate_z(struct work *w, size_t k, struct noise *nz, double *sl
     if (w->hinge_done) {
         w->hinge_done[k] = 1;
         w->hinge_nz[k] = *nz;
+    }
+    if (w->vs) {
+        double bound = slope_bound(*slope, shh, *nz);
+        if (bound < w->screen)
+            return bound; /* screened without its weights (see slope_z) */
+        hinge_fit(w->t, w->x, w->n, k, w->c, NULL, slope, NULL);
     }
     return slope_z(w->t, w->c, w->n, *nz, *slope, w->screen);
 }
