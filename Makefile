@@ -52,21 +52,21 @@ test-deps:
 shim: deps $(BUILD)/libheaptag.so
 ctl: deps $(BUILD)/heaptag
 
+# One object from its source, in its own directory, with the flags given:
+# every compile rule below is this recipe with its side's flags.
+define compile
+@mkdir -p $(dir $@)
+$(CC) $(1) -c $< -o $@
+endef
+
 $(BUILD)/shim/%.o: shim/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
-
+	$(call compile,$(SHIM_CFLAGS))
 $(BUILD)/shim/common_%.o: common/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
-
+	$(call compile,$(SHIM_CFLAGS))
 $(BUILD)/ctl/common_%.o: common/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CTL_CFLAGS) -c $< -o $@
-
+	$(call compile,$(CTL_CFLAGS))
 $(BUILD)/ctl/%.o: ctl/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CTL_CFLAGS) -c $< -o $@
+	$(call compile,$(CTL_CFLAGS))
 
 $(BUILD)/libheaptag.so: $(SHIM_OBJ)
 	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ $(SHIM_LDLIBS)
@@ -138,11 +138,9 @@ $(INST)/dirs.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(INSTALL_DIRS_DEFS)' | cmp -s - $@ || echo '$(INSTALL_DIRS_DEFS)' > $@
 $(INST)/ctl/%.o: ctl/%.c $(INST)/dirs.stamp
-	@mkdir -p $(dir $@)
-	$(CC) $(CTL_CFLAGS) $(INSTALL_DIRS_DEFS) -c $< -o $@
+	$(call compile,$(CTL_CFLAGS) $(INSTALL_DIRS_DEFS))
 $(INST)/shim/%.o: shim/%.c $(INST)/dirs.stamp
-	@mkdir -p $(dir $@)
-	$(CC) $(SHIM_CFLAGS) $(INSTALL_DIRS_DEFS) -c $< -o $@
+	$(call compile,$(SHIM_CFLAGS) $(INSTALL_DIRS_DEFS))
 $(INST)/heaptag: $(BUILD)/ctl/main.o $(filter-out $(INST_CTL_SRC:%.c=$(BUILD)/%.o),$(CTL_OBJ)) \
                  $(INST_CTL_SRC:%.c=$(INST)/%.o)
 	$(CC) $(SANITIZE) -o $@ $^ $(CTL_LDLIBS)

@@ -9,10 +9,12 @@ bench/results/.
 import csv
 import io
 import os
+import re
 import shutil
 import statistics
 import struct
 import subprocess
+import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -136,6 +138,27 @@ def keep_env(env):
     env = dict(env)
     env["HEAPTAG_KEEP"] = "1"
     return env
+
+
+def callgrind_instructions(argv, env, options, label):
+    """The instructions callgrind counts in one run of argv (its "Collected"
+    line); options go to valgrind. label: the run is under the shim, and must
+    have counted (counted_allocs). Exits the benchmark when callgrind fails,
+    gives no count or the shim did not count."""
+    p = subprocess.Popen(["valgrind", "--tool=callgrind"] + options + argv, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, stderr = p.communicate()
+    if p.returncode != 0:
+        sys.exit("bench: callgrind failed:\n" + stderr[-2000:])
+    if label:  # valgrind runs the program in its own process
+        try:
+            counted_allocs(p.pid, label)
+        except NotCounted as e:
+            sys.exit("bench: refusing to report: %s" % e)
+    m = re.search(r"Collected\s*:\s*(\d+)", stderr)
+    if not m:
+        sys.exit("bench: no instruction count from callgrind:\n" + stderr[-2000:])
+    return int(m.group(1))
 
 
 def load_average():

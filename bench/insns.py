@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-from common import (MICRO, MICRO_TAGGED, QUICK, WORK, NotCounted, command_for, counted_allocs,
+from common import (MICRO, MICRO_TAGGED, QUICK, WORK, callgrind_instructions, command_for,
                     keep_env, print_table, shim_mode, write_csv)
 
 SHORT, LONG = (1000, 11000) if QUICK else (2000, 42000)
@@ -32,29 +32,16 @@ def callgrind_total(mode, binary, iters):
     out = os.path.join(WORK, "callgrind.out")
     argv, env = command_for(mode, [binary, "pair", "-n", str(iters)], {})
     # the preload goes to the program, not to valgrind itself
-    preload = env.pop("LD_PRELOAD", None)
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
-    if preload:
-        cmd.append("--trace-children=no")
-        env["LD_PRELOAD"] = preload
+    options = ["--callgrind-out-file=" + out]
+    if env.get("LD_PRELOAD"):
+        options.append("--trace-children=no")
+    label = None
     if shim_mode(mode):
         env = keep_env(env)
-    p = subprocess.Popen(cmd + argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    stdout, stderr = p.communicate()
-    r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
-    if r.returncode != 0:
-        sys.exit("bench: callgrind failed:\n" + r.stderr[-2000:])
-    if shim_mode(mode):  # valgrind runs the program in its own process
-        try:
-            counted_allocs(p.pid, "microbenchmark under callgrind, %s" % mode)
-        except NotCounted as e:
-            sys.exit("bench: refusing to report: %s" % e)
-    m = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
-    if not m:
-        sys.exit("bench: no instruction count from callgrind:\n" + r.stderr[-2000:])
+        label = "microbenchmark under callgrind, %s" % mode
+    total = callgrind_instructions(argv, env, options, label)
     os.unlink(out)
-    return int(m.group(1))
+    return total
 
 
 def shim_in_callgrind():

@@ -8,12 +8,10 @@ workloads are the ones where finding the caller matters most: C++ code whose
 allocations come from libstdc++ and std:: templates, node, clang++.
 Writes bench/results/progcost.csv."""
 import os
-import re
 import shutil
-import subprocess
 import sys
 
-from common import (CXXMAP, QUICK, WORK, NotCounted, command_for, counted_allocs, keep_env,
+from common import (CXXMAP, QUICK, WORK, callgrind_instructions, command_for, keep_env,
                     print_table, shim_mode, wanted, write_csv)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,24 +38,12 @@ def workloads():
 
 def instructions(mode, argv, extra):
     argv, env = command_for(mode, argv, extra)
+    label = None
     if shim_mode(mode):
         env = keep_env(env)
-    p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                          "--trace-children=no"] + argv, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    out, err = p.communicate()
-    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
-    if r.returncode != 0:
-        sys.exit("bench: callgrind failed:\n" + r.stderr[-2000:])
-    if shim_mode(mode):  # valgrind runs the program in its own process
-        try:
-            counted_allocs(p.pid, "%s under callgrind, %s" % (argv[0], mode))
-        except NotCounted as e:
-            sys.exit("bench: refusing to report: %s" % e)
-    m = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
-    if not m:
-        sys.exit("bench: no instruction count from callgrind:\n" + r.stderr[-2000:])
-    return int(m.group(1))
+        label = "%s under callgrind, %s" % (argv[0], mode)
+    return callgrind_instructions(argv, env, ["--callgrind-out-file=/dev/null",
+                                              "--trace-children=no"], label)
 
 
 def main():

@@ -24,23 +24,22 @@
 #define ht_exchange_acquire(p, v)   __atomic_exchange_n((p), (v), __ATOMIC_ACQUIRE)
 #define ht_exchange_acq_rel(p, v)   __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 
-/* Strong compare-and-swap: *expected is updated on failure. The name gives
- * the order on success; on failure the load is acquire (relaxed for _relaxed). */
-#define ht_cas_acq_rel(p, expected, desired) \
-    __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
-#define ht_cas_acquire(p, expected, desired) \
-    __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)
-#define ht_cas_release(p, expected, desired) \
-    __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)
-#define ht_cas_relaxed(p, expected, desired) \
-    __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
+/* Compare-and-swap: *expected is updated on failure; weak is 0 or 1, then
+ * the orders on success and on failure. The code uses the named forms below. */
+#define ht_cas_(p, expected, desired, weak, success, failure) \
+    __atomic_compare_exchange_n((p), (expected), (desired), (weak), (success), (failure))
 
+/* Strong; the name gives the order on success; on failure the load is
+ * acquire (relaxed for _relaxed). */
+#define ht_cas_acq_rel(p, e, d) ht_cas_((p), (e), (d), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+#define ht_cas_acquire(p, e, d) ht_cas_((p), (e), (d), 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)
+#define ht_cas_release(p, e, d) ht_cas_((p), (e), (d), 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)
+#define ht_cas_relaxed(p, e, d) ht_cas_((p), (e), (d), 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
 /* A CAS whose failure needs no ordering (the loser retries or gives up). */
-#define ht_cas_acq_rel_relaxed(p, expected, desired) \
-    __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)
+#define ht_cas_acq_rel_relaxed(p, e, d) \
+    ht_cas_((p), (e), (d), 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)
 /* Weak: may fail spuriously, for loops that retry anyway. */
-#define ht_cas_weak_relaxed(p, expected, desired) \
-    __atomic_compare_exchange_n((p), (expected), (desired), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
+#define ht_cas_weak_relaxed(p, e, d) ht_cas_((p), (e), (d), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
 
 /* Orders this thread's accesses against a signal handler running on it. */
 #define ht_signal_fence() __atomic_signal_fence(__ATOMIC_SEQ_CST)

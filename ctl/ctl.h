@@ -9,19 +9,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-int cmd_run(int argc, char **argv);
-int cmd_ls(int argc, char **argv);
-int cmd_mon(int argc, char **argv);
-int cmd_gc(int argc, char **argv);
-int cmd_flags(int argc, char **argv);
-int cmd_dump(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
-int cmd_trend(int argc, char **argv);
-int cmd_rules(int argc, char **argv);
-int cmd_reports(int argc, char **argv);
-int cmd_complete(int argc, char **argv);
+/* The type of every cmd_*, as the comment above says. */
+typedef int ctl_cmd_fn(int argc, char **argv);
+
+ctl_cmd_fn cmd_run, cmd_ls, cmd_mon, cmd_gc, cmd_flags, cmd_dump, cmd_diff, cmd_export,
+    cmd_serve, cmd_trend, cmd_rules, cmd_reports, cmd_complete;
 
 /* What completion offers after an option (struct ctl_option.values): these
  * markers, or the words themselves separated by spaces ("tag site"). */
@@ -41,7 +33,7 @@ struct ctl_option {
  * the man page's synopsis all come from it. */
 struct ctl_command {
     const char *name;
-    int (*fn)(int argc, char **argv);
+    ctl_cmd_fn *fn;
     const char *synopsis; /* after "heaptag NAME"; '\n' between lines */
     const char *summary;  /* one line */
     const struct ctl_option *options; /* ends with a NULL name */

@@ -33,9 +33,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(SHIM_CORE_OBJ) $(CTL_TEST_OBJ) $(SEGBUIL
 
 $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(HARNESS_SRC) -lcriterion
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(HARNESS_SRC) $(INTEG_TOOL_SRC) -lcriterion
 
-$(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h
+# The tool's own query escaping, for the Prometheus test's queries.
+$(BUILD)/tests/integration/test_prometheus: INTEG_TOOL_SRC := ctl/prom/http_client.c
+$(BUILD)/tests/integration/test_prometheus: ctl/prom/http_client.c
+
+$(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h $(wildcard tests/progs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -Iinclude -o $@ $< -lpthread
 
@@ -46,7 +50,7 @@ $(BUILD)/tests/progs/%: tests/progs/%.cpp include/heaptag.h
 # The pattern program once more as a non-PIE executable: the header's run-time
 # lookup must find the shim there too.
 PROG_BIN += $(BUILD)/tests/progs/patterns_nopie
-$(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h
+$(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h tests/progs/prog_modes.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
@@ -78,7 +82,7 @@ $(BUILD)/tests/progs/htdtags: tests/progs/htdtags.c include/heaptag.h
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -ldl
 # And statically linked: heaptag run must refuse it (no loader to preload into).
 PROG_BIN += $(BUILD)/tests/progs/patterns_static
-$(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h
+$(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h tests/progs/prog_modes.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -static -Iinclude -o $@ $< -lpthread
 
@@ -182,15 +186,17 @@ ORACLE_OBJ := $(SHIM_SRC:%.c=$(ORACLE_DIR)/%.o) \
 ORACLE_CFLAGS := $(SHIM_CFLAGS) -DHT_ORACLE -Itests/oracle -I/usr/include/$(shell gcc -print-multiarch)
 .PHONY: oracle
 oracle: $(ORACLE_DIR)/libheaptag-oracle.so
+# Every oracle object compiles alike: common/, shim/ and the oracle itself.
+define oracle_compile
+	@mkdir -p $(dir $@)
+	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+endef
 $(ORACLE_DIR)/shim/common_%.o: common/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+	$(oracle_compile)
 $(ORACLE_DIR)/shim/%.o: shim/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+	$(oracle_compile)
 $(ORACLE_DIR)/oracle.o: tests/oracle/oracle.c tests/oracle/oracle.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ORACLE_CFLAGS) -c $< -o $@
+	$(oracle_compile)
 $(ORACLE_DIR)/libheaptag-oracle.so: $(ORACLE_OBJ)
 	$(CC) -shared -Wl,-z,nodelete -Wl,-soname,libheaptag.so -o $@ $^ -lunwind $(SHIM_LDLIBS)
 # The independent counting preload the count tests compare the shim with.

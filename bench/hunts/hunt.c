@@ -232,29 +232,33 @@ static void tags(void)
     }
 }
 
+/* The hunts that take no argument, by name; churnleak takes two. */
+static const struct {
+    const char *name;
+    void (*run)(void);
+} hunts[] = {
+    { "prefork", prefork }, { "stops", stops }, { "steps", steps },
+    { "wrapper", wrapper }, { "threadpool", threadpool }, { "tags", tags },
+};
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
     const char *sec = getenv("HUNT_SECONDS");
     if (sec && atof(sec) > 0)
         seconds = atof(sec);
-    if (!strcmp(mode, "churnleak"))
+    if (!strcmp(mode, "churnleak")) {
         churnleak(argc > 2 ? (size_t)atol(argv[2]) : 48, argc > 3 ? atof(argv[3]) : 200);
-    else if (!strcmp(mode, "prefork"))
-        prefork();
-    else if (!strcmp(mode, "stops"))
-        stops();
-    else if (!strcmp(mode, "steps"))
-        steps();
-    else if (!strcmp(mode, "wrapper"))
-        wrapper();
-    else if (!strcmp(mode, "threadpool"))
-        threadpool();
-    else if (!strcmp(mode, "tags"))
-        tags();
-    else {
-        fprintf(stderr, "usage: hunt churnleak|prefork|stops|steps|wrapper|threadpool|tags\n");
-        return 2;
+        return 0;
     }
-    return 0;
+    for (size_t i = 0; i < sizeof hunts / sizeof hunts[0]; i++)
+        if (!strcmp(mode, hunts[i].name)) {
+            hunts[i].run();
+            return 0;
+        }
+    fprintf(stderr, "usage: hunt churnleak");
+    for (size_t i = 0; i < sizeof hunts / sizeof hunts[0]; i++)
+        fprintf(stderr, "|%s", hunts[i].name);
+    fprintf(stderr, "\n");
+    return 2;
 }

@@ -108,14 +108,19 @@ static const struct ctl_option reports_opts[] = {
     END,
 };
 
+/* What export and serve both take: how many series, how a site is named,
+ * which segments. */
+#define PROM_SERIES_OPTS \
+    { "--top", "N", NULL, "series per process by live bytes (default 100)" }, \
+    { "--by", "function|tag|site", "function tag site", \
+      "name a call site by function and file (default), module+offset, or add a site label" }, \
+    { "--all", NULL, NULL, "every segment, not only live and recently exited" }
+
 static const struct ctl_option export_opts[] = {
     { "--prometheus", NULL, NULL, "the Prometheus text format (the only one)" },
     { "-p", "PID[,PID...]", CTL_VALUES_PIDS, "these processes only" },
     { "--children", NULL, NULL, "with -p: their tagged descendants too" },
-    { "--top", "N", NULL, "series per process by live bytes (default 100)" },
-    { "--by", "function|tag|site", "function tag site",
-      "name a call site by function and file (default), module+offset, or add a site label" },
-    { "--all", NULL, NULL, "every segment, not only live and recently exited" },
+    PROM_SERIES_OPTS,
     { "-o", "FILE", CTL_VALUES_FILES, "write FILE atomically instead of stdout" },
     END,
 };
@@ -124,10 +129,7 @@ static const struct ctl_option serve_opts[] = {
     { "--listen", "HOST:PORT", NULL, "where to listen (default 127.0.0.1:9464)" },
     { "--allow-remote", NULL, NULL, "allow an address other than loopback" },
     { "-p", "PID[,PID...]", CTL_VALUES_PIDS, "these processes only" },
-    { "--top", "N", NULL, "series per process by live bytes (default 100)" },
-    { "--by", "function|tag|site", "function tag site",
-      "name a call site by function and file (default), module+offset, or add a site label" },
-    { "--all", NULL, NULL, "every segment, not only live and recently exited" },
+    PROM_SERIES_OPTS,
     END,
 };
 

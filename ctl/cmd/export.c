@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "full_io.h"
 #include "util/out.h"
 #include "prom/collect.h"
 #include "sym/symbolize.h"
@@ -36,20 +37,6 @@ static void export_report_all(pid_t pid, const char *path, const char *why)
 {
     (void)pid;
     warnx("%s: skipped: %s", path, why);
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 /* The directory part of path ("." when none), in buf. */
@@ -83,7 +70,7 @@ static void export_atomic(const char *path, const char *data, size_t len)
     mode_t mask = umask(0);
     umask(mask);
     /* mkstemp makes 0600; a scraper runs as another user, so use the usual mode */
-    if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, 0666 & ~mask) != 0 || ht_write_full(fd, data, len) != 0 || fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);

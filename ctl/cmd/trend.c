@@ -714,6 +714,7 @@ int cmd_trend(int argc, char **argv)
         err(1, "malloc");
     double t0 = INFINITY, t1 = -INFINITY;
     size_t procs = 0, suspects = 0, family = 0;
+    int rc;
     for (size_t i = 0; i < n; i++) {
         t0 = fmin(t0, s[i].pts[0].t);
         t1 = fmax(t1, s[i].pts[s[i].n - 1].t);
@@ -744,13 +745,8 @@ int cmd_trend(int argc, char **argv)
             most = v[i].n > most ? v[i].n : most;
         warnx("trend: the --since/--until window holds %zu snapshot%s of a row at most, fewer "
               "than the %d the test needs", most, most == 1 ? "" : "s", TREND_MIN_POINTS);
-        sym_cache_free(sc);
-        free(v);
-        if (d)
-            log_free(d);
-        promr_free(pd);
-        free(o.files);
-        return TREND_EXIT_ERROR;
+        rc = TREND_EXIT_ERROR;
+        goto done;
     }
     trend_analyze_all(v, n, family);
     for (size_t i = 0; i < n; i++) {
@@ -790,11 +786,13 @@ int cmd_trend(int argc, char **argv)
     if (o.plot)
         trend_write_plot(sc, &o, v, n, subtitle);
     out_flush();
+    rc = suspects ? TREND_EXIT_SUSPECT : TREND_EXIT_CLEAN;
+done:
     sym_cache_free(sc);
     free(v);
     if (d)
         log_free(d);
     promr_free(pd);
     free(o.files);
-    return suspects ? TREND_EXIT_SUSPECT : TREND_EXIT_CLEAN;
+    return rc;
 }

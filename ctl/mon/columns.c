@@ -26,73 +26,33 @@ static uint64_t get_peak(const struct mon_line *l) { return l->peak; }
 static uint64_t get_old(const struct mon_line *l) { return l->old_bytes; }
 static uint64_t get_old_blocks(const struct mon_line *l) { return l->old_blocks; }
 
-/* The single-snapshot leak mark (mon_old_suspect()). */
-static const char *txt_mark(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return mon_old_suspect(c->l) ? "leak?" : "";
-}
+/* Text columns whose text is one field of the cell (their buf is not
+ * needed): of the line, or of the process (none for a line summed over
+ * processes). */
+#define TXT_FIELD(name, expr) \
+    static const char *name(const struct mon_cell *c, char *buf, size_t n) \
+    { \
+        (void)buf, (void)n; \
+        return expr; \
+    }
+TXT_FIELD(txt_mark, mon_old_suspect(c->l) ? "leak?" : "") /* the single-snapshot leak mark */
+TXT_FIELD(txt_ts, c->ts ? c->ts : "")
+TXT_FIELD(txt_tag, c->l->key.label)
+TXT_FIELD(txt_type, site_kind_name(c->l->key.kind))
+TXT_FIELD(txt_desc, c->l->desc)
+TXT_FIELD(txt_site, c->l->detail)
+TXT_FIELD(txt_func, c->l->func)
+TXT_FIELD(txt_file, c->l->file)
+TXT_FIELD(txt_exe, c->p ? c->p->exe : NULL)
+TXT_FIELD(txt_build_id, c->p ? c->p->build_id : NULL)
+#undef TXT_FIELD
 
 static int64_t chg_allocs(const struct mon_line *l) { return l->d_allocs; }
 static int64_t chg_frees(const struct mon_line *l) { return l->d_frees; }
 static int64_t chg_diff(const struct mon_line *l) { return l->d_diff; }
 static int64_t chg_bytes(const struct mon_line *l) { return l->d_bytes; }
 
-static const char *txt_ts(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->ts ? c->ts : "";
-}
-
-static const char *txt_tag(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->l->key.label;
-}
-
-static const char *txt_type(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return site_kind_name(c->l->key.kind);
-}
-
-static const char *txt_desc(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->l->desc;
-}
-
-static const char *txt_site(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->l->detail;
-}
-
 static uint64_t get_line(const struct mon_line *l) { return l->line > 0 ? (uint64_t)l->line : 0; }
-
-static const char *txt_func(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->l->func;
-}
-
-static const char *txt_file(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->l->file;
-}
-
-static const char *txt_exe(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->p ? c->p->exe : NULL;
-}
-
-static const char *txt_build_id(const struct mon_cell *c, char *buf, size_t n)
-{
-    (void)buf, (void)n;
-    return c->p ? c->p->build_id : NULL;
-}
 
 /* The process's state in this snapshot (logs): live, exited(N), dead. */
 static const char *txt_state(const struct mon_cell *c, char *buf, size_t n)

@@ -25,13 +25,7 @@
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
 #include "mon/tag_desc.h"
-
-/* Signed sums of counters a damaged segment may have made huge: wrap as the
- * unsigned counters do, never the undefined signed overflow. */
-static int64_t wrap_add(int64_t a, int64_t b)
-{
-    return (int64_t)((uint64_t)a + (uint64_t)b);
-}
+#include "util/sums.h"
 
 static void *model_xalloc(void *p, size_t n, size_t size)
 {
@@ -232,12 +226,6 @@ static void model_names(struct mon_model *m, const struct segread_snap *s,
     else
         model_fmt(detail, MON_DETAIL_MAX, "%s %s:%d", si->func[0] ? si->func : "?",
                  si->file[0] ? si->file : "?", si->line);
-}
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
 static struct mon_line *model_line(struct mon_model *m, const struct segread_snap *s,

@@ -120,9 +120,18 @@ struct mon_view_cfg {
     size_t   n_exclude;
 };
 
+/* The counters of a line the totals line sums over the view, each with its
+ * type and how it adds (util/sums.h: sat for counts, wrap for signed
+ * differences). X(type, name, add) for each. */
+#define MON_TOTALS(X)                                                            \
+    X(uint64_t, allocs, sat) X(uint64_t, frees, sat) X(uint64_t, bytes, sat)     \
+    X(int64_t, diff, wrap) X(int64_t, d_allocs, wrap) X(int64_t, d_frees, wrap) \
+    X(int64_t, d_bytes, wrap) X(int64_t, d_diff, wrap)
+
 struct mon_totals {
-    uint64_t allocs, frees, bytes;
-    int64_t  diff, d_allocs, d_frees, d_bytes, d_diff;
+#define MON_TOTALS_FIELD(type, name, add) type name;
+    MON_TOTALS(MON_TOTALS_FIELD)
+#undef MON_TOTALS_FIELD
     size_t   lines;
 };
 

@@ -375,14 +375,9 @@ static void scr_totals(struct scr *s, int y)
     struct mon_line tl;
     char line[SCR_LINE_MAX];
     memset(&tl, 0, sizeof tl);
-    tl.allocs = t->allocs;
-    tl.frees = t->frees;
-    tl.bytes = t->bytes;
-    tl.diff = t->diff;
-    tl.d_allocs = t->d_allocs;
-    tl.d_frees = t->d_frees;
-    tl.d_bytes = t->d_bytes;
-    tl.d_diff = t->d_diff;
+#define COPY(type, name, add) tl.name = t->name;
+    MON_TOTALS(COPY)
+#undef COPY
     scr_compose(line, sizeof line, s, &tl, 0, 1);
     scr_put(y, line, A_BOLD);
 }

@@ -11,17 +11,7 @@
 #include <string.h>
 
 #include "mon/columns.h"
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
-static int64_t wrap_add(int64_t a, int64_t b)
-{
-    return (int64_t)((uint64_t)a + (uint64_t)b);
-}
+#include "util/sums.h"
 
 static int cmp_u64(uint64_t a, uint64_t b) { return (a > b) - (a < b); }
 static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
@@ -94,14 +84,9 @@ void mon_model_view(struct mon_model *m, const struct mon_view_cfg *v)
         if (!model_shown(l, v))
             continue;
         m->view[m->n_view++] = l;
-        t->allocs = sat_add(t->allocs, l->allocs);
-        t->frees = sat_add(t->frees, l->frees);
-        t->bytes = sat_add(t->bytes, l->bytes);
-        t->diff = wrap_add(t->diff, l->diff);
-        t->d_allocs = wrap_add(t->d_allocs, l->d_allocs);
-        t->d_frees = wrap_add(t->d_frees, l->d_frees);
-        t->d_bytes = wrap_add(t->d_bytes, l->d_bytes);
-        t->d_diff = wrap_add(t->d_diff, l->d_diff);
+#define ADD(type, name, add) t->name = add##_add(t->name, l->name);
+        MON_TOTALS(ADD)
+#undef ADD
     }
     t->lines = m->n_view;
     struct model_sort ms = { v, mon_col_sorted(v->sort) };

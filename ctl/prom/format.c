@@ -16,6 +16,7 @@
 #include "sym/site_name.h"
 #include "sym/symbolize.h"
 #include "util/text_safe.h"
+#include "util/sums.h"
 
 #define PROM_LABEL_MAX 128
 
@@ -27,14 +28,6 @@ struct prom_series {
     uint64_t allocs, frees, live, peak, bytes_alloc;
     int64_t age[SEGAGE_CLASSES];   /* live bytes by age class (segment/ages.h) */
 };
-
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
 
 void prom_label_value(FILE *out, const char *s)
 {

@@ -283,78 +283,74 @@ static int skip_value(struct jp *p)
     return jnumber(p, &v);
 }
 
-/* Iterates an object: calls each(p, key, ctx) positioned at its value, which
- * it must consume. The key lives in the arena until each returns. */
-typedef int (*member_fn)(struct jp *p, const char *key, void *ctx);
+/* Iterates an array: calls each(p, ctx) at every element. */
+typedef int (*element_fn)(struct jp *p, void *ctx);
 
-static int object(struct jp *p, member_fn each, void *ctx)
+/* The one container loop: open, then items (item(p, ctx) consumes one)
+ * separated by ',' up to close; an empty container is fine. */
+static int container(struct jp *p, char open, char close, element_fn item, void *ctx)
 {
-    if (expect(p, '{') != 0)
+    if (expect(p, open) != 0)
         return -1;
     if (++p->depth > PROMQ_MAX_DEPTH)
         return bad(p, "nested too deep");
-    if (peek(p) == '}') {
+    if (peek(p) == close) {
         p->i++;
         p->depth--;
         return 0;
     }
     for (;;) {
-        size_t off;
-        if (jstring(p, &off) != 0 || expect(p, ':') != 0)
-            return -1;
-        /* the key may move with the arena: copy the short ones we look for */
-        char key[32];
-        snprintf(key, sizeof key, "%s", p->arena + off);
-        if (strlen(p->arena + off) >= sizeof key)
-            key[0] = '\0'; /* no key we know is that long */
-        p->alen = off;
-        if (each(p, key, ctx) != 0)
+        if (item(p, ctx) != 0)
             return -1;
         int d = peek(p);
         if (d == ',') {
             p->i++;
             continue;
         }
-        if (d == '}') {
+        if (d == close) {
             p->i++;
             break;
         }
-        return bad(p, "expected ',' or '}'");
+        return bad(p, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
     }
     p->depth--;
     return 0;
 }
 
-/* Iterates an array: calls each(p, ctx) at every element. */
-typedef int (*element_fn)(struct jp *p, void *ctx);
-
 static int array(struct jp *p, element_fn each, void *ctx)
 {
-    if (expect(p, '[') != 0)
+    return container(p, '[', ']', each, ctx);
+}
+
+/* Iterates an object: calls each(p, key, ctx) positioned at its value, which
+ * it must consume. The key lives in the arena until each returns. */
+typedef int (*member_fn)(struct jp *p, const char *key, void *ctx);
+
+struct members {
+    member_fn each;
+    void *ctx;
+};
+
+/* One member: its key, ':', then each at the value. */
+static int member(struct jp *p, void *arg)
+{
+    const struct members *m = arg;
+    size_t off;
+    if (jstring(p, &off) != 0 || expect(p, ':') != 0)
         return -1;
-    if (++p->depth > PROMQ_MAX_DEPTH)
-        return bad(p, "nested too deep");
-    if (peek(p) == ']') {
-        p->i++;
-        p->depth--;
-        return 0;
-    }
-    for (;;) {
-        if (each(p, ctx) != 0)
-            return -1;
-        int d = peek(p);
-        if (d == ',') {
-            p->i++;
-            continue;
-        }
-        if (d == ']') {
-            p->i++;
-            break;
-        }
-        return bad(p, "expected ',' or ']'");
-    }
-    p->depth--;
-    return 0;
+    /* the key may move with the arena: copy the short ones we look for */
+    char key[32];
+    snprintf(key, sizeof key, "%s", p->arena + off);
+    if (strlen(p->arena + off) >= sizeof key)
+        key[0] = '\0'; /* no key we know is that long */
+    p->alen = off;
+    return m->each(p, key, m->ctx);
+}
+
+static int object(struct jp *p, member_fn each, void *ctx)
+{
+    struct members m = { each, ctx };
+    return container(p, '{', '}', member, &m);
 }
 
 /* ---- the envelope: {"status": ..., "data": ..., "errorType", "error"} ---- */
@@ -366,18 +362,26 @@ struct envelope {
     void *data_ctx;
 };
 
+/* A string value naming a kind ("status": "success", "resultType":
+ * "matrix"): *seen set, *is 1 when it is word, 0 when another. -1 when the
+ * value is not a string. */
+static int kind_value(struct jp *p, const char *word, int *seen, int *is)
+{
+    size_t off;
+    if (jstring(p, &off) != 0)
+        return -1;
+    *seen = 1;
+    *is = !strcmp(p->arena + off, word);
+    p->alen = off;
+    return 0;
+}
+
 static int envelope_member(struct jp *p, const char *key, void *ctx)
 {
     struct envelope *e = ctx;
     size_t off;
-    if (!strcmp(key, "status")) {
-        if (jstring(p, &off) != 0)
-            return -1;
-        e->status_seen = 1;
-        e->status_ok = !strcmp(p->arena + off, "success");
-        p->alen = off;
-        return 0;
-    }
+    if (!strcmp(key, "status"))
+        return kind_value(p, "success", &e->status_seen, &e->status_ok);
     if (!strcmp(key, "errorType") || !strcmp(key, "error")) {
         if (peek(p) != '"')
             return skip_value(p);
@@ -605,15 +609,8 @@ static int series_element(struct jp *p, void *ctx)
 static int data_member(struct jp *p, const char *key, void *ctx)
 {
     struct matrix *m = ctx;
-    if (!strcmp(key, "resultType")) {
-        size_t off;
-        if (jstring(p, &off) != 0)
-            return -1;
-        m->type_seen = 1;
-        m->is_matrix = !strcmp(p->arena + off, "matrix");
-        p->alen = off;
-        return 0;
-    }
+    if (!strcmp(key, "resultType"))
+        return kind_value(p, "matrix", &m->type_seen, &m->is_matrix);
     if (!strcmp(key, "result")) {
         if (m->type_seen && !m->is_matrix)
             return jfail(p, "the answer is not a matrix");

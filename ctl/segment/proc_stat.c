@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,54 +29,69 @@ static int read_proc(pid_t pid, const char *name, char *buf, size_t size)
     return 0;
 }
 
-int procstat_start_ticks(pid_t pid, uint64_t *ticks)
+/* Reads /proc/<pid>/<name> into buf and points *at just after the first
+ * occurrence of mark, or with last the last one (mark is then one
+ * character); -EINVAL when it is not there. */
+static int read_proc_after(pid_t pid, const char *name, char *buf, size_t size,
+                           const char *mark, int last, char **at)
 {
-    char buf[2048];
-    int rc = read_proc(pid, "stat", buf, sizeof buf);
+    int rc = read_proc(pid, name, buf, size);
     if (rc < 0)
         return rc;
-
-    char *p = strrchr(buf, ')');
+    char *p = last ? strrchr(buf, mark[0]) : strstr(buf, mark);
     if (!p)
         return -EINVAL;
+    *at = p + strlen(mark);
+    return 0;
+}
+
+/* The decimal number at *p (digits only, at most max), *p moved past it;
+ * -EINVAL when there is none or it is larger. */
+static int parse_decimal(char **p, uint64_t max, uint64_t *v)
+{
+    char *s = *p;
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    uint64_t x = 0;
+    while (*s >= '0' && *s <= '9') {
+        if (x > (UINT64_MAX - 9) / 10)
+            return -EINVAL;
+        x = x * 10 + (uint64_t)(*s++ - '0');
+    }
+    if (x > max)
+        return -EINVAL;
+    *v = x;
+    *p = s;
+    return 0;
+}
+
+int procstat_start_ticks(pid_t pid, uint64_t *ticks)
+{
+    char buf[2048], *p;
+    int rc = read_proc_after(pid, "stat", buf, sizeof buf, ")", 1, &p);
+    if (rc < 0)
+        return rc;
     /* After ')' come " <state> <ppid> ...": field 3 starts after one space. */
     int field = 2;
     for (; *p && field < 22; p++)
         if (*p == ' ')
             field++;
-    if (*p < '0' || *p > '9')
-        return -EINVAL;
-    uint64_t v = 0;
-    while (*p >= '0' && *p <= '9') {
-        if (v > (UINT64_MAX - 9) / 10)
-            return -EINVAL;
-        v = v * 10 + (uint64_t)(*p++ - '0');
-    }
-    *ticks = v;
-    return 0;
+    return parse_decimal(&p, UINT64_MAX, ticks);
 }
 
 int procstat_uids(pid_t pid, uid_t uids[4])
 {
-    char buf[4096];
-    int rc = read_proc(pid, "status", buf, sizeof buf);
+    char buf[4096], *p;
+    int rc = read_proc_after(pid, "status", buf, sizeof buf, "\nUid:", 0, &p);
     if (rc < 0)
         return rc;
-    char *p = strstr(buf, "\nUid:");
-    if (!p)
-        return -EINVAL;
-    p += 5;
     for (int i = 0; i < 4; i++) {
-        char *end;
+        uint64_t v;
         while (*p == ' ' || *p == '\t')
             p++;
-        if (*p < '0' || *p > '9')
-            return -EINVAL;
-        unsigned long v = strtoul(p, &end, 10);
-        if (v > (uid_t)-1)
+        if (parse_decimal(&p, (uid_t)-1, &v) < 0)
             return -EINVAL;
         uids[i] = (uid_t)v;
-        p = end;
     }
     return 0;
 }

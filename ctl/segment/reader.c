@@ -18,27 +18,12 @@
 #include <unistd.h>
 
 #include "segment/proc_stat.h"
+#include "full_io.h"
 #include "util/text_safe.h"
+#include "util/sums.h"
 
 #define ROW_CHUNK 256 /* rows read per pread */
 #define MODULE_TRIES 4 /* attempts to read the module table between writer updates */
-
-/* Reads exactly len bytes at off; -1 on error or end of file. */
-static int read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
-}
 
 /* A table of cap entries of esize bytes at off must lie after the header and
  * inside the segment. Empty tables are fine wherever they point. */
@@ -62,12 +47,6 @@ static int copy_str(char *dst, size_t dcap, const char *src, size_t scap)
     raw[n] = '\0';
     text_safe(dst, dcap, raw);
     return memchr(src, '\0', scap) == NULL;
-}
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
 /* Everything in the header that could make a later read go wrong. */
@@ -175,7 +154,7 @@ static const char *read_modules(int fd, const struct ht_seg_header *h, struct se
         return "out of memory";
     for (int attempt = 0; attempt < MODULE_TRIES; attempt++) {
         uint32_t before[2], after[2]; /* modules_used, modules_seq */
-        if (read_at(fd, before, sizeof before, used_off) != 0)
+        if (ht_pread_full(fd, before, sizeof before, used_off) != 0)
             return "truncated";
         if (before[1] & 1) {
             sched_yield();
@@ -184,11 +163,12 @@ static const char *read_modules(int fd, const struct ht_seg_header *h, struct se
         uint32_t used = before[0] < cap ? before[0] : cap;
         s->n_modules = used;
         for (uint32_t i = 0; i < used; i++) {
-            if (read_at(fd, &m, sizeof m, h->modules_offset + (uint64_t)i * h->module_size) != 0)
+            if (ht_pread_full(fd, &m, sizeof m,
+                              h->modules_offset + (uint64_t)i * h->module_size) != 0)
                 return "truncated";
             take_module(s, &s->modules[i], &m);
         }
-        if (read_at(fd, after, sizeof after, used_off) != 0)
+        if (ht_pread_full(fd, after, sizeof after, used_off) != 0)
             return "truncated";
         if (after[1] == before[1]) {
             if (before[0] > cap)
@@ -246,7 +226,7 @@ static int read_ages_header(int fd, const struct ht_seg_header *h, struct ht_age
     if (h->ages_offset < h->header_size || h->ages_offset > h->segment_size ||
         len > h->segment_size - h->ages_offset)
         return 0;
-    if (read_at(fd, a, sizeof *a, h->ages_offset) != 0 || a->bins != HT_AGE_BINS ||
+    if (ht_pread_full(fd, a, sizeof *a, h->ages_offset) != 0 || a->bins != HT_AGE_BINS ||
         a->tick_ns == 0)
         return 0;
     for (uint32_t b = 0; b < HT_AGE_BINS; b++)
@@ -262,7 +242,8 @@ static int read_age_rows(int fd, const struct ht_seg_header *h, uint32_t used, s
     uint64_t base = h->ages_offset + h->ages_size;
     for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
         uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
-        if (read_at(fd, chunk, (size_t)n * sizeof chunk[0], base + (uint64_t)i * sizeof chunk[0]) != 0)
+        if (ht_pread_full(fd, chunk, (size_t)n * sizeof chunk[0],
+                          base + (uint64_t)i * sizeof chunk[0]) != 0)
             return -1;
         for (uint32_t r = 0; r < n; r++)
             for (uint32_t b = 0; b < HT_AGE_BINS; b++) {
@@ -288,7 +269,7 @@ static struct ht_counters *sum_counters(int fd, const struct ht_seg_header *h, u
         uint64_t base = h->counters_offset + (uint64_t)k * h->counter_stride;
         for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
             uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
-            if (read_at(fd, chunk, (size_t)n * sizeof chunk[0],
+            if (ht_pread_full(fd, chunk, (size_t)n * sizeof chunk[0],
                         base + (uint64_t)i * sizeof chunk[0]) != 0) {
                 free(sum);
                 *why = "truncated";
@@ -350,7 +331,7 @@ static const char *read_rows(int fd, const struct ht_seg_header *h, struct segre
         s->has_ages = has;
         if (!has || attempt >= 16 ||
             (ages.moves_begun == ages.moves_done &&
-             read_at(fd, &begun, sizeof begun,
+             ht_pread_full(fd, &begun, sizeof begun,
                      h->ages_offset + offsetof(struct ht_ages, moves_begun)) == 0 &&
              begun == ages.moves_begun))
             break;
@@ -368,7 +349,7 @@ static const char *read_rows(int fd, const struct ht_seg_header *h, struct segre
     }
     for (uint32_t i = 0; i < used; i += ROW_CHUNK) {
         uint32_t n = used - i < ROW_CHUNK ? used - i : ROW_CHUNK;
-        if (read_at(fd, chunk, (size_t)n * sizeof chunk[0],
+        if (ht_pread_full(fd, chunk, (size_t)n * sizeof chunk[0],
                     h->rows_offset + (uint64_t)i * h->row_size) != 0) {
             free(sum);
             free(acc);
@@ -388,6 +369,17 @@ static int by_seq(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* The fields the snapshot takes from the segment as they are (X-lists of
+ * field names, each used as X(field) by one take_ function); the others are
+ * checked or converted where they are taken. */
+#define HEADER_AS_IS(X)                                                                   \
+    X(pid) X(ppid) X(exit_code) X(start_ticks) X(start_unix_ns) X(exit_unix_ns) X(flags) \
+    X(flags_at_start) X(segment_size) X(tree_ticks) X(keep_cap_mb) X(cap_removed_total)  \
+    X(row_capacity) X(untracked_frees) X(untracked_reallocs) X(stacks_dropped)
+#define REPORT_AS_IS(X) \
+    X(seq) X(kind) X(op) X(addr) X(size) X(site) X(detail) X(time_unix_ns) X(stack)
+#define STACK_AS_IS(X) X(row) X(depth) X(allocs) X(frees) X(bytes_alloc) X(bytes_freed)
+
 /* An entry read the same twice, numbered for its slot, and of known kind. */
 static int take_report(struct segread_snap *s, const struct ht_report *e,
                        const struct ht_report *again, uint32_t slot, uint32_t cap, uint64_t total)
@@ -400,15 +392,9 @@ static int take_report(struct segread_snap *s, const struct ht_report *e,
         return 0;
     }
     struct segread_report *o = &s->reports[s->n_reports++];
-    o->seq = e->seq;
-    o->kind = e->kind;
-    o->op = e->op;
-    o->addr = e->addr;
-    o->size = e->size;
-    o->site = e->site;
-    o->detail = e->detail;
-    o->time_unix_ns = e->time_unix_ns;
-    o->stack = e->stack;
+#define TAKE(field) o->field = e->field;
+    REPORT_AS_IS(TAKE)
+#undef TAKE
     s->repairs += (uint32_t)copy_str(o->tag, sizeof o->tag, e->tag, sizeof e->tag);
     return 1;
 }
@@ -426,9 +412,9 @@ static const char *read_reports(int fd, const struct ht_seg_header *h, struct se
     const char *why = NULL;
     if (!a || !b || !s->reports)
         why = "out of memory";
-    else if (read_at(fd, a, len, h->reports_offset) != 0 ||
-             read_at(fd, b, len, h->reports_offset) != 0 ||
-             read_at(fd, &s->reports_total, sizeof s->reports_total,
+    else if (ht_pread_full(fd, a, len, h->reports_offset) != 0 ||
+             ht_pread_full(fd, b, len, h->reports_offset) != 0 ||
+             ht_pread_full(fd, &s->reports_total, sizeof s->reports_total,
                      offsetof(struct ht_seg_header, reports_seq)) != 0)
         why = "truncated";
     for (uint32_t i = 0; !why && i < cap; i++)
@@ -462,30 +448,17 @@ static enum segread_state process_state(const struct ht_seg_header *h)
 
 static void take_header(struct segread_snap *s, const struct ht_seg_header *h)
 {
-    s->pid = h->pid;
-    s->ppid = h->ppid;
+#define TAKE(field) s->field = h->field;
+    HEADER_AS_IS(TAKE)
+#undef TAKE
     s->repairs += (uint32_t)copy_str(s->exe, sizeof s->exe, h->exe, sizeof h->exe);
     s->repairs += (uint32_t)copy_str(s->cmdline, sizeof s->cmdline, h->cmdline, sizeof h->cmdline);
-    s->exit_code = h->exit_code;
-    s->start_ticks = h->start_ticks;
-    s->start_unix_ns = h->start_unix_ns;
-    s->exit_unix_ns = h->exit_unix_ns;
-    s->flags = h->flags;
-    s->flags_at_start = h->flags_at_start;
-    s->segment_size = h->segment_size;
     s->compact = h->layout == HT_SEG_COMPACT;
     s->tree_pid = h->tree_pid > 0 ? h->tree_pid : 0;
-    s->tree_ticks = h->tree_ticks;
-    s->keep_cap_mb = h->keep_cap_mb;
-    s->cap_removed_total = h->cap_removed_total;
     s->n_cap_removed = 0;
     for (uint32_t i = 0; i < HT_CAP_REMOVED && i < h->cap_removed_total; i++)
         if (h->cap_removed[i].pid > 0)
             s->cap_removed[s->n_cap_removed++] = h->cap_removed[i];
-    s->row_capacity = h->row_capacity;
-    s->untracked_frees = h->untracked_frees;
-    s->untracked_reallocs = h->untracked_reallocs;
-    s->stacks_dropped = h->stacks_dropped;
     memcpy(s->corruptions, h->corruptions, sizeof s->corruptions);
     s->pidns = h->pid_ns;
     s->other_pidns = segread_other_pidns(h->pid_ns);
@@ -540,7 +513,7 @@ static const char *read_fd(int fd, struct segread_snap *s, pid_t pid, int *forge
     s->ino = st.st_ino;
     s->uid = st.st_uid;
     s->disk_bytes = (uint64_t)st.st_blocks * 512;
-    if ((uint64_t)st.st_size < sizeof h || read_at(fd, &h, sizeof h, 0) != 0)
+    if ((uint64_t)st.st_size < sizeof h || ht_pread_full(fd, &h, sizeof h, 0) != 0)
         return "truncated";
     if ((why = check_header(&h, (uint64_t)st.st_size, pid)) != NULL)
         return why;
@@ -613,7 +586,7 @@ int segread_peek(const char *dir, const char *name, enum segread_state *state,
         return errno == ELOOP ? SEGREAD_DAMAGED : SEGREAD_NOACCESS;
     int rc = SEGREAD_DAMAGED;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sizeof h &&
-        read_at(fd, &h, sizeof h, 0) == 0 && !check_header(&h, (uint64_t)st.st_size, pid)) {
+        ht_pread_full(fd, &h, sizeof h, 0) == 0 && !check_header(&h, (uint64_t)st.st_size, pid)) {
         *state = process_state(&h);
         *exit_unix_ns = *state == SEGREAD_EXITED ? h.exit_unix_ns : 0;
         rc = SEGREAD_OK;
@@ -681,12 +654,9 @@ static int take_stack(const struct ht_stack *e, uint32_t index, uint32_t table_d
         return 0;
     memset(o, 0, sizeof *o);
     o->index = index;
-    o->row = e->row;
-    o->depth = e->depth;
-    o->allocs = e->allocs;
-    o->frees = e->frees;
-    o->bytes_alloc = e->bytes_alloc;
-    o->bytes_freed = e->bytes_freed;
+#define TAKE(field) o->field = e->field;
+    STACK_AS_IS(TAKE)
+#undef TAKE
     o->live = o->bytes_alloc > o->bytes_freed ? o->bytes_alloc - o->bytes_freed : 0;
     memcpy(o->frames, e->frames, e->depth * sizeof e->frames[0]);
     return 1;
@@ -708,7 +678,8 @@ static const char *read_stacks(int fd, const struct ht_seg_header *h, struct seg
     }
     for (uint32_t i = 0; i < cap; i += per) {
         uint32_t m = cap - i < per ? cap - i : per;
-        if (read_at(fd, chunk, (size_t)m * esize, h->stacks_offset + (uint64_t)i * esize) != 0) {
+        if (ht_pread_full(fd, chunk, (size_t)m * esize,
+                          h->stacks_offset + (uint64_t)i * esize) != 0) {
             free(chunk);
             free(v);
             return "truncated";
@@ -750,7 +721,7 @@ int segread_stacks(const struct segread_snap *snap, struct segread_stack **out, 
     *why = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         *why = "not a regular file";
-    else if ((uint64_t)st.st_size < sizeof h || read_at(fd, &h, sizeof h, 0) != 0)
+    else if ((uint64_t)st.st_size < sizeof h || ht_pread_full(fd, &h, sizeof h, 0) != 0)
         *why = "truncated";
     else if ((*why = check_header(&h, (uint64_t)st.st_size, snap->pid)) != NULL)
         ;

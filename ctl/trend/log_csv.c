@@ -125,67 +125,62 @@ static int field_u64(const struct log_tok *f, int i, uint64_t *v)
     return i < 0 ? 1 : log_u64(f[i].s, f[i].n, v);
 }
 
-int log_csv_row(struct log_data *d, const char *s, size_t len, struct log_stats *st)
+/* One record of the header's columns (log_parse_row). */
+static int csv_row(struct log_data *d, const char *s, size_t len, char *buf, struct log_row *r)
 {
     struct log_tok f[LOG_MAX_FIELDS];
-    char *buf = log_xrealloc(NULL, len + 1);
     const struct csv_map *m = &d->csv;
     int n = csv_split(s, len, buf, f, LOG_MAX_FIELDS);
-    int rc = ROW_DAMAGED;
-    struct log_row r = { 0 };
     uint64_t frees = 0;
     int64_t diff = 0;
     int code;
-    if (n <= m->ts || log_parse_time(f[m->ts].s, f[m->ts].n, &r.t) != 0) {
+    if (n <= m->ts || log_parse_time(f[m->ts].s, f[m->ts].n, &r->pt.t) != 0) {
         /* not a record of this header unless it starts like mon's own */
-        if (!(len > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[10] == 'T'))
-            rc = ROW_NOT;
-        goto out;
+        int like_mon = len > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[10] == 'T';
+        return like_mon ? ROW_DAMAGED : ROW_NOT;
     }
-    if (n < m->need || log_pid(f[m->pid].s, f[m->pid].n, &r.pid) != 0)
-        goto out;
+    if (n < m->need || log_pid(f[m->pid].s, f[m->pid].n, &r->pid) != 0)
+        return ROW_DAMAGED;
     if (m->state >= 0)
-        r.state = log_parse_state(f[m->state].s, f[m->state].n, &code);
-    if (m->type >= 0 && f[m->type].n == 7 && !memcmp(f[m->type].s, "Passive", 7)) {
-        rc = ROW_END; /* mon's note that nothing is counted: no row */
-        goto out;
-    }
+        r->pt.state = log_parse_state(f[m->state].s, f[m->state].n, &code);
+    if (m->type >= 0 && f[m->type].n == 7 && !memcmp(f[m->type].s, "Passive", 7))
+        return ROW_END; /* mon's note that nothing is counted: no row */
     if (m->type >= 0 && f[m->type].n == 3 && !memcmp(f[m->type].s, "End", 3)) {
-        if (r.state == LOG_STATE_UNKNOWN || r.state == LOG_STATE_LIVE)
-            goto out;
-        log_add_end(d, r.t, r.pid, r.state, code); /* mon's last word on the pid */
-        rc = ROW_END;
-        goto out;
+        if (r->pt.state == LOG_STATE_UNKNOWN || r->pt.state == LOG_STATE_LIVE)
+            return ROW_DAMAGED;
+        log_add_end(d, r->pt.t, r->pid, r->pt.state, code); /* mon's last word on the pid */
+        return ROW_END;
     }
-    if (log_u64(f[m->bytes].s, f[m->bytes].n, &r.live) != 0 ||
-        field_u64(f, m->allocs, &r.allocs) < 0 || field_u64(f, m->frees, &frees) < 0)
-        goto out;
+    if (log_u64(f[m->bytes].s, f[m->bytes].n, &r->pt.live) != 0 ||
+        field_u64(f, m->allocs, &r->pt.allocs) < 0 || field_u64(f, m->frees, &frees) < 0)
+        return ROW_DAMAGED;
     if (m->diff >= 0 && m->allocs >= 0 && m->frees >= 0 &&
         (log_i64(f[m->diff].s, f[m->diff].n, &diff) != 0 ||
-         diff != (int64_t)(r.allocs - frees) || frees > r.allocs))
-        goto out;
+         diff != (int64_t)(r->pt.allocs - frees) || frees > r->pt.allocs))
+        return ROW_DAMAGED;
     if (m->allocs >= 0 && m->frees >= 0) {
-        r.blocks = (int64_t)(r.allocs - frees);
-        r.has_blocks = 1;
+        r->pt.blocks = (int64_t)(r->pt.allocs - frees);
+        r->pt.has_blocks = 1;
     }
-    r.has_peak = m->peak >= 0 && log_u64(f[m->peak].s, f[m->peak].n, &r.peak) == 0;
-    if (m->peak >= 0 && !r.has_peak)
-        goto out;
-    r.has_old = m->old >= 0 && m->old < n &&
-                log_u64(f[m->old].s, f[m->old].n, &r.old) == 0;
-    r.tag = f[m->tag].s;
-    r.tag_len = f[m->tag].n;
-    r.type = m->type >= 0 ? f[m->type].s : "";
-    r.type_len = m->type >= 0 ? f[m->type].n : 0;
-    r.site = m->site >= 0 ? f[m->site].s : "";
-    r.site_len = m->site >= 0 ? f[m->site].n : 0;
-    if (log_names(d, &r, m->func >= 0 ? &f[m->func] : NULL, m->file >= 0 ? &f[m->file] : NULL,
+    r->pt.has_peak = m->peak >= 0 && log_u64(f[m->peak].s, f[m->peak].n, &r->pt.peak) == 0;
+    if (m->peak >= 0 && !r->pt.has_peak)
+        return ROW_DAMAGED;
+    r->pt.has_old = m->old >= 0 && m->old < n &&
+                    log_u64(f[m->old].s, f[m->old].n, &r->pt.old) == 0;
+    r->tag = f[m->tag].s;
+    r->tag_len = f[m->tag].n;
+    r->type = m->type >= 0 ? f[m->type].s : "";
+    r->type_len = m->type >= 0 ? f[m->type].n : 0;
+    r->site = m->site >= 0 ? f[m->site].s : "";
+    r->site_len = m->site >= 0 ? f[m->site].n : 0;
+    if (log_names(d, r, m->func >= 0 ? &f[m->func] : NULL, m->file >= 0 ? &f[m->file] : NULL,
                  m->line >= 0 ? &f[m->line] : NULL, m->exe >= 0 ? &f[m->exe] : NULL,
                  m->build_id >= 0 ? &f[m->build_id] : NULL) != 0)
-        goto out;
-    log_add_row(d, &r, st);
-    rc = ROW_OK;
-out:
-    free(buf);
-    return rc;
+        return ROW_DAMAGED;
+    return ROW_OK;
+}
+
+int log_csv_row(struct log_data *d, const char *s, size_t len, struct log_stats *st)
+{
+    return log_parse_row(d, s, len, st, csv_row);
 }

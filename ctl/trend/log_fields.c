@@ -6,6 +6,7 @@
  */
 #include "trend/log_parse.h"
 #include "trend/log_reader.h"
+#include "util/intern.h"
 #include "util/text_safe.h"
 
 #include <ctype.h>
@@ -22,16 +23,6 @@ void *log_xrealloc(void *p, size_t n)
     return q;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static const char *intern_safe(struct intern *in, const char *s, size_t n);
-
 /* One stable copy per distinct string: equal strings, equal pointers. Every
  * string of a log is kept in its printable form (util/text_safe.h): a tag,
  * site or exe a tagged program chose never reaches the terminal raw. */
@@ -44,42 +35,9 @@ const char *log_intern(struct intern *in, const char *s, size_t n)
     raw[n] = '\0';
     if (memchr(s, '\0', n) || !text_is_safe(raw)) {
         text_safe(safe, sizeof safe, raw);
-        return intern_safe(in, safe, strlen(safe));
+        return intern_str(in, safe, strlen(safe));
     }
-    return intern_safe(in, s, n);
-}
-
-static const char *intern_safe(struct intern *in, const char *s, size_t n)
-{
-    if (in->used * 2 >= in->cap) {
-        size_t cap = in->cap ? in->cap * 2 : 256;
-        char **slot = calloc(cap, sizeof *slot);
-        if (!slot)
-            err(1, "malloc");
-        for (size_t i = 0; i < in->cap; i++) {
-            if (!in->slot[i])
-                continue;
-            size_t j = hash_bytes(in->slot[i], strlen(in->slot[i])) & (cap - 1);
-            while (slot[j])
-                j = (j + 1) & (cap - 1);
-            slot[j] = in->slot[i];
-        }
-        free(in->slot);
-        in->slot = slot;
-        in->cap = cap;
-    }
-    size_t j = hash_bytes(s, n) & (in->cap - 1);
-    while (in->slot[j]) {
-        if (strlen(in->slot[j]) == n && !memcmp(in->slot[j], s, n))
-            return in->slot[j];
-        j = (j + 1) & (in->cap - 1);
-    }
-    char *c = log_xrealloc(NULL, n + 1);
-    memcpy(c, s, n);
-    c[n] = '\0';
-    in->slot[j] = c;
-    in->used++;
-    return c;
+    return intern_str(in, s, n);
 }
 
 /* The one number parser of the logs: optional '-' (only when lo < 0), then
@@ -187,7 +145,7 @@ void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *
         d->rec = log_xrealloc(d->rec, d->cap_rec * sizeof *d->rec);
     }
     struct log_rec *o = &d->rec[d->n_rec];
-    o->t = r->t;
+    o->pt = r->pt;
     o->pid = r->pid;
     o->run = 0;
     o->exe = r->exe ? r->exe : log_intern(&d->strings, "", 0);
@@ -198,15 +156,6 @@ void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *
     o->file = log_intern(&d->strings, r->file ? r->file : "", r->file ? r->file_len : 0);
     o->line = r->line;
     o->build_id = r->build_id ? r->build_id : log_intern(&d->strings, "", 0);
-    o->allocs = r->allocs;
-    o->live = r->live;
-    o->peak = r->peak;
-    o->has_peak = r->has_peak;
-    o->old = r->old;
-    o->has_old = r->has_old;
-    o->blocks = r->blocks;
-    o->has_blocks = r->has_blocks;
-    o->state = r->state;
     o->order = d->n_rec++;
     d->dirty = 1;
     if (st)
@@ -237,6 +186,18 @@ size_t log_tokenize(const char *s, size_t len, struct log_tok *t, size_t max)
         n++;
     }
     return n;
+}
+
+int log_parse_row(struct log_data *d, const char *s, size_t len, struct log_stats *st,
+                  log_row_fn *parse)
+{
+    char *buf = log_xrealloc(NULL, len + 1);
+    struct log_row r = { 0 };
+    int rc = parse(d, s, len, buf, &r);
+    if (rc == ROW_OK)
+        log_add_row(d, &r, st);
+    free(buf);
+    return rc;
 }
 
 /* A build id as the logs write it: hex, at most 2 * 64 digits; interned

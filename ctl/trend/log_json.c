@@ -157,13 +157,11 @@ static int json_names(struct log_data *d, struct log_row *r, const struct jfield
     return log_names(d, r, v[0], v[1], v[2], v[3], v[4]);
 }
 
-int log_json_row(struct log_data *d, const char *s, size_t len, struct log_stats *st)
+/* One JSON Lines record (log_parse_row). */
+static int json_row(struct log_data *d, const char *s, size_t len, char *buf, struct log_row *r)
 {
     struct jfield f[LOG_MAX_FIELDS];
-    char *buf = log_xrealloc(NULL, len + 1);
     int n = json_parse(s, len, buf, f, LOG_MAX_FIELDS);
-    int rc = ROW_DAMAGED;
-    struct log_row r = { 0 };
 #define FIELD(col) json_get(f, n, mon_cols[col].name)
     const struct jfield *ts = FIELD(MON_COL_TIMESTAMP), *pid = FIELD(MON_COL_PID),
                         *tag = FIELD(MON_COL_TAG), *type = FIELD(MON_COL_TYPE),
@@ -174,54 +172,50 @@ int log_json_row(struct log_data *d, const char *s, size_t len, struct log_stats
     uint64_t frees;
     int64_t diff;
     if (n < 0)
-        goto out;
+        return ROW_DAMAGED;
     const struct jfield *state_f = json_get(f, n, "state");
     int code;
     if (state_f && state_f->is_str)
-        r.state = log_parse_state(state_f->val.s, state_f->val.n, &code);
-    if (type && type->is_str && type->val.n == 7 && !memcmp(type->val.s, "Passive", 7)) {
-        rc = ROW_END; /* mon's note that nothing is counted: no row */
-        goto out;
-    }
+        r->pt.state = log_parse_state(state_f->val.s, state_f->val.n, &code);
+    if (type && type->is_str && type->val.n == 7 && !memcmp(type->val.s, "Passive", 7))
+        return ROW_END; /* mon's note that nothing is counted: no row */
     if (ts && pid && type && type->is_str && type->val.n == 3 && !memcmp(type->val.s, "End", 3)) {
-        if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r.t) != 0 || pid->is_str ||
-            log_pid(pid->val.s, pid->val.n, &r.pid) != 0 || r.state == LOG_STATE_UNKNOWN ||
-            r.state == LOG_STATE_LIVE)
-            goto out;
-        log_add_end(d, r.t, r.pid, r.state, code); /* mon's last word on the pid */
-        rc = ROW_END;
-        goto out;
+        if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r->pt.t) != 0 || pid->is_str ||
+            log_pid(pid->val.s, pid->val.n, &r->pid) != 0 || r->pt.state == LOG_STATE_UNKNOWN ||
+            r->pt.state == LOG_STATE_LIVE)
+            return ROW_DAMAGED;
+        log_add_end(d, r->pt.t, r->pid, r->pt.state, code); /* mon's last word on the pid */
+        return ROW_END;
     }
-    if (!ts || !pid || !tag) {
-        rc = ROW_NOT;
-        goto out;
-    }
-    if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r.t) != 0 || pid->is_str ||
-        log_pid(pid->val.s, pid->val.n, &r.pid) != 0 || !tag->is_str ||
-        json_u64(bytes_f, &r.live) != 0 || json_u64(allocs_f, &r.allocs) != 0)
-        goto out;
+    if (!ts || !pid || !tag)
+        return ROW_NOT;
+    if (!ts->is_str || log_parse_time(ts->val.s, ts->val.n, &r->pt.t) != 0 || pid->is_str ||
+        log_pid(pid->val.s, pid->val.n, &r->pid) != 0 || !tag->is_str ||
+        json_u64(bytes_f, &r->pt.live) != 0 || json_u64(allocs_f, &r->pt.allocs) != 0)
+        return ROW_DAMAGED;
     if (frees_f && diff_f &&
         (json_u64(frees_f, &frees) != 0 || log_i64(diff_f->val.s, diff_f->val.n, &diff) != 0 ||
-         frees > r.allocs || diff != (int64_t)(r.allocs - frees)))
-        goto out;
+         frees > r->pt.allocs || diff != (int64_t)(r->pt.allocs - frees)))
+        return ROW_DAMAGED;
     if (frees_f && diff_f) {
-        r.blocks = diff;
-        r.has_blocks = 1;
+        r->pt.blocks = diff;
+        r->pt.has_blocks = 1;
     }
-    r.has_peak = peak && json_u64(peak, &r.peak) == 0;
+    r->pt.has_peak = peak && json_u64(peak, &r->pt.peak) == 0;
     const struct jfield *old = json_get(f, n, mon_cols[MON_COL_OLD].name);
-    r.has_old = old && json_u64(old, &r.old) == 0;
-    r.tag = tag->val.s;
-    r.tag_len = tag->val.n;
-    r.type = type && type->is_str ? type->val.s : "";
-    r.type_len = type && type->is_str ? type->val.n : 0;
-    r.site = site && site->is_str ? site->val.s : "";
-    r.site_len = site && site->is_str ? site->val.n : 0;
-    if (json_names(d, &r, f, n) != 0)
-        goto out;
-    log_add_row(d, &r, st);
-    rc = ROW_OK;
-out:
-    free(buf);
-    return rc;
+    r->pt.has_old = old && json_u64(old, &r->pt.old) == 0;
+    r->tag = tag->val.s;
+    r->tag_len = tag->val.n;
+    r->type = type && type->is_str ? type->val.s : "";
+    r->type_len = type && type->is_str ? type->val.n : 0;
+    r->site = site && site->is_str ? site->val.s : "";
+    r->site_len = site && site->is_str ? site->val.n : 0;
+    if (json_names(d, r, f, n) != 0)
+        return ROW_DAMAGED;
+    return ROW_OK;
+}
+
+int log_json_row(struct log_data *d, const char *s, size_t len, struct log_stats *st)
+{
+    return log_parse_row(d, s, len, st, json_row);
 }

@@ -6,6 +6,7 @@
 #ifndef HT_LOG_PARSE_H
 #define HT_LOG_PARSE_H
 
+#include "util/intern.h"
 #include "verdict/series.h"
 
 struct log_stats;
@@ -16,18 +17,15 @@ struct log_stats;
 #define LOG_MAX_TOKENS 64
 #define LOG_MAX_FIELDS 64
 
+/* One row of one snapshot as read: pt is what its series gets
+ * (verdict/series.h), the rest says which series. */
 struct log_rec {
-    double t;
+    struct log_point pt;
     int pid;
     unsigned run;
     const char *exe, *tag, *type, *site;
     const char *func, *file, *build_id;
     int line;
-    uint64_t allocs, live, peak, old;
-    int has_peak, has_old;
-    int64_t blocks;
-    int has_blocks;
-    int state;
     size_t order;
 };
 
@@ -36,11 +34,6 @@ struct log_end {
     double t;
     int pid;
     int state, code;
-};
-
-struct intern {
-    char **slot;
-    size_t cap, used;
 };
 
 struct csv_map {
@@ -79,8 +72,10 @@ struct log_data {
     int dirty;
 };
 
+/* A row as a format's parser finds it, before log_add_row() keeps it:
+ * strings not yet interned. */
 struct log_row {
-    double t;
+    struct log_point pt;
     int pid;
     const char *exe, *build_id; /* interned already, or NULL */
     const char *tag, *type, *site;
@@ -88,11 +83,6 @@ struct log_row {
     const char *func, *file;    /* NULL when absent */
     size_t func_len, file_len;
     int line;
-    uint64_t allocs, live, peak, old;
-    int has_peak, has_old;
-    int64_t blocks;
-    int has_blocks;
-    int state;
 };
 
 struct log_tok {
@@ -138,6 +128,14 @@ const char *log_build_id(struct log_data *d, const char *s, size_t n);
 int log_is_type(const char *s, size_t n);
 void log_add_end(struct log_data *d, double t, int pid, int state, int code);
 void log_add_row(struct log_data *d, const struct log_row *r, struct log_stats *st);
+
+/* A format's reader of one line: fills r (its strings may point into buf, a
+ * scratch of len + 1 bytes) and returns a ROW_ code. */
+typedef int log_row_fn(struct log_data *d, const char *s, size_t len, char *buf,
+                       struct log_row *r);
+/* Runs parse on the line and keeps the row when it says ROW_OK; its code. */
+int log_parse_row(struct log_data *d, const char *s, size_t len, struct log_stats *st,
+                  log_row_fn *parse);
 int log_names(struct log_data *d, struct log_row *r, const struct log_tok *func,
               const struct log_tok *file, const struct log_tok *line, const struct log_tok *exe,
               const struct log_tok *build_id);

@@ -29,9 +29,7 @@ void log_free(struct log_data *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->strings.cap; i++)
-        free(d->strings.slot[i]);
-    free(d->strings.slot);
+    intern_free(&d->strings);
     free(d->rec);
     free(d->ends);
     free(d->series);

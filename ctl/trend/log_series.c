@@ -12,42 +12,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* -1, 0 or 1 as a is below, equal to or above b. */
+#define CMP3(a, b) (((a) > (b)) - ((a) < (b)))
+
 static int cmp_time(const void *pa, const void *pb)
 {
     const struct log_rec *a = pa, *b = pb;
-    if (a->pid != b->pid)
-        return (a->pid > b->pid) - (a->pid < b->pid);
-    if (a->t != b->t)
-        return (a->t > b->t) - (a->t < b->t);
-    return (a->order > b->order) - (a->order < b->order);
+    int c = CMP3(a->pid, b->pid);
+    if (!c)
+        c = CMP3(a->pt.t, b->pt.t);
+    return c ? c : CMP3(a->order, b->order);
 }
 
-static int cmp_ptr(const void *a, const void *b)
+/* Records and series both sort by process, then by run of that process. */
+static int cmp_run(int pid_a, unsigned run_a, int pid_b, unsigned run_b)
 {
-    return ((uintptr_t)a > (uintptr_t)b) - ((uintptr_t)a < (uintptr_t)b);
+    int c = CMP3(pid_a, pid_b);
+    return c ? c : CMP3(run_a, run_b);
 }
 
 static int cmp_series_key(const void *pa, const void *pb)
 {
     const struct log_rec *a = pa, *b = pb;
-    int c;
-    if (a->pid != b->pid)
-        return (a->pid > b->pid) - (a->pid < b->pid);
-    if (a->run != b->run)
-        return (a->run > b->run) - (a->run < b->run);
-    if ((c = cmp_ptr(a->tag, b->tag)))
-        return c;
-    return cmp_time(pa, pb);
+    int c = cmp_run(a->pid, a->run, b->pid, b->run);
+    if (!c)
+        c = CMP3((uintptr_t)a->tag, (uintptr_t)b->tag);
+    return c ? c : cmp_time(pa, pb);
 }
 
 static int cmp_series(const void *pa, const void *pb)
 {
     const struct log_series *a = pa, *b = pb;
-    if (a->pid != b->pid)
-        return (a->pid > b->pid) - (a->pid < b->pid);
-    if (a->run != b->run)
-        return (a->run > b->run) - (a->run < b->run);
-    return strcmp(a->tag, b->tag);
+    int c = cmp_run(a->pid, a->run, b->pid, b->run);
+    return c ? c : strcmp(a->tag, b->tag);
 }
 
 /* Last allocs per row of the current run, to see counters go backwards. */
@@ -87,12 +84,12 @@ static void assign_runs(struct log_data *d)
         memset(m.slot, 0, m.cap * sizeof *m.slot);
         while (i < d->n_rec && d->rec[i].pid == pid) {
             size_t g = i;
-            while (g < d->n_rec && d->rec[g].pid == pid && d->rec[g].t == d->rec[i].t)
+            while (g < d->n_rec && d->rec[g].pid == pid && d->rec[g].pt.t == d->rec[i].pt.t)
                 g++;
             int restart = 0;
             for (size_t k = i; k < g && !restart; k++) {
                 const struct log_rec *last = *last_find(&m, &d->rec[k]);
-                if (last && d->rec[k].allocs < last->allocs)
+                if (last && d->rec[k].pt.allocs < last->pt.allocs)
                     restart = 1;
                 if (d->rec[k].exe[0] && exe[0] && d->rec[k].exe != exe)
                     restart = 1;
@@ -190,12 +187,10 @@ const struct log_series *log_series(struct log_data *d, size_t *n)
             }
             /* one point per time: the same snapshot read twice (several
              * copies of a log) is one observation, not two */
-            if (s->n && s->pts[s->n - 1].t == r->t && s->pts[s->n - 1].live == r->live &&
-                s->pts[s->n - 1].allocs == r->allocs)
+            if (s->n && s->pts[s->n - 1].t == r->pt.t && s->pts[s->n - 1].live == r->pt.live &&
+                s->pts[s->n - 1].allocs == r->pt.allocs)
                 s->n--;
-            s->pts[s->n++] = (struct log_point){ r->t, r->live, r->allocs, r->peak, r->has_peak,
-                                                 r->old, r->has_old, r->blocks, r->has_blocks,
-                                                 r->state };
+            s->pts[s->n++] = r->pt;
         }
         xsort(d->series, d->n_series, sizeof *d->series, cmp_series);
         mark_ends(d);

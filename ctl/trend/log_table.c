@@ -133,13 +133,12 @@ int log_table_row(struct log_data *d, const char *s, size_t len, struct log_stat
     size_t k = ty + 1 + (size_t)tm->n_num;
     if (k < n && is_mark_token(&t[k]))
         k++;
-    struct log_row r = { .t = d->ctx_t, .pid = d->ctx_pid, .exe = d->ctx_exe,
-                     .build_id = d->ctx_build_id,
+    struct log_row r = { .pt = { .t = d->ctx_t, .allocs = allocs, .live = v[tm->bytes],
+                                 .blocks = diff, .has_blocks = 1, .state = d->ctx_state },
+                     .pid = d->ctx_pid, .exe = d->ctx_exe, .build_id = d->ctx_build_id,
                      .tag = t[0].s, .tag_len = (size_t)(t[ty - 1].s + t[ty - 1].n - t[0].s),
                      .type = t[ty].s, .type_len = t[ty].n,
-                     .site = k < n ? t[k].s : "", .site_len = k < n ? (size_t)(s + len - t[k].s) : 0,
-                     .allocs = allocs, .live = v[tm->bytes], .blocks = diff, .has_blocks = 1,
-                     .state = d->ctx_state };
+                     .site = k < n ? t[k].s : "", .site_len = k < n ? (size_t)(s + len - t[k].s) : 0 };
     log_add_row(d, &r, st);
     return ROW_OK;
 }

@@ -20,6 +20,7 @@
 
 #include "prom/http_client.h"
 #include "prom/query_json.h"
+#include "util/intern.h"
 #include "util/xsort.h"
 
 #define PROMR_METRIC "heaptag_live_bytes"
@@ -36,9 +37,8 @@ struct promr_data {
     struct http_url url;
     const struct promr_opts *o;
     double step;
-    /* interned strings and the series' key index: open addressing */
-    const char **strs;
-    size_t n_strs, strs_cap;
+    struct intern strs; /* every label value and key, one copy each */
+    /* the series' key index: open addressing */
     size_t *index; /* series number + 1, by key hash; 0 empty */
     size_t index_cap;
     struct pseries *ps;
@@ -73,33 +73,7 @@ static uint64_t hash(const char *s)
 
 static const char *intern(struct promr_data *d, const char *s)
 {
-    if (2 * (d->n_strs + 1) > d->strs_cap) {
-        size_t cap = d->strs_cap ? d->strs_cap * 2 : 1024;
-        const char **v = calloc(cap, sizeof *v);
-        if (!v)
-            err(1, "malloc");
-        for (size_t i = 0; i < d->strs_cap; i++)
-            if (d->strs[i]) {
-                size_t k = hash(d->strs[i]) & (cap - 1);
-                while (v[k])
-                    k = (k + 1) & (cap - 1);
-                v[k] = d->strs[i];
-            }
-        free(d->strs);
-        d->strs = v;
-        d->strs_cap = cap;
-    }
-    size_t k = hash(s) & (d->strs_cap - 1);
-    while (d->strs[k]) {
-        if (!strcmp(d->strs[k], s))
-            return d->strs[k];
-        k = (k + 1) & (d->strs_cap - 1);
-    }
-    d->strs[k] = strdup(s);
-    if (!d->strs[k])
-        err(1, "malloc");
-    d->n_strs++;
-    return d->strs[k];
+    return intern_str(&d->strs, s, strlen(s));
 }
 
 static void index_put(struct promr_data *d, size_t i)
@@ -581,9 +555,7 @@ void promr_free(struct promr_data *d)
         return;
     for (size_t i = 0; i < d->n; i++)
         free(d->ps[i].s.pts);
-    for (size_t i = 0; i < d->strs_cap; i++)
-        free((char *)d->strs[i]);
-    free(d->strs);
+    intern_free(&d->strs);
     free(d->index);
     free(d->ps);
     free(d->out);

@@ -544,6 +544,22 @@ static double slope_z(const double *t, const double *c, size_t m, struct noise n
     return z_for_p(t_upper(ts, slope_df(m)));
 }
 
+struct trend_line trend_line_fit(const double *t, const double *x, size_t m)
+{
+    struct trend_line l = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < m; i++) {
+        l.tbar += t[i];
+        l.xbar += x[i];
+    }
+    l.tbar /= (double)m;
+    l.xbar /= (double)m;
+    for (size_t i = 0; i < m; i++) {
+        l.stt += (t[i] - l.tbar) * (t[i] - l.tbar);
+        l.stx += (t[i] - l.tbar) * (x[i] - l.xbar);
+    }
+    return l;
+}
+
 /* A tail judged by what follows the onset alone: a line through points
  * [k, n), its noise fitted to that line's residuals. Whatever the series did
  * before k (a day of wandering) neither helps nor hides it. */
@@ -551,17 +567,8 @@ static double tail_z(struct work *w, size_t k, struct noise *nz, double *slope)
 {
     size_t m = w->n - k;
     const double *t = w->t + k, *x = w->x + k;
-    double tbar = 0, xbar = 0, stt = 0, stx = 0;
-    for (size_t i = 0; i < m; i++) {
-        tbar += t[i];
-        xbar += x[i];
-    }
-    tbar /= (double)m;
-    xbar /= (double)m;
-    for (size_t i = 0; i < m; i++) {
-        stt += (t[i] - tbar) * (t[i] - tbar);
-        stx += (t[i] - tbar) * (x[i] - xbar);
-    }
+    struct trend_line line = trend_line_fit(t, x, m);
+    double tbar = line.tbar, xbar = line.xbar, stt = line.stt, stx = line.stx;
     if (stt <= 0)
         return -INFINITY;
     *slope = stx / stt;

@@ -64,4 +64,12 @@ void trend_analyze(const struct log_point *p, size_t n, struct trend_result *r);
  * between sites). */
 double trend_z_at(const double *t, const double *x, size_t n, size_t k);
 
+/* The least-squares line of x over times t (m points): the means, and the
+ * sums of squares and products around them; its slope is stx / stt when
+ * stt > 0. */
+struct trend_line {
+    double tbar, xbar, stt, stx;
+};
+struct trend_line trend_line_fit(const double *t, const double *x, size_t m);
+
 #endif

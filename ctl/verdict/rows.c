@@ -100,20 +100,10 @@ static double median3(const double *v, size_t n)
 /* The standard deviation of x around its least-squares line over t. */
 static double line_spread(const double *t, const double *x, size_t m)
 {
-    double tb = 0, xb = 0, stt = 0, stx = 0, sse = 0;
+    struct trend_line l = trend_line_fit(t, x, m);
+    double b = l.stt > 0 ? l.stx / l.stt : 0, sse = 0;
     for (size_t i = 0; i < m; i++) {
-        tb += t[i];
-        xb += x[i];
-    }
-    tb /= (double)m;
-    xb /= (double)m;
-    for (size_t i = 0; i < m; i++) {
-        stt += (t[i] - tb) * (t[i] - tb);
-        stx += (t[i] - tb) * (x[i] - xb);
-    }
-    double b = stt > 0 ? stx / stt : 0;
-    for (size_t i = 0; i < m; i++) {
-        double r = x[i] - xb - b * (t[i] - tb);
+        double r = x[i] - l.xbar - b * (t[i] - l.tbar);
         sse += r * r;
     }
     return sqrt(sse / (double)m);

@@ -19,26 +19,12 @@
 
 #include "accounting/ages.h"
 #include "ht_atomic.h"
+#include "full_io.h"
 
 #define PAGE 4096u
 #define SUM_ROWS 128u /* rows summed per write */
 
 static uint64_t round_page(uint64_t v) { return (v + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
-
-static int put(int fd, const void *buf, uint64_t len, uint64_t off)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = pwrite(fd, p, len, (off_t)off);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n, off += (uint64_t)n, len -= (uint64_t)n;
-    }
-    return 0;
-}
 
 /* The compact header for h in c; returns the file size. */
 static uint64_t plan(struct ht_seg_header *c, const struct ht_seg_header *h, uint32_t rows,
@@ -99,7 +85,8 @@ static int put_counters(int fd, const struct ht_seg_header *h, uint32_t rows, ui
                 sum[i].bytes_freed += ht_load_relaxed(&c[i].bytes_freed);
             }
         }
-        if (put(fd, sum, (uint64_t)n * sizeof *sum, off + (uint64_t)r0 * sizeof *sum) != 0)
+        if (ht_pwrite_full(fd, sum, (uint64_t)n * sizeof *sum,
+                           off + (uint64_t)r0 * sizeof *sum) != 0)
             return -1;
     }
     return 0;
@@ -113,7 +100,7 @@ static int put_ages(int fd, const struct ht_seg_header *h, uint32_t rows, uint64
     if (!h->ages_offset)
         return 0;
     const char *a = (const char *)h + h->ages_offset;
-    if (put(fd, a, h->ages_size, off) != 0)
+    if (ht_pwrite_full(fd, a, h->ages_size, off) != 0)
         return -1;
     struct ht_age_row bins[SUM_ROWS];
     const struct ht_age_row *src = (const struct ht_age_row *)(a + h->ages_size);
@@ -125,7 +112,7 @@ static int put_ages(int fd, const struct ht_seg_header *h, uint32_t rows, uint64
                 bins[i].blocks[b] = ht_load_relaxed(&src[r0 + i].blocks[b]);
             }
         ht_ages_fold_slots(h, bins, r0, n);
-        if (put(fd, bins, (uint64_t)n * sizeof *bins,
+        if (ht_pwrite_full(fd, bins, (uint64_t)n * sizeof *bins,
                 off + h->ages_size + (uint64_t)r0 * sizeof *bins) != 0)
             return -1;
     }
@@ -159,7 +146,7 @@ static int put_stacks(int fd, const struct ht_seg_header *h, uint64_t off, uint3
         const struct ht_stack *e = stack_at(h, i);
         if (ht_load_acquire(&e->state) != HT_ROW_READY)
             continue;
-        if (put(fd, e, h->stack_size, off + (uint64_t)j * h->stack_size) != 0)
+        if (ht_pwrite_full(fd, e, h->stack_size, off + (uint64_t)j * h->stack_size) != 0)
             return -1;
         for (uint32_t r = 0; r < n_rep; r++)
             if (rep[r].stack == (i | 1u << 31))
@@ -228,14 +215,14 @@ int ht_compact(const struct ht_seg_header *h, const char *path)
     }
     int ok = ftruncate(fd, (off_t)size) == 0 &&
              put_stacks(fd, h, c.stacks_offset, stacks, rep, n_rep) == 0 &&
-             put(fd, rep, (uint64_t)n_rep * sizeof *rep, c.reports_offset) == 0 &&
-             put(fd, (const char *)h + h->rows_offset, (uint64_t)rows * h->row_size,
-                 c.rows_offset) == 0 &&
+             ht_pwrite_full(fd, rep, (uint64_t)n_rep * sizeof *rep, c.reports_offset) == 0 &&
+             ht_pwrite_full(fd, (const char *)h + h->rows_offset, (uint64_t)rows * h->row_size,
+                            c.rows_offset) == 0 &&
              put_counters(fd, h, rows, c.counters_offset) == 0 &&
              put_ages(fd, h, rows, c.ages_offset) == 0 &&
-             put(fd, (const char *)h + h->modules_offset, (uint64_t)mods * h->module_size,
-                 c.modules_offset) == 0 &&
-             put(fd, &c, sizeof c, 0) == 0 &&
+             ht_pwrite_full(fd, (const char *)h + h->modules_offset,
+                            (uint64_t)mods * h->module_size, c.modules_offset) == 0 &&
+             ht_pwrite_full(fd, &c, sizeof c, 0) == 0 &&
              rename(tmp, path) == 0;
     if (!ok) {
         unlink(tmp);
@@ -257,8 +244,8 @@ void ht_compact_note_removals(int fd, const struct ht_seg_header *h,
         for (uint32_t i = first; i < n; i++)
             c.cap_removed[c.cap_removed_total++ % HT_CAP_REMOVED] = r[i % HT_CAP_REMOVED];
         size_t at = offsetof(struct ht_seg_header, cap_removed_total);
-        put(fd, (const char *)&c + at,
-            offsetof(struct ht_seg_header, cap_removed) + sizeof c.cap_removed - at, at);
+        ht_pwrite_full(fd, (const char *)&c + at,
+                       offsetof(struct ht_seg_header, cap_removed) + sizeof c.cap_removed - at, at);
     }
     errno = saved;
 }

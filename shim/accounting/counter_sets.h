@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * counter_sets.h - where a row's counters are: the thread's own set or a
- * shared shard, and the one-instruction add to a counter only this thread
- * writes. Below the slots and the ages, which both count through it.
+ * shared shard, the one-instruction add to a counter only this thread
+ * writes, and the count and bytes of one event added to either. Below the
+ * slots and the ages, which both count through it.
  */
 #ifndef HT_COUNTER_SETS_H
 #define HT_COUNTER_SETS_H
@@ -13,7 +14,7 @@
 #include "ht_atomic.h"
 
 /* The counters at byte offset off of the table at base. */
-static inline struct ht_counters *ht_ctr_at(struct ht_counters *base, uint32_t off)
+static inline struct ht_counters *ht_ctr_at(struct ht_counters *base, uint64_t off)
 {
     return (struct ht_counters *)((char *)base + off);
 }
@@ -38,6 +39,20 @@ static inline void ht_slot_add(uint64_t *c, uint64_t v)
 #else
     ht_fetch_add_relaxed(c, v);
 #endif
+}
+
+/* One allocation or free of size bytes: its count and its bytes, in a set
+ * only this thread writes (ht_slot_add) or in a shared shard (atomic). */
+static inline void ht_slot_count(uint64_t *count, uint64_t *bytes, uint64_t size)
+{
+    ht_slot_add(count, 1);
+    ht_slot_add(bytes, size);
+}
+
+static inline void ht_shard_count(uint64_t *count, uint64_t *bytes, uint64_t size)
+{
+    ht_fetch_add_relaxed(count, 1);
+    ht_fetch_add_relaxed(bytes, size);
 }
 
 /* The shared shard set number shard (0 .. HT_SHARDS-1). */

@@ -42,13 +42,12 @@ static inline uint64_t ht_cache_key(const struct ht_thread *t)
 #define HT_KEY_SHARED (1ull << 62)
 
 /* 32-bit multiply: call sites differ in their low bits, which all reach the
- * top six bits of the product. */
+ * top bits of the product. A sum, not an xor: one lea, where an xor needs a
+ * copy of a register first (the key is compared afterwards). */
 static inline uint32_t ht_cache_slot(uint64_t site, uint64_t key)
 {
-    return (uint32_t)(site ^ key) * 0x9e3779b1u >> 26;
+    return ((uint32_t)site + (uint32_t)key) * 0x9e3779b1u >> (32 - HT_CACHE_BITS);
 }
-
-_Static_assert(HT_CACHE_SIZE == 64, "ht_cache_slot() yields six bits");
 
 /* The cache alone, under key: 1 and the entry's word (ht_block_word(): the
  * row's counter offset in the low half) in *word on a hit, 0 on a miss. The

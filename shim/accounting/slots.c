@@ -57,7 +57,7 @@ void ht_slots_attach(struct ht_thread *t)
     if (t->slot_state != HT_SLOT_NEW || !ht_state.counters || !ht_state.off_limit)
         return;
     t->slot_state = HT_SLOT_CLAIMING;
-    t->peak_budget = HT_PEAK_EVERY;
+    t->peak_budget = 0; /* its first allocation samples its row's peak */
     t->shard = ht_fetch_add_relaxed(&ht_state.next_shard, 1) % HT_SHARDS;
     int slot = slot_key_ok ? slot_claim() : -1;
     if (slot < 0) {

@@ -46,12 +46,10 @@ static inline void ht_count_alloc_off(struct ht_thread *t, uint32_t off, uint64_
     struct ht_counters *c = t->ctr;
     if (likely(c != NULL)) {
         c = ht_ctr_at(c, off);
-        ht_slot_add(&c->allocs, 1);
-        ht_slot_add(&c->bytes_alloc, size);
+        ht_slot_count(&c->allocs, &c->bytes_alloc, size);
     } else {
         c = ht_ctr_at(ht_shard_set(t->shard), off);
-        ht_fetch_add_relaxed(&c->allocs, 1);
-        ht_fetch_add_relaxed(&c->bytes_alloc, size);
+        ht_shard_count(&c->allocs, &c->bytes_alloc, size);
         ht_ages_add(off, t->tick, (int64_t)size, 1);
     }
     if (unlikely(__builtin_sub_overflow(t->peak_budget, size, &t->peak_budget)))
@@ -71,12 +69,10 @@ static inline void ht_count_free_off(struct ht_thread *t, uint32_t off_stamped, 
     struct ht_counters *c = t->ctr;
     if (likely(c != NULL) && stamp == (t->tick & HT_STAMP_MASK)) {
         c = ht_ctr_at(c, off);
-        ht_slot_add(&c->frees, 1);
-        ht_slot_add(&c->bytes_freed, size);
+        ht_slot_count(&c->frees, &c->bytes_freed, size);
     } else {
         c = ht_ctr_at(ht_shard_set(t->shard), off);
-        ht_fetch_add_relaxed(&c->frees, 1);
-        ht_fetch_add_relaxed(&c->bytes_freed, size);
+        ht_shard_count(&c->frees, &c->bytes_freed, size);
         ht_ages_add(off, ht_ages_tick_of_stamp(stamp), -(int64_t)size, -1);
     }
 }

@@ -9,6 +9,7 @@
  * (config).
  */
 #include "base/glue.h"
+#include "full_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,35 +20,22 @@
 #include <time.h>
 #include <unistd.h>
 
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
 void ht_warn(const char *msg)
 {
     int saved = errno;
-    write_all(2, "heaptag: ", 9);
-    write_all(2, msg, strlen(msg));
-    write_all(2, "\n", 1);
+    (void)ht_write_full(2, "heaptag: ", 9);
+    (void)ht_write_full(2, msg, strlen(msg));
+    (void)ht_write_full(2, "\n", 1);
     errno = saved;
 }
 
 void ht_warn2(const char *a, const char *b)
 {
     int saved = errno;
-    write_all(2, "heaptag: ", 9);
-    write_all(2, a, strlen(a));
-    write_all(2, b, strlen(b));
-    write_all(2, "\n", 1);
+    (void)ht_write_full(2, "heaptag: ", 9);
+    (void)ht_write_full(2, a, strlen(a));
+    (void)ht_write_full(2, b, strlen(b));
+    (void)ht_write_full(2, "\n", 1);
     errno = saved;
 }
 
@@ -79,7 +67,7 @@ long ht_read_file(const char *path, char *buf, size_t cap)
 
 void ht_write_err(const char *s, size_t n)
 {
-    write_all(2, s, n);
+    (void)ht_write_full(2, s, n);
 }
 
 long ht_read_conf(const char *path, char *buf, size_t cap, const char **why)

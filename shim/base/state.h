@@ -14,7 +14,10 @@
 #include "heaptag_flags.h"
 #include "heaptag_segment.h"
 
-#define HT_CACHE_SIZE 64 /* power of two */
+/* Entries of the thread's site cache: a large program's start-up (node)
+ * allocates from thousands of sites, and an entry costs 24 bytes of TLS. */
+#define HT_CACHE_BITS 9
+#define HT_CACHE_SIZE (1 << HT_CACHE_BITS)
 
 /* The thread's cache from key -> row, by column so that one index register
  * reaches every field: entry i is site[i], key[i], word[i]. Hit: site and key
@@ -34,8 +37,9 @@ struct ht_thread {
     uint64_t tag[2];  /* explicit tag in force, NUL-padded; zero when none */
     struct ht_counters *ctr; /* this thread's counter slot (row-indexed), NULL when none */
     uint64_t peak_budget;    /* bytes left to allocate before the next peak sample */
-    uint32_t off_limit;     /* ht_state.off_limit while ctr is set, else 0: free's
-                             * one test for "a row of this segment, a slot" */
+    uint64_t off_limit;     /* ht_state.off_limit while ctr is set, else 0: free's
+                             * one test for "a row of this segment, a slot"
+                             * (64 bits: compared straight from memory) */
     uint32_t shard;   /* shared counter set, when the thread has no slot */
     uint32_t depth;   /* > 0 while inside the shim's own slow paths */
     uint32_t slot;    /* index of the slot in ctr, when slot_state is HT_SLOT_HELD */

@@ -120,24 +120,25 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
     return dropped(h);
 }
 
-void ht_stacks_count_alloc(uint32_t idx, uint64_t size)
+/* One allocation (freed 0) or free (1) of size bytes by the stack at idx. */
+static void count(uint32_t idx, int freed, uint64_t size)
 {
     struct ht_seg_header *h = ht_state.seg;
     if (!h || idx >= h->stack_capacity)
         return;
     struct ht_stack *s = entry(h, idx);
-    ht_fetch_add_relaxed(&s->allocs, 1);
-    ht_fetch_add_relaxed(&s->bytes_alloc, size);
+    ht_fetch_add_relaxed(freed ? &s->frees : &s->allocs, 1);
+    ht_fetch_add_relaxed(freed ? &s->bytes_freed : &s->bytes_alloc, size);
+}
+
+void ht_stacks_count_alloc(uint32_t idx, uint64_t size)
+{
+    count(idx, 0, size);
 }
 
 void ht_stacks_count_free(uint32_t idx, uint64_t size)
 {
-    struct ht_seg_header *h = ht_state.seg;
-    if (!h || idx >= h->stack_capacity)
-        return;
-    struct ht_stack *s = entry(h, idx);
-    ht_fetch_add_relaxed(&s->frees, 1);
-    ht_fetch_add_relaxed(&s->bytes_freed, size);
+    count(idx, 1, size);
 }
 
 void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src)

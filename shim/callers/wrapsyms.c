@@ -38,13 +38,16 @@ static int sym_section(const Elf64_Ehdr *e, uint64_t size, uint32_t type,
     return 0;
 }
 
-/* Fills out[] (when not NULL) with the wrapper spans; returns their count. */
+/* Fills out[] with the wrapper spans; returns their count. A large module
+ * (node: 109,000 functions) has every name looked at: a string table that
+ * ends in a NUL ends every name, so only another one pays a search per name. */
 static uint64_t collect(const char *base, const Elf64_Shdr *sym, const Elf64_Shdr *str,
                         uint64_t bias, int (*is_wrapper)(const char *), struct span *out)
 {
     const Elf64_Sym *s = (const Elf64_Sym *)(base + sym->sh_offset);
     uint64_t n = sym->sh_size / sizeof *s, k = 0;
     const char *names = base + str->sh_offset;
+    int ended = names[str->sh_size - 1] == '\0';
     for (uint64_t i = 0; i < n; i++) {
         unsigned type = ELF64_ST_TYPE(s[i].st_info);
         if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s[i].st_shndx == SHN_UNDEF ||
@@ -54,11 +57,9 @@ static uint64_t collect(const char *base, const Elf64_Shdr *sym, const Elf64_Shd
         if (lo < bias || hi < lo)
             continue; /* wraps around: not a function of this module */
         const char *name = names + s[i].st_name;
-        if (!memchr(name, '\0', str->sh_size - s[i].st_name) || !is_wrapper(name))
+        if ((!ended && !memchr(name, '\0', str->sh_size - s[i].st_name)) || !is_wrapper(name))
             continue;
-        if (out)
-            out[k] = (struct span){ lo, hi };
-        k++;
+        out[k++] = (struct span){ lo, hi };
     }
     return k;
 }
@@ -129,18 +130,26 @@ int ht_wrapsyms_build(const char *path, uint64_t bias, int (*is_wrapper)(const c
     if (!sym_section(e, size, SHT_SYMTAB, &sym, &str) &&
         !sym_section(e, size, SHT_DYNSYM, &sym, &str))
         goto done;
-    uint64_t n = collect(m, sym, str, bias, is_wrapper, NULL);
-    rc = 0;
-    if (n == 0)
-        goto done;
-    struct span *a = mmap(NULL, n * sizeof *a, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (a == MAP_FAILED) {
-        rc = -1;
+    /* one pass into room for every symbol: pages never written cost nothing,
+     * and those past the spans kept go back */
+    uint64_t room = sym->sh_size / sizeof(Elf64_Sym) * sizeof(struct span);
+    if (room == 0) {
+        rc = 0;
         goto done;
     }
-    collect(m, sym, str, bias, is_wrapper, a);
-    out->n = sort_merge(a, n);
+    struct span *a = mmap(NULL, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED)
+        goto done;
+    rc = 0;
+    uint64_t n = collect(m, sym, str, bias, is_wrapper, a);
+    n = n ? sort_merge(a, n) : 0;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t used = (n * sizeof *a + page - 1) / page * page;
+    if (used < room)
+        munmap((char *)a + used, room - used);
+    if (n == 0)
+        goto done;
+    out->n = n;
     out->spans = (const uint64_t *)a;
 done:
     munmap(m, (size_t)size);

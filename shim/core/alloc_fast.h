@@ -85,22 +85,22 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
  * all of that holds. Returns 1 and the offset in *off. */
 static inline __attribute__((always_inline)) int ht_plain_block(const struct ht_block *b,
                                                               const struct ht_thread *t,
-                                                              uint32_t *off)
+                                                              uint64_t *off)
 {
     uint64_t w;
     memcpy(&w, (const char *)b + 8, sizeof w);
     w -= t->free_base;
-    *off = (uint32_t)w;
+    *off = w; /* below off_limit when it counts: no zero-extension to pay */
     return likely(w < t->off_limit);
 }
 
+/* free(NULL) takes the cold path: NULL's header would sit on another page,
+ * and that one test spares every other free a test of its own. */
 static inline __attribute__((always_inline)) void ht_free_fast(void *p)
 {
-    if (unlikely(!p))
-        return;
     struct ht_block *b = ht_block_of(p);
     struct ht_thread *t = &ht_self;
-    uint32_t off;
+    uint64_t off;
     if (unlikely(ht_header_near_page(p) || !ht_plain_block(b, t, &off))) {
         ht_free_cold(p);
         return;
@@ -111,7 +111,10 @@ static inline __attribute__((always_inline)) void ht_free_fast(void *p)
     /* a second free of this block must not look like ours: the whole second
      * word cleared, one store */
     memset((char *)b + 8, 0, 8);
-    ht_real_free(b);
+    /* the header's address from p only now: computed early, it would take a
+     * register of its own and a move into the argument's */
+    __asm__("" : "+r"(p));
+    ht_real_free(ht_block_of(p));
 }
 
 /* realloc of a plain block to a plain size on the fast path: the free of the
@@ -123,7 +126,7 @@ static inline __attribute__((always_inline)) void *ht_realloc_fast(void *p, size
     struct ht_block *b = ht_block_of(p);
     struct ht_counters *c;
     uint64_t word;
-    uint32_t off;
+    uint64_t off;
     if (unlikely(!p || size == 0 || size > HT_SIZE_LIMIT || !ht_fast_flags() ||
                  ht_header_near_page(p) || !ht_plain_block(b, t, &off) ||
                  !ht_rows_cached_word(t, site, &word)))

@@ -187,8 +187,14 @@ __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, u
         row = inside && ht_own_code(site) ? HT_ROW_NONE : ht_rows_lookup_slow(t, site, !inside);
     ht_block_set(b, size, row, 0);
     ht_count_alloc_off(t, ht_row_off(row), size);
-    /* a real miss samples the row's peak; shared counting samples by budget */
-    return cached ? b + 1 : ht_peak_sample(t, ht_row_off(row), b + 1);
+    /* a miss samples the row's peak by the thread's budget, as shared
+     * counting does (ht_count_alloc_off(), which this leaves to threads without
+     * a slot; a thread's first allocation samples): summing a row over
+     * every set on each miss cost a large program's start-up, whose misses
+     * are many (new sites, a small cache, each C++ allocation unwound) */
+    if (!cached && t->ctr && __builtin_sub_overflow(t->peak_budget, size, &t->peak_budget))
+        return ht_peak_sample(t, ht_row_off(row), b + 1);
+    return b + 1;
 }
 
 
@@ -224,6 +230,8 @@ static int header_ours(void *p)
 
 __attribute__((noinline)) void ht_free_cold(void *p)
 {
+    if (!p) /* the fast path sends NULL here: its page test catches it */
+        return;
     struct ht_block *b = ht_block_of(p);
     if (!header_ours(p)) {
         free_foreign(p);

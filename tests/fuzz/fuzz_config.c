@@ -13,23 +13,16 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "fuzz_file.h"
 #include "heaptag_flags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/heaptag-fuzz-config.%d", (int)getpid());
     const uint8_t *nul = memchr(data, 0, size);
     size_t file_len = nul ? (size_t)(nul - data) : size;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
+    const char *path = fuzz_file("config", data, file_len);
+    if (!path)
         return 0;
-    if (write(fd, data, file_len) != (ssize_t)file_len) {
-        close(fd);
-        return 0;
-    }
-    close(fd);
     char env[256] = "";
     if (nul) {
         size_t n = size - file_len - 1;

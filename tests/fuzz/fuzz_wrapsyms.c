@@ -13,22 +13,15 @@
 #include <unistd.h>
 
 #include "callers/wrapsyms.h"
+#include "fuzz_file.h"
 
 static int any_z(const char *name) { return name[0] == '_' && name[1] == 'Z'; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/heaptag-fuzz-wrapsyms.%d", (int)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
+    const char *path = fuzz_file("wrapsyms", data, size);
+    if (!path)
         return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        return 0;
-    }
-    close(fd);
     struct ht_wrapsyms w;
     if (ht_wrapsyms_build(path, 0x1000, any_z, &w) != 0)
         return 0;

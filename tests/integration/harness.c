@@ -122,6 +122,45 @@ int run_cmd(const char *const argv[], const char *const env[], int preload,
     return 0;
 }
 
+/* argv[0] = first, then args (NULL-terminated, or NULL), within cap. */
+static void make_argv(const char **argv, size_t cap, const char *first, const char *const args[])
+{
+    size_t n = 0;
+    argv[n++] = first;
+    while (args && *args && n < cap - 1)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+}
+
+int run_tool(const char *const args[], struct run_result *r)
+{
+    const char *argv[16];
+    make_argv(argv, 16, build_path("heaptag"), args);
+    return run_cmd(argv, NULL, 0, NULL, r);
+}
+
+int heaptag_run(const char *rel, const char *arg, struct run_result *r)
+{
+    const char *args[] = { "run", "--", build_path(rel), arg, NULL };
+    return run_tool(args, r);
+}
+
+int start_tagged(const char *rel, const char *const args[], int out_fd)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (out_fd >= 0)
+            dup2(out_fd, STDOUT_FILENO);
+        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
+        setenv("HEAPTAG_KEEP", "1", 1);
+        const char *argv[16];
+        make_argv(argv, 16, build_path(rel), args);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
 void run_free(struct run_result *r)
 {
     free(r->out);
@@ -271,6 +310,24 @@ void segment_remove(int pid)
 {
     char path[96];
     unlink(segment_path(path, sizeof path, pid));
+}
+
+int shell_out(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    return pclose(p);
+}
+
+int count_in(const char *text, const char *word)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, word)) != NULL; p += strlen(word))
+        n++;
+    return n;
 }
 
 int find_pid(const char *text, const char *word)

@@ -28,6 +28,19 @@ int run_cmd(const char *const argv[], const char *const env[], int preload,
             const char *stdin_data, struct run_result *r);
 void run_free(struct run_result *r);
 
+/* `heaptag ARGS...` (args NULL-terminated, at most 14), not preloaded, as
+ * run_cmd does. 0, or -1 if it could not be started. */
+int run_tool(const char *const args[], struct run_result *r);
+
+/* `heaptag run -- PROG [arg]`, PROG the build_path of rel, arg NULL for
+ * none; as run_cmd (not preloaded: run does that). 0, or -1 if not started. */
+int heaptag_run(const char *rel, const char *arg, struct run_result *r);
+
+/* Starts program rel (build_path) with args (NULL-terminated, at most 14, or
+ * NULL) in the background under the shim, its segment kept; its stdout goes to
+ * out_fd (-1: ours). Returns its pid (the caller reaps it), or -1. */
+int start_tagged(const char *rel, const char *const args[], int out_fd);
+
 /* Runs tests/progs-style program rel (build_path) with one optional argument,
  * preloaded, HEAPTAG_FLAGS=flags in its environment. 0, or -1 if not started. */
 int run_flagged(const char *rel, const char *arg, const char *flags, struct run_result *r);
@@ -53,6 +66,14 @@ const char *segment_path(char *dst, size_t cap, int pid);
 
 /* Removes a kept segment of pid. */
 void segment_remove(int pid);
+
+/* Runs cmd under sh (popen); what it writes to stdout goes to out (cap
+ * bytes, NUL-terminated, the rest dropped). Returns its status as from
+ * pclose, or -1 if it could not be started. */
+int shell_out(const char *cmd, char *out, size_t cap);
+
+/* How many times word stands in text (not overlapping). */
+int count_in(const char *text, const char *word);
 
 /* First "pid N" / "child N" number in text after the word. */
 int find_pid(const char *text, const char *word);

@@ -189,15 +189,8 @@ Test(ages, cache_leak_and_churn_on_one_snapshot)
 
     /* a kept segment, compacted at exit: the ages stay exact (the leak's
      * 1 KB blocks are all that is left) */
-    pid_t k = fork();
+    pid_t k = start_tagged("tests/progs/agesprog", (const char *const[]){ "1", NULL }, -1);
     cr_assert_geq(k, 0);
-    if (k == 0) {
-        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
-        setenv("HEAPTAG_KEEP", "1", 1);
-        const char *prog = build_path("tests/progs/agesprog");
-        execl(prog, prog, "1", (char *)NULL);
-        _exit(127);
-    }
     int st;
     cr_assert_eq(waitpid(k, &st, 0), k);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);

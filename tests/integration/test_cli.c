@@ -31,10 +31,8 @@ TestSuite(cli, .timeout = 60);
 
 Test(cli, run_execs_with_status_and_tags)
 {
-    const char *argv[] = { build_path("heaptag"), "run", "--", build_path("tests/progs/patterns"),
-                           "basic", NULL };
     struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(heaptag_run("tests/progs/patterns", "basic", &r), 0);
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     int pid = find_pid(r.out, "pid ");
     cr_assert_eq(pid, r.pid, "run execs: same pid");
@@ -358,10 +356,8 @@ Test(cli, run_pid_file_and_quiet_when_redirected)
 /* mon -p takes a program name: every tagged process of that name. */
 Test(cli, mon_p_takes_a_program_name)
 {
-    const char *argv[] = { build_path("heaptag"), "run", "--", build_path("tests/progs/patterns"),
-                           "basic", NULL };
     struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(heaptag_run("tests/progs/patterns", "basic", &r), 0);
     cr_assert_eq(exit_code(&r), 0, "%s", r.err);
     int pid = r.pid;
     run_free(&r);
@@ -401,12 +397,8 @@ Test(cli, mon_parts_include_downward_only)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s/../scripts/check-layers.sh' 2>&1", build_path("."));
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
     char out[4096];
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
+    int st = shell_out(cmd, out, sizeof out);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
 }
 
@@ -418,11 +410,7 @@ static int check_includes(const char *root, char *out, size_t cap)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "python3 '%s/../scripts/check-includes.py' %s 2>&1",
              build_path("."), root);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
+    int st = shell_out(cmd, out, cap);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -490,11 +478,7 @@ Test(cli, run_says_its_pid_on_a_terminal)
     char cmd[1024], out[4096];
     snprintf(cmd, sizeof cmd, "script -qec '%s run -- sh -c \"echo child=\\$\\$\"' /dev/null",
              build_path("heaptag"));
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    cr_assert_eq(pclose(p), 0, "%s", out);
+    cr_assert_eq(shell_out(cmd, out, sizeof out), 0, "%s", out);
     int said = 0, child = 0;
     const char *a = strstr(out, "heaptag: pid "), *b = strstr(out, "child=");
     cr_assert(a && b, "%s", out);

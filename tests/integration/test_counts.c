@@ -239,10 +239,8 @@ Test(counts, git)
 /* A process whose shim stands aside is said to be so, at start and after. */
 Test(counts, own_malloc_is_said_passive_by_run_and_ls)
 {
-    const char *argv[] = { build_path("heaptag"), "run", "--",
-                           build_path("tests/progs/ownmalloc"), NULL };
     struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(heaptag_run("tests/progs/ownmalloc", NULL, &r), 0);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect(strstr(r.err, "heaptag: passive: the program defines malloc itself"), "%s", r.err);
     cr_expect_eq(strchr(r.err, '\n'), r.err + r.err_len - 1, "one line: %s", r.err);
@@ -274,10 +272,8 @@ Test(counts, own_malloc_is_said_passive_by_run_and_ls)
 /* A counted program started by `heaptag run` hears nothing from the shim. */
 Test(counts, run_of_a_counted_program_says_nothing)
 {
-    const char *argv[] = { build_path("heaptag"), "run", "--",
-                           build_path("tests/progs/fnptr_nopie"), NULL };
     struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(heaptag_run("tests/progs/fnptr_nopie", NULL, &r), 0);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect_str_eq(r.err, "");
     struct totals t = counted_by_shim(r.pid);

@@ -72,6 +72,21 @@ static struct run_result prog(const char *name, const char *mode, const char *ex
     return r;
 }
 
+/* prog, which must exit 0. */
+static struct run_result prog_ok(const char *name, const char *mode, const char *extra)
+{
+    struct run_result r = prog(name, mode, extra);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    return r;
+}
+
+/* A run over: its segment removed, its output freed. */
+static void run_done(struct run_result *r)
+{
+    segment_remove(r->pid);
+    run_free(r);
+}
+
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -154,12 +169,10 @@ Test(flags, each_scope_changes_a_new_program)
     struct tag_counts c;
     /* system file: no pool tagging */
     flags_ok("--system", "-r", "-ptg", NULL);
-    struct run_result r = prog("tests/progs/patterns", "basic", NULL);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = prog_ok("tests/progs/patterns", "basic", NULL);
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.rows, 0, "system -ptg: nothing counted");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     /* the user file comes after it */
     flags_ok("--user", "-r", "+ptg", NULL);
@@ -167,29 +180,25 @@ Test(flags, each_scope_changes_a_new_program)
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.allocs, 10);
     cr_assert_eq(c.frees, 4);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     /* an image entry, for that program only, after both files */
     flags_ok("--user", "-i", "patterns", "-ptg");
     r = prog("tests/progs/patterns", "basic", NULL);
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.rows, 0, "image -ptg");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
     r = prog("tests/progs/heapbugs", "overrun", NULL);
     cr_assert_eq(tag_counts(r.pid, "Ovrn", &c), 0);
     cr_assert_eq(c.allocs, 1, "another image still counts");
     cr_assert_null(strstr(r.err, "overrun"), "no htc yet: %s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     /* the environment comes last */
     r = prog("tests/progs/patterns", "basic", "HEAPTAG_FLAGS=+ptg");
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.allocs, 10);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     /* an image by path turns on a check */
     char image[4096];
@@ -198,12 +207,10 @@ Test(flags, each_scope_changes_a_new_program)
     cr_assert_not_null(abs);
     flags_ok("--user", "-i", abs, "+htc");
     free(abs);
-    r = prog("tests/progs/heapbugs", "overrun", NULL);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = prog_ok("tests/progs/heapbugs", "overrun", NULL);
     cr_assert(strstr(r.err, "heap overrun: 3 bytes written past the end of a block of 100 bytes"),
               "%s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 }
 
 Test(flags, malformed_flags_change_nothing)
@@ -267,14 +274,12 @@ Test(flags, bad_settings_files_never_stop_a_program)
              "printf 'flags -ptg\\n' > '%s/real' && ln -s '%s/real' '%s'",
              dir, dir, user_path, dir, dir, sys_path);
     cr_assert_eq(system(cmd), 0);
-    struct run_result r = prog("tests/progs/patterns", "basic", NULL);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = prog_ok("tests/progs/patterns", "basic", NULL);
     cr_assert(strstr(r.err, "not a text file"), "%s", r.err);
     cr_assert(strstr(r.err, "is a symlink"), "%s", r.err);
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.allocs, 10, "defaults: counting on");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     /* a huge file, and a file with one bad line among good ones */
     snprintf(cmd, sizeof cmd,
@@ -282,15 +287,13 @@ Test(flags, bad_settings_files_never_stop_a_program)
              "printf 'flags +htc\\nnonsense here\\nflags -ptg\\n' > '%s'",
              sys_path, sys_path, user_path);
     cr_assert_eq(system(cmd), 0);
-    r = prog("tests/progs/heapbugs", "overrun", NULL);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = prog_ok("tests/progs/heapbugs", "overrun", NULL);
     cr_assert(strstr(r.err, "too large"), "%s", r.err);
     cr_assert(strstr(r.err, "malformed setting at line 2"), "%s", r.err);
     cr_assert(strstr(r.err, "heap overrun"), "the good lines count: %s", r.err);
     cr_assert_eq(tag_counts(r.pid, "Ovrn", &c), 0);
     cr_assert_eq(c.rows, 0, "flags -ptg on line 3 counted");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 }
 
 /* A settings file that cannot be read (its directory closed to the user, as
@@ -332,72 +335,69 @@ static struct run_result bug(const char *mode, const char *tag)
     return r;
 }
 
-static int count_lines(const char *text, const char *word)
+/* What heapbugs MODE must say on stderr: each of says, and counted (unless
+ * NULL) count times. */
+struct bug_says {
+    const char *mode, *tag;
+    const char *says[3];
+    const char *counted;
+    int count;
+};
+
+/* bug(), and its stderr checked against b. */
+static struct run_result bug_said(const struct bug_says *b)
 {
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, word)) != NULL; p++)
-        n++;
-    return n;
+    struct run_result r = bug(b->mode, b->tag);
+    for (size_t i = 0; i < 3 && b->says[i]; i++)
+        cr_assert(strstr(r.err, b->says[i]), "%s: want '%s' in %s", b->mode, b->says[i], r.err);
+    if (b->counted)
+        cr_assert_eq(count_in(r.err, b->counted), b->count, "%s", r.err);
+    return r;
 }
 
 Test(flags, heap_checks_report_tag_site_size)
 {
-    struct run_result r = bug("overrun", "Ovrn");
-    cr_assert(strstr(r.err, "heap overrun: 3 bytes written past the end of a block of 100 bytes"),
-              "%s", r.err);
-    cr_assert(strstr(r.err, "found by free"), "%s", r.err);
-    cr_assert_eq(count_lines(r.err, "heaptag:"), 1, "%s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
+    static const struct bug_says said[] = {
+        { "overrun", "Ovrn",
+          { "heap overrun: 3 bytes written past the end of a block of 100 bytes",
+            "found by free" }, "heaptag:", 1 },
+        { "overrun_realloc", "Ovrr",
+          { "heap overrun: 5 bytes written past the end of a block of 60 bytes",
+            "found by realloc" }, NULL, 0 },
+        { "foreign", NULL,
+          { "invalid free of 0x", "invalid realloc of 0x", "invalid malloc_usable_size of 0x" },
+          "not a block the heap gave out", 4 },
+        { "uaf", "Uaft", { "use after free: byte 10 of a block of 64 bytes" }, NULL, 0 },
+    };
+    for (size_t i = 0; i < sizeof said / sizeof said[0]; i++) {
+        struct run_result r = bug_said(&said[i]);
+        run_done(&r);
+    }
 
-    r = bug("overrun_realloc", "Ovrr");
-    cr_assert(strstr(r.err, "heap overrun: 5 bytes written past the end of a block of 60 bytes"),
-              "%s", r.err);
-    cr_assert(strstr(r.err, "found by realloc"), "%s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
-
-    r = bug("double", "Dblf");
-    cr_assert(strstr(r.err, "double free of a block of 48 bytes"), "%s", r.err);
-    cr_assert(strstr(r.err, "second free skipped"), "%s", r.err);
-    cr_assert_eq(count_lines(r.err, "heaptag:"), 1, "%s", r.err);
     struct tag_counts c;
+    struct run_result r = bug_said(&(struct bug_says){
+        "double", "Dblf", { "double free of a block of 48 bytes", "second free skipped" },
+        "heaptag:", 1 });
     cr_assert_eq(tag_counts(r.pid, "Dblf", &c), 0);
     cr_assert_eq(c.allocs, 1);
     cr_assert_eq(c.frees, 1, "the skipped free is not counted");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
-    r = bug("interior", "Intr");
-    cr_assert(strstr(r.err, ": 40 bytes into a block of 200 bytes"), "%s", r.err);
-    cr_assert(strstr(r.err, ": 3 bytes into a block of 200 bytes"), "%s", r.err);
-    cr_assert_eq(count_lines(r.err, "; refused"), 2, "%s", r.err);
+    r = bug_said(&(struct bug_says){
+        "interior", "Intr",
+        { ": 40 bytes into a block of 200 bytes", ": 3 bytes into a block of 200 bytes" },
+        "; refused", 2 });
     cr_assert_eq(tag_counts(r.pid, "Intr", &c), 0);
     cr_assert_eq(c.frees, 1, "only the real free counts");
     cr_assert_eq(c.bytes, 0);
-    segment_remove(r.pid);
-    run_free(&r);
-
-    r = bug("foreign", NULL);
-    cr_assert(strstr(r.err, "invalid free of 0x"), "%s", r.err);
-    cr_assert(strstr(r.err, "invalid realloc of 0x"), "%s", r.err);
-    cr_assert(strstr(r.err, "invalid malloc_usable_size of 0x"), "%s", r.err);
-    cr_assert_eq(count_lines(r.err, "not a block the heap gave out"), 4, "%s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
-
-    r = bug("uaf", "Uaft");
-    cr_assert(strstr(r.err, "use after free: byte 10 of a block of 64 bytes"), "%s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     r = bug("clean", NULL);
     cr_assert_str_eq(r.err, "", "no report for a correct program");
     cr_assert_eq(tag_counts(r.pid, "Cln", &c), 0);
     cr_assert_eq(c.allocs, c.frees);
     cr_assert_eq(c.bytes, 0);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 }
 
 Test(flags, ls_counts_corruptions_and_abort_option)
@@ -415,8 +415,7 @@ Test(flags, ls_counts_corruptions_and_abort_option)
     cr_assert_eq(sscanf(line, "%*d %15s %31s %15s %15s %lu", state, live, rows, seg, &corrupt), 5);
     cr_assert_eq(corrupt, 2, "two interior frees: %s", line);
     run_free(&ls);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     const char *env_abort[] = { sys_env, "HEAPTAG_FLAGS=+hfc", "HEAPTAG_ABORT=1", NULL };
     char path[4096];
@@ -425,8 +424,7 @@ Test(flags, ls_counts_corruptions_and_abort_option)
     cr_assert_eq(run_cmd(av, env_abort, 1, NULL, &r), 0);
     cr_assert(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGABRT, "%s", r.err);
     cr_assert(strstr(r.err, "double free"), "%s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 }
 
 /* A running program on pipes. */
@@ -556,8 +554,7 @@ Test(flags, live_change_takes_effect_at_once)
 
 Test(flags, exact_counts_while_ptg_toggles)
 {
-    struct run_result r = prog("tests/progs/flaglive", "toggle", NULL);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = prog_ok("tests/progs/flaglive", "toggle", NULL);
     for (int i = 0; i < 8; i++) {
         char tag[8];
         struct tag_counts c;
@@ -567,8 +564,7 @@ Test(flags, exact_counts_while_ptg_toggles)
         cr_assert_eq(c.allocs, c.frees, "%s: no drift", tag);
         cr_assert_eq(c.bytes, 0, "%s: no live bytes left", tag);
     }
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 }
 
 /* heaptag run FLAG -- heapbugs overrun, with HEAPTAG_FLAGS=env. */
@@ -678,22 +674,19 @@ Test(flags, image_entries_follow_links)
     cr_assert_eq(run_cmd(argv, env, 1, NULL, &r), 0);
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.rows, 0, "started as patlink: the entry applies");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
     snprintf(path_env, sizeof path_env, "PATH=%s:/usr/bin:/bin", bin);
     const char *argv2[] = { real, "basic", NULL };
     const char *env2[] = { sys_env, xdg_env, path_env, NULL };
     cr_assert_eq(run_cmd(argv2, env2, 1, NULL, &r), 0);
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.rows, 0, "patterns is what patlink in PATH resolves to");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
     /* without that PATH, the real name is another program */
     cr_assert_eq(run_cmd(argv2, env, 1, NULL, &r), 0);
     cr_assert_eq(tag_counts(r.pid, "Basc", &c), 0);
     cr_assert_eq(c.allocs, 10, "not the image named");
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
 
     /* an entry by path matches the file a link resolves to */
     flags_ok("--user", "-i", link, "+htc");
@@ -705,8 +698,7 @@ Test(flags, image_entries_follow_links)
     const char *argv3[] = { hreal, "overrun", NULL };
     cr_assert_eq(run_cmd(argv3, env, 1, NULL, &r), 0);
     cr_assert(strstr(r.err, "heap overrun"), "the link's entry applies to its target: %s", r.err);
-    segment_remove(r.pid);
-    run_free(&r);
+    run_done(&r);
     free(hreal);
     free(real);
 

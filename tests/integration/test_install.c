@@ -17,12 +17,8 @@ static void check(const char *aspect)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "HEAPTAG_BUILD='%s' '%s/../tests/packaging/check.sh' %s 2>&1",
              build_path("."), build_path("."), aspect);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
     char out[8192];
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
+    int st = shell_out(cmd, out, sizeof out);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check.sh %s failed:\n%s", aspect, out);
 }
 

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,19 +45,9 @@ struct prog {
 static struct prog prog_start(const char *mode)
 {
     int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
+    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+    pid_t pid = start_tagged("tests/progs/monprog", (const char *const[]){ mode, NULL }, fds[1]);
     cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
-        setenv("HEAPTAG_KEEP", "1", 1);
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        const char *prog = build_path("tests/progs/monprog");
-        execl(prog, prog, mode, (char *)NULL);
-        _exit(127);
-    }
     close(fds[1]);
     char buf[64] = "";
     FILE *f = fdopen(fds[0], "r");
@@ -205,6 +196,23 @@ static char *sort_by(const char *key, const char *header)
     return WAIT_FOR(header);
 }
 
+/* A key, the header it brings, and the order it puts rows in: each pair's
+ * first row above its second (up to three pairs; none where the first is NULL). */
+struct sort_step {
+    const char *key, *header;
+    const char *above[3][2];
+};
+
+static void sort_steps(const struct sort_step *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *s = sort_by(steps[i].key, steps[i].header);
+        for (size_t k = 0; k < 3 && steps[i].above[k][0]; k++)
+            assert_above(s, steps[i].above[k][0], steps[i].above[k][1]);
+        free(s);
+    }
+}
+
 /* Whether the row of tag is drawn in reverse video, following the SGR codes. */
 static int row_reversed(const char *esc_screen, const char *tag)
 {
@@ -265,12 +273,35 @@ static void screen_quit(const char *key)
     screen_stop();
 }
 
+/* monprog MODE under the shim, and mon -p on it in an x by y pane (extra
+ * arguments after -p PID -i 0.3). */
+static struct prog screen_on(const char *mode, int x, int y, const char *extra)
+{
+    struct prog p = prog_start(mode);
+    char args[160];
+    snprintf(args, sizeof args, "-p %d -i 0.3 %s", (int)p.pid, extra);
+    pane_x = x, pane_y = y;
+    screen_start(args);
+    return p;
+}
+
+/* q, a clean exit, and the pane's size back to the default. */
+static void screen_close(void)
+{
+    screen_quit("q");
+    pane_x = 200, pane_y = 40;
+}
+
+/* screen_close, and the program screen_on started stopped. */
+static void screen_off(struct prog *p)
+{
+    screen_close();
+    prog_stop(p);
+}
+
 Test(mon, screen_on_a_leaking_program)
 {
-    struct prog p = prog_start("leak");
-    char args[128];
-    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
-    screen_start(args);
+    struct prog p = screen_on("leak", 200, 40, "");
     char *s = WAIT_FOR("Leak", "Stbl", "Chrn", "Sort: bytes");
     assert_above(s, "Stbl", "Chrn"); /* 5000 live bytes against 0 */
     free(s);
@@ -302,29 +333,17 @@ Test(mon, screen_on_a_leaking_program)
 
     free(sort_by("a", "Sort: allocs"));
     wait_above("Leak", "Stbl"); /* Leak's count passes Stbl's fixed 5 */
-    s = sort_by("f", "Sort: frees");
-    assert_above(s, "Chrn", "Leak");
-    assert_above(s, "Chrn", "Stbl");
-    free(s);
-    s = sort_by("t", "Sort: tag ");
-    assert_above(s, "Chrn", "Leak");
-    assert_above(s, "Leak", "Stbl");
-    free(s);
-    s = sort_by("t", "Sort: tag (reversed)");
-    assert_above(s, "Stbl", "Leak");
-    assert_above(s, "Leak", "Chrn");
-    free(s);
-    s = sort_by("d", "Sort: diff");
-    assert_above(s, "Stbl", "Chrn");
-    free(s);
-    s = sort_by("m", "Sort: per alloc");
-    assert_above(s, "Stbl", "Leak"); /* 1000 > 64 > 10 bytes per live block */
-    assert_above(s, "Leak", "Chrn");
-    free(s);
-    s = sort_by("b", "Sort: bytes ");
-    free(s);
-    s = sort_by("\\(", "Sort: bytes change");
-    free(s);
+    static const struct sort_step sorts[] = {
+        { "f", "Sort: frees", { { "Chrn", "Leak" }, { "Chrn", "Stbl" } } },
+        { "t", "Sort: tag ", { { "Chrn", "Leak" }, { "Leak", "Stbl" } } },
+        { "t", "Sort: tag (reversed)", { { "Stbl", "Leak" }, { "Leak", "Chrn" } } },
+        { "d", "Sort: diff", { { "Stbl", "Chrn" } } },
+        /* 1000 > 64 > 10 bytes per live block */
+        { "m", "Sort: per alloc", { { "Stbl", "Leak" }, { "Leak", "Chrn" } } },
+        { "b", "Sort: bytes ", { { NULL } } },
+        { "\\(", "Sort: bytes change", { { NULL } } },
+    };
+    sort_steps(sorts, sizeof sorts / sizeof sorts[0]);
     keys("\\)");
     free(WAIT_FOR("Sort: bytes "));
 
@@ -344,16 +363,12 @@ Test(mon, screen_on_a_leaking_program)
     free(WAIT_FOR("heaptag mon keys"));
     keys("x");
     free(WAIT_FOR("Sort: bytes"));
-    screen_quit("q");
-    prog_stop(&p);
+    screen_off(&p);
 }
 
 Test(mon, screen_filters_and_no_highlight)
 {
-    struct prog p = prog_start("leak");
-    char args[160];
-    snprintf(args, sizeof args, "-p %d -i 0.3 '/iLe*' '/iSt?l' -l", (int)p.pid);
-    screen_start(args);
+    struct prog p = screen_on("leak", 200, 40, "'/iLe*' '/iSt?l' -l");
     char *s = WAIT_FOR("Leak", "Stbl", "Filtered");
     cr_assert_lt(row_pos(s, "Chrn"), 0, "not included:\n%s", s);
     free(s);
@@ -363,42 +378,33 @@ Test(mon, screen_filters_and_no_highlight)
     free(s);
     screen_quit("Escape");
 
+    char args[160];
     snprintf(args, sizeof args, "-p %d -i 0.3 /xChrn /xlibc*", (int)p.pid);
     screen_start(args);
     s = WAIT_FOR("Leak", "Stbl");
     cr_assert_lt(row_pos(s, "Chrn"), 0, "excluded:\n%s", s);
     cr_assert_null(strstr(s, "libc"), "excluded:\n%s", s);
     free(s);
-    screen_quit("q");
-    prog_stop(&p);
+    screen_off(&p);
 }
 
 Test(mon, screen_on_a_threaded_program)
 {
-    struct prog p = prog_start("threads");
-    char args[128];
-    snprintf(args, sizeof args, "-p %d -i 0.3", (int)p.pid);
-    screen_start(args);
+    struct prog p = screen_on("threads", 200, 40, "");
     free(WAIT_FOR("Thr0", "Thr1", "Thr2", "Thr3"));
-    char *s = sort_by("m", "Sort: per alloc");
-    /* Per Alloc, Bytes / Diff: the kept blocks of 500, 400, 300, 200 bytes */
-    assert_above(s, "Thr0", "Thr1");
-    assert_above(s, "Thr1", "Thr2");
-    assert_above(s, "Thr2", "Thr3");
-    free(s);
-    s = sort_by("f", "Sort: frees");
-    assert_above(s, "Thr3", "Thr0"); /* four frees a round against one */
-    free(s);
-    s = sort_by("t", "Sort: tag ");
-    assert_above(s, "Thr0", "Thr3");
-    free(s);
-    s = sort_by("s", "per process");
+    static const struct sort_step sorts[] = {
+        /* Per Alloc, Bytes / Diff: the kept blocks of 500, 400, 300, 200 bytes */
+        { "m", "Sort: per alloc", { { "Thr0", "Thr1" }, { "Thr1", "Thr2" }, { "Thr2", "Thr3" } } },
+        { "f", "Sort: frees", { { "Thr3", "Thr0" } } }, /* four frees a round against one */
+        { "t", "Sort: tag ", { { "Thr0", "Thr3" } } },
+    };
+    sort_steps(sorts, sizeof sorts / sizeof sorts[0]);
+    char *s = sort_by("s", "per process");
     char pid[16];
     snprintf(pid, sizeof pid, " %d ", (int)p.pid);
     cr_assert(strstr(s, pid), "a PID column:\n%s", s);
     free(s);
-    screen_quit("q");
-    prog_stop(&p);
+    screen_off(&p);
 }
 
 /* The line of a marker comment in monprog.c. */
@@ -422,17 +428,22 @@ static int leak_line(const char *marker)
 
 static struct run_result tool(const char *const *args)
 {
-    const char *argv[16] = { build_path("heaptag") };
-    size_t n = 1;
-    while (*args && n < 15)
-        argv[n++] = *args++;
-    argv[n] = NULL;
     struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(run_tool(args, &r), 0);
     return r;
 }
 
 #define TOOL(...) tool((const char *const[]){ __VA_ARGS__, NULL })
+
+/* tool, which must exit 0. */
+static struct run_result tool_ok(const char *const *args)
+{
+    struct run_result r = tool(args);
+    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    return r;
+}
+
+#define TOOL_OK(...) tool_ok((const char *const[]){ __VA_ARGS__, NULL })
 
 static int run_exited(const char *prog, const char *a1, const char *a2)
 {
@@ -451,8 +462,7 @@ Test(mon, by_func_names_the_leak_after_exit)
     char pidbuf[16], where[64];
     snprintf(pidbuf, sizeof pidbuf, "%d", pid);
     snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-LINE */"));
-    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1", "--by", "func");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = TOOL_OK("mon", "-p", pidbuf, "-n", "1", "--by", "func");
     const char *row = strstr(r.out, "\nmonprog_leak_here ");
     cr_assert_not_null(row, "%s", r.out);
     unsigned long long allocs, frees, bytes, per;
@@ -480,8 +490,7 @@ Test(mon, by_func_names_the_leak_after_exit)
     cr_assert(at && at < eol, "%s on the row:\n%s", where, r.out);
     run_free(&r);
 
-    r = TOOL("mon", "-p", pidbuf, "-n", "1", "--by", "site", "--format", "csv");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-n", "1", "--by", "site", "--format", "csv");
     cr_assert(strstr(r.out, "monprog_leak_here "), "%s", r.out);
     snprintf(where, sizeof where, "monprog.c:%d", leak_line("/* LEAK-LINE */"));
     cr_assert(strstr(r.out, where), "%s", r.out);
@@ -507,8 +516,7 @@ Test(mon, logs_parse_back)
 
     /* the process has exited: one snapshot (state exited(0)), then mon's last
      * word on it, however many were asked for */
-    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "json");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = TOOL_OK("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "json");
     const char *json_py =
         "import sys, json\n"
         "recs = [json.loads(l) for l in sys.stdin if l.strip()]\n"
@@ -531,8 +539,7 @@ Test(mon, logs_parse_back)
     run_free(&jt);
     run_free(&r);
 
-    r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "csv");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-n", "3", "-i", "0.05", "--format", "csv");
     const char *csv_py =
         "import sys, csv\n"
         "rows = list(csv.DictReader(sys.stdin))\n"
@@ -549,8 +556,7 @@ Test(mon, logs_parse_back)
 
     /* the table: "# <time> pid N state S exe X", the column header, fixed
      * columns, and "# <time> pid N ended S: ..." at the end */
-    r = TOOL("mon", "-p", pidbuf, "-n", "3", "-i", "0.05");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-n", "3", "-i", "0.05");
     const char *table_py =
         "import sys, re\n"
         "blocks, rows = 0, []\n"
@@ -572,8 +578,7 @@ Test(mon, logs_parse_back)
     /* -N FILE: one snapshot to a file */
     char file[64];
     snprintf(file, sizeof file, "/tmp/htmon-snap.%d", (int)getpid());
-    r = TOOL("mon", "-p", pidbuf, "-N", file);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-N", file);
     cr_assert_eq(r.out_len, 0);
     run_free(&r);
     FILE *f = fopen(file, "r");
@@ -598,16 +603,14 @@ Test(mon, tag_descriptions)
     fputs("# tag descriptions\n\nBasc  Basic pattern, ten blocks\r\nBasc  second entry loses\n"
           "Othr\tnever seen\n", f);
     fclose(f);
-    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file);
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = TOOL_OK("mon", "-p", pidbuf, "-n", "1", "-g", file);
     cr_assert(strstr(r.out, "Description"), "%s", r.out);
     const char *row = strstr(r.out, "\nBasc ");
     cr_assert_not_null(row, "%s", r.out);
     cr_assert(strstr(row, "Basic pattern, ten blocks") < strchr(row + 1, '\n') &&
               strstr(row, "Basic pattern, ten blocks"), "%s", r.out);
     run_free(&r);
-    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file, "--format", "csv");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-n", "1", "-g", file, "--format", "csv");
     struct run_result py = python(
         "import sys, csv\n"
         "print([x['description'] for x in csv.DictReader(sys.stdin) if x['tag'] == 'Basc'])\n",
@@ -624,8 +627,7 @@ Test(mon, tag_descriptions)
     cr_assert_not_null(f);
     fputs("main  the program's own buffer\n", f);
     fclose(f);
-    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file, "--format", "csv");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-n", "1", "-g", file, "--format", "csv");
     py = python("import sys, csv\n"
                 "print(sorted((x['type'], x['description']) for x in csv.DictReader(sys.stdin)"
                 " if x['type'] != 'End'))\n",
@@ -634,8 +636,7 @@ Test(mon, tag_descriptions)
                      r.out);
     run_free(&py);
     run_free(&r);
-    r = TOOL("mon", "-p", pidbuf, "-n", "1", "-g", file, "--by", "func");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    r = TOOL_OK("mon", "-p", pidbuf, "-n", "1", "-g", file, "--by", "func");
     cr_assert(strstr(r.out, "\nmain ") && strstr(r.out, "the program's own buffer"), "%s",
               r.out);
     run_free(&r);
@@ -722,15 +723,9 @@ Test(mon, screen_skips_damaged_segments_and_redraws_on_resize)
 /* Starts lateleak ARGS under the shim with its segment kept; returns its pid. */
 static pid_t lateleak_start(const char *secs, const char *onset, const char *code)
 {
-    pid_t pid = fork();
+    pid_t pid = start_tagged("tests/progs/lateleak", (const char *const[]){ secs, onset, code, NULL },
+                             -1);
     cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
-        setenv("HEAPTAG_KEEP", "1", 1);
-        const char *prog = build_path("tests/progs/lateleak");
-        execl(prog, prog, secs, onset, code, (char *)NULL);
-        _exit(127);
-    }
     struct timespec t = { 0, 300000000L }; /* its segment is there by then */
     nanosleep(&t, NULL);
     return pid;
@@ -893,24 +888,22 @@ static int col_of(const char *line, const char *word)
     return -1;
 }
 
-/* monprog MODE under the shim, and mon -p on it in an x by y pane (extra
- * arguments after -p PID -i 0.3). */
-static struct prog screen_on(const char *mode, int x, int y, const char *extra)
+/* Waits for the growth mark (^) on the Leak row, the row no wider than
+ * max_cols display columns (0: any width); fails saying where it looked. */
+static void wait_growth_mark(int max_cols, const char *where)
 {
-    struct prog p = prog_start(mode);
-    char args[160];
-    snprintf(args, sizeof args, "-p %d -i 0.3 %s", (int)p.pid, extra);
-    pane_x = x, pane_y = y;
-    screen_start(args);
-    return p;
-}
-
-/* q, a clean exit, and everything screen_on started stopped. */
-static void screen_off(struct prog *p)
-{
-    screen_quit("q");
-    pane_x = 200, pane_y = 40;
-    prog_stop(p);
+    char line[512];
+    for (int waited = 0;; waited += 100) {
+        char *s = capture(0);
+        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^') &&
+            (!max_cols || cols_of(line, strlen(line)) <= max_cols)) {
+            free(s);
+            return;
+        }
+        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark %s:\n%s", where, s);
+        free(s);
+        nap_ms(100);
+    }
 }
 
 Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
@@ -938,17 +931,7 @@ Test(mon, screen_80x24_fits_the_numbers_and_scrolls_sideways)
     free(s);
 
     /* the leak's growth mark shows without scrolling */
-    for (int waited = 0;; waited += 100) {
-        s = capture(0);
-        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^') &&
-            cols_of(line, strlen(line)) <= 80) {
-            free(s);
-            break;
-        }
-        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark in 80 columns:\n%s", s);
-        free(s);
-        nap_ms(100);
-    }
+    wait_growth_mark(80, "in 80 columns");
     /* Right scrolls the numbers away and brings Site; Tag stays */
     for (int i = 0; i < 7; i++)
         keys("Right");
@@ -974,16 +957,7 @@ Test(mon, screen_200x50_adds_trend_and_site)
     cr_assert(trend > 0 && site > trend, "Trend, then Site: %s", line);
     free(s);
     /* the leak's sparkline rises and is marked as growing steadily */
-    for (int waited = 0;; waited += 100) {
-        s = capture(0);
-        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^')) {
-            free(s);
-            break;
-        }
-        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark:\n%s", s);
-        free(s);
-        nap_ms(100);
-    }
+    wait_growth_mark(0, "at any width");
     screen_off(&p);
 }
 
@@ -993,15 +967,16 @@ Test(mon, screen_keys_in_either_case)
     free(WAIT_FOR("Leak", "Stbl", "Sort: bytes"));
     free(sort_by("A", "Sort: allocs"));
     wait_above("Leak", "Stbl"); /* Leak's count passes Stbl's fixed 5 */
-    char *s = sort_by("T", "Sort: tag ");
-    assert_above(s, "Chrn", "Stbl");
-    free(s);
-    free(sort_by("T", "Sort: tag (reversed)"));
-    free(sort_by("F", "Sort: frees"));
-    free(sort_by("D", "Sort: diff"));
-    free(sort_by("M", "Sort: per alloc"));
-    free(sort_by("B", "Sort: bytes "));
-    free(sort_by("P", "Type: Tag"));
+    static const struct sort_step sorts[] = {
+        { "T", "Sort: tag ", { { "Chrn", "Stbl" } } },
+        { "T", "Sort: tag (reversed)", { { NULL } } },
+        { "F", "Sort: frees", { { NULL } } },
+        { "D", "Sort: diff", { { NULL } } },
+        { "M", "Sort: per alloc", { { NULL } } },
+        { "B", "Sort: bytes ", { { NULL } } },
+        { "P", "Type: Tag", { { NULL } } },
+    };
+    sort_steps(sorts, sizeof sorts / sizeof sorts[0]);
     keys("E");
     free(WAIT_FOR("Total"));
     keys("H");
@@ -1087,8 +1062,7 @@ Test(mon, utf8_tags_align_by_display_width)
     char pidbuf[32];
     snprintf(pidbuf, sizeof pidbuf, "%d", (int)p.pid);
     /* the table log: Tag is 24 display columns and a blank, whatever the bytes */
-    struct run_result r = TOOL("mon", "-p", pidbuf, "-n", "1");
-    cr_assert_eq(exit_code(&r), 0, "%s", r.err);
+    struct run_result r = TOOL_OK("mon", "-p", pidbuf, "-n", "1");
     const char *tags[] = { "Gr\u00f6\u00dfe", "\u65e5\u672c\u8a9e", "Plain" };
     for (size_t i = 0; i < 3; i++) {
         char line[512];
@@ -1134,8 +1108,7 @@ Test(mon, screen_says_when_its_process_ends)
     snprintf(want, sizeof want, "Ended: %d exited(3)", (int)pid);
     s = WAIT_FOR(want, "(0 live)");
     free(s);
-    screen_quit("q");
-    pane_x = 200, pane_y = 40;
+    screen_close();
     segment_remove(pid);
 }
 
@@ -1150,20 +1123,8 @@ Test(mon, screen_split_fits_80_columns_and_site_names_the_function)
     cr_assert(strstr(line, "Per Alloc") && strstr(line, "PID"), "%s", line);
     cr_assert_leq(cols_of(line, strlen(line)), 80, "%s", line);
     free(s);
-    for (int waited = 0;; waited += 100) {
-        s = capture(0);
-        if (screen_line(s, "Leak ", line, sizeof line) && strchr(line, '^') &&
-            cols_of(line, strlen(line)) <= 80) {
-            free(s);
-            break;
-        }
-        cr_assert_lt(waited, 4 * WAIT_MS, "no growth mark in split view:\n%s", s);
-        free(s);
-        nap_ms(100);
-    }
-    screen_quit("q");
-    pane_x = 200, pane_y = 40;
-    prog_stop(&p);
+    wait_growth_mark(80, "in split view");
+    screen_off(&p);
 
     p = screen_on("leak", 200, 40, "");
     s = WAIT_FOR("Leak", "Site", "leak_forever");

@@ -3,6 +3,7 @@
  * counters read back with `heaptag mon --format csv`: exact values.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,18 +145,10 @@ Test(patterns, exec_starts_afresh)
 
 Test(patterns, killed_process_reads_as_dead)
 {
-    const char *argv[] = { build_path("tests/progs/patterns"), "sleep", NULL };
     int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        setenv("LD_PRELOAD", build_path("libheaptag.so"), 1);
-        setenv("HEAPTAG_KEEP", "1", 1);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+    pid_t pid = start_tagged("tests/progs/patterns", (const char *const[]){ "sleep", NULL }, fds[1]);
+    cr_assert_geq(pid, 0);
     close(fds[1]);
     char buf[64] = { 0 };
     cr_assert_gt(read(fds[0], buf, sizeof buf - 1), 0, "the program reports its pid once tagged");

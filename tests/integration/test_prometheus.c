@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "prom/http_client.h"
 #include "serve_util.h"
 
 #define LEAK_BYTES 48 /* leaky forgets one 48-byte name per round */
@@ -213,30 +214,44 @@ Test(prom, export_usage_and_missing_pids)
     run_free(&r);
 }
 
-static void url_encode(char *dst, size_t cap, const char *s)
+/* heaptag serve -p leaky_pid (its pid, as text, in pid), and a Prometheus
+ * server scraping it every second under the job name job, its data in tmp.
+ * Returns Prometheus' port; *sport is serve's. */
+static int serve_and_scrape(char *pid, size_t cap, const char *job, int *sport)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (; *s && o + 4 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("-_.~", c)) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '%';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        }
-    }
-    dst[o] = '\0';
+    snprintf(pid, cap, "%d", (int)leaky_pid);
+    const char *extra[] = { "-p", pid, NULL };
+    serve_pid = serve_start(extra, NULL, sport);
+    cr_assert_gt(serve_pid, 0, "heaptag serve did not start");
+
+    make_tmp();
+    char cfg[128], data[128], log[128], a_cfg[160], a_data[160], a_listen[64];
+    snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp);
+    snprintf(data, sizeof data, "%s/data", tmp);
+    snprintf(log, sizeof log, "%s/prometheus.log", tmp);
+    FILE *f = fopen(cfg, "w");
+    cr_assert_not_null(f, "%s", cfg);
+    fprintf(f, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+               "scrape_configs:\n  - job_name: %s\n    static_configs:\n"
+               "      - targets: ['127.0.0.1:%d']\n", job, *sport);
+    fclose(f);
+    int pport = free_port();
+    snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg);
+    snprintf(a_data, sizeof a_data, "--storage.tsdb.path=%s", data);
+    snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", pport);
+    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn", NULL };
+    prom_pid = bg_start(argv, NULL, NULL, log);
+    cr_assert_gt(prom_pid, 0);
+    return pport;
 }
 
 /* Runs an instant query on Prometheus; returns the JSON body or NULL. */
 static const char *prom_query(int port, const char *query)
 {
     static char resp[1 << 16];
-    char enc[2048], req[2400];
-    url_encode(enc, sizeof enc, query);
+    char enc[2048] = "", req[2400];
+    if (http_query_escape(enc, sizeof enc, query) != 0)
+        return NULL;
     int n = snprintf(req, sizeof req, "GET /api/v1/query?query=%s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
                      enc);
     if (http_raw(port, req, (size_t)n, resp, sizeof resp, 5000) <= 0)
@@ -271,29 +286,7 @@ Test(prom, prometheus_scrapes_the_leak)
 {
     start_leaky();
     char pid[32];
-    snprintf(pid, sizeof pid, "%d", (int)leaky_pid);
-    const char *extra[] = { "-p", pid, NULL };
-    int sport = 0;
-    serve_pid = serve_start(extra, NULL, &sport);
-    cr_assert_gt(serve_pid, 0, "heaptag serve did not start");
-
-    make_tmp();
-    char cfg[128], data[128], log[128], a_cfg[160], a_data[160], a_listen[64];
-    snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp);
-    snprintf(data, sizeof data, "%s/data", tmp);
-    snprintf(log, sizeof log, "%s/prometheus.log", tmp);
-    FILE *f = fopen(cfg, "w");
-    fprintf(f, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-               "scrape_configs:\n  - job_name: heaptag\n    static_configs:\n"
-               "      - targets: ['127.0.0.1:%d']\n", sport);
-    fclose(f);
-    int pport = free_port();
-    snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg);
-    snprintf(a_data, sizeof a_data, "--storage.tsdb.path=%s", data);
-    snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", pport);
-    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn", NULL };
-    prom_pid = bg_start(argv, NULL, NULL, log);
-    cr_assert_gt(prom_pid, 0);
+    int sport = 0, pport = serve_and_scrape(pid, sizeof pid, "heaptag", &sport);
 
     /* docs/prometheus.md's query for a short look. */
     const char *leak_query =
@@ -467,21 +460,23 @@ Test(prom, rules_pass_promtool)
     write_file("rules_test.yml", read_all(build_path("../tests/prometheus/rules_test.yml")));
     run_free(&r);
 
-    char path[256];
-    snprintf(path, sizeof path, "%s/heaptag-rules.yml", tmp);
-    const char *check[] = { "promtool", "check", "rules", path, NULL };
-    cr_assert_eq(run_cmd(check, NULL, 0, NULL, &r), 0);
-    cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
-    cr_assert(strstr(r.out, "SUCCESS: 6 rules found"), "%s", r.out);
-    run_free(&r);
-
-    /* a leak alerts, a cache and a walk never fire, a growing instance does */
-    snprintf(path, sizeof path, "%s/rules_test.yml", tmp);
-    const char *test[] = { "promtool", "test", "rules", path, NULL };
-    cr_assert_eq(run_cmd(test, NULL, 0, NULL, &r), 0);
-    cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
-    cr_assert(strstr(r.out, "SUCCESS"), "%s", r.out);
-    run_free(&r);
+    /* promtool checks the rules; then its unit tests: a leak alerts, a cache
+     * and a walk never fire, a growing instance does */
+    static const struct {
+        const char *cmd, *file, *says;
+    } promtool[] = {
+        { "check", "heaptag-rules.yml", "SUCCESS: 6 rules found" },
+        { "test", "rules_test.yml", "SUCCESS" },
+    };
+    for (size_t i = 0; i < sizeof promtool / sizeof promtool[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", tmp, promtool[i].file);
+        const char *argv[] = { "promtool", promtool[i].cmd, "rules", path, NULL };
+        cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+        cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
+        cr_assert(strstr(r.out, promtool[i].says), "%s", r.out);
+        run_free(&r);
+    }
 
     /* thresholds as options, in the expressions */
     const char *opts[] = { build_path("heaptag"), "rules", "--window", "30m", "--for", "2h",
@@ -509,29 +504,7 @@ Test(prom, trend_reads_prometheus, .timeout = 120)
     leaky_pid = bg_start(prog, NULL, NULL, NULL);
     cr_assert_gt(leaky_pid, 0);
     char pid[32];
-    snprintf(pid, sizeof pid, "%d", (int)leaky_pid);
-    const char *extra[] = { "-p", pid, NULL };
-    int sport = 0;
-    serve_pid = serve_start(extra, NULL, &sport);
-    cr_assert_gt(serve_pid, 0, "heaptag serve did not start");
-
-    make_tmp();
-    char cfg[128], data[128], log[128], a_cfg[160], a_data[160], a_listen[64];
-    snprintf(cfg, sizeof cfg, "%s/prometheus.yml", tmp);
-    snprintf(data, sizeof data, "%s/data", tmp);
-    snprintf(log, sizeof log, "%s/prometheus.log", tmp);
-    FILE *f = fopen(cfg, "w");
-    fprintf(f, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-               "scrape_configs:\n  - job_name: fleet\n    static_configs:\n"
-               "      - targets: ['127.0.0.1:%d']\n", sport);
-    fclose(f);
-    int pport = free_port();
-    snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg);
-    snprintf(a_data, sizeof a_data, "--storage.tsdb.path=%s", data);
-    snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", pport);
-    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn", NULL };
-    prom_pid = bg_start(argv, NULL, NULL, log);
-    cr_assert_gt(prom_pid, 0);
+    int sport = 0, pport = serve_and_scrape(pid, sizeof pid, "fleet", &sport);
     sleep(61);
     cr_assert(bg_alive(prom_pid), "prometheus exited");
     cr_assert(bg_alive(leaky_pid), "fleetleak ended before the window did");

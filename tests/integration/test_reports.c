@@ -46,18 +46,19 @@ static unsigned long ls_corrupt(int pid)
     return corrupt;
 }
 
-static int count(const char *text, const char *what)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, what)) != NULL; p += strlen(what))
-        n++;
-    return n;
-}
-
 static void expect_has(const char *text, const char *what)
 {
     cr_expect(strstr(text, what), "want '%s' in:\n%s", what, text);
 }
+
+/* expect_has for each of want (NULL-terminated). */
+static void expect_all(const char *text, const char *const want[])
+{
+    for (size_t i = 0; want[i]; i++)
+        expect_has(text, want[i]);
+}
+
+#define EXPECT_ALL(text, ...) expect_all(text, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* One heapbugs run and what `heaptag reports` says of it. */
 struct bug_run {
@@ -79,50 +80,72 @@ static void bug_done(struct bug_run *b)
     run_free(&b->r);
 }
 
+/* What the reports of one heapbugs run must say: each of has, the line
+ * counted count times (none when NULL), and as many corruptions in ls. */
+struct bug_case {
+    const char *mode, *flags;
+    const char *has[7];
+    const char *counted;
+    int count;
+    unsigned long corrupt;
+};
+
+static void bug_run_check(struct bug_run *b, const struct bug_case *c)
+{
+    bug_run(b, c->mode, c->flags);
+    for (size_t i = 0; i < sizeof c->has / sizeof c->has[0] && c->has[i]; i++)
+        expect_has(b->reports, c->has[i]);
+    if (c->counted)
+        cr_expect_eq(count_in(b->reports, c->counted), c->count, "%s", b->reports);
+    cr_expect_eq(ls_corrupt(b->pid), c->corrupt);
+}
+
 Test(reports, overrun_named_by_function_and_line)
 {
+    static const struct bug_case overrun = {
+        "overrun", "+htc+hfc+hpc",
+        { ": 1 report\n", "report 1 ",
+          " heap overrun: 3 bytes written past the end, found by free\n",
+          "  block of 100 bytes, tag Ovrn\n", "  allocated at overrun tests/progs/heapbugs.c:",
+          " heapbugs+0x" },
+        "report ", 1, 1,
+    };
     struct bug_run b;
-    bug_run(&b, "overrun", "+htc+hfc+hpc");
+    bug_run_check(&b, &overrun);
     /* the stderr line keeps module+offset */
-    expect_has(b.r.err, "(tag Ovrn, allocated at 0x");
-    expect_has(b.r.err, " (heapbugs+0x");
-    expect_has(b.reports, ": 1 report\n");
-    expect_has(b.reports, "report 1 ");
-    expect_has(b.reports, " heap overrun: 3 bytes written past the end, found by free\n");
-    expect_has(b.reports, "  block of 100 bytes, tag Ovrn\n");
-    expect_has(b.reports, "  allocated at overrun tests/progs/heapbugs.c:");
-    expect_has(b.reports, " heapbugs+0x");
-    cr_expect_eq(count(b.reports, "report "), 1, "%s", b.reports);
-    cr_expect_eq(ls_corrupt(b.pid), 1);
+    EXPECT_ALL(b.r.err, "(tag Ovrn, allocated at 0x", " (heapbugs+0x");
     bug_done(&b);
 }
 
 Test(reports, double_and_invalid_free)
 {
-    struct bug_run b;
-    bug_run(&b, "double", "+htc+hfc+hpc");
-    expect_has(b.reports, " double free\n  block of 48 bytes, tag Dblf\n"
-                          "  allocated at double_free tests/progs/heapbugs.c:");
-    cr_expect_eq(ls_corrupt(b.pid), 1);
-    bug_done(&b);
-
-    bug_run(&b, "interior", "+htc+hfc+hpc");
-    expect_has(b.reports, ": 2 reports\n");
-    expect_has(b.reports, ", 40 bytes into a block\n  block of 200 bytes, tag Intr\n"
-                          "  allocated at interior tests/progs/heapbugs.c:");
-    expect_has(b.reports, ", 3 bytes into a block\n  block of 200 bytes, tag Intr\n");
-    cr_expect_eq(count(b.reports, " invalid free of 0x"), 2, "%s", b.reports);
-    cr_expect_eq(ls_corrupt(b.pid), 2);
-    bug_done(&b);
+    static const struct bug_case cases[] = {
+        { "double", "+htc+hfc+hpc",
+          { " double free\n  block of 48 bytes, tag Dblf\n"
+            "  allocated at double_free tests/progs/heapbugs.c:" },
+          NULL, 0, 1 },
+        { "interior", "+htc+hfc+hpc",
+          { ": 2 reports\n",
+            ", 40 bytes into a block\n  block of 200 bytes, tag Intr\n"
+            "  allocated at interior tests/progs/heapbugs.c:",
+            ", 3 bytes into a block\n  block of 200 bytes, tag Intr\n" },
+          " invalid free of 0x", 2, 2 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bug_run b;
+        bug_run_check(&b, &cases[i]);
+        bug_done(&b);
+    }
 }
 
 Test(reports, ust_adds_the_allocation_stack)
 {
     struct bug_run b;
     bug_run(&b, "overrun", "+htc+ust");
-    expect_has(b.reports, "  allocated at overrun tests/progs/heapbugs.c:");
-    expect_has(b.reports, "  #0 overrun tests/progs/heapbugs.c:");
-    expect_has(b.reports, "  #1 main tests/progs/heapbugs.c:");
+    EXPECT_ALL(b.reports,
+               "  allocated at overrun tests/progs/heapbugs.c:",
+               "  #0 overrun tests/progs/heapbugs.c:",
+               "  #1 main tests/progs/heapbugs.c:");
     bug_done(&b);
 }
 
@@ -131,11 +154,10 @@ Test(reports, the_latest_64_are_kept)
     struct bug_run b;
     bug_run(&b, "many", "+hfc");
     expect_has(b.reports, ": 70 reports, the latest 64 kept\n");
-    cr_expect_eq(count(b.reports, "\nreport "), 64, "%s", b.reports);
+    cr_expect_eq(count_in(b.reports, "\nreport "), 64, "%s", b.reports);
     cr_expect_null(strstr(b.reports, "\nreport 6 "), "%s", b.reports);
-    expect_has(b.reports, "\nreport 7 ");
-    expect_has(b.reports, "\nreport 70 ");
-    cr_expect_eq(count(b.reports, "  block of 24 bytes, tag Many\n"), 64, "%s", b.reports);
+    EXPECT_ALL(b.reports, "\nreport 7 ", "\nreport 70 ");
+    cr_expect_eq(count_in(b.reports, "  block of 24 bytes, tag Many\n"), 64, "%s", b.reports);
     cr_expect_eq(ls_corrupt(b.pid), 70);
     bug_done(&b);
 }

@@ -5,6 +5,7 @@
  * /dev/shm beyond our own files. Needs root and unshare; skipped otherwise.
  */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,36 +36,43 @@ static char *sh(const char *script)
     return buf;
 }
 
+/* Runs the script fmt (printf-style) with a private /dev/shm: a tmpfs of
+ * size in a mount namespace of our own. Skips the test where that cannot be
+ * done. Returns what sh returns. */
+__attribute__((format(printf, 2, 3))) static char *sh_private_shm(const char *size,
+                                            const char *fmt, ...)
+{
+    need_unshare();
+    char body[4096], script[4200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    cr_assert(n > 0 && (size_t)n < sizeof body);
+    snprintf(script, sizeof script,
+             "unshare -m sh -c 'mount -t tmpfs -o size=%s tmpfs /dev/shm && %s'", size, body);
+    return sh(script);
+}
+
 /* bp() answers in one static buffer: keep copies. */
 static const char *bp(const char *rel)
 {
     return strdup(build_path(rel));
 }
 
-static int count(const char *text, const char *word)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, word)) != NULL; p++)
-        n++;
-    return n;
-}
-
 /* A full /dev/shm: no signal, one line saying so, and ls lists the process
  * as private (no segment, the shim mapped). */
 Test(shm, full_dev_shm_counts_privately)
 {
-    need_unshare();
-    char script[2048];
-    snprintf(script, sizeof script,
-             "unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs /dev/shm && "
-             "head -c 1000000 /dev/zero > /dev/shm/filler 2>/dev/null; "
-             "LD_PRELOAD=%s HEAPTAG_FLAGS=+ptg+ust /usr/bin/python3 -c \"print(sum(range(10**5)))\"; "
-             "echo rc=$?; "
-             "LD_PRELOAD=%s sleep 3 & sleep 1; %s ls; wait'",
-             bp("libheaptag.so"), bp("libheaptag.so"), bp("heaptag"));
-    char *out = sh(script);
+    char *out = sh_private_shm(
+        "1m",
+        "head -c 1000000 /dev/zero > /dev/shm/filler 2>/dev/null; "
+        "LD_PRELOAD=%s HEAPTAG_FLAGS=+ptg+ust /usr/bin/python3 -c \"print(sum(range(10**5)))\"; "
+        "echo rc=$?; "
+        "LD_PRELOAD=%s sleep 3 & sleep 1; %s ls; wait",
+        bp("libheaptag.so"), bp("libheaptag.so"), bp("heaptag"));
     cr_expect(strstr(out, "4999950000\nrc=0\n"), "%s", out);
-    cr_expect_eq(count(out, "/dev/shm full, counting privately"), 2, "%s", out);
+    cr_expect_eq(count_in(out, "/dev/shm full, counting privately"), 2, "%s", out);
     cr_expect(strstr(out, " private ") && strstr(out, "/usr/bin/sleep"), "%s", out);
     cr_expect(strstr(out, "; not visible: "), "%s", out);
     free(out);
@@ -78,23 +86,20 @@ Test(shm, full_dev_shm_counts_privately)
  * kept. */
 Test(shm, kept_segments_are_capped_per_run)
 {
-    need_unshare();
-    char script[4096];
-    snprintf(script, sizeof script,
-             "unshare -m sh -c 'mount -t tmpfs -o size=64m tmpfs /dev/shm && "
-             "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /tmp/ht_cap_run1.$$ || echo FAIL; "
-             "echo kb=$(du -sk /dev/shm | cut -f1); echo files=$(ls /dev/shm | grep -vc capped); "
-             "p=$(sed -n s/^pid.//p /tmp/ht_cap_run1.$$); "
-             "ls /dev/shm | grep -q [.]$p$ && echo parent_kept; "
-             "k=$(sed -n s/^kid.//p /tmp/ht_cap_run1.$$ | head -n 1); "
-             "%s mon -p $k -n 1 2>&1 | sed s/^/first.kid.../; "
-             "ls /dev/shm | grep -v capped | sort > /tmp/ht_cap_first.$$; "
-             "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /dev/null || echo FAIL; "
-             "ls /dev/shm | grep -v capped | sort | comm -23 /tmp/ht_cap_first.$$ - | sed s/^/lost.../; "
-             "rm -f /tmp/ht_cap_run1.$$ /tmp/ht_cap_first.$$'",
-             bp("heaptag"), bp("tests/progs/manykids"), bp("heaptag"), bp("heaptag"),
-             bp("tests/progs/manykids"));
-    char *out = sh(script);
+    char *out = sh_private_shm(
+        "64m",
+        "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /tmp/ht_cap_run1.$$ || echo FAIL; "
+        "echo kb=$(du -sk /dev/shm | cut -f1); echo files=$(ls /dev/shm | grep -vc capped); "
+        "p=$(sed -n s/^pid.//p /tmp/ht_cap_run1.$$); "
+        "ls /dev/shm | grep -q [.]$p$ && echo parent_kept; "
+        "k=$(sed -n s/^kid.//p /tmp/ht_cap_run1.$$ | head -n 1); "
+        "%s mon -p $k -n 1 2>&1 | sed s/^/first.kid.../; "
+        "ls /dev/shm | grep -v capped | sort > /tmp/ht_cap_first.$$; "
+        "HEAPTAG_KEEP_MAX_MB=1 %s run +ust -- %s seq 60 50 > /dev/null || echo FAIL; "
+        "ls /dev/shm | grep -v capped | sort | comm -23 /tmp/ht_cap_first.$$ - | sed s/^/lost.../; "
+        "rm -f /tmp/ht_cap_run1.$$ /tmp/ht_cap_first.$$",
+        bp("heaptag"), bp("tests/progs/manykids"), bp("heaptag"), bp("heaptag"),
+        bp("tests/progs/manykids"));
     cr_expect_null(strstr(out, "FAIL"), "%s", out);
     cr_expect(strstr(out, "keep cap removed its segment") &&
               strstr(out, "may use 1 MB (HEAPTAG_KEEP_MAX_MB)"),
@@ -115,19 +120,16 @@ Test(shm, kept_segments_are_capped_per_run)
  * under +ust (16 MB of stack table while live) occupies at most 1 MB. */
 Test(shm, segments_grow_with_the_program)
 {
-    need_unshare();
-    char script[4096];
-    snprintf(script, sizeof script,
-             "unshare -m sh -c 'mount -t tmpfs -o size=64m tmpfs /dev/shm && "
-             "HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s hold 100 20 > /tmp/ht_hold.$$ & k=$!; "
-             "for i in $(seq 1 300); do grep -q ready /tmp/ht_hold.$$ && break; sleep 0.1; done; "
-             "%s ls | tail -n 1; echo max=$(du -sk /dev/shm/* | sort -n | tail -n 1 | "
-             "cut -f1); kill $k; wait; rm -f /tmp/ht_hold.$$ /dev/shm/*; "
-             "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg+ust LD_PRELOAD=%s %s sites 300; "
-             "echo exited=$(du -sk /dev/shm | cut -f1)'",
-             bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"),
-             bp("libheaptag.so"), bp("tests/progs/manykids"));
-    char *out = sh(script);
+    char *out = sh_private_shm(
+        "64m",
+        "HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s hold 100 20 > /tmp/ht_hold.$$ & k=$!; "
+        "for i in $(seq 1 300); do grep -q ready /tmp/ht_hold.$$ && break; sleep 0.1; done; "
+        "%s ls | tail -n 1; echo max=$(du -sk /dev/shm/* | sort -n | tail -n 1 | "
+        "cut -f1); kill $k; wait; rm -f /tmp/ht_hold.$$ /dev/shm/*; "
+        "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg+ust LD_PRELOAD=%s %s sites 300; "
+        "echo exited=$(du -sk /dev/shm | cut -f1)",
+        bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"),
+        bp("libheaptag.so"), bp("tests/progs/manykids"));
     cr_expect(strstr(out, "segments: 101 live, "), "%s", out);
     cr_expect_null(strstr(out, "counting privately"), "%s", out);
     const char *m = strstr(out, "max="), *e = strstr(out, "exited=");
@@ -142,14 +144,11 @@ Test(shm, segments_grow_with_the_program)
  * the program runs on (never a SIGBUS) and every allocation is counted. */
 Test(shm, full_dev_shm_while_growing)
 {
-    need_unshare();
-    char script[4096];
-    snprintf(script, sizeof script,
-             "unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs /dev/shm && "
-             "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s sites 8000; echo rc=$?; "
-             "%s ls | tail -n 1'",
-             bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"));
-    char *out = sh(script);
+    char *out = sh_private_shm(
+        "1m",
+        "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s sites 8000; echo rc=$?; "
+        "%s ls | tail -n 1",
+        bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"));
     cr_expect(strstr(out, "ok\nrc=0"), "%s", out);
     cr_expect(strstr(out, "segments: 0 live, 1 exited, 0 dead"), "%s", out);
     free(out);

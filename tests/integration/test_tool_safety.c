@@ -18,8 +18,34 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tmpdir.h"
 
-TestSuite(tool_safety, .timeout = 60);
+/* A test's own directory (use_dir), removed with all in it when the test ends. */
+static char dir[64];
+
+static void use_dir(const char *prefix)
+{
+    cr_assert_eq(tmpdir_make(dir, sizeof dir, prefix), 0);
+}
+
+/* The path of name in dir (one of four buffers, used in turn). */
+static const char *in_dir(const char *name)
+{
+    static char buf[4][300];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s", dir, name);
+    return b;
+}
+
+static void remove_dir(void)
+{
+    if (dir[0])
+        tmpdir_remove(dir);
+    dir[0] = '\0';
+}
+
+TestSuite(tool_safety, .timeout = 60, .fini = remove_dir);
 
 /* No byte a terminal takes as a control: nothing below 0x20 but \n and \t,
  * no DEL, no C1 (raw or as UTF-8), and the text is valid UTF-8. */
@@ -44,7 +70,7 @@ static void assert_printable(const char *what, const char *s, size_t n)
     }
 }
 
-static void run_tool(const char *const argv[], struct run_result *r)
+static void tool_exits(const char *const argv[], struct run_result *r)
 {
     cr_assert_eq(run_cmd(argv, NULL, 0, NULL, r), 0, "cannot run %s", argv[1]);
     cr_assert(WIFEXITED(r->status), "heaptag %s died: status %d", argv[1], r->status);
@@ -53,7 +79,7 @@ static void run_tool(const char *const argv[], struct run_result *r)
 static void check_tool(const char *const argv[], char *out_copy, size_t cap)
 {
     struct run_result r;
-    run_tool(argv, &r);
+    tool_exits(argv, &r);
     char what[128];
     snprintf(what, sizeof what, "heaptag %s %s %s %s stdout", argv[1], argv[2] ? argv[2] : "",
              argv[2] && argv[3] ? argv[3] : "", argv[2] && argv[3] && argv[4] ? argv[4] : "");
@@ -140,10 +166,8 @@ Test(tool_safety, debug_info_and_tag_names_come_out_escaped)
 /* An executable whose path holds ESC, BEL and a raw C1 byte. */
 Test(tool_safety, exe_path_with_control_bytes_comes_out_escaped)
 {
-    char dir[] = "/tmp/heaptag-exe-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char exe[256];
-    snprintf(exe, sizeof exe, "%s/app\033]0;x\007\x9b" "2J", dir);
+    use_dir("heaptag-exe-");
+    const char *exe = in_dir("app\033]0;x\007\x9b" "2J");
     copy_file(build_path("tests/progs/evilnames"), exe);
     int pid = run_prog(exe);
     char p[16];
@@ -166,8 +190,6 @@ Test(tool_safety, exe_path_with_control_bytes_comes_out_escaped)
     check_tool(mon, out, sizeof out);
     cr_expect_not_null(strstr(out, "exe /tmp/heaptag-exe-"), "mon: %s", out);
     segment_remove(pid);
-    unlink(exe);
-    rmdir(dir);
 }
 
 /* A table log of 8 snapshots of one steadily growing row; exe and fields as given. */
@@ -187,11 +209,8 @@ static void write_log(const char *path, const char *exe, const char *tag, const 
 
 Test(tool_safety, trend_shows_a_hostile_log_escaped)
 {
-    char dir[] = "/tmp/heaptag-tlog-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char log[300], svg[300];
-    snprintf(log, sizeof log, "%s/log", dir);
-    snprintf(svg, sizeof svg, "%s/plot.svg", dir);
+    use_dir("heaptag-tlog-");
+    const char *log = in_dir("log"), *svg = in_dir("plot.svg");
     write_log(log, "/tmp/evil\033]0;pwned\007", "L\x9b" "1m\x1b[2J",
               "0x1000 ev\033[31mil+0x10 \xc2\x85" "x");
     const char *h = build_path("heaptag");
@@ -207,21 +226,15 @@ Test(tool_safety, trend_shows_a_hostile_log_escaped)
     assert_printable("plot", s, n);
     cr_expect_null(strstr(s, "<2J"), "plot: markup from a name");
     free(s);
-    unlink(svg);
-    unlink(log);
-    rmdir(dir);
 }
 
 /* The debug file of a module is found through its debuglink; a FIFO in its
  * place (or as the tag description file) must not block mon or dump. */
 Test(tool_safety, fifo_as_debug_file_or_tag_file_never_blocks, .timeout = 60)
 {
-    char dir[] = "/tmp/heaptag-dbg-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char app[300], dbg[300], cmd[1400], tags[300];
-    snprintf(app, sizeof app, "%s/app", dir);
-    snprintf(dbg, sizeof dbg, "%s/app.debug", dir);
-    snprintf(tags, sizeof tags, "%s/tags.txt", dir);
+    use_dir("heaptag-dbg-");
+    const char *app = in_dir("app"), *dbg = in_dir("app.debug"), *tags = in_dir("tags.txt");
+    char cmd[1400];
     copy_file(build_path("tests/progs/evilnames"), app);
     snprintf(cmd, sizeof cmd, "cd %s && objcopy --only-keep-debug app app.debug && "
              "objcopy --strip-debug app && objcopy --add-gnu-debuglink=app.debug app", dir);
@@ -233,50 +246,40 @@ Test(tool_safety, fifo_as_debug_file_or_tag_file_never_blocks, .timeout = 60)
     /* the control: the debug file beside it names the source file */
     const char *func[] = { h, "mon", "-p", p, "-n", "1", "--by", "func", "--format", "csv", NULL };
     struct run_result r;
-    run_tool(func, &r);
+    tool_exits(func, &r);
     cr_expect_not_null(strstr(r.out, "pwned"), "debuglink not followed: %s", r.out);
     run_free(&r);
 
     cr_assert_eq(unlink(dbg), 0);
     cr_assert_eq(mkfifo(dbg, 0600), 0);
     cr_assert_eq(mkfifo(tags, 0600), 0);
-    run_tool(func, &r);
+    tool_exits(func, &r);
     cr_expect_eq(WEXITSTATUS(r.status), 0, "mon: %s", r.err);
     cr_expect_not_null(strstr(r.out, "evil_alloc"), "the symbol table is still used: %s", r.out);
     cr_expect_null(strstr(r.out, "pwned"), "a FIFO was read as a debug file: %s", r.out);
     run_free(&r);
     const char *dump[] = { h, "dump", "-p", p, NULL };
-    run_tool(dump, &r);
+    tool_exits(dump, &r);
     cr_expect_eq(WEXITSTATUS(r.status), 0, "dump: %s", r.err);
     run_free(&r);
     const char *g[] = { h, "mon", "-p", p, "-n", "1", "-g", tags, NULL };
-    run_tool(g, &r);
+    tool_exits(g, &r);
     run_free(&r);
     segment_remove(pid);
-    unlink(dbg);
-    unlink(tags);
-    unlink(app);
-    rmdir(dir);
 }
 
 /* trend names the function of the suspect from the exe the log names: a
  * FIFO there is never opened for reading. */
 Test(tool_safety, fifo_as_a_logs_exe_never_blocks_trend, .timeout = 60)
 {
-    char dir[] = "/tmp/heaptag-fexe-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char log[300], exe[300];
-    snprintf(log, sizeof log, "%s/log", dir);
-    snprintf(exe, sizeof exe, "%s/fifoapp", dir);
+    use_dir("heaptag-fexe-");
+    const char *log = in_dir("log"), *exe = in_dir("fifoapp");
     cr_assert_eq(mkfifo(exe, 0600), 0);
     write_log(log, exe, "Leak", "0x55d1c0a0164c fifoapp+0x164c");
     const char *trend[] = { build_path("heaptag"), "trend", log, NULL };
     struct run_result r;
-    run_tool(trend, &r);
+    tool_exits(trend, &r);
     cr_expect_eq(WEXITSTATUS(r.status), 1, "trend names the suspect: %s", r.err);
     cr_expect_not_null(strstr(r.out, "Leak"), "trend: %s", r.out);
     run_free(&r);
-    unlink(exe);
-    unlink(log);
-    rmdir(dir);
 }

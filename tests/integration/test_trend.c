@@ -416,16 +416,11 @@ static double late(int row, int k, uint32_t *rng)
 
 static struct run_result trend_args(const char *const *args)
 {
-    const char *argv[12] = { build_path("heaptag"), "trend" };
-    size_t n = 2;
-    while (*args && n < 11)
-        argv[n++] = *args++;
-    argv[n] = NULL;
     struct run_result r;
-    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, &r), 0);
+    cr_assert_eq(run_tool(args, &r), 0);
     return r;
 }
-#define TREND(...) trend_args((const char *const[]){ __VA_ARGS__, NULL })
+#define TREND(...) trend_args((const char *const[]){ "trend", __VA_ARGS__, NULL })
 
 Test(trend, late_leak_records_and_windows)
 {

@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child_wait.h"
+
 static void *volatile sink;
 
 static int fail(const char *what)
@@ -192,17 +194,9 @@ static int mode_jitfork(void)
             free(p);
             exit(0);
         }
-        int st = 0, done = 0;
-        for (int ms = 0; ms < 10000 && !done; ms += 2) {
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                done = 1;
-            else
-                nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
-        }
-        if (!done) {
+        int st = 0;
+        if (!child_ended(pid, &st, 10000)) {
             hung++;
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
         } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             bad++;
         }
@@ -309,27 +303,43 @@ static int mode_bogusret(const char *dir)
 
 /* ---- dlswap ------------------------------------------------------------- */
 
+typedef void *plug_alloc_fn(size_t);
+
+/* plug_alloc of a plugin dlopen gave h for (NULL: it failed), or NULL after
+ * a fail line. The dlopen calls stay in mode_dlswap: what the loader
+ * allocates is counted at their two call sites, apart from the plugins' rows. */
+static plug_alloc_fn *plug_alloc_of(void *h, char which)
+{
+    if (!h) {
+        fail(dlerror());
+        return NULL;
+    }
+    plug_alloc_fn *fn = (plug_alloc_fn *)dlsym(h, "plug_alloc");
+    if (!fn) {
+        char what[32];
+        snprintf(what, sizeof what, "plug_alloc in %c", which);
+        fail(what);
+    }
+    return fn;
+}
+
 static int mode_dlswap(const char *dir)
 {
     char a[4096], b[4096];
     snprintf(a, sizeof a, "%s/libplugA.so", dir);
     snprintf(b, sizeof b, "%s/libplugB.so", dir);
     void *ha = dlopen(a, RTLD_NOW | RTLD_LOCAL);
-    if (!ha)
-        return fail(dlerror());
-    void *(*fa)(size_t) = (void *(*)(size_t))dlsym(ha, "plug_alloc");
+    plug_alloc_fn *fa = plug_alloc_of(ha, 'A');
     if (!fa)
-        return fail("plug_alloc in A");
+        return 1;
     for (int i = 0; i < 5; i++)
         blocks[i] = fa(32);
     uintptr_t where_a = (uintptr_t)fa;
     dlclose(ha);
     void *hb = dlopen(b, RTLD_NOW | RTLD_LOCAL);
-    if (!hb)
-        return fail(dlerror());
-    void *(*fb)(size_t) = (void *(*)(size_t))dlsym(hb, "plug_alloc");
+    plug_alloc_fn *fb = plug_alloc_of(hb, 'B');
     if (!fb)
-        return fail("plug_alloc in B");
+        return 1;
     for (int i = 0; i < 9; i++)
         blocks[10 + i] = fb(40);
     printf("same_address=%d\n", (uintptr_t)fb == where_a);

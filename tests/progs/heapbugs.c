@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "heaptag.h"
+#include "prog_modes.h"
 
 /* Through volatile pointers the compiler can neither see nor drop the bugs. */
 static void *(*volatile do_malloc)(size_t) = malloc;
@@ -120,25 +121,19 @@ static void clean(void)
 
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; void (*fn)(void); } modes[] = {
+    static const struct prog_mode modes[] = {
         { "overrun", overrun },   { "overrun_realloc", overrun_realloc },
         { "double", double_free }, { "interior", interior },
         { "foreign", foreign },   { "uaf", use_after_free },
         { "clean", clean },       { "many", many_double_frees },
     };
-    if (argc != 2) {
-        fprintf(stderr, "usage: heapbugs MODE\n");
+    prog_mode_fn *fn = PROG_MODE("heapbugs", modes, argc, argv);
+    if (!fn)
         return 2;
-    }
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            modes[i].fn();
-            /* the heap must still work */
-            for (int k = 0; k < 1000; k++)
-                do_free(do_malloc((size_t)(k % 500)));
-            printf("done\n");
-            return 0;
-        }
-    fprintf(stderr, "heapbugs: unknown mode %s\n", argv[1]);
-    return 2;
+    fn();
+    /* the heap must still work */
+    for (int k = 0; k < 1000; k++)
+        do_free(do_malloc((size_t)(k % 500)));
+    printf("done\n");
+    return 0;
 }

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child_wait.h"
+
 static void *volatile sink;
 
 static int fail(const char *what)
@@ -413,16 +415,8 @@ static int mode_forkthreads()
                 churn_once();
             _exit(0);
         }
-        int st = 0, done = 0;
-        for (int ms = 0; ms < 10000 && !done; ms += 5) {
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                done = 1;
-            else
-                usleep(5000);
-        }
-        if (!done) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
+        int st = 0;
+        if (!child_ended(pid, &st, 10000)) {
             rc = fail("a child hung after fork");
         } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             rc = fail("a child failed");
@@ -473,22 +467,21 @@ int main(int argc, char **argv)
 {
     if (argc != 2)
         return 2;
-    const char *m = argv[1];
-    if (!strcmp(m, "fds"))
-        return mode_fds();
-    if (!strcmp(m, "jit"))
-        return mode_jit();
-    if (!strcmp(m, "errno"))
-        return mode_errno();
-    if (!strcmp(m, "altstack"))
-        return mode_altstack();
-    if (!strcmp(m, "minstack"))
-        return mode_minstack();
-    if (!strcmp(m, "forkstacks"))
-        return mode_forkstacks();
-    if (!strcmp(m, "forkthreads"))
-        return mode_forkthreads();
-    if (!strcmp(m, "mem"))
-        return mode_mem();
+    static const struct {
+        const char *name;
+        int (*fn)();
+    } modes[] = {
+        { "fds", mode_fds },
+        { "jit", mode_jit },
+        { "errno", mode_errno },
+        { "altstack", mode_altstack },
+        { "minstack", mode_minstack },
+        { "forkstacks", mode_forkstacks },
+        { "forkthreads", mode_forkthreads },
+        { "mem", mode_mem },
+    };
+    for (const auto &mode : modes)
+        if (!strcmp(argv[1], mode.name))
+            return mode.fn();
     return 2;
 }

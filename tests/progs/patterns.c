@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "heaptag.h"
+#include "prog_modes.h"
 
 static void *keep[64];
 /* Through a volatile pointer the compiler cannot drop a malloc/free pair. */
@@ -219,21 +220,15 @@ static void sleeps(void)
 
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; void (*fn)(void); } modes[] = {
+    static const struct prog_mode modes[] = {
         { "basic", basic },       { "realloc", reallocs }, { "aligned", aligned },
         { "calloc", callocs },    { "libc", libc_calls },  { "threads", threads },
         { "fork", forks },        { "exec", execs },       { "sleep", sleeps },
     };
-    if (argc != 2) {
-        fprintf(stderr, "usage: patterns MODE\n");
+    prog_mode_fn *fn = PROG_MODE("patterns", modes, argc, argv);
+    if (!fn)
         return 2;
-    }
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            modes[i].fn();
-            printf("pid %d\n", (int)getpid());
-            return 0;
-        }
-    fprintf(stderr, "patterns: unknown mode %s\n", argv[1]);
-    return 2;
+    fn();
+    printf("pid %d\n", (int)getpid());
+    return 0;
 }

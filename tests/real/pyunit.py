@@ -11,32 +11,27 @@ class Result(unittest.TestResult):
         super().__init__()
         self.lines = []
 
-    def _add(self, test, what):
-        self.lines.append("%s %s" % (test.id(), what))
 
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self._add(test, "ok")
+# The outcome each of unittest's callbacks records, one line per test.
+OUTCOMES = (
+    ("addSuccess", "ok"),
+    ("addFailure", "FAIL"),
+    ("addError", "ERROR"),
+    ("addSkip", "skipped"),
+    ("addExpectedFailure", "expected-failure"),
+    ("addUnexpectedSuccess", "unexpected-success"),
+)
 
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self._add(test, "FAIL")
 
-    def addError(self, test, err):
-        super().addError(test, err)
-        self._add(test, "ERROR")
+def _recorder(callback, word):
+    def record(self, test, *args):
+        getattr(unittest.TestResult, callback)(self, test, *args)
+        self.lines.append("%s %s" % (test.id(), word))
+    return record
 
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-        self._add(test, "skipped")
 
-    def addExpectedFailure(self, test, err):
-        super().addExpectedFailure(test, err)
-        self._add(test, "expected-failure")
-
-    def addUnexpectedSuccess(self, test):
-        super().addUnexpectedSuccess(test)
-        self._add(test, "unexpected-success")
+for _callback, _word in OUTCOMES:
+    setattr(Result, _callback, _recorder(_callback, _word))
 
 
 def main(names):

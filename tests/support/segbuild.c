@@ -31,36 +31,38 @@ int segbuild_init(struct segbuild *b, const struct segbuild_plan *p)
     h->version = HT_SEG_VERSION;
     h->header_size = sizeof *h;
     h->segment_size = b->size;
-    if (p->rows) {
-        h->row_size = sizeof(struct ht_row);
-        h->row_capacity = p->rows;
-        h->rows_offset = b->rows_off;
+    /* each table the plan asks for: its entry size (buckets have none in the
+     * header), capacity and offset */
+    const struct {
+        uint32_t count, entry;
+        uint32_t *size, *capacity;
+        uint64_t *offset, at;
+    } tables[] = {
+        { p->rows, sizeof(struct ht_row), &h->row_size, &h->row_capacity, &h->rows_offset,
+          b->rows_off },
+        { p->buckets, 0, NULL, &h->bucket_capacity, &h->buckets_offset, b->buckets_off },
+        { p->modules, sizeof(struct ht_module), &h->module_size, &h->module_capacity,
+          &h->modules_offset, b->modules_off },
+        { p->stacks, (uint32_t)stack_size, &h->stack_size, &h->stack_capacity,
+          &h->stacks_offset, b->stacks_off },
+        { p->reports, sizeof(struct ht_report), &h->report_size, &h->report_capacity,
+          &h->reports_offset, b->reports_off },
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        if (!tables[i].count)
+            continue;
+        if (tables[i].size)
+            *tables[i].size = tables[i].entry;
+        *tables[i].capacity = tables[i].count;
+        *tables[i].offset = tables[i].at;
     }
-    if (p->buckets) {
-        h->bucket_capacity = p->buckets;
-        h->buckets_offset = b->buckets_off;
-    }
-    if (p->modules) {
-        h->module_size = sizeof(struct ht_module);
-        h->module_capacity = p->modules;
-        h->modules_offset = b->modules_off;
-    }
-    if (p->stacks) {
-        h->stack_size = (uint32_t)stack_size;
-        h->stack_capacity = p->stacks;
+    if (p->stacks)
         h->stack_depth = p->stack_depth;
-        h->stacks_offset = b->stacks_off;
-    }
     if (p->counter_sets) {
         h->counter_sets = p->counter_sets;
         h->counter_slots = p->counter_slots;
         h->counters_offset = b->counters_off;
         h->counter_stride = b->stride;
-    }
-    if (p->reports) {
-        h->report_size = sizeof(struct ht_report);
-        h->report_capacity = p->reports;
-        h->reports_offset = b->reports_off;
     }
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "heaptag.h"
 #include "accounting/slots.h"
 #include "base/state.h"
+#include "threads.h"
 
 void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
 void heaptag_scope_leave(heaptag_scope_t *scope);
@@ -74,12 +75,11 @@ int main(void)
         fprintf(stderr, "tsan_core: no segment\n");
         return 1;
     }
-    pthread_t t[THREADS];
     pthread_barrier_init(&barrier, NULL, THREADS);
-    for (int i = 0; i < THREADS; i++)
-        pthread_create(&t[i], NULL, racer, (void *)(intptr_t)i);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(t[i], NULL);
+    if (run_threads(THREADS, racer) != 0) {
+        fprintf(stderr, "tsan_core: threads did not start\n");
+        return 1;
+    }
 
     /* Each iteration is one alloc and one free, plus one of each for a realloc. */
     uint64_t per_thread = ITERS + (ITERS + 2) / 3;

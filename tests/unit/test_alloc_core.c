@@ -13,6 +13,7 @@
 #include "heaptag.h"
 #include "accounting/slots.h"
 #include "base/state.h"
+#include "threads.h"
 
 void heaptag_scope_enter(heaptag_scope_t *scope, const char *tag);
 void heaptag_scope_leave(heaptag_scope_t *scope);
@@ -60,7 +61,7 @@ Test(alloc_core, counts_by_site)
     cr_assert_eq(s.allocs, 5);
     cr_assert_eq(s.frees, 2);
     cr_assert_eq(s.live, 100 + 102 + 104);
-    cr_assert_eq(s.peak, 100, "sampled at the cache miss, not on the fast path");
+    cr_assert_eq(s.peak, 100, "sampled at the thread's first allocation, not on the fast path");
     cr_assert_eq(ht_state.rows[row].site, 0x1000);
     cr_assert_eq(ht_state.rows[row].kind, HT_KIND_SITE);
     void *q = ht_alloc(8, 0x2000);
@@ -191,11 +192,7 @@ static void *storm(void *arg)
 
 Test(alloc_core, threads_exact)
 {
-    pthread_t t[THREADS];
-    for (int i = 0; i < THREADS; i++)
-        pthread_create(&t[i], NULL, storm, NULL);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(t[i], NULL);
+    cr_assert_eq(run_threads(THREADS, storm), 0);
     void *probe = ht_alloc(0, 0x9000);
     struct sums s = row_sums(row_of(probe));
     cr_assert_eq(s.allocs, (uint64_t)THREADS * (ROUNDS + 10) + 1);
@@ -226,12 +223,8 @@ static void *hand_over(void *arg)
 
 Test(alloc_core, more_threads_than_slots_freeing_each_others_blocks)
 {
-    pthread_t t[MANY];
     pthread_barrier_init(&handoff, NULL, MANY);
-    for (int i = 0; i < MANY; i++)
-        pthread_create(&t[i], NULL, hand_over, (void *)(intptr_t)i);
-    for (int i = 0; i < MANY; i++)
-        pthread_join(t[i], NULL);
+    cr_assert_eq(run_threads(MANY, hand_over), 0);
     cr_assert_geq(shared_threads, MANY - HT_DEFAULT_SLOTS,
                   "threads beyond the slots count on shared shards");
     uint64_t bytes = 0;

@@ -19,20 +19,18 @@
 #include "heaptag_flags.h"
 #include "settings.h"
 #include "base/state.h"
+#include "tmpdir.h"
 
 static char dir[64];
 
 static void mk(void)
 {
-    strcpy(dir, "/tmp/heaptag-conf-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(tmpdir_make(dir, sizeof dir, "heaptag-conf-"), 0);
 }
 
 static void rm(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(flags_config, .init = mk, .fini = rm, .timeout = 30);

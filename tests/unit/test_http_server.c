@@ -62,22 +62,28 @@ Test(http, parse_bad_requests)
 
 Test(http, loopback)
 {
-    struct sockaddr_in v4 = { .sin_family = AF_INET };
-    struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
-    inet_pton(AF_INET, "127.0.0.1", &v4.sin_addr);
-    cr_assert(http_is_loopback((struct sockaddr *)&v4));
-    inet_pton(AF_INET, "127.3.2.1", &v4.sin_addr);
-    cr_assert(http_is_loopback((struct sockaddr *)&v4));
-    inet_pton(AF_INET, "0.0.0.0", &v4.sin_addr);
-    cr_assert_not(http_is_loopback((struct sockaddr *)&v4));
-    inet_pton(AF_INET, "10.0.0.1", &v4.sin_addr);
-    cr_assert_not(http_is_loopback((struct sockaddr *)&v4));
-    inet_pton(AF_INET6, "::1", &v6.sin6_addr);
-    cr_assert(http_is_loopback((struct sockaddr *)&v6));
-    inet_pton(AF_INET6, "::ffff:127.0.0.1", &v6.sin6_addr);
-    cr_assert(http_is_loopback((struct sockaddr *)&v6));
-    inet_pton(AF_INET6, "::", &v6.sin6_addr);
-    cr_assert_not(http_is_loopback((struct sockaddr *)&v6));
+    static const struct {
+        int family;
+        const char *addr;
+        int loopback;
+    } cases[] = {
+        { AF_INET, "127.0.0.1", 1 },
+        { AF_INET, "127.3.2.1", 1 },
+        { AF_INET, "0.0.0.0", 0 },
+        { AF_INET, "10.0.0.1", 0 },
+        { AF_INET6, "::1", 1 },
+        { AF_INET6, "::ffff:127.0.0.1", 1 },
+        { AF_INET6, "::", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sockaddr_in v4 = { .sin_family = AF_INET };
+        struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+        int v6_case = cases[i].family == AF_INET6;
+        void *dst = v6_case ? (void *)&v6.sin6_addr : (void *)&v4.sin_addr;
+        cr_assert_eq(inet_pton(cases[i].family, cases[i].addr, dst), 1, "%s", cases[i].addr);
+        struct sockaddr *sa = v6_case ? (struct sockaddr *)&v6 : (struct sockaddr *)&v4;
+        cr_assert_eq(!!http_is_loopback(sa), cases[i].loopback, "%s", cases[i].addr);
+    }
 }
 
 Test(http, listen_refuses_remote_without_flag)

@@ -21,6 +21,7 @@
 #include "mon/view.h"
 #include "mon/render.h"
 #include "mon/tag_desc.h"
+#include "tmpdir.h"
 
 #define NROWS 4
 #define PID_A 1900000001
@@ -93,15 +94,36 @@ static void write_segment(int pid, const struct spec *rows, int n)
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/htmodel.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(tmpdir_make(dir, sizeof dir, "htmodel."), 0);
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+/* One model under test: its settings, its view's, and the model. */
+struct model_test {
+    struct mon_cfg cfg;
+    struct mon_view_cfg v;
+    struct mon_model m;
+};
+
+/* A model over the test directory's segments, grouped by by, its view
+ * sorted by sort, read once. */
+static void model_open(struct model_test *t, enum mon_by by, enum mon_sort sort)
+{
+    t->cfg = (struct mon_cfg){ .dir = dir, .by = by };
+    t->v = (struct mon_view_cfg){ .sort = sort };
+    mon_model_init(&t->m, &t->cfg);
+    mon_model_refresh(&t->m);
+}
+
+/* The segments read again, and the rows of view v made. */
+static void model_next(struct mon_model *m, const struct mon_view_cfg *v)
+{
+    mon_model_refresh(m);
+    mon_model_view(m, v);
 }
 
 TestSuite(model, .init = setup, .fini = teardown);
@@ -128,15 +150,12 @@ Test(model, sums_by_tag_and_splits_by_process)
 {
     write_segment(PID_A, a1, 3);
     write_segment(PID_B, b1, 2);
-    struct mon_cfg cfg = { .dir = dir };
-    struct mon_view_cfg v = { .sort = MON_SORT_BYTES };
-    struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_procs, 2);
-    cr_assert_eq(m.n_view, 3);
-    const struct mon_line *l = find(&m, "Strg", 0);
+    struct model_test t;
+    model_open(&t, MON_BY_TAG, MON_SORT_BYTES);
+    mon_model_view(&t.m, &t.v);
+    cr_assert_eq(t.m.n_procs, 2);
+    cr_assert_eq(t.m.n_view, 3);
+    const struct mon_line *l = find(&t.m, "Strg", 0);
     cr_assert_not_null(l);
     cr_assert_eq(l->allocs, 16);
     cr_assert_eq(l->frees, 4);
@@ -145,39 +164,34 @@ Test(model, sums_by_tag_and_splits_by_process)
     cr_assert_eq(l->rows, 3);
     cr_assert_eq(mon_per_alloc(l), 657 / 12, "PoolMon's Per Alloc: Bytes / Diff");
     cr_assert_eq(mon_avg_alloc(l), 1057 / 16, "the run's average: bytes allocated / allocs");
-    cr_assert_eq(m.view[0], l, "most bytes first");
+    cr_assert_eq(t.m.view[0], l, "most bytes first");
     cr_assert_str_eq(l->detail, "app+0x1000", "the site with the most live bytes");
-    l = find(&m, "app+0x3000", 0);
+    l = find(&t.m, "app+0x3000", 0);
     cr_assert_not_null(l);
     cr_assert_eq(l->key.kind, HT_KIND_SITE);
-    cr_assert_eq(m.tagged_bytes, 657 + 10);
-    cr_assert_eq(m.totals.bytes, 667);
-    cr_assert_eq(m.totals.allocs, 21);
+    cr_assert_eq(t.m.tagged_bytes, 657 + 10);
+    cr_assert_eq(t.m.totals.bytes, 667);
+    cr_assert_eq(t.m.totals.allocs, 21);
 
-    mon_model_regroup(&m, MON_BY_TAG, 1);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 4);
-    cr_assert_eq(find(&m, "Strg", PID_A)->bytes, 650);
-    cr_assert_eq(find(&m, "Strg", PID_B)->bytes, 7);
+    mon_model_regroup(&t.m, MON_BY_TAG, 1);
+    model_next(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 4);
+    cr_assert_eq(find(&t.m, "Strg", PID_A)->bytes, 650);
+    cr_assert_eq(find(&t.m, "Strg", PID_B)->bytes, 7);
 
-    mon_model_regroup(&m, MON_BY_MODULE, 0);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 2, "a Tag and a Site line for the one module");
-    mon_model_fini(&m);
+    mon_model_regroup(&t.m, MON_BY_MODULE, 0);
+    model_next(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 2, "a Tag and a Site line for the one module");
+    mon_model_fini(&t.m);
 }
 
 Test(model, deltas_between_refreshes)
 {
     write_segment(PID_A, a1, 3);
-    struct mon_cfg cfg = { .dir = dir };
-    struct mon_view_cfg v = { .sort = MON_SORT_BYTES };
-    struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(find(&m, "Strg", 0)->d_allocs, 0, "no change on the first refresh");
+    struct model_test t;
+    model_open(&t, MON_BY_TAG, MON_SORT_BYTES);
+    mon_model_view(&t.m, &t.v);
+    cr_assert_eq(find(&t.m, "Strg", 0)->d_allocs, 0, "no change on the first refresh");
 
     struct spec a2[] = {
         { "Strg", 0x401000, 13, 5, 1300, 500 },
@@ -186,32 +200,30 @@ Test(model, deltas_between_refreshes)
         { "Newt", 0x404000, 2, 0, 64, 0 },
     };
     write_segment(PID_A, a2, 4);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    const struct mon_line *l = find(&m, "Strg", 0);
+    model_next(&t.m, &t.v);
+    const struct mon_line *l = find(&t.m, "Strg", 0);
     cr_assert_eq(l->d_allocs, 3);
     cr_assert_eq(l->d_frees, 1);
     cr_assert_eq(l->d_bytes, 200);
     cr_assert_eq(l->d_diff, 2);
-    cr_assert_eq(find(&m, "app+0x3000", 0)->d_allocs, 0);
-    cr_assert_eq(find(&m, "Newt", 0)->d_bytes, 64, "a new line: all of it is new");
+    cr_assert_eq(find(&t.m, "app+0x3000", 0)->d_allocs, 0);
+    cr_assert_eq(find(&t.m, "Newt", 0)->d_bytes, 64, "a new line: all of it is new");
 
-    v.by_change = 1;
-    mon_model_view(&m, &v);
-    cr_assert_str_eq(m.view[0]->key.label, "Strg", "200 new bytes before 64");
-    v.sort = MON_SORT_ALLOCS;
-    mon_model_view(&m, &v);
-    cr_assert_str_eq(m.view[0]->key.label, "Strg");
-    cr_assert_str_eq(m.view[1]->key.label, "Newt");
+    t.v.by_change = 1;
+    mon_model_view(&t.m, &t.v);
+    cr_assert_str_eq(t.m.view[0]->key.label, "Strg", "200 new bytes before 64");
+    t.v.sort = MON_SORT_ALLOCS;
+    mon_model_view(&t.m, &t.v);
+    cr_assert_str_eq(t.m.view[0]->key.label, "Strg");
+    cr_assert_str_eq(t.m.view[1]->key.label, "Newt");
 
     /* the process's segment goes: its lines go with it */
     char path[128];
     snprintf(path, sizeof path, "%s/heaptag.%d", dir, PID_A);
     unlink(path);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 0);
-    mon_model_fini(&m);
+    model_next(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 0);
+    mon_model_fini(&t.m);
 }
 
 Test(model, filters_sorts_and_damaged_files)
@@ -223,40 +235,37 @@ Test(model, filters_sorts_and_damaged_files)
     FILE *f = fopen(path, "w");
     fputs("not a segment", f);
     fclose(f);
-    struct mon_cfg cfg = { .dir = dir };
-    struct mon_view_cfg v = { .sort = MON_SORT_TAG };
-    struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
-    cr_assert_eq(m.n_procs, 3);
-    cr_assert_eq(m.procs[2].status, MON_PROC_DAMAGED);
-    cr_assert_str_eq(m.procs[2].why, "truncated");
+    struct model_test t;
+    model_open(&t, MON_BY_TAG, MON_SORT_TAG);
+    cr_assert_eq(t.m.n_procs, 3);
+    cr_assert_eq(t.m.procs[2].status, MON_PROC_DAMAGED);
+    cr_assert_str_eq(t.m.procs[2].why, "truncated");
 
-    mon_model_view(&m, &v);
-    cr_assert_str_eq(m.view[0]->key.label, "Pars");
-    cr_assert_str_eq(m.view[1]->key.label, "Strg");
-    cr_assert_str_eq(m.view[2]->key.label, "app+0x3000");
-    v.reverse = 1;
-    mon_model_view(&m, &v);
-    cr_assert_str_eq(m.view[0]->key.label, "app+0x3000");
+    mon_model_view(&t.m, &t.v);
+    cr_assert_str_eq(t.m.view[0]->key.label, "Pars");
+    cr_assert_str_eq(t.m.view[1]->key.label, "Strg");
+    cr_assert_str_eq(t.m.view[2]->key.label, "app+0x3000");
+    t.v.reverse = 1;
+    mon_model_view(&t.m, &t.v);
+    cr_assert_str_eq(t.m.view[0]->key.label, "app+0x3000");
 
-    v.type = MON_TYPE_TAG;
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 2);
-    v.type = MON_TYPE_SITE;
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 1);
-    v.type = MON_TYPE_ALL;
+    t.v.type = MON_TYPE_TAG;
+    mon_model_view(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 2);
+    t.v.type = MON_TYPE_SITE;
+    mon_model_view(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 1);
+    t.v.type = MON_TYPE_ALL;
 
-    v.include[v.n_include++] = "S*";
-    v.include[v.n_include++] = "?ars";
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 2);
-    v.exclude[v.n_exclude++] = "Str?";
-    mon_model_view(&m, &v);
-    cr_assert_eq(m.n_view, 1);
-    cr_assert_str_eq(m.view[0]->key.label, "Pars");
-    mon_model_fini(&m);
+    t.v.include[t.v.n_include++] = "S*";
+    t.v.include[t.v.n_include++] = "?ars";
+    mon_model_view(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 2);
+    t.v.exclude[t.v.n_exclude++] = "Str?";
+    mon_model_view(&t.m, &t.v);
+    cr_assert_eq(t.m.n_view, 1);
+    cr_assert_str_eq(t.m.view[0]->key.label, "Pars");
+    mon_model_fini(&t.m);
 }
 
 Test(model, tag_descriptions_and_json_strings)
@@ -294,19 +303,16 @@ Test(model, hostile_module_paths_do_not_symbolise, .timeout = 30)
             snprintf(module_path, sizeof module_path, "%s", paths[i]);
         }
         write_segment(PID_A, a1, 3);
-        struct mon_cfg cfg = { .dir = dir, .by = MON_BY_FUNC };
-        struct mon_view_cfg v = { .sort = MON_SORT_TAG };
-        struct mon_model m;
-        mon_model_init(&m, &cfg);
-        mon_model_refresh(&m);
-        mon_model_view(&m, &v);
+        struct model_test t;
+        model_open(&t, MON_BY_FUNC, MON_SORT_TAG);
+        mon_model_view(&t.m, &t.v);
         const char *base = strrchr(module_path, '/') ? strrchr(module_path, '/') + 1 : module_path;
         char want[HT_PATH_MAX + 16];
         snprintf(want, sizeof want, "%s+0x1000", base);
-        const struct mon_line *l = find(&m, want, 0);
+        const struct mon_line *l = find(&t.m, want, 0);
         cr_assert_not_null(l, "%s: no line %s", module_path, want);
         cr_assert_str_eq(l->detail, "(no symbols)");
-        mon_model_fini(&m);
+        mon_model_fini(&t.m);
     }
     strcpy(module_path, "/nonexistent/app");
 }
@@ -314,27 +320,22 @@ Test(model, hostile_module_paths_do_not_symbolise, .timeout = 30)
 Test(model, a_row_that_changes_its_key_moves_to_its_new_line)
 {
     write_segment(PID_A, a1, 3);
-    struct mon_cfg cfg = { .dir = dir };
-    struct mon_view_cfg v = { .sort = MON_SORT_TAG };
-    struct mon_model m;
-    mon_model_init(&m, &cfg);
-    mon_model_refresh(&m);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(find(&m, "Strg", 0)->allocs, 15);
+    struct model_test t;
+    model_open(&t, MON_BY_TAG, MON_SORT_TAG);
+    model_next(&t.m, &t.v);
+    cr_assert_eq(find(&t.m, "Strg", 0)->allocs, 15);
     struct spec changed[] = {
         { "Chgd", 0x401000, 10, 4, 1000, 400 }, /* same row, another tag: not to be trusted */
         { "Strg", 0x402000, 5, 0, 50, 0 },
         { NULL, 0x405000, 3, 3, 30, 30 },        /* same row, another site */
     };
     write_segment(PID_A, changed, 3);
-    mon_model_refresh(&m);
-    mon_model_view(&m, &v);
-    cr_assert_eq(find(&m, "Strg", 0)->allocs, 5);
-    cr_assert_eq(find(&m, "Chgd", 0)->allocs, 10);
-    cr_assert_eq(find(&m, "app+0x5000", 0)->allocs, 3);
-    cr_assert_null(find(&m, "app+0x3000", 0));
-    mon_model_fini(&m);
+    model_next(&t.m, &t.v);
+    cr_assert_eq(find(&t.m, "Strg", 0)->allocs, 5);
+    cr_assert_eq(find(&t.m, "Chgd", 0)->allocs, 10);
+    cr_assert_eq(find(&t.m, "app+0x5000", 0)->allocs, 3);
+    cr_assert_null(find(&t.m, "app+0x3000", 0));
+    mon_model_fini(&t.m);
 }
 
 /* ---- the column table and display widths ------------------------------ */
