@@ -153,7 +153,7 @@ static int take_series(void *arg, const struct promq_series *q)
         p->s.exit_code = -1;
     }
     if (p->s.n + q->n > p->cap) {
-        p->cap = p->s.n + q->n + 16;
+        p->cap = p->s.n + q->n; /* most series come in one slice: no slack */
         p->s.pts = xrealloc(p->s.pts, p->cap * sizeof *p->s.pts);
     }
     for (size_t i = 0; i < q->n; i++) {
