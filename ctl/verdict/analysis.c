@@ -421,16 +421,22 @@ static double weighted_var(const double *t, const double *c, size_t n, struct no
 static int hinge_fit(const double *t, const double *x, size_t n, size_t k, double *c,
                      double *u, double *slope, double *shh_out)
 {
+    /* the regressor is 0 before k: the loops before k and from k on add the
+     * same terms in the same order as one loop over (i >= k ? ... : 0) */
     double hbar = 0, xbar = 0;
-    for (size_t i = 0; i < n; i++) {
-        hbar += i >= k ? t[i] - t[k] : 0;
+    for (size_t i = 0; i < n; i++)
         xbar += x[i];
-    }
+    for (size_t i = k; i < n; i++)
+        hbar += t[i] - t[k];
     hbar /= (double)n;
     xbar /= (double)n;
-    double shh = 0, shx = 0;
-    for (size_t i = 0; i < n; i++) {
-        double h = (i >= k ? t[i] - t[k] : 0) - hbar;
+    double shh = 0, shx = 0, h0 = 0 - hbar;
+    for (size_t i = 0; i < k && i < n; i++) {
+        shh += h0 * h0;
+        shx += h0 * (x[i] - xbar);
+    }
+    for (size_t i = k; i < n; i++) {
+        double h = (t[i] - t[k]) - hbar;
         shh += h * h;
         shx += h * (x[i] - xbar);
     }
@@ -440,7 +446,7 @@ static int hinge_fit(const double *t, const double *x, size_t n, size_t k, doubl
     if (shh_out)
         *shh_out = shh;
     for (size_t i = 0; (c || u) && i < n; i++) {
-        double h = (i >= k ? t[i] - t[k] : 0) - hbar;
+        double h = i < k ? h0 : (t[i] - t[k]) - hbar;
         if (c)
             c[i] = h / shh;
         if (u)
