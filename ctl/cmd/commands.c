@@ -79,6 +79,12 @@ static const struct ctl_option dump_opts[] = {
 
 static const struct ctl_option diff_opts[] = { END };
 
+/* Where trend reads from instead of logs: a Prometheus server. */
+#define TREND_PROMETHEUS_OPTS \
+    { "--prometheus", "URL", NULL, "read heaptag_live_bytes from this Prometheus server, not logs" }, \
+    { "--match", "SELECTOR", NULL, "with --prometheus: only series matching '{job=\"api\"}'" }, \
+    { "--step", "DUR", NULL, "with --prometheus: the query step (default: the scrape interval)" }
+
 static const struct ctl_option trend_opts[] = {
     { "--plot", "FILE", CTL_VALUES_FILES, "draw the top rows to FILE (.svg or .html), suspects in red" },
     { "--top", "N", NULL, "at most N rows (default 10; 1 to 1000)" },
@@ -88,9 +94,7 @@ static const struct ctl_option trend_opts[] = {
       "from a time (2026-11-25T22:40:01Z) or an offset from the first snapshot (+90s, 15m, 2h, 1d);"
       " with --prometheus a duration back from now (default 1d)" },
     { "--until", "TIME|+OFFSET", NULL, "up to a time or an offset" },
-    { "--prometheus", "URL", NULL, "read heaptag_live_bytes from this Prometheus server, not logs" },
-    { "--match", "SELECTOR", NULL, "with --prometheus: only series matching '{job=\"api\"}'" },
-    { "--step", "DUR", NULL, "with --prometheus: the query step (default: the scrape interval)" },
+    TREND_PROMETHEUS_OPTS,
     END,
 };
 
