@@ -6,7 +6,9 @@
 # two-hour block at a time through a file), starts Prometheus on loopback over
 # it with its default query limits, and times the verdict. Checks that the
 # planted leaks are named (row fn0 on every fifth host, fn1 on the hosts that
-# restart halfway) and counts every other suspect as false.
+# restart halfway) and counts every other suspect as false. Says trend's CPU
+# and peak memory, the CPU Prometheus spent answering (from /proc) and the
+# machine's load, as timings on a shared machine mean little without it.
 # Usage: scripts/prom-scale.sh [INSTANCES [ROWS [HOURS]]]   (default 50 2000 48)
 # Keeps its directory when KEEP=1 (the TSDB can be reused with TSDB=dir).
 set -eu
@@ -70,15 +72,19 @@ until curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; do
 done
 NOW=$(date +%s)
 SINCE=$(( NOW - (END - HOURS * 3600) ))
-t0=$(date +%s.%N)
+prom_cpu() { awk '{ print $14 + $15 }' "/proc/$PROM_PID/stat"; }
+cpu0=$(prom_cpu)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 set +e
-/usr/bin/time -f '%e s elapsed, %U s user, %M KiB max RSS' -o "$WORK/time" \
+/usr/bin/time -f '%e s elapsed, %U s user, %S s sys, %M KiB max RSS' -o "$WORK/time" \
     "$HT" trend --prometheus "http://127.0.0.1:$PORT" --since "${SINCE}s" --top 1000 -v \
     --format csv >"$WORK/verdict.csv" 2>"$WORK/trend.err"
 rc=$?
 set -e
 grep -v "^trend: GET" "$WORK/trend.err" >&2
 echo "prom-scale: trend exit $rc in $(cat "$WORK/time")"
+prom_s=$(awk -v a="$cpu0" -v b="$(prom_cpu)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }')
+echo "prom-scale: Prometheus answered with $prom_s s of CPU; load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 want=0; found=0; false_pos=0
 h=0
 while [ $h -lt "$INST" ]; do

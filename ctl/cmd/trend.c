@@ -651,8 +651,15 @@ static void trend_mirror(struct verdict *v, size_t n, size_t *suspects)
     for (size_t i = 0; i < n; i++) {
         if (!v[i].r.suspect)
             continue;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i || !same_process(v[j].s, v[i].s))
+        /* the rows of i's process run lie around it (series are sorted by
+         * process): the same j's, in the same order, as a pass over all */
+        size_t from = i, to = i + 1;
+        while (from > 0 && same_process(v[from - 1].s, v[i].s))
+            from--;
+        while (to < n && same_process(v[to].s, v[i].s))
+            to++;
+        for (size_t j = from; j < to; j++) {
+            if (j == i)
                 continue;
             if (trend_mirrored(v[i].pts, v[i].n, v[i].r.onset, v[j].pts, v[j].n)) {
                 snprintf(v[i].why, sizeof v[i].why,

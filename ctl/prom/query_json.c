@@ -490,17 +490,73 @@ static int point_element(struct jp *p, void *ctx)
     return 0;
 }
 
+/* A decimal of at most 15 significant digits in all (so below 2^53), with
+ * at most 15 after the point, at s[*i]: its value, correctly rounded (the
+ * digits as an integer and the power of ten are both exact doubles, and one
+ * IEEE division rounds correctly), which is what strtod gives. Returns -1,
+ * *i unmoved, for anything else (a sign, an exponent, more digits). */
+static int short_decimal(const char *s, size_t n, size_t *i, double *v)
+{
+    static const double pow10[16] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    size_t k = *i, digits = 0, frac = 0;
+    uint64_t d = 0;
+    if (k >= n || s[k] < '0' || s[k] > '9' || (s[k] == '0' && k + 1 < n && s[k + 1] >= '0' &&
+                                               s[k + 1] <= '9'))
+        return -1; /* JSON has no leading zeros */
+    while (k < n && s[k] >= '0' && s[k] <= '9' && digits < 16)
+        d = d * 10 + (uint64_t)(s[k++] - '0'), digits++;
+    if (k < n && s[k] == '.') {
+        k++;
+        size_t f0 = k;
+        while (k < n && s[k] >= '0' && s[k] <= '9' && digits < 16)
+            d = d * 10 + (uint64_t)(s[k++] - '0'), digits++;
+        frac = k - f0;
+        if (frac == 0)
+            return -1;
+    }
+    if (digits > 15 || (k < n && ((s[k] >= '0' && s[k] <= '9') || s[k] == 'e' || s[k] == 'E')))
+        return -1;
+    *v = (double)d / pow10[frac];
+    *i = k;
+    return 0;
+}
+
+/* A point as Prometheus writes it, [1733390000.123,"123456"], read without
+ * the general parser (about a tenth of the work); 0 when read, -1 (nothing
+ * consumed) when it is written otherwise, for the general path to judge. */
+static int point_fast(struct jp *p, double *t, double *v)
+{
+    const char *s = p->s;
+    size_t i = p->i, n = p->n;
+    if (i >= n || s[i] != '[')
+        return -1;
+    i++;
+    if (short_decimal(s, n, &i, t) != 0 || n - i < 2 || s[i] != ',' || s[i + 1] != '"')
+        return -1;
+    i += 2;
+    if (short_decimal(s, n, &i, v) != 0 || n - i < 2 || s[i] != '"' || s[i + 1] != ']')
+        return -1;
+    p->i = i + 2;
+    return 0;
+}
+
 static int value_element(struct jp *p, void *ctx)
 {
     struct matrix *m = ctx;
     m->pt_k = 0;
     m->pt_ok = 0;
-    if (array(p, point_element, m) != 0)
-        return -1;
-    if (m->pt_k != 2)
-        return bad(p, "a point of fewer than two items");
-    if (!m->pt_ok)
-        return 0;
+    ws(p);
+    if (point_fast(p, &m->pt_t, &m->pt_v) == 0) {
+        m->pt_ok = 1;
+    } else {
+        if (array(p, point_element, m) != 0)
+            return -1;
+        if (m->pt_k != 2)
+            return bad(p, "a point of fewer than two items");
+        if (!m->pt_ok)
+            return 0;
+    }
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 256;
         double *t = realloc(m->t, cap * sizeof *t);

@@ -4,12 +4,15 @@
  * one range query per instance, cut into time slices so that no query asks
  * for more than PROMR_MAX_STEPS points per series or PROMR_MAX_SAMPLES in
  * all, halved again when the server still says it is too much. Series met in
- * several slices are one series (keyed by every label).
+ * several slices are one series (keyed by every label). PROMR_FETCHERS
+ * threads fetch the next slices while this one reads the last: the server
+ * works on two queries while the answer of a third is read.
  */
 #include "trend/prom_reader.h"
 
 #include <err.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 
 #define PROMR_METRIC "heaptag_live_bytes"
 #define PROMR_MAX_SPLIT 8 /* halvings of a slice the server refused */
+#define PROMR_FETCHERS 2  /* queries in flight at once */
 
 struct pseries {
     struct log_series s;
@@ -149,7 +153,7 @@ static int take_series(void *arg, const struct promq_series *q)
         p->s.exit_code = -1;
     }
     if (p->s.n + q->n > p->cap) {
-        p->cap = p->s.n + q->n + 16;
+        p->cap = p->s.n + q->n; /* most series come in one slice: no slack */
         p->s.pts = xrealloc(p->s.pts, p->cap * sizeof *p->s.pts);
     }
     for (size_t i = 0; i < q->n; i++) {
@@ -163,11 +167,10 @@ static int take_series(void *arg, const struct promq_series *q)
 
 /* GETs target and returns the body, or NULL with why (the status and the
  * server's words when it answered). */
-static char *get(struct promr_data *d, const char *target, size_t *len, int *status, char *why,
-                 size_t wn)
+static char *get(const struct promr_data *d, const char *target, size_t *len, int *status,
+                 char *why, size_t wn)
 {
     char *body;
-    d->queries++;
     if (d->o->verbose)
         fprintf(stderr, "trend: GET %s\n", target);
     if (http_get(&d->url, target, status, &body, len, why, wn) != 0)
@@ -207,23 +210,27 @@ static int too_much(const char *why)
            strstr(why, "would load too many") || strstr(why, "query processing");
 }
 
-static int query_slice(struct promr_data *d, const char *sel, double start, double end,
-                       int depth, char *why, size_t wn)
+/* The target of a range query of sel over [start, end]; -1 when too long. */
+static int range_target(const struct promr_data *d, char *target, size_t tn, const char *sel,
+                        double start, double end)
 {
-    char target[12288];
-    snprintf(target, sizeof target, "/api/v1/query_range?query=");
-    if (http_query_escape(target, sizeof target, sel) != 0) {
-        snprintf(why, wn, "--match too long");
+    snprintf(target, tn, "/api/v1/query_range?query=");
+    if (http_query_escape(target, tn, sel) != 0)
         return -1;
-    }
     size_t o = strlen(target);
-    snprintf(target + o, sizeof target - o, "&start=%.3f&end=%.3f&step=%.3f", start, end,
-             d->step);
-    size_t len;
-    int status;
-    char *body = get(d, target, &len, &status, why, wn);
-    if (!body)
-        return -1;
+    snprintf(target + o, tn - o, "&start=%.3f&end=%.3f&step=%.3f", start, end, d->step);
+    return 0;
+}
+
+static int query_slice(struct promr_data *d, const char *sel, double start, double end,
+                       int depth, char *why, size_t wn);
+
+/* Takes in the answer (body, freed here) of the range query of sel over
+ * [start, end]: every series, or none of it when it cannot be read; a
+ * slice the server found too big is asked again in halves. */
+static int take_slice(struct promr_data *d, char *body, size_t len, int status, const char *sel,
+                      double start, double end, int depth, char *why, size_t wn)
+{
     size_t before = d->n;
     size_t *had = NULL;
     /* a failed parse must not leave half a batch: remember the lengths */
@@ -251,17 +258,141 @@ static int query_slice(struct promr_data *d, const char *sel, double start, doub
     return 0;
 }
 
-static int query_instance(struct promr_data *d, const char *instance, char *why, size_t wn)
+static int query_slice(struct promr_data *d, const char *sel, double start, double end,
+                       int depth, char *why, size_t wn)
+{
+    char target[12288];
+    if (range_target(d, target, sizeof target, sel, start, end) != 0) {
+        snprintf(why, wn, "--match too long");
+        return -1;
+    }
+    size_t len;
+    int status;
+    d->queries++;
+    char *body = get(d, target, &len, &status, why, wn);
+    if (!body)
+        return -1;
+    return take_slice(d, body, len, status, sel, start, end, depth, why, wn);
+}
+
+/* The slices to ask for, in order: per instance, time slices of at most
+ * PROMR_MAX_STEPS steps. */
+struct slice {
+    char *sel;
+    double start, end;
+    char target[12288];
+    /* the answer, filled by a fetcher */
+    char *body;
+    size_t len;
+    int status, done;
+    char why[300];
+};
+
+struct fetch {
+    const struct promr_data *d;
+    struct slice *v;
+    size_t n;
+    size_t next;  /* the next to fetch */
+    size_t taken; /* slices read so far by the reader */
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+static void *fetch_main(void *arg)
+{
+    struct fetch *f = arg;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        /* two in flight and one read: no more answers held than that */
+        while (!f->stop && f->next < f->n && f->next >= f->taken + PROMR_FETCHERS + 1)
+            pthread_cond_wait(&f->cv, &f->mu);
+        if (f->stop || f->next >= f->n)
+            break;
+        struct slice *s = &f->v[f->next++];
+        pthread_mutex_unlock(&f->mu);
+        char *body = get(f->d, s->target, &s->len, &s->status, s->why, sizeof s->why);
+        pthread_mutex_lock(&f->mu);
+        s->body = body;
+        s->done = 1;
+        pthread_cond_broadcast(&f->cv);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+static int add_slices(struct promr_data *d, struct slice **v, size_t *n, const char *instance,
+                      char *why, size_t wn)
 {
     char sel[8192];
     selector(sel, sizeof sel, d->o->match, instance);
     double span = PROMR_MAX_STEPS * d->step;
     for (double t = d->o->start; t <= d->o->end; t += span + d->step) {
-        double e = fmin(t + span, d->o->end);
-        if (query_slice(d, sel, t, e, 0, why, wn) != 0)
+        *v = xrealloc(*v, (*n + 1) * sizeof **v);
+        struct slice *s = &(*v)[*n];
+        memset(s, 0, sizeof *s);
+        s->start = t;
+        s->end = fmin(t + span, d->o->end);
+        s->sel = strdup(sel);
+        if (!s->sel)
+            err(1, "malloc");
+        (*n)++;
+        if (range_target(d, s->target, sizeof s->target, sel, s->start, s->end) != 0) {
+            snprintf(why, wn, "--match too long");
             return -1;
+        }
     }
     return 0;
+}
+
+/* Asks for every slice, PROMR_FETCHERS at a time, and takes the answers
+ * in order. */
+static int query_slices(struct promr_data *d, struct slice *v, size_t n, char *why, size_t wn)
+{
+    struct fetch f = { .d = d, .v = v, .n = n };
+    pthread_mutex_init(&f.mu, NULL);
+    pthread_cond_init(&f.cv, NULL);
+    pthread_t tid[PROMR_FETCHERS];
+    size_t started = 0;
+    for (size_t k = 0; k < PROMR_FETCHERS && k < n; k++)
+        if (pthread_create(&tid[started], NULL, fetch_main, &f) == 0)
+            started++;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct slice *s = &v[i];
+        pthread_mutex_lock(&f.mu);
+        if (!started && f.next == i) { /* no thread: fetch it here */
+            f.next++;
+            pthread_mutex_unlock(&f.mu);
+            s->body = get(d, s->target, &s->len, &s->status, s->why, sizeof s->why);
+            pthread_mutex_lock(&f.mu);
+            s->done = 1;
+        }
+        while (!s->done)
+            pthread_cond_wait(&f.cv, &f.mu);
+        pthread_mutex_unlock(&f.mu);
+        d->queries++;
+        if (!s->body) {
+            snprintf(why, wn, "%s", s->why);
+            rc = -1;
+        } else {
+            rc = take_slice(d, s->body, s->len, s->status, s->sel, s->start, s->end, 0, why, wn);
+            s->body = NULL; /* freed there */
+        }
+        pthread_mutex_lock(&f.mu);
+        f.taken = i + 1;
+        if (rc != 0)
+            f.stop = 1;
+        pthread_cond_broadcast(&f.cv);
+        pthread_mutex_unlock(&f.mu);
+    }
+    for (size_t k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    for (size_t i = 0; i < n; i++)
+        free(v[i].body); /* fetched ahead of a failure */
+    pthread_cond_destroy(&f.cv);
+    pthread_mutex_destroy(&f.mu);
+    return rc;
 }
 
 struct inst_list {
@@ -285,6 +416,7 @@ static double scrape_interval(struct promr_data *d)
     size_t len;
     int status;
     char why[300];
+    d->queries++;
     char *body = get(d, "/api/v1/targets?state=active", &len, &status, why, sizeof why);
     double iv = 0;
     if (body && promq_parse_interval(body, len, &iv, why, sizeof why) != 0)
@@ -321,8 +453,12 @@ static void finish(struct promr_data *d)
         struct log_series *s = &d->ps[i].s;
         if (s->n == 0)
             continue;
-        xsort(s->pts, s->n, sizeof *s->pts, cmp_pt);
         size_t k = 1;
+        while (k < s->n && s->pts[k - 1].t <= s->pts[k].t)
+            k++;
+        if (k < s->n) /* slices come in time order: most series already are */
+            xsort(s->pts, s->n, sizeof *s->pts, cmp_pt);
+        k = 1;
         for (size_t j = 1; j < s->n; j++)
             if (s->pts[j].t != s->pts[k - 1].t)
                 s->pts[k++] = s->pts[j];
@@ -378,6 +514,7 @@ struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
     size_t len;
     int status;
     char pwhy[300];
+    d->queries++;
     char *body = get(d, target, &len, &status, why, wn);
     if (!body) {
         promr_free(d);
@@ -388,11 +525,18 @@ struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
     free(body);
     if (rc != 0) {
         snprintf(why, wn, "label values (HTTP %d): %s", status, pwhy);
-    } else if (inst.n == 0) {
-        rc = query_instance(d, NULL, why, wn); /* no instance label at all */
     } else {
+        struct slice *sl = NULL;
+        size_t ns = 0;
+        if (inst.n == 0)
+            rc = add_slices(d, &sl, &ns, NULL, why, wn); /* no instance label at all */
         for (size_t i = 0; i < inst.n && rc == 0; i++)
-            rc = query_instance(d, inst.v[i], why, wn);
+            rc = add_slices(d, &sl, &ns, inst.v[i], why, wn);
+        if (rc == 0)
+            rc = query_slices(d, sl, ns, why, wn);
+        for (size_t i = 0; i < ns; i++)
+            free(sl[i].sel);
+        free(sl);
     }
     for (size_t i = 0; i < inst.n; i++)
         free(inst.v[i]);

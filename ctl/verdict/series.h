@@ -9,17 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A fleet's two days are tens of millions of points: the flags are bytes,
+ * after the counts, so a point is 56 bytes and not 64. */
 struct log_point {
     double t;        /* seconds since the epoch, UTC */
     uint64_t live;   /* live bytes of the row */
     uint64_t allocs;
     uint64_t peak;   /* peak live bytes, when has_peak (CSV and JSON have it) */
-    int has_peak;
     uint64_t old;    /* live bytes mon counted old (--old), when has_old */
-    int has_old;
     int64_t blocks;  /* live blocks (allocs - frees), when has_blocks */
-    int has_blocks;
-    int state;       /* enum log_state of the process in this snapshot */
+    unsigned char has_peak, has_old, has_blocks;
+    unsigned char state; /* enum log_state of the process in this snapshot */
 };
 
 /* The process's state as mon logged it with each snapshot ("state live",

@@ -52,6 +52,35 @@ Test(prom_query, matrix)
     cr_assert_eq(g.v[1], 1000);
 }
 
+/* Points as Prometheus writes them take a short path; every other spelling
+ * the general one: both must read the same values, strtod's to the bit. */
+Test(prom_query, point_spellings)
+{
+    const char *j = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+                    "{\"metric\":{},\"values\":[[1733390000.123,\"123456789012345\"],"
+                    "[ 1733390060 , \"0.1\" ],[1733390120,\"1234567890123456\"],"
+                    "[1733390180.5,\"007\"],[1733390240,\"2.5e3\"],[1733390300,\"-3\"],"
+                    "[1733390360,\"\\u0039\"],[1733390420,\"+Inf\"],[1733390480,\"0.30000000000000004\"]]}]}}";
+    struct got g = { 0 };
+    char why[128] = "";
+    cr_assert_eq(promq_parse_matrix(j, strlen(j), take, &g, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(g.n, 8, "+Inf is left out");
+    cr_assert_eq(g.t[0], strtod("1733390000.123", NULL));
+    cr_assert_eq(g.v[0], 123456789012345.0);
+    cr_assert_eq(g.t[1], 1733390060);
+    cr_assert_eq(g.v[1], strtod("0.1", NULL));
+    cr_assert_eq(g.v[2], strtod("1234567890123456", NULL));
+    cr_assert_eq(g.t[3], 1733390180.5);
+    cr_assert_eq(g.v[3], 7);
+    cr_assert_eq(g.v[4], 2500);
+    cr_assert_eq(g.v[5], -3);
+    cr_assert_eq(g.v[6], 9);
+    cr_assert_eq(g.v[7], strtod("0.30000000000000004", NULL));
+    const char *cut = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+                      "{\"metric\":{},\"values\":[[1733390000,\"12";
+    cr_assert_neq(promq_parse_matrix(cut, strlen(cut), take, &g, why, sizeof why), 0);
+}
+
 Test(prom_query, errors_and_garbage)
 {
     struct got g = { 0 };
