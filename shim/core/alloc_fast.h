@@ -98,10 +98,14 @@ static inline __attribute__((always_inline)) int ht_plain_block(const struct ht_
  * and that one test spares every other free a test of its own. */
 static inline __attribute__((always_inline)) void ht_free_fast(void *p)
 {
-    struct ht_block *b = ht_block_of(p);
     struct ht_thread *t = &ht_self;
     uint64_t off;
-    if (unlikely(ht_header_near_page(p) || !ht_plain_block(b, t, &off))) {
+    if (unlikely(ht_header_near_page(p))) {
+        ht_free_cold(p);
+        return;
+    }
+    struct ht_block *b = ht_block_of(p); /* only now: NULL has no header */
+    if (unlikely(!ht_plain_block(b, t, &off))) {
         ht_free_cold(p);
         return;
     }
@@ -123,13 +127,14 @@ static inline __attribute__((always_inline)) void *ht_realloc_fast(void *p, size
                                                                    uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    struct ht_block *b = ht_block_of(p);
     struct ht_counters *c;
     uint64_t word;
     uint64_t off;
     if (unlikely(!p || size == 0 || size > HT_SIZE_LIMIT || !ht_fast_flags() ||
-                 ht_header_near_page(p) || !ht_plain_block(b, t, &off) ||
-                 !ht_rows_cached_word(t, site, &word)))
+                 ht_header_near_page(p)))
+        return ht_realloc_general(p, size, site);
+    struct ht_block *b = ht_block_of(p); /* only now: NULL has no header */
+    if (unlikely(!ht_plain_block(b, t, &off) || !ht_rows_cached_word(t, site, &word)))
         return ht_realloc_general(p, size, site);
     c = ht_ctr_at(t->ctr, off);
     uint64_t old = b->size;
