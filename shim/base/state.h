@@ -172,16 +172,16 @@ static inline void ht_leave(void)
  * (popped: below the stack pointer; or its return address slot overwritten),
  * the thread's state is reset (depth, key, half-written cache and stack
  * ranges) and 0 returned, the call being a fresh one. Else 1: really inside.
- * caller_fp: the frame of the slow path asking; a guard held by this call
- * was taken there or in one of its callers, at or above it. */
-HT_HIDDEN int ht_depth_held(struct ht_thread *t, uint64_t caller_fp);
+ * caller_cfa: the canonical frame address of the slow path asking (its
+ * caller's stack pointer before the call): a guard held by this call was
+ * taken in that slow path (whose frame base lies 16 below it) or above. */
+HT_HIDDEN int ht_depth_held(struct ht_thread *t, uint64_t caller_cfa);
 
-/* t->depth != 0, stale depths recovered. Inlined: the frame it passes is
- * the slow path's own. */
+/* t->depth != 0, stale depths recovered. Inlined, so that the frame address
+ * it passes is the slow path's own (no frame pointer needed for it). */
 static inline __attribute__((always_inline)) int ht_inside(struct ht_thread *t)
 {
-    return t->depth != 0 &&
-           ht_depth_held(t, (uint64_t)(uintptr_t)__builtin_frame_address(0));
+    return t->depth != 0 && ht_depth_held(t, (uint64_t)(uintptr_t)__builtin_dwarf_cfa());
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include "core/guard.h"
 #include "callers/unwind.h"
 #include "base/state.h"
 #include "accounting/slots.h"
@@ -46,31 +47,39 @@ static int read_word(uint64_t a, uint64_t *out)
     return ret == -EFAULT ? 0 : -1;
 }
 
-int ht_depth_held(struct ht_thread *t, uint64_t caller_fp)
+enum ht_guard_frame ht_guard_judge(uint64_t fp, uint64_t ret, int word_read, uint64_t word,
+                                   uint64_t sp, uint64_t caller_base)
+{
+    if (!word_read || word != ret)
+        return HT_GUARD_STALE; /* its return address slot overwritten */
+    if (fp >= caller_base)
+        return HT_GUARD_HELD; /* the asking slow path's own frame or above */
+    return fp >= sp ? HT_GUARD_STALE : HT_GUARD_POPPED;
+}
+
+int ht_depth_held(struct ht_thread *t, uint64_t caller_cfa)
 {
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    /* the asking slow path's frame base: where a guard it took itself sits */
+    uint64_t caller_base = caller_cfa - 16;
     uint64_t fp = t->enter_fp, word = 0;
     int got = fp && !(fp & 7) ? read_word(fp + 8, &word) : 0;
     if (got < 0)
         return 1; /* cannot tell: never reset a guard that may be held */
-    /* the frame that took the guard still holds its return address: one of
-     * the current call's own frames (every word above sp is), so this call is
-     * nested in the shim's work (its own allocation, a handler over it) */
-    if (got && word == t->enter_ret) {
-        if (fp >= caller_fp)
-            return 1;
-        /* between sp and the asking frame: this function's own frame, whose
-         * unwritten slots may still hold the words of the call a jump cut
-         * short (the same slow path at the same depth): stale */
-        if (fp >= sp)
-            goto stale;
+    switch (ht_guard_judge(fp, t->enter_ret, got, word, sp, caller_base)) {
+    case HT_GUARD_HELD:
+        return 1;
+    case HT_GUARD_POPPED: {
         /* below sp: popped, unless we run on a signal stack above it */
         stack_t old;
         if (raw_sigaltstack(NULL, &old) != 0 || (old.ss_flags & SS_ONSTACK))
             return 1;
+        break;
     }
-stale:
+    case HT_GUARD_STALE:
+        break;
+    }
     /* the frames that took the guard are gone */
     t->cache_writing = 1;
     ht_signal_fence();
