@@ -11,8 +11,13 @@ trap 'rm -rf "$work"' EXIT
 dest=$work/dest
 prefix=/opt/heaptag
 
+# One make at a time in a build directory: the tests run these checks in
+# parallel, and two makes building the same objects of build/inst at once
+# link a half-written one.
 install_tree() {
-    make -s -C "$root" BUILD="$build" install DESTDIR="$dest" PREFIX=$prefix >"$work/install.log" 2>&1 ||
+    flock "$build/.install.lock" \
+        make -s -C "$root" BUILD="$build" install DESTDIR="$dest" PREFIX=$prefix \
+        >"$work/install.log" 2>&1 ||
         { cat "$work/install.log"; echo "make install failed"; exit 1; }
 }
 fail() { echo "check.sh: $*" >&2; exit 1; }
@@ -112,7 +117,8 @@ trend"
     ;;
 uninstall)
     install_tree
-    make -s -C "$root" BUILD="$build" uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null 2>&1 ||
+    flock "$build/.install.lock" \
+        make -s -C "$root" BUILD="$build" uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null 2>&1 ||
         fail "make uninstall"
     left=$(find "$dest" -type f)
     [ -z "$left" ] || fail "left after uninstall: $left"
@@ -120,7 +126,8 @@ uninstall)
     [ ! -e "$dest$prefix" ] || fail "left after uninstall: $(find "$dest$prefix")"
     ;;
 deb)
-    make -s -C "$root" BUILD="$build" deb >"$work/deb.log" 2>&1 || { tail -n 30 "$work/deb.log"; fail "make deb"; }
+    flock "$build/.install.lock" make -s -C "$root" BUILD="$build" deb >"$work/deb.log" 2>&1 ||
+        { tail -n 30 "$work/deb.log"; fail "make deb"; }
     deb=$(ls "$build"/heaptag_"$(cat "$root/VERSION")"_*.deb)
     lintian --fail-on error "$deb" 2>&1 | grep -v 'running with root' | tee "$work/lintian"
     grep -q '^E:' "$work/lintian" && fail "lintian errors"
