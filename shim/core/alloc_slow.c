@@ -186,14 +186,11 @@ __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, u
     if (!cached)  /* the unwinder's own allocation (not a signal handler's): not the program's */
         row = inside && ht_own_code(site) ? HT_ROW_NONE : ht_rows_lookup_slow(t, site, !inside);
     ht_block_set(b, size, row, 0);
+    /* the row's peak is sampled there, by the thread's byte budget (a
+     * thread's first allocation samples): summing a row over every set on
+     * each miss cost a large program's start-up, whose misses are many (new
+     * sites, each C++ allocation unwound) */
     ht_count_alloc_off(t, ht_row_off(row), size);
-    /* a miss samples the row's peak by the thread's budget, as shared
-     * counting does (ht_count_alloc_off(), which this leaves to threads without
-     * a slot; a thread's first allocation samples): summing a row over
-     * every set on each miss cost a large program's start-up, whose misses
-     * are many (new sites, a small cache, each C++ allocation unwound) */
-    if (!cached && t->ctr && __builtin_sub_overflow(t->peak_budget, size, &t->peak_budget))
-        return ht_peak_sample(t, ht_row_off(row), b + 1);
     return b + 1;
 }
 

@@ -35,15 +35,22 @@ static int take(void *arg, const struct promq_series *s)
     return 0;
 }
 
+/* What take() gathered from an answer that must parse. */
+static struct got parsed(const char *json)
+{
+    struct got g = { 0 };
+    char why[128] = "";
+    cr_assert_eq(promq_parse_matrix(json, strlen(json), take, &g, why, sizeof why), 0, "%s", why);
+    return g;
+}
+
 Test(prom_query, matrix)
 {
     const char *j = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
                     "{\"metric\":{\"__name__\":\"heaptag_live_bytes\",\"tag\":\"caf\\u00e9 \\\"x\\\"\"},"
                     "\"values\":[[1700000000,\"100\"],[1700000060.5,\"NaN\"],[1700000120,\"1e3\"]]},"
                     "{\"values\":[],\"metric\":{}}]}}";
-    struct got g = { 0 };
-    char why[128] = "";
-    cr_assert_eq(promq_parse_matrix(j, strlen(j), take, &g, why, sizeof why), 0, "%s", why);
+    struct got g = parsed(j);
     cr_assert_eq(g.series, 2);
     cr_assert_str_eq(g.labels, "__name__=heaptag_live_bytes;tag=caf\xc3\xa9 \"x\";");
     cr_assert_eq(g.n, 2, "NaN is left out");
@@ -61,9 +68,7 @@ Test(prom_query, point_spellings)
                     "[ 1733390060 , \"0.1\" ],[1733390120,\"1234567890123456\"],"
                     "[1733390180.5,\"007\"],[1733390240,\"2.5e3\"],[1733390300,\"-3\"],"
                     "[1733390360,\"\\u0039\"],[1733390420,\"+Inf\"],[1733390480,\"0.30000000000000004\"]]}]}}";
-    struct got g = { 0 };
-    char why[128] = "";
-    cr_assert_eq(promq_parse_matrix(j, strlen(j), take, &g, why, sizeof why), 0, "%s", why);
+    struct got g = parsed(j);
     cr_assert_eq(g.n, 8, "+Inf is left out");
     cr_assert_eq(g.t[0], strtod("1733390000.123", NULL));
     cr_assert_eq(g.v[0], 123456789012345.0);
@@ -78,6 +83,7 @@ Test(prom_query, point_spellings)
     cr_assert_eq(g.v[7], strtod("0.30000000000000004", NULL));
     const char *cut = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
                       "{\"metric\":{},\"values\":[[1733390000,\"12";
+    char why[128] = "";
     cr_assert_neq(promq_parse_matrix(cut, strlen(cut), take, &g, why, sizeof why), 0);
 }
 
