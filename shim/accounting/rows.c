@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounting/grow.h"
+#include "callers/hops.h"
 #include "callers/modules.h"
 #include "callers/sites.h"
 #include "ht_atomic.h"
@@ -150,12 +151,12 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     return row;
 }
 
-uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve)
+uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve, uint64_t cfa)
 {
     if (resolve && ht_sites_class(site) == HT_SITE_WRAPPER) {
         /* a wrapper's return address never enters the cache: its next
          * allocation must unwind again, its caller may differ */
-        uint64_t s = ht_sites_resolve(site);
+        uint64_t s = cfa ? ht_hops_resolve(site, cfa) : ht_sites_resolve(site);
         if (s != site)
             return ht_rows_lookup_at(t, s);
         /* no caller found: charged to the wrapper this once */

@@ -17,8 +17,11 @@
 
 /* resolve: site is an immediate return address that may lie in an allocation
  * wrapper (see sites.h); the cache then only ever holds it when it does not,
- * so a wrapper's allocations miss and pay for the unwind that finds their site. */
-HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve);
+ * so a wrapper's allocations miss and pay for the unwind that finds their site.
+ * cfa: the canonical frame address of the hook site returns to, when known
+ * (site then sits at cfa - 8: ht_hops_resolve() hops from there), else 0. */
+HT_HIDDEN uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve,
+                                       uint64_t cfa);
 
 /* htd: the row of the module that holds site (key: the module's base), or the
  * site's own row when no known module holds it. Cold path only. */
@@ -88,7 +91,7 @@ static inline uint32_t ht_rows_lookup(struct ht_thread *t, uint64_t site)
     uint32_t row;
     if (likely(ht_rows_cached(t, site, &row)))
         return row;
-    return ht_rows_lookup_slow(t, site, 1);
+    return ht_rows_lookup_slow(t, site, 1, 0);
 }
 
 /* The row at a site already resolved (ust found it in the stack; a handler
@@ -101,7 +104,7 @@ static inline uint32_t ht_rows_lookup_at(struct ht_thread *t, uint64_t site)
     if (likely(ht_cache_lookup(t, site, key, &word) ||
                ht_cache_lookup(t, site, key ^ HT_KEY_SHARED, &word)))
         return ht_off_row((uint32_t)word & HT_OFF_MASK); /* without the tick's stamp */
-    return ht_rows_lookup_slow(t, site, 0);
+    return ht_rows_lookup_slow(t, site, 0, 0);
 }
 
 #endif

@@ -32,7 +32,7 @@ struct scan {
 
 static int scan_busy;
 static uint32_t scan_mark;
-static uint32_t generation;
+uint32_t ht_modules_gen;
 
 static void copy_build_id(struct ht_module *m, const struct dl_phdr_info *info, const ElfW(Phdr) *ph)
 {
@@ -146,7 +146,7 @@ int ht_modules_scan(struct ht_seg_header *h)
         }
     ht_fetch_add_acq_rel(&h->modules_seq, 1);
     if (s.changed)
-        ht_fetch_add_release(&generation, 1);
+        ht_fetch_add_release(&ht_modules_gen, 1);
     ht_store_release(&scan_busy, 0);
     return s.changed;
 }
@@ -207,7 +207,7 @@ int ht_modules_lookup(struct ht_seg_header *h, uint64_t addr)
                                          strnlen(name, HT_PATH_MAX - 1));
             ht_fetch_add_acq_rel(&h->modules_seq, 1);
             if (e) {
-                ht_fetch_add_release(&generation, 1);
+                ht_fetch_add_release(&ht_modules_gen, 1);
                 m = (int)(e - t);
             }
         }
@@ -229,7 +229,7 @@ int ht_modules_find(const struct ht_seg_header *h, uint64_t addr)
 
 uint32_t ht_modules_generation(void)
 {
-    return ht_load_acquire(&generation);
+    return ht_load_acquire(&ht_modules_gen);
 }
 
 void ht_modules_fork_child(void)

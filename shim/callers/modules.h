@@ -32,6 +32,9 @@ HT_HIDDEN int ht_modules_find(const struct ht_seg_header *h, uint64_t addr);
 /* Bumped each time a rescan changed the table. */
 HT_HIDDEN uint32_t ht_modules_generation(void);
 
+/* The same word, for a load inline (callers/hops.c); written by modules.c only. */
+extern HT_HIDDEN uint32_t ht_modules_gen;
+
 /* In a forked child: no rescan is under way any more. */
 HT_HIDDEN void ht_modules_fork_child(void);
 

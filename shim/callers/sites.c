@@ -241,6 +241,16 @@ int ht_sites_class(uint64_t addr)
     return c;
 }
 
+int ht_sites_class_cached(uint64_t addr)
+{
+    uint32_t gen = ht_modules_generation() & CLASS_GEN_MASK;
+    uint64_t v = ht_load_relaxed(&class_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) &
+                                              (CLASS_CACHE - 1)]);
+    if (v >> CLASS_ADDR_SHIFT == addr && ((v >> 2) & CLASS_GEN_MASK) == gen)
+        return (int)(v & 3);
+    return 0;
+}
+
 /* Where the frame of return address r sits, learnt once per (r, walk start):
  * the shim's own frames between the walk's start and the allocation's entry
  * have fixed sizes, so the offset from the start's sp is the same each time.

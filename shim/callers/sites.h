@@ -35,6 +35,10 @@ HT_HIDDEN int ht_sites_class(uint64_t addr);
  * wrappers; r again when unwinding fails. Called with the guard not held. */
 HT_HIDDEN uint64_t ht_sites_resolve(uint64_t r);
 
+/* The class of addr as the process-wide cache holds it now, 0 when it holds
+ * none (a class another thread's table build left undecided is never held). */
+HT_HIDDEN int ht_sites_class_cached(uint64_t addr);
+
 /* The first frame of frames[0, n) outside wrappers, or frames[0]. */
 HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
 

@@ -559,6 +559,31 @@ void ht_unw_flush(void)
         ht_store_relaxed(&rule_cache[i].val, 0);
 }
 
+/* ---- hopping ----------------------------------------------------------- */
+
+int ht_unw_hop(uint64_t pc, uint64_t *sp, uint64_t *next)
+{
+    if (pc < 4096 || pc >> 47)
+        return 0;
+    uint64_t key = (pc - 1) << 1;
+    uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
+    uint64_t kk = ht_load_acquire(&rule_cache[slot].key);
+    uint64_t val = ht_load_acquire(&rule_cache[slot].val);
+    uint32_t r = (uint32_t)val;
+    /* only a learnt rule with the CFA at the stack pointer: rbp's value at
+     * a wrapper's frame is not known here, and an unknown rule is learnt by
+     * the walk, not on this path */
+    if (kk != key || (uint32_t)(val >> 32) != key_check(key) ||
+        (r & (3u | R_NOINFO | R_CFA_BP)) != RULE_FRAME)
+        return 0;
+    uint64_t cfa = *sp + (r >> R_CFA_SHIFT);
+    if (cfa <= *sp || (cfa & 7) || cfa - 8 < ok_ranges[0].lo || cfa > ok_ranges[0].hi)
+        return 0;
+    *next = *(const uint64_t *)(cfa - 8);
+    *sp = cfa;
+    return 1;
+}
+
 /* ---- walking ----------------------------------------------------------- */
 
 int ht_unw_step(struct ht_unw_cursor *c)

@@ -44,6 +44,15 @@ HT_HIDDEN int ht_unw_step(struct ht_unw_cursor *c);
  * c ends at the last frame reached (bp_from not kept). */
 HT_HIDDEN int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max);
 
+/* One step of a walk without a cursor, for a frame whose CFA is at the
+ * stack pointer: pc a return address, *sp the stack pointer its code returns
+ * with (the callee's CFA). 1 with *next the frame's own return address and
+ * *sp its CFA, when pc's rule is already learnt, is "CFA = rsp + k" and the
+ * slot lies in this thread's verified stack range; else 0 and nothing read
+ * (the caller walks instead). What ht_unw_step() finds for such a frame.
+ * Under the recursion guard (the verified range is read). */
+HT_HIDDEN int ht_unw_hop(uint64_t pc, uint64_t *sp, uint64_t *next);
+
 /* 1 when [a, a + len) may be read (stack memory checked as the walk does). */
 HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
 

@@ -15,6 +15,7 @@
 
 #include "base/block.h"
 #include "checks/heapcheck.h"
+#include "callers/hops.h"
 #include "callers/own_code.h"
 #include "callers/unwind.h"
 #include "accounting/rows.h"
@@ -176,15 +177,38 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
  * Re-entered (a signal handler in our slow path, the unwinder's own
  * allocation): counted at the immediate caller, with no unwind, as
  * ht_alloc_general() would. */
-__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
+__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site,
+                                              uint64_t cfa)
 {
     struct ht_thread *t = &ht_self;
     uint32_t row;
+    uint64_t caller = 0, word;
+    int asked = 0;
+    /* A wrapper's call site this thread met before (std:: code, libstdc++):
+     * the chain cache finds the caller from the stack, the site cache its
+     * row, and the rest is a hit's, the clock's countdown included. A thread
+     * without a slot has no hit to take: the general way below. */
+    if (cfa && t->ctr && t->depth == 0 && t->age_count - 2 < HT_AGE_EVERY - 1) {
+        asked = 1;
+        caller = ht_hops_cached(site, cfa);
+        if (caller && ht_rows_cached_word(t, caller, &word)) {
+            t->age_count--;
+            ht_block_set_word(b, size, word);
+            ht_count_alloc_off(t, (uint32_t)word & HT_OFF_MASK, size);
+            return b + 1;
+        }
+    }
     ht_ages_sync(t); /* the clock, every HT_AGE_EVERY allocations */
     int inside = ht_inside(t);
-    int cached = ht_rows_cached(t, site, &row); /* a thread without a slot */
-    if (!cached)  /* the unwinder's own allocation (not a signal handler's): not the program's */
-        row = inside && ht_own_code(site) ? HT_ROW_NONE : ht_rows_lookup_slow(t, site, !inside);
+    if (!ht_rows_cached(t, site, &row)) { /* cached: a thread without a slot, or the clock */
+        if (!asked && !inside)
+            caller = ht_hops_cached(site, cfa);
+        if (caller && !inside)
+            row = ht_rows_lookup_at(t, caller);
+        else /* the unwinder's own allocation (not a signal handler's): not the program's */
+            row = inside && ht_own_code(site) ? HT_ROW_NONE
+                                               : ht_rows_lookup_slow(t, site, !inside, cfa);
+    }
     ht_block_set(b, size, row, 0);
     /* the row's peak is sampled there, by the thread's byte budget (a
      * thread's first allocation samples): summing a row over every set on

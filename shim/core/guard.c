@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 
 #include "core/guard.h"
+#include "callers/hops.h"
 #include "callers/unwind.h"
 #include "base/state.h"
 #include "accounting/slots.h"
@@ -84,6 +85,7 @@ int ht_depth_held(struct ht_thread *t, uint64_t caller_cfa)
     t->cache_writing = 1;
     ht_signal_fence();
     ht_unw_thread_reset();
+    ht_hops_thread_reset();
     if (t->slot_state == HT_SLOT_CLAIMING)
         t->slot_state = HT_SLOT_SHARED; /* left half way: counts on a shared set */
     t->depth = 0;

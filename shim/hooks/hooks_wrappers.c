@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/alloc_fast.h"
 #include "base/next.h"
 
 #define CALLER() ((uint64_t)__builtin_return_address(0))
@@ -89,16 +90,21 @@ static void *new_next(const char *symbol, size_t size, uintptr_t a, uintptr_t b,
 
 /* Itanium C++ ABI names: operator new / new[] (size_t), nothrow, align_val_t,
  * align_val_t and nothrow. */
+/* The plain and nothrow kinds inline malloc's fast path (alloc_fast.h), as
+ * malloc does: no call but the real allocator's on a hit, and a miss that
+ * knows this frame (so a caller in std:: code is found by a hop, not a walk). */
 #define NEW_PLAIN(name)                                                        \
     HT_EXPORT void *name(size_t size)                                          \
     {                                                                          \
-        void *p = unlikely(passive()) ? NULL : ht_alloc(size, CALLER());       \
+        void *p = unlikely(passive()) ? NULL                                   \
+                  : HT_ALLOC_FAST(size, 0, HT_REAL_MALLOC, CALLER(), 1);       \
         return likely(p != NULL) ? p : new_next(#name, size, 0, 0, 1);         \
     }
 #define NEW_NOTHROW(name)                                                      \
     HT_EXPORT void *name(size_t size, const void *nothrow)                     \
     {                                                                          \
-        void *p = unlikely(passive()) ? NULL : ht_alloc(size, CALLER());       \
+        void *p = unlikely(passive()) ? NULL                                   \
+                  : HT_ALLOC_FAST(size, 0, HT_REAL_MALLOC, CALLER(), 1);       \
         return likely(p != NULL) ? p : new_next(#name, size, (uintptr_t)nothrow, 0, 2); \
     }
 #define NEW_ALIGNED(name)                                                      \
