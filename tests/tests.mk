@@ -212,3 +212,22 @@ $(BUILD)/tests/tools/libcountalloc.so: tests/tools/countalloc.c
 test-layers:
 	@python3 scripts/check-includes.py && scripts/check-layers.sh && echo "layers: one direction" && \
 	    { [ -z "$(HEAPTAG_COUNTS)" ] || echo "1 0" >> "$(HEAPTAG_COUNTS)"; }
+
+# The hop from operator new's frame to its caller (test_hops): C++ at -O2 by
+# g++ and by clang++, the frame-pointer wrapper compiled apart, and two C++
+# plugins of one layout (one closed, the other loaded at its address).
+test-build: $(BUILD)/tests/progs/hops_cxx_clang $(BUILD)/tests/progs/libhopsA.so \
+            $(BUILD)/tests/progs/libhopsB.so
+$(BUILD)/tests/progs/hops_cxx: tests/progs/hops_cxx.cpp tests/progs/plugins/hops_fp.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -fno-omit-frame-pointer -c -o $@-fp.o tests/progs/plugins/hops_fp.cpp
+	g++ -std=c++17 $(WARN) -O2 -g -o $@ $< $@-fp.o -ldl
+
+$(BUILD)/tests/progs/hops_cxx_clang: tests/progs/hops_cxx.cpp tests/progs/plugins/hops_fp.cpp
+	@mkdir -p $(dir $@)
+	clang++ -std=c++17 $(WARN) -O2 -g -fno-omit-frame-pointer -c -o $@-fp.o tests/progs/plugins/hops_fp.cpp
+	clang++ -std=c++17 $(WARN) -O2 -g -o $@ $< $@-fp.o -ldl
+
+$(BUILD)/tests/progs/libhops%.so: tests/progs/plugins/hops_plug.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 $(WARN) -O2 -g -fPIC -shared -DPLUG_FN=hops$*_fill -o $@ $<

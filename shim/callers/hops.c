@@ -15,9 +15,9 @@
 
 #ifdef HT_ORACLE /* the test build that checks every site against libunwind */
 #include "oracle.h"
-#define ORACLE_SITE(r, site) ht_oracle_site(r, site)
+#define ORACLE_HOP(r, site) ht_oracle_hop(r, site)
 #else
-#define ORACLE_SITE(r, site) ((void)0)
+#define ORACLE_HOP(r, site) ((void)0)
 #endif
 
 #define HOP_FRAMES 6  /* wrapper frames hopped before the walk takes over */
@@ -114,7 +114,7 @@ uint64_t ht_hops_cached(uint64_t r, uint64_t cfa)
             continue;
 #ifdef HT_ORACLE
         ht_enter();
-        ORACLE_SITE(r, site);
+        ORACLE_HOP(r, site);
         ht_leave();
 #endif
         return site;
@@ -175,7 +175,7 @@ uint64_t ht_hops_resolve(uint64_t r, uint64_t cfa)
         slots[i] = (sp - 8 - cfa) / 8;
         if (ht_sites_class(pc) != HT_SITE_WRAPPER) {
             site = pc;
-            ORACLE_SITE(r, site);
+            ORACLE_HOP(r, site);
             if (i <= CHAIN_VIAS)
                 file_chain(r, epoch, gen, slots, via, i, site);
             break;

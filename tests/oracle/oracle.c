@@ -8,6 +8,7 @@
  * Counted: walks compared; wrong frames (a position where both have a frame
  * and they differ); walks with one; truncations (the shim stopped before
  * libunwind, below its depth limit); longer walks (libunwind stopped first);
+ * sites compared, and of them those found by a hop (callers/hops.c);
  * different callers (the site ptg would charge); starts libunwind could not
  * find. Written at exit, one line, to $HEAPTAG_ORACLE_OUT (appended) or
  * stderr, with the first few differences as module+offset.
@@ -32,7 +33,7 @@
 #define SAMPLES 12
 
 static uint64_t walks, frames_cmp, wrong, wrong_walks, truncated, longer, callers_differ, lost,
-    sites_cmp;
+    sites_cmp, hops_cmp;
 /* the stack pointer of the comparison under way, 0 when none: one left
  * behind by a jump out of a signal handler lies below the current one */
 static __thread uint64_t busy __attribute__((tls_model("initial-exec")));
@@ -140,7 +141,7 @@ void ht_oracle_walk(uint64_t r, const uint64_t *frames, int n, int max, uint64_t
     busy = 0;
 }
 
-void ht_oracle_site(uint64_t r, uint64_t site)
+static void compare_site(uint64_t r, uint64_t site, int hop)
 {
     if (!enter())
         return;
@@ -151,6 +152,8 @@ void ht_oracle_site(uint64_t r, uint64_t site)
         return;
     }
     ht_fetch_add_relaxed(&sites_cmp, 1);
+    if (hop)
+        ht_fetch_add_relaxed(&hops_cmp, 1);
     uint64_t ref = r;
     for (int i = 0; i < m; i++)
         if (ht_sites_class(lu[i]) != HT_SITE_WRAPPER) {
@@ -159,9 +162,19 @@ void ht_oracle_site(uint64_t r, uint64_t site)
         }
     if (ref != site) {
         ht_fetch_add_relaxed(&callers_differ, 1);
-        sample("caller (ptg)", 0, site, ref, r);
+        sample(hop ? "caller (ptg, hop)" : "caller (ptg)", 0, site, ref, r);
     }
     busy = 0;
+}
+
+void ht_oracle_site(uint64_t r, uint64_t site)
+{
+    compare_site(r, site, 0);
+}
+
+void ht_oracle_hop(uint64_t r, uint64_t site)
+{
+    compare_site(r, site, 1);
 }
 
 __attribute__((destructor)) static void oracle_report(void)
@@ -169,12 +182,13 @@ __attribute__((destructor)) static void oracle_report(void)
     char line[4800];
     int len = snprintf(line, sizeof line,
                        "heaptag-oracle pid=%d walks=%lu frames=%lu wrong_frames=%lu "
-                       "wrong_walks=%lu truncated=%lu longer=%lu sites=%lu callers_differ=%lu "
-                       "lost=%lu\n",
+                       "wrong_walks=%lu truncated=%lu longer=%lu sites=%lu hops=%lu "
+                       "callers_differ=%lu lost=%lu\n",
                        (int)getpid(), (unsigned long)walks, (unsigned long)frames_cmp,
                        (unsigned long)wrong, (unsigned long)wrong_walks,
                        (unsigned long)truncated, (unsigned long)longer,
-                       (unsigned long)sites_cmp, (unsigned long)callers_differ,
+                       (unsigned long)sites_cmp, (unsigned long)hops_cmp,
+                       (unsigned long)callers_differ,
                        (unsigned long)lost);
     uint32_t ns = n_samples < SAMPLES ? n_samples : SAMPLES;
     for (uint32_t i = 0; i < ns && len < (int)sizeof line - 400; i++)

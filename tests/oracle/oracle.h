@@ -20,4 +20,8 @@ HT_HIDDEN void ht_oracle_walk(uint64_t r, const uint64_t *frames, int n, int max
  * immediate return address r lies in a wrapper. */
 HT_HIDDEN void ht_oracle_site(uint64_t r, uint64_t site);
 
+/* The same for a site found by hops from the hook's frame or from the
+ * thread's chain cache (callers/hops.c), counted apart as well. */
+HT_HIDDEN void ht_oracle_hop(uint64_t r, uint64_t site);
+
 #endif

@@ -56,7 +56,7 @@ run() { # NAME CMD...: under each flag set, totals appended to $out
         echo "# $name $fl" >> "$out"
         # the programs' own exit statuses vary (cxx_containers exits 3): a
         # signal or the timeout fails
-        HEAPTAG_ORACLE_OUT=$out HEAPTAG_FLAGS=$fl HEAPTAG_WRAPPERS=xmalloc,g_malloc \
+        HEAPTAG_ORACLE_OUT=$out HEAPTAG_FLAGS=$fl HEAPTAG_WRAPPERS=xmalloc,g_malloc,plain_xmalloc,fp_xmalloc \
             PYTHONMALLOC=malloc LD_PRELOAD=$oracle timeout 600 "$@" > /dev/null 2> "$work/err"
         if [ $? -ge 124 ]; then
             echo "oracle: $name under $fl died:" >&2
@@ -79,6 +79,12 @@ for d in $dirs; do
     [ "$mode" = real ] && run "callers sigjump($tag)" "$d/callers" sigjump
 done
 
+# Sites found by hops from operator new's frame (callers/hops.c), C++ at -O2
+# by g++ and clang++: under +ptg some must be, and each must be the walk's.
+for p in hops_cxx hops_cxx_clang; do
+    run "$p" "$progs/$p" "$progs"
+done
+
 if [ "$mode" = real ]; then
     printf 'import json, re, collections\nd = collections.Counter(re.findall(r"\\w+", open(json.decoder.__file__).read() * 20))\nprint(len(json.dumps(d)))\n' > "$work/py.py"
     [ -x /usr/bin/python3 ] && run "python3" /usr/bin/python3 "$work/py.py"
@@ -97,12 +103,15 @@ awk -v failed=$failed '
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2]; t[kv[1]] += kv[2] }
     bad = v["wrong_frames"] + v["callers_differ"] + v["truncated"]
     if (bad) { printf "oracle: %s: %s\n", name, $0; failed = 1 }
+    if (name ~ /^hops_cxx.* \+ptg$/ && v["hops"] == 0) {
+        printf "oracle: %s: no site was found by a hop: %s\n", name, $0; failed = 1
+    }
     next
 }
 /^heaptag-oracle / { if (bad) print "oracle:   " $0; next }
 END {
-    printf "oracle: walks=%d frames=%d sites=%d wrong_frames=%d callers_differ=%d truncated=%d longer=%d lost=%d\n",
-        t["walks"], t["frames"], t["sites"], t["wrong_frames"], t["callers_differ"], t["truncated"], t["longer"], t["lost"]
+    printf "oracle: walks=%d frames=%d sites=%d hops=%d wrong_frames=%d callers_differ=%d truncated=%d longer=%d lost=%d\n",
+        t["walks"], t["frames"], t["sites"], t["hops"], t["wrong_frames"], t["callers_differ"], t["truncated"], t["longer"], t["lost"]
     if (t["walks"] == 0 || t["sites"] == 0) { print "oracle: nothing was compared"; failed = 1 }
     exit failed
 }' "$out"
