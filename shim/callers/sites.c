@@ -30,17 +30,13 @@
 #define ORACLE_SITE(r, site) ((void)0)
 #endif
 
-#define CLASS_CACHE 4096 /* power of two */
-#define CLASS_ADDR_SHIFT 16
-#define CLASS_GEN_MASK 0x3fffu
 #define RESOLVE_FRAMES 24
 #define SELF_FRAMES 16 /* the shim's own frames a walk may start under */
 
 enum role { ROLE_UNKNOWN = 0, ROLE_APP, ROLE_WRAPPER, ROLE_CXX, ROLE_SELF };
 
-/* One word per entry: addr << 16 | generation << 2 | class; stored whole, so
- * a reader never sees half an entry. 0 is empty. */
-static uint64_t class_cache[CLASS_CACHE];
+/* sites.h: one word per entry, stored whole */
+uint64_t ht_class_cache[HT_CLASS_CACHE];
 
 static char user_wrappers[HT_WRAPPERS_MAX][HT_WRAPPER_NAME_MAX];
 static int n_user_wrappers;
@@ -221,32 +217,27 @@ static int classify(uint64_t addr, int *cacheable)
     return w ? HT_SITE_WRAPPER : HT_SITE_DIRECT;
 }
 
-int ht_sites_class(uint64_t addr)
+int ht_sites_class_slow(uint64_t addr)
 {
-    uint32_t gen = ht_modules_generation() & CLASS_GEN_MASK;
-    uint64_t *slot = &class_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) & (CLASS_CACHE - 1)];
-    uint64_t v = ht_load_relaxed(slot);
-    if (v >> CLASS_ADDR_SHIFT == addr && ((v >> 2) & CLASS_GEN_MASK) == gen)
-        return (int)(v & 3);
-    if (addr >> (64 - CLASS_ADDR_SHIFT))
+    uint64_t *slot = &ht_class_cache[ht_class_slot(addr)];
+    if (addr >> (64 - HT_CLASS_ADDR_SHIFT))
         return HT_SITE_DIRECT; /* not a user-space code address */
     int saved = errno, cacheable;
     ht_enter();
     int c = classify(addr, &cacheable);
     ht_leave();
     errno = saved;
-    gen = ht_modules_generation() & CLASS_GEN_MASK;
+    uint32_t gen = ht_modules_generation() & HT_CLASS_GEN_MASK;
     if (cacheable)
-        ht_store_relaxed(slot, addr << CLASS_ADDR_SHIFT | (uint64_t)gen << 2 | (uint64_t)c);
+        ht_store_relaxed(slot, addr << HT_CLASS_ADDR_SHIFT | (uint64_t)gen << 2 | (uint64_t)c);
     return c;
 }
 
 int ht_sites_class_cached(uint64_t addr)
 {
-    uint32_t gen = ht_modules_generation() & CLASS_GEN_MASK;
-    uint64_t v = ht_load_relaxed(&class_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) &
-                                              (CLASS_CACHE - 1)]);
-    if (v >> CLASS_ADDR_SHIFT == addr && ((v >> 2) & CLASS_GEN_MASK) == gen)
+    uint32_t gen = ht_modules_generation() & HT_CLASS_GEN_MASK;
+    uint64_t v = ht_load_relaxed(&ht_class_cache[ht_class_slot(addr)]);
+    if (v >> HT_CLASS_ADDR_SHIFT == addr && ((v >> 2) & HT_CLASS_GEN_MASK) == gen)
         return (int)(v & 3);
     return 0;
 }

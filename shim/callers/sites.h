@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "base/glue.h"
+#include "callers/modules.h"
+#include "ht_atomic.h"
 
 enum ht_site_class {
     HT_SITE_DIRECT  = 1, /* application code: a site of its own */
@@ -27,8 +29,32 @@ enum ht_site_class {
  * entry). Call before the shim starts. Returns how many names were taken. */
 HT_HIDDEN int ht_sites_add_wrappers(const char *list, size_t len);
 
-/* The class of the code at return address addr. */
-HT_HIDDEN int ht_sites_class(uint64_t addr);
+/* The process-wide class cache: one word per entry, addr << 16 |
+ * module generation << 2 | class, stored whole so a reader never sees half
+ * an entry; 0 is empty. Written by sites.c only. */
+#define HT_CLASS_CACHE 4096 /* power of two */
+#define HT_CLASS_ADDR_SHIFT 16
+#define HT_CLASS_GEN_MASK 0x3fffu
+extern HT_HIDDEN uint64_t ht_class_cache[HT_CLASS_CACHE];
+
+static inline uint32_t ht_class_slot(uint64_t addr)
+{
+    return (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (HT_CLASS_CACHE - 1);
+}
+
+/* ht_sites_class() past the cache: classifies addr and caches the answer
+ * (not one another thread's table build leaves undecided). */
+HT_HIDDEN int ht_sites_class_slow(uint64_t addr);
+
+/* The class of the code at return address addr: the cache inline. */
+static inline int ht_sites_class(uint64_t addr)
+{
+    uint32_t gen = ht_load_acquire(&ht_modules_gen) & HT_CLASS_GEN_MASK;
+    uint64_t v = ht_load_relaxed(&ht_class_cache[ht_class_slot(addr)]);
+    if (likely(v >> HT_CLASS_ADDR_SHIFT == addr && ((v >> 2) & HT_CLASS_GEN_MASK) == gen))
+        return (int)(v & 3);
+    return ht_sites_class_slow(addr);
+}
 
 /* The site to charge for an allocation whose immediate return address is r:
  * r itself unless r lies in a wrapper, else the first frame above the

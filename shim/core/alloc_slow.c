@@ -173,31 +173,14 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     return b + 1;
 }
 
-/* The fast path after a cache miss, or for a thread without a counter slot.
- * Re-entered (a signal handler in our slow path, the unwinder's own
- * allocation): counted at the immediate caller, with no unwind, as
- * ht_alloc_general() would. */
-__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site,
-                                              uint64_t cfa)
+/* The general way of ht_alloc_miss(): caller is the site the chain cache
+ * gave (0: none), asked whether it was asked. */
+static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, size_t size,
+                                                          uint64_t site, uint64_t cfa,
+                                                          uint64_t caller, int asked)
 {
     struct ht_thread *t = &ht_self;
     uint32_t row;
-    uint64_t caller = 0, word;
-    int asked = 0;
-    /* A wrapper's call site this thread met before (std:: code, libstdc++):
-     * the chain cache finds the caller from the stack, the site cache its
-     * row, and the rest is a hit's, the clock's countdown included. A thread
-     * without a slot has no hit to take: the general way below. */
-    if (cfa && t->ctr && t->depth == 0 && t->age_count - 2 < HT_AGE_EVERY - 1) {
-        asked = 1;
-        caller = ht_hops_cached(site, cfa);
-        if (caller && ht_rows_cached_word(t, caller, &word)) {
-            t->age_count--;
-            ht_block_set_word(b, size, word);
-            ht_count_alloc_off(t, (uint32_t)word & HT_OFF_MASK, size);
-            return b + 1;
-        }
-    }
     ht_ages_sync(t); /* the clock, every HT_AGE_EVERY allocations */
     int inside = ht_inside(t);
     if (!ht_rows_cached(t, site, &row)) { /* cached: a thread without a slot, or the clock */
@@ -216,6 +199,33 @@ __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, u
      * sites, each C++ allocation unwound) */
     ht_count_alloc_off(t, ht_row_off(row), size);
     return b + 1;
+}
+
+/* The fast path after a cache miss, or for a thread without a counter slot.
+ * Re-entered (a signal handler in our slow path, the unwinder's own
+ * allocation): counted at the immediate caller, with no unwind, as
+ * ht_alloc_general() would. */
+__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site,
+                                              uint64_t cfa)
+{
+    struct ht_thread *t = &ht_self;
+    uint64_t caller = 0, word;
+    int asked = 0;
+    /* A wrapper's call site this thread met before (std:: code, libstdc++):
+     * the chain cache finds the caller from the stack, the site cache its
+     * row, and the rest is a hit's, the clock's countdown included. A thread
+     * without a slot has no hit to take: the general way. */
+    if (cfa && t->ctr && t->depth == 0 && t->age_count - 2 < HT_AGE_EVERY - 1) {
+        asked = 1;
+        caller = ht_hops_cached(site, cfa);
+        if (caller && ht_rows_cached_word(t, caller, &word)) {
+            t->age_count--;
+            ht_block_set_word(b, size, word);
+            ht_count_alloc_off(t, (uint32_t)word & HT_OFF_MASK, size);
+            return b + 1;
+        }
+    }
+    return alloc_miss_general(b, size, site, cfa, caller, asked);
 }
 
 

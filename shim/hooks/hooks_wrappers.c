@@ -141,7 +141,7 @@ NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
                 fn(p);                                                         \
             return;                                                            \
         }                                                                      \
-        ht_free(p);                                                            \
+        ht_free_fast(p);                                                       \
     }
 #define DELETE_2(name)                                                         \
     HT_EXPORT void name(void *p, uintptr_t a)                                  \
@@ -152,7 +152,7 @@ NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
                 fn(p, a);                                                      \
             return;                                                            \
         }                                                                      \
-        ht_free(p);                                                            \
+        ht_free_fast(p);                                                       \
     }
 #define DELETE_3(name)                                                         \
     HT_EXPORT void name(void *p, uintptr_t a, uintptr_t b)                     \
@@ -164,7 +164,7 @@ NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
                 fn(p, a, b);                                                   \
             return;                                                            \
         }                                                                      \
-        ht_free(p);                                                            \
+        ht_free_fast(p);                                                       \
     }
 
 DELETE_1(_ZdlPv)
