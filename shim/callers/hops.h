@@ -21,7 +21,7 @@
 #define HT_CHAIN_VIAS 3  /* wrappers above r a cached chain may pass through */
 #define HT_CHAIN_BITS 5  /* 32 entries, 1.5 KB of every thread's static TLS */
 #define HT_CHAIN_SIZE (1u << HT_CHAIN_BITS)
-#define HT_CHAIN_WAYS 4  /* r's entries: one set, for its different callers */
+#define HT_CHAIN_WAYS 8  /* r's entries: one set, for its different callers */
 #define HT_CHAIN_SLOT_BITS 12 /* a return address slot's distance from cfa, in words */
 #define HT_CHAIN_SLOT_MAX ((1u << HT_CHAIN_SLOT_BITS) - 1)
 #define HT_CHAIN_GEN_MASK 0xffffu
