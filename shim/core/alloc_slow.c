@@ -173,8 +173,10 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     return b + 1;
 }
 
-/* The general way of ht_alloc_miss(): caller is the site the chain cache
- * gave (0: none), asked whether it was asked. */
+/* The general way of ht_alloc_miss(). Re-entered (a signal handler in our
+ * slow path, the unwinder's own allocation): counted at the immediate
+ * caller, with no unwind, as ht_alloc_general() would. caller: the site the
+ * chain cache gave (0: none); asked: whether the chain cache was asked. */
 static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, size_t size,
                                                           uint64_t site, uint64_t cfa,
                                                           uint64_t caller, int asked)
@@ -201,10 +203,9 @@ static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, si
     return b + 1;
 }
 
-/* The fast path after a cache miss, or for a thread without a counter slot.
- * Re-entered (a signal handler in our slow path, the unwinder's own
- * allocation): counted at the immediate caller, with no unwind, as
- * ht_alloc_general() would. */
+/* The fast path after a cache miss, or for a thread without a counter slot:
+ * a call site of a wrapper the chain cache knows is counted here as a hit
+ * would be; anything else goes the general way. */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site,
                                               uint64_t cfa)
 {

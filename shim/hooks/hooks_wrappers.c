@@ -5,7 +5,8 @@
  * out of the wrapper, and so that a block of ours never reaches another
  * allocator's delete. Failure paths defer to the real functions (operator
  * new's new_handler loop and std::bad_alloc live there). When the shim is
- * passive, each forwards to the next definition of its name. Thin forwards only.
+ * passive, each forwards to the next definition of its name. Thin forwards
+ * only, around the fast paths they inline (core/alloc_fast.h), as malloc's.
  */
 #include <dlfcn.h>
 #include <errno.h>
