@@ -19,7 +19,7 @@
  * after the real malloc; a failed malloc counts nothing either way. */
 void *ht_alloc(size_t size, uint64_t site)
 {
-    HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, site, 0);
+    HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, site);
 }
 
 void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
@@ -29,7 +29,7 @@ void *ht_alloc_zeroed(size_t count, size_t size, uint64_t site)
         errno = ENOMEM;
         return NULL;
     }
-    HT_ALLOC_FAST_RETURN(total, 1, HT_REAL_CALLOC, site, 0);
+    HT_ALLOC_FAST_RETURN(total, 1, HT_REAL_CALLOC, site);
 }
 
 void *ht_alloc_aligned(size_t align, size_t size, uint64_t site)

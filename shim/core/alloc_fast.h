@@ -36,21 +36,16 @@ static inline __attribute__((always_inline)) int ht_fast_flags(void)
 
 /* After the real allocator gave b (not NULL) for size bytes at site: the
  * header and the count in this thread's slot, from the cache. On a miss (or a
- * thread without a slot) the rest is ht_alloc_miss(). Returns the user pointer.
- * own: site is the return address of the exported function this is inlined
- * into (a constant), so the miss may hop from that function's canonical
- * frame address (callers/hops.h); computed on the miss only. */
+ * thread without a slot) the rest is ht_alloc_miss(). Returns the user pointer. */
 static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_block *b,
-                                                                   size_t size, uint64_t site,
-                                                                   int own)
+                                                                   size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
     uint64_t word;
     /* every HT_AGE_EVERY allocations the miss path looks at the clock
      * (ages.h): a call here would make the hook save registers every time */
     if (unlikely(!ht_rows_cached_word(t, site, &word)) || unlikely(--t->age_count == 0))
-        return ht_alloc_miss(b, size, site,
-                             own ? (uint64_t)(uintptr_t)__builtin_dwarf_cfa() : 0);
+        return ht_alloc_miss(b, size, site);
     ht_block_set_word(b, size, word);
     /* a hit means the thread holds a slot: entries of threads without one
      * are filed under another key (rows.h); the word carries the thread's
@@ -67,24 +62,17 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
  * saved register. real(n) is the real call for n bytes with the header.
  * Recursion (t->depth) is left to the miss: a hit is what the re-entered path
  * would count anyway. A size whose header overflows goes the general way to
- * its ENOMEM. own: site_expr is the enclosing function's own return address
- * (ht_alloc_finish()). The value: the user pointer, NULL when real failed. */
-#define HT_ALLOC_FAST(size, zero, real, site_expr, own)                                       \
-    ({                                                                                        \
+ * its ENOMEM. Returns from the enclosing function. */
+#define HT_ALLOC_FAST_RETURN(size, zero, real, site_expr)                                     \
+    do {                                                                                      \
         size_t n_;                                                                            \
-        void *p_;                                                                             \
         if (unlikely(!ht_fast_flags() || __builtin_add_overflow((size), HT_BLOCK_HDR, &n_)))  \
-            p_ = ht_alloc_general((size), 0, (zero), (site_expr));                            \
-        else {                                                                                \
-            struct ht_block *b_ = real(n_);                                                   \
-            p_ = unlikely(!b_) ? NULL : ht_alloc_finish(b_, (size), (site_expr), (own));      \
-        }                                                                                     \
-        p_;                                                                                   \
-    })
-
-/* The same, returned from the enclosing function. */
-#define HT_ALLOC_FAST_RETURN(size, zero, real, site_expr, own)                                \
-    return HT_ALLOC_FAST(size, zero, real, site_expr, own)
+            return ht_alloc_general((size), 0, (zero), (site_expr));                          \
+        struct ht_block *b_ = real(n_);                                                       \
+        if (unlikely(!b_))                                                                    \
+            return NULL;                                                                      \
+        return ht_alloc_finish(b_, (size), (site_expr));                                      \
+    } while (0)
 
 #define HT_REAL_MALLOC(n) ht_real_malloc(n)
 #define HT_REAL_CALLOC(n) ht_real_calloc(1, n)

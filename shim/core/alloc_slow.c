@@ -206,12 +206,18 @@ static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, si
 /* The fast path after a cache miss, or for a thread without a counter slot:
  * a call site of a wrapper the chain cache knows is counted here as a hit
  * would be; anything else goes the general way. */
-__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site,
-                                              uint64_t cfa)
+__attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
     uint64_t caller = 0, word;
     int asked = 0;
+    /* The hooks tail-call this function (malloc, calloc, operator new: their
+     * last call on a miss), so its return address slot holds theirs: when it
+     * holds site, cfa is where site's frame begins, the first hop's start
+     * (callers/hops.h). Else (another caller between) the walk finds it. */
+    uint64_t cfa = (uint64_t)(uintptr_t)__builtin_dwarf_cfa();
+    if (((const uint64_t *)(uintptr_t)cfa)[-1] != site)
+        cfa = 0;
     /* A wrapper's call site this thread met before (std:: code, libstdc++):
      * the chain cache finds the caller from the stack, the site cache its
      * row, and the rest is a hit's, the clock's countdown included. A thread

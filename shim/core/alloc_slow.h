@@ -12,9 +12,7 @@
 #include "base/glue.h"
 
 HT_HIDDEN void *ht_alloc_general(size_t size, size_t align, int zero, uint64_t site);
-/* cfa: the canonical frame address of the hook whose return address is
- * site, or 0 (alloc_fast.h, ht_alloc_finish()). */
-HT_HIDDEN void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site, uint64_t cfa);
+HT_HIDDEN void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site);
 HT_HIDDEN void ht_free_cold(void *p);
 HT_HIDDEN void *ht_realloc_general(void *p, size_t size, uint64_t site);
 /* malloc_usable_size of any pointer: the block's size, or the real

@@ -37,7 +37,7 @@ static int is_pow2(size_t v) { return v && !(v & (v - 1)); }
 /* malloc, calloc, realloc and free inline their fast paths: no call but the
  * real allocator's. Before start-up and when passive, they leave through
  * alloc.c's general paths. */
-HT_EXPORT void *malloc(size_t size) { HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, CALLER(), 1); }
+HT_EXPORT void *malloc(size_t size) { HT_ALLOC_FAST_RETURN(size, 0, HT_REAL_MALLOC, CALLER()); }
 
 /* Our malloc as our own code sees it, for next.c's passive test (an alias
  * needs none of malloc's attributes: only its address is taken). */
@@ -55,7 +55,7 @@ HT_EXPORT void *calloc(size_t count, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    HT_ALLOC_FAST_RETURN(total, 1, HT_REAL_CALLOC, CALLER(), 1);
+    HT_ALLOC_FAST_RETURN(total, 1, HT_REAL_CALLOC, CALLER());
 }
 
 HT_EXPORT void *realloc(void *p, size_t size) { return ht_realloc_fast(p, size, CALLER()); }

@@ -91,22 +91,35 @@ static void *new_next(const char *symbol, size_t size, uintptr_t a, uintptr_t b,
 
 /* Itanium C++ ABI names: operator new / new[] (size_t), nothrow, align_val_t,
  * align_val_t and nothrow. */
+/* The plain and nothrow kinds off the fast path: passive, or a flag that
+ * sends every allocation the general way. */
+static void *new_general(const char *symbol, size_t size, uintptr_t a, int nargs, uint64_t site)
+{
+    void *p = unlikely(passive()) ? NULL : ht_alloc_general(size, 0, 0, site);
+    return likely(p != NULL) ? p : new_next(symbol, size, a, 0, nargs);
+}
+
 /* The plain and nothrow kinds inline malloc's fast path (alloc_fast.h), as
  * malloc does: no call but the real allocator's on a hit, and a miss that
- * knows this frame (so a caller in std:: code is found by a hop, not a walk). */
+ * is their last call (a tail call), so that it knows their frame and finds a
+ * caller in std:: code by a hop instead of a walk (callers/hops.h). */
+#define NEW_FAST(name, a, nargs)                                                   \
+    do {                                                                           \
+        size_t n_;                                                                 \
+        if (unlikely(passive() || !ht_fast_flags() ||                              \
+                     __builtin_add_overflow(size, HT_BLOCK_HDR, &n_)))             \
+            return new_general(#name, size, (a), (nargs), CALLER());               \
+        struct ht_block *b_ = ht_real_malloc(n_);                                  \
+        if (unlikely(!b_))                                                         \
+            return new_next(#name, size, (a), 0, (nargs));                         \
+        return ht_alloc_finish(b_, size, CALLER());                                \
+    } while (0)
 #define NEW_PLAIN(name)                                                        \
-    HT_EXPORT void *name(size_t size)                                          \
-    {                                                                          \
-        void *p = unlikely(passive()) ? NULL                                   \
-                  : HT_ALLOC_FAST(size, 0, HT_REAL_MALLOC, CALLER(), 1);       \
-        return likely(p != NULL) ? p : new_next(#name, size, 0, 0, 1);         \
-    }
+    HT_EXPORT void *name(size_t size) { NEW_FAST(name, 0, 1); }
 #define NEW_NOTHROW(name)                                                      \
     HT_EXPORT void *name(size_t size, const void *nothrow)                     \
     {                                                                          \
-        void *p = unlikely(passive()) ? NULL                                   \
-                  : HT_ALLOC_FAST(size, 0, HT_REAL_MALLOC, CALLER(), 1);       \
-        return likely(p != NULL) ? p : new_next(#name, size, (uintptr_t)nothrow, 0, 2); \
+        NEW_FAST(name, (uintptr_t)nothrow, 2);                                 \
     }
 #define NEW_ALIGNED(name)                                                      \
     HT_EXPORT void *name(size_t size, size_t align)                            \
