@@ -203,36 +203,40 @@ static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, si
     return b + 1;
 }
 
-/* The fast path after a cache miss, or for a thread without a counter slot:
- * a call site of a wrapper the chain cache knows is counted here as a hit
- * would be; anything else goes the general way. */
+/* A call site of a wrapper the chain cache knows (std:: code, libstdc++):
+ * the cache finds the caller from the stack, the site cache its row, and
+ * the rest is a hit's, the clock's countdown included. Else the general way,
+ * told what the cache said. */
+static __attribute__((noinline)) void *alloc_miss_chain(struct ht_block *b, size_t size,
+                                                        uint64_t site, uint64_t cfa)
+{
+    struct ht_thread *t = &ht_self;
+    uint64_t word, caller = ht_hops_cached(site, cfa);
+    if (caller && ht_rows_cached_word(t, caller, &word)) {
+        t->age_count--;
+        ht_block_set_word(b, size, word);
+        ht_count_alloc_off(t, (uint32_t)word & HT_OFF_MASK, size);
+        return b + 1;
+    }
+    return alloc_miss_general(b, size, site, cfa, caller, 1);
+}
+
+/* The fast path after a cache miss, or for a thread without a counter slot.
+ * The hooks tail-call it (malloc, calloc, operator new: their last call on a
+ * miss), so its return address slot holds theirs: when it holds site, cfa is
+ * where site's frame begins, the first hop's start (callers/hops.h); else
+ * (another caller between) 0, and the walk finds the caller. A thread with a
+ * slot, outside the shim, not due to look at the clock, asks the chain cache
+ * first; anything else goes the general way. */
 __attribute__((noinline)) void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site)
 {
     struct ht_thread *t = &ht_self;
-    uint64_t caller = 0, word;
-    int asked = 0;
-    /* The hooks tail-call this function (malloc, calloc, operator new: their
-     * last call on a miss), so its return address slot holds theirs: when it
-     * holds site, cfa is where site's frame begins, the first hop's start
-     * (callers/hops.h). Else (another caller between) the walk finds it. */
     uint64_t cfa = (uint64_t)(uintptr_t)__builtin_dwarf_cfa();
     if (((const uint64_t *)(uintptr_t)cfa)[-1] != site)
         cfa = 0;
-    /* A wrapper's call site this thread met before (std:: code, libstdc++):
-     * the chain cache finds the caller from the stack, the site cache its
-     * row, and the rest is a hit's, the clock's countdown included. A thread
-     * without a slot has no hit to take: the general way. */
-    if (cfa && t->ctr && t->depth == 0 && t->age_count - 2 < HT_AGE_EVERY - 1) {
-        asked = 1;
-        caller = ht_hops_cached(site, cfa);
-        if (caller && ht_rows_cached_word(t, caller, &word)) {
-            t->age_count--;
-            ht_block_set_word(b, size, word);
-            ht_count_alloc_off(t, (uint32_t)word & HT_OFF_MASK, size);
-            return b + 1;
-        }
-    }
-    return alloc_miss_general(b, size, site, cfa, caller, asked);
+    if (cfa && t->ctr && t->depth == 0 && t->age_count - 2 < HT_AGE_EVERY - 1)
+        return alloc_miss_chain(b, size, site, cfa);
+    return alloc_miss_general(b, size, site, cfa, 0, 0);
 }
 
 
