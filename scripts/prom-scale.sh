@@ -81,7 +81,7 @@ set +e
     --format csv >"$WORK/verdict.csv" 2>"$WORK/trend.err"
 rc=$?
 set -e
-grep -v "^trend: GET" "$WORK/trend.err" >&2
+grep -Ev "^trend: (GET|POST) " "$WORK/trend.err" >&2
 echo "prom-scale: trend exit $rc in $(cat "$WORK/time")"
 prom_s=$(awk -v a="$cpu0" -v b="$(prom_cpu)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }')
 echo "prom-scale: Prometheus answered with $prom_s s of CPU; load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
