@@ -26,24 +26,51 @@ static int fail(char *why, size_t wn, const char *fmt, ...)
     return -1;
 }
 
-uint32_t crc32c(const void *p, size_t n)
+static uint32_t crc32c_table(uint32_t c, const unsigned char *b, size_t n)
 {
     static uint32_t table[256];
     static int ready; /* the table is the same whoever builds it: a race writes equal words */
     if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
         for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
+            uint32_t x = i;
             for (int k = 0; k < 8; k++)
-                c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-            __atomic_store_n(&table[i], c, __ATOMIC_RELAXED);
+                x = x & 1 ? (x >> 1) ^ 0x82f63b78u : x >> 1;
+            __atomic_store_n(&table[i], x, __ATOMIC_RELAXED);
         }
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
-    const unsigned char *b = p;
-    uint32_t c = 0xffffffffu;
     for (size_t i = 0; i < n; i++)
         c = table[(c ^ b[i]) & 0xff] ^ (c >> 8);
-    return c ^ 0xffffffffu;
+    return c;
+}
+
+#if defined(__x86_64__)
+/* SSE 4.2 has the Castagnoli CRC as an instruction: a frame's check costs
+ * a tenth of the table's. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t c, const unsigned char *b,
+                                                                size_t n)
+{
+    uint64_t c64 = c;
+    for (; n >= 8; b += 8, n -= 8) {
+        uint64_t v;
+        memcpy(&v, b, 8);
+        c64 = __builtin_ia32_crc32di(c64, v);
+    }
+    c = (uint32_t)c64;
+    for (; n > 0; b++, n--)
+        c = __builtin_ia32_crc32qi(c, *b);
+    return c;
+}
+#endif
+
+uint32_t crc32c(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("sse4.2"))
+        return crc32c_sse42(0xffffffffu, b, n) ^ 0xffffffffu;
+#endif
+    return crc32c_table(0xffffffffu, b, n) ^ 0xffffffffu;
 }
 
 struct reader {

@@ -179,6 +179,10 @@ static int exchange(const struct http_url *u, const char *req, size_t n, char **
         }
         sent += (size_t)w;
     }
+    /* wake for 128 KiB at a time, or the close: a streamed answer comes in
+     * many small writes, and a wakeup for each costs more than reading it */
+    int lowat = 128 << 10;
+    setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
     size_t cap = 1 << 16, got = 0;
     char *buf = malloc(cap);
     for (;;) {

@@ -12,26 +12,41 @@
  */
 #include "prom/xor_chunk.h"
 
+#include <string.h>
+
 struct bits {
     const unsigned char *p;
     size_t len, pos; /* pos in bits */
 };
 
-static int get_bits(struct bits *b, unsigned n, uint64_t *out)
+/* The 64 bits from byte pos / 8 on, big-endian, zeros past the end. */
+static inline uint64_t window(const struct bits *b)
 {
-    if (n > 64 || b->len * 8 - b->pos < n)
-        return -1;
-    uint64_t v = 0;
-    while (n > 0) {
-        size_t byte = b->pos >> 3;
-        unsigned off = (unsigned)(b->pos & 7), avail = 8 - off;
-        unsigned take = n < avail ? n : avail;
-        unsigned chunk = ((unsigned)b->p[byte] >> (avail - take)) & ((1u << take) - 1);
-        v = (take == 64 ? 0 : v << take) | chunk;
-        b->pos += take;
-        n -= take;
+    size_t at = b->pos >> 3;
+    uint64_t w = 0;
+    if (b->len - at >= 8) {
+        memcpy(&w, b->p + at, 8);
+        return __builtin_bswap64(w);
     }
-    *out = v;
+    for (size_t i = 0; i < 8; i++)
+        w = w << 8 | (at + i < b->len ? b->p[at + i] : 0);
+    return w;
+}
+
+/* The next n bits (1 to 64), most significant first. */
+static inline int get_bits(struct bits *b, unsigned n, uint64_t *out)
+{
+    if (n > 57) { /* more than a window holds past a byte's offset */
+        uint64_t hi, lo;
+        if (get_bits(b, 32, &hi) != 0 || get_bits(b, n - 32, &lo) != 0)
+            return -1;
+        *out = hi << (n - 32) | lo;
+        return 0;
+    }
+    if (n == 0 || b->len * 8 - b->pos < n)
+        return -1;
+    *out = (window(b) << (b->pos & 7)) >> (64 - n);
+    b->pos += n;
     return 0;
 }
 
@@ -84,7 +99,7 @@ static int read_value(struct bits *b, uint64_t *val, unsigned *leading, unsigned
         *leading = lead;
         *trailing = trail;
     }
-    if (mbits == 0 || get_bits(b, mbits, &x) != 0)
+    if (get_bits(b, mbits, &x) != 0)
         return -1;
     *val ^= trail >= 64 ? 0 : x << trail;
     return 0;
