@@ -216,11 +216,16 @@ static __attribute__((noinline)) void free_stack(uint32_t stack, uint64_t size)
 /* Every free but the plain counted block's by a thread with a slot: foreign
  * pointers, checked, aligned and ust blocks, rows counted nowhere, threads
  * counting on a shared shard. */
-/* A header that can be read and is the shim's. */
+/* A header that can be read and is the shim's. A pointer at the start of a
+ * page has its header on the page before, which another allocator need not
+ * have mapped (jemalloc's page-aligned blocks); glibc's free reads there
+ * itself (ht_next_glibc), on that same page when p is aligned as its blocks
+ * are, so over glibc the kernel is not asked for those: one free in 256
+ * would pay two system calls. */
 static int header_ours(void *p)
 {
-    if (ht_header_near_page(p) && !ht_unw_readable((uint64_t)(uintptr_t)p - HT_BLOCK_HDR,
-                                                   HT_BLOCK_HDR))
+    if (ht_header_near_page(p) && !(ht_next_glibc && ((uintptr_t)p & 15) == 0) &&
+        !ht_unw_heap_readable((uint64_t)(uintptr_t)p - HT_BLOCK_HDR, HT_BLOCK_HDR))
         return 0;
     return ht_block_valid(ht_block_of(p));
 }
