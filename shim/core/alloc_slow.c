@@ -217,8 +217,8 @@ static __attribute__((noinline)) void free_stack(uint32_t stack, uint64_t size)
  * page has its header on the page before, which another allocator need not
  * have mapped (jemalloc's page-aligned blocks); glibc's free, realloc and
  * malloc_usable_size read there themselves (ht_next_glibc), on that same page
- * when p is aligned as glibc's blocks are, so over glibc the kernel is not asked for those: one free in 256
- * would pay two system calls. */
+ * when p is aligned as glibc's blocks are, so over glibc the kernel is not
+ * asked for those: one free in 256 would pay two system calls. */
 static int header_ours(void *p)
 {
     if (ht_header_near_page(p) && !(ht_next_glibc && ((uintptr_t)p & 15) == 0) &&
