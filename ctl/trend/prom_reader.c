@@ -29,11 +29,15 @@
 #include "trend/prom_remote.h"
 #include "trend/step_sample.h"
 #include "util/intern.h"
+#include "util/text_safe.h"
 #include "util/xsort.h"
 
 #define PROMR_METRIC "heaptag_live_bytes"
 #define PROMR_MAX_SPLIT 8 /* halvings of a slice the server refused */
 #define PROMR_FETCHERS 2  /* queries in flight at once */
+/* Steps remote read samples at, at most: their times, and a series' points
+ * at them, are held at once (32 MB each). */
+#define PROMR_REMOTE_MAX_STEPS (1u << 22)
 
 struct pseries {
     struct log_series s;
@@ -329,8 +333,8 @@ static void first_line(char *out, size_t n, const char *body, size_t len)
     out[l] = '\0';
 }
 
-/* Whether a's answer is the streamed remote read asked for; why not in
- * why otherwise. */
+/* Whether s's answer is the streamed remote read asked for; why not in
+ * why otherwise (the server's words as it said them: print them safe). */
 static int streamed(const struct slice *s, char *why, size_t wn)
 {
     if (s->status != 200) {
@@ -355,8 +359,10 @@ static char *fetch_slice(const struct promr_data *d, struct slice *s)
 {
     if (!s->post)
         return get(d, s->target, &s->len, &s->status, s->why, sizeof s->why);
-    if (d->o->verbose)
-        fprintf(stderr, "trend: POST %s %s\n", s->target, s->sel);
+    if (d->o->verbose) { /* from a fetcher thread: its own buffer */
+        char safe[512];
+        fprintf(stderr, "trend: POST %s %s\n", s->target, text_safe(safe, sizeof safe, s->sel));
+    }
     struct http_answer a;
     if (http_post(&d->url, s->target, READ_REQUEST_HEADERS, s->post, s->post_len, &a, s->why,
                   sizeof s->why) != 0)
@@ -641,6 +647,16 @@ static int choose_fetch(struct promr_data *d, char *why, size_t wn)
                     mwhy);
         return 0;
     }
+    if ((d->o->end - d->o->start) / d->step >= PROMR_REMOTE_MAX_STEPS) {
+        if (d->o->fetch == PROMR_FETCH_READ) {
+            snprintf(why, wn, "more than %u steps for remote read: a longer --step",
+                     PROMR_REMOTE_MAX_STEPS);
+            return -1;
+        }
+        if (d->o->verbose)
+            fprintf(stderr, "trend: more than %u steps: range queries\n", PROMR_REMOTE_MAX_STEPS);
+        return 0;
+    }
     remote_steps(d);
     d->remote = 1;
     return 0;
@@ -674,7 +690,7 @@ static int probe_remote(struct promr_data *d, struct slice **sl, size_t *ns, siz
         return -1;
     }
     if (d->o->verbose)
-        fprintf(stderr, "trend: %s: range queries instead\n", nwhy);
+        fprintf(stderr, "trend: %s: range queries instead\n", text_safe_str(nwhy));
     for (size_t i = 0; i < *ns; i++) {
         free((*sl)[i].sel);
         free((*sl)[i].post);
