@@ -440,6 +440,25 @@ static void remote_steps(struct promr_data *d)
     d->steps = (struct promrr_steps){ d->step_ms, n, STEP_LOOKBACK_MS };
 }
 
+/* The server's --query.lookback-delta in ms, from its flags; the default
+ * when it does not say (0 means the default there too). */
+static int64_t server_lookback_ms(struct promr_data *d)
+{
+    size_t len;
+    int status;
+    char why[300], v[64];
+    d->queries++;
+    char *body = get(d, "/api/v1/status/flags", &len, &status, why, sizeof why);
+    double s = -1;
+    if (body && promq_parse_flag(body, len, "query.lookback-delta", v, sizeof v, why,
+                                 sizeof why) == 0)
+        s = promq_duration(v);
+    free(body);
+    if (!(s > 0) || s > 86400 * 365)
+        return STEP_LOOKBACK_MS;
+    return llround(s * 1000);
+}
+
 /* The remote read of one instance's series over the window. */
 static int add_remote(struct promr_data *d, struct slice **v, size_t *n, const char *instance,
                       char *why, size_t wn)
@@ -658,6 +677,10 @@ static int choose_fetch(struct promr_data *d, char *why, size_t wn)
         return 0;
     }
     remote_steps(d);
+    d->steps.lookback_ms = server_lookback_ms(d);
+    if (d->o->verbose)
+        fprintf(stderr, "trend: remote read, sampled as range queries with a lookback of %gs\n",
+                (double)d->steps.lookback_ms / 1000);
     d->remote = 1;
     return 0;
 }

@@ -241,7 +241,9 @@ static int serve_and_scrape(char *pid, size_t cap, const char *job, int *sport)
     snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg);
     snprintf(a_data, sizeof a_data, "--storage.tsdb.path=%s", data);
     snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", pport);
-    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn", NULL };
+    /* a lookback other than the default: remote read must take the server's */
+    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn",
+                           "--query.lookback-delta=4m", NULL };
     prom_pid = bg_start(argv, NULL, NULL, log);
     cr_assert_gt(prom_pid, 0);
     return pport;
@@ -612,6 +614,7 @@ Test(prom, trend_reads_prometheus, .timeout = 120)
     cr_assert_str_eq(read.out, query.out);
     cr_assert(strstr(read.err, "trend: POST /api/v1/read"), "%s", read.err);
     cr_assert(strstr(read.err, "queries by remote read, step 1s"), "%s", read.err);
+    cr_assert(strstr(read.err, "with a lookback of 240s"), "%s", read.err);
     cr_assert(strstr(query.err, "queries by query_range, step 1s"), "%s", query.err);
     run_free(&read);
 

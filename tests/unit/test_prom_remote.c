@@ -403,6 +403,32 @@ Test(prom_remote, read_request_bytes)
     free(p);
 }
 
+/* /api/v1/status/flags as Prometheus 2.42 answers it (cut to a few flags) */
+Test(prom_remote, server_flags)
+{
+    static const char flags[] =
+        "{\"status\":\"success\",\"data\":{\"agent\":\"false\",\"alertmanager.notification-queue-"
+        "capacity\":\"10000\",\"query.lookback-delta\":\"4m30s\",\"query.max-samples\":"
+        "\"50000000\",\"web.page-title\":\"Prometheus \\\"Time\\\" Series\"}}";
+    char v[64], why[200] = "";
+    cr_assert_eq(promq_parse_flag(flags, strlen(flags), "query.lookback-delta", v, sizeof v, why,
+                                  sizeof why),
+                 0, "%s", why);
+    cr_assert_str_eq(v, "4m30s");
+    cr_assert_eq(promq_duration(v), 270);
+    cr_assert_eq(promq_parse_flag(flags, strlen(flags), "web.page-title", v, sizeof v, why,
+                                  sizeof why),
+                 0);
+    cr_assert_str_eq(v, "Prometheus \"Time\" Series");
+    cr_assert_eq(promq_parse_flag(flags, strlen(flags), "nothing", v, sizeof v, why, sizeof why),
+                 0);
+    cr_assert_str_eq(v, "");
+    static const char err[] = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"no\"}";
+    cr_assert_eq(promq_parse_flag(err, strlen(err), "query.lookback-delta", v, sizeof v, why,
+                                  sizeof why),
+                 -1);
+}
+
 Test(prom_remote, selector_to_matchers)
 {
     struct prom_matchers ms = { 0 };
