@@ -11,6 +11,8 @@
 # machine's load, as timings on a shared machine mean little without it.
 # Usage: scripts/prom-scale.sh [INSTANCES [ROWS [HOURS]]]   (default 50 2000 48)
 # Keeps its directory when KEEP=1 (the TSDB can be reused with TSDB=dir).
+# FETCH=auto|read|query is trend's --fetch; BOTH=1 runs query then read and
+# fails unless their verdicts are the same bytes with the same exit status.
 set -eu
 INST=${1:-50}
 ROWS=${2:-2000}
@@ -70,21 +72,44 @@ i=0
 until curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -lt 600 ] || { tail "$WORK/prometheus.log"; exit 1; }; sleep 0.5
 done
+# one window for every run: the same steps, so the same points
 NOW=$(date +%s)
-SINCE=$(( NOW - (END - HOURS * 3600) ))
+SINCE=$(date -u -d "@$(( END - HOURS * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
+UNTIL=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ)
 prom_cpu() { awk '{ print $14 + $15 }' "/proc/$PROM_PID/stat"; }
-cpu0=$(prom_cpu)
-load0=$(cut -d' ' -f1-3 /proc/loadavg)
-set +e
-/usr/bin/time -f '%e s elapsed, %U s user, %S s sys, %M KiB max RSS' -o "$WORK/time" \
-    "$HT" trend --prometheus "http://127.0.0.1:$PORT" --since "${SINCE}s" --top 1000 -v \
-    --format csv >"$WORK/verdict.csv" 2>"$WORK/trend.err"
-rc=$?
-set -e
-grep -v "^trend: GET" "$WORK/trend.err" >&2
-echo "prom-scale: trend exit $rc in $(cat "$WORK/time")"
-prom_s=$(awk -v a="$cpu0" -v b="$(prom_cpu)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }')
-echo "prom-scale: Prometheus answered with $prom_s s of CPU; load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+# run_trend WAY: trend --fetch WAY into $WORK/verdict.WAY.csv, its exit in rc
+run_trend() {
+    cpu0=$(prom_cpu)
+    load0=$(cut -d' ' -f1-3 /proc/loadavg)
+    set +e
+    /usr/bin/time -f '%e s elapsed, %U s user, %S s sys, %M KiB max RSS' -o "$WORK/time" \
+        "$HT" trend --prometheus "http://127.0.0.1:$PORT" --since "$SINCE" --until "$UNTIL" \
+        --fetch "$1" --top 1000 -v --format csv >"$WORK/verdict.$1.csv" 2>"$WORK/trend.err"
+    rc=$?
+    set -e
+    grep -Ev "^trend: (GET|POST) " "$WORK/trend.err" >&2
+    echo "prom-scale: trend --fetch $1 exit $rc in $(cat "$WORK/time")"
+    prom_s=$(awk -v a="$cpu0" -v b="$(prom_cpu)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }')
+    echo "prom-scale: Prometheus answered with $prom_s s of CPU; load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+}
+# FETCH=auto|read|query chooses how trend reads (default auto); BOTH=1 reads
+# both ways and checks that the verdicts are the same, byte for byte
+if [ "${BOTH:-0}" = 1 ]; then
+    run_trend query
+    rc_query=$rc
+    run_trend read
+    if [ "$rc" = "$rc_query" ] && cmp -s "$WORK/verdict.read.csv" "$WORK/verdict.query.csv"; then
+        echo "prom-scale: remote read and query_range give the same verdicts (exit $rc, $(( $(wc -l < "$WORK/verdict.read.csv") - 1 )) records)"
+    else
+        echo "prom-scale: remote read (exit $rc) and query_range (exit $rc_query) differ:"
+        diff "$WORK/verdict.query.csv" "$WORK/verdict.read.csv" | head -20
+        exit 1
+    fi
+    cp "$WORK/verdict.read.csv" "$WORK/verdict.csv"
+else
+    run_trend "${FETCH:-auto}"
+    cp "$WORK/verdict.${FETCH:-auto}.csv" "$WORK/verdict.csv"
+fi
 want=0; found=0; false_pos=0
 h=0
 while [ $h -lt "$INST" ]; do

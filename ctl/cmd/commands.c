@@ -83,7 +83,9 @@ static const struct ctl_option diff_opts[] = { END };
 #define TREND_PROMETHEUS_OPTS \
     { "--prometheus", "URL", NULL, "read heaptag_live_bytes from this Prometheus server, not logs" }, \
     { "--match", "SELECTOR", NULL, "with --prometheus: only series matching '{job=\"api\"}'" }, \
-    { "--step", "DUR", NULL, "with --prometheus: the query step (default: the scrape interval)" }
+    { "--step", "DUR", NULL, "with --prometheus: the query step (default: the scrape interval)" }, \
+    { "--fetch", "auto|read|query", "auto read query", \
+      "with --prometheus: remote read of raw chunks, range queries, or the first offered (auto)" }
 
 static const struct ctl_option trend_opts[] = {
     { "--plot", "FILE", CTL_VALUES_FILES, "draw the top rows to FILE (.svg or .html), suspects in red" },
@@ -182,7 +184,8 @@ const struct ctl_command ctl_commands[] = {
     { "trend", cmd_trend,
       "[--plot FILE] [--top N] [-v] [--format table|csv|json]\n"
       "[--since TIME|+OFFSET] [--until TIME|+OFFSET]\n"
-      "LOG ... | --prometheus URL [--match SELECTOR] [--step DUR]",
+      "LOG ... | --prometheus URL [--match SELECTOR] [--step DUR]\n"
+      "[--fetch auto|read|query]",
       "rank the rows that leak, and since when", trend_opts,
       "Reads what mon logged (table, CSV or JSON Lines), or heaptag's series from a\n"
       "Prometheus server (per instance, process and row; a restart is no growth).\n"

@@ -61,6 +61,7 @@ struct trend_opts {
     const char *prometheus; /* --prometheus URL: read series from there, not logs */
     const char *match;
     double step;
+    int fetch; /* enum promr_fetch; -1 when not given */
 };
 
 struct verdict {
@@ -108,6 +109,7 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->top = TREND_DEFAULT_TOP;
+    o->fetch = -1;
     o->files = calloc((size_t)argc, sizeof *o->files);
     if (!o->files)
         err(1, "malloc");
@@ -160,6 +162,16 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
             if (promr_match_ok(o->match) != 0)
                 ctl_usage_error("trend: bad --match '%s' (a label selector like '{job=\"api\"}')",
                                 o->match);
+        } else if (!strcmp(a, "--fetch") || !strncmp(a, "--fetch=", 8)) {
+            const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(v, "auto"))
+                o->fetch = PROMR_FETCH_AUTO;
+            else if (!strcmp(v, "read"))
+                o->fetch = PROMR_FETCH_READ;
+            else if (!strcmp(v, "query"))
+                o->fetch = PROMR_FETCH_QUERY;
+            else
+                ctl_usage_error("trend: bad --fetch '%s' (auto, read or query)", v);
         } else if (!strcmp(a, "--step") || !strncmp(a, "--step=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : "";
             struct trend_bound b;
@@ -173,8 +185,8 @@ static void trend_parse(struct trend_opts *o, int argc, char **argv)
     }
     if (o->prometheus && o->n_files)
         ctl_usage_error("trend: log files and --prometheus do not mix");
-    if (!o->prometheus && (o->match || o->step))
-        ctl_usage_error("trend: --match and --step need --prometheus");
+    if (!o->prometheus && (o->match || o->step || o->fetch >= 0))
+        ctl_usage_error("trend: --match, --step and --fetch need --prometheus");
     if (o->n_files == 0 && !o->prometheus)
         ctl_usage_error("trend: no log file given");
     if (o->since.set && o->until.set && o->since.relative == o->until.relative &&
@@ -640,6 +652,7 @@ static void trend_prom_window(const struct trend_opts *o, struct promr_opts *q)
     q->match = o->match;
     q->step = o->step;
     q->verbose = o->verbose;
+    q->fetch = o->fetch >= 0 ? (enum promr_fetch)o->fetch : PROMR_FETCH_AUTO;
     q->start = !o->since.set ? t - 86400 : o->since.relative ? t - o->since.t : o->since.t;
     q->end = !o->until.set ? t : o->until.relative ? t - o->until.t : o->until.t;
 }
@@ -701,8 +714,8 @@ int cmd_trend(int argc, char **argv)
         }
         o.since.set = o.until.set = 0; /* the query was the window */
         if (o.verbose)
-            fprintf(stderr, "trend: %zu series, %zu points in %zu queries, step %gs\n", n,
-                    promr_snapshots(pd), promr_queries(pd), promr_step(pd));
+            fprintf(stderr, "trend: %zu series, %zu points in %zu queries by %s, step %gs\n", n,
+                    promr_snapshots(pd), promr_queries(pd), promr_fetched(pd), promr_step(pd));
     } else {
         d = log_new();
         if (trend_read(d, &o) == 0) {

@@ -25,6 +25,7 @@
 #include "mon/columns.h"
 #include "mon/view.h"
 #include "segment/proc_mem.h"
+#include "segment/reader.h"
 #include "sym/site_name.h"
 #include "util/text_safe.h"
 #include "verdict/live.h"
@@ -259,7 +260,8 @@ static const char *scr_end(const struct mon_proc *p, char *buf, size_t n)
 }
 
 /* The processes shown that have ended and how ("Ended: 4242 exited(0)"),
- * then the segments that could not be read this time, shown and skipped. */
+ * those that count nothing and why ("4243 passive: ..."), then the segments
+ * that could not be read this time, shown and skipped. */
 static void scr_problems(struct scr *s)
 {
     char line[SCR_LINE_MAX], how[32];
@@ -275,7 +277,20 @@ static void scr_problems(struct scr *s)
         if (n > 0)
             len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
     }
-    if (ended && len < sizeof line - 1) {
+    /* a passive process shows no rows: say why, as the logs do */
+    size_t passive = 0;
+    for (size_t i = 0; i < s->m->n_procs && len < sizeof line - 1; i++) {
+        const struct mon_proc *p = &s->m->procs[i];
+        if (p->status != MON_PROC_OK || !p->passive || p->hidden)
+            continue;
+        int n = snprintf(line + len, sizeof line - len, "%s%d passive: %s",
+                         ended || passive ? ", " : " ", (int)p->pid,
+                         segread_passive_why(p->passive_reason));
+        passive++;
+        if (n > 0)
+            len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
+    }
+    if ((ended || passive) && len < sizeof line - 1) {
         int n = snprintf(line + len, sizeof line - len, "%s", "  ");
         len += n > 0 ? (size_t)n : 0;
     }
@@ -290,7 +305,7 @@ static void scr_problems(struct scr *s)
         if (n > 0)
             len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
     }
-    scr_put(3, line, bad || ended ? A_BOLD : A_NORMAL);
+    scr_put(3, line, bad || ended || passive ? A_BOLD : A_NORMAL);
 }
 
 /* A number cell: the value, and its change in parentheses when shown. */

@@ -155,43 +155,34 @@ static int wait_fd(int fd, short ev)
     return rc > 0 ? 0 : -1;
 }
 
-int http_get(const struct http_url *u, const char *target, int *status, char **body,
-             size_t *len, char *why, size_t wn)
+/* Sends req[0..n) on a new connection to u and reads whatever comes back
+ * until the server closes, into a malloc'd *buf of *got bytes. */
+static int exchange(const struct http_url *u, const char *req, size_t n, char **out, size_t *got_out,
+                    char *why, size_t wn)
 {
-    *body = NULL;
-    *len = 0;
     int fd = connect_to(u, why, wn);
     if (fd < 0)
         return -1;
-    size_t rn = strlen(u->prefix) + strlen(target) + strlen(u->host) + 128;
-    char *req = malloc(rn);
-    if (!req) {
-        close(fd);
-        return fail(why, wn, "out of memory");
-    }
-    int n = snprintf(req, rn,
-                     "GET %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: heaptag\r\n"
-                     "Accept: application/json\r\nConnection: close\r\n\r\n",
-                     u->prefix, target, u->host, u->port);
     size_t sent = 0;
-    while (sent < (size_t)n) {
+    while (sent < n) {
         if (wait_fd(fd, POLLOUT) != 0) {
-            free(req);
             close(fd);
             return fail(why, wn, "%s:%s: timed out sending", u->host, u->port);
         }
-        ssize_t w = send(fd, req + sent, (size_t)n - sent, MSG_NOSIGNAL);
+        ssize_t w = send(fd, req + sent, n - sent, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             int e = errno;
-            free(req);
             close(fd);
             return fail(why, wn, "%s:%s: send: %s", u->host, u->port, strerror(e));
         }
         sent += (size_t)w;
     }
-    free(req);
+    /* wake for 128 KiB at a time, or the close: a streamed answer comes in
+     * many small writes, and a wakeup for each costs more than reading it */
+    int lowat = 128 << 10;
+    setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
     size_t cap = 1 << 16, got = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -232,7 +223,55 @@ int http_get(const struct http_url *u, const char *target, int *status, char **b
         got += (size_t)r;
     }
     close(fd);
-    int rc = http_parse_answer(buf, got, status, body, len, why, wn);
+    *out = buf;
+    *got_out = got;
+    return 0;
+}
+
+int http_get(const struct http_url *u, const char *target, int *status, char **body,
+             size_t *len, char *why, size_t wn)
+{
+    *body = NULL;
+    *len = 0;
+    size_t rn = strlen(u->prefix) + strlen(target) + strlen(u->host) + 128;
+    char *req = malloc(rn);
+    if (!req)
+        return fail(why, wn, "out of memory");
+    int n = snprintf(req, rn,
+                     "GET %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: heaptag\r\n"
+                     "Accept: application/json\r\nConnection: close\r\n\r\n",
+                     u->prefix, target, u->host, u->port);
+    char *buf;
+    size_t got;
+    int rc = exchange(u, req, (size_t)n, &buf, &got, why, wn);
+    free(req);
+    if (rc != 0)
+        return -1;
+    rc = http_parse_answer(buf, got, status, body, len, why, wn);
+    free(buf);
+    return rc;
+}
+
+int http_post(const struct http_url *u, const char *target, const char *headers,
+              const void *body, size_t bn, struct http_answer *a, char *why, size_t wn)
+{
+    memset(a, 0, sizeof *a);
+    size_t rn = strlen(u->prefix) + strlen(target) + strlen(u->host) + strlen(headers) + 160;
+    char *req = malloc(rn + bn);
+    if (!req)
+        return fail(why, wn, "out of memory");
+    int n = snprintf(req, rn,
+                     "POST %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: heaptag\r\n%s"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     u->prefix, target, u->host, u->port, headers, bn);
+    memcpy(req + n, body, bn);
+    char *buf;
+    size_t got;
+    int rc = exchange(u, req, (size_t)n + bn, &buf, &got, why, wn);
+    free(req);
+    if (rc != 0)
+        return -1;
+    rc = http_parse_answer_full(buf, got, a, why, wn);
     free(buf);
     return rc;
 }
@@ -309,11 +348,24 @@ static int dechunk(const char *b, size_t n, char *out, size_t *on, char *why, si
     return 0;
 }
 
-int http_parse_answer(const char *buf, size_t n, int *status, char **body, size_t *len,
-                      char *why, size_t wn)
+/* Copies the value of header name (its first 'cap - 1' bytes) into out, or
+ * "" when not there. */
+static void header_copy(const char *head, size_t n, const char *name, char *out, size_t cap)
 {
-    *body = NULL;
-    *len = 0;
+    size_t vl;
+    const char *v = header(head, n, name, &vl);
+    if (!v)
+        vl = 0;
+    if (vl >= cap)
+        vl = cap - 1;
+    memcpy(out, v ? v : "", vl);
+    out[vl] = '\0';
+}
+
+int http_parse_answer_full(const char *buf, size_t n, struct http_answer *a, char *why,
+                           size_t wn)
+{
+    memset(a, 0, sizeof *a);
     if (n < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
         return fail(why, wn, "not an HTTP answer");
     int st = 0;
@@ -344,11 +396,10 @@ int http_parse_answer(const char *buf, size_t n, int *status, char **body, size_
         free(out);
         return fail(why, wn, "unsupported transfer encoding");
     }
-    const char *ce = header(buf, head_n, "Content-Encoding", &vl);
-    if (ce && !(vl == 8 && strncasecmp(ce, "identity", 8) == 0)) {
-        free(out);
-        return fail(why, wn, "unsupported content encoding");
-    }
+    header_copy(buf, head_n, "Content-Type", a->content_type, sizeof a->content_type);
+    header_copy(buf, head_n, "Content-Encoding", a->content_encoding, sizeof a->content_encoding);
+    if (!strcasecmp(a->content_encoding, "identity"))
+        a->content_encoding[0] = '\0';
     te = header(buf, head_n, "Transfer-Encoding", &vl);
     if (te && vl == 7) {
         if (dechunk(b, bn, out, &on, why, wn) != 0) {
@@ -376,8 +427,26 @@ int http_parse_answer(const char *buf, size_t n, int *status, char **body, size_
         memcpy(out, b, on);
     }
     out[on] = '\0';
-    *status = st;
-    *body = out;
-    *len = on;
+    a->status = st;
+    a->body = out;
+    a->len = on;
+    return 0;
+}
+
+int http_parse_answer(const char *buf, size_t n, int *status, char **body, size_t *len,
+                      char *why, size_t wn)
+{
+    struct http_answer a;
+    *body = NULL;
+    *len = 0;
+    if (http_parse_answer_full(buf, n, &a, why, wn) != 0)
+        return -1;
+    if (a.content_encoding[0]) {
+        free(a.body);
+        return fail(why, wn, "unsupported content encoding");
+    }
+    *status = a.status;
+    *body = a.body;
+    *len = a.len;
     return 0;
 }

@@ -717,6 +717,42 @@ int promq_parse_interval(const char *buf, size_t len, double *interval, char *wh
     return parse_envelope(buf, len, &e, why, wn);
 }
 
+/* ---- flags: the value of one ---- */
+
+struct flag {
+    const char *name;
+    char *out;
+    size_t n;
+};
+
+static int flag_member(struct jp *p, const char *key, void *ctx)
+{
+    struct flag *f = ctx;
+    if (!strcmp(key, f->name) && peek(p) == '"') {
+        size_t off;
+        if (jstring(p, &off) != 0)
+            return -1;
+        snprintf(f->out, f->n, "%s", p->arena + off);
+        p->alen = off;
+        return 0;
+    }
+    return skip_value(p);
+}
+
+static int flag_data(struct jp *p, void *ctx)
+{
+    return object(p, flag_member, ctx);
+}
+
+int promq_parse_flag(const char *buf, size_t len, const char *name, char *out, size_t n,
+                     char *why, size_t wn)
+{
+    out[0] = '\0';
+    struct flag f = { name, out, n };
+    struct envelope e = { .data_fn = flag_data, .data_ctx = &f };
+    return parse_envelope(buf, len, &e, why, wn);
+}
+
 double promq_duration(const char *s)
 {
     static const struct {

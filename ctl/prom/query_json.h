@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * prom/query_json.h - reads the JSON answers of Prometheus' HTTP API that
  * `trend --prometheus` asks for: a range query's matrix (series of labels and
- * [time, "value"] pairs), a list of strings (label values), and the targets
- * list (for the scrape interval). Trusts nothing: any byte string is either
+ * [time, "value"] pairs), a list of strings (label values), the targets
+ * list (for the scrape interval) and the server's flags (its lookback). Trusts nothing: any byte string is either
  * read or refused with a reason, never a crash, nesting and sizes bounded.
  */
 #ifndef HT_PROM_QUERY_JSON_H
@@ -46,6 +46,12 @@ int promq_parse_strings(const char *buf, size_t len, promq_string_fn fn, void *a
 /* Parses /api/v1/targets: the shortest "scrapeInterval" of its targets in
  * seconds into *interval (0 when none says). Returns 0 or -1 with why. */
 int promq_parse_interval(const char *buf, size_t len, double *interval, char *why, size_t wn);
+
+/* Parses /api/v1/status/flags: the value of flag name (at most 31 bytes)
+ * into out (n bytes, cut to fit; "" when the server does not say). Returns
+ * 0 or -1 with why. */
+int promq_parse_flag(const char *buf, size_t len, const char *name, char *out, size_t n,
+                     char *why, size_t wn);
 
 /* "15s", "1m30s", "2h", "500ms" as Prometheus writes durations, in seconds;
  * -1 when it is not one. */

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * trend/prom_reader.c - asks Prometheus for heaptag_live_bytes over the
  * window: first the scrape interval (for the step) and the instances, then
- * one range query per instance, cut into time slices so that no query asks
+ * per instance one remote read of the stored chunks (POST /api/v1/read,
+ * streamed: no decoding and no JSON on the server's side), sampled here at
+ * the steps a range query would have used; or, when the server does not
+ * offer remote read or --match is not plain label matchers, one range query
+ * per instance, cut into time slices so that no query asks
  * for more than PROMR_MAX_STEPS points per series or PROMR_MAX_SAMPLES in
  * all, halved again when the server still says it is too much. Series met in
  * several slices are one series (keyed by every label). PROMR_FETCHERS
@@ -20,12 +24,20 @@
 
 #include "prom/http_client.h"
 #include "prom/query_json.h"
+#include "prom/read_request.h"
+#include "prom/selector.h"
+#include "trend/prom_remote.h"
+#include "trend/step_sample.h"
 #include "util/intern.h"
+#include "util/text_safe.h"
 #include "util/xsort.h"
 
 #define PROMR_METRIC "heaptag_live_bytes"
 #define PROMR_MAX_SPLIT 8 /* halvings of a slice the server refused */
 #define PROMR_FETCHERS 2  /* queries in flight at once */
+/* Steps remote read samples at, at most: their times, and a series' points
+ * at them, are held at once (32 MB each). */
+#define PROMR_REMOTE_MAX_STEPS (1u << 22)
 
 struct pseries {
     struct log_series s;
@@ -45,6 +57,12 @@ struct promr_data {
     size_t n, cap;
     struct log_series *out; /* the series with points, sorted; pts shared with ps */
     size_t n_out, snapshots, queries;
+    /* remote read: the matchers of every request but the instance's, and the
+     * steps of the range queries it stands for */
+    int remote;
+    struct prom_matchers base;
+    int64_t *step_ms;
+    struct promrr_steps steps;
 };
 
 static void *xmalloc(size_t n)
@@ -238,7 +256,8 @@ static int take_slice(struct promr_data *d, char *body, size_t len, int status, 
     for (size_t i = 0; i < d->n; i++)
         had[i] = d->ps[i].s.n;
     char pwhy[300];
-    int rc = promq_parse_matrix(body, len, take_series, d, pwhy, sizeof pwhy);
+    int rc = d->remote ? promrr_take(body, len, &d->steps, take_series, d, pwhy, sizeof pwhy)
+                       : promq_parse_matrix(body, len, take_series, d, pwhy, sizeof pwhy);
     free(body);
     if (rc != 0) {
         for (size_t i = 0; i < before; i++)
@@ -246,12 +265,14 @@ static int take_slice(struct promr_data *d, char *body, size_t len, int status, 
         for (size_t i = before; i < d->n; i++)
             d->ps[i].s.n = 0; /* new series left empty; dropped at the end */
         free(had);
-        if (too_much(pwhy) && depth < PROMR_MAX_SPLIT && end - start > 2 * d->step) {
+        if (!d->remote && too_much(pwhy) && depth < PROMR_MAX_SPLIT &&
+            end - start > 2 * d->step) {
             double mid = start + floor((end - start) / 2 / d->step) * d->step;
             return query_slice(d, sel, start, mid, depth + 1, why, wn) != 0 ||
                    query_slice(d, sel, mid + d->step, end, depth + 1, why, wn) != 0 ? -1 : 0;
         }
-        snprintf(why, wn, "query_range (HTTP %d): %s", status, pwhy);
+        snprintf(why, wn, "%s (HTTP %d): %s", d->remote ? "remote read" : "query_range", status,
+                 pwhy);
         return -1;
     }
     free(had);
@@ -281,10 +302,13 @@ struct slice {
     char *sel;
     double start, end;
     char target[12288];
+    unsigned char *post; /* remote read: the request's body, POSTed to target */
+    size_t post_len;
     /* the answer, filled by a fetcher */
     char *body;
     size_t len;
     int status, done;
+    char ctype[128], cenc[32]; /* of a POST's answer */
     char why[300];
 };
 
@@ -299,6 +323,57 @@ struct fetch {
     pthread_cond_t cv;
 };
 
+/* The first line of an error answer, cut short, for a message. */
+static void first_line(char *out, size_t n, const char *body, size_t len)
+{
+    size_t l = 0;
+    while (l < len && l + 1 < n && body[l] != '\n' && body[l] != '\r')
+        l++;
+    memcpy(out, body, l);
+    out[l] = '\0';
+}
+
+/* Whether s's answer is the streamed remote read asked for; why not in
+ * why otherwise (the server's words as it said them: print them safe). */
+static int streamed(const struct slice *s, char *why, size_t wn)
+{
+    if (s->status != 200) {
+        char line[160];
+        first_line(line, sizeof line, s->body, s->len);
+        snprintf(why, wn, "remote read answered HTTP %d%s%s", s->status, line[0] ? ": " : "",
+                 line);
+        return 0;
+    }
+    if (s->cenc[0] || strcmp(s->ctype, READ_RESPONSE_STREAMED) != 0) {
+        snprintf(why, wn, "remote read answered '%.100s'%s%.30s, not streamed chunks", s->ctype,
+                 s->cenc[0] ? " encoded " : "", s->cenc);
+        return 0;
+    }
+    return 1;
+}
+
+/* Fetches s: its range query, or its remote read. Returns the body, or
+ * NULL with s->why. A remote read that is not answered with streamed chunks
+ * keeps its body (the caller decides) with status and type set. */
+static char *fetch_slice(const struct promr_data *d, struct slice *s)
+{
+    if (!s->post)
+        return get(d, s->target, &s->len, &s->status, s->why, sizeof s->why);
+    if (d->o->verbose) { /* from a fetcher thread: its own buffer */
+        char safe[512];
+        fprintf(stderr, "trend: POST %s %s\n", s->target, text_safe(safe, sizeof safe, s->sel));
+    }
+    struct http_answer a;
+    if (http_post(&d->url, s->target, READ_REQUEST_HEADERS, s->post, s->post_len, &a, s->why,
+                  sizeof s->why) != 0)
+        return NULL;
+    s->status = a.status;
+    s->len = a.len;
+    snprintf(s->ctype, sizeof s->ctype, "%s", a.content_type);
+    snprintf(s->cenc, sizeof s->cenc, "%s", a.content_encoding);
+    return a.body;
+}
+
 static void *fetch_main(void *arg)
 {
     struct fetch *f = arg;
@@ -311,7 +386,7 @@ static void *fetch_main(void *arg)
             break;
         struct slice *s = &f->v[f->next++];
         pthread_mutex_unlock(&f->mu);
-        char *body = get(f->d, s->target, &s->len, &s->status, s->why, sizeof s->why);
+        char *body = fetch_slice(f->d, s);
         pthread_mutex_lock(&f->mu);
         s->body = body;
         s->done = 1;
@@ -321,9 +396,99 @@ static void *fetch_main(void *arg)
     return NULL;
 }
 
+/* A time as the query API reads the "%.3f" it is sent (web/api/v1 parseTime,
+ * then promql's timeMilliseconds), in ms. */
+static int64_t api_time_ms(double t)
+{
+    char s[64];
+    snprintf(s, sizeof s, "%.3f", t);
+    double v = strtod(s, NULL), whole = trunc(v), frac = v - whole;
+    frac = round(frac * 1000) / 1000;
+    int64_t ns = (int64_t)whole * 1000000000 + (int64_t)(frac * 1e9);
+    return ns / 1000000;
+}
+
+/* A step as the query API reads it (parseDuration, durationMilliseconds). */
+static int64_t api_step_ms(double step)
+{
+    char s[64];
+    snprintf(s, sizeof s, "%.3f", step);
+    return (int64_t)(strtod(s, NULL) * 1e9) / 1000000;
+}
+
+/* The steps the range queries of the window would be evaluated at: the
+ * slices add_slices would cut, each from its start by the step to its end. */
+static void remote_steps(struct promr_data *d)
+{
+    double span = PROMR_MAX_STEPS * d->step;
+    int64_t step = api_step_ms(d->step);
+    size_t n = 0, cap = 0;
+    if (step <= 0)
+        step = 1;
+    for (double t = d->o->start; t <= d->o->end; t += span + d->step) {
+        int64_t a = api_time_ms(t), b = api_time_ms(fmin(t + span, d->o->end));
+        for (int64_t ms = a; ms <= b; ms += step) {
+            if (n && ms <= d->step_ms[n - 1])
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                d->step_ms = xrealloc(d->step_ms, cap * sizeof *d->step_ms);
+            }
+            d->step_ms[n++] = ms;
+        }
+    }
+    d->steps = (struct promrr_steps){ d->step_ms, n, STEP_LOOKBACK_MS };
+}
+
+/* The server's --query.lookback-delta in ms, from its flags; the default
+ * when it does not say (0 means the default there too). */
+static int64_t server_lookback_ms(struct promr_data *d)
+{
+    size_t len;
+    int status;
+    char why[300], v[64];
+    d->queries++;
+    char *body = get(d, "/api/v1/status/flags", &len, &status, why, sizeof why);
+    double s = -1;
+    if (body && promq_parse_flag(body, len, "query.lookback-delta", v, sizeof v, why,
+                                 sizeof why) == 0)
+        s = promq_duration(v);
+    free(body);
+    if (!(s > 0) || s > 86400 * 365)
+        return STEP_LOOKBACK_MS;
+    return llround(s * 1000);
+}
+
+/* The remote read of one instance's series over the window. */
+static int add_remote(struct promr_data *d, struct slice **v, size_t *n, const char *instance,
+                      char *why, size_t wn)
+{
+    struct prom_matchers ms = d->base;
+    if (instance && prom_matchers_add(&ms, PROM_MATCH_EQ, "instance", instance) != 0) {
+        snprintf(why, wn, "--match too long");
+        return -1;
+    }
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    struct slice *s = &(*v)[*n];
+    memset(s, 0, sizeof *s);
+    char sel[8192];
+    selector(sel, sizeof sel, d->o->match, instance);
+    s->sel = strdup(sel);
+    if (!s->sel)
+        err(1, "malloc");
+    (*n)++;
+    snprintf(s->target, sizeof s->target, "/api/v1/read");
+    int64_t lo = d->steps.n ? d->steps.ms[0] - d->steps.lookback_ms : 0;
+    int64_t hi = d->steps.n ? d->steps.ms[d->steps.n - 1] : 0;
+    s->post = read_request_body(lo, hi, &ms, &s->post_len);
+    return 0;
+}
+
 static int add_slices(struct promr_data *d, struct slice **v, size_t *n, const char *instance,
                       char *why, size_t wn)
 {
+    if (d->remote)
+        return add_remote(d, v, n, instance, why, wn);
     char sel[8192];
     selector(sel, sizeof sel, d->o->match, instance);
     double span = PROMR_MAX_STEPS * d->step;
@@ -347,9 +512,10 @@ static int add_slices(struct promr_data *d, struct slice **v, size_t *n, const c
 
 /* Asks for every slice, PROMR_FETCHERS at a time, and takes the answers
  * in order. */
-static int query_slices(struct promr_data *d, struct slice *v, size_t n, char *why, size_t wn)
+static int query_slices(struct promr_data *d, struct slice *v, size_t n, size_t first, char *why,
+                        size_t wn)
 {
-    struct fetch f = { .d = d, .v = v, .n = n };
+    struct fetch f = { .d = d, .v = v, .n = n, .next = first, .taken = first };
     pthread_mutex_init(&f.mu, NULL);
     pthread_cond_init(&f.cv, NULL);
     pthread_t tid[PROMR_FETCHERS];
@@ -358,13 +524,13 @@ static int query_slices(struct promr_data *d, struct slice *v, size_t n, char *w
         if (pthread_create(&tid[started], NULL, fetch_main, &f) == 0)
             started++;
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = first; i < n && rc == 0; i++) {
         struct slice *s = &v[i];
         pthread_mutex_lock(&f.mu);
         if (!started && f.next == i) { /* no thread: fetch it here */
             f.next++;
             pthread_mutex_unlock(&f.mu);
-            s->body = get(d, s->target, &s->len, &s->status, s->why, sizeof s->why);
+            s->body = fetch_slice(d, s);
             pthread_mutex_lock(&f.mu);
             s->done = 1;
         }
@@ -374,6 +540,8 @@ static int query_slices(struct promr_data *d, struct slice *v, size_t n, char *w
         d->queries++;
         if (!s->body) {
             snprintf(why, wn, "%s", s->why);
+            rc = -1;
+        } else if (s->post && !streamed(s, why, wn)) {
             rc = -1;
         } else {
             rc = take_slice(d, s->body, s->len, s->status, s->sel, s->start, s->end, 0, why, wn);
@@ -388,7 +556,7 @@ static int query_slices(struct promr_data *d, struct slice *v, size_t n, char *w
     }
     for (size_t k = 0; k < started; k++)
         pthread_join(tid[k], NULL);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = first; i < n; i++)
         free(v[i].body); /* fetched ahead of a failure */
     pthread_cond_destroy(&f.cv);
     pthread_mutex_destroy(&f.mu);
@@ -480,6 +648,87 @@ static void finish(struct promr_data *d)
     }
 }
 
+/* Whether to read remotely: not when asked not to, nor when --match is more
+ * than label matchers (then it must, with --fetch read). */
+static int choose_fetch(struct promr_data *d, char *why, size_t wn)
+{
+    if (d->o->fetch == PROMR_FETCH_QUERY)
+        return 0;
+    const char *mwhy = NULL;
+    prom_matchers_add(&d->base, PROM_MATCH_EQ, "__name__", PROMR_METRIC);
+    if (prom_selector_parse(d->o->match, &d->base, &mwhy) != 0) {
+        if (d->o->fetch == PROMR_FETCH_READ) {
+            snprintf(why, wn, "--match cannot be sent as remote read's label matchers (%s)", mwhy);
+            return -1;
+        }
+        if (d->o->verbose)
+            fprintf(stderr, "trend: --match is not plain label matchers (%s): range queries\n",
+                    mwhy);
+        return 0;
+    }
+    if ((d->o->end - d->o->start) / d->step >= PROMR_REMOTE_MAX_STEPS) {
+        if (d->o->fetch == PROMR_FETCH_READ) {
+            snprintf(why, wn, "more than %u steps for remote read: a longer --step",
+                     PROMR_REMOTE_MAX_STEPS);
+            return -1;
+        }
+        if (d->o->verbose)
+            fprintf(stderr, "trend: more than %u steps: range queries\n", PROMR_REMOTE_MAX_STEPS);
+        return 0;
+    }
+    remote_steps(d);
+    d->steps.lookback_ms = server_lookback_ms(d);
+    if (d->o->verbose)
+        fprintf(stderr, "trend: remote read, sampled as range queries with a lookback of %gs\n",
+                (double)d->steps.lookback_ms / 1000);
+    d->remote = 1;
+    return 0;
+}
+
+/* Asks for the first instance's remote read alone: when the server does not
+ * answer it with streamed chunks (no such endpoint, an old server, a proxy
+ * that refuses POST), and --fetch is auto, every instance is asked by range
+ * queries instead. Otherwise takes the answer in; *first is then 1. */
+static int probe_remote(struct promr_data *d, struct slice **sl, size_t *ns, size_t *first,
+                        char **inst, char *why, size_t wn)
+{
+    struct slice *s = &(*sl)[0];
+    d->queries++;
+    s->body = fetch_slice(d, s);
+    if (!s->body) {
+        snprintf(why, wn, "%s", s->why);
+        return -1;
+    }
+    char nwhy[300];
+    if (streamed(s, nwhy, sizeof nwhy)) {
+        *first = 1;
+        int rc = take_slice(d, s->body, s->len, s->status, s->sel, 0, 0, 0, why, wn);
+        s->body = NULL;
+        return rc;
+    }
+    free(s->body);
+    s->body = NULL;
+    if (d->o->fetch == PROMR_FETCH_READ) {
+        snprintf(why, wn, "%s", nwhy);
+        return -1;
+    }
+    if (d->o->verbose)
+        fprintf(stderr, "trend: %s: range queries instead\n", text_safe_str(nwhy));
+    for (size_t i = 0; i < *ns; i++) {
+        free((*sl)[i].sel);
+        free((*sl)[i].post);
+    }
+    size_t n_inst = *ns;
+    *ns = 0;
+    d->remote = 0;
+    if (!inst)
+        return add_slices(d, sl, ns, NULL, why, wn);
+    for (size_t i = 0; i < n_inst; i++)
+        if (add_slices(d, sl, ns, inst[i], why, wn) != 0)
+            return -1;
+    return 0;
+}
+
 struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
 {
     struct promr_data *d = calloc(1, sizeof *d);
@@ -526,16 +775,21 @@ struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
     if (rc != 0) {
         snprintf(why, wn, "label values (HTTP %d): %s", status, pwhy);
     } else {
+        rc = choose_fetch(d, why, wn);
         struct slice *sl = NULL;
-        size_t ns = 0;
-        if (inst.n == 0)
+        size_t ns = 0, first = 0;
+        if (rc == 0 && inst.n == 0)
             rc = add_slices(d, &sl, &ns, NULL, why, wn); /* no instance label at all */
         for (size_t i = 0; i < inst.n && rc == 0; i++)
             rc = add_slices(d, &sl, &ns, inst.v[i], why, wn);
+        if (rc == 0 && d->remote && ns > 0)
+            rc = probe_remote(d, &sl, &ns, &first, inst.n ? inst.v : NULL, why, wn);
         if (rc == 0)
-            rc = query_slices(d, sl, ns, why, wn);
-        for (size_t i = 0; i < ns; i++)
+            rc = query_slices(d, sl, ns, first, why, wn);
+        for (size_t i = 0; i < ns; i++) {
             free(sl[i].sel);
+            free(sl[i].post);
+        }
         free(sl);
     }
     for (size_t i = 0; i < inst.n; i++)
@@ -553,6 +807,7 @@ void promr_free(struct promr_data *d)
 {
     if (!d)
         return;
+    free(d->step_ms);
     for (size_t i = 0; i < d->n; i++)
         free(d->ps[i].s.pts);
     intern_free(&d->strs);
@@ -581,6 +836,11 @@ double promr_step(const struct promr_data *d)
 size_t promr_queries(const struct promr_data *d)
 {
     return d->queries;
+}
+
+const char *promr_fetched(const struct promr_data *d)
+{
+    return d->remote ? "remote read" : "query_range";
 }
 
 int promr_same_code(const struct log_series *a, const struct log_series *b)

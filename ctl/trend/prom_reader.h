@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * trend/prom_reader.h - reads heaptag's series back from a Prometheus server
- * (range queries of heaptag_live_bytes, in batches a server with default
- * limits answers) into the series the log reader makes, one per (instance,
+ * (remote read of heaptag_live_bytes' raw chunks, sampled here as a range
+ * query would, or range queries in batches a server with default limits
+ * answers) into the series the log reader makes, one per (instance,
  * process, row), so `trend` judges them as it judges a log. Trusts nothing
  * the server says.
  */
@@ -26,12 +27,17 @@
  * repeats a series' last sample for the 5 minutes of its lookback. */
 #define PROMR_RESTART_OVERLAP_S 660
 
+/* How the series are fetched: remote read when the server offers it (else
+ * range queries), remote read only, or range queries only. */
+enum promr_fetch { PROMR_FETCH_AUTO, PROMR_FETCH_READ, PROMR_FETCH_QUERY };
+
 struct promr_opts {
     const char *url;   /* http://host:port[/prefix] */
     const char *match; /* "{job=\"api\"}" or NULL */
     double start, end; /* seconds since the epoch */
     double step;       /* 0: from the scrape interval */
     int verbose;       /* a line per query on stderr */
+    enum promr_fetch fetch;
 };
 
 struct promr_data;
@@ -49,6 +55,8 @@ const struct log_series *promr_series(const struct promr_data *d, size_t *n);
 size_t promr_snapshots(const struct promr_data *d);
 double promr_step(const struct promr_data *d);
 size_t promr_queries(const struct promr_data *d);
+/* "remote read" or "query_range": how the series came. */
+const char *promr_fetched(const struct promr_data *d);
 
 /* Whether a and b are the same code (a row of a process that restarted on
  * the same instance): instance, exe, tag, function and file equal, pid not. */

@@ -24,6 +24,7 @@ struct ht_next_fns ht_next;
 int ht_next_state = HT_NEXT_UNRESOLVED;
 int ht_next_passive_reason;
 const char *ht_next_passive_who = "";
+int ht_next_glibc;
 
 #define BOOT_SIZE (64u * 1024u)
 static _Alignas(64) char boot_arena[BOOT_SIZE];
@@ -90,6 +91,19 @@ static void *memalign_by_posix(size_t align, size_t size)
     return fn && fn(&p, align, size) == 0 ? p : NULL;
 }
 
+/* Whether free is glibc's own: the object defining it is libc.so.*. Asked of
+ * the loader by address (dladdr: no allocation), as tcmalloc defines
+ * __libc_free too. */
+static int free_is_glibc(void *fn)
+{
+    Dl_info info;
+    if (!dladdr(fn, &info) || !info.dli_fname)
+        return 0;
+    const char *base = strrchr(info.dli_fname, '/');
+    base = base ? base + 1 : info.dli_fname;
+    return strncmp(base, "libc.so", 7) == 0;
+}
+
 #define NEXT_OR(name, fallback) \
     (dlsym(RTLD_NEXT, name) ? dlsym(RTLD_NEXT, name) : (void *)(fallback))
 
@@ -120,6 +134,7 @@ int ht_next_resolve_slow(void)
             ht_next_passive_who = who;
         }
     }
+    ht_next_glibc = free_is_glibc((void *)f.free);
     ht_next = f;
     ht_store_release(&ht_next_state, state);
     return 0;

@@ -62,6 +62,13 @@ static inline int ht_next_passive(void)
 extern HT_HIDDEN int ht_next_passive_reason;
 extern HT_HIDDEN const char *ht_next_passive_who;
 
+/* 1 when the next free is glibc's. glibc's free reads the 8 bytes in front
+ * of any pointer it is given, so for a 16-byte aligned pointer the 16 in
+ * front (the same page) are mapped whenever free itself would not fault: a
+ * header may be read without asking the kernel first (a system call costs
+ * over a microsecond on a virtual machine). */
+extern HT_HIDDEN int ht_next_glibc;
+
 /* The next definition of an exported name (RTLD_NEXT from the shim), looked
  * up once into *slot; NULL when there is none. */
 HT_HIDDEN void *ht_next_sym(void **slot, const char *name);

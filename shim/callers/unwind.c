@@ -12,6 +12,7 @@
 #include "ht_atomic.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -48,13 +49,18 @@ static long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
 
 /* One byte of the page read through the kernel: fails cleanly (EFAULT) where
  * a load would fault. Raw syscalls: errno is never touched. */
-static int page_ok(uint64_t page)
+static long page_read(uint64_t page)
 {
     char byte;
     struct iovec local = { &byte, 1 };
     struct iovec remote = { (void *)page, 1 };
     long pid = raw_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
-    return raw_syscall6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0) == 1;
+    return raw_syscall6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+}
+
+static int page_ok(uint64_t page)
+{
+    return page_read(page) == 1;
 }
 
 static __attribute__((noinline)) int readable_slow(uint64_t a, uint64_t end)
@@ -111,6 +117,21 @@ int ht_unw_code_readable(uint64_t a, uint64_t len)
     for (uint64_t p = a & ~(PAGE - 1); p < a + len; p += PAGE)
         if (!page_ok(p))
             return 0;
+    return 1;
+}
+
+int ht_unw_heap_readable(uint64_t a, uint64_t len)
+{
+    if (a + len < a || len == 0)
+        return 0;
+    for (uint64_t p = a & ~(PAGE - 1); p < a + len; p += PAGE) {
+        long r = page_read(p);
+        if (r == 1)
+            continue;
+        unsigned char in_core;
+        if (r == -EFAULT || raw_syscall6(SYS_mincore, (long)p, PAGE, (long)&in_core, 0, 0, 0) != 0)
+            return 0;
+    }
     return 1;
 }
 

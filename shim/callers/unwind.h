@@ -60,6 +60,11 @@ HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
  * and loaded objects: never cached with the stack ranges). */
 HT_HIDDEN int ht_unw_code_readable(uint64_t a, uint64_t len);
 
+/* 1 when [a, a + len) of the heap may be read: asked of the kernel page by
+ * page and never kept (heap pages are unmapped again). Where a seccomp filter
+ * refuses process_vm_readv, a page that is mapped (mincore) counts. */
+HT_HIDDEN int ht_unw_heap_readable(uint64_t a, uint64_t len);
+
 /* Forgets this thread's verified stack ranges (a jump out of the shim may
  * have left one half written). */
 HT_HIDDEN void ht_unw_thread_reset(void);

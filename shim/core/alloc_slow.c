@@ -258,18 +258,23 @@ static __attribute__((noinline)) void free_stack(uint32_t stack, uint64_t size)
     ht_stacks_count_free(stack, size);
 }
 
-/* Every free but the plain counted block's by a thread with a slot: foreign
- * pointers, checked, aligned and ust blocks, rows counted nowhere, threads
- * counting on a shared shard. */
-/* A header that can be read and is the shim's. */
+/* A header that can be read and is the shim's. A pointer at the start of a
+ * page has its header on the page before, which another allocator need not
+ * have mapped (jemalloc's page-aligned blocks); glibc's free, realloc and
+ * malloc_usable_size read there themselves (ht_next_glibc), on that same page
+ * when p is aligned as glibc's blocks are, so over glibc the kernel is not
+ * asked for those: one free in 256 would pay two system calls. */
 static int header_ours(void *p)
 {
-    if (ht_header_near_page(p) && !ht_unw_readable((uint64_t)(uintptr_t)p - HT_BLOCK_HDR,
-                                                   HT_BLOCK_HDR))
+    if (ht_header_near_page(p) && !(ht_next_glibc && ((uintptr_t)p & 15) == 0) &&
+        !ht_unw_heap_readable((uint64_t)(uintptr_t)p - HT_BLOCK_HDR, HT_BLOCK_HDR))
         return 0;
     return ht_block_valid(ht_block_of(p));
 }
 
+/* Every free but the plain counted block's by a thread with a slot: foreign
+ * pointers, checked, aligned and ust blocks, rows counted nowhere, threads
+ * counting on a shared shard. */
 __attribute__((noinline)) void ht_free_cold(void *p)
 {
     if (!p) /* the fast path sends NULL here: its page test catches it */

@@ -3,7 +3,7 @@
  * a server it does not control. The bytes go through the HTTP answer parser
  * (status, headers, Content-Length, chunked bodies) and, as a body and as
  * the decoded body, through the JSON readers of a range query's matrix,
- * label values and targets. Every series handed out has matching lengths,
+ * label values, targets and flags. Every series handed out has matching lengths,
  * NUL-terminated labels and finite values.
  */
 #include <math.h>
@@ -45,6 +45,10 @@ static void json(const char *buf, size_t n)
         abort();
     promq_parse_strings(buf, n, on_string, &total, why, sizeof why);
     if (promq_parse_interval(buf, n, &iv, why, sizeof why) == 0 && !(iv >= 0))
+        abort();
+    char flag[16];
+    if (promq_parse_flag(buf, n, "query.lookback-delta", flag, sizeof flag, why, sizeof why) == 0 &&
+        strnlen(flag, sizeof flag) == sizeof flag)
         abort();
 }
 

@@ -1135,3 +1135,35 @@ Test(mon, screen_split_fits_80_columns_and_site_names_the_function)
     free(s);
     screen_off(&p);
 }
+
+/* A process that counts nothing has no rows: the screen says it is passive
+ * and why, as the logs do (here an allocator loaded before the shim). */
+Test(mon, screen_says_why_a_process_is_passive)
+{
+    const char *jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    if (access(jemalloc, R_OK) != 0)
+        cr_skip_test("no jemalloc");
+    char preload[4096];
+    snprintf(preload, sizeof preload, "%s:%s", jemalloc, build_path("libheaptag.so"));
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        setenv("LD_PRELOAD", preload, 1);
+        setenv("HEAPTAG_KEEP", "0", 1);
+        execl("/bin/sleep", "sleep", "30", (char *)NULL);
+        _exit(127);
+    }
+    struct timespec t = { 0, 300000000L }; /* its segment is there by then */
+    nanosleep(&t, NULL);
+    char args[64], want[64];
+    snprintf(args, sizeof args, "-p %d -i 0.3", (int)pid);
+    snprintf(want, sizeof want, "%d passive: an allocator was loaded before", (int)pid);
+    pane_x = 200, pane_y = 24;
+    screen_start(args);
+    char *s = WAIT_FOR(want, "(1 live)");
+    free(s);
+    screen_close();
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    segment_remove(pid);
+}

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -26,11 +27,12 @@
 #define LEAK_BYTES 48 /* leaky forgets one 48-byte name per round */
 #define SESS_LIVE  (64 * 512) /* 64 sessions of 512 bytes once 64 rounds have run */
 
-static pid_t leaky_pid, serve_pid, prom_pid;
+static pid_t leaky_pid, serve_pid, prom_pid, proxy_pid;
 static char tmp[64];
 
 static void stop_all(void)
 {
+    bg_stop(proxy_pid);
     bg_stop(prom_pid);
     bg_stop(serve_pid);
     bg_stop(leaky_pid);
@@ -42,7 +44,7 @@ static void stop_all(void)
         if (system(cmd) != 0)
             cr_log_warn("could not remove %s", tmp);
     }
-    prom_pid = serve_pid = leaky_pid = 0;
+    prom_pid = serve_pid = leaky_pid = proxy_pid = 0;
     tmp[0] = '\0';
 }
 
@@ -239,7 +241,9 @@ static int serve_and_scrape(char *pid, size_t cap, const char *job, int *sport)
     snprintf(a_cfg, sizeof a_cfg, "--config.file=%s", cfg);
     snprintf(a_data, sizeof a_data, "--storage.tsdb.path=%s", data);
     snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", pport);
-    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn", NULL };
+    /* a lookback other than the default: remote read must take the server's */
+    const char *argv[] = { "prometheus", a_cfg, a_data, a_listen, "--log.level=warn",
+                           "--query.lookback-delta=4m", NULL };
     prom_pid = bg_start(argv, NULL, NULL, log);
     cr_assert_gt(prom_pid, 0);
     return pport;
@@ -495,6 +499,57 @@ Test(prom, rules_pass_promtool)
     run_free(&r);
 }
 
+/* trend -v --format csv over [since, until] from url, fetched as way. */
+static void trend_window(const char *url, const char *since, const char *until, const char *way,
+                         const char *match, struct run_result *r)
+{
+    const char *argv[16] = { build_path("heaptag"), "trend", "--prometheus", url, "--since", since,
+                             "--until", until, "--fetch", way, "--format", "csv", "-v",
+                             match ? "--match" : NULL, match, NULL };
+    cr_assert_eq(run_cmd(argv, NULL, 0, NULL, r), 0);
+}
+
+/* A Prometheus without remote read: a proxy that passes GETs to the server
+ * on port and refuses every POST (405). Returns its port. */
+static int start_proxy(int port)
+{
+    static const char py[] =
+        "import http.server, sys, urllib.request, urllib.error\n"
+        "up = 'http://127.0.0.1:' + sys.argv[2]\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        try:\n"
+        "            r = urllib.request.urlopen(up + self.path); code = r.status; body = r.read()\n"
+        "        except urllib.error.HTTPError as e:\n"
+        "            code = e.code; body = e.read()\n"
+        "        self.send_response(code)\n"
+        "        self.send_header('Content-Type', 'application/json')\n"
+        "        self.send_header('Content-Length', str(len(body)))\n"
+        "        self.end_headers(); self.wfile.write(body)\n"
+        "    def do_POST(self):\n"
+        "        self.rfile.read(int(self.headers.get('Content-Length', '0')))\n"
+        "        self.send_error(405)\n"
+        "    def log_message(self, *a): pass\n"
+        "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n";
+    int xport = free_port();
+    char a1[16], a2[16];
+    snprintf(a1, sizeof a1, "%d", xport);
+    snprintf(a2, sizeof a2, "%d", port);
+    const char *argv[] = { "python3", "-c", py, a1, a2, NULL };
+    proxy_pid = bg_start(argv, NULL, NULL, NULL);
+    cr_assert_gt(proxy_pid, 0);
+    static const char get[] = "GET /api/v1/status/buildinfo HTTP/1.0\r\n\r\n";
+    char resp[4096];
+    for (int i = 0; i < 100; i++) {
+        if (http_raw(xport, get, sizeof get - 1, resp, sizeof resp, 1000) > 0 &&
+            !strncmp(resp, "HTTP/1.0 200 ", 13)) /* Python's server speaks 1.0 */
+            return xport;
+        usleep(100000);
+    }
+    cr_assert_fail("the proxy never answered");
+    return 0;
+}
+
 /* The fleet's nightly job in a minute: Prometheus scrapes serve every second
  * while fleetleak runs; trend reads the series back and names the leak only. */
 Test(prom, trend_reads_prometheus, .timeout = 120)
@@ -543,14 +598,72 @@ Test(prom, trend_reads_prometheus, .timeout = 120)
     cr_assert_eq(exit_code(&r), 2, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "no heaptag_live_bytes series"), "%s", r.err);
     run_free(&r);
+
+    /* remote read (the default) and range queries: the same verdicts, byte
+     * for byte, over one window already past */
+    char since[32], until[32];
+    time_t now = time(NULL);
+    strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){ now - 60 }));
+    strftime(until, sizeof until, "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){ now - 1 }));
+    struct run_result read, query;
+    trend_window(url, since, until, "read", NULL, &read);
+    trend_window(url, since, until, "query", NULL, &query);
+    cr_assert_eq(exit_code(&read), 1, "%s%s", read.out, read.err);
+    cr_assert_eq(exit_code(&query), 1, "%s%s", query.out, query.err);
+    cr_assert(strstr(read.out, ",Leak,"), "%s", read.out);
+    cr_assert_str_eq(read.out, query.out);
+    cr_assert(strstr(read.err, "trend: POST /api/v1/read"), "%s", read.err);
+    cr_assert(strstr(read.err, "queries by remote read, step 1s"), "%s", read.err);
+    cr_assert(strstr(read.err, "with a lookback of 240s"), "%s", read.err);
+    cr_assert(strstr(query.err, "queries by query_range, step 1s"), "%s", query.err);
+    run_free(&read);
+
+    /* auto: remote read when offered */
+    struct run_result r2;
+    trend_window(url, since, until, "auto", NULL, &r2);
+    cr_assert_str_eq(r2.out, query.out);
+    cr_assert(strstr(r2.err, "by remote read"), "%s", r2.err);
+    run_free(&r2);
+
+    /* a selector that is more than label matchers: range queries, or an
+     * error when remote read is asked for */
+    const char *esc = "{job=\"\\u0066leet\"}"; /* PromQL's \u escape for 'f' */
+    trend_window(url, since, until, "auto", esc, &r2);
+    cr_assert_str_eq(r2.out, query.out, "%s", r2.err);
+    cr_assert(strstr(r2.err, "not plain label matchers"), "%s", r2.err);
+    cr_assert(strstr(r2.err, "by query_range"), "%s", r2.err);
+    run_free(&r2);
+    trend_window(url, since, until, "read", esc, &r2);
+    cr_assert_eq(exit_code(&r2), 2, "%s", r2.err);
+    cr_assert(strstr(r2.err, "cannot be sent as remote read's label matchers"), "%s", r2.err);
+    run_free(&r2);
+
+    /* a server without remote read (a proxy that refuses POST): range
+     * queries, the same verdicts; --fetch read fails with the server's word */
+    int xport = start_proxy(pport);
+    char xurl[64];
+    snprintf(xurl, sizeof xurl, "http://127.0.0.1:%d", xport);
+    trend_window(xurl, since, until, "auto", NULL, &r2);
+    cr_assert_eq(exit_code(&r2), 1, "%s%s", r2.out, r2.err);
+    cr_assert_str_eq(r2.out, query.out, "%s", r2.err);
+    cr_assert(strstr(r2.err, "remote read answered HTTP 405"), "%s", r2.err);
+    cr_assert(strstr(r2.err, "by query_range"), "%s", r2.err);
+    run_free(&r2);
+    trend_window(xurl, since, until, "read", NULL, &r2);
+    cr_assert_eq(exit_code(&r2), 2, "%s", r2.err);
+    cr_assert(strstr(r2.err, "remote read answered HTTP 405"), "%s", r2.err);
+    run_free(&r2);
+    run_free(&query);
 }
 
 /* A backfilled fleet (scripts/prom-scale.sh at a small size): three hosts,
- * one restarting halfway, their planted leaks named and nothing else. */
+ * one restarting halfway, their planted leaks named and nothing else, the
+ * same by remote read as by range queries. */
 Test(prom, trend_fleet_backfilled, .timeout = 120)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd '%s/..' && HEAPTAG_BUILD='%s' scripts/prom-scale.sh 3 100 12",
+    snprintf(cmd, sizeof cmd,
+             "cd '%s/..' && HEAPTAG_BUILD='%s' BOTH=1 scripts/prom-scale.sh 3 100 12",
              build_path("."), build_path("."));
     const char *argv[] = { "sh", "-c", cmd, NULL };
     struct run_result r;
@@ -558,6 +671,12 @@ Test(prom, trend_fleet_backfilled, .timeout = 120)
     cr_assert_eq(exit_code(&r), 0, "%s%s", r.out, r.err);
     cr_assert(strstr(r.out, "prom-scale: 2 of 2 planted leaks named, 0 other suspects"), "%s%s",
               r.out, r.err);
+    /* read both ways: the same records, the same exit */
+    cr_assert(strstr(r.out, "prom-scale: remote read and query_range give the same verdicts "
+                            "(exit 1, 2 records)"),
+              "%s%s", r.out, r.err);
+    cr_assert(strstr(r.err, "queries by remote read"), "%s", r.err);
+    cr_assert(strstr(r.err, "queries by query_range"), "%s", r.err);
     run_free(&r);
 }
 
@@ -569,9 +688,12 @@ Test(prom, trend_prometheus_usage)
         { "--prometheus", "http://127.0.0.1:1", "--step", "0s", NULL },
         { "--match", "{job=\"x\"}", "some.log", NULL },
         { "--prometheus", "http://127.0.0.1:1", "some.log", NULL },
+        { "--prometheus", "http://127.0.0.1:1", "--fetch", "sometimes", NULL },
+        { "--fetch", "read", "some.log", NULL },
     };
     static const char *const errs[] = { "bad --prometheus", "bad --match", "bad --step",
-                                        "need --prometheus", "do not mix" };
+                                        "need --prometheus", "do not mix", "bad --fetch 'sometimes'",
+                                        "need --prometheus" };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[8] = { build_path("heaptag"), "trend" };
         for (size_t k = 0; cases[i][k]; k++)

@@ -14,10 +14,11 @@ prefix=/opt/heaptag
 # One make at a time in a build directory: the tests run these checks in
 # parallel, and two makes building the same objects of build/inst at once
 # link a half-written one.
+locked_make() {
+    flock "$build/.install.lock" make -s -C "$root" BUILD="$build" "$@"
+}
 install_tree() {
-    flock "$build/.install.lock" \
-        make -s -C "$root" BUILD="$build" install DESTDIR="$dest" PREFIX=$prefix \
-        >"$work/install.log" 2>&1 ||
+    locked_make install DESTDIR="$dest" PREFIX=$prefix >"$work/install.log" 2>&1 ||
         { cat "$work/install.log"; echo "make install failed"; exit 1; }
 }
 fail() { echo "check.sh: $*" >&2; exit 1; }
@@ -117,8 +118,7 @@ trend"
     ;;
 uninstall)
     install_tree
-    flock "$build/.install.lock" \
-        make -s -C "$root" BUILD="$build" uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null 2>&1 ||
+    locked_make uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null 2>&1 ||
         fail "make uninstall"
     left=$(find "$dest" -type f)
     [ -z "$left" ] || fail "left after uninstall: $left"
@@ -126,7 +126,7 @@ uninstall)
     [ ! -e "$dest$prefix" ] || fail "left after uninstall: $(find "$dest$prefix")"
     ;;
 deb)
-    flock "$build/.install.lock" make -s -C "$root" BUILD="$build" deb >"$work/deb.log" 2>&1 ||
+    locked_make deb >"$work/deb.log" 2>&1 ||
         { tail -n 30 "$work/deb.log"; fail "make deb"; }
     deb=$(ls "$build"/heaptag_"$(cat "$root/VERSION")"_*.deb)
     lintian --fail-on error "$deb" 2>&1 | grep -v 'running with root' | tee "$work/lintian"
