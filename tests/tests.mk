@@ -54,6 +54,10 @@ $(BUILD)/tests/progs/patterns_nopie: tests/progs/patterns.c include/heaptag.h te
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -fno-pie -no-pie -Iinclude -o $@ $< -lpthread
 
+# test_hops: hops_cxx (tests/progs/hops_cxx.cpp, its rules below) once more by
+# clang++, and its two C++ plugins.
+PROG_BIN += $(BUILD)/tests/progs/hops_cxx_clang $(BUILD)/tests/progs/libhopsA.so \
+            $(BUILD)/tests/progs/libhopsB.so
 # callers dlswap: two plugins of one layout, loaded one after the other.
 PROG_BIN += $(BUILD)/tests/progs/libplugA.so $(BUILD)/tests/progs/libplugB.so
 $(BUILD)/tests/progs/libplug%.so: tests/progs/plugins/plug.c
@@ -216,8 +220,6 @@ test-layers:
 # The hop from operator new's frame to its caller (test_hops): C++ at -O2 by
 # g++ and by clang++, the frame-pointer wrapper compiled apart, and two C++
 # plugins of one layout (one closed, the other loaded at its address).
-test-build: $(BUILD)/tests/progs/hops_cxx_clang $(BUILD)/tests/progs/libhopsA.so \
-            $(BUILD)/tests/progs/libhopsB.so
 $(BUILD)/tests/progs/hops_cxx: tests/progs/hops_cxx.cpp tests/progs/plugins/hops_fp.cpp
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 $(WARN) -O2 -g -fno-omit-frame-pointer -c -o $@-fp.o tests/progs/plugins/hops_fp.cpp
