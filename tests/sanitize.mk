@@ -13,7 +13,7 @@
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TSAN_FLAGS := -fsanitize=thread
 SAN_UNIT    = $(UNIT_SRC:tests/unit/%.c=$(1)/tests/unit/%)
-ASAN_INTEG := test_cli test_patterns test_names
+ASAN_INTEG := test_cli test_patterns test_names test_hops
 # ThreadSanitizer programs: plain mains (Criterion's runner crashes under
 # TSan) linked with the shim's core, each exiting 0 when its counts are exact.
 TSAN_SRC   := $(wildcard tests/tsan/*.c)

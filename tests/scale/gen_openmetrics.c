@@ -7,7 +7,9 @@
  * every fifth host (offset 1) the service restarts at the middle of the window
  * (a new pid, everything from scratch) and row 1 leaks between restarts; rows
  * 10k+2 are caches filled and trimmed, 10k+3 random walks, 10k+4 one-off
- * steps. Deterministic. Usage: gen_openmetrics DIR INSTANCES ROWS HOURS STEP END
+ * steps. Deterministic. Usage: gen_openmetrics DIR INSTANCES ROWS HOURS STEP END [FIRST]
+ * (FIRST: the first host's number, 0 by default, so that a second run adds
+ * more hosts to a TSDB built by the first)
  * writes DIR/block-NN.om in time order (each under a .tmp name until whole);
  * promtool maps its input, so files are real: it waits to start block k
  * until the readers have removed block k-3, which bounds the disk used.
@@ -39,10 +41,12 @@ struct row {
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: gen_openmetrics DIR INSTANCES ROWS HOURS STEP END\n");
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: gen_openmetrics DIR INSTANCES ROWS HOURS STEP END [FIRST]\n");
         return 2;
     }
+    int first = argc == 8 ? atoi(argv[7]) : 0;
+    rng_state ^= (uint64_t)first * 0x9e3779b97f4a7c15ull;
     const char *dir = argv[1];
     int inst = atoi(argv[2]), rows = atoi(argv[3]);
     double hours = atof(argv[4]);
@@ -75,13 +79,13 @@ int main(int argc, char **argv)
         setvbuf(f, buf, _IOFBF, sizeof buf);
         fputs("# TYPE heaptag_live_bytes gauge\n", f);
         for (long t = b0 < start ? start : b0; t < b0 + BLOCK_S && t <= end; t += step) {
-            for (int h = 0; h < inst; h++) {
+            for (int h = first; h < first + inst; h++) {
                 int restarts = h % 5 == 1;
                 int second = restarts && t >= mid;
                 int pid = 1000 + h * 7 + (second ? 1 : 0);
                 double age = (double)(t - (second ? mid : start)); /* seconds since the process started */
                 for (int k = 0; k < rows; k++) {
-                    struct row *w = &r[(size_t)h * rows + k];
+                    struct row *w = &r[(size_t)(h - first) * rows + k];
                     double v = w->level + floor(uniform() * 2048) * 16; /* churn */
                     if (k == 0 && h % 5 == 0)
                         v = w->level + age / 60 * 512 + floor(uniform() * 64) * 16;
