@@ -574,6 +574,18 @@ static uint32_t rule_of(uint64_t q, int exact)
     return r;
 }
 
+/* The learnt rule of return address pc from the cache alone (nothing
+ * derived): 1 and *r when it holds one. */
+static inline __attribute__((always_inline)) int rule_cached(uint64_t pc, uint32_t *r)
+{
+    uint64_t key = (pc - 1) << 1;
+    uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
+    uint64_t kk = ht_load_acquire(&rule_cache[slot].key);
+    uint64_t val = ht_load_acquire(&rule_cache[slot].val);
+    *r = (uint32_t)val;
+    return kk == key && (uint32_t)(val >> 32) == key_check(key);
+}
+
 void ht_unw_flush(void)
 {
     for (uint32_t i = 0; i < CACHE_SIZE; i++)
@@ -586,16 +598,11 @@ int ht_unw_hop(uint64_t pc, uint64_t *sp, uint64_t *next)
 {
     if (pc < 4096 || pc >> 47)
         return 0;
-    uint64_t key = (pc - 1) << 1;
-    uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
-    uint64_t kk = ht_load_acquire(&rule_cache[slot].key);
-    uint64_t val = ht_load_acquire(&rule_cache[slot].val);
-    uint32_t r = (uint32_t)val;
+    uint32_t r;
     /* only a learnt rule with the CFA at the stack pointer: rbp's value at
      * a wrapper's frame is not known here, and an unknown rule is learnt by
      * the walk, not on this path */
-    if (kk != key || (uint32_t)(val >> 32) != key_check(key) ||
-        (r & (3u | R_NOINFO | R_CFA_BP)) != RULE_FRAME)
+    if (!rule_cached(pc, &r) || (r & (3u | R_NOINFO | R_CFA_BP)) != RULE_FRAME)
         return 0;
     uint64_t cfa = *sp + (r >> R_CFA_SHIFT);
     if (cfa <= *sp || (cfa & 7) || cfa - 8 < ok_ranges[0].lo || cfa > ok_ranges[0].hi)
@@ -672,13 +679,8 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
          * word inside the verified range; anything else takes the full step */
         if (c->exact)
             goto slow;
-        uint64_t key = (pc - 1) << 1;
-        uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
-        uint64_t kk = ht_load_acquire(&rule_cache[slot].key);
-        uint64_t val = ht_load_acquire(&rule_cache[slot].val);
-        uint32_t r = (uint32_t)val;
-        if (kk != key || (uint32_t)(val >> 32) != key_check(key) ||
-            (r & (3u | R_NOINFO)) != RULE_FRAME)
+        uint32_t r;
+        if (!rule_cached(pc, &r) || (r & (3u | R_NOINFO)) != RULE_FRAME)
             goto slow;
         uint64_t cfa = ((r & R_CFA_BP) ? bp : sp) + (r >> R_CFA_SHIFT);
         if (cfa <= sp || (cfa & 7) || cfa - 8 < lo || cfa > hi)
