@@ -53,10 +53,12 @@ FUZZ_OBJ_fuzz_config         = $(SHIM_CORE_OBJ)
 FUZZ_OBJ_fuzz_log_reader     = $(CTL_OBJ)
 FUZZ_OBJ_fuzz_wrapsyms       = $(BUILD)/shim/callers/wrapsyms.o
 FUZZ_OBJ_fuzz_text_safe      = $(BUILD)/ctl/util/text_safe.o $(BUILD)/ctl/util/fmt.o
-FUZZ_OBJ_fuzz_prom_query     = $(BUILD)/ctl/prom/http_client.o $(BUILD)/ctl/prom/query_json.o
+FUZZ_OBJ_fuzz_prom_query     = $(BUILD)/ctl/prom/http_client.o $(BUILD)/ctl/prom/query_json.o \
+                               $(BUILD)/ctl/util/why.o
 FUZZ_OBJ_fuzz_prom_read      = $(BUILD)/ctl/prom/chunked_read.o $(BUILD)/ctl/prom/protobuf.o \
                                $(BUILD)/ctl/prom/xor_chunk.o $(BUILD)/ctl/prom/selector.o \
-                               $(BUILD)/ctl/trend/prom_remote.o $(BUILD)/ctl/trend/step_sample.o
+                               $(BUILD)/ctl/trend/prom_remote.o $(BUILD)/ctl/trend/step_sample.o \
+                               $(BUILD)/ctl/util/why.o
 FUZZ_LIBS := $(CTL_LDLIBS) $(SHIM_LDLIBS)
 # libFuzzer options per target: the shim warns on stderr about bad config.
 FUZZ_OPTS_fuzz_config := -close_fd_mask=2

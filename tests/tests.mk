@@ -36,8 +36,8 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard te
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(HARNESS_SRC) $(INTEG_TOOL_SRC) -lcriterion
 
 # The tool's own query escaping, for the Prometheus test's queries.
-$(BUILD)/tests/integration/test_prometheus: INTEG_TOOL_SRC := ctl/prom/http_client.c
-$(BUILD)/tests/integration/test_prometheus: ctl/prom/http_client.c
+$(BUILD)/tests/integration/test_prometheus: INTEG_TOOL_SRC := ctl/prom/http_client.c ctl/util/why.c
+$(BUILD)/tests/integration/test_prometheus: ctl/prom/http_client.c ctl/util/why.c
 
 $(BUILD)/tests/progs/%: tests/progs/%.c include/heaptag.h $(wildcard tests/progs/*.h)
 	@mkdir -p $(dir $@)

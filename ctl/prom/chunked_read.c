@@ -10,21 +10,13 @@
 #include "prom/chunked_read.h"
 
 #include <err.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "prom/protobuf.h"
+#include "util/why.h"
 
-static int fail(char *why, size_t wn, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, wn, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static uint32_t crc32c_table(uint32_t c, const unsigned char *b, size_t n)
 {
@@ -137,9 +129,9 @@ static int series_of(struct reader *rd, const unsigned char *p, size_t n, int64_
     while ((rc = pb_next(&r, &f)) == 1) {
         if (f.number == 1 && f.wire == PB_LEN) {
             if (s.n_labels == CHUNKED_READ_MAX_LABELS)
-                return fail(why, wn, "a series with more than %d labels", CHUNKED_READ_MAX_LABELS);
+                return why_fail(why, wn, "a series with more than %d labels", CHUNKED_READ_MAX_LABELS);
             if (label_of(f.data, f.len, &labels[s.n_labels++]) != 0)
-                return fail(why, wn, "bad label");
+                return why_fail(why, wn, "bad label");
         } else if (f.number == 2 && f.wire == PB_LEN) {
             if (s.n_chunks == rd->cap) {
                 rd->cap = rd->cap ? rd->cap * 2 : 64;
@@ -149,16 +141,16 @@ static int series_of(struct reader *rd, const unsigned char *p, size_t n, int64_
                 s.chunks = rd->chunks;
             }
             if (chunk_of(f.data, f.len, &rd->chunks[s.n_chunks++]) != 0)
-                return fail(why, wn, "bad chunk");
+                return why_fail(why, wn, "bad chunk");
         } else if (f.number <= 2) {
-            return fail(why, wn, "bad series");
+            return why_fail(why, wn, "bad series");
         }
     }
     if (rc != 0)
-        return fail(why, wn, "bad series");
+        return why_fail(why, wn, "bad series");
     why[0] = '\0';
     if (rd->fn(rd->arg, &s, why, wn) != 0)
-        return why[0] ? -1 : fail(why, wn, "stopped");
+        return why[0] ? -1 : why_fail(why, wn, "stopped");
     return 0;
 }
 
@@ -172,16 +164,16 @@ static int frame_of(struct reader *rd, const unsigned char *p, size_t n, char *w
     while ((rc = pb_next(&r, &f)) == 1)
         if (f.number == 2) {
             if (f.wire != PB_VARINT)
-                return fail(why, wn, "bad query index");
+                return why_fail(why, wn, "bad query index");
             query_index = (int64_t)f.v;
         }
     if (rc != 0)
-        return fail(why, wn, "bad ChunkedReadResponse");
+        return why_fail(why, wn, "bad ChunkedReadResponse");
     r.p = p;
     while (pb_next(&r, &f) == 1)
         if (f.number == 1) {
             if (f.wire != PB_LEN)
-                return fail(why, wn, "bad ChunkedReadResponse");
+                return why_fail(why, wn, "bad ChunkedReadResponse");
             if (series_of(rd, f.data, f.len, query_index, why, wn) != 0)
                 return -1;
         }
@@ -198,16 +190,16 @@ int chunked_read(const void *buf, size_t len, chunked_series_fn fn, void *arg, c
         uint64_t size;
         size_t at = (size_t)(p - (const unsigned char *)buf);
         if (pb_uvarint(&p, end, &size) != 0)
-            rc = fail(why, wn, "bad frame size at byte %zu", at);
+            rc = why_fail(why, wn, "bad frame size at byte %zu", at);
         else if (size > CHUNKED_READ_MAX_FRAME)
-            rc = fail(why, wn, "frame of %llu bytes at byte %zu", (unsigned long long)size, at);
+            rc = why_fail(why, wn, "frame of %llu bytes at byte %zu", (unsigned long long)size, at);
         else if ((size_t)(end - p) < 4 || (size_t)(end - p) - 4 < size)
-            rc = fail(why, wn, "frame cut short at byte %zu", at);
+            rc = why_fail(why, wn, "frame cut short at byte %zu", at);
         else {
             uint32_t crc = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
             p += 4;
             if (crc32c(p, (size_t)size) != crc)
-                rc = fail(why, wn, "frame checksum mismatch at byte %zu", at);
+                rc = why_fail(why, wn, "frame checksum mismatch at byte %zu", at);
             else
                 rc = frame_of(&rd, p, (size_t)size, why, wn);
             p += size;

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fail(char *why, size_t wn, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, wn, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "util/why.h"
 
 int http_url_parse(const char *url, struct http_url *u, const char **why)
 {
@@ -125,7 +117,7 @@ static int connect_to(const struct http_url *u, char *why, size_t wn)
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *a;
     int rc = getaddrinfo(u->host, u->port, &hints, &res);
     if (rc != 0)
-        return fail(why, wn, "%s: %s", u->host, gai_strerror(rc));
+        return why_fail(why, wn, "%s: %s", u->host, gai_strerror(rc));
     int fd = -1, e = 0;
     for (a = res; a && fd < 0; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
@@ -141,7 +133,7 @@ static int connect_to(const struct http_url *u, char *why, size_t wn)
     }
     freeaddrinfo(res);
     if (fd < 0)
-        return fail(why, wn, "connect to %s:%s: %s", u->host, u->port, strerror(e));
+        return why_fail(why, wn, "connect to %s:%s: %s", u->host, u->port, strerror(e));
     return fd;
 }
 
@@ -167,7 +159,7 @@ static int exchange(const struct http_url *u, const char *req, size_t n, char **
     while (sent < n) {
         if (wait_fd(fd, POLLOUT) != 0) {
             close(fd);
-            return fail(why, wn, "%s:%s: timed out sending", u->host, u->port);
+            return why_fail(why, wn, "%s:%s: timed out sending", u->host, u->port);
         }
         ssize_t w = send(fd, req + sent, n - sent, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
@@ -175,7 +167,7 @@ static int exchange(const struct http_url *u, const char *req, size_t n, char **
         if (w <= 0) {
             int e = errno;
             close(fd);
-            return fail(why, wn, "%s:%s: send: %s", u->host, u->port, strerror(e));
+            return why_fail(why, wn, "%s:%s: send: %s", u->host, u->port, strerror(e));
         }
         sent += (size_t)w;
     }
@@ -188,13 +180,13 @@ static int exchange(const struct http_url *u, const char *req, size_t n, char **
     for (;;) {
         if (!buf) {
             close(fd);
-            return fail(why, wn, "out of memory");
+            return why_fail(why, wn, "out of memory");
         }
         if (got == cap) {
             if (cap >= HTTP_CLIENT_MAX_BODY) {
                 free(buf);
                 close(fd);
-                return fail(why, wn, "answer larger than %zu bytes", HTTP_CLIENT_MAX_BODY);
+                return why_fail(why, wn, "answer larger than %zu bytes", HTTP_CLIENT_MAX_BODY);
             }
             cap *= 2;
             char *nb = realloc(buf, cap);
@@ -206,7 +198,7 @@ static int exchange(const struct http_url *u, const char *req, size_t n, char **
         if (wait_fd(fd, POLLIN) != 0) {
             free(buf);
             close(fd);
-            return fail(why, wn, "%s:%s: no answer in %d s", u->host, u->port,
+            return why_fail(why, wn, "%s:%s: no answer in %d s", u->host, u->port,
                         HTTP_CLIENT_TIMEOUT_MS / 1000);
         }
         ssize_t r = recv(fd, buf + got, cap - got, 0);
@@ -216,7 +208,7 @@ static int exchange(const struct http_url *u, const char *req, size_t n, char **
             int e = errno;
             free(buf);
             close(fd);
-            return fail(why, wn, "%s:%s: recv: %s", u->host, u->port, strerror(e));
+            return why_fail(why, wn, "%s:%s: recv: %s", u->host, u->port, strerror(e));
         }
         if (r == 0)
             break;
@@ -236,7 +228,7 @@ int http_get(const struct http_url *u, const char *target, int *status, char **b
     size_t rn = strlen(u->prefix) + strlen(target) + strlen(u->host) + 128;
     char *req = malloc(rn);
     if (!req)
-        return fail(why, wn, "out of memory");
+        return why_fail(why, wn, "out of memory");
     int n = snprintf(req, rn,
                      "GET %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: heaptag\r\n"
                      "Accept: application/json\r\nConnection: close\r\n\r\n",
@@ -259,7 +251,7 @@ int http_post(const struct http_url *u, const char *target, const char *headers,
     size_t rn = strlen(u->prefix) + strlen(target) + strlen(u->host) + strlen(headers) + 160;
     char *req = malloc(rn + bn);
     if (!req)
-        return fail(why, wn, "out of memory");
+        return why_fail(why, wn, "out of memory");
     int n = snprintf(req, rn,
                      "POST %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: heaptag\r\n%s"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -320,20 +312,20 @@ static int dechunk(const char *b, size_t n, char *out, size_t *on, char *why, si
         size_t digits = 0;
         while (i < n && hexval(b[i]) >= 0) {
             if (size >> 60)
-                return fail(why, wn, "chunk size too large");
+                return why_fail(why, wn, "chunk size too large");
             size = size * 16 + (uint64_t)hexval(b[i++]);
             digits++;
         }
         if (digits == 0)
-            return fail(why, wn, "bad chunk size");
+            return why_fail(why, wn, "bad chunk size");
         const char *eol = memchr(b + i, '\n', n - i); /* chunk extensions skipped */
         if (!eol)
-            return fail(why, wn, "cut chunk header");
+            return why_fail(why, wn, "cut chunk header");
         i = (size_t)(eol - b) + 1;
         if (size == 0)
             break; /* trailers, if any, are not read */
         if (size > n - i)
-            return fail(why, wn, "cut chunk");
+            return why_fail(why, wn, "cut chunk");
         memcpy(out + o, b + i, size);
         o += size;
         i += size;
@@ -342,7 +334,7 @@ static int dechunk(const char *b, size_t n, char *out, size_t *on, char *why, si
         else if (i < n && b[i] == '\n')
             i++;
         else
-            return fail(why, wn, "bad chunk end");
+            return why_fail(why, wn, "bad chunk end");
     }
     *on = o;
     return 0;
@@ -367,11 +359,11 @@ int http_parse_answer_full(const char *buf, size_t n, struct http_answer *a, cha
 {
     memset(a, 0, sizeof *a);
     if (n < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
-        return fail(why, wn, "not an HTTP answer");
+        return why_fail(why, wn, "not an HTTP answer");
     int st = 0;
     for (int i = 9; i < 12; i++) {
         if (buf[i] < '0' || buf[i] > '9')
-            return fail(why, wn, "bad HTTP status");
+            return why_fail(why, wn, "bad HTTP status");
         st = st * 10 + (buf[i] - '0');
     }
     const char *sep = NULL;
@@ -381,20 +373,20 @@ int http_parse_answer_full(const char *buf, size_t n, struct http_answer *a, cha
             break;
         }
     if (!sep)
-        return fail(why, wn, "cut HTTP head");
+        return why_fail(why, wn, "cut HTTP head");
     size_t head_n = (size_t)(sep - buf) + 2;
     const char *b = sep + 4;
     size_t bn = n - (size_t)(b - buf);
     char *out = malloc(bn + 1);
     if (!out)
-        return fail(why, wn, "out of memory");
+        return why_fail(why, wn, "out of memory");
     size_t vl, on = bn;
     const char *te = header(buf, head_n, "Transfer-Encoding", &vl);
     const char *cl = header(buf, head_n, "Content-Length", &vl);
     if (te && !(vl == 7 && strncasecmp(te, "chunked", 7) == 0) &&
         !(vl == 8 && strncasecmp(te, "identity", 8) == 0)) {
         free(out);
-        return fail(why, wn, "unsupported transfer encoding");
+        return why_fail(why, wn, "unsupported transfer encoding");
     }
     header_copy(buf, head_n, "Content-Type", a->content_type, sizeof a->content_type);
     header_copy(buf, head_n, "Content-Encoding", a->content_encoding, sizeof a->content_encoding);
@@ -413,13 +405,13 @@ int http_parse_answer_full(const char *buf, size_t n, struct http_answer *a, cha
             for (size_t i = 0; i < vl; i++) {
                 if (cl[i] < '0' || cl[i] > '9' || want > (uint64_t)1 << 50) {
                     free(out);
-                    return fail(why, wn, "bad Content-Length");
+                    return why_fail(why, wn, "bad Content-Length");
                 }
                 want = want * 10 + (uint64_t)(cl[i] - '0');
             }
             if (vl == 0 || want > bn) {
                 free(out);
-                return fail(why, wn, "answer cut short (%zu of %llu bytes)", bn,
+                return why_fail(why, wn, "answer cut short (%zu of %llu bytes)", bn,
                             (unsigned long long)want);
             }
             on = (size_t)want;
@@ -443,7 +435,7 @@ int http_parse_answer(const char *buf, size_t n, int *status, char **body, size_
         return -1;
     if (a.content_encoding[0]) {
         free(a.body);
-        return fail(why, wn, "unsupported content encoding");
+        return why_fail(why, wn, "unsupported content encoding");
     }
     *status = a.status;
     *body = a.body;
