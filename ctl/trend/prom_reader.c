@@ -685,12 +685,34 @@ static int choose_fetch(struct promr_data *d, char *why, size_t wn)
     return 0;
 }
 
+/* Frees what slices v[0, n) hold (their answers are freed as taken). */
+static void clear_slices(struct slice *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].sel);
+        free(v[i].post);
+    }
+}
+
+/* The slices of every instance, or of the series without an instance
+ * label when there is none. */
+static int add_instances(struct promr_data *d, struct slice **v, size_t *n,
+                         const struct inst_list *inst, char *why, size_t wn)
+{
+    if (inst->n == 0)
+        return add_slices(d, v, n, NULL, why, wn); /* no instance label at all */
+    for (size_t i = 0; i < inst->n; i++)
+        if (add_slices(d, v, n, inst->v[i], why, wn) != 0)
+            return -1;
+    return 0;
+}
+
 /* Asks for the first instance's remote read alone: when the server does not
  * answer it with streamed chunks (no such endpoint, an old server, a proxy
  * that refuses POST), and --fetch is auto, every instance is asked by range
  * queries instead. Otherwise takes the answer in; *first is then 1. */
 static int probe_remote(struct promr_data *d, struct slice **sl, size_t *ns, size_t *first,
-                        char **inst, char *why, size_t wn)
+                        const struct inst_list *inst, char *why, size_t wn)
 {
     struct slice *s = &(*sl)[0];
     d->queries++;
@@ -714,19 +736,10 @@ static int probe_remote(struct promr_data *d, struct slice **sl, size_t *ns, siz
     }
     if (d->o->verbose)
         fprintf(stderr, "trend: %s: range queries instead\n", text_safe_str(nwhy));
-    for (size_t i = 0; i < *ns; i++) {
-        free((*sl)[i].sel);
-        free((*sl)[i].post);
-    }
-    size_t n_inst = *ns;
+    clear_slices(*sl, *ns);
     *ns = 0;
     d->remote = 0;
-    if (!inst)
-        return add_slices(d, sl, ns, NULL, why, wn);
-    for (size_t i = 0; i < n_inst; i++)
-        if (add_slices(d, sl, ns, inst[i], why, wn) != 0)
-            return -1;
-    return 0;
+    return add_instances(d, sl, ns, inst, why, wn);
 }
 
 struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
@@ -778,18 +791,13 @@ struct promr_data *promr_read(const struct promr_opts *o, char *why, size_t wn)
         rc = choose_fetch(d, why, wn);
         struct slice *sl = NULL;
         size_t ns = 0, first = 0;
-        if (rc == 0 && inst.n == 0)
-            rc = add_slices(d, &sl, &ns, NULL, why, wn); /* no instance label at all */
-        for (size_t i = 0; i < inst.n && rc == 0; i++)
-            rc = add_slices(d, &sl, &ns, inst.v[i], why, wn);
+        if (rc == 0)
+            rc = add_instances(d, &sl, &ns, &inst, why, wn);
         if (rc == 0 && d->remote && ns > 0)
-            rc = probe_remote(d, &sl, &ns, &first, inst.n ? inst.v : NULL, why, wn);
+            rc = probe_remote(d, &sl, &ns, &first, &inst, why, wn);
         if (rc == 0)
             rc = query_slices(d, sl, ns, first, why, wn);
-        for (size_t i = 0; i < ns; i++) {
-            free(sl[i].sel);
-            free(sl[i].post);
-        }
+        clear_slices(sl, ns);
         free(sl);
     }
     for (size_t i = 0; i < inst.n; i++)
