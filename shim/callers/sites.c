@@ -233,15 +233,6 @@ int ht_sites_class_slow(uint64_t addr)
     return c;
 }
 
-int ht_sites_class_cached(uint64_t addr)
-{
-    uint32_t gen = ht_modules_generation() & HT_CLASS_GEN_MASK;
-    uint64_t v = ht_load_relaxed(&ht_class_cache[ht_class_slot(addr)]);
-    if (v >> HT_CLASS_ADDR_SHIFT == addr && ((v >> 2) & HT_CLASS_GEN_MASK) == gen)
-        return (int)(v & 3);
-    return 0;
-}
-
 /* Where the frame of return address r sits, learnt once per (r, walk start):
  * the shim's own frames between the walk's start and the allocation's entry
  * have fixed sizes, so the offset from the start's sp is the same each time.

@@ -46,24 +46,28 @@ static inline uint32_t ht_class_slot(uint64_t addr)
  * (not one another thread's table build leaves undecided). */
 HT_HIDDEN int ht_sites_class_slow(uint64_t addr);
 
-/* The class of the code at return address addr: the cache inline. */
-static inline int ht_sites_class(uint64_t addr)
+/* The class of addr as the process-wide cache holds it now, 0 when it holds
+ * none (a class another thread's table build left undecided is never held). */
+static inline int ht_sites_class_cached(uint64_t addr)
 {
     uint32_t gen = ht_load_acquire(&ht_modules_gen) & HT_CLASS_GEN_MASK;
     uint64_t v = ht_load_relaxed(&ht_class_cache[ht_class_slot(addr)]);
     if (likely(v >> HT_CLASS_ADDR_SHIFT == addr && ((v >> 2) & HT_CLASS_GEN_MASK) == gen))
         return (int)(v & 3);
-    return ht_sites_class_slow(addr);
+    return 0;
+}
+
+/* The class of the code at return address addr: the cache inline. */
+static inline int ht_sites_class(uint64_t addr)
+{
+    int c = ht_sites_class_cached(addr);
+    return likely(c != 0) ? c : ht_sites_class_slow(addr);
 }
 
 /* The site to charge for an allocation whose immediate return address is r:
  * r itself unless r lies in a wrapper, else the first frame above the
  * wrappers; r again when unwinding fails. Called with the guard not held. */
 HT_HIDDEN uint64_t ht_sites_resolve(uint64_t r);
-
-/* The class of addr as the process-wide cache holds it now, 0 when it holds
- * none (a class another thread's table build left undecided is never held). */
-HT_HIDDEN int ht_sites_class_cached(uint64_t addr);
 
 /* The first frame of frames[0, n) outside wrappers, or frames[0]. */
 HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
