@@ -78,6 +78,9 @@ def workloads():
         # Debian's own binary: `python3` on PATH may be a wrapper script
         ("python3", ["/usr/bin/python3", os.path.join(here, "work", "dicts.py"),
                      "40000" if QUICK else "150000"], None, {"PYTHONMALLOC": "malloc"}, real),
+        # as Debian runs it: pymalloc serves small objects, malloc the rest
+        ("python3 pymalloc", ["/usr/bin/python3", os.path.join(here, "work", "dicts.py"),
+                              "40000" if QUICK else "150000"], None, {}, real),
         ("perl", ["/usr/bin/perl", os.path.join(here, "work", "hashes.pl"),
                   "100000" if QUICK else "400000"], None, {}, real),
         ("sort", ["sort", sort_in], None, {}, real),

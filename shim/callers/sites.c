@@ -7,8 +7,9 @@
  *
  * callers/ - who asked: the shim's own unwinder (unwind), the module map
  * (modules), the allocation wrappers of each module (wrapsyms), the shim's
- * own code (own_code), the first frame that is the program's (sites), and the
- * ust stack table (stacks). Uses base/ only.
+ * own code (own_code), the first frame that is the program's (sites), the
+ * ust stack table (stacks) and each thread's remembered walks (walk_memo).
+ * Uses base/ only.
  */
 #include "callers/sites.h"
 
@@ -18,15 +19,16 @@
 #include "callers/modules.h"
 #include "base/state.h"
 #include "callers/unwind.h"
+#include "callers/walk_memo.h"
 #include "callers/wrapsyms.h"
 #include "ht_atomic.h"
 
 #ifdef HT_ORACLE /* the test build that checks every walk against libunwind */
 #include "oracle.h"
-#define ORACLE_WALK(r, f, n, max) ht_oracle_walk(r, f, n, max, ht_sites_pick(f, n))
+#define ORACLE_WALK(r, f, n, max, rep) ht_oracle_walk(r, f, n, max, ht_sites_pick(f, n), rep)
 #define ORACLE_SITE(r, site) ht_oracle_site(r, site)
 #else
-#define ORACLE_WALK(r, f, n, max) ((void)0)
+#define ORACLE_WALK(r, f, n, max, rep) ((void)0)
 #define ORACLE_SITE(r, site) ((void)0)
 #endif
 
@@ -320,10 +322,39 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
         frames[k++] = r;
         k += ht_unw_trace(&c, frames + 1, max - 1);
     }
-    ORACLE_WALK(r, frames, k ? k : 1, max);
+    ORACLE_WALK(r, frames, k ? k : 1, max, 0);
     ht_leave();
     if (k == 0) /* unwinding lost the way: the immediate caller alone */
         frames[k++] = r;
+    return k;
+}
+
+int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m, const uint64_t **frames,
+                            struct ht_memo_walk **walk)
+{
+    struct ht_unw_cursor c;
+    int k = 0;
+    *walk = NULL;
+    *frames = m->scratch.pc;
+    ht_enter();
+    if (walk_to(&c, r)) {
+        struct ht_memo_walk *w = ht_memo_find(m, c.pc, c.sp, c.bp, max);
+        if (w) {
+            *walk = w;
+            *frames = w->pc;
+            k = (int)w->n;
+        } else {
+            uint32_t gen = ht_unw_generation();
+            k = ht_unw_trace_states(&c, max, &m->scratch);
+            *walk = ht_memo_keep(m, &m->scratch, max, gen);
+        }
+    }
+    if (k == 0) { /* unwinding lost the way: the immediate caller alone */
+        m->scratch.pc[0] = r;
+        k = 1;
+    }
+    ORACLE_WALK(r, *frames, k, max, *frames != m->scratch.pc);
+    ht_leave();
     return k;
 }
 

@@ -15,6 +15,9 @@
 #include "callers/modules.h"
 #include "ht_atomic.h"
 
+struct ht_walk_memo;
+struct ht_memo_walk;
+
 enum ht_site_class {
     HT_SITE_DIRECT  = 1, /* application code: a site of its own */
     HT_SITE_WRAPPER = 2, /* allocation wrapper: charge its caller */
@@ -76,6 +79,13 @@ HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
  * (the allocation's immediate return address; the shim's own frames are
  * dropped). Returns the count, at least 1 (just r when unwinding fails). */
 HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
+
+/* ht_sites_backtrace() through the thread's remembered walks (m): one
+ * whose words still hold is repeated, a new one is remembered. *frames
+ * points at the frames (in m), *walk at the remembered walk they are (NULL
+ * when the walk could not be remembered). */
+HT_HIDDEN int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m,
+                                      const uint64_t **frames, struct ht_memo_walk **walk);
 
 /* In a forked child, before anything else: every lock-like state another
  * thread held at fork is released (the child has only the forking thread). */

@@ -586,8 +586,23 @@ static inline __attribute__((always_inline)) int rule_cached(uint64_t pc, uint32
     return kk == key && (uint32_t)(val >> 32) == key_check(key);
 }
 
+/* How many times the rules were forgotten. */
+static uint32_t flush_gen;
+
+uint32_t ht_unw_generation(void)
+{
+    return ht_load_acquire(&flush_gen);
+}
+
+void ht_unw_verified(uint64_t *lo, uint64_t *hi)
+{
+    *lo = ok_ranges[0].lo;
+    *hi = ok_ranges[0].hi;
+}
+
 void ht_unw_flush(void)
 {
+    ht_fetch_add_release(&flush_gen, 1);
     for (uint32_t i = 0; i < CACHE_SIZE; i++)
         ht_store_relaxed(&rule_cache[i].val, 0);
 }
@@ -717,5 +732,118 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
     c->sp = sp;
     c->bp = bp;
     c->bp_from = 0; /* not followed here */
+    return k;
+}
+
+/* ---- walking, kept ------------------------------------------------------ */
+
+/* Marks which states need their bp: a step whose CFA is rbp-based needs
+ * the state's bp, a step that keeps rbp passes the next state's need on.
+ * ended: the last state takes no step (its rule says outermost, or max). */
+static void mark_need_bp(struct ht_unw_states *st, int ended)
+{
+    uint8_t need = ended ? 0 : HT_UNW_NEED_BP;
+    st->flags[st->n - 1] |= need;
+    for (int k = st->n - 2; k >= 0; k--) {
+        uint32_t r = st->rule[k + 1];
+        if (!r || (r & (R_CFA_BP | R_NOINFO)))
+            need = HT_UNW_NEED_BP; /* the full step: anything */
+        else if (((r >> R_BP_SHIFT) & 3) != BP_SAME)
+            need = 0;
+        st->flags[k] |= need;
+    }
+}
+
+int ht_unw_trace_states(struct ht_unw_cursor *c, int max, struct ht_unw_states *st)
+{
+    uint32_t *rule = st->rule;
+    if (max > HT_UNW_STATES_MAX)
+        max = HT_UNW_STATES_MAX;
+    st->n = 0;
+    st->repeatable = 0;
+    if (max <= 0)
+        return 0;
+    uint64_t pc = c->pc, sp = c->sp, bp = c->bp;
+    uint64_t lo = ok_ranges[0].lo, hi = ok_ranges[0].hi;
+    int k = 0, stopped = 0, fast = !c->exact;
+    st->pc[0] = pc;
+    st->sp[0] = sp;
+    st->bp[0] = bp;
+    st->flags[0] = 0;
+    rule[k++] = 0;
+    while (k < max) {
+        uint32_t r;
+        if (c->exact || !rule_cached(pc, &r) || (r & 3u) != RULE_FRAME)
+            goto slow;
+        uint64_t cfa;
+        unsigned mode;
+        int8_t off;
+        if (r & R_NOINFO) {
+            /* code without unwind information (JIT): the frame pointer
+             * chain, as ht_unw_step() follows it */
+            if (bp < sp || bp - sp > (1u << 24) || (bp & 7) || bp < lo || bp + 16 > hi)
+                goto slow;
+            cfa = bp + 16;
+            mode = BP_SAVED;
+            off = -2;
+        } else {
+            cfa = ((r & R_CFA_BP) ? bp : sp) + (r >> R_CFA_SHIFT);
+            if (cfa <= sp || (cfa & 7) || cfa - 8 < lo || cfa > hi)
+                goto slow;
+            mode = (r >> R_BP_SHIFT) & 3;
+            off = (int8_t)(uint8_t)(r >> R_BPOFF_SHIFT);
+        }
+        uint64_t nbp = bp;
+        if (mode == BP_SAVED) {
+            uint64_t a = cfa + (uint64_t)((int64_t)off * 8);
+            if (a < lo || a + 8 > hi)
+                goto slow;
+            nbp = *(const uint64_t *)a;
+        } else if (mode == BP_LOST) {
+            nbp = 0;
+        }
+        uint64_t npc = *(const uint64_t *)(cfa - 8);
+        if (!npc || npc < 4096 || npc >> 47) {
+            fast = 0; /* the end read from a word: not kept */
+            break;
+        }
+        pc = npc;
+        sp = cfa;
+        bp = nbp;
+        st->pc[k] = pc;
+        st->sp[k] = sp;
+        st->bp[k] = bp;
+        st->bpoff[k] = off;
+        st->flags[k] = mode == BP_SAVED ? HT_UNW_BP_READ : 0;
+        rule[k++] = r;
+        continue;
+    slow:
+        c->pc = pc;
+        c->sp = sp;
+        c->bp = bp;
+        if (!ht_unw_step(c)) {
+            /* the outermost frame ends every walk that reaches it alike */
+            stopped = !c->exact && rule_cached(pc, &r) && (r & 3) == RULE_STOP;
+            break;
+        }
+        fast = 0;
+        pc = c->pc;
+        sp = c->sp;
+        bp = c->bp;
+        lo = ok_ranges[0].lo;
+        hi = ok_ranges[0].hi;
+        st->pc[k] = pc;
+        st->sp[k] = sp;
+        st->bp[k] = bp;
+        st->flags[k] = 0;
+        rule[k++] = 0;
+    }
+    c->pc = pc;
+    c->sp = sp;
+    c->bp = bp;
+    c->bp_from = 0;
+    st->n = k;
+    mark_need_bp(st, stopped || k == max);
+    st->repeatable = fast && (stopped || k == max);
     return k;
 }

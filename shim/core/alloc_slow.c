@@ -18,6 +18,7 @@
 #include "callers/hops.h"
 #include "callers/own_code.h"
 #include "callers/unwind.h"
+#include "callers/walk_memo.h"
 #include "accounting/rows.h"
 #include "callers/sites.h"
 #include "callers/stacks.h"
@@ -47,10 +48,44 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
     uint32_t depth = ht_state.seg->stack_depth;
     if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
         depth = HT_STACK_DEPTH_MAX;
+    /* the rows below are looked up inside the guard, where a thread's first
+     * miss takes no counter slot: the thread takes one here */
+    if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0) {
+        ht_ages_sync(t);
+        ht_slots_attach(t);
+    }
     ht_enter();
-    int n = ht_sites_backtrace(site, ust_frames, (int)depth);
-    uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
-    *stack = ht_stacks_intern(row, ust_frames, (uint32_t)n);
+    struct ht_walk_memo *m = ht_walk_memo_of(t);
+    if (!m) {
+        int n = ht_sites_backtrace(site, ust_frames, (int)depth);
+        uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
+        *stack = ht_stacks_intern(row, ust_frames, (uint32_t)n);
+        ht_leave();
+        return row;
+    }
+    /* a walk repeated brings the row and stack entry it was charged to,
+     * while the thread's tag and the epoch are the same */
+    const uint64_t *frames;
+    struct ht_memo_walk *w;
+    int n = ht_sites_backtrace_memo(site, (int)depth, m, &frames, &w);
+    uint64_t rowkey = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
+    uint32_t row;
+    if (w && w->charged && w->rowkey == rowkey && w->stack != HT_STACK_NONE) {
+        row = w->row;
+        *stack = w->stack;
+    } else {
+        row = ht_rows_lookup_at(t, ht_sites_pick(frames, n));
+        *stack = ht_stacks_intern(row, frames, (uint32_t)n);
+        if (w) { /* a handler's jump out in between leaves it uncharged */
+            w->charged = 0;
+            ht_signal_fence();
+            w->row = row;
+            w->stack = *stack;
+            w->rowkey = rowkey;
+            ht_signal_fence();
+            w->charged = 1;
+        }
+    }
     ht_leave();
     return row;
 }

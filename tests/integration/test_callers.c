@@ -3,8 +3,10 @@
  * (tests/progs/callers): forks while threads allocate from generated code
  * (no child waits on the loader's lock), frame-pointer functions without
  * locals, bogus return addresses into a library's PROT_NONE hole, a library
- * unloaded and another loaded at its address, and signal handlers that
- * siglongjmp out of the shim.
+ * unloaded and another loaded at its address, signal handlers that
+ * siglongjmp out of the shim, and one allocating frame reached at one stack
+ * pointer through different callers (a remembered walk must not answer for
+ * another).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -189,3 +191,44 @@ static void check_sigjump(const char *flags)
 
 Test(callers, siglongjmp_out_of_the_shim) { check_sigjump("+ptg"); }
 Test(callers, siglongjmp_out_of_the_shim_ust) { check_sigjump("+ptg+ust"); }
+
+/* samesp_leaf() at one stack pointer through samesp_path_a() (300 blocks)
+ * and samesp_path_b() (700), taking turns, then one call of path a, every
+ * third time under the tag Smsp (100 tagged, 200 not): each stack has its
+ * own exact counts and callers, and each its row (the tag's or the site's). */
+Test(callers, one_frame_at_one_stack_pointer_through_two_callers)
+{
+    struct run_result r;
+    run_callers("samesp", "+ptg+ust", &r);
+    cr_assert(strstr(r.out, "same_sp=1"), "the calls did not share a stack pointer: %s", r.out);
+    char *d = dump_of(r.pid);
+    char *a = stack_with(d, "allocs=300 frees=0 live_allocs=300 live_bytes=14400");
+    char *b = stack_with(d, "allocs=700 frees=0 live_allocs=700 live_bytes=33600");
+    char *u = stack_with(d, "allocs=200 frees=0 live_allocs=200 live_bytes=19200");
+    char *t = stack_with(d, "allocs=100 frees=0 live_allocs=100 live_bytes=9600");
+    cr_assert(a && b && u && t, "stacks missing:\n%s", d);
+    cr_expect(strstr(a, "\n  #0 samesp_leaf ") && strstr(a, " samesp_path_a ") &&
+                  !strstr(a, "samesp_path_b"), "%s", a);
+    cr_expect(strstr(b, "\n  #0 samesp_leaf ") && strstr(b, " samesp_path_b ") &&
+                  !strstr(b, "samesp_path_a"), "%s", b);
+    cr_expect(strstr(u, " samesp_path_a ") && strstr(t, " samesp_path_a "), "%s%s", u, t);
+    cr_expect(has_row(d, "samesp_leaf", "Site allocs=1200 frees=0 live_allocs=1200 live_bytes=67200 "),
+              "%s", d);
+    /* the tagged blocks' stack is charged to the tag's row, the others not */
+    const char *tag = strstr(d, " Tag allocs=100 frees=0 live_allocs=100 live_bytes=9600 label=Smsp\n");
+    cr_assert_not_null(tag, "%s", d);
+    const char *line = tag;
+    while (line > d && line[-1] != '\n')
+        line--;
+    int tag_row = -1;
+    cr_assert_eq(sscanf(line, "row %d ", &tag_row), 1, "%s", line);
+    char want[32];
+    snprintf(want, sizeof want, " row=%d allocs=100 ", tag_row);
+    cr_expect(strstr(t, want), "tagged stack not in row %d:\n%s", tag_row, t);
+    cr_expect(!strstr(u, want) && !strstr(a, want), "untagged stack in the tag's row:\n%s%s", u, a);
+    free(a);
+    free(b);
+    free(u);
+    free(t);
+    done(&r, d);
+}

@@ -8,6 +8,7 @@
  * Counted: walks compared; wrong frames (a position where both have a frame
  * and they differ); walks with one; truncations (the shim stopped before
  * libunwind, below its depth limit); longer walks (libunwind stopped first);
+ * walks repeated from the thread's memory (callers/walk_memo.c) among them;
  * sites compared, and of them those found by a hop (callers/hops.c);
  * different callers (the site ptg would charge); starts libunwind could not
  * find. Written at exit, one line, to $HEAPTAG_ORACLE_OUT (appended) or
@@ -33,7 +34,7 @@
 #define SAMPLES 12
 
 static uint64_t walks, frames_cmp, wrong, wrong_walks, truncated, longer, callers_differ, lost,
-    sites_cmp, hops_cmp;
+    sites_cmp, hops_cmp, repeated_cmp;
 /* the stack pointer of the comparison under way, 0 when none: one left
  * behind by a jump out of a signal handler lies below the current one */
 static __thread uint64_t busy __attribute__((tls_model("initial-exec")));
@@ -102,7 +103,8 @@ static int enter(void)
     return 1;
 }
 
-void ht_oracle_walk(uint64_t r, const uint64_t *frames, int n, int max, uint64_t picked)
+void ht_oracle_walk(uint64_t r, const uint64_t *frames, int n, int max, uint64_t picked,
+                    int repeated)
 {
     if (!enter())
         return;
@@ -115,6 +117,8 @@ void ht_oracle_walk(uint64_t r, const uint64_t *frames, int n, int max, uint64_t
         return;
     }
     ht_fetch_add_relaxed(&walks, 1);
+    if (repeated)
+        ht_fetch_add_relaxed(&repeated_cmp, 1);
     int common = n < m ? n : m, bad = 0;
     for (int i = 0; i < common; i++) {
         ht_fetch_add_relaxed(&frames_cmp, 1);
@@ -183,11 +187,12 @@ __attribute__((destructor)) static void oracle_report(void)
     int len = snprintf(line, sizeof line,
                        "heaptag-oracle pid=%d walks=%lu frames=%lu wrong_frames=%lu "
                        "wrong_walks=%lu truncated=%lu longer=%lu sites=%lu hops=%lu "
-                       "callers_differ=%lu lost=%lu\n",
+                       "repeated=%lu callers_differ=%lu lost=%lu\n",
                        (int)getpid(), (unsigned long)walks, (unsigned long)frames_cmp,
                        (unsigned long)wrong, (unsigned long)wrong_walks,
                        (unsigned long)truncated, (unsigned long)longer,
                        (unsigned long)sites_cmp, (unsigned long)hops_cmp,
+                       (unsigned long)repeated_cmp,
                        (unsigned long)callers_differ,
                        (unsigned long)lost);
     uint32_t ns = n_samples < SAMPLES ? n_samples : SAMPLES;

@@ -12,9 +12,10 @@
 #include "base/glue.h"
 
 /* A ust walk: frames[0, n) the shim found from r (frames[0] == r), at most
- * max; picked, the caller ptg charges from them. */
+ * max; picked, the caller ptg charges from them; repeated: a remembered walk
+ * repeated (callers/walk_memo.h), not made (counted apart as well). */
 HT_HIDDEN void ht_oracle_walk(uint64_t r, const uint64_t *frames, int n, int max,
-                              uint64_t picked);
+                              uint64_t picked, int repeated);
 
 /* A ptg resolve: site, the caller the shim found for an allocation whose
  * immediate return address r lies in a wrapper. */

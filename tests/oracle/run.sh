@@ -76,6 +76,7 @@ for d in $dirs; do
     run "stress signals($tag)" "$d/stress" signals 50
     run "hostsafe altstack($tag)" "$d/hostsafe" altstack
     run "callers nolocals($tag)" "$d/callers" nolocals
+    run "callers samesp($tag)" "$d/callers" samesp
     [ "$mode" = real ] && run "callers sigjump($tag)" "$d/callers" sigjump
 done
 
@@ -106,12 +107,15 @@ awk -v failed=$failed '
     if (name ~ /^hops_cxx.* \+ptg$/ && v["hops"] == 0) {
         printf "oracle: %s: no site was found by a hop: %s\n", name, $0; failed = 1
     }
+    if (name ~ /^(callers samesp|cxx_containers).*\+ust$/ && v["repeated"] == 0) {
+        printf "oracle: %s: no walk was repeated from memory: %s\n", name, $0; failed = 1
+    }
     next
 }
 /^heaptag-oracle / { if (bad) print "oracle:   " $0; next }
 END {
-    printf "oracle: walks=%d frames=%d sites=%d hops=%d wrong_frames=%d callers_differ=%d truncated=%d longer=%d lost=%d\n",
-        t["walks"], t["frames"], t["sites"], t["hops"], t["wrong_frames"], t["callers_differ"], t["truncated"], t["longer"], t["lost"]
+    printf "oracle: walks=%d repeated=%d frames=%d sites=%d hops=%d wrong_frames=%d callers_differ=%d truncated=%d longer=%d lost=%d\n",
+        t["walks"], t["repeated"], t["frames"], t["sites"], t["hops"], t["wrong_frames"], t["callers_differ"], t["truncated"], t["longer"], t["lost"]
     if (t["walks"] == 0 || t["sites"] == 0) { print "oracle: nothing was compared"; failed = 1 }
     exit failed
 }' "$out"

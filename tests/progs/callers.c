@@ -20,6 +20,12 @@
  *              glibc's malloc is not reentrant), while the main loop
  *              allocates and frees, many times; then 11 blocks kept from
  *              in_after_jumps() (a row with exact counts, a stack under ust).
+ *   samesp:    samesp_leaf() allocates at one stack pointer through two
+ *              callers of one layout, taking turns (3 of every 10 through
+ *              samesp_path_a(): 300 blocks of 48 bytes, kept; 700 through
+ *              samesp_path_b()); then 200 more through samesp_path_a() under
+ *              the tag "Smsp" (96 bytes each); prints "same_sp=1" when both
+ *              callers reached samesp_leaf() at the same stack pointer.
  */
 #include <dlfcn.h>
 #include <link.h>
@@ -38,6 +44,7 @@
 #include <unistd.h>
 
 #include "child_wait.h"
+#include "heaptag.h"
 
 static void *volatile sink;
 
@@ -454,6 +461,62 @@ static int mode_sigjump(void)
     return 0;
 }
 
+/* ---- samesp ------------------------------------------------------------ */
+
+static void *volatile samesp_keep;
+static volatile uintptr_t samesp_at, samesp_b_marks;
+static int samesp_differs;
+
+__attribute__((noinline)) static void *samesp_leaf(size_t n)
+{
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (samesp_at && here != samesp_at)
+        samesp_differs = 1;
+    samesp_at = here;
+    void *p = malloc(n);
+    samesp_keep = p;
+    return p;
+}
+
+__attribute__((noinline)) static void *samesp_mid(size_t n)
+{
+    void *p = samesp_leaf(n);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
+
+/* Two callers of one layout (they differ in a store, so they are not
+ * merged into one). */
+__attribute__((noinline)) void *samesp_path_a(size_t n)
+{
+    void *p = samesp_mid(n);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
+
+__attribute__((noinline)) void *samesp_path_b(size_t n)
+{
+    void *p = samesp_mid(n);
+    samesp_b_marks++;
+    return p;
+}
+
+static int mode_samesp(void)
+{
+    for (int i = 0; i < 1000; i++)
+        (void)(i % 10 < 3 ? samesp_path_a(48) : samesp_path_b(48));
+    /* one call of samesp_path_a(), every third time under the tag */
+    for (int i = 0; i < 300; i++) {
+        heaptag_scope_t s = { { 0, 0, 0 }, 1, 0 };
+        if (i % 3 == 0)
+            s = heaptag_scope_begin_("Smsp");
+        (void)samesp_path_a(96);
+        heaptag_scope_end_(&s);
+    }
+    printf("same_sp=%d\n", !samesp_differs);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -469,6 +532,8 @@ int main(int argc, char **argv)
         rc = mode_dlswap(argc > 2 ? argv[2] : ".");
     else if (!strcmp(argv[1], "sigjump"))
         rc = mode_sigjump();
+    else if (!strcmp(argv[1], "samesp"))
+        rc = mode_samesp();
     else
         return fail("unknown mode");
     if (rc == 0)

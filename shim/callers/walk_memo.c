@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT
+ * walk_memo.c - remembered walks: found by their start, repeated after
+ * every word they were read from is read again and compared. Reads only
+ * inside the thread's verified stack range. The pages are mapped with mmap
+ * once per counter slot and never given back (a slot outlives its threads);
+ * errno as it was.
+ */
+#include "callers/walk_memo.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "heaptag_segment.h"
+#include "ht_atomic.h"
+
+static struct ht_walk_memo *by_slot[HT_SLOTS_MAX];
+
+/* a slot whose pages could not be mapped: not asked again */
+#define UNMAPPED ((struct ht_walk_memo *)1)
+
+struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t)
+{
+    if (t->slot_state != HT_SLOT_HELD || t->slot >= HT_SLOTS_MAX)
+        return NULL;
+    struct ht_walk_memo *m = ht_load_acquire(&by_slot[t->slot]);
+    if (likely(m != NULL))
+        return m != UNMAPPED ? m : NULL;
+    int saved = errno;
+    void *p = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct ht_walk_memo *expected = NULL;
+    if (p == MAP_FAILED) {
+        ht_cas_acq_rel(&by_slot[t->slot], &expected, UNMAPPED);
+        errno = saved;
+        return NULL;
+    }
+    if (!ht_cas_acq_rel(&by_slot[t->slot], &expected, (struct ht_walk_memo *)p)) {
+        munmap(p, sizeof *m);
+        errno = saved;
+        return expected != UNMAPPED ? expected : NULL;
+    }
+    errno = saved;
+    return p;
+}
+
+static inline uint32_t set_of(uint64_t site, uint64_t sp)
+{
+    uint64_t x = (site ^ (sp * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return (uint32_t)(x >> 60); /* HT_MEMO_SETS = 16 */
+}
+
+_Static_assert(HT_MEMO_SETS == 16, "set_of() keeps 4 bits");
+_Static_assert(HT_MEMO_DEPTH <= 32, "a walk's checks are bits of a word");
+
+/* 1 when w, a walk from (pc, sp), reads as it did: every return address
+ * slot and every saved rbp that mattered holds its word. */
+static int holds(const struct ht_memo_walk *w, uint64_t sp, uint64_t lo, uint64_t hi)
+{
+    uint32_t n = w->n;
+    /* the stack pointers climb (each step was a learnt rule's): the first
+     * and the last bound every return address slot */
+    if (n > 1 && (sp + w->up[1] - 8 < lo || sp + w->up[n - 1] > hi))
+        return 0;
+    for (uint32_t i = 1; i < n; i++)
+        if (*(const uint64_t *)(sp + w->up[i] - 8) != w->pc[i])
+            return 0;
+    for (uint32_t c = w->checks; c; c &= c - 1) {
+        int i = __builtin_ctz(c);
+        uint64_t a = sp + w->up[i] + (uint64_t)((int64_t)w->bpoff[i] * 8);
+        if (a < lo || a + 8 > hi || *(const uint64_t *)a != w->bp[i])
+            return 0;
+    }
+    return 1;
+}
+
+struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t sp, uint64_t bp,
+                                  int max)
+{
+    struct ht_memo_walk *set = m->walk[set_of(pc, sp)];
+    uint32_t gen = ht_unw_generation();
+    uint64_t lo, hi;
+    ht_unw_verified(&lo, &hi);
+    for (int i = 0; i < HT_MEMO_WAYS; i++) {
+        struct ht_memo_walk *w = &set[i];
+        if (w->n && w->site == pc && w->sp0 == sp && w->max == (uint32_t)max &&
+            (!w->need_bp0 || w->bp0 == bp) && w->gen == gen && holds(w, sp, lo, hi))
+            return w;
+    }
+    return NULL;
+}
+
+struct ht_memo_walk *ht_memo_keep(struct ht_walk_memo *m, const struct ht_unw_states *st, int max,
+                                  uint32_t gen)
+{
+    int n = st->n;
+    if (!st->repeatable || n <= 0 || n > HT_MEMO_DEPTH || max <= 0 ||
+        st->sp[n - 1] - st->sp[0] > UINT32_MAX)
+        return NULL;
+    uint32_t s = set_of(st->pc[0], st->sp[0]);
+    struct ht_memo_walk *w = NULL;
+    for (int i = 0; i < HT_MEMO_WAYS && !w; i++)
+        if (!m->walk[s][i].n)
+            w = &m->walk[s][i];
+    if (!w) {
+        w = &m->walk[s][m->next_way[s]];
+        m->next_way[s] = (uint8_t)((m->next_way[s] + 1) % HT_MEMO_WAYS);
+    }
+    w->n = 0; /* while written: a jump out of here leaves it empty */
+    ht_signal_fence();
+    w->site = st->pc[0];
+    w->sp0 = st->sp[0];
+    w->bp0 = st->bp[0];
+    w->need_bp0 = (st->flags[0] & HT_UNW_NEED_BP) != 0;
+    w->gen = gen;
+    w->max = (uint32_t)max;
+    w->charged = 0;
+    uint32_t checks = 0;
+    for (int k = 0; k < n; k++) {
+        w->pc[k] = st->pc[k];
+        w->up[k] = (uint32_t)(st->sp[k] - st->sp[0]);
+        if (k && (st->flags[k] & (HT_UNW_BP_READ | HT_UNW_NEED_BP)) ==
+                     (HT_UNW_BP_READ | HT_UNW_NEED_BP)) {
+            w->bp[k] = st->bp[k];
+            w->bpoff[k] = st->bpoff[k];
+            checks |= 1u << k;
+        }
+    }
+    w->checks = checks;
+    ht_signal_fence();
+    w->n = (uint32_t)n;
+    return w;
+}
