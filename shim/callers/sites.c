@@ -28,7 +28,7 @@
 #define ORACLE_WALK(r, f, n, max, rep) ht_oracle_walk(r, f, n, max, ht_sites_pick(f, n), rep)
 #define ORACLE_SITE(r, site) ht_oracle_site(r, site)
 #else
-#define ORACLE_WALK(r, f, n, max, rep) ((void)0)
+#define ORACLE_WALK(r, f, n, max, rep) ((void)(rep))
 #define ORACLE_SITE(r, site) ((void)0)
 #endif
 
@@ -332,28 +332,33 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
 int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m, const uint64_t **frames,
                             struct ht_memo_walk **walk)
 {
+    static __thread uint64_t alone __attribute__((tls_model("initial-exec")));
     struct ht_unw_cursor c;
-    int k = 0;
+    int k = 0, repeated = 0;
     *walk = NULL;
-    *frames = m->scratch.pc;
+    *frames = &alone;
     ht_enter();
     if (walk_to(&c, r)) {
         struct ht_memo_walk *w = ht_memo_find(m, c.pc, c.sp, c.bp, max);
         if (w) {
             *walk = w;
-            *frames = w->pc;
-            k = (int)w->n;
+            repeated = 1;
         } else {
             uint32_t gen = ht_unw_generation();
-            k = ht_unw_trace_states(&c, max, &m->scratch);
-            *walk = ht_memo_keep(m, &m->scratch, max, gen);
+            uint64_t pc = c.pc, sp = c.sp, bp = c.bp;
+            w = ht_memo_claim(m, pc, sp);
+            ht_unw_trace_kept(&c, max, &w->walk);
+            *walk = ht_memo_commit(w, pc, sp, bp, max, gen);
         }
+        *frames = w->walk.pc;
+        k = (int)w->walk.n;
     }
     if (k == 0) { /* unwinding lost the way: the immediate caller alone */
-        m->scratch.pc[0] = r;
+        alone = r;
+        *frames = &alone;
         k = 1;
     }
-    ORACLE_WALK(r, *frames, k, max, *frames != m->scratch.pc);
+    ORACLE_WALK(r, *frames, k, max, repeated);
     ht_leave();
     return k;
 }

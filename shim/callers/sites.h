@@ -80,10 +80,11 @@ HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
  * dropped). Returns the count, at least 1 (just r when unwinding fails). */
 HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
 
-/* ht_sites_backtrace() through the thread's remembered walks (m): one
- * whose words still hold is repeated, a new one is remembered. *frames
- * points at the frames (in m), *walk at the remembered walk they are (NULL
- * when the walk could not be remembered). */
+/* ht_sites_backtrace() through the thread's remembered walks (m), to a
+ * depth max of at most HT_MEMO_DEPTH: one whose words still hold is
+ * repeated, a new one is remembered. *frames points at the frames (in m, or
+ * at r alone), *walk at the remembered walk they are (NULL when the walk
+ * cannot be repeated). */
 HT_HIDDEN int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m,
                                       const uint64_t **frames, struct ht_memo_walk **walk);
 

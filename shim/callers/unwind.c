@@ -737,43 +737,29 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
 
 /* ---- walking, kept ------------------------------------------------------ */
 
-/* Marks which states need their bp: a step whose CFA is rbp-based needs
- * the state's bp, a step that keeps rbp passes the next state's need on.
- * ended: the last state takes no step (its rule says outermost, or max). */
-static void mark_need_bp(struct ht_unw_states *st, int ended)
+int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept)
 {
-    uint8_t need = ended ? 0 : HT_UNW_NEED_BP;
-    st->flags[st->n - 1] |= need;
-    for (int k = st->n - 2; k >= 0; k--) {
-        uint32_t r = st->rule[k + 1];
-        if (!r || (r & (R_CFA_BP | R_NOINFO)))
-            need = HT_UNW_NEED_BP; /* the full step: anything */
-        else if (((r >> R_BP_SHIFT) & 3) != BP_SAME)
-            need = 0;
-        st->flags[k] |= need;
-    }
-}
-
-int ht_unw_trace_states(struct ht_unw_cursor *c, int max, struct ht_unw_states *st)
-{
-    uint32_t *rule = st->rule;
-    if (max > HT_UNW_STATES_MAX)
-        max = HT_UNW_STATES_MAX;
-    st->n = 0;
-    st->repeatable = 0;
+    if (max > HT_UNW_KEPT_MAX)
+        max = HT_UNW_KEPT_MAX;
+    kept->n = 0;
+    kept->repeatable = 0;
+    kept->checks = 0;
+    kept->need_bp0 = 0;
     if (max <= 0)
         return 0;
-    uint64_t pc = c->pc, sp = c->sp, bp = c->bp;
+    struct ht_unw_kept *restrict kp = kept;
+    uint64_t pc = c->pc, sp = c->sp, bp = c->bp, sp0 = c->sp;
     uint64_t lo = ok_ranges[0].lo, hi = ok_ranges[0].hi;
-    int k = 0, stopped = 0, fast = !c->exact;
-    st->pc[0] = pc;
-    st->sp[0] = sp;
-    st->bp[0] = bp;
-    st->flags[0] = 0;
-    rule[k++] = 0;
+    /* bp_from: the frame whose loaded rbp is bp now (0: the start's own,
+     * -1: none, a rule lost it); a step that uses bp makes it a check
+     * (bit 0: the start's rbp) */
+    int k = 0, stopped = 0, exact = c->exact, fast = !exact, bp_from = 0;
+    uint32_t checks = 0;
+    kp->pc[k] = pc;
+    kp->up[k++] = 0;
     while (k < max) {
         uint32_t r;
-        if (c->exact || !rule_cached(pc, &r) || (r & 3u) != RULE_FRAME)
+        if (exact || !rule_cached(pc, &r) || (r & 3u) != RULE_FRAME)
             goto slow;
         uint64_t cfa;
         unsigned mode;
@@ -807,43 +793,50 @@ int ht_unw_trace_states(struct ht_unw_cursor *c, int max, struct ht_unw_states *
             fast = 0; /* the end read from a word: not kept */
             break;
         }
+        if (unlikely(r & (R_CFA_BP | R_NOINFO)) && bp_from >= 0)
+            checks |= 1u << bp_from;
+        if (mode == BP_SAVED) {
+            bp_from = k;
+            kp->bp[k] = nbp;
+            kp->bpoff[k] = off;
+        } else if (mode == BP_LOST) {
+            bp_from = -1;
+        }
         pc = npc;
         sp = cfa;
         bp = nbp;
-        st->pc[k] = pc;
-        st->sp[k] = sp;
-        st->bp[k] = bp;
-        st->bpoff[k] = off;
-        st->flags[k] = mode == BP_SAVED ? HT_UNW_BP_READ : 0;
-        rule[k++] = r;
+        kp->pc[k] = pc;
+        kp->up[k++] = (uint32_t)(sp - sp0);
         continue;
     slow:
         c->pc = pc;
         c->sp = sp;
         c->bp = bp;
+        c->exact = exact;
         if (!ht_unw_step(c)) {
             /* the outermost frame ends every walk that reaches it alike */
-            stopped = !c->exact && rule_cached(pc, &r) && (r & 3) == RULE_STOP;
+            stopped = !exact && rule_cached(pc, &r) && (r & 3) == RULE_STOP;
             break;
         }
-        fast = 0;
+        fast = 0; /* not repeated: the walk goes on, only to find the frames */
         pc = c->pc;
         sp = c->sp;
         bp = c->bp;
+        exact = c->exact;
         lo = ok_ranges[0].lo;
         hi = ok_ranges[0].hi;
-        st->pc[k] = pc;
-        st->sp[k] = sp;
-        st->bp[k] = bp;
-        st->flags[k] = 0;
-        rule[k++] = 0;
+        kp->pc[k] = pc;
+        kp->up[k++] = 0;
     }
     c->pc = pc;
     c->sp = sp;
     c->bp = bp;
+    c->exact = exact;
     c->bp_from = 0;
-    st->n = k;
-    mark_need_bp(st, stopped || k == max);
-    st->repeatable = fast && (stopped || k == max);
+    kept->n = (uint32_t)k;
+    kept->checks = checks & ~1u;
+    kept->need_bp0 = checks & 1u;
+    /* the stack pointers are kept as 32 bits above the start's */
+    kept->repeatable = fast && (stopped || k == max) && sp - sp0 <= UINT32_MAX;
     return k;
 }

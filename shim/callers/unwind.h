@@ -44,30 +44,29 @@ HT_HIDDEN int ht_unw_step(struct ht_unw_cursor *c);
  * c ends at the last frame reached (bp_from not kept). */
 HT_HIDDEN int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max);
 
-/* A walk with what a later walk needs to know it would be the same: each
- * frame's stack pointer (its return address lies just below) and, where a
- * saved rbp matters further up, the slot it was loaded from. State k is the
- * frame after k steps; state 0 the walk's start. */
-#define HT_UNW_STATES_MAX 64
-#define HT_UNW_NEED_BP 1u /* the walk from this state on depends on its bp */
-#define HT_UNW_BP_READ 2u /* its bp was loaded from sp + 8 * bpoff */
-struct ht_unw_states {
-    uint64_t pc[HT_UNW_STATES_MAX], sp[HT_UNW_STATES_MAX], bp[HT_UNW_STATES_MAX];
-    uint32_t rule[HT_UNW_STATES_MAX]; /* the step into the state (the walker's own) */
-    int8_t bpoff[HT_UNW_STATES_MAX];
-    uint8_t flags[HT_UNW_STATES_MAX];
-    int n;
+/* A walk with the words it read, so that a later walk from an equal start
+ * can know it would be the same: each frame's stack pointer (its return
+ * address lies just below) and, for a frame whose loaded rbp a later step
+ * used, where it was loaded from and what it held. */
+#define HT_UNW_KEPT_MAX 32
+struct ht_unw_kept {
+    uint64_t pc[HT_UNW_KEPT_MAX];  /* the frames: the start's own code address first */
+    uint64_t bp[HT_UNW_KEPT_MAX];  /* a checked frame's rbp, as loaded */
+    uint32_t up[HT_UNW_KEPT_MAX];  /* each frame's stack pointer above the start's */
+    int8_t bpoff[HT_UNW_KEPT_MAX]; /* and where its rbp came from: sp + 8 * bpoff */
+    uint32_t checks;               /* frames whose loaded rbp a later step used (bits) */
+    uint32_t need_bp0;             /* a step used the start's rbp */
+    uint32_t n;
     /* 1: each step took a learnt rule or a frame pointer chain's link (no
-     * signal frame) and the walk ended at a frame whose rule says
-     * outermost or at max: any walk from an equal start state (its bp
-     * compared only when needed), to the same max, that reads the same
-     * words, is this walk */
-    int repeatable;
+     * signal frame) and the walk ended at a frame whose rule says outermost
+     * or at max: any walk from an equal start (its rbp compared when
+     * need_bp0), to the same max, that reads the same words, is this walk */
+    uint32_t repeatable;
 };
 
-/* ht_unw_trace() keeping the states: st->pc[0] is c's own code address,
- * then each caller's; returns st->n (at most max and HT_UNW_STATES_MAX). */
-HT_HIDDEN int ht_unw_trace_states(struct ht_unw_cursor *c, int max, struct ht_unw_states *st);
+/* ht_unw_trace() keeping its reads in k: k->pc[0] is c's own code address,
+ * then each caller's; returns k->n (at most max and HT_UNW_KEPT_MAX). */
+HT_HIDDEN int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *k);
 
 /* How many times the learnt rules were forgotten (ht_unw_flush()): a walk
  * remembered under another count may not be repeated. */

@@ -51,9 +51,9 @@ static inline uint32_t set_of(uint64_t site, uint64_t sp)
 _Static_assert(HT_MEMO_SETS == 16, "set_of() keeps 4 bits");
 _Static_assert(HT_MEMO_DEPTH <= 32, "a walk's checks are bits of a word");
 
-/* 1 when w, a walk from (pc, sp), reads as it did: every return address
- * slot and every saved rbp that mattered holds its word. */
-static int holds(const struct ht_memo_walk *w, uint64_t sp, uint64_t lo, uint64_t hi)
+/* 1 when w, a walk from sp, reads as it did: every return address slot and
+ * every saved rbp a later step used holds its word. */
+static int holds(const struct ht_unw_kept *w, uint64_t sp, uint64_t lo, uint64_t hi)
 {
     uint32_t n = w->n;
     /* the stack pointers climb (each step was a learnt rule's): the first
@@ -81,51 +81,41 @@ struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t 
     ht_unw_verified(&lo, &hi);
     for (int i = 0; i < HT_MEMO_WAYS; i++) {
         struct ht_memo_walk *w = &set[i];
-        if (w->n && w->site == pc && w->sp0 == sp && w->max == (uint32_t)max &&
-            (!w->need_bp0 || w->bp0 == bp) && w->gen == gen && holds(w, sp, lo, hi))
+        if (w->ready && w->site == pc && w->sp0 == sp && w->max == (uint32_t)max &&
+            (!w->walk.need_bp0 || w->bp0 == bp) && w->gen == gen && holds(&w->walk, sp, lo, hi))
             return w;
     }
     return NULL;
 }
 
-struct ht_memo_walk *ht_memo_keep(struct ht_walk_memo *m, const struct ht_unw_states *st, int max,
-                                  uint32_t gen)
+struct ht_memo_walk *ht_memo_claim(struct ht_walk_memo *m, uint64_t pc, uint64_t sp)
 {
-    int n = st->n;
-    if (!st->repeatable || n <= 0 || n > HT_MEMO_DEPTH || max <= 0 ||
-        st->sp[n - 1] - st->sp[0] > UINT32_MAX)
-        return NULL;
-    uint32_t s = set_of(st->pc[0], st->sp[0]);
+    uint32_t s = set_of(pc, sp);
     struct ht_memo_walk *w = NULL;
     for (int i = 0; i < HT_MEMO_WAYS && !w; i++)
-        if (!m->walk[s][i].n)
+        if (!m->walk[s][i].ready)
             w = &m->walk[s][i];
     if (!w) {
         w = &m->walk[s][m->next_way[s]];
         m->next_way[s] = (uint8_t)((m->next_way[s] + 1) % HT_MEMO_WAYS);
     }
-    w->n = 0; /* while written: a jump out of here leaves it empty */
+    w->ready = 0; /* while written: a jump out of the walk leaves it empty */
     ht_signal_fence();
-    w->site = st->pc[0];
-    w->sp0 = st->sp[0];
-    w->bp0 = st->bp[0];
-    w->need_bp0 = (st->flags[0] & HT_UNW_NEED_BP) != 0;
+    return w;
+}
+
+struct ht_memo_walk *ht_memo_commit(struct ht_memo_walk *w, uint64_t pc, uint64_t sp, uint64_t bp,
+                                    int max, uint32_t gen)
+{
+    if (!w->walk.repeatable || max <= 0)
+        return NULL;
+    w->site = pc;
+    w->sp0 = sp;
+    w->bp0 = bp;
     w->gen = gen;
     w->max = (uint32_t)max;
     w->charged = 0;
-    uint32_t checks = 0;
-    for (int k = 0; k < n; k++) {
-        w->pc[k] = st->pc[k];
-        w->up[k] = (uint32_t)(st->sp[k] - st->sp[0]);
-        if (k && (st->flags[k] & (HT_UNW_BP_READ | HT_UNW_NEED_BP)) ==
-                     (HT_UNW_BP_READ | HT_UNW_NEED_BP)) {
-            w->bp[k] = st->bp[k];
-            w->bpoff[k] = st->bpoff[k];
-            checks |= 1u << k;
-        }
-    }
-    w->checks = checks;
     ht_signal_fence();
-    w->n = (uint32_t)n;
+    w->ready = 1;
     return w;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * walk_memo.h - ust's memory of each thread's recent walks. A walk is made
- * of reads: each frame's return address, and a saved rbp where it matters
- * further up. From an equal start (the site and the stack pointer it is
- * called with) the same reads through the same learnt rules give the same
- * walk, so a remembered walk whose words still hold is repeated, not made,
- * and the row and stack entry it was charged to come with it. Per counter
- * slot (handed on with the slot when its thread exits), private pages
- * mapped on the slot's first walk. A walk a thread inherits with its slot
- * is harmless: it is repeated only where its start equals this thread's and
+ * of reads: each frame's return address, and a saved rbp where a later step
+ * uses it. From an equal start (the site and the stack pointer it is called
+ * with) the same reads through the same learnt rules give the same walk, so
+ * a remembered walk whose words still hold is repeated, not made, and the
+ * row and stack entry it was charged to come with it. Per counter slot
+ * (handed on with the slot when its thread exits), private pages mapped on
+ * the slot's first walk. A walk a thread inherits with its slot is
+ * harmless: it is repeated only where its start equals this thread's and
  * every word it names, inside this thread's verified stack range, holds.
  */
 #ifndef HT_WALK_MEMO_H
@@ -19,30 +19,24 @@
 #include "base/state.h"
 #include "callers/unwind.h"
 
-#define HT_MEMO_SETS 16   /* remembered walks per thread: sets by start, */
-#define HT_MEMO_WAYS 4    /* each with room for the walks from one start */
-#define HT_MEMO_DEPTH 32  /* frames of the longest (ust's default depth) */
+#define HT_MEMO_SETS 16 /* remembered walks per thread: sets by start, */
+#define HT_MEMO_WAYS 4  /* each with room for the walks from one start */
+#define HT_MEMO_DEPTH HT_UNW_KEPT_MAX /* frames of the longest (ust's default depth) */
 
 struct ht_memo_walk {
-    uint64_t site, sp0, bp0; /* the start; bp0 compared only when the walk needs it */
-    uint32_t n;              /* frames; 0: empty (or being written) */
+    uint64_t site, sp0, bp0; /* the start; bp0 compared only when the walk used it */
+    uint32_t ready;          /* 0: empty or being written */
     uint32_t gen;            /* ht_unw_generation() when made */
     uint32_t max;            /* the depth it was asked for */
-    uint32_t need_bp0;
-    uint32_t checks;         /* frames whose saved rbp matters (a bit each) */
     uint32_t charged;        /* row and stack hold, for rowkey */
     uint32_t row, stack;
     uint64_t rowkey;         /* the thread's tag key ^ the epoch when charged */
-    uint64_t pc[HT_MEMO_DEPTH];
-    uint64_t bp[HT_MEMO_DEPTH];     /* a checked frame's rbp, as loaded */
-    uint32_t up[HT_MEMO_DEPTH];     /* each frame's stack pointer above sp0 */
-    int8_t bpoff[HT_MEMO_DEPTH];    /* and where its rbp was loaded from: sp + 8 * bpoff */
+    struct ht_unw_kept walk;
 };
 
 struct ht_walk_memo {
     struct ht_memo_walk walk[HT_MEMO_SETS][HT_MEMO_WAYS];
     uint8_t next_way[HT_MEMO_SETS]; /* the way a new walk takes when none is free */
-    struct ht_unw_states scratch; /* a walk being made */
 };
 
 /* Thread t's memory, NULL when it has no counter slot or no page could be
@@ -54,9 +48,14 @@ HT_HIDDEN struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t);
 HT_HIDDEN struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t sp,
                                             uint64_t bp, int max);
 
-/* Remembers the walk st (made to depth max, rules of count gen) in its
- * start's set, in place of the oldest; NULL when it cannot be repeated. */
-HT_HIDDEN struct ht_memo_walk *ht_memo_keep(struct ht_walk_memo *m, const struct ht_unw_states *st,
-                                            int max, uint32_t gen);
+/* The place for a new walk from (pc, sp): a free way of its set or the
+ * oldest, emptied; the walk is made into its walk. */
+HT_HIDDEN struct ht_memo_walk *ht_memo_claim(struct ht_walk_memo *m, uint64_t pc, uint64_t sp);
+
+/* Makes w, its walk just made from (pc, sp, bp) to depth max with rules of
+ * count gen, one that can be found; NULL (w left empty) when the walk
+ * cannot be repeated. */
+HT_HIDDEN struct ht_memo_walk *ht_memo_commit(struct ht_memo_walk *w, uint64_t pc, uint64_t sp,
+                                              uint64_t bp, int max, uint32_t gen);
 
 #endif

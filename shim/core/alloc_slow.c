@@ -55,7 +55,8 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
         ht_slots_attach(t);
     }
     ht_enter();
-    struct ht_walk_memo *m = ht_walk_memo_of(t);
+    /* deeper stacks than the memory keeps are walked every time */
+    struct ht_walk_memo *m = depth <= HT_MEMO_DEPTH ? ht_walk_memo_of(t) : NULL;
     if (!m) {
         int n = ht_sites_backtrace(site, ust_frames, (int)depth);
         uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
