@@ -277,7 +277,25 @@ struct cfa_state {
     int64_t cfa_off;
     int cfa_expr;
     struct regrule bp, ra;
+    uint64_t rip; /* the code address the rule is for (a PLT's expression reads it) */
 };
+
+/* The CFA expression the linker writes for a PLT entry: rsp + 8, plus 8
+ * once the entry has pushed its index (rip & 15 at or past lit's value):
+ * DW_OP_breg7 8; DW_OP_breg16 0; DW_OP_lit15; DW_OP_and; DW_OP_litN;
+ * DW_OP_ge; DW_OP_lit3; DW_OP_shl; DW_OP_plus. 1 with s's CFA set from it
+ * at s->rip; 0 for any other expression. A signal can interrupt a PLT entry. */
+static int plt_cfa(const uint8_t *e, uint64_t n, struct cfa_state *s)
+{
+    static const uint8_t plt[11] = { 0x77, 0x08, 0x80, 0x00, 0x3f, 0x1a, 0x00, 0x2a, 0x33, 0x24, 0x22 };
+    if (n != sizeof plt || memcmp(e, plt, 6) != 0 || memcmp(e + 7, plt + 7, 4) != 0 ||
+        e[6] < 0x30 || e[6] > 0x3f)
+        return 0;
+    s->cfa_reg = REG_SP;
+    s->cfa_off = 8 + ((s->rip & 15) >= (uint64_t)(e[6] - 0x30) ? 8 : 0);
+    s->cfa_expr = 0;
+    return 1;
+}
 
 #define REMEMBER_MAX 8
 
@@ -426,8 +444,9 @@ static int run_cfa(struct cur *c, const struct cie *ci, struct cfa_state *s,
             uint64_t n = uleb(c);
             if (n > (uint64_t)(c->end - c->p))
                 return 0;
+            if (!plt_cfa(c->p, n, s))
+                s->cfa_expr = 1;
             c->p += n;
-            s->cfa_expr = 1;
             break;
         }
         case 0x10:
@@ -526,7 +545,7 @@ static uint32_t derive(uint64_t q, int exact)
             return RULE_STOP;
         c.p += zlen;
     }
-    struct cfa_state s = { REG_SP, 8, 0, { RR_SAME, 0 }, { RR_OFFSET, -8 } };
+    struct cfa_state s = { REG_SP, 8, 0, { RR_SAME, 0 }, { RR_OFFSET, -8 }, pc };
     uint64_t loc = start;
     struct cur ic = { ci.insns, ci.end, 0 };
     if (!run_cfa(&ic, &ci, &s, &s, &loc, UINT64_MAX, dbase))

@@ -9,7 +9,8 @@
 # Usage: tests/oracle/run.sh fast|real
 #   fast: the project's C test programs at -O2 with and without frame
 #         pointers, its C++ ones as built; threads, allocating signal
-#         handlers, a signal stack, generated code (`make test`)
+#         handlers (some interrupting a PLT entry), a signal stack,
+#         generated code, one frame reached through two callers (`make test`)
 #   real: the same with the C++ programs at -O2 too, the programs as built,
 #         2 s of siglongjmps out of handlers, and Debian's python3
 #         (PYTHONMALLOC=malloc), node, sqlite3 and clang++ -O2 (`make test-real`)
@@ -77,6 +78,7 @@ for d in $dirs; do
     run "hostsafe altstack($tag)" "$d/hostsafe" altstack
     run "callers nolocals($tag)" "$d/callers" nolocals
     run "callers samesp($tag)" "$d/callers" samesp
+    run "callers pltsig($tag)" "$d/callers" pltsig
     [ "$mode" = real ] && run "callers sigjump($tag)" "$d/callers" sigjump
 done
 

@@ -517,6 +517,39 @@ static int mode_samesp(void)
     return 0;
 }
 
+/* ---- pltsig ------------------------------------------------------------ */
+
+static volatile unsigned long plt_signals;
+
+static void on_plt_tick(int sig)
+{
+    (void)sig;
+    void *p = malloc(40); /* the loop never is inside malloc */
+    sink = p;
+    free(p);
+    plt_signals++;
+}
+
+static int mode_pltsig(void)
+{
+    static char text[8] = "abcdefg";
+    char *volatile s = text;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_plt_tick;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = { { 0, 200 }, { 0, 200 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    size_t total = 0;
+    while (plt_signals < 3000)
+        total += strlen(s);
+    struct itimerval off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &off, NULL);
+    printf("signals=%lu total=%zu\n", plt_signals, total > 0 ? (size_t)1 : (size_t)0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -534,6 +567,8 @@ int main(int argc, char **argv)
         rc = mode_sigjump();
     else if (!strcmp(argv[1], "samesp"))
         rc = mode_samesp();
+    else if (!strcmp(argv[1], "pltsig"))
+        rc = mode_pltsig();
     else
         return fail("unknown mode");
     if (rc == 0)
