@@ -136,7 +136,8 @@ check: deps test-deps
 
 # Real programs (python3's regression tests, sqlite3, git, perl, tclsh, sort,
 # xz, g++, bash) byte-identical with and without the shim, under each flag set;
-# then their counts equal an independent counting preload's (tests/real/counts.py).
+# then their counts equal an independent counting preload's under ptg and ptg+ust
+# (tests/real/counts.py).
 test-real: deps test-deps all $(BUILD)/tests/tools/libcountalloc.so $(BUILD)/tests/progs/fnptr_nopie
 	@HEAPTAG_BUILD=$(abspath $(BUILD)) tests/real/run.sh
 	@echo "== the shim's walks against libunwind's: test programs, python3, node, sqlite3, clang++"

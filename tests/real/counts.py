@@ -7,6 +7,8 @@ a stated tolerance for node (its threads and garbage collector vary).
 
 Usage: tests/real/counts.py [CASE...]   (default: every case)
 HEAPTAG_BUILD: the build directory (default ./build).
+HEAPTAG_COUNTS_FLAGS: the shim's flag sets, each case under each (default
+"+ptg +ptg+ust": a stack walked or repeated must count as a site does).
 
 Each case runs once under each preload alone with the same environment: the
 two libraries are reached through symlinks of the same length (programs copy
@@ -34,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.abspath(os.environ.get("HEAPTAG_BUILD", os.path.join(ROOT, "build")))
 TOOL = os.path.join(BUILD, "heaptag")
+FLAG_SETS = os.environ.get("HEAPTAG_COUNTS_FLAGS", "+ptg +ptg+ust").split()
 SEG_MAGIC = 0x3147415450414548
 
 
@@ -162,11 +165,12 @@ def main():
         all_cases = cases(work)
         names = sys.argv[1:] or list(all_cases)
         fails = 0
-        for name in names:
+        for flags, name in [(f, n) for f in FLAG_SETS for n in names]:
             if name not in all_cases:
                 print("SKIP %s: not available" % name)
                 continue
             argv, extra, tol, least = all_cases[name]
+            extra = dict(extra, HEAPTAG_FLAGS=flags)
             for f in os.listdir(work):
                 if f.startswith(("cc.", "cs.")):
                     os.unlink(os.path.join(work, f))
@@ -185,7 +189,7 @@ def main():
                     if f.startswith("cs."):
                         os.unlink(os.path.join(work, f))
             except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-                print("FAIL %s: %s" % (name, e))
+                print("FAIL %s %s: %s" % (name, flags, e))
                 fails += 1
                 continue
             bad = []
@@ -201,13 +205,13 @@ def main():
             if tol == 0 and sout != cout:
                 bad.append("output differs")
             if bad:
-                print("FAIL %s: %s" % (name, "; ".join(bad)))
+                print("FAIL %s %s: %s" % (name, flags, "; ".join(bad)))
                 fails += 1
             else:
-                print("ok   %s: %d allocs, %d frees%s" % (name, got[0], got[1],
+                print("ok   %s %s: %d allocs, %d frees%s" % (name, flags, got[0], got[1],
                       "" if tol == 0 else " (preload %d, %d; within %g%%)"
                       % (want[0], want[1], tol)))
-        print("counts: %d cases, %d failed" % (len(names), fails))
+        print("counts: %d cases under %s, %d failed" % (len(names), " and ".join(FLAG_SETS), fails))
         return 1 if fails else 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
