@@ -703,35 +703,69 @@ int ht_unw_step(struct ht_unw_cursor *c)
     }
 }
 
+/* One step of the common frame, inline: pc's learnt rule is an SP- or
+ * BP-relative CFA (or, when jit, code without unwind information followed
+ * by its frame pointer, as ht_unw_step() does) and every word it reads lies
+ * in [lo, hi]. STEP_MOVED: *pc, *sp, *bp are the caller's, *r the rule, *mode
+ * and *off how the caller's rbp was found (BP_SAVED: at the new sp + 8 *
+ * off). STEP_FULL: the full step is needed; STEP_END: the return address
+ * read ends the chain. Nothing moves unless STEP_MOVED. */
+enum { STEP_FULL, STEP_MOVED, STEP_END };
+
+static inline __attribute__((always_inline)) int step_learnt(int jit, uint64_t *pc, uint64_t *sp,
+                                                            uint64_t *bp, uint64_t lo, uint64_t hi,
+                                                            uint32_t *r, unsigned *mode, int8_t *off)
+{
+    uint64_t cfa;
+    if (!rule_cached(*pc, r) || (*r & 3u) != RULE_FRAME)
+        return STEP_FULL;
+    if (*r & R_NOINFO) {
+        if (!jit || *bp < *sp || *bp - *sp > (1u << 24) || (*bp & 7) || *bp < lo ||
+            *bp + 16 > hi)
+            return STEP_FULL;
+        cfa = *bp + 16;
+        *mode = BP_SAVED;
+        *off = -2;
+    } else {
+        cfa = ((*r & R_CFA_BP) ? *bp : *sp) + (*r >> R_CFA_SHIFT);
+        if (cfa <= *sp || (cfa & 7) || cfa - 8 < lo || cfa > hi)
+            return STEP_FULL;
+        *mode = (*r >> R_BP_SHIFT) & 3;
+        *off = (int8_t)(uint8_t)(*r >> R_BPOFF_SHIFT);
+    }
+    uint64_t nbp = *bp;
+    if (*mode == BP_SAVED) {
+        uint64_t a = cfa + (uint64_t)((int64_t)*off * 8);
+        if (a < lo || a + 8 > hi)
+            return STEP_FULL;
+        nbp = *(const uint64_t *)a;
+    } else if (*mode == BP_LOST) {
+        nbp = 0;
+    }
+    uint64_t npc = *(const uint64_t *)(cfa - 8);
+    if (!npc || npc < 4096 || npc >> 47)
+        return STEP_END;
+    *pc = npc;
+    *sp = cfa;
+    *bp = nbp;
+    return STEP_MOVED;
+}
+
 int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
 {
     int k = 0;
     uint64_t pc = c->pc, sp = c->sp, bp = c->bp;
     uint64_t lo = ok_ranges[0].lo, hi = ok_ranges[0].hi;
     while (k < max) {
-        /* the common frame inline: a cached SP- or BP-relative rule, every
-         * word inside the verified range; anything else takes the full step */
-        if (c->exact)
-            goto slow;
+        /* the common frame inline; anything else takes the full step */
         uint32_t r;
-        if (!rule_cached(pc, &r) || (r & (3u | R_NOINFO)) != RULE_FRAME)
-            goto slow;
-        uint64_t cfa = ((r & R_CFA_BP) ? bp : sp) + (r >> R_CFA_SHIFT);
-        if (cfa <= sp || (cfa & 7) || cfa - 8 < lo || cfa > hi)
-            goto slow;
-        unsigned mode = (r >> R_BP_SHIFT) & 3;
-        if (mode == BP_SAVED) {
-            uint64_t a = cfa + (uint64_t)((int64_t)(int8_t)(uint8_t)(r >> R_BPOFF_SHIFT) * 8);
-            if (a < lo || a + 8 > hi)
-                goto slow;
-            bp = *(const uint64_t *)a;
-        } else if (mode == BP_LOST) {
-            bp = 0;
-        }
-        pc = *(const uint64_t *)(cfa - 8);
-        sp = cfa;
-        if (!pc || pc < 4096 || pc >> 47)
+        unsigned mode;
+        int8_t off;
+        int how = c->exact ? STEP_FULL : step_learnt(0, &pc, &sp, &bp, lo, hi, &r, &mode, &off);
+        if (how == STEP_END)
             break;
+        if (how == STEP_FULL)
+            goto slow;
         frames[k++] = pc;
         continue;
     slow:
@@ -778,52 +812,24 @@ int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept
     kp->up[k++] = 0;
     while (k < max) {
         uint32_t r;
-        if (exact || !rule_cached(pc, &r) || (r & 3u) != RULE_FRAME)
-            goto slow;
-        uint64_t cfa;
         unsigned mode;
         int8_t off;
-        if (r & R_NOINFO) {
-            /* code without unwind information (JIT): the frame pointer
-             * chain, as ht_unw_step() follows it */
-            if (bp < sp || bp - sp > (1u << 24) || (bp & 7) || bp < lo || bp + 16 > hi)
-                goto slow;
-            cfa = bp + 16;
-            mode = BP_SAVED;
-            off = -2;
-        } else {
-            cfa = ((r & R_CFA_BP) ? bp : sp) + (r >> R_CFA_SHIFT);
-            if (cfa <= sp || (cfa & 7) || cfa - 8 < lo || cfa > hi)
-                goto slow;
-            mode = (r >> R_BP_SHIFT) & 3;
-            off = (int8_t)(uint8_t)(r >> R_BPOFF_SHIFT);
-        }
-        uint64_t nbp = bp;
-        if (mode == BP_SAVED) {
-            uint64_t a = cfa + (uint64_t)((int64_t)off * 8);
-            if (a < lo || a + 8 > hi)
-                goto slow;
-            nbp = *(const uint64_t *)a;
-        } else if (mode == BP_LOST) {
-            nbp = 0;
-        }
-        uint64_t npc = *(const uint64_t *)(cfa - 8);
-        if (!npc || npc < 4096 || npc >> 47) {
+        int how = exact ? STEP_FULL : step_learnt(1, &pc, &sp, &bp, lo, hi, &r, &mode, &off);
+        if (how == STEP_END) {
             fast = 0; /* the end read from a word: not kept */
             break;
         }
+        if (how == STEP_FULL)
+            goto slow;
         if (unlikely(r & (R_CFA_BP | R_NOINFO)) && bp_from >= 0)
             checks |= 1u << bp_from;
         if (mode == BP_SAVED) {
             bp_from = k;
-            kp->bp[k] = nbp;
+            kp->bp[k] = bp;
             kp->bpoff[k] = off;
         } else if (mode == BP_LOST) {
             bp_from = -1;
         }
-        pc = npc;
-        sp = cfa;
-        bp = nbp;
         kp->pc[k] = pc;
         kp->up[k++] = (uint32_t)(sp - sp0);
         continue;
