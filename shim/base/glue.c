@@ -10,12 +10,14 @@
  */
 #include "base/glue.h"
 #include "full_io.h"
+#include "ht_atomic.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,4 +131,22 @@ const char *ht_getenv(const char *name)
     if (getauxval(AT_SECURE))
         return NULL;
     return getenv(name);
+}
+
+void *ht_map_once(void **slot, size_t size)
+{
+    void *m = ht_load_acquire(slot);
+    if (m)
+        return m;
+    int saved = errno;
+    m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *expected = NULL;
+    if (m == MAP_FAILED)
+        m = NULL;
+    else if (!ht_cas_acq_rel(slot, &expected, m)) {
+        munmap(m, size);
+        m = expected;
+    }
+    errno = saved;
+    return m;
 }

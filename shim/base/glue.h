@@ -43,4 +43,10 @@ HT_HIDDEN uint64_t ht_now_unix_ns(void);
  * setgid program (secure execution), where the caller must not be trusted. */
 HT_HIDDEN const char *ht_getenv(const char *name);
 
+/* Private zeroed memory of size bytes, published once in *slot: the mapping
+ * already there, else a new one put there (a thread that loses the race
+ * unmaps its own and takes the winner's); NULL when none could be mapped.
+ * Never a lock; errno as it was. */
+HT_HIDDEN void *ht_map_once(void **slot, size_t size);
+
 #endif

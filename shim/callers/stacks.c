@@ -7,7 +7,6 @@
 #include "callers/stacks.h"
 
 #include <string.h>
-#include <sys/mman.h>
 
 #include "heaptag_segment.h"
 #include "base/state.h"
@@ -25,25 +24,19 @@
 /* The indexes of the entries this process claimed, in claim order: a fork
  * copies those, never the whole (mostly untouched) table. Private memory, so
  * a forked child inherits the list as it was at fork. */
-static uint32_t *claimed;
+static void *claimed;
 static uint32_t claimed_cap, claimed_n;
 
 static void note_claimed(uint32_t idx, uint32_t cap)
 {
     uint32_t *list = ht_load_acquire(&claimed);
     if (!list) {
-        void *m = mmap(NULL, (size_t)cap * sizeof *list, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
+        list = ht_map_once(&claimed, (size_t)cap * sizeof *list);
+        if (!list)
             return;
-        uint32_t *expected = NULL;
-        if (ht_cas_acq_rel(&claimed, &expected, (uint32_t *)m)) {
-            ht_store_release(&claimed_cap, cap);
-            list = m;
-        } else {
-            munmap(m, (size_t)cap * sizeof *list);
-            list = expected;
-        }
+        /* the list's length: the first mapping's (each caller's is the same) */
+        uint32_t none = 0;
+        ht_cas_acq_rel(&claimed_cap, &none, cap);
     }
     uint32_t n = ht_fetch_add_relaxed(&claimed_n, 1);
     if (n < ht_load_acquire(&claimed_cap))

@@ -1,45 +1,34 @@
 /* SPDX-License-Identifier: MIT
  * walk_memo.c - remembered walks: found by their start, repeated after
  * every word they were read from is read again and compared. Reads only
- * inside the thread's verified stack range. The pages are mapped with mmap
- * once per counter slot and never given back (a slot outlives its threads);
- * errno as it was.
+ * inside the thread's verified stack range. The pages are mapped once per
+ * counter slot and never given back (a slot outlives its threads).
  */
 #include "callers/walk_memo.h"
-
-#include <errno.h>
-#include <sys/mman.h>
 
 #include "heaptag_segment.h"
 #include "ht_atomic.h"
 
-static struct ht_walk_memo *by_slot[HT_SLOTS_MAX];
+static void *by_slot[HT_SLOTS_MAX];
 
 /* a slot whose pages could not be mapped: not asked again */
-#define UNMAPPED ((struct ht_walk_memo *)1)
+#define UNMAPPED ((void *)1)
 
 struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t)
 {
     if (t->slot_state != HT_SLOT_HELD || t->slot >= HT_SLOTS_MAX)
         return NULL;
-    struct ht_walk_memo *m = ht_load_acquire(&by_slot[t->slot]);
+    void **slot = &by_slot[t->slot];
+    void *m = ht_load_acquire(slot);
     if (likely(m != NULL))
         return m != UNMAPPED ? m : NULL;
-    int saved = errno;
-    void *p = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    struct ht_walk_memo *expected = NULL;
-    if (p == MAP_FAILED) {
-        ht_cas_acq_rel(&by_slot[t->slot], &expected, UNMAPPED);
-        errno = saved;
+    m = ht_map_once(slot, sizeof(struct ht_walk_memo));
+    if (!m) {
+        void *expected = NULL;
+        ht_cas_acq_rel(slot, &expected, UNMAPPED);
         return NULL;
     }
-    if (!ht_cas_acq_rel(&by_slot[t->slot], &expected, (struct ht_walk_memo *)p)) {
-        munmap(p, sizeof *m);
-        errno = saved;
-        return expected != UNMAPPED ? expected : NULL;
-    }
-    errno = saved;
-    return p;
+    return m != UNMAPPED ? m : NULL;
 }
 
 static inline uint32_t set_of(uint64_t site, uint64_t sp)
