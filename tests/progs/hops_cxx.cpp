@@ -127,27 +127,31 @@ __attribute__((noinline)) void fp_wrapped(int first)
 
 typedef void *fill_fn(int);
 
+// dir/name's hops_fill, its handle in *h; NULL (said on stdout) when missing.
+static fill_fn *open_fill(const char *dir, const char *name, void **h)
+{
+    char path[4096];
+    std::snprintf(path, sizeof path, "%s/%s", dir, name);
+    *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    fill_fn *f = *h ? (fill_fn *)dlsym(*h, "hops_fill") : nullptr;
+    if (!f)
+        std::printf("fail: %s\n", dlerror());
+    return f;
+}
+
 // libhopsA.so's fill (16 longs), closed; libhopsB.so's (32 longs) at its address.
 static int swap_plugins(const char *dir)
 {
-    char a[4096], b[4096];
-    std::snprintf(a, sizeof a, "%s/libhopsA.so", dir);
-    std::snprintf(b, sizeof b, "%s/libhopsB.so", dir);
-    void *ha = dlopen(a, RTLD_NOW | RTLD_LOCAL);
-    fill_fn *fa = ha ? (fill_fn *)dlsym(ha, "hops_fill") : nullptr;
-    if (!fa) {
-        std::printf("fail: %s\n", dlerror());
+    void *ha, *hb;
+    fill_fn *fa = open_fill(dir, "libhopsA.so", &ha);
+    if (!fa)
         return 1;
-    }
     plugin_kept[0] = fa(16);
     std::uintptr_t where_a = (std::uintptr_t)fa;
     dlclose(ha);
-    void *hb = dlopen(b, RTLD_NOW | RTLD_LOCAL);
-    fill_fn *fb = hb ? (fill_fn *)dlsym(hb, "hops_fill") : nullptr;
-    if (!fb) {
-        std::printf("fail: %s\n", dlerror());
+    fill_fn *fb = open_fill(dir, "libhopsB.so", &hb);
+    if (!fb)
         return 1;
-    }
     plugin_kept[1] = fb(32);
     std::printf("same_address=%d\n", (std::uintptr_t)fb == where_a);
     return 0;
