@@ -55,20 +55,14 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
         ht_slots_attach(t);
     }
     ht_enter();
-    /* deeper stacks than the memory keeps are walked every time */
+    /* deeper stacks than the memory keeps are walked every time; a walk
+     * repeated brings the row and stack entry it was charged to, while the
+     * thread's tag and the epoch are the same */
     struct ht_walk_memo *m = depth <= HT_MEMO_DEPTH ? ht_walk_memo_of(t) : NULL;
-    if (!m) {
-        int n = ht_sites_backtrace(site, ust_frames, (int)depth);
-        uint32_t row = ht_rows_lookup_at(t, ht_sites_pick(ust_frames, n));
-        *stack = ht_stacks_intern(row, ust_frames, (uint32_t)n);
-        ht_leave();
-        return row;
-    }
-    /* a walk repeated brings the row and stack entry it was charged to,
-     * while the thread's tag and the epoch are the same */
-    const uint64_t *frames;
-    struct ht_memo_walk *w;
-    int n = ht_sites_backtrace_memo(site, (int)depth, m, &frames, &w);
+    const uint64_t *frames = ust_frames;
+    struct ht_memo_walk *w = NULL;
+    int n = m ? ht_sites_backtrace_memo(site, (int)depth, m, &frames, &w)
+              : ht_sites_backtrace(site, ust_frames, (int)depth);
     uint64_t rowkey = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
     uint32_t row;
     if (w && w->charged && w->rowkey == rowkey && w->stack != HT_STACK_NONE) {
