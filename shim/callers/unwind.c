@@ -502,6 +502,22 @@ static const uint8_t *find_fde(const uint8_t *hdr, uint64_t q, uint64_t dbase)
     return hdr + (int64_t)t[2 * lo + 1];
 }
 
+/* The kernel's signal return, mov $15,%rax; syscall: the code a signal
+ * handler returns to. */
+static const uint8_t sigret[9] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+
+/* Whether pc, in fo's object but in no FDE's range, is a signal return. An
+ * object's span has PROT_NONE holes between its segments, and a stale or
+ * bogus return address may point into one: read once the kernel says it can
+ * be (two system calls, so only here, where no FDE answers). */
+static uint32_t undescribed(uint64_t pc, const struct dl_find_object *fo, uint32_t otherwise)
+{
+    if (pc + sizeof sigret <= (uint64_t)fo->dlfo_map_end && pc >= (uint64_t)fo->dlfo_map_start &&
+        ht_unw_code_readable(pc, sizeof sigret) && memcmp((const void *)pc, sigret, sizeof sigret) == 0)
+        return RULE_SIGRET;
+    return otherwise;
+}
+
 /* The rule for code address q (a return address less one, or an exact pc). */
 static uint32_t derive(uint64_t q, int exact)
 {
@@ -509,36 +525,36 @@ static uint32_t derive(uint64_t q, int exact)
     if (_dl_find_object((void *)q, &fo) != 0)
         return RULE_FRAME | R_NOINFO; /* JIT or unknown code: frame pointers */
     uint64_t pc = exact ? q : q + 1;
-    /* the kernel's signal return: mov $15,%rax; syscall */
-    static const uint8_t sigret[9] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
-    /* an object's span has PROT_NONE holes between its segments, and a
-     * stale or bogus return address may point into one: read once checked */
-    if (pc + sizeof sigret <= (uint64_t)fo.dlfo_map_end && pc >= (uint64_t)fo.dlfo_map_start &&
-        ht_unw_code_readable(pc, sizeof sigret) &&
-        memcmp((const void *)pc, sigret, sizeof sigret) == 0)
-        return RULE_SIGRET;
     if (!fo.dlfo_eh_frame)
-        return RULE_FRAME | R_NOINFO;
+        return undescribed(pc, &fo, RULE_FRAME | R_NOINFO);
     uint64_t dbase = 0; /* x86-64 .eh_frame uses no datarel pointers */
     const uint8_t *fde = find_fde(fo.dlfo_eh_frame, q, dbase);
     if (!fde)
-        return RULE_FRAME | R_NOINFO;
+        return undescribed(pc, &fo, RULE_FRAME | R_NOINFO);
     struct cur c = { fde, fde + 8, 0 };
     uint64_t len = fixed(&c, 4);
     if (len == 0 || len >= 0xfffffff0u)
-        return RULE_STOP;
+        return undescribed(pc, &fo, RULE_STOP);
     c.end = fde + 4 + len;
     const uint8_t *idp = c.p;
     uint32_t cie_off = (uint32_t)fixed(&c, 4);
     if (cie_off == 0)
-        return RULE_STOP;
+        return undescribed(pc, &fo, RULE_STOP);
     struct cie ci;
     if (parse_cie(idp - cie_off, &ci, dbase) != 0)
-        return RULE_STOP;
+        return undescribed(pc, &fo, RULE_STOP);
     uint64_t start = encoded(&c, ci.fde_enc, dbase);
     uint64_t range = encoded(&c, ci.fde_enc & 0x0f, dbase);
     if (c.bad || q < start || q - start >= range)
-        return RULE_FRAME | R_NOINFO; /* in a gap between functions */
+        return undescribed(pc, &fo, RULE_FRAME | R_NOINFO); /* in a gap between functions */
+    /* code an FDE describes is mapped: read as libgcc's unwinder reads it
+     * (glibc's restorer has one, from the nop before it) */
+    if (pc + sizeof sigret > start + range || pc + sizeof sigret > (uint64_t)fo.dlfo_map_end) {
+        if (undescribed(pc, &fo, 0) == RULE_SIGRET)
+            return RULE_SIGRET;
+    } else if (memcmp((const void *)pc, sigret, sizeof sigret) == 0) {
+        return RULE_SIGRET;
+    }
     if (ci.has_z) {
         uint64_t zlen = uleb(&c);
         if (zlen > (uint64_t)(c.end - c.p))
