@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounting/grow.h"
+#include "accounting/slot_cache.h"
 #include "callers/hops.h"
 #include "callers/modules.h"
 #include "callers/sites.h"
@@ -119,8 +120,21 @@ static uint32_t find_or_insert(uint64_t site, const uint64_t tag[2], uint32_t ki
     return 0;
 }
 
+/* Files word under match in the thread's cache, match written last (a
+ * signal handler never sees half an entry). Under t->cache_writing. */
+static void cache_put(struct ht_thread *t, uint64_t match, uint64_t word)
+{
+    uint32_t i = ht_cache_slot(match);
+    ht_store_relaxed(&t->cache.match[i], 0);
+    ht_signal_fence();
+    t->cache.word[i] = word;
+    ht_signal_fence();
+    ht_store_relaxed(&t->cache.match[i], match);
+}
+
 /* Finds or inserts the row of key (site, this thread's tag) and, when
- * cacheable, remembers it in the thread's cache under that key. */
+ * cacheable, remembers it in the thread's cache under that key, and in its
+ * slot's when it counts in one. */
 static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t kind, int cacheable)
 {
     uint64_t tag[2] = { t->tag[0], t->tag[1] };
@@ -140,19 +154,33 @@ static uint32_t lookup_and_cache(struct ht_thread *t, uint64_t site, uint32_t ki
     if (!t->ctr)
         key ^= HT_KEY_SHARED;
     uint64_t match = site ^ key;
-    uint32_t i = ht_cache_slot(match);
-    ht_store_relaxed(&t->cache.match[i], 0);
-    ht_signal_fence();
-    t->cache.word[i] = ht_block_word(ht_row_off(row), 0) | ht_stamp_bits(t->tick);
-    ht_signal_fence();
-    ht_store_relaxed(&t->cache.match[i], match);
+    uint64_t word = ht_block_word(ht_row_off(row), 0) | ht_stamp_bits(t->tick);
+    cache_put(t, match, word);
+    if (t->ctr)
+        ht_slot_cache_fill(t, match, word);
     ht_signal_fence();
     t->cache_writing = 0;
     return row;
 }
 
+int ht_rows_slot_cached(struct ht_thread *t, uint64_t site, uint64_t *word)
+{
+    uint64_t match = site ^ ht_cache_key(t);
+    if (t->cache_writing || !ht_slot_cache_lookup(t, match, word))
+        return 0;
+    t->cache_writing = 1;
+    ht_signal_fence();
+    cache_put(t, match, *word);
+    ht_signal_fence();
+    t->cache_writing = 0;
+    return 1;
+}
+
 uint32_t ht_rows_lookup_slow(struct ht_thread *t, uint64_t site, int resolve, uint64_t cfa)
 {
+    uint64_t word; /* a wrapper's return address is never filed there */
+    if (t->ctr && t->depth == 0 && ht_rows_slot_cached(t, site, &word))
+        return ht_off_row((uint32_t)word & HT_OFF_MASK);
     if (resolve && ht_sites_class(site) == HT_SITE_WRAPPER) {
         /* a wrapper's return address never enters the cache: its next
          * allocation must unwind again, its caller may differ */

@@ -66,6 +66,12 @@ static inline int ht_cache_lookup(struct ht_thread *t, uint64_t site, uint64_t k
     return 0;
 }
 
+/* After a miss in the thread's cache, its counter slot's (slot_cache.h):
+ * 1 and the word of site for the thread's current key, the entry then moved
+ * into the thread's cache; 0 when the slot's cache has none (or a cache
+ * write is under way). For a thread counting in its slot. */
+HT_HIDDEN int ht_rows_slot_cached(struct ht_thread *t, uint64_t site, uint64_t *word);
+
 /* The per-thread site cache: the row of site for this thread's current tag,
  * as its header word, when the thread counts in a slot of its own. */
 static inline int ht_rows_cached_word(struct ht_thread *t, uint64_t site, uint64_t *word)

@@ -234,15 +234,19 @@ static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, si
 }
 
 /* A call site of a wrapper the chain cache knows (std:: code, libstdc++):
- * the cache finds the caller from the stack, the site cache its row, and
- * the rest is a hit's, the clock's countdown included. Else the general way,
- * told what the cache said. */
+ * the cache finds the caller from the stack, the site caches its row (the
+ * thread's, then its slot's), and the rest is a hit's, the clock's
+ * countdown included. A site the chain cache does not know may be one the
+ * thread's cache lost (more hot sites than it holds, or two sharing an
+ * entry): the slot's cache may have it. Else the general way, told what the
+ * chain cache said. */
 static __attribute__((noinline)) void *alloc_miss_chain(struct ht_block *b, size_t size,
                                                         uint64_t site, uint64_t cfa)
 {
     struct ht_thread *t = &ht_self;
     uint64_t word, caller = ht_hops_cached(site, cfa);
-    if (caller && ht_rows_cached_word(t, caller, &word)) {
+    if (caller ? ht_rows_cached_word(t, caller, &word) || ht_rows_slot_cached(t, caller, &word)
+               : ht_rows_slot_cached(t, site, &word)) {
         t->age_count--;
         ht_block_set_word(b, size, word);
         ht_count_alloc_off(t, (uint32_t)word & HT_OFF_MASK, size);

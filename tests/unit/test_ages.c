@@ -135,6 +135,63 @@ Test(ages, old_blocks_stay_in_their_tick)
     assert_exact(row, "all freed");
 }
 
+/* More call sites than the thread's cache holds, taking turns: their rows
+ * come from the counter slot's cache (accounting/slot_cache.h), whose words
+ * carry a tick's stamp as the thread's do. After a tick no word of the old
+ * one may answer: every block is stamped with the tick it was made in, and
+ * its free finds its bytes where they were counted. */
+#define MANY_SITES 600
+static uint32_t stamp_of(void *p)
+{
+    const struct ht_block *b = ht_block_of(p);
+    return ht_stamp_of(b->off, b->meta);
+}
+
+Test(ages, sites_beyond_the_threads_cache_stamp_their_tick)
+{
+    static void *blocks[3][2][MANY_SITES];
+    uint32_t rows[MANY_SITES];
+    for (int round = 0; round < 3; round++) {
+        for (int pass = 0; pass < 2; pass++) /* the second from the slot's cache */
+            for (int i = 0; i < MANY_SITES; i++)
+                blocks[round][pass][i] = ht_alloc(8 + (size_t)round, 0x6a0000 + (uint64_t)i * 64);
+        if (round < 2)
+            tick();
+    }
+    struct ht_ages *a = ht_state.ages;
+    uint32_t now = ht_age_bin_of(a->span, a->tick);
+    for (int i = 0; i < MANY_SITES; i++) {
+        rows[i] = row_of(blocks[0][0][i]);
+        for (int round = 0; round < 3; round++)
+            for (int pass = 0; pass < 2; pass++) {
+                cr_assert_eq(row_of(blocks[round][pass][i]), rows[i], "site %d: one row", i);
+                cr_assert_eq(stamp_of(blocks[round][pass][i]),
+                             (a->tick - 2 + (uint32_t)round) & HT_STAMP_MASK,
+                             "site %d, round %d, pass %d: the tick it was made in", i, round,
+                             pass);
+            }
+        for (int j = 0; j < i; j += 97)
+            cr_assert_neq(rows[j], rows[i], "sites %d and %d share a row", j, i);
+        assert_exact(rows[i], "three ticks");
+        /* rounds 0 and 1 are old (8 and 9 bytes, twice), round 2 young (10) */
+        cr_assert_eq(older_bytes(rows[i]), 34, "site %d: %lld old bytes", i,
+                     (long long)older_bytes(rows[i]));
+        cr_assert_eq(hist_of(rows[i]).bytes[now], 20, "site %d: young bytes", i);
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < MANY_SITES; i++)
+                ht_free(blocks[round][pass][i]);
+        for (int i = 0; i < MANY_SITES; i++)
+            assert_exact(rows[i], "a round freed");
+    }
+    for (int i = 0; i < MANY_SITES; i++) {
+        struct hist h = hist_of(rows[i]);
+        for (uint32_t b = 0; b < HT_AGE_BINS; b++)
+            cr_assert_eq(h.bytes[b], 0, "site %d, all freed: bin %u empty", i, b);
+    }
+}
+
 Test(ages, realloc_makes_a_block_young)
 {
     void *p = ht_alloc(64, 0x5101);
