@@ -41,8 +41,8 @@ extern HT_HIDDEN struct ht_slot_cache *ht_slot_caches[HT_SLOTS_MAX];
 
 static inline uint32_t ht_slot_cache_set_of(uint64_t match)
 {
-    /* the thread's cache keeps the product's top 8 bits: two sites sharing
-     * an entry there differ here */
+    /* a hash of its own: two sites sharing an entry of the thread's cache
+     * seldom share a set here */
     return (uint32_t)((match * 0xff51afd7ed558ccdull) >> (64 - HT_SLOT_CACHE_BITS));
 }
 

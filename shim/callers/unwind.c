@@ -506,14 +506,16 @@ static const uint8_t *find_fde(const uint8_t *hdr, uint64_t q, uint64_t dbase)
  * handler returns to. */
 static const uint8_t sigret[9] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
 
-/* Whether pc, in fo's object but in no FDE's range, is a signal return. An
- * object's span has PROT_NONE holes between its segments, and a stale or
- * bogus return address may point into one: read once the kernel says it can
- * be (two system calls, so only here, where no FDE answers). */
+/* RULE_SIGRET when pc, in fo's object but in no FDE's range, is a signal
+ * return, else otherwise. An object's span has PROT_NONE holes between its
+ * segments, and a stale or bogus return address may point into one: read
+ * once the kernel says it can be (two system calls, so only here, where no
+ * FDE answers). */
 static uint32_t undescribed(uint64_t pc, const struct dl_find_object *fo, uint32_t otherwise)
 {
     if (pc + sizeof sigret <= (uint64_t)fo->dlfo_map_end && pc >= (uint64_t)fo->dlfo_map_start &&
-        ht_unw_code_readable(pc, sizeof sigret) && memcmp((const void *)pc, sigret, sizeof sigret) == 0)
+        ht_unw_code_readable(pc, sizeof sigret) &&
+        memcmp((const void *)pc, sigret, sizeof sigret) == 0)
         return RULE_SIGRET;
     return otherwise;
 }

@@ -234,12 +234,24 @@ Test(callers, one_frame_at_one_stack_pointer_through_two_callers)
     done(&r, d);
 }
 
+/* How many lines of the dump begin with start and hold counts. */
+static int lines_with(const char *dump, const char *start, const char *counts)
+{
+    int n = 0;
+    for (const char *s = dump; (s = strstr(s, start)) != NULL; s++) {
+        const char *eol = strchr(s + 1, '\n'), *c = strstr(s, counts);
+        n += c && eol && c < eol;
+    }
+    return n;
+}
+
 /* 512 call sites, each called twice (tests/progs/coldsites): every rule the
  * walks need is learnt from the objects' unwind tables, whose code is read
  * directly; the kernel is asked (a readability question: getpid, then
  * process_vm_readv, each a microsecond or more) only for the stack's range.
- * It once asked for every new return address: 674 questions here, a third of
- * clang++'s time under ust. Each site and each stack counted exactly. */
+ * It once asked for every new return address: 674 questions here, and a
+ * seventh of clang++'s time under ust. Each site and each stack counted
+ * exactly. */
 Test(callers, new_call_sites_learnt_without_asking_the_kernel)
 {
     char flagenv[] = "HEAPTAG_FLAGS=+ptg+ust";
@@ -256,15 +268,8 @@ Test(callers, new_call_sites_learnt_without_asking_the_kernel)
     char *d = dump_of(r.pid);
     /* each site's row has its two blocks; each call its stack (main calls
      * from two places: the compiler unrolls the two rounds) */
-    int rows = 0, stacks = 0;
-    for (const char *s = d; (s = strstr(s, "\nrow ")) != NULL; s++) {
-        const char *eol = strchr(s + 1, '\n'), *c = strstr(s, " Site allocs=2 frees=0 live_allocs=2 ");
-        rows += c && eol && c < eol;
-    }
-    for (const char *s = d; (s = strstr(s, "\nstack ")) != NULL; s++) {
-        const char *eol = strchr(s + 1, '\n'), *c = strstr(s, " allocs=1 frees=0 live_allocs=1 ");
-        stacks += c && eol && c < eol;
-    }
+    int rows = lines_with(d, "\nrow ", " Site allocs=2 frees=0 live_allocs=2 ");
+    int stacks = lines_with(d, "\nstack ", " allocs=1 frees=0 live_allocs=1 ");
     cr_expect_eq(rows, 512, "%d rows of two blocks:\n%.4000s", rows, d);
     cr_expect_geq(stacks, 1024, "%d stacks of one block:\n%.4000s", stacks, d);
     done(&r, d);

@@ -24,7 +24,12 @@ static void *kept[1024];
 static int kept_n;
 
 /* distinct sizes: no two functions have one body (identical code folding) */
-#define F(n) static __attribute__((noinline)) void f##n(void) { sink = malloc(16 + n); kept[kept_n++] = sink; }
+#define F(n)                                                                  \
+    static __attribute__((noinline)) void f##n(void)                         \
+    {                                                                         \
+        sink = malloc(16 + n);                                                \
+        kept[kept_n++] = sink;                                                \
+    }
 #define F8(n) F(n##0) F(n##1) F(n##2) F(n##3) F(n##4) F(n##5) F(n##6) F(n##7)
 #define F64(n) F8(n##0) F8(n##1) F8(n##2) F8(n##3) F8(n##4) F8(n##5) F8(n##6) F8(n##7)
 F64(1) F64(2) F64(3) F64(4) F64(5) F64(6) F64(7) F64(8)
