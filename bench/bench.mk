@@ -8,7 +8,8 @@ BENCH_PKGS := heaptrack valgrind sqlite3 python3 perl g++ libjemalloc2 nodejs cl
 BENCH_PY   := /usr/bin/python3
 BENCH_DIR  := $(BUILD)/bench
 BENCH_BIN  := $(BENCH_DIR)/microbench $(BENCH_DIR)/microbench_tagged \
-              $(BENCH_DIR)/libpassthru.so $(BENCH_DIR)/sites $(BENCH_DIR)/cxxmap
+              $(BENCH_DIR)/libpassthru.so $(BENCH_DIR)/sites $(BENCH_DIR)/cxxmap \
+              $(BENCH_DIR)/containers $(BENCH_DIR)/turns
 # Built like an ordinary program: optimised, no heaptag anywhere but the header.
 BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -Iinclude
 
@@ -24,6 +25,14 @@ $(BENCH_DIR)/microbench_tagged: bench/microbench.c include/heaptag.h
 $(BENCH_DIR)/cxxmap: bench/cxxmap.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+$(BENCH_DIR)/containers: bench/containers.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+$(BENCH_DIR)/turns: bench/turns.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
 # 2000 call sites in one function: -O1 keeps it quick to compile.
 $(BENCH_DIR)/sites: bench/sites.c

@@ -26,6 +26,8 @@ PASSTHRU = os.path.join(WORK, "libpassthru.so")
 MICRO = os.path.join(WORK, "microbench")
 MICRO_TAGGED = os.path.join(WORK, "microbench_tagged")
 CXXMAP = os.path.join(WORK, "cxxmap")
+CONTAINERS = os.path.join(WORK, "containers")
+TURNS = os.path.join(WORK, "turns")
 TOOL = os.path.join(BUILD, "heaptag")
 # Debian's libjemalloc2: a faster allocator, alone and under the shim
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"

@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import sys
 
-from common import (CXXMAP, MICRO, MICRO_TAGGED, MODES, QUICK, RESULTS, WORK, NotCounted,
-                    command_for, fresh_dir, keep_env, load_average, median, print_table,
-                    run_timed, shim_mode, wanted, write_csv)
+from common import (CONTAINERS, CXXMAP, MICRO, MICRO_TAGGED, MODES, QUICK, RESULTS, TURNS, WORK,
+                    NotCounted, command_for, fresh_dir, keep_env, load_average, median,
+                    print_table, run_timed, shim_mode, wanted, write_csv)
 
 ROUNDS = 3 if QUICK else 7
 
@@ -88,6 +88,10 @@ def workloads():
         ("g++ (cc1plus)", cc1plus_argv(os.path.join(here, "work", "small.cpp"),
                                        os.path.join(WORK, "small.s")), None, {}, real),
         ("C++ std::map/unordered_map", [CXXMAP, "5" if QUICK else "20"], None, {}, real),
+        # strings, lists, std::function, shared_ptr: small blocks, most through libstdc++
+        ("C++ containers", [CONTAINERS, "1" if QUICK else "3"], None, {}, real),
+        # more hot call sites than a thread's site cache holds
+        ("C 600 call sites in turn", [TURNS, "1000000" if QUICK else "3000000"], None, {}, real),
     ] + optional_workloads(real)
 
 
