@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "accounting/ages.h"
+#include "callers/stacks.h"
 #include "ht_atomic.h"
 #include "full_io.h"
 
@@ -124,11 +125,19 @@ static const struct ht_stack *stack_at(const struct ht_seg_header *h, uint32_t i
     return (const struct ht_stack *)((const char *)h + h->stacks_offset + (uint64_t)i * h->stack_size);
 }
 
+/* Entry i is READY: read only where its pages were reserved (the others
+ * were never written, and reading one would take a page of /dev/shm). */
+static int stack_ready(const struct ht_seg_header *h, uint32_t i)
+{
+    return ht_stacks_entry_reserved(h, i) &&
+           ht_load_acquire(&stack_at(h, i)->state) == HT_ROW_READY;
+}
+
 static uint32_t stacks_ready(const struct ht_seg_header *h)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < h->stack_capacity; i++)
-        n += ht_load_acquire(&stack_at(h, i)->state) == HT_ROW_READY;
+        n += (uint32_t)stack_ready(h, i);
     return n;
 }
 
@@ -143,9 +152,9 @@ static int put_stacks(int fd, const struct ht_seg_header *h, uint64_t off, uint3
         if (rep[r].stack != UINT32_MAX)
             rep[r].stack |= 1u << 31; /* not yet mapped */
     for (uint32_t i = 0; i < h->stack_capacity && j < n; i++) {
-        const struct ht_stack *e = stack_at(h, i);
-        if (ht_load_acquire(&e->state) != HT_ROW_READY)
+        if (!stack_ready(h, i))
             continue;
+        const struct ht_stack *e = stack_at(h, i);
         if (ht_pwrite_full(fd, e, h->stack_size, off + (uint64_t)j * h->stack_size) != 0)
             return -1;
         for (uint32_t r = 0; r < n_rep; r++)

@@ -2,9 +2,7 @@
  * grow.c - reserving the segment's pages as the program needs them.
  *
  * tmpfs gives a page at first touch and answers a full /dev/shm with SIGBUS,
- * so nothing is touched before it is reserved: MADV_POPULATE_WRITE reserves
- * and maps the pages, or fails with an error where a touch would have raised
- * the signal (fallocate through the file on a kernel without it).
+ * so nothing is touched before it is reserved (base/shm_reserve.h).
  *
  * Two things grow without a lock. Rows: a thread that needs row r raises
  * rows_target, reserves the chunk in the rows table and in every open set,
@@ -17,46 +15,17 @@
  */
 #include "accounting/grow.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "base/shm_reserve.h"
 #include "base/state.h"
 #include "ht_atomic.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 #define PAGE 4096u
-
-static int populate_broken; /* the kernel has no MADV_POPULATE_WRITE */
 
 /* Reserves the pages that hold bytes [off, off + len) of the segment. */
 static int reserve(uint64_t off, uint64_t len)
 {
-    if (!len || !ht_state.shared)
-        return 0; /* private memory: no file to fill */
-    len += off & (PAGE - 1);
-    off &= ~(uint64_t)(PAGE - 1);
-    len = (len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-    int saved = errno, ok = -1;
-    if (!ht_load_relaxed(&populate_broken)) {
-        if (madvise((char *)ht_state.seg + off, len, MADV_POPULATE_WRITE) == 0)
-            ok = 0;
-        else if (errno == EINVAL)
-            ht_store_relaxed(&populate_broken, 1);
-    }
-    if (ok != 0 && ht_load_relaxed(&populate_broken) && ht_state.path[0]) {
-        int fd = open(ht_state.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0) {
-            ok = fallocate(fd, 0, (off_t)off, (off_t)len) == 0 ? 0 : -1;
-            close(fd);
-        }
-    }
-    errno = saved;
-    return ok;
+    return ht_shm_reserve(ht_state.seg, ht_state.shared, off, len);
 }
 
 /* The counters of rows [from, to) in set k. */

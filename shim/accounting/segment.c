@@ -228,15 +228,19 @@ static int reserve(int fd, uint64_t off, uint64_t len)
     return posix_fallocate(fd, (off_t)off, (off_t)len) == 0 ? 0 : -1;
 }
 
-/* What a new segment laid out as h reserves: everything but the rows and
- * counter sets, then rows [0, h->rows_reserved) in the rows table and in
- * every set of h->sets_open. */
+/* What a new segment laid out as h reserves: everything but the rows, the
+ * counter sets and the stack table (its pages are reserved as stacks land
+ * on them, callers/stacks.c), then rows [0, h->rows_reserved) in the rows
+ * table and in every set of h->sets_open. */
 static int reserve_start(int fd, const struct ht_seg_header *h, uint64_t size)
 {
+    uint64_t stacks_end = h->stacks_offset + (uint64_t)h->stack_capacity * h->stack_size;
+    stacks_end = (stacks_end + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    uint64_t end = h->ages_offset ? h->ages_offset : size;
     if (reserve(fd, 0, h->rows_offset) != 0 ||
         reserve(fd, h->rows_offset, (uint64_t)h->rows_reserved * h->row_size) != 0 ||
-        reserve(fd, h->modules_offset,
-                (h->ages_offset ? h->ages_offset : size) - h->modules_offset) != 0)
+        reserve(fd, h->modules_offset, h->stacks_offset - h->modules_offset) != 0 ||
+        (end > stacks_end && reserve(fd, stacks_end, end - stacks_end) != 0))
         return -1;
     /* the ages' header and the bins of the rows reserved (they grow with them) */
     if (h->ages_offset &&
@@ -428,8 +432,11 @@ int ht_segment_start(const struct ht_config *cfg)
  * the counters of the open sets, then the module and stack tables. With
  * merge, every open set of src is added into dst's first shared set instead
  * (a forked child has one thread: its parent's many sets become one). Only
- * open sets are read: a closed one is a hole that reading would fill. */
-static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src, int merge)
+ * open sets are read: a closed one is a hole that reading would fill. own:
+ * dst becomes this process's segment (shared: a /dev/shm file), whose stack
+ * table's pages are reserved as its entries are copied. */
+static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src, int merge,
+                      int own, int shared)
 {
     uint32_t rows_used = ht_load_relaxed(&src->rows_used);
     if (rows_used > src->row_capacity)
@@ -463,7 +470,7 @@ static void copy_used(struct ht_seg_header *dst, const struct ht_seg_header *src
     }
     memcpy((char *)dst + src->modules_offset, (const char *)src + src->modules_offset,
            (size_t)src->modules_used * src->module_size);
-    ht_stacks_copy(dst, src); /* entries sit anywhere in the hash table */
+    ht_stacks_copy(dst, src, own, shared); /* entries sit anywhere in the hash table */
     if (src->ages_offset) { /* the blocks the child inherits keep their ages */
         memcpy((char *)dst + src->ages_offset, (const char *)src + src->ages_offset,
                src->ages_size + (size_t)rows_used * src->age_row_size);
@@ -491,7 +498,7 @@ void ht_segment_fork_prepare(void)
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return;
-    copy_used(m, h, 0);
+    copy_used(m, h, 0, 0, 0);
     fork_snapshot = m;
 }
 
@@ -549,7 +556,7 @@ void ht_segment_fork_child(void)
             munmap(snap, size);
         return;
     }
-    copy_used(h, snap, 1);
+    copy_used(h, snap, 1, 1, shared);
     munmap(snap, size);
     h->magic = 0;
     h->sets_open = plan.sets_open;

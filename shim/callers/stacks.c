@@ -2,12 +2,15 @@
  * stacks.c - the ust stack table: open addressing over the segment's
  * stack_capacity entries, claimed with compare-and-swap (EMPTY -> BUSY ->
  * READY). Runs inside malloc: no locks, no allocation, no libc calls. The
- * table is kept at most 7/8 full so probes stay short.
+ * table is kept at most 7/8 full so probes stay short. An entry is read or
+ * written only once its pages are reserved (tmpfs answers a touch of a page
+ * it cannot give with SIGBUS): the first probe to reach a page reserves it.
  */
 #include "callers/stacks.h"
 
 #include <string.h>
 
+#include "base/shm_reserve.h"
 #include "heaptag_segment.h"
 #include "base/state.h"
 #include "ht_atomic.h"
@@ -48,6 +51,72 @@ static struct ht_stack *entry(const struct ht_seg_header *h, uint32_t i)
     return (struct ht_stack *)((char *)h + h->stacks_offset + (uint64_t)i * h->stack_size);
 }
 
+/* What this process reserved of its segment's table, a bit each, in
+ * private memory mapped for the table's size at the first probe (fixed for
+ * the process: a forked child's table has its parent's): the pages, and the
+ * entries whose pages all are. An entry is counted on only when its bit is
+ * set: a block the child inherits may name an entry its parent claimed
+ * after the fork's snapshot, never copied, on a page the child never
+ * reserved. */
+#define PAGE 4096u
+static void *page_bits, *entry_bits;
+static uint64_t bits_pages, bits_entries;
+
+static uint64_t *bits_map(void **bits, uint64_t *count, uint64_t n)
+{
+    uint64_t *b = ht_load_acquire(bits);
+    if (b)
+        return b;
+    b = ht_map_once(bits, (size_t)((n + 63) / 64 * 8));
+    if (b) {
+        uint64_t none = 0;
+        ht_cas_acq_rel(count, &none, n); /* the first mapping's */
+    }
+    return b;
+}
+
+static int bit_set(const uint64_t *b, uint64_t count, uint64_t i)
+{
+    return i < count && (ht_load_acquire(&b[i / 64]) >> (i % 64) & 1);
+}
+
+/* Entry idx of h (mapped at h, shared or not) on reserved pages, reserved
+ * now where they are not: 1, or 0 when /dev/shm cannot give them. */
+static int reserve_entry(struct ht_seg_header *h, int shared, uint32_t idx)
+{
+    uint64_t *e = bits_map(&entry_bits, &bits_entries, h->stack_capacity);
+    if (e && bit_set(e, ht_load_acquire(&bits_entries), idx))
+        return 1;
+    uint64_t pages = ((uint64_t)h->stack_capacity * h->stack_size + PAGE - 1) / PAGE;
+    uint64_t *b = bits_map(&page_bits, &bits_pages, pages);
+    if (!b || !e || idx >= ht_load_acquire(&bits_entries))
+        return 0;
+    uint64_t first = (uint64_t)idx * h->stack_size;
+    uint64_t last = first + h->stack_size - 1;
+    for (uint64_t p = first / PAGE; p <= last / PAGE; p++) {
+        if (bit_set(b, ht_load_acquire(&bits_pages), p))
+            continue;
+        if (p >= ht_load_acquire(&bits_pages) ||
+            ht_shm_reserve(h, shared, h->stacks_offset + p * PAGE, PAGE) != 0)
+            return 0;
+        ht_fetch_or_acq_rel(&b[p / 64], 1ull << (p % 64));
+    }
+    ht_fetch_or_acq_rel(&e[idx / 64], 1ull << (idx % 64));
+    return 1;
+}
+
+static inline int entry_marked(uint32_t idx)
+{
+    const uint64_t *e = ht_load_acquire(&entry_bits);
+    return e && idx < ht_load_relaxed(&bits_entries) && (e[idx / 64] >> (idx % 64) & 1);
+}
+
+int ht_stacks_entry_reserved(const struct ht_seg_header *h, uint32_t idx)
+{
+    (void)h;
+    return entry_marked(idx);
+}
+
 static uint32_t stack_hash(uint32_t row, const uint64_t *frames, uint32_t depth)
 {
     uint64_t x = 0x9e3779b97f4a7c15ull ^ row ^ ((uint64_t)depth << 32);
@@ -85,6 +154,8 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
     uint32_t hash = stack_hash(row, frames, depth);
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t idx = (uint32_t)(((uint64_t)hash + i) % cap);
+        if (!reserve_entry(h, ht_state.shared, idx))
+            return dropped(h);
         struct ht_stack *s = entry(h, idx);
         uint32_t st = ht_load_acquire(&s->state);
         if (st == HT_ROW_EMPTY) {
@@ -117,7 +188,7 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
 static void count(uint32_t idx, int freed, uint64_t size)
 {
     struct ht_seg_header *h = ht_state.seg;
-    if (!h || idx >= h->stack_capacity)
+    if (!h || !entry_marked(idx))
         return;
     struct ht_stack *s = entry(h, idx);
     ht_fetch_add_relaxed(freed ? &s->frees : &s->allocs, 1);
@@ -134,9 +205,17 @@ void ht_stacks_count_free(uint32_t idx, uint64_t size)
     count(idx, 1, size);
 }
 
-void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src)
+void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src, int own,
+                    int shared)
 {
     uint32_t cap = src->stack_capacity, copied = 0;
+    if (own) { /* what was reserved was the parent's file's: none of the child's yet */
+        uint64_t *b = ht_load_acquire(&page_bits), *e = ht_load_acquire(&entry_bits);
+        if (b)
+            memset(b, 0, (size_t)((ht_load_acquire(&bits_pages) + 63) / 64 * 8));
+        if (e)
+            memset(e, 0, (size_t)((ht_load_acquire(&bits_entries) + 63) / 64 * 8));
+    }
     const uint32_t *list = ht_load_acquire(&claimed);
     uint32_t n = ht_load_relaxed(&claimed_n);
     if (!list)
@@ -151,6 +230,8 @@ void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src)
         /* a half-written entry's writer does not exist in the child */
         if (ht_load_acquire(&s->state) != HT_ROW_READY)
             continue;
+        if (own && !reserve_entry(dst, shared, i - 1))
+            continue; /* the child's /dev/shm is full: its blocks count without it */
         memcpy(entry(dst, i - 1), s, src->stack_size);
         copied++;
     }

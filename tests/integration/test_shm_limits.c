@@ -116,8 +116,10 @@ Test(shm, kept_segments_are_capped_per_run)
 
 /* The footprint: a small single-threaded program's live segment occupies at
  * most 640 KB of /dev/shm, so a 64 MB /dev/shm holds 100 of them (each with
- * its segment: none counts privately); once exited, a kept segment of a run
- * under +ust (16 MB of stack table while live) occupies at most 1 MB. */
+ * its segment: none counts privately); under +ust too (its 16 MB stack table
+ * reserved as stacks land on it: 20 such programs once took all 64 MB and
+ * counted privately); once exited, a kept segment of a run under +ust
+ * occupies at most 1 MB. */
 Test(shm, segments_grow_with_the_program)
 {
     char *out = sh_private_shm(
@@ -126,8 +128,13 @@ Test(shm, segments_grow_with_the_program)
         "for i in $(seq 1 300); do grep -q ready /tmp/ht_hold.$$ && break; sleep 0.1; done; "
         "%s ls | tail -n 1; echo max=$(du -sk /dev/shm/* | sort -n | tail -n 1 | "
         "cut -f1); kill $k; wait; rm -f /tmp/ht_hold.$$ /dev/shm/*; "
+        "HEAPTAG_FLAGS=+ptg+ust LD_PRELOAD=%s %s hold 20 20 > /tmp/ht_hold.$$ & k=$!; "
+        "for i in $(seq 1 300); do grep -q ready /tmp/ht_hold.$$ && break; sleep 0.1; done; "
+        "echo ust=$(%s ls | tail -n 1); echo umax=$(du -sk /dev/shm/* | sort -n | tail -n 1 | "
+        "cut -f1); kill $k; wait; rm -f /tmp/ht_hold.$$ /dev/shm/*; "
         "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg+ust LD_PRELOAD=%s %s sites 300; "
         "echo exited=$(du -sk /dev/shm | cut -f1)",
+        bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"),
         bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"),
         bp("libheaptag.so"), bp("tests/progs/manykids"));
     cr_expect(strstr(out, "segments: 101 live, "), "%s", out);
@@ -135,23 +142,32 @@ Test(shm, segments_grow_with_the_program)
     const char *m = strstr(out, "max="), *e = strstr(out, "exited=");
     cr_assert(m && e, "%s", out);
     cr_expect(atoi(m + 4) > 0 && atoi(m + 4) <= 640, "a live segment over 640 KB: %s", out);
+    const char *u = strstr(out, "umax=");
+    cr_assert_not_null(u, "%s", out);
+    cr_expect(strstr(out, "ust=segments: 21 live, "), "%s", out);
+    cr_expect(atoi(u + 5) > 0 && atoi(u + 5) <= 640, "a live ust segment over 640 KB: %s", out);
     cr_expect(strstr(out, "ok\n"), "%s", out);
     cr_expect(atoi(e + 7) > 0 && atoi(e + 7) <= 1024, "an exited segment over 1 MB: %s", out);
     free(out);
 }
 
 /* /dev/shm fills while the segment grows: new rows go to the overflow row,
- * the program runs on (never a SIGBUS) and every allocation is counted. */
+ * the program runs on (never a SIGBUS) and every allocation is counted.
+ * Under +ust the stack table's pages fill it too: new stacks are dropped
+ * (and said to be), nothing else. */
 Test(shm, full_dev_shm_while_growing)
 {
-    char *out = sh_private_shm(
-        "1m",
-        "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=+ptg LD_PRELOAD=%s %s sites 8000; echo rc=$?; "
-        "%s ls | tail -n 1",
-        bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"));
-    cr_expect(strstr(out, "ok\nrc=0"), "%s", out);
-    cr_expect(strstr(out, "segments: 0 live, 1 exited, 0 dead"), "%s", out);
-    free(out);
+    const char *flags[] = { "+ptg", "+ptg+ust" };
+    for (int i = 0; i < 2; i++) {
+        char *out = sh_private_shm(
+            "1m",
+            "HEAPTAG_KEEP=1 HEAPTAG_FLAGS=%s LD_PRELOAD=%s %s sites 8000; echo rc=$?; "
+            "%s ls | tail -n 1",
+            flags[i], bp("libheaptag.so"), bp("tests/progs/manykids"), bp("heaptag"));
+        cr_expect(strstr(out, "ok\nrc=0"), "%s: %s", flags[i], out);
+        cr_expect(strstr(out, "segments: 0 live, 1 exited, 0 dead"), "%s: %s", flags[i], out);
+        free(out);
+    }
 }
 
 /* Two containers sharing /dev/shm, each with a tagged pid 1: two segments,
