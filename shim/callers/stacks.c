@@ -75,6 +75,15 @@ static uint64_t *bits_map(void **bits, uint64_t *count, uint64_t n)
     return b;
 }
 
+/* How many bits the map at *bits holds: n (what h asks for) once the first
+ * mapping's size is known, which a thread that just lost the race to map
+ * may not see yet. */
+static uint64_t bits_count(const uint64_t *count, uint64_t n)
+{
+    uint64_t c = ht_load_acquire(count);
+    return c ? c : n;
+}
+
 static int bit_set(const uint64_t *b, uint64_t count, uint64_t i)
 {
     return i < count && (ht_load_acquire(&b[i / 64]) >> (i % 64) & 1);
@@ -85,19 +94,20 @@ static int bit_set(const uint64_t *b, uint64_t count, uint64_t i)
 static int reserve_entry(struct ht_seg_header *h, int shared, uint32_t idx)
 {
     uint64_t *e = bits_map(&entry_bits, &bits_entries, h->stack_capacity);
-    if (e && bit_set(e, ht_load_acquire(&bits_entries), idx))
+    uint64_t entries = bits_count(&bits_entries, h->stack_capacity);
+    if (e && bit_set(e, entries, idx))
         return 1;
     uint64_t pages = ((uint64_t)h->stack_capacity * h->stack_size + PAGE - 1) / PAGE;
     uint64_t *b = bits_map(&page_bits, &bits_pages, pages);
-    if (!b || !e || idx >= ht_load_acquire(&bits_entries))
+    if (!b || !e || idx >= entries)
         return 0;
+    pages = bits_count(&bits_pages, pages);
     uint64_t first = (uint64_t)idx * h->stack_size;
     uint64_t last = first + h->stack_size - 1;
     for (uint64_t p = first / PAGE; p <= last / PAGE; p++) {
-        if (bit_set(b, ht_load_acquire(&bits_pages), p))
+        if (bit_set(b, pages, p))
             continue;
-        if (p >= ht_load_acquire(&bits_pages) ||
-            ht_shm_reserve(h, shared, h->stacks_offset + p * PAGE, PAGE) != 0)
+        if (p >= pages || ht_shm_reserve(h, shared, h->stacks_offset + p * PAGE, PAGE) != 0)
             return 0;
         ht_fetch_or_acq_rel(&b[p / 64], 1ull << (p % 64));
     }
@@ -105,16 +115,16 @@ static int reserve_entry(struct ht_seg_header *h, int shared, uint32_t idx)
     return 1;
 }
 
-static inline int entry_marked(uint32_t idx)
+static inline int entry_marked(const struct ht_seg_header *h, uint32_t idx)
 {
     const uint64_t *e = ht_load_acquire(&entry_bits);
-    return e && idx < ht_load_relaxed(&bits_entries) && (e[idx / 64] >> (idx % 64) & 1);
+    return e && idx < bits_count(&bits_entries, h->stack_capacity) &&
+           (ht_load_relaxed(&e[idx / 64]) >> (idx % 64) & 1);
 }
 
 int ht_stacks_entry_reserved(const struct ht_seg_header *h, uint32_t idx)
 {
-    (void)h;
-    return entry_marked(idx);
+    return entry_marked(h, idx);
 }
 
 static uint32_t stack_hash(uint32_t row, const uint64_t *frames, uint32_t depth)
@@ -188,7 +198,7 @@ uint32_t ht_stacks_intern(uint32_t row, const uint64_t *frames, uint32_t depth)
 static void count(uint32_t idx, int freed, uint64_t size)
 {
     struct ht_seg_header *h = ht_state.seg;
-    if (!h || !entry_marked(idx))
+    if (!h || !entry_marked(h, idx))
         return;
     struct ht_stack *s = entry(h, idx);
     ht_fetch_add_relaxed(freed ? &s->frees : &s->allocs, 1);
