@@ -9,6 +9,7 @@
 
 #include "base/block.h"
 #include "base/state.h"
+#include "ht_atomic.h"
 
 /* Allocations a thread makes on its fast path between looks at the clock. */
 #define HT_AGE_EVERY 64
@@ -27,6 +28,19 @@ HT_HIDDEN void ht_ages_point(struct ht_seg_header *h);
  * ran out (moving every row's bins when a new tick began), and takes the
  * latest tick for its own stamps and slot. Call where the shim has started. */
 HT_HIDDEN void ht_ages_sync(struct ht_thread *t);
+
+/* The same, its common case inline: the count not run out, the thread on
+ * the present tick, not inside a cache write or the shim's own slow path. */
+static inline void ht_ages_sync_inline(struct ht_thread *t)
+{
+    const struct ht_ages *a = ht_state.ages;
+    if (a && t->age_count - 2 < HT_AGE_EVERY - 1 && !t->cache_writing && !t->depth &&
+        t->free_base && ht_load_acquire(&a->tick) == t->tick) {
+        t->age_count--;
+        return;
+    }
+    ht_ages_sync(t);
+}
 
 /* The fast path's look at the clock: the count renewed, the bins moved when
  * a new tick began (the thread takes it at its next slow path). */

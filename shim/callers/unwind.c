@@ -25,14 +25,10 @@
 
 #define PAGE 4096ull
 
-struct range {
-    uint64_t lo, hi;
-};
-
 /* [0] the range used last, [1] the one before (a signal stack and the stack
  * it interrupted). Used only under the shim's recursion guard, so a signal
  * handler never sees them half written. */
-static __thread struct range ok_ranges[2] __attribute__((tls_model("initial-exec")));
+__thread struct ht_unw_range ht_unw_ok[2] __attribute__((tls_model("initial-exec")));
 
 static long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -65,9 +61,9 @@ static int page_ok(uint64_t page)
 
 static __attribute__((noinline)) int readable_slow(uint64_t a, uint64_t end)
 {
-    struct range *r = ok_ranges;
+    struct ht_unw_range *r = ht_unw_ok;
     if (a >= r[1].lo && end <= r[1].hi) {
-        struct range t = r[0];
+        struct ht_unw_range t = r[0];
         r[0] = r[1];
         r[1] = t;
         return 1;
@@ -79,22 +75,27 @@ static __attribute__((noinline)) int readable_slow(uint64_t a, uint64_t end)
     /* join a range it touches; else it replaces the older one */
     for (int i = 0; i < 2; i++)
         if (r[i].hi > r[i].lo && lo <= r[i].hi && hi >= r[i].lo) {
-            struct range n = { lo < r[i].lo ? lo : r[i].lo, hi > r[i].hi ? hi : r[i].hi };
+            struct ht_unw_range n = { lo < r[i].lo ? lo : r[i].lo, hi > r[i].hi ? hi : r[i].hi };
             r[i] = r[0];
             r[0] = n;
             return 1;
         }
     r[1] = r[0];
-    r[0] = (struct range){ lo, hi };
+    r[0] = (struct ht_unw_range){ lo, hi };
     return 1;
 }
 
 static inline int readable(uint64_t a, uint64_t len)
 {
     uint64_t end = a + len;
-    if (likely(a >= ok_ranges[0].lo && end <= ok_ranges[0].hi && end >= a))
+    if (likely(a >= ht_unw_ok[0].lo && end <= ht_unw_ok[0].hi && end >= a))
         return 1;
     return end >= a && readable_slow(a, end);
+}
+
+int ht_unw_readable_slow(uint64_t a, uint64_t len)
+{
+    return readable(a, len);
 }
 
 static int read_word(uint64_t a, uint64_t *out)
@@ -103,11 +104,6 @@ static int read_word(uint64_t a, uint64_t *out)
         return 0;
     *out = *(const uint64_t *)a;
     return 1;
-}
-
-int ht_unw_readable(uint64_t a, uint64_t len)
-{
-    return readable(a, len);
 }
 
 int ht_unw_code_readable(uint64_t a, uint64_t len)
@@ -138,8 +134,8 @@ int ht_unw_heap_readable(uint64_t a, uint64_t len)
 void ht_unw_thread_reset(void)
 {
     /* a jump out of readable_slow() may have left a range half written */
-    ok_ranges[0] = (struct range){ 0, 0 };
-    ok_ranges[1] = (struct range){ 0, 0 };
+    ht_unw_ok[0] = (struct ht_unw_range){ 0, 0 };
+    ht_unw_ok[1] = (struct ht_unw_range){ 0, 0 };
 }
 
 /* ---- rules ------------------------------------------------------------ */
@@ -624,22 +620,11 @@ static inline __attribute__((always_inline)) int rule_cached(uint64_t pc, uint32
 }
 
 /* How many times the rules were forgotten. */
-static uint32_t flush_gen;
-
-uint32_t ht_unw_generation(void)
-{
-    return ht_load_acquire(&flush_gen);
-}
-
-void ht_unw_verified(uint64_t *lo, uint64_t *hi)
-{
-    *lo = ok_ranges[0].lo;
-    *hi = ok_ranges[0].hi;
-}
+uint32_t ht_unw_flush_gen;
 
 void ht_unw_flush(void)
 {
-    ht_fetch_add_release(&flush_gen, 1);
+    ht_fetch_add_release(&ht_unw_flush_gen, 1);
     for (uint32_t i = 0; i < CACHE_SIZE; i++)
         ht_store_relaxed(&rule_cache[i].val, 0);
 }
@@ -657,7 +642,7 @@ int ht_unw_hop(uint64_t pc, uint64_t *sp, uint64_t *next)
     if (!rule_cached(pc, &r) || (r & (3u | R_NOINFO | R_CFA_BP)) != RULE_FRAME)
         return 0;
     uint64_t cfa = *sp + (r >> R_CFA_SHIFT);
-    if (cfa <= *sp || (cfa & 7) || cfa - 8 < ok_ranges[0].lo || cfa > ok_ranges[0].hi)
+    if (cfa <= *sp || (cfa & 7) || cfa - 8 < ht_unw_ok[0].lo || cfa > ht_unw_ok[0].hi)
         return 0;
     *next = *(const uint64_t *)(cfa - 8);
     *sp = cfa;
@@ -773,7 +758,7 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
 {
     int k = 0;
     uint64_t pc = c->pc, sp = c->sp, bp = c->bp;
-    uint64_t lo = ok_ranges[0].lo, hi = ok_ranges[0].hi;
+    uint64_t lo = ht_unw_ok[0].lo, hi = ht_unw_ok[0].hi;
     while (k < max) {
         /* the common frame inline; anything else takes the full step */
         uint32_t r;
@@ -795,8 +780,8 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
         pc = c->pc;
         sp = c->sp;
         bp = c->bp;
-        lo = ok_ranges[0].lo;
-        hi = ok_ranges[0].hi;
+        lo = ht_unw_ok[0].lo;
+        hi = ht_unw_ok[0].hi;
         frames[k++] = pc;
     }
     c->pc = pc;
@@ -820,7 +805,7 @@ int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept
         return 0;
     struct ht_unw_kept *restrict kp = kept;
     uint64_t pc = c->pc, sp = c->sp, bp = c->bp, sp0 = c->sp;
-    uint64_t lo = ok_ranges[0].lo, hi = ok_ranges[0].hi;
+    uint64_t lo = ht_unw_ok[0].lo, hi = ht_unw_ok[0].hi;
     /* bp_from: the frame whose loaded rbp is bp now (0: the start's own,
      * -1: none, a rule lost it); a step that uses bp makes it a check
      * (bit 0: the start's rbp) */
@@ -866,8 +851,8 @@ int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept
         sp = c->sp;
         bp = c->bp;
         exact = c->exact;
-        lo = ok_ranges[0].lo;
-        hi = ok_ranges[0].hi;
+        lo = ht_unw_ok[0].lo;
+        hi = ht_unw_ok[0].hi;
         kp->pc[k] = pc;
         kp->up[k++] = 0;
     }

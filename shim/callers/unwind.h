@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/glue.h"
+#include "ht_atomic.h"
 
 /* One frame: the code address it runs at and the registers the next step
  * needs. exact: pc is where the code was interrupted (a signal), not a
@@ -70,10 +71,25 @@ HT_HIDDEN int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_
 
 /* How many times the learnt rules were forgotten (ht_unw_flush()): a walk
  * remembered under another count may not be repeated. */
-HT_HIDDEN uint32_t ht_unw_generation(void);
+extern HT_HIDDEN uint32_t ht_unw_flush_gen;
+static inline uint32_t ht_unw_generation(void)
+{
+    return ht_load_acquire(&ht_unw_flush_gen);
+}
+
+/* The thread's verified stack ranges: [0] the one used last, [1] the one
+ * before (unwind.c). Inline readers: the ust path asks on every allocation. */
+struct ht_unw_range {
+    uint64_t lo, hi;
+};
+extern HT_HIDDEN __thread struct ht_unw_range ht_unw_ok[2] __attribute__((tls_model("initial-exec")));
 
 /* The thread's verified stack range (lo, hi): [lo, hi) may be read. */
-HT_HIDDEN void ht_unw_verified(uint64_t *lo, uint64_t *hi);
+static inline void ht_unw_verified(uint64_t *lo, uint64_t *hi)
+{
+    *lo = ht_unw_ok[0].lo;
+    *hi = ht_unw_ok[0].hi;
+}
 
 /* One step of a walk without a cursor, for a frame whose CFA is at the
  * stack pointer: pc a return address, *sp the stack pointer its code returns
@@ -84,8 +100,16 @@ HT_HIDDEN void ht_unw_verified(uint64_t *lo, uint64_t *hi);
  * Under the recursion guard (the verified range is read). */
 HT_HIDDEN int ht_unw_hop(uint64_t pc, uint64_t *sp, uint64_t *next);
 
-/* 1 when [a, a + len) may be read (stack memory checked as the walk does). */
-HT_HIDDEN int ht_unw_readable(uint64_t a, uint64_t len);
+/* 1 when [a, a + len) may be read (stack memory checked as the walk does):
+ * the verified range inline, the rest (the kernel asked) in unwind.c. */
+HT_HIDDEN int ht_unw_readable_slow(uint64_t a, uint64_t len);
+static inline int ht_unw_readable(uint64_t a, uint64_t len)
+{
+    uint64_t end = a + len;
+    if (__builtin_expect(a >= ht_unw_ok[0].lo && end <= ht_unw_ok[0].hi && end >= a, 1))
+        return 1;
+    return ht_unw_readable_slow(a, len);
+}
 
 /* 1 when [a, a + len) may be read, asked of the kernel page by page (code
  * and loaded objects: never cached with the stack ranges). */

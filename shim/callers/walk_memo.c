@@ -9,18 +9,18 @@
 #include "heaptag_segment.h"
 #include "ht_atomic.h"
 
-static void *by_slot[HT_SLOTS_MAX];
+void *ht_walk_memos[HT_SLOTS_MAX];
 
 /* a slot whose pages could not be mapped: not asked again */
 #define UNMAPPED ((void *)1)
 
-struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t)
+struct ht_walk_memo *ht_walk_memo_map(const struct ht_thread *t)
 {
     if (t->slot_state != HT_SLOT_HELD || t->slot >= HT_SLOTS_MAX)
         return NULL;
-    void **slot = &by_slot[t->slot];
+    void **slot = &ht_walk_memos[t->slot];
     void *m = ht_load_acquire(slot);
-    if (likely(m != NULL))
+    if (m != NULL)
         return m != UNMAPPED ? m : NULL;
     m = ht_map_once(slot, sizeof(struct ht_walk_memo));
     if (!m) {

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "base/glue.h"
+#include "heaptag_segment.h"
+#include "ht_atomic.h"
 #include "base/state.h"
 #include "callers/unwind.h"
 
@@ -39,9 +41,24 @@ struct ht_walk_memo {
     uint8_t next_way[HT_MEMO_SETS]; /* the way a new walk takes when none is free */
 };
 
-/* Thread t's memory, NULL when it has no counter slot or no page could be
- * mapped (its walks are made every time). */
-HT_HIDDEN struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t);
+/* By counter slot: NULL before the slot's first walk, (void *)1 when no page
+ * could be mapped, else its memory. */
+extern HT_HIDDEN void *ht_walk_memos[HT_SLOTS_MAX];
+
+/* Thread t's memory, mapped now if it never was; NULL when it has no counter
+ * slot or no page could be mapped (its walks are made every time). */
+HT_HIDDEN struct ht_walk_memo *ht_walk_memo_map(const struct ht_thread *t);
+
+/* The same, the mapped case inline. */
+static inline struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t)
+{
+    if (__builtin_expect(t->slot_state == HT_SLOT_HELD && t->slot < HT_SLOTS_MAX, 1)) {
+        void *m = ht_load_acquire(&ht_walk_memos[t->slot]);
+        if (__builtin_expect((uintptr_t)m > 1, 1))
+            return m;
+    }
+    return ht_walk_memo_map(t);
+}
 
 /* The remembered walk from (pc, sp, bp) to depth max whose words still
  * hold, or NULL. Under the recursion guard. */

@@ -19,6 +19,7 @@
 #include "callers/own_code.h"
 #include "callers/unwind.h"
 #include "callers/walk_memo.h"
+#include "accounting/ages.h"
 #include "accounting/rows.h"
 #include "callers/sites.h"
 #include "callers/stacks.h"
@@ -156,7 +157,7 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
     int inside = ht_inside(t);
     int started = !(flags & HT_FLAG_INTERNAL_PENDING) && !inside;
     if (started && (flags & HT_FLAG_ptg))
-        ht_ages_sync(t);
+        ht_ages_sync_inline(t);
     if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && inside) {
         row = reentered_row(t, site);
     } else if ((flags & HT_FLAG_ptg) && started) {
@@ -213,7 +214,7 @@ static __attribute__((noinline)) void *alloc_miss_general(struct ht_block *b, si
 {
     struct ht_thread *t = &ht_self;
     uint32_t row;
-    ht_ages_sync(t); /* the clock, every HT_AGE_EVERY allocations */
+    ht_ages_sync_inline(t); /* the clock, every HT_AGE_EVERY allocations */
     int inside = ht_inside(t);
     if (!ht_rows_cached(t, site, &row)) { /* cached: a thread without a slot, or the clock */
         if (!asked && !inside)
