@@ -7,30 +7,13 @@
  */
 #include "accounting/slot_cache.h"
 
-struct ht_slot_cache *ht_slot_caches[HT_SLOTS_MAX];
-
-#define UNMAPPED ((struct ht_slot_cache *)1)
-
-static struct ht_slot_cache *cache_of(uint32_t slot)
-{
-    struct ht_slot_cache **p = &ht_slot_caches[slot];
-    struct ht_slot_cache *c = ht_load_acquire(p);
-    if (c)
-        return c != UNMAPPED ? c : NULL;
-    c = ht_map_once((void **)p, sizeof *c);
-    if (!c) {
-        struct ht_slot_cache *expected = NULL;
-        ht_cas_acq_rel(p, &expected, UNMAPPED);
-        return NULL;
-    }
-    return c;
-}
+void *ht_slot_caches[HT_SLOTS_MAX];
 
 void ht_slot_cache_fill(struct ht_thread *t, uint64_t match, uint64_t word)
 {
     if (t->slot_state != HT_SLOT_HELD || t->slot >= HT_SLOTS_MAX)
         return;
-    struct ht_slot_cache *c = cache_of(t->slot);
+    struct ht_slot_cache *c = ht_map_once_or_none(&ht_slot_caches[t->slot], sizeof *c);
     if (!c)
         return;
     if (c->tick != t->tick) {

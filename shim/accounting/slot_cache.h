@@ -35,9 +35,9 @@ struct ht_slot_cache {
     uint32_t next_way; /* the way a fill replaces when neither is free */
 };
 
-/* by counter slot: NULL before the first fill, (void *)1 when none could
+/* by counter slot: NULL before the first fill, HT_MAP_NONE when none could
  * be mapped, else the slot's cache */
-extern HT_HIDDEN struct ht_slot_cache *ht_slot_caches[HT_SLOTS_MAX];
+extern HT_HIDDEN void *ht_slot_caches[HT_SLOTS_MAX];
 
 static inline uint32_t ht_slot_cache_set_of(uint64_t match)
 {
@@ -53,7 +53,7 @@ static inline int ht_slot_cache_lookup(const struct ht_thread *t, uint64_t match
     if (t->slot >= HT_SLOTS_MAX)
         return 0;
     const struct ht_slot_cache *c = ht_load_acquire(&ht_slot_caches[t->slot]);
-    if ((uintptr_t)c <= 1 || c->tick != t->tick)
+    if (!c || c == HT_MAP_NONE || c->tick != t->tick)
         return 0;
     const struct ht_slot_cache_set *s = &c->set[ht_slot_cache_set_of(match)];
     for (int w = 0; w < 2; w++)

@@ -150,3 +150,14 @@ void *ht_map_once(void **slot, size_t size)
     errno = saved;
     return m;
 }
+
+void *ht_map_once_or_none(void **slot, size_t size)
+{
+    void *m = ht_map_once(slot, size);
+    if (!m) {
+        void *expected = NULL;
+        ht_cas_acq_rel(slot, &expected, HT_MAP_NONE);
+        return NULL;
+    }
+    return m != HT_MAP_NONE ? m : NULL;
+}

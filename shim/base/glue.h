@@ -49,4 +49,12 @@ HT_HIDDEN const char *ht_getenv(const char *name);
  * Never a lock; errno as it was. */
 HT_HIDDEN void *ht_map_once(void **slot, size_t size);
 
+/* What a slot holds once no mapping could be made for it: it is not asked
+ * again. */
+#define HT_MAP_NONE ((void *)1)
+
+/* ht_map_once() for a slot asked on every use: a failure is published as
+ * HT_MAP_NONE; NULL when none could be (or, earlier, was) mapped. */
+HT_HIDDEN void *ht_map_once_or_none(void **slot, size_t size);
+
 #endif

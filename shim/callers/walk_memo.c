@@ -11,24 +11,11 @@
 
 void *ht_walk_memos[HT_SLOTS_MAX];
 
-/* a slot whose pages could not be mapped: not asked again */
-#define UNMAPPED ((void *)1)
-
 struct ht_walk_memo *ht_walk_memo_map(const struct ht_thread *t)
 {
     if (t->slot_state != HT_SLOT_HELD || t->slot >= HT_SLOTS_MAX)
         return NULL;
-    void **slot = &ht_walk_memos[t->slot];
-    void *m = ht_load_acquire(slot);
-    if (m != NULL)
-        return m != UNMAPPED ? m : NULL;
-    m = ht_map_once(slot, sizeof(struct ht_walk_memo));
-    if (!m) {
-        void *expected = NULL;
-        ht_cas_acq_rel(slot, &expected, UNMAPPED);
-        return NULL;
-    }
-    return m != UNMAPPED ? m : NULL;
+    return ht_map_once_or_none(&ht_walk_memos[t->slot], sizeof(struct ht_walk_memo));
 }
 
 static inline uint32_t set_of(uint64_t site, uint64_t sp)

@@ -41,8 +41,8 @@ struct ht_walk_memo {
     uint8_t next_way[HT_MEMO_SETS]; /* the way a new walk takes when none is free */
 };
 
-/* By counter slot: NULL before the slot's first walk, (void *)1 when no page
- * could be mapped, else its memory. */
+/* By counter slot: NULL before the slot's first walk, HT_MAP_NONE when no
+ * page could be mapped, else its memory. */
 extern HT_HIDDEN void *ht_walk_memos[HT_SLOTS_MAX];
 
 /* Thread t's memory, mapped now if it never was; NULL when it has no counter
@@ -54,7 +54,7 @@ static inline struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t)
 {
     if (__builtin_expect(t->slot_state == HT_SLOT_HELD && t->slot < HT_SLOTS_MAX, 1)) {
         void *m = ht_load_acquire(&ht_walk_memos[t->slot]);
-        if (__builtin_expect((uintptr_t)m > 1, 1))
+        if (__builtin_expect(m && m != HT_MAP_NONE, 1))
             return m;
     }
     return ht_walk_memo_map(t);
