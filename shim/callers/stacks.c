@@ -24,25 +24,45 @@
 #define cpu_relax() ht_signal_fence()
 #endif
 
+/* Private memory sized for the table, mapped once per process (a forked
+ * child's table has its parent's size), its length n in items published in
+ * *len by the first mapping. */
+static void *sized_map(void **p, uint64_t *len, uint64_t n, size_t bytes)
+{
+    void *m = ht_load_acquire(p);
+    if (m)
+        return m;
+    m = ht_map_once(p, bytes);
+    if (m) {
+        uint64_t none = 0;
+        ht_cas_acq_rel(len, &none, n);
+    }
+    return m;
+}
+
+/* The length of a sized_map() mapping: n (what the caller's table asks
+ * for) until the first mapping's is published, which a thread that just lost
+ * the race to map may not see yet. */
+static uint64_t sized_len(const uint64_t *len, uint64_t n)
+{
+    uint64_t l = ht_load_acquire(len);
+    return l ? l : n;
+}
+
 /* The indexes of the entries this process claimed, in claim order: a fork
  * copies those, never the whole (mostly untouched) table. Private memory, so
  * a forked child inherits the list as it was at fork. */
 static void *claimed;
-static uint32_t claimed_cap, claimed_n;
+static uint64_t claimed_cap;
+static uint32_t claimed_n;
 
 static void note_claimed(uint32_t idx, uint32_t cap)
 {
-    uint32_t *list = ht_load_acquire(&claimed);
-    if (!list) {
-        list = ht_map_once(&claimed, (size_t)cap * sizeof *list);
-        if (!list)
-            return;
-        /* the list's length: the first mapping's (each caller's is the same) */
-        uint32_t none = 0;
-        ht_cas_acq_rel(&claimed_cap, &none, cap);
-    }
+    uint32_t *list = sized_map(&claimed, &claimed_cap, cap, (size_t)cap * sizeof *list);
+    if (!list)
+        return;
     uint32_t n = ht_fetch_add_relaxed(&claimed_n, 1);
-    if (n < ht_load_acquire(&claimed_cap))
+    if (n < sized_len(&claimed_cap, cap))
         ht_store_release(&list[n], idx + 1);
 }
 
@@ -64,24 +84,7 @@ static uint64_t bits_pages, bits_entries;
 
 static uint64_t *bits_map(void **bits, uint64_t *count, uint64_t n)
 {
-    uint64_t *b = ht_load_acquire(bits);
-    if (b)
-        return b;
-    b = ht_map_once(bits, (size_t)((n + 63) / 64 * 8));
-    if (b) {
-        uint64_t none = 0;
-        ht_cas_acq_rel(count, &none, n); /* the first mapping's */
-    }
-    return b;
-}
-
-/* How many bits the map at *bits holds: n (what h asks for) once the first
- * mapping's size is known, which a thread that just lost the race to map
- * may not see yet. */
-static uint64_t bits_count(const uint64_t *count, uint64_t n)
-{
-    uint64_t c = ht_load_acquire(count);
-    return c ? c : n;
+    return sized_map(bits, count, n, (size_t)((n + 63) / 64 * 8));
 }
 
 static int bit_set(const uint64_t *b, uint64_t count, uint64_t i)
@@ -94,14 +97,14 @@ static int bit_set(const uint64_t *b, uint64_t count, uint64_t i)
 static int reserve_entry(struct ht_seg_header *h, int shared, uint32_t idx)
 {
     uint64_t *e = bits_map(&entry_bits, &bits_entries, h->stack_capacity);
-    uint64_t entries = bits_count(&bits_entries, h->stack_capacity);
+    uint64_t entries = sized_len(&bits_entries, h->stack_capacity);
     if (e && bit_set(e, entries, idx))
         return 1;
     uint64_t pages = ((uint64_t)h->stack_capacity * h->stack_size + PAGE - 1) / PAGE;
     uint64_t *b = bits_map(&page_bits, &bits_pages, pages);
     if (!b || !e || idx >= entries)
         return 0;
-    pages = bits_count(&bits_pages, pages);
+    pages = sized_len(&bits_pages, pages);
     uint64_t first = (uint64_t)idx * h->stack_size;
     uint64_t last = first + h->stack_size - 1;
     for (uint64_t p = first / PAGE; p <= last / PAGE; p++) {
@@ -118,7 +121,7 @@ static int reserve_entry(struct ht_seg_header *h, int shared, uint32_t idx)
 static inline int entry_marked(const struct ht_seg_header *h, uint32_t idx)
 {
     const uint64_t *e = ht_load_acquire(&entry_bits);
-    return e && idx < bits_count(&bits_entries, h->stack_capacity) &&
+    return e && idx < sized_len(&bits_entries, h->stack_capacity) &&
            (ht_load_relaxed(&e[idx / 64]) >> (idx % 64) & 1);
 }
 
@@ -230,8 +233,9 @@ void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src, 
     uint32_t n = ht_load_relaxed(&claimed_n);
     if (!list)
         n = 0;
-    if (n > ht_load_acquire(&claimed_cap))
-        n = claimed_cap;
+    uint64_t len = sized_len(&claimed_cap, cap);
+    if (n > len)
+        n = (uint32_t)len;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t i = ht_load_acquire(&list[k]);
         if (i == 0 || i > cap)
