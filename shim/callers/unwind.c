@@ -59,8 +59,13 @@ static int page_ok(uint64_t page)
     return page_read(page) == 1;
 }
 
-static __attribute__((noinline)) int readable_slow(uint64_t a, uint64_t end)
+/* Outside the last verified range (ht_unw_readable() looked there): the one
+ * before, else the kernel asked page by page and the range kept. */
+__attribute__((noinline)) int ht_unw_readable_slow(uint64_t a, uint64_t len)
 {
+    uint64_t end = a + len;
+    if (end < a)
+        return 0;
     struct ht_unw_range *r = ht_unw_ok;
     if (a >= r[1].lo && end <= r[1].hi) {
         struct ht_unw_range t = r[0];
@@ -85,22 +90,9 @@ static __attribute__((noinline)) int readable_slow(uint64_t a, uint64_t end)
     return 1;
 }
 
-static inline int readable(uint64_t a, uint64_t len)
-{
-    uint64_t end = a + len;
-    if (likely(a >= ht_unw_ok[0].lo && end <= ht_unw_ok[0].hi && end >= a))
-        return 1;
-    return end >= a && readable_slow(a, end);
-}
-
-int ht_unw_readable_slow(uint64_t a, uint64_t len)
-{
-    return readable(a, len);
-}
-
 static int read_word(uint64_t a, uint64_t *out)
 {
-    if ((a & 7) || !readable(a, 8))
+    if ((a & 7) || !ht_unw_readable(a, 8))
         return 0;
     *out = *(const uint64_t *)a;
     return 1;
@@ -133,7 +125,7 @@ int ht_unw_heap_readable(uint64_t a, uint64_t len)
 
 void ht_unw_thread_reset(void)
 {
-    /* a jump out of readable_slow() may have left a range half written */
+    /* a jump out of ht_unw_readable_slow() may have left a range half written */
     ht_unw_ok[0] = (struct ht_unw_range){ 0, 0 };
     ht_unw_ok[1] = (struct ht_unw_range){ 0, 0 };
 }
@@ -663,7 +655,7 @@ int ht_unw_step(struct ht_unw_cursor *c)
         if (r & R_NOINFO) {
             /* code without unwind info (JIT): a frame-pointer frame, if the
              * chain looks like one; bp == sp is a frame without locals */
-            if (bp < c->sp || bp - c->sp > (1u << 24) || !readable(bp, 16))
+            if (bp < c->sp || bp - c->sp > (1u << 24) || !ht_unw_readable(bp, 16))
                 return 0;
             cfa = bp + 16;
             bp_from = bp;
