@@ -33,6 +33,7 @@
 #include "accounting/keep_cap.h"
 #include "callers/modules.h"
 #include "accounting/ages.h"
+#include "base/shm_reserve.h"
 #include "callers/stacks.h"
 #include "ht_atomic.h"
 #include "base/next.h"
@@ -215,19 +216,6 @@ static int remove_stale(const char *path, uint64_t ns)
     return unlink(path);
 }
 
-/* Reserves bytes [off, off + len) of the file now: tmpfs hands out pages at
- * first touch, and a full /dev/shm would then answer with SIGBUS. */
-static int reserve(int fd, uint64_t off, uint64_t len)
-{
-    if (!len)
-        return 0;
-    if (fallocate(fd, 0, (off_t)off, (off_t)len) == 0)
-        return 0;
-    if (errno != EOPNOTSUPP && errno != ENOSYS)
-        return -1;
-    return posix_fallocate(fd, (off_t)off, (off_t)len) == 0 ? 0 : -1;
-}
-
 /* What a new segment laid out as h reserves: everything but the rows, the
  * counter sets and the stack table (its pages are reserved as stacks land
  * on them, callers/stacks.c), then rows [0, h->rows_reserved) in the rows
@@ -237,19 +225,20 @@ static int reserve_start(int fd, const struct ht_seg_header *h, uint64_t size)
     uint64_t stacks_end = h->stacks_offset + (uint64_t)h->stack_capacity * h->stack_size;
     stacks_end = (stacks_end + PAGE - 1) & ~(uint64_t)(PAGE - 1);
     uint64_t end = h->ages_offset ? h->ages_offset : size;
-    if (reserve(fd, 0, h->rows_offset) != 0 ||
-        reserve(fd, h->rows_offset, (uint64_t)h->rows_reserved * h->row_size) != 0 ||
-        reserve(fd, h->modules_offset, h->stacks_offset - h->modules_offset) != 0 ||
-        (end > stacks_end && reserve(fd, stacks_end, end - stacks_end) != 0))
+    if (ht_shm_fallocate(fd, 0, h->rows_offset) != 0 ||
+        ht_shm_fallocate(fd, h->rows_offset, (uint64_t)h->rows_reserved * h->row_size) != 0 ||
+        ht_shm_fallocate(fd, h->modules_offset, h->stacks_offset - h->modules_offset) != 0 ||
+        (end > stacks_end && ht_shm_fallocate(fd, stacks_end, end - stacks_end) != 0))
         return -1;
     /* the ages' header and the bins of the rows reserved (they grow with them) */
     if (h->ages_offset &&
-        reserve(fd, h->ages_offset, h->ages_size + (uint64_t)h->rows_reserved * h->age_row_size) != 0)
+        ht_shm_fallocate(fd, h->ages_offset,
+                         h->ages_size + (uint64_t)h->rows_reserved * h->age_row_size) != 0)
         return -1;
     for (uint32_t k = 0; k < h->counter_sets && k < HT_SETS_MAX; k++)
         if (h->sets_open >> k & 1 &&
-            reserve(fd, h->counters_offset + (uint64_t)k * h->counter_stride,
-                    (uint64_t)h->rows_reserved * sizeof(struct ht_counters)) != 0)
+            ht_shm_fallocate(fd, h->counters_offset + (uint64_t)k * h->counter_stride,
+                             (uint64_t)h->rows_reserved * sizeof(struct ht_counters)) != 0)
             return -1;
     return 0;
 }

@@ -20,6 +20,17 @@
 
 static int populate_broken; /* the kernel has no MADV_POPULATE_WRITE */
 
+int ht_shm_fallocate(int fd, uint64_t off, uint64_t len)
+{
+    if (!len)
+        return 0;
+    if (fallocate(fd, 0, (off_t)off, (off_t)len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    return posix_fallocate(fd, (off_t)off, (off_t)len) == 0 ? 0 : -1;
+}
+
 int ht_shm_reserve(void *base, int shared, uint64_t off, uint64_t len)
 {
     if (!len || !shared)
@@ -37,7 +48,7 @@ int ht_shm_reserve(void *base, int shared, uint64_t off, uint64_t len)
     if (ok != 0 && ht_load_relaxed(&populate_broken) && ht_state.path[0]) {
         int fd = open(ht_state.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0) {
-            ok = fallocate(fd, 0, (off_t)off, (off_t)len) == 0 ? 0 : -1;
+            ok = ht_shm_fallocate(fd, off, len);
             close(fd);
         }
     }

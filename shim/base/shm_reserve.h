@@ -18,4 +18,8 @@
  * 0, or -1 when /dev/shm cannot back them (they must not be touched). */
 HT_HIDDEN int ht_shm_reserve(void *base, int shared, uint64_t off, uint64_t len);
 
+/* Reserves bytes [off, off + len) of the open segment file fd (before it is
+ * mapped, or where MADV_POPULATE_WRITE is missing). 0, or -1 (errno set). */
+HT_HIDDEN int ht_shm_fallocate(int fd, uint64_t off, uint64_t len);
+
 #endif
