@@ -84,6 +84,12 @@ $(BUILD)/tests/progs/selfalloc: tests/progs/selfalloc.cpp include/heaptag.h
 $(BUILD)/tests/progs/htdtags: tests/progs/htdtags.c include/heaptag.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -o $@ $< -ldl
+# callers at -O2 without frame pointers: ust repeats a walk that never reads
+# the caller's rbp from the hook's frame alone.
+PROG_BIN += $(BUILD)/tests/progs/callers_o2
+$(BUILD)/tests/progs/callers_o2: tests/progs/callers.c include/heaptag.h $(wildcard tests/progs/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -fomit-frame-pointer -g -Iinclude -o $@ $< -lpthread
 # And statically linked: heaptag run must refuse it (no loader to preload into).
 PROG_BIN += $(BUILD)/tests/progs/patterns_static
 $(BUILD)/tests/progs/patterns_static: tests/progs/patterns.c include/heaptag.h tests/progs/prog_modes.h

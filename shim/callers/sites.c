@@ -329,8 +329,8 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
     return k;
 }
 
-int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m, const uint64_t **frames,
-                            struct ht_memo_walk **walk)
+int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, int max, struct ht_walk_memo *m,
+                            const uint64_t **frames, struct ht_memo_walk **walk)
 {
     static __thread uint64_t alone __attribute__((tls_model("initial-exec")));
     struct ht_unw_cursor c;
@@ -338,8 +338,27 @@ int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m, const u
     *walk = NULL;
     *frames = &alone;
     ht_enter();
-    if (walk_to(&c, r)) {
-        struct ht_memo_walk *w = ht_memo_find(m, c.pc, c.sp, c.bp, max);
+    /* cfa is the hook's own frame's: on this thread's stack, r below it
+     * when the hook was called from r (else another caller came between) */
+    struct ht_memo_walk *at = NULL;
+    if (cfa && ((const uint64_t *)(uintptr_t)cfa)[-1] == r)
+        at = ht_memo_find_at(m, r, cfa, max);
+    else
+        cfa = 0;
+    if (at && !at->walk.need_bp0) {
+        *walk = at;
+        *frames = at->walk.pc;
+        k = (int)at->walk.n;
+        repeated = 1;
+    } else if (walk_to(&c, r)) {
+        /* from cfa (c is there), the walk found needed the start's rbp,
+         * now known: it is the walk when that rbp is its own, else another
+         * may be; none was found, none is there */
+        struct ht_memo_walk *w;
+        if (cfa && c.sp == cfa)
+            w = !at ? NULL : at->bp0 == c.bp ? at : ht_memo_find(m, c.pc, c.sp, c.bp, max);
+        else
+            w = ht_memo_find(m, c.pc, c.sp, c.bp, max);
         if (w) {
             *walk = w;
             repeated = 1;

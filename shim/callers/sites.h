@@ -84,8 +84,10 @@ HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
  * depth max of at most HT_MEMO_DEPTH: one whose words still hold is
  * repeated, a new one is remembered. *frames points at the frames (in m, or
  * at r alone), *walk at the remembered walk they are (NULL when the walk
- * cannot be repeated). */
-HT_HIDDEN int ht_sites_backtrace_memo(uint64_t r, int max, struct ht_walk_memo *m,
+ * cannot be repeated). cfa: where r's frame begins, r just below it, when
+ * the caller knows (else 0): a walk that needs no rbp of the start is
+ * repeated from there without finding r's frame first. */
+HT_HIDDEN int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, int max, struct ht_walk_memo *m,
                                       const uint64_t **frames, struct ht_memo_walk **walk);
 
 /* In a forked child, before anything else: every lock-like state another

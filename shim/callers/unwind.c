@@ -785,13 +785,31 @@ int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max)
 
 /* ---- walking, kept ------------------------------------------------------ */
 
+_Static_assert(HT_UNW_KEPT_MAX <= 32, "the frames whose rbp was used are bits of a word");
+
+/* Lists frame i's loaded rbp as used (struct ht_unw_kept); 0 when its
+ * place does not fit 32 bits. */
+static int keep_bp(struct ht_unw_kept *kp, int i)
+{
+    int64_t at = (int64_t)kp->up[i] + (int64_t)kp->bpoff[i] * 8;
+    if (at < INT32_MIN || at > INT32_MAX - 8)
+        return 0;
+    if (kp->nbp == 0 || at < kp->bp_lo)
+        kp->bp_lo = at;
+    if (kp->nbp == 0 || at + 8 > kp->bp_hi)
+        kp->bp_hi = at + 8;
+    kp->bp_at[kp->nbp] = (int32_t)at;
+    kp->bp_was[kp->nbp++] = kp->bp[i];
+    return 1;
+}
+
 int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept)
 {
     if (max > HT_UNW_KEPT_MAX)
         max = HT_UNW_KEPT_MAX;
     kept->n = 0;
     kept->repeatable = 0;
-    kept->checks = 0;
+    kept->nbp = 0;
     kept->need_bp0 = 0;
     if (max <= 0)
         return 0;
@@ -816,8 +834,11 @@ int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept
         }
         if (how == STEP_FULL)
             goto slow;
-        if (unlikely(r & (R_CFA_BP | R_NOINFO)) && bp_from >= 0)
+        if (unlikely(r & (R_CFA_BP | R_NOINFO)) && bp_from >= 0 && !(checks >> bp_from & 1)) {
             checks |= 1u << bp_from;
+            if (bp_from > 0 && !keep_bp(kp, bp_from))
+                fast = 0; /* its place does not fit the list: not kept */
+        }
         if (mode == BP_SAVED) {
             bp_from = k;
             kp->bp[k] = bp;
@@ -854,7 +875,6 @@ int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept
     c->exact = exact;
     c->bp_from = 0;
     kept->n = (uint32_t)k;
-    kept->checks = checks & ~1u;
     kept->need_bp0 = checks & 1u;
     /* the stack pointers are kept as 32 bits above the start's */
     kept->repeatable = fast && (stopped || k == max) && sp - sp0 <= UINT32_MAX;

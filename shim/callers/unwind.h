@@ -52,10 +52,16 @@ HT_HIDDEN int ht_unw_trace(struct ht_unw_cursor *c, uint64_t *frames, int max);
 #define HT_UNW_KEPT_MAX 32
 struct ht_unw_kept {
     uint64_t pc[HT_UNW_KEPT_MAX];  /* the frames: the start's own code address first */
-    uint64_t bp[HT_UNW_KEPT_MAX];  /* a checked frame's rbp, as loaded */
     uint32_t up[HT_UNW_KEPT_MAX];  /* each frame's stack pointer above the start's */
-    int8_t bpoff[HT_UNW_KEPT_MAX]; /* and where its rbp came from: sp + 8 * bpoff */
-    uint32_t checks;               /* frames whose loaded rbp a later step used (bits) */
+    uint64_t bp[HT_UNW_KEPT_MAX];  /* a frame's rbp, as loaded (while walking) */
+    int8_t bpoff[HT_UNW_KEPT_MAX]; /* and where it came from: sp + 8 * bpoff */
+    /* the loaded rbps a later step used, listed as used: where each lay
+     * above the start's stack pointer and what it held, and the span from
+     * the lowest to the byte past the highest (set once nbp > 0) */
+    int32_t bp_at[HT_UNW_KEPT_MAX];
+    uint64_t bp_was[HT_UNW_KEPT_MAX];
+    int64_t bp_lo, bp_hi;
+    uint32_t nbp;
     uint32_t need_bp0;             /* a step used the start's rbp */
     uint32_t n;
     /* 1: each step took a learnt rule or a frame pointer chain's link (no

@@ -6,6 +6,8 @@
  */
 #include "callers/walk_memo.h"
 
+#include <stdint.h>
+
 #include "heaptag_segment.h"
 #include "ht_atomic.h"
 
@@ -25,31 +27,32 @@ static inline uint32_t set_of(uint64_t site, uint64_t sp)
 }
 
 _Static_assert(HT_MEMO_SETS == 16, "set_of() keeps 4 bits");
-_Static_assert(HT_MEMO_DEPTH <= 32, "a walk's checks are bits of a word");
 
 /* 1 when w, a walk from sp, reads as it did: every return address slot and
  * every saved rbp a later step used holds its word. */
-static int holds(const struct ht_unw_kept *w, uint64_t sp, uint64_t lo, uint64_t hi)
+static int holds(const struct ht_memo_walk *w, uint64_t sp, uint64_t lo, uint64_t hi)
 {
-    uint32_t n = w->n;
-    /* the stack pointers climb (each step was a learnt rule's): the first
-     * and the last bound every return address slot */
-    if (n > 1 && (sp + w->up[1] - 8 < lo || sp + w->up[n - 1] > hi))
+    const struct ht_unw_kept *k = &w->walk;
+    uint32_t n = k->n;
+    if (n <= 1 && k->nbp == 0)
+        return 1; /* nothing was read */
+    if (sp + (uint64_t)w->span_lo < lo || sp + (uint64_t)w->span_hi > hi)
         return 0;
+    const char *slots = (const char *)(uintptr_t)(sp - 8); /* a frame's return address */
     for (uint32_t i = 1; i < n; i++)
-        if (*(const uint64_t *)(sp + w->up[i] - 8) != w->pc[i])
+        if (*(const uint64_t *)(slots + k->up[i]) != k->pc[i])
             return 0;
-    for (uint32_t c = w->checks; c; c &= c - 1) {
-        int i = __builtin_ctz(c);
-        uint64_t a = sp + w->up[i] + (uint64_t)((int64_t)w->bpoff[i] * 8);
-        if (a < lo || a + 8 > hi || *(const uint64_t *)a != w->bp[i])
+    for (uint32_t j = 0; j < k->nbp; j++)
+        if (*(const uint64_t *)(uintptr_t)(sp + (uint64_t)(int64_t)k->bp_at[j]) != k->bp_was[j])
             return 0;
-    }
     return 1;
 }
 
-struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t sp, uint64_t bp,
-                                  int max)
+/* The way of m from (pc, sp) to depth max whose words hold and, when
+ * bp_known, whose start's rbp (if it used it) was bp. Inline: each entry
+ * point tests what it knows. */
+static inline __attribute__((always_inline)) struct ht_memo_walk *
+scan(struct ht_walk_memo *m, uint64_t pc, uint64_t sp, uint64_t bp, int bp_known, int max)
 {
     struct ht_memo_walk *set = m->walk[set_of(pc, sp)];
     uint32_t gen = ht_unw_generation();
@@ -58,10 +61,22 @@ struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t 
     for (int i = 0; i < HT_MEMO_WAYS; i++) {
         struct ht_memo_walk *w = &set[i];
         if (w->ready && w->site == pc && w->sp0 == sp && w->max == (uint32_t)max &&
-            (!w->walk.need_bp0 || w->bp0 == bp) && w->gen == gen && holds(&w->walk, sp, lo, hi))
+            (!bp_known || !w->walk.need_bp0 || w->bp0 == bp) && w->gen == gen &&
+            holds(w, sp, lo, hi))
             return w;
     }
     return NULL;
+}
+
+struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t sp, uint64_t bp,
+                                  int max)
+{
+    return scan(m, pc, sp, bp, 1, max);
+}
+
+struct ht_memo_walk *ht_memo_find_at(struct ht_walk_memo *m, uint64_t pc, uint64_t sp, int max)
+{
+    return scan(m, pc, sp, 0, 0, max);
 }
 
 struct ht_memo_walk *ht_memo_claim(struct ht_walk_memo *m, uint64_t pc, uint64_t sp)
@@ -80,11 +95,30 @@ struct ht_memo_walk *ht_memo_claim(struct ht_walk_memo *m, uint64_t pc, uint64_t
     return w;
 }
 
+/* The span of every word w's walk read (struct ht_memo_walk): the return
+ * address slots climb with the frames, the rbps are spanned as listed. */
+static void span_reads(struct ht_memo_walk *w)
+{
+    const struct ht_unw_kept *k = &w->walk;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    if (k->n > 1) {
+        lo = (int64_t)k->up[1] - 8;
+        hi = (int64_t)k->up[k->n - 1];
+    }
+    if (k->nbp) {
+        lo = k->bp_lo < lo ? k->bp_lo : lo;
+        hi = k->bp_hi > hi ? k->bp_hi : hi;
+    }
+    w->span_lo = lo;
+    w->span_hi = hi;
+}
+
 struct ht_memo_walk *ht_memo_commit(struct ht_memo_walk *w, uint64_t pc, uint64_t sp, uint64_t bp,
                                     int max, uint32_t gen)
 {
     if (!w->walk.repeatable || max <= 0)
         return NULL;
+    span_reads(w);
     w->site = pc;
     w->sp0 = sp;
     w->bp0 = bp;

@@ -33,6 +33,9 @@ struct ht_memo_walk {
     uint32_t charged;        /* row and stack hold, for rowkey */
     uint32_t row, stack;
     uint64_t rowkey;         /* the thread's tag key ^ the epoch when charged */
+    /* the span of every word the walk read, above the start's sp, so that a
+     * repeat tests the stack's bounds once, not once a word */
+    int64_t span_lo, span_hi;
     struct ht_unw_kept walk;
 };
 
@@ -64,6 +67,12 @@ static inline struct ht_walk_memo *ht_walk_memo_of(const struct ht_thread *t)
  * hold, or NULL. Under the recursion guard. */
 HT_HIDDEN struct ht_memo_walk *ht_memo_find(struct ht_walk_memo *m, uint64_t pc, uint64_t sp,
                                             uint64_t bp, int max);
+
+/* The same for a start whose rbp is not known yet: a remembered walk whose
+ * words hold, which is the walk from there when it never used the start's
+ * rbp (walk.need_bp0 0) or when that rbp is its bp0. */
+HT_HIDDEN struct ht_memo_walk *ht_memo_find_at(struct ht_walk_memo *m, uint64_t pc, uint64_t sp,
+                                               int max);
 
 /* The place for a new walk from (pc, sp): a free way of its set or the
  * oldest, emptied; the walk is made into its walk. */

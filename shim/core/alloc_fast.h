@@ -56,6 +56,10 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
     return b + 1;
 }
 
+/* The canonical frame address of the function this is expanded in: its
+ * caller's stack pointer, with the return address just below. */
+#define HT_HOOK_CFA() ((uint64_t)(uintptr_t)__builtin_dwarf_cfa())
+
 /* The body of the counted malloc and calloc, as a macro for one reason:
  * site_expr is evaluated only after the real allocator returned, so that the
  * hook re-reads its return address from the stack instead of keeping it in a
@@ -67,7 +71,7 @@ static inline __attribute__((always_inline)) void *ht_alloc_finish(struct ht_blo
     do {                                                                                      \
         size_t n_;                                                                            \
         if (unlikely(!ht_fast_flags() || __builtin_add_overflow((size), HT_BLOCK_HDR, &n_)))  \
-            return ht_alloc_general((size), 0, (zero), (site_expr));                          \
+            return ht_alloc_general_from((size), 0, (zero), (site_expr), HT_HOOK_CFA());      \
         struct ht_block *b_ = real(n_);                                                       \
         if (unlikely(!b_))                                                                    \
             return NULL;                                                                      \

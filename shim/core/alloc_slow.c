@@ -44,7 +44,7 @@ static __thread uint64_t ust_frames[HT_STACK_DEPTH_MAX] __attribute__((tls_model
 
 /* ust: the allocation's stack, the row of its first frame outside wrappers,
  * and the stack's index in the table (HT_STACK_NONE when not recorded). */
-static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
+static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint64_t cfa, uint32_t *stack)
 {
     uint32_t depth = ht_state.seg->stack_depth;
     if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
@@ -62,7 +62,7 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint32_t *stack)
     struct ht_walk_memo *m = depth <= HT_MEMO_DEPTH ? ht_walk_memo_of(t) : NULL;
     const uint64_t *frames = ust_frames;
     struct ht_memo_walk *w = NULL;
-    int n = m ? ht_sites_backtrace_memo(site, (int)depth, m, &frames, &w)
+    int n = m ? ht_sites_backtrace_memo(site, cfa, (int)depth, m, &frames, &w)
               : ht_sites_backtrace(site, ust_frames, (int)depth);
     uint64_t rowkey = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
     uint32_t row;
@@ -135,9 +135,8 @@ static __attribute__((noinline)) void *alloc_unstarted(size_t size, size_t align
     return p;
 }
 
-/* Every allocation that is not the plain counted malloc. */
-__attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int zero,
-                                                 uint64_t site)
+__attribute__((noinline)) void *ht_alloc_general_from(size_t size, size_t align, int zero,
+                                                      uint64_t site, uint64_t cfa)
 {
     uint32_t flags = flags_now();
     if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
@@ -162,7 +161,7 @@ __attribute__((noinline)) void *ht_alloc_general(size_t size, size_t align, int 
         row = reentered_row(t, site);
     } else if ((flags & HT_FLAG_ptg) && started) {
         if (flags & HT_FLAG_ust)
-            row = ust_lookup(t, site, &stack);
+            row = ust_lookup(t, site, cfa, &stack);
         else if ((flags & HT_FLAG_htd) && !t->tag[0])
             row = ht_rows_lookup_module(t, site); /* htd groups what no tag claims */
         else
@@ -377,7 +376,7 @@ static uint32_t realloc_row(struct ht_thread *t, uint32_t flags, uint64_t site, 
     if (ht_inside(t))
         return reentered_row(t, site);
     if (flags & HT_FLAG_ust)
-        return ust_lookup(t, site, stack);
+        return ust_lookup(t, site, 0, stack);
     if ((flags & HT_FLAG_htd) && !t->tag[0])
         return ht_rows_lookup_module(t, site);
     return ht_rows_lookup(t, site);

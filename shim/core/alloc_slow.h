@@ -11,7 +11,15 @@
 #include "base/block.h"
 #include "base/glue.h"
 
-HT_HIDDEN void *ht_alloc_general(size_t size, size_t align, int zero, uint64_t site);
+/* Every allocation that is not the plain counted malloc. cfa: the canonical
+ * frame address of the hook site returns to, as the hook computed it (0:
+ * not known); ust repeats a walk from there without finding the frame. */
+HT_HIDDEN void *ht_alloc_general_from(size_t size, size_t align, int zero, uint64_t site,
+                                      uint64_t cfa);
+static inline void *ht_alloc_general(size_t size, size_t align, int zero, uint64_t site)
+{
+    return ht_alloc_general_from(size, align, zero, site, 0);
+}
 HT_HIDDEN void *ht_alloc_miss(struct ht_block *b, size_t size, uint64_t site);
 HT_HIDDEN void ht_free_cold(void *p);
 HT_HIDDEN void *ht_realloc_general(void *p, size_t size, uint64_t site);

@@ -93,9 +93,10 @@ static void *new_next(const char *symbol, size_t size, uintptr_t a, uintptr_t b,
  * align_val_t and nothrow. */
 /* The plain and nothrow kinds off the fast path: passive, or a flag that
  * sends every allocation the general way. */
-static void *new_general(const char *symbol, size_t size, uintptr_t a, int nargs, uint64_t site)
+static void *new_general(const char *symbol, size_t size, uintptr_t a, int nargs, uint64_t site,
+                         uint64_t cfa)
 {
-    void *p = unlikely(passive()) ? NULL : ht_alloc_general(size, 0, 0, site);
+    void *p = unlikely(passive()) ? NULL : ht_alloc_general_from(size, 0, 0, site, cfa);
     return likely(p != NULL) ? p : new_next(symbol, size, a, 0, nargs);
 }
 
@@ -108,7 +109,7 @@ static void *new_general(const char *symbol, size_t size, uintptr_t a, int nargs
         size_t n_;                                                                 \
         if (unlikely(passive() || !ht_fast_flags() ||                              \
                      __builtin_add_overflow(size, HT_BLOCK_HDR, &n_)))             \
-            return new_general(#name, size, (a), (nargs), CALLER());               \
+            return new_general(#name, size, (a), (nargs), CALLER(), HT_HOOK_CFA()); \
         struct ht_block *b_ = ht_real_malloc(n_);                                  \
         if (unlikely(!b_))                                                         \
             return new_next(#name, size, (a), 0, (nargs));                         \

@@ -19,16 +19,25 @@
 
 TestSuite(callers, .timeout = 240);
 
-static void run_callers(const char *mode, const char *flags, struct run_result *r)
+/* prog: tests/progs/callers, or callers_o2 (the same at -O2, no frame
+ * pointers) */
+static void run_callers_of(const char *prog, const char *mode, const char *flags,
+                           struct run_result *r)
 {
-    char flagenv[64], dir[4096];
+    char flagenv[64], dir[4096], bin[128];
     snprintf(flagenv, sizeof flagenv, "HEAPTAG_FLAGS=%s", flags);
     snprintf(dir, sizeof dir, "%s", build_path("tests/progs"));
+    snprintf(bin, sizeof bin, "tests/progs/%s", prog);
     const char *env[] = { flagenv, NULL };
-    const char *argv[] = { build_path("tests/progs/callers"), mode, dir, NULL };
+    const char *argv[] = { build_path(bin), mode, dir, NULL };
     cr_assert_eq(run_cmd(argv, env, 1, NULL, r), 0);
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0 && strstr(r->out, "ok"),
               "%s under %s: status %d, out: %s err: %s", mode, flags, r->status, r->out, r->err);
+}
+
+static void run_callers(const char *mode, const char *flags, struct run_result *r)
+{
+    run_callers_of("callers", mode, flags, r);
 }
 
 static char *dump_of(int pid)
@@ -197,10 +206,10 @@ Test(callers, siglongjmp_out_of_the_shim_ust) { check_sigjump("+ptg+ust"); }
  * and samesp_path_b() (700), taking turns, then one call of path a, every
  * third time under the tag Smsp (100 tagged, 200 not): each stack has its
  * own exact counts and callers, and each its row (the tag's or the site's). */
-Test(callers, one_frame_at_one_stack_pointer_through_two_callers)
+static void check_samesp(const char *prog)
 {
     struct run_result r;
-    run_callers("samesp", "+ptg+ust", &r);
+    run_callers_of(prog, "samesp", "+ptg+ust", &r);
     cr_assert(strstr(r.out, "same_sp=1"), "the calls did not share a stack pointer: %s", r.out);
     char *d = dump_of(r.pid);
     char *a = stack_with(d, "allocs=300 frees=0 live_allocs=300 live_bytes=14400");
@@ -232,6 +241,19 @@ Test(callers, one_frame_at_one_stack_pointer_through_two_callers)
     free(u);
     free(t);
     done(&r, d);
+}
+
+Test(callers, one_frame_at_one_stack_pointer_through_two_callers)
+{
+    check_samesp("callers");
+}
+
+/* The same built at -O2 without frame pointers: no walk needs the caller's
+ * rbp, so a walk is repeated from the hook's frame alone (where it was found
+ * without the hook's frame, through the shim's, at -O1). */
+Test(callers, one_frame_at_one_stack_pointer_through_two_callers_o2)
+{
+    check_samesp("callers_o2");
 }
 
 /* How many lines of the dump begin with start and hold counts. */
