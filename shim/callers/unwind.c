@@ -789,15 +789,13 @@ _Static_assert(HT_UNW_KEPT_MAX <= 32, "the frames whose rbp was used are bits of
 
 /* Lists frame i's loaded rbp as used (struct ht_unw_kept); 0 when its
  * place does not fit 32 bits. */
-static int keep_bp(struct ht_unw_kept *kp, int i)
+static inline int keep_bp(struct ht_unw_kept *kp, int i)
 {
     int64_t at = (int64_t)kp->up[i] + (int64_t)kp->bpoff[i] * 8;
-    if (at < INT32_MIN || at > INT32_MAX - 8)
+    if (at > INT32_MAX - 8) /* up[] is unsigned, bpoff at least -128: never below */
         return 0;
-    if (kp->nbp == 0 || at < kp->bp_lo)
-        kp->bp_lo = at;
-    if (kp->nbp == 0 || at + 8 > kp->bp_hi)
-        kp->bp_hi = at + 8;
+    kp->bp_lo = at < kp->bp_lo ? at : kp->bp_lo;
+    kp->bp_hi = at + 8 > kp->bp_hi ? at + 8 : kp->bp_hi;
     kp->bp_at[kp->nbp] = (int32_t)at;
     kp->bp_was[kp->nbp++] = kp->bp[i];
     return 1;
@@ -810,6 +808,8 @@ int ht_unw_trace_kept(struct ht_unw_cursor *c, int max, struct ht_unw_kept *kept
     kept->n = 0;
     kept->repeatable = 0;
     kept->nbp = 0;
+    kept->bp_lo = INT64_MAX;
+    kept->bp_hi = INT64_MIN;
     kept->need_bp0 = 0;
     if (max <= 0)
         return 0;

@@ -57,7 +57,7 @@ struct ht_unw_kept {
     int8_t bpoff[HT_UNW_KEPT_MAX]; /* and where it came from: sp + 8 * bpoff */
     /* the loaded rbps a later step used, listed as used: where each lay
      * above the start's stack pointer and what it held, and the span from
-     * the lowest to the byte past the highest (set once nbp > 0) */
+     * the lowest to the byte past the highest (bp_lo > bp_hi: none) */
     int32_t bp_at[HT_UNW_KEPT_MAX];
     uint64_t bp_was[HT_UNW_KEPT_MAX];
     int64_t bp_lo, bp_hi;

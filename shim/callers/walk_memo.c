@@ -105,10 +105,8 @@ static void span_reads(struct ht_memo_walk *w)
         lo = (int64_t)k->up[1] - 8;
         hi = (int64_t)k->up[k->n - 1];
     }
-    if (k->nbp) {
-        lo = k->bp_lo < lo ? k->bp_lo : lo;
-        hi = k->bp_hi > hi ? k->bp_hi : hi;
-    }
+    lo = k->bp_lo < lo ? k->bp_lo : lo;
+    hi = k->bp_hi > hi ? k->bp_hi : hi;
     w->span_lo = lo;
     w->span_hi = hi;
 }
