@@ -329,8 +329,16 @@ int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max)
     return k;
 }
 
-int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, int max, struct ht_walk_memo *m,
-                            const uint64_t **frames, struct ht_memo_walk **walk)
+#ifdef HT_ORACLE
+void ht_sites_oracle_repeat(uint64_t r, const struct ht_memo_walk *w, int max)
+{
+    ORACLE_WALK(r, w->walk.pc, (int)w->walk.n, max, 1);
+}
+#endif
+
+int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, struct ht_memo_walk *at, int max,
+                            struct ht_walk_memo *m, const uint64_t **frames,
+                            struct ht_memo_walk **walk)
 {
     static __thread uint64_t alone __attribute__((tls_model("initial-exec")));
     struct ht_unw_cursor c;
@@ -338,13 +346,10 @@ int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, int max, struct ht_walk_me
     *walk = NULL;
     *frames = &alone;
     ht_enter();
-    /* cfa is the hook's own frame's: on this thread's stack, r below it
-     * when the hook was called from r (else another caller came between) */
-    struct ht_memo_walk *at = NULL;
-    if (cfa && ((const uint64_t *)(uintptr_t)cfa)[-1] == r)
-        at = ht_memo_find_at(m, r, cfa, max);
-    else
+    if (at == HT_SITES_NOT_FOUND_AT) {
+        at = NULL;
         cfa = 0;
+    }
     if (at && !at->walk.need_bp0) {
         *walk = at;
         *frames = at->walk.pc;

@@ -42,13 +42,36 @@ static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzl(pow2); }
  * Used only under the recursion guard, so a handler never shares it. */
 static __thread uint64_t ust_frames[HT_STACK_DEPTH_MAX] __attribute__((tls_model("initial-exec")));
 
+/* ust's depth: the segment's, within what a thread's frames hold. */
+static inline uint32_t ust_depth(const struct ht_seg_header *h)
+{
+    uint32_t depth = h->stack_depth;
+    return depth == 0 || depth > HT_STACK_DEPTH_MAX ? HT_STACK_DEPTH_MAX : depth;
+}
+
+/* What a walk's charge is filed under: the thread's tag key ^ the epoch. */
+static inline uint64_t ust_rowkey(const struct ht_thread *t)
+{
+    return ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
+}
+
+/* The row and stack entry a repeated walk w was charged to, when it was
+ * charged under rowkey: 1, else 0. */
+static inline int ust_charged(const struct ht_memo_walk *w, uint64_t rowkey, uint32_t *row,
+                              uint32_t *stack)
+{
+    if (!w || !w->charged || w->rowkey != rowkey || w->stack == HT_STACK_NONE)
+        return 0;
+    *row = w->row;
+    *stack = w->stack;
+    return 1;
+}
+
 /* ust: the allocation's stack, the row of its first frame outside wrappers,
  * and the stack's index in the table (HT_STACK_NONE when not recorded). */
 static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint64_t cfa, uint32_t *stack)
 {
-    uint32_t depth = ht_state.seg->stack_depth;
-    if (depth == 0 || depth > HT_STACK_DEPTH_MAX)
-        depth = HT_STACK_DEPTH_MAX;
+    uint32_t depth = ust_depth(ht_state.seg);
     /* the rows below are looked up inside the guard, where a thread's first
      * miss takes no counter slot: the thread takes one here */
     if (unlikely(t->slot_state == HT_SLOT_NEW) && t->depth == 0) {
@@ -58,18 +81,23 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint64_t cfa, uin
     ht_enter();
     /* deeper stacks than the memory keeps are walked every time; a walk
      * repeated brings the row and stack entry it was charged to, while the
-     * thread's tag and the epoch are the same */
+     * thread's tag and the epoch are the same: from the hook's frame where
+     * the walk never used the caller's rbp, with no more to do */
     struct ht_walk_memo *m = depth <= HT_MEMO_DEPTH ? ht_walk_memo_of(t) : NULL;
+    uint64_t rowkey = ust_rowkey(t);
+    uint32_t row;
+    struct ht_memo_walk *at = m && cfa ? ht_sites_find_at(site, cfa, (int)depth, m)
+                                       : HT_SITES_NOT_FOUND_AT;
+    if (at != HT_SITES_NOT_FOUND_AT && at && !at->walk.need_bp0 &&
+        ust_charged(at, rowkey, &row, stack)) {
+        ht_leave();
+        return row;
+    }
     const uint64_t *frames = ust_frames;
     struct ht_memo_walk *w = NULL;
-    int n = m ? ht_sites_backtrace_memo(site, cfa, (int)depth, m, &frames, &w)
+    int n = m ? ht_sites_backtrace_memo(site, cfa, at, (int)depth, m, &frames, &w)
               : ht_sites_backtrace(site, ust_frames, (int)depth);
-    uint64_t rowkey = ht_tag_key(t->tag[0], t->tag[1]) ^ ht_load_relaxed(&ht_state.epoch);
-    uint32_t row;
-    if (w && w->charged && w->rowkey == rowkey && w->stack != HT_STACK_NONE) {
-        row = w->row;
-        *stack = w->stack;
-    } else {
+    if (!ust_charged(w, rowkey, &row, stack)) {
         row = ht_rows_lookup_at(t, ht_sites_pick(frames, n));
         *stack = ht_stacks_intern(row, frames, (uint32_t)n);
         if (w) { /* a handler's jump out in between leaves it uncharged */
@@ -135,41 +163,13 @@ static __attribute__((noinline)) void *alloc_unstarted(size_t size, size_t align
     return p;
 }
 
-__attribute__((noinline)) void *ht_alloc_general_from(size_t size, size_t align, int zero,
-                                                      uint64_t site, uint64_t cfa)
+/* The block itself, once its row and stack are known: from the next
+ * allocator with room for the header (align: 0, or a power of two above
+ * the header's 16, the room then), its header, its counts. */
+static inline __attribute__((always_inline)) void *place_block(struct ht_thread *t, size_t size,
+                                                              size_t align, int zero,
+                                                              uint32_t row, uint32_t stack)
 {
-    uint32_t flags = flags_now();
-    if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
-        int done;
-        void *p = alloc_unstarted(size, align, zero, &done);
-        if (done)
-            return p;
-        ht_init();
-        flags = flags_now();
-    }
-    if (align <= HT_BLOCK_HDR)
-        align = 0;
-
-    struct ht_thread *t = &ht_self;
-    uint32_t row = HT_ROW_NONE;
-    uint32_t stack = HT_STACK_NONE;
-    int inside = ht_inside(t);
-    int started = !(flags & HT_FLAG_INTERNAL_PENDING) && !inside;
-    if (started && (flags & HT_FLAG_ptg))
-        ht_ages_sync_inline(t);
-    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && inside) {
-        row = reentered_row(t, site);
-    } else if ((flags & HT_FLAG_ptg) && started) {
-        if (flags & HT_FLAG_ust)
-            row = ust_lookup(t, site, cfa, &stack);
-        else if ((flags & HT_FLAG_htd) && !t->tag[0])
-            row = ht_rows_lookup_module(t, site); /* htd groups what no tag claims */
-        else
-            row = ht_rows_lookup(t, site);
-    }
-    /* Checked blocks have a layout of their own: their stack is in it. */
-    if ((flags & HT_CHECK_FLAGS) && started)
-        return ht_check_alloc(size, align, zero, site, row, flags, stack);
     /* pad: bytes in front of the user pointer, the header's among them */
     size_t pad = align ? align : HT_BLOCK_HDR;
     stack = stack_room(stack, size);
@@ -201,6 +201,50 @@ __attribute__((noinline)) void *ht_alloc_general_from(size_t size, size_t align,
     ht_block_set(b, size_word, row, meta);
     ht_count_alloc_off(t, ht_row_off(row), size);
     return b + 1;
+}
+
+__attribute__((noinline)) void *ht_alloc_general_from(size_t size, size_t align, int zero,
+                                                      uint64_t site, uint64_t cfa)
+{
+    uint32_t flags = flags_now();
+    struct ht_thread *t = &ht_self;
+    uint32_t row = HT_ROW_NONE;
+    uint32_t stack = HT_STACK_NONE;
+    if ((flags & (HT_FLAGS_COLD | HT_FLAG_ptg)) == (HT_FLAG_ptg | HT_FLAG_ust) &&
+        align <= HT_BLOCK_HDR && t->depth == 0) {
+        ht_ages_sync_inline(t);
+        row = ust_lookup(t, site, cfa, &stack);
+        return place_block(t, size, 0, zero, row, stack);
+    }
+    if (unlikely(flags & HT_FLAG_INTERNAL_PENDING)) {
+        int done;
+        void *p = alloc_unstarted(size, align, zero, &done);
+        if (done)
+            return p;
+        ht_init();
+        flags = flags_now();
+    }
+    if (align <= HT_BLOCK_HDR)
+        align = 0;
+
+    int inside = ht_inside(t);
+    int started = !(flags & HT_FLAG_INTERNAL_PENDING) && !inside;
+    if (started && (flags & HT_FLAG_ptg))
+        ht_ages_sync_inline(t);
+    if ((flags & HT_FLAG_ptg) && !(flags & HT_FLAG_INTERNAL_PENDING) && inside) {
+        row = reentered_row(t, site);
+    } else if ((flags & HT_FLAG_ptg) && started) {
+        if (flags & HT_FLAG_ust)
+            row = ust_lookup(t, site, cfa, &stack);
+        else if ((flags & HT_FLAG_htd) && !t->tag[0])
+            row = ht_rows_lookup_module(t, site); /* htd groups what no tag claims */
+        else
+            row = ht_rows_lookup(t, site);
+    }
+    /* Checked blocks have a layout of their own: their stack is in it. */
+    if ((flags & HT_CHECK_FLAGS) && started)
+        return ht_check_alloc(size, align, zero, site, row, flags, stack);
+    return place_block(t, size, align, zero, row, stack);
 }
 
 /* The general way of ht_alloc_miss(). Re-entered (a signal handler in our
