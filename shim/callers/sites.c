@@ -350,11 +350,11 @@ int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, struct ht_memo_walk *at, i
         at = NULL;
         cfa = 0;
     }
-    if (at && !at->walk.need_bp0) {
+    if (at && !at->walk.need_bp0) { /* told to the oracle where it was found */
         *walk = at;
         *frames = at->walk.pc;
         k = (int)at->walk.n;
-        repeated = 1;
+        repeated = 2;
     } else if (walk_to(&c, r)) {
         /* from cfa (c is there), the walk found needed the start's rbp,
          * now known: it is the walk when that rbp is its own, else another
@@ -382,7 +382,8 @@ int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, struct ht_memo_walk *at, i
         *frames = &alone;
         k = 1;
     }
-    ORACLE_WALK(r, *frames, k, max, repeated);
+    if (repeated < 2)
+        ORACLE_WALK(r, *frames, k, max, repeated);
     ht_leave();
     return k;
 }
