@@ -239,7 +239,10 @@ int ht_sites_class_slow(uint64_t addr)
  * the shim's own frames between the walk's start and the allocation's entry
  * have fixed sizes, so the offset from the start's sp is the same each time.
  * key: r ^ start pc; val: check << 40 | bp slot offset << 20 | sp offset
- * (offsets in bytes, 20 bits each; bp offset 0: bp as at the start). */
+ * (offsets in bytes, 20 bits each; bp offset 0: bp as at the start). Two
+ * ways a key (slots i and i ^ 1): a program whose loop allocates from
+ * hundreds of sites would otherwise have a pair of them take turns in one
+ * slot, each walk through the shim's frames again. */
 #define HINTS 4096
 static struct {
     uint64_t key, val;
@@ -263,6 +266,10 @@ static void learn(uint64_t r, const struct ht_unw_cursor *start, const struct ht
         return;
     uint64_t key = hint_key(r, start->pc);
     uint32_t i = hint_slot(key);
+    /* its own slot, else a free one, else either (by the key's low bit) */
+    uint64_t k0 = ht_load_relaxed(&hints[i].key), k1 = ht_load_relaxed(&hints[i ^ 1].key);
+    if (k0 != key && (k1 == key || (k0 != 0 && (k1 == 0 || (key & 1)))))
+        i ^= 1;
     ht_store_relaxed(&hints[i].key, key);
     ht_store_relaxed(&hints[i].val, hint_check(key) << 40 | dbp << 20 | dsp);
 }
@@ -273,6 +280,8 @@ static int use_hint(struct ht_unw_cursor *c, uint64_t r)
 {
     uint64_t key = hint_key(r, c->pc);
     uint32_t i = hint_slot(key);
+    if (ht_load_relaxed(&hints[i].key) != key)
+        i ^= 1;
     uint64_t k = ht_load_relaxed(&hints[i].key);
     uint64_t v = ht_load_relaxed(&hints[i].val);
     if (k != key || v >> 40 != hint_check(key))
