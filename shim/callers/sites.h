@@ -16,9 +16,6 @@
 #include "callers/walk_memo.h"
 #include "ht_atomic.h"
 
-struct ht_walk_memo;
-struct ht_memo_walk;
-
 enum ht_site_class {
     HT_SITE_DIRECT  = 1, /* application code: a site of its own */
     HT_SITE_WRAPPER = 2, /* allocation wrapper: charge its caller */

@@ -6,8 +6,6 @@
  */
 #include "callers/walk_memo.h"
 
-#include <stdint.h>
-
 #include "heaptag_segment.h"
 #include "ht_atomic.h"
 
