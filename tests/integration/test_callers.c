@@ -249,8 +249,8 @@ Test(callers, one_frame_at_one_stack_pointer_through_two_callers)
 }
 
 /* The same built at -O2 without frame pointers: no walk needs the caller's
- * rbp, so a walk is repeated from the hook's frame alone (where it was found
- * without the hook's frame, through the shim's, at -O1). */
+ * rbp, so a walk is repeated from the hook's frame alone (at -O1, with frame
+ * pointers, the rbp is needed and found through the shim's frames first). */
 Test(callers, one_frame_at_one_stack_pointer_through_two_callers_o2)
 {
     check_samesp("callers_o2");
