@@ -24,12 +24,6 @@
 
 __thread struct ht_chains ht_chains __attribute__((tls_model("initial-exec")));
 
-/* cfa as a hook's: aligned, and r in its return address slot. */
-static int hook_frame(uint64_t r, uint64_t cfa)
-{
-    return cfa && !(cfa & 7) && ((const uint64_t *)(uintptr_t)cfa)[-1] == r;
-}
-
 #ifdef HT_ORACLE
 void ht_hops_oracle(uint64_t r, uint64_t site)
 {
@@ -76,7 +70,7 @@ static void file_chain(uint64_t r, uint64_t epoch, uint32_t gen, const uint64_t 
 
 uint64_t ht_hops_resolve(uint64_t r, uint64_t cfa)
 {
-    if (!hook_frame(r, cfa))
+    if (!ht_unw_hook_frame(r, cfa))
         return ht_sites_resolve(r);
     /* read first: a chain learnt across a dlclose or a new module is filed
      * under the old values, and never answers */

@@ -355,10 +355,6 @@ int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, struct ht_memo_walk *at, i
     *walk = NULL;
     *frames = &alone;
     ht_enter();
-    if (at == HT_SITES_NOT_FOUND_AT) {
-        at = NULL;
-        cfa = 0;
-    }
     if (at && !at->walk.need_bp0) { /* told to the oracle where it was found */
         *walk = at;
         *frames = at->walk.pc;

@@ -78,21 +78,16 @@ HT_HIDDEN uint64_t ht_sites_pick(const uint64_t *frames, int n);
  * dropped). Returns the count, at least 1 (just r when unwinding fails). */
 HT_HIDDEN int ht_sites_backtrace(uint64_t r, uint64_t *frames, int max);
 
-/* The remembered walk from r's frame, which begins at cfa (the hook's
- * canonical frame address: r just below it when the hook was called from
- * r), to depth max, whose words hold: the walk from there when it never
- * used the start's rbp (walk.need_bp0 0) or when that rbp is its bp0. NULL
- * when there is none; HT_SITES_NOT_FOUND_AT when r is not below cfa (the
- * frame is not known). Under the recursion guard. */
-#define HT_SITES_NOT_FOUND_AT ((struct ht_memo_walk *)1)
+/* The remembered walk from r's frame, which begins at cfa (a hook frame of
+ * r: ht_unw_hook_frame()), to depth max, whose words hold: the walk from
+ * there when it never used the start's rbp (walk.need_bp0 0) or when that
+ * rbp is its bp0. NULL when there is none. Under the recursion guard. */
 #ifdef HT_ORACLE
 HT_HIDDEN void ht_sites_oracle_repeat(uint64_t r, const struct ht_memo_walk *w, int max);
 #endif
 static inline struct ht_memo_walk *ht_sites_find_at(uint64_t r, uint64_t cfa, int max,
                                                     struct ht_walk_memo *m)
 {
-    if (((const uint64_t *)(uintptr_t)cfa)[-1] != r)
-        return HT_SITES_NOT_FOUND_AT;
     struct ht_memo_walk *w = ht_memo_find_at(m, r, cfa, max);
 #ifdef HT_ORACLE
     if (w && !w->walk.need_bp0)
@@ -105,8 +100,8 @@ static inline struct ht_memo_walk *ht_sites_find_at(uint64_t r, uint64_t cfa, in
  * depth max of at most HT_MEMO_DEPTH: one whose words still hold is
  * repeated, a new one is remembered. *frames points at the frames (in m, or
  * at r alone), *walk at the remembered walk they are (NULL when the walk
- * cannot be repeated). at: what ht_sites_find_at(r, cfa, max, m) said, or
- * HT_SITES_NOT_FOUND_AT when it was not asked. */
+ * cannot be repeated). cfa: a hook frame of r, or 0 when none is known; at:
+ * what ht_sites_find_at(r, cfa, max, m) said (NULL when cfa is 0). */
 HT_HIDDEN int ht_sites_backtrace_memo(uint64_t r, uint64_t cfa, struct ht_memo_walk *at, int max,
                                       struct ht_walk_memo *m, const uint64_t **frames,
                                       struct ht_memo_walk **walk);

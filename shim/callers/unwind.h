@@ -106,6 +106,13 @@ static inline void ht_unw_verified(uint64_t *lo, uint64_t *hi)
  * Under the recursion guard (the verified range is read). */
 HT_HIDDEN int ht_unw_hop(uint64_t pc, uint64_t *sp, uint64_t *next);
 
+/* Whether cfa is the canonical frame address of a hook r returns to:
+ * aligned, and r in its return address slot (so r's frame begins there). */
+static inline int ht_unw_hook_frame(uint64_t r, uint64_t cfa)
+{
+    return cfa && !(cfa & 7) && ((const uint64_t *)(uintptr_t)cfa)[-1] == r;
+}
+
 /* 1 when [a, a + len) may be read (stack memory checked as the walk does):
  * the verified range inline, the rest (the kernel asked) in unwind.c. */
 HT_HIDDEN int ht_unw_readable_slow(uint64_t a, uint64_t len);

@@ -86,10 +86,10 @@ static uint32_t ust_lookup(struct ht_thread *t, uint64_t site, uint64_t cfa, uin
     struct ht_walk_memo *m = depth <= HT_MEMO_DEPTH ? ht_walk_memo_of(t) : NULL;
     uint64_t rowkey = ust_rowkey(t);
     uint32_t row;
-    struct ht_memo_walk *at = m && cfa ? ht_sites_find_at(site, cfa, (int)depth, m)
-                                       : HT_SITES_NOT_FOUND_AT;
-    if (at != HT_SITES_NOT_FOUND_AT && at && !at->walk.need_bp0 &&
-        ust_charged(at, rowkey, &row, stack)) {
+    if (!ht_unw_hook_frame(site, cfa)) /* another caller came between */
+        cfa = 0;
+    struct ht_memo_walk *at = m && cfa ? ht_sites_find_at(site, cfa, (int)depth, m) : NULL;
+    if (at && !at->walk.need_bp0 && ust_charged(at, rowkey, &row, stack)) {
         ht_leave();
         return row;
     }
