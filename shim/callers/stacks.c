@@ -82,9 +82,15 @@ static struct ht_stack *entry(const struct ht_seg_header *h, uint32_t i)
 static void *page_bits, *entry_bits;
 static uint64_t bits_pages, bits_entries;
 
+/* The bytes of a map of n bits. */
+static size_t bits_bytes(uint64_t n)
+{
+    return (size_t)((n + 63) / 64 * 8);
+}
+
 static uint64_t *bits_map(void **bits, uint64_t *count, uint64_t n)
 {
-    return sized_map(bits, count, n, (size_t)((n + 63) / 64 * 8));
+    return sized_map(bits, count, n, bits_bytes(n));
 }
 
 static int bit_set(const uint64_t *b, uint64_t count, uint64_t i)
@@ -225,9 +231,9 @@ void ht_stacks_copy(struct ht_seg_header *dst, const struct ht_seg_header *src, 
     if (own) { /* what was reserved was the parent's file's: none of the child's yet */
         uint64_t *b = ht_load_acquire(&page_bits), *e = ht_load_acquire(&entry_bits);
         if (b)
-            memset(b, 0, (size_t)((ht_load_acquire(&bits_pages) + 63) / 64 * 8));
+            memset(b, 0, bits_bytes(ht_load_acquire(&bits_pages)));
         if (e)
-            memset(e, 0, (size_t)((ht_load_acquire(&bits_entries) + 63) / 64 * 8));
+            memset(e, 0, bits_bytes(ht_load_acquire(&bits_entries)));
     }
     const uint32_t *list = ht_load_acquire(&claimed);
     uint32_t n = ht_load_relaxed(&claimed_n);
